@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vnicgw top-level build.
+#
+#   make              module (with BTF), BPF objects, userspace programs
+#   make check        every test: host unit tests, then the kernel tests in a VM
+#   make demo         the built-in example, in a VM
+#   make vm-shell     an interactive guest with the artifacts installed
+#
+# KVER selects the Debian kernel to build against and boot (default: the
+# newest /boot/vmlinuz-*). KDIR=/path/to/kernel/build builds the module against
+# another tree instead (e.g. /lib/modules/$(uname -r)/build on a real host);
+# module BTF is then made only if that tree has a vmlinux.
+
+KVER ?= $(shell ls -1 /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n 1)
+
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+BIN := $(BUILD)/bin
+KBUILD_OUT := $(BUILD)/kernel/$(KVER)
+VMLINUX := $(KBUILD_OUT)/vmlinux
+KSFT := $(BUILD)/kselftest
+
+# The module: by default against a private copy of Debian's headers tree that
+# has the extracted vmlinux beside it, so that kbuild generates module BTF.
+ifeq ($(KDIR),)
+MOD_KDIR := $(KBUILD_OUT)/kdir
+MOD_KDIR_DEP := $(MOD_KDIR)/.ready
+else
+MOD_KDIR := $(KDIR)
+MOD_KDIR_DEP :=
+endif
+# Debian ships no resolve_btfids; the module has no BTF_ID sets (yet).
+RESOLVE_BTFIDS ?= true
+
+CC ?= gcc
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+	-I$(TOP)/kmod/include/uapi -I$(TOP)/kmod/include -I$(TOP)/user/lib
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+
+LIB_SRCS := $(wildcard user/lib/*.c)
+LIB_HDRS := $(wildcard user/lib/*.h) kmod/include/uapi/linux/vnicgw.h
+LIB_OBJS := $(patsubst user/lib/%.c,$(BUILD)/user/lib/%.o,$(LIB_SRCS))
+LIBVGW := $(BUILD)/user/libvnicgw.a
+
+# Host unit tests: user/tests/test_*.c, one binary each.
+UTEST_SRCS := $(wildcard user/tests/test_*.c)
+UTESTS := $(patsubst user/tests/%.c,$(BUILD)/tests/%,$(UTEST_SRCS))
+# Guest C selftests: selftests/*/*.c, built on the host, run in the VM.
+KTEST_SRCS := $(wildcard selftests/*/*.c)
+KTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(KTEST_SRCS))
+
+.PHONY: all module bpf user tests check check-host check-vm demo vm-shell \
+	clean deps kernel
+.DELETE_ON_ERROR:
+
+all: module bpf user tests
+
+deps:
+	@$(TOP)/tools/install-deps
+
+# --- the kernel image and headers tree --------------------------------------
+
+kernel: $(VMLINUX)
+
+$(VMLINUX): /boot/vmlinuz-$(KVER) $(TOP)/tools/extract-vmlinux
+	@mkdir -p $(@D)
+	$(TOP)/tools/extract-vmlinux $< $@
+
+# A private copy of /usr/src/linux-headers-$(KVER) whose relative links are
+# made absolute, with the extracted vmlinux linked in (kbuild's BTF step
+# needs $(KDIR)/vmlinux as the BTF base).
+$(KBUILD_OUT)/kdir/.ready: $(VMLINUX)
+	@rm -rf $(@D) && mkdir -p $(@D)
+	cp -a /usr/src/linux-headers-$(KVER)/. $(@D)/
+	@cd $(@D) && for l in scripts tools; do \
+		t=$$(readlink -f /usr/src/linux-headers-$(KVER)/$$l) && \
+		rm -f $$l && ln -s $$t $$l; done
+	ln -sf $(VMLINUX) $(@D)/vmlinux
+	@touch $@
+
+# --- kernel module ----------------------------------------------------------
+
+module: $(MOD_KDIR_DEP)
+	$(MAKE) -C $(MOD_KDIR) M=$(TOP) RESOLVE_BTFIDS=$(RESOLVE_BTFIDS) modules
+
+# --- BPF --------------------------------------------------------------------
+
+bpf:
+	@if [ -f bpf/Makefile ]; then $(MAKE) -C bpf; fi
+
+# --- userspace --------------------------------------------------------------
+
+user: $(BIN)/vnicctl
+
+$(BUILD)/user/lib/%.o: user/lib/%.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -c -o $@ $<
+
+$(LIBVGW): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BIN)/vnicctl: tools/vnicctl/vnicctl.c $(LIBVGW) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(NL_LIBS)
+
+# --- tests ------------------------------------------------------------------
+
+# The kselftest harness comes from Debian's linux-source tarball, extracted
+# once (it is not in any -dev package).
+KSFT_HDRS := $(KSFT)/kselftest_harness.h $(KSFT)/kselftest.h
+$(KSFT_HDRS) &:
+	@mkdir -p $(KSFT)
+	@src=$$(ls -1 /usr/src/linux-source-*.tar.xz | sort -V | tail -n 1) && \
+	tar -xJf $$src -C $(KSFT) --strip-components=4 --wildcards \
+		'*/tools/testing/selftests/kselftest_harness.h' \
+		'*/tools/testing/selftests/kselftest.h'
+
+TEST_CFLAGS := $(USER_CFLAGS) -I$(KSFT) -Wno-unused-parameter
+
+tests: $(UTESTS) $(KTESTS)
+
+$(BUILD)/tests/%: user/tests/%.c $(LIBVGW) $(LIB_HDRS) $(KSFT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(NL_LIBS)
+
+$(BUILD)/selftests/%: selftests/%.c $(LIBVGW) $(LIB_HDRS) $(KSFT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(NL_LIBS) -lcap
+
+# check and demo install what is missing first, then build in a new make
+# (KVER is only known once a kernel is installed).
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(TOP)/tools/check
+
+check-host: all
+	@$(TOP)/tools/check --host
+
+check-vm: all
+	@$(TOP)/tools/check --vm
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(TOP)/tools/vm run --name demo $(TOP)/tools/demo.sh
+
+vm-shell: all
+	@$(TOP)/tools/vm shell
+
+clean:
+	rm -rf $(BUILD)
+	@if [ -d $(MOD_KDIR) ]; then \
+		$(MAKE) -C $(MOD_KDIR) M=$(TOP) clean >/dev/null; fi
+	@if [ -f bpf/Makefile ]; then $(MAKE) -C bpf clean; fi

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels vnicgw builds on: Debian 12's 6.1 is the
+ * reference; newer kernels renamed a few things. Each shim names the release
+ * that changed the interface.
+ */
+#ifndef _VNICGW_COMPAT_H
+#define _VNICGW_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/netdevice.h>
+
+/* 6.12 turned NETIF_F_NETNS_LOCAL and NETIF_F_LLTX into net_device bits. */
+static inline void vgw_compat_netdev_flags(struct net_device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	dev->netns_local = true;
+	dev->lltx = true;
+#else
+	dev->features |= NETIF_F_NETNS_LOCAL | NETIF_F_LLTX;
+#endif
+}
+
+/*
+ * 6.15 packed the arguments of rtnl_link_ops->newlink into
+ * struct rtnl_newlink_params. vnicgw uses only the device and the extack.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+#define VGW_NEWLINK_ARGS(dev, extack)					\
+	struct net_device *dev, struct rtnl_newlink_params *params__,	\
+	struct netlink_ext_ack *extack
+#else
+#define VGW_NEWLINK_ARGS(dev, extack)					\
+	struct net *src_net__, struct net_device *dev,			\
+	struct nlattr *tb__[], struct nlattr *data__[],			\
+	struct netlink_ext_ack *extack
+#endif
+
+#endif /* _VNICGW_COMPAT_H */

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vnicgw: a VNIC gateway data plane for cloud virtual networks.
+ *
+ * Module init and exit. Order matters: the per-namespace state must exist
+ * before a link can be created in it, and the generic netlink family, which
+ * reaches both, comes last and goes first.
+ */
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <net/rtnetlink.h>
+
+#include "vnicgw.h"
+
+static int __init vgw_init(void)
+{
+	int err;
+
+	err = vgw_netns_init();
+	if (err)
+		return err;
+	err = vgw_device_init();
+	if (err)
+		goto err_netns;
+	err = vgw_genl_init();
+	if (err)
+		goto err_device;
+	pr_info("vnicgw " VGW_VERSION " loaded\n");
+	return 0;
+
+err_device:
+	vgw_device_exit();
+err_netns:
+	vgw_netns_exit();
+	return err;
+}
+
+static void __exit vgw_exit(void)
+{
+	vgw_genl_exit();
+	vgw_device_exit();
+	vgw_netns_exit();
+	pr_info("vnicgw unloaded\n");
+}
+
+module_init(vgw_init);
+module_exit(vgw_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("vnicgw: VNIC gateway for cloud virtual networks");
+MODULE_AUTHOR("The vnicgw developers");
+MODULE_VERSION(VGW_VERSION);
+MODULE_ALIAS_RTNL_LINK(VNICGW_LINK_KIND);
+MODULE_ALIAS_GENL_FAMILY(VNICGW_GENL_NAME);

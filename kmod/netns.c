@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per network namespace state. Every namespace gets a struct vgw_net the
+ * moment the module is loaded (or the namespace created); it holds the
+ * namespace's tables and its link. Namespaces never see each other's state.
+ */
+#include <linux/rtnetlink.h>
+
+#include "vnicgw.h"
+
+unsigned int vgw_net_id __read_mostly;
+
+static int __net_init vgw_net_init(struct net *net)
+{
+	struct vgw_net *vn = vgw_net(net);
+
+	vn->net = net;
+	mutex_init(&vn->lock);
+	RCU_INIT_POINTER(vn->dev, NULL);
+	vn->generation = 1;
+	return 0;
+}
+
+/*
+ * Remove every object of the namespace's tables. Called with vn->lock held,
+ * or when nothing else can reach @vn (namespace exit).
+ */
+void vgw_net_flush(struct vgw_net *vn)
+{
+	/* The tables arrive with the control plane; nothing to free yet. */
+	WRITE_ONCE(vn->generation, vn->generation + 1);
+}
+
+/*
+ * Links go first, under RTNL, so that no packet path can still reach the
+ * tables; then the tables. Batched so that a mass namespace teardown takes
+ * RTNL once.
+ */
+static void __net_exit vgw_net_exit_batch(struct list_head *net_exit_list)
+{
+	struct net *net;
+	LIST_HEAD(kill);
+
+	rtnl_lock();
+	list_for_each_entry(net, net_exit_list, exit_list)
+		vgw_device_destroy_all(net, &kill);
+	unregister_netdevice_many(&kill);
+	rtnl_unlock();
+
+	list_for_each_entry(net, net_exit_list, exit_list)
+		vgw_net_flush(vgw_net(net));
+}
+
+static struct pernet_operations vgw_net_ops = {
+	.init = vgw_net_init,
+	.exit_batch = vgw_net_exit_batch,
+	.id = &vgw_net_id,
+	.size = sizeof(struct vgw_net),
+};
+
+int __init vgw_netns_init(void)
+{
+	return register_pernet_device(&vgw_net_ops);
+}
+
+void vgw_netns_exit(void)
+{
+	unregister_pernet_device(&vgw_net_ops);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vnicgw: module-internal declarations shared by the files of kmod/.
+ *
+ * Locking, for the whole module:
+ * - RTNL protects the namespace's link pointer (written by newlink/dellink).
+ * - vgw_net->lock (a mutex, one per namespace) serialises every change of
+ *   the namespace's tables. Writers build new objects aside and publish them
+ *   with rcu_assign_pointer(); old ones are freed after a grace period.
+ * - The packet path only reads, under rcu_read_lock() (softirq context).
+ */
+#ifndef _VNICGW_H
+#define _VNICGW_H
+
+#include <linux/mutex.h>
+#include <linux/netdevice.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include <linux/vnicgw.h>
+
+#define VGW_VERSION "0.1.0"
+
+/* Per network namespace state: one vnicgw "host" lives in each namespace. */
+struct vgw_net {
+	struct net *net;
+	/* Serialises every change of this namespace's tables. */
+	struct mutex lock;
+	/* The namespace's vnicgw link, or NULL. Written under RTNL. */
+	struct net_device __rcu *dev;
+	/* Bumped under @lock by every change; read locklessly by GET_INFO. */
+	u64 generation;
+};
+
+extern unsigned int vgw_net_id;
+
+static inline struct vgw_net *vgw_net(const struct net *net)
+{
+	return net_generic(net, vgw_net_id);
+}
+
+/* netns.c */
+int vgw_netns_init(void);
+void vgw_netns_exit(void);
+void vgw_net_flush(struct vgw_net *vn);
+
+/* device.c */
+int vgw_device_init(void);
+void vgw_device_exit(void);
+void vgw_device_destroy_all(struct net *net, struct list_head *kill);
+
+/* netlink.c */
+int vgw_genl_init(void);
+void vgw_genl_exit(void);
+
+#endif /* _VNICGW_H */

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libvnicgw: the control functions behind vnicctl and the agent. Both call
+ * these, never the netlink family directly, so there is one implementation of
+ * every request.
+ *
+ * Convention: functions return 0 or a negative errno; on a refusal the
+ * kernel's extended-ack message is kept in the client (vgw_errmsg()).
+ */
+#ifndef VGW_H
+#define VGW_H
+
+#include <net/if.h>
+#include <stdint.h>
+
+struct nl_sock;
+
+struct vgw_client {
+	struct nl_sock *sk;
+	int family;
+	char errmsg[256];	/* last refusal, from the kernel's extack */
+};
+
+struct vgw_info {
+	char version[32];
+	uint64_t features;	/* VNICGW_FEATURE_* */
+	uint64_t generation;
+	uint32_t ifindex;	/* 0: the namespace has no vnicgw link */
+	char ifname[IF_NAMESIZE];
+};
+
+int vgw_open(struct vgw_client *c);
+void vgw_close(struct vgw_client *c);
+/* A message for the last error: the kernel's own words when it gave some. */
+const char *vgw_errmsg(const struct vgw_client *c, int err);
+
+int vgw_get_info(struct vgw_client *c, struct vgw_info *info);
+int vgw_flush(struct vgw_client *c);
+
+/* Name of feature bit @bit, or NULL if this build does not know it. */
+const char *vgw_feature_name(unsigned int bit);
+
+#endif /* VGW_H */
