@@ -118,7 +118,7 @@ $(KSFT_HDRS) &:
 		'*/tools/testing/selftests/kselftest_harness.h' \
 		'*/tools/testing/selftests/kselftest.h'
 
-TEST_CFLAGS := $(USER_CFLAGS) -I$(KSFT) -Wno-unused-parameter
+TEST_CFLAGS := $(USER_CFLAGS) -I$(KSFT) -Wno-unused-parameter -Wno-sign-compare
 
 tests: $(UTESTS) $(KTESTS)
 

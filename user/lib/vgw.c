@@ -101,8 +101,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* Send one request of @cmd (attributes added by @build) and wait for the ack. */
-static int vgw_request(struct vgw_client *c, uint8_t cmd, int flags,
+int vgw_call(struct vgw_client *c, uint8_t cmd, int flags,
 		       int (*build)(struct nl_msg *msg, void *arg),
 		       int (*parse)(struct nlattr **tb, void *arg), void *arg)
 {
@@ -205,10 +204,10 @@ static int parse_info(struct nlattr **tb, void *arg)
 int vgw_get_info(struct vgw_client *c, struct vgw_info *info)
 {
 	memset(info, 0, sizeof(*info));
-	return vgw_request(c, VNICGW_CMD_GET_INFO, 0, NULL, parse_info, info);
+	return vgw_call(c, VNICGW_CMD_GET_INFO, 0, NULL, parse_info, info);
 }
 
 int vgw_flush(struct vgw_client *c)
 {
-	return vgw_request(c, VNICGW_CMD_FLUSH, 0, NULL, NULL, NULL);
+	return vgw_call(c, VNICGW_CMD_FLUSH, 0, NULL, NULL, NULL);
 }

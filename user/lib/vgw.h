@@ -34,6 +34,17 @@ void vgw_close(struct vgw_client *c);
 /* A message for the last error: the kernel's own words when it gave some. */
 const char *vgw_errmsg(const struct vgw_client *c, int err);
 
+struct nl_msg;
+struct nlattr;
+/*
+ * One request: @cmd with the attributes that @build adds (may be NULL),
+ * each reply message's attributes handed to @parse (may be NULL). Waits for
+ * the kernel's ack. Returns 0 or the kernel's negative errno.
+ */
+int vgw_call(struct vgw_client *c, uint8_t cmd, int flags,
+	     int (*build)(struct nl_msg *msg, void *arg),
+	     int (*parse)(struct nlattr **tb, void *arg), void *arg);
+
 int vgw_get_info(struct vgw_client *c, struct vgw_info *info);
 int vgw_flush(struct vgw_client *c);
 

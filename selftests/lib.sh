@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers for the shell selftests: TAP output and assertions. Source it, call
+# tap_begin, one assertion per claim, then tap_end (exits 1 if any failed).
+# Each assertion prints "ok N - what it proves" or "not ok N - ..." with the
+# evidence as "#" lines.
+
+TAP_N=0
+TAP_FAILED=0
+
+tap_begin()
+{
+	echo "TAP version 13"
+	echo "# ${0##*/}"
+}
+
+tap_end()
+{
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+	exit $?
+}
+
+ok()
+{
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $*"
+}
+
+not_ok()
+{
+	TAP_N=$((TAP_N + 1))
+	TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N - $*"
+}
+
+# Print text as TAP diagnostics.
+diag()
+{
+	sed 's/^/#   /'
+}
+
+# expect_ok DESC CMD...: CMD must exit 0.
+expect_ok()
+{
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		{ echo "command: $*"; echo "$out"; } | diag
+	fi
+}
+
+# expect_fail DESC CMD...: CMD must exit non-zero.
+expect_fail()
+{
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		not_ok "$desc"
+		{ echo "command succeeded but must fail: $*"; echo "$out"; } | diag
+	else
+		ok "$desc"
+	fi
+}
+
+# expect_fail_msg DESC PATTERN CMD...: CMD must fail, and its output must
+# match the extended regular expression PATTERN.
+expect_fail_msg()
+{
+	local desc=$1 pat=$2 out
+	shift 2
+	if out=$("$@" 2>&1); then
+		not_ok "$desc"
+		{ echo "command succeeded but must fail: $*"; echo "$out"; } | diag
+	elif ! grep -Eq -- "$pat" <<<"$out"; then
+		not_ok "$desc"
+		{ echo "output does not match /$pat/: $*"; echo "$out"; } | diag
+	else
+		ok "$desc"
+	fi
+}
+
+# expect_eq DESC EXPECTED ACTUAL
+expect_eq()
+{
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf 'expected: %s\nactual:   %s\n' "$2" "$3" | diag
+	fi
+}
+
+# Namespaces made by a test are named vgwt-*; remove them all on exit.
+netns_cleanup()
+{
+	local ns
+
+	for ns in $(ip netns list 2>/dev/null | awk '/^vgwt-/ {print $1}'); do
+		ip netns del "$ns"
+	done
+}
+
+module_loaded()
+{
+	[ -d /sys/module/vnicgw ]
+}
+
+load_module()
+{
+	module_loaded || insmod "$VGW_KO"
+}
+
+unload_module()
+{
+	! module_loaded || rmmod vnicgw
+}

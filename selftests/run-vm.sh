@@ -1,0 +1,27 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest side of "make check": runs every kernel selftest in this VM, one
+# after the other, each printing TAP. Exit status: non-zero if any failed.
+# tools/check counts the ok/not ok lines.
+#
+# usage: selftests/run-vm.sh [TEST...]   (default: all of them)
+set -u
+cd "$(dirname "$0")"
+
+TESTS=(
+	module/test_lifecycle.sh
+	module/test_vnicctl.sh
+	genl/run.sh
+)
+[ $# -gt 0 ] && TESTS=("$@")
+
+rc=0
+for t in "${TESTS[@]}"; do
+	echo "# ---- $t"
+	if ! "./$t"; then
+		echo "# ---- $t FAILED"
+		rc=1
+	fi
+done
+exit $rc
