@@ -38,6 +38,8 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	-I$(TOP)/kmod/include/uapi -I$(TOP)/kmod/include -I$(TOP)/user/lib
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+# Everything libvnicgw needs at link time.
+LIB_LIBS := $(NL_LIBS) -ljansson
 
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_HDRS := $(wildcard user/lib/*.h) kmod/include/uapi/linux/vnicgw.h
@@ -104,7 +106,7 @@ $(LIBVGW): $(LIB_OBJS)
 
 $(BIN)/vnicctl: tools/vnicctl/vnicctl.c $(LIBVGW) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(NL_LIBS)
+	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(LIB_LIBS)
 
 # --- tests ------------------------------------------------------------------
 
@@ -124,11 +126,11 @@ tests: $(UTESTS) $(KTESTS)
 
 $(BUILD)/tests/%: user/tests/%.c $(LIBVGW) $(LIB_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(NL_LIBS)
+	$(CC) $(TEST_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(LIB_LIBS)
 
 $(BUILD)/selftests/%: selftests/%.c $(LIBVGW) $(LIB_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(NL_LIBS) -lcap
+	$(CC) $(TEST_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(LIB_LIBS) -lcap
 
 # check and demo install what is missing first, then build in a new make
 # (KVER is only known once a kernel is installed).
@@ -148,6 +150,11 @@ demo: deps
 
 vm-shell: all
 	@$(TOP)/tools/vm shell
+
+# Make fragments of the subdirectories (extra host tests, benchmarks, fuzzers).
+# They add their test binaries as $(BUILD)/tests/test_* (tools/check runs
+# every one) and hook into "tests" and "all".
+include $(wildcard user/*.mk tools/*.mk)
 
 clean:
 	rm -rf $(BUILD)
