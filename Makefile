@@ -50,7 +50,8 @@ LIBVGW := $(BUILD)/user/libvnicgw.a
 UTEST_SRCS := $(wildcard user/tests/test_*.c)
 UTESTS := $(patsubst user/tests/%.c,$(BUILD)/tests/%,$(UTEST_SRCS))
 # Guest C selftests: selftests/*/*.c, built on the host, run in the VM.
-KTEST_SRCS := $(wildcard selftests/*/*.c)
+# (selftests/vm-runner/ holds kernel code of the runner's own tests: not here.)
+KTEST_SRCS := $(filter-out selftests/vm-runner/%,$(wildcard selftests/*/*.c))
 KTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(KTEST_SRCS))
 
 .PHONY: all module bpf user tests check check-host check-vm demo vm-shell \

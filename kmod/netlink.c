@@ -9,12 +9,17 @@
 
 static struct genl_family vgw_genl_family;
 
+/* Reply-only attributes: a request that carries one is refused, by name. */
+#define VGW_REPLY_ONLY(name)						\
+	{ .type = NLA_REJECT,						\
+	  .reject_message = "VNICGW_A_" #name " is reply-only" }
+
 static const struct nla_policy vgw_policy[VNICGW_A_MAX + 1] = {
-	[VNICGW_A_VERSION] = { .type = NLA_REJECT },
-	[VNICGW_A_FEATURES] = { .type = NLA_REJECT },
-	[VNICGW_A_GENERATION] = { .type = NLA_REJECT },
-	[VNICGW_A_IFINDEX] = { .type = NLA_REJECT },
-	[VNICGW_A_IFNAME] = { .type = NLA_REJECT },
+	[VNICGW_A_VERSION] = VGW_REPLY_ONLY(VERSION),
+	[VNICGW_A_FEATURES] = VGW_REPLY_ONLY(FEATURES),
+	[VNICGW_A_GENERATION] = VGW_REPLY_ONLY(GENERATION),
+	[VNICGW_A_IFINDEX] = VGW_REPLY_ONLY(IFINDEX),
+	[VNICGW_A_IFNAME] = VGW_REPLY_ONLY(IFNAME),
 };
 
 static const u64 vgw_features = 0

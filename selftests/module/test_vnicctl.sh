@@ -14,7 +14,16 @@ expect_fail_msg "vnicctl says so when the module is not loaded" \
 	"module is not loaded" vnicctl info
 load_module
 
-gen() { vnicctl -j info | jq -r .generation; }
+# The namespace's generation; aborts the test if it cannot be read, so that
+# no comparison below can pass on two empty strings.
+gen()
+{
+	local g
+
+	g=$(vnicctl -j info | jq -r .generation)
+	[[ "$g" =~ ^[0-9]+$ ]] || { echo "Bail out! cannot read the generation" >&2; return 1; }
+	echo "$g"
+}
 
 ver=$(cat /sys/module/vnicgw/version)
 out=$(vnicctl info)
@@ -37,11 +46,11 @@ expect_eq "text and JSON list the same features" \
 expect_ok "the initial namespace does not see vgwt-a's link" \
 	bash -c '[ "$(vnicctl -j info | jq -r .link)" = null ]'
 
-g0=$(gen)
+g0=$(gen) || exit 1
 expect_ok "flush as root" vnicctl flush
 expect_eq "flush bumps the generation by one" $((g0 + 1)) "$(gen)"
 
-g0=$(gen)
+g0=$(gen) || exit 1
 expect_fail_msg "flush without CAP_NET_ADMIN is refused" \
 	"permission denied|not permitted" \
 	setpriv --inh-caps=-net_admin --bounding-set=-net_admin vnicctl flush

@@ -33,6 +33,7 @@ const char *vgw_feature_name(unsigned int bit)
 struct vgw_req {
 	struct vgw_client *c;
 	int err;		/* 0 or -errno from the kernel's ack */
+	int done;		/* the ack (or error) for this request arrived */
 	int (*parse)(struct nlattr **tb, void *arg);
 	void *arg;
 };
@@ -69,14 +70,17 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 
 	(void)nla;
 	req->err = e->error;
+	req->done = 1;
 	extack_msg(e, req->c->errmsg, sizeof(req->c->errmsg));
 	return NL_STOP;
 }
 
 static int on_ack(struct nl_msg *msg, void *arg)
 {
+	struct vgw_req *req = arg;
+
 	(void)msg;
-	(void)arg;
+	req->done = 1;
 	return NL_STOP;
 }
 
@@ -130,7 +134,12 @@ int vgw_call(struct vgw_client *c, uint8_t cmd, int flags,
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &req);
 	err = nl_send_auto(c->sk, msg);
 	nlmsg_free(msg);
-	if (err >= 0)
+	/*
+	 * A reply and its ack may arrive in separate datagrams, and
+	 * nl_recvmsgs() returns after one that is not multipart: read until
+	 * this request's ack, or a later request would consume it.
+	 */
+	while (err >= 0 && !req.done)
 		err = nl_recvmsgs(c->sk, cb);
 	nl_cb_put(cb);
 	/* An error ack ends the receive with a libnl code: the errno wins. */
