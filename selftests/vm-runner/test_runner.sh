@@ -74,6 +74,10 @@ out_has() { grep -q -x -F -- "$1" "$T/$cur.out"; }
 echo "TAP version 13"
 echo "1..14"
 
+# Build the initramfs (if stale) before the cases: a rebuild announces itself
+# on stderr, which the cases check is otherwise empty.
+"$ROOT/tools/vm-initramfs" >/dev/null || { echo "Bail out! tools/vm-initramfs failed"; exit 1; }
+
 # a: clean run. If this kernel's headers are there, also build a trivial
 # out-of-tree module for the guest to load and unload.
 mkdir -p "$T/a"
