@@ -22,7 +22,7 @@ ALGO_BENCH_CFLAGS := $(USER_CFLAGS) $(ALGO_CFLAGS) -mpopcnt
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 
-ALGO_TESTS := $(BUILD)/tests/test_lpm
+ALGO_TESTS := $(BUILD)/tests/test_lpm $(BUILD)/tests/test_rules
 
 .PHONY: bench-algo fuzz-algo
 
@@ -32,6 +32,10 @@ tests: $(ALGO_TESTS)
 $(BUILD)/tests/test_lpm: user/tests/test_lpm.c kmod/lpm.c $(ALGO_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(ALGO_CFLAGS) -o $@ user/tests/test_lpm.c kmod/lpm.c
+
+$(BUILD)/tests/test_rules: user/tests/test_rules.c kmod/rules.c $(ALGO_HDRS) $(KSFT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(ALGO_CFLAGS) -o $@ user/tests/test_rules.c kmod/rules.c
 
 $(BUILD)/bench/bench_algo: user/bench/bench_algo.c $(ALGO_SRCS) $(ALGO_HDRS)
 	@mkdir -p $(@D)
