@@ -144,7 +144,7 @@ int main(int argc, char **argv)
 	printf("%-48s %8s %8s %8s\n", "packet", "min ns", "median", "net ns");
 	printf("%-48s %8u %8u %8s\n", "baseline: XDP_PASS-only program", base_min, base_med,
 	       "-");
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct bench_case *c = &cases[i];
 
 		if (c->plain ? pkt_build_plain(&p, &c->f) : pkt_build(&p, &c->t, &c->f))

@@ -16,7 +16,6 @@
 
 int harness_open(struct harness *h)
 {
-	struct bpf_cpumap_val val = { .qsize = CPUMAP_QSIZE };
 	__u32 max;
 	int err;
 
@@ -33,9 +32,8 @@ int harness_open(struct harness *h)
 	max = bpf_map__max_entries(h->skel->maps.cpu_map);
 	h->live_cpu = 0;
 	h->dead_cpu = max - 1;
-	err = bpf_map_update_elem(bpf_map__fd(h->skel->maps.cpu_map), &h->live_cpu, &val, 0);
+	err = harness_cpumap_set(h, h->live_cpu, 0);
 	if (err) {
-		err = -errno;
 		harness_close(h);
 		return err;
 	}
@@ -46,6 +44,30 @@ void harness_close(struct harness *h)
 {
 	steer__destroy(h->skel);
 	h->skel = NULL;
+}
+
+int harness_cpumap_set(struct harness *h, __u32 cpu, int prog_fd)
+{
+	struct bpf_cpumap_val val = { .qsize = CPUMAP_QSIZE, .bpf_prog.fd = prog_fd };
+	int fd = bpf_map__fd(h->skel->maps.cpu_map), err;
+
+	if (prog_fd < 0)
+		err = bpf_map_delete_elem(fd, &cpu);
+	else
+		err = bpf_map_update_elem(fd, &cpu, &val, 0);
+	return err ? -errno : 0;
+}
+
+int harness_run_live(struct harness *h, const void *data, __u32 len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = data,
+		.data_size_in = len,
+		.repeat = 1,
+		.flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+	);
+
+	return bpf_prog_test_run_opts(h->prog_fd, &opts) ? -errno : 0;
 }
 
 int harness_config(struct harness *h, __u32 n, const __u32 *cpus)

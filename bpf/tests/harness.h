@@ -48,6 +48,19 @@ int harness_run(struct harness *h, const void *data, __u32 len, __u32 *action);
 int harness_bench(struct harness *h, const void *data, __u32 len, __u32 repeat,
 		  __u32 *ns, __u32 *action);
 
+/*
+ * Give cpumap key @cpu an entry whose cpumap program is @prog_fd (0: none),
+ * or remove it (@prog_fd < 0). 0 or -errno.
+ */
+int harness_cpumap_set(struct harness *h, __u32 cpu, int prog_fd);
+
+/*
+ * Run one packet with BPF_F_TEST_XDP_LIVE_FRAMES: a redirect is performed
+ * for real, into the cpumap, and the frame reaches the target CPU's cpumap
+ * kthread asynchronously. 0 or -errno.
+ */
+int harness_run_live(struct harness *h, const void *data, __u32 len);
+
 /* Sum the per-CPU counters into @out. 0 or -errno. */
 int harness_counters(struct harness *h, __u64 out[VGW_STEER_NR_COUNTERS]);
 

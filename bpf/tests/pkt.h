@@ -14,6 +14,8 @@
 #include <linux/types.h>
 #include <vgw/flow.h>
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define PKT_MAX		2048
 #define PKT_MAX_GENEVE_OPTS 4
 

@@ -11,10 +11,13 @@
  *      row itself put in the packet (pkt.c's flow_expected_key()).
  *   3. Every truncation point of three tunnel packets passes.
  *   4. Distribution: 10k random flows over 4 CPUs, through the real program.
+ *   5. Live: with BPF_F_TEST_XDP_LIVE_FRAMES the redirect really happens, and
+ *      a probe cpumap program reports the CPU each frame was processed on.
  *
  * How the chosen slot is observed without a test hook: harness.h.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +25,12 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "harness.h"
 #include "pkt.h"
+#include "cpumap_probe.skel.h"
 
 /* ---- TAP ---------------------------------------------------------------- */
 
@@ -147,7 +153,7 @@ static int test_no_commutative_collisions(void)
 	struct vgw_flow_key x, y;
 	unsigned int i;
 
-	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(pairs); i++) {
 		vgw_flow_key_init_ipv4(&x, htonl(pairs[i][0]), htonl(pairs[i][1]), 6);
 		vgw_flow_key_init_ipv4(&y, htonl(pairs[i][2]), htonl(pairs[i][3]), 6);
 		vgw_flow_key_set_ports(&x, htons(1000), htons(80));
@@ -198,7 +204,7 @@ static int test_structured_spread(void)
 		vgw_flow_key_set_ports(&k, htons(33000), htons(22));
 		h[2][i] = vgw_flow_hash(&k);
 	}
-	for (j = 0; j < sizeof(slots) / sizeof(slots[0]); j++)
+	for (j = 0; j < ARRAY_SIZE(slots); j++)
 		if (!spread_ok("sequential ports", h[0], 10000, slots[j]) ||
 		    !spread_ok("a /16 of clients", h[1], 10000, slots[j]) ||
 		    !spread_ok("IPv6 last word", h[2], 10000, slots[j]))
@@ -332,16 +338,19 @@ static const struct fixture fixtures[] = {
 	  .expect = VGW_STEER_REDIRECT_GENEVE, .both_dirs = 1 },
 	{ "Geneve/IPv6 with one empty option (4 bytes)",
 	  { GENEVE6, .geneve_opts = { 0 }, .n_geneve_opts = 1 },
-	  { FLOW6(VGW_PROTO_TCP, 44000, 443) }, .expect = VGW_STEER_REDIRECT_GENEVE, .both_dirs = 1 },
+	  { FLOW6(VGW_PROTO_TCP, 44000, 443) },
+	  .expect = VGW_STEER_REDIRECT_GENEVE, .both_dirs = 1 },
 	{ "Geneve/IPv4 with one 8-byte option (12 bytes)",
 	  { GENEVE4, .geneve_opts = { 8 }, .n_geneve_opts = 1 },
-	  { FLOW4(VGW_PROTO_UDP, 45000, 4500) }, .expect = VGW_STEER_REDIRECT_GENEVE, .both_dirs = 1 },
+	  { FLOW4(VGW_PROTO_UDP, 45000, 4500) },
+	  .expect = VGW_STEER_REDIRECT_GENEVE, .both_dirs = 1 },
 	{ "Geneve/IPv6 with three options (4+16+4+4+4+32 = 64 bytes)",
 	  { GENEVE6, .geneve_opts = { 16, 4, 32 }, .n_geneve_opts = 3 },
 	  { ECHO4 }, .expect = VGW_STEER_REDIRECT_GENEVE, .both_dirs = 1 },
 	{ "Geneve/IPv4 with the longest options, 252 bytes (4+120+4+124)",
 	  { GENEVE4, .geneve_opts = { 120, 124 }, .n_geneve_opts = 2 },
-	  { FLOW6(VGW_PROTO_TCP, 46000, 443) }, .expect = VGW_STEER_REDIRECT_GENEVE, .both_dirs = 1 },
+	  { FLOW6(VGW_PROTO_TCP, 46000, 443) },
+	  .expect = VGW_STEER_REDIRECT_GENEVE, .both_dirs = 1 },
 	{ "VXLAN/IPv4 on an 802.1Q VLAN",
 	  { VXLAN4, .vlans = 1 }, { FLOW4(VGW_PROTO_TCP, 47000, 443) },
 	  .expect = VGW_STEER_REDIRECT_VXLAN, .both_dirs = 1 },
@@ -466,7 +475,7 @@ static int run_expect(struct harness *h, const struct pkt *p, __u32 len, __u32 c
 	for (i = 0; i < VGW_STEER_NR_COUNTERS; i++) {
 		__u64 d = after[i] - before[i];
 
-		if (d != (i == counter))
+		if (d != (__u64)(i == counter))
 			return fail("%s: counter %s moved by %llu, want %s", what,
 				    vgw_steer_counter_name(i), (unsigned long long)d,
 				    i == counter ? "1" : "0");
@@ -527,7 +536,7 @@ static void test_fixtures(struct harness *h)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(fixtures); i++) {
 		const struct fixture *fx = &fixtures[i];
 
 		tap(is_redirect(fx->expect) ? run_steered(h, fx) : run_passed(h, fx),
@@ -576,7 +585,7 @@ static void test_truncations(struct harness *h)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(truncated) / sizeof(truncated[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(truncated); i++)
 		tap(run_truncations(h, &truncated[i]),
 		    "%s: every cut inside the headers -> pass_truncated", truncated[i].desc);
 }
@@ -622,7 +631,8 @@ static int test_distribution(struct harness *h)
 
 	for (i = 0; i < DIST_FLOWS; i++) {
 		random_flow(&flows[i]);
-		slot_fwd[i] = slot_rev[i] = -1;
+		slot_fwd[i] = -1;
+		slot_rev[i] = -1;
 	}
 	for (s = 0; s < DIST_CPUS; s++) {
 		if (harness_config_live_slot(h, DIST_CPUS, s))
@@ -663,6 +673,112 @@ static int test_distribution(struct harness *h)
 	return 1;
 }
 
+/* ---- 5. Live redirect ---------------------------------------------------- */
+
+#define LIVE_FLOWS	200
+#define LIVE_SPORT	1000	/* forward source ports LIVE_SPORT + i */
+#define LIVE_DPORT	3000	/* destination ports LIVE_DPORT + i */
+
+/* Wait until the probe has seen @n frames (they arrive asynchronously). */
+static int probe_wait(int map_fd, int n)
+{
+	int tries, seen;
+	__u32 key, next, *prev;
+
+	for (tries = 0; tries < 200; tries++) {
+		seen = 0;
+		prev = NULL;
+		while (!bpf_map_get_next_key(map_fd, prev, &next)) {
+			seen++;
+			key = next;
+			prev = &key;
+		}
+		if (seen >= n)
+			return seen;
+		poll(NULL, 0, 10);
+	}
+	return seen;
+}
+
+static void live_flow(struct flow_spec *f, int i)
+{
+	random_flow(f);
+	f->family = 4;
+	f->proto = VGW_PROTO_TCP;
+	f->sport = LIVE_SPORT + i;
+	f->dport = LIVE_DPORT + i;
+}
+
+/* The CPU the probe saw the frame with inner source port @port on, or -1. */
+static int probe_cpu(int map_fd, __u32 port)
+{
+	__u32 cpu;
+
+	return bpf_map_lookup_elem(map_fd, &port, &cpu) ? -1 : (int)cpu - 1;
+}
+
+static int live_check(struct harness *h, int map_fd)
+{
+	static struct flow_spec flows[LIVE_FLOWS];
+	struct tunnel_spec t = { VXLAN4 };
+	static const __u32 cpus[] = { 0, 1 };
+	struct vgw_flow_key key;
+	struct flow_spec rev;
+	static struct pkt p;
+	int i, seen, want, err;
+
+	if (harness_config(h, 2, cpus))
+		return fail("cannot configure CPUs");
+	for (i = 0; i < LIVE_FLOWS; i++) {
+		live_flow(&flows[i], i);
+		flow_reverse(&rev, &flows[i]);
+		err = pkt_build(&p, &t, &flows[i]) ? -EINVAL : harness_run_live(h, p.data, p.len);
+		if (!err)
+			err = pkt_build(&p, &t, &rev) ? -EINVAL : harness_run_live(h, p.data, p.len);
+		if (err)
+			return fail("flow %d: live test run failed: %s", i, strerror(-err));
+	}
+	seen = probe_wait(map_fd, 2 * LIVE_FLOWS);
+	if (seen != 2 * LIVE_FLOWS)
+		return fail("the probe saw %d distinct frames, want %d", seen, 2 * LIVE_FLOWS);
+	for (i = 0; i < LIVE_FLOWS; i++) {
+		flow_expected_key(&key, &flows[i]);
+		want = cpus[vgw_flow_slot(vgw_flow_hash(&key), 2)];
+		if (probe_cpu(map_fd, LIVE_SPORT + i) != want ||
+		    probe_cpu(map_fd, LIVE_DPORT + i) != want)
+			return fail("flow %d: processed on CPU %d and %d (reverse), want %d", i,
+				    probe_cpu(map_fd, LIVE_SPORT + i),
+				    probe_cpu(map_fd, LIVE_DPORT + i), want);
+	}
+	return 1;
+}
+
+/* Needs CPUs 0 and 1; restores the harness's cpumap (CPU 0, no program). */
+static void test_live(struct harness *h)
+{
+	const char *desc = "live frames: each flow and its reverse processed on the chosen CPU";
+	struct cpumap_probe *probe;
+	int ok;
+
+	if (libbpf_num_possible_cpus() < 2 || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		printf("ok %d - %s # SKIP needs 2 CPUs\n", ++tap_count, desc);
+		return;
+	}
+	probe = cpumap_probe__open_and_load();
+	if (!probe) {
+		tap(fail("cannot load the cpumap probe: %s", strerror(errno)), "%s", desc);
+		return;
+	}
+	ok = !harness_cpumap_set(h, 0, bpf_program__fd(probe->progs.vgw_cpumap_probe)) &&
+	     !harness_cpumap_set(h, 1, bpf_program__fd(probe->progs.vgw_cpumap_probe));
+	ok = ok ? live_check(h, bpf_map__fd(probe->maps.probe_seen))
+		: fail("cannot install the probe in the cpumap");
+	tap(ok, "%s", desc);
+	harness_cpumap_set(h, 1, -1);
+	harness_cpumap_set(h, 0, 0);
+	cpumap_probe__destroy(probe);
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 int main(void)
@@ -692,8 +808,9 @@ int main(void)
 	test_fixtures(&h);
 	test_truncations(&h);
 	tap(test_distribution(&h),
-	    "10k random flows over 4 CPUs through the program: both directions agree, "
-	    "slot = vgw_flow_hash %% 4, each CPU within 10%% of the mean");
+	    "10k random flows over 4 CPUs through the program: both directions agree, slot = %s",
+	    "vgw_flow_hash % 4, each CPU within 10% of the mean");
+	test_live(&h);
 	harness_close(&h);
 
 	printf("1..%d\n", tap_count);

@@ -10,7 +10,9 @@
  *   - userspace C (tests, tools, agent), with -I kmod/include -I kmod/include/uapi.
  *
  * Rules that keep it so: only __u8/__u16/__u32/__u64/__be16/__be32 types, only
- * <linux/types.h> included, no bitfields (their layout depends on the
+ * <linux/types.h> included (which defines __always_inline in every context:
+ * the kernel's compiler headers, libbpf's bpf_helpers.h, or the UAPI
+ * <linux/stddef.h>), no bitfields (their layout depends on the
  * compiler's byte order), byte arrays for 24-bit fields, no libc or kernel
  * library calls, and only static (always-)inline functions.
  *
@@ -22,10 +24,6 @@
 #define _VGW_WIRE_H
 
 #include <linux/types.h>
-
-#ifndef __always_inline
-#define __always_inline inline __attribute__((__always_inline__))
-#endif
 
 /* sparse: converting between __beNN and host integers is deliberate here. */
 #ifdef __CHECKER__
@@ -108,9 +106,9 @@ static __always_inline __u32 vgw_vni_get(const __u8 vni[3])
 /* Store the low 24 bits of @v as a VNI; the caller keeps @v <= VGW_VNI_MAX. */
 static __always_inline void vgw_vni_set(__u8 vni[3], __u32 v)
 {
-	vni[0] = (__u8)(v >> 16);
-	vni[1] = (__u8)(v >> 8);
-	vni[2] = (__u8)v;
+	vni[0] = (__u8)((v >> 16) & 0xff);
+	vni[1] = (__u8)((v >> 8) & 0xff);
+	vni[2] = (__u8)(v & 0xff);
 }
 
 /* ---- VXLAN, RFC 7348 section 5 ------------------------------------------ */
@@ -120,12 +118,13 @@ static __always_inline void vgw_vni_set(__u8 vni[3], __u32 v)
  * What follows it is the inner Ethernet frame, without its FCS.
  */
 struct vgw_vxlanhdr {
-	__u8 flags;		/* RRRRIRRR: I (0x08) must be 1 for a valid
-				 * VNI; the R bits are sent as 0 and ignored
-				 * on receipt (section 5, "Flags"). */
+	/*
+	 * Section 5, "Flags": RRRRIRRR. I (0x08) must be 1 for a valid VNI;
+	 * the R bits are sent as 0 and ignored on receipt.
+	 */
+	__u8 flags;
 	__u8 reserved1[3];	/* 24 bits, sent 0, ignored on receipt */
-	__u8 vni[3];		/* VXLAN Network Identifier, 24 bits
-				 * (section 5, "VNI"); vgw_vni_get/set */
+	__u8 vni[3];		/* section 5, "VNI": 24 bits; vgw_vni_get/set */
 	__u8 reserved2;		/* 8 bits, sent 0, ignored on receipt */
 };
 
@@ -159,17 +158,20 @@ static __always_inline void vgw_vxlan_init(struct vgw_vxlanhdr *vx, __u32 vni)
  * words, section 3.5), then the payload whose type is protocol_type.
  */
 struct vgw_genevehdr {
-	__u8 ver_opt_len;	/* Ver(2) | Opt Len(6): version, must be 0
-				 * (section 3.4: an unknown version MUST be
-				 * dropped); length of the options in 4-byte
-				 * words, excluding this fixed header */
-	__u8 flags;		/* O(1) | C(1) | Rsvd(6): O = control packet
-				 * (OAM), C = a critical option is present;
-				 * Rsvd sent 0, ignored on receipt */
-	__be16 protocol_type;	/* EtherType of the payload; 0x6558 for an
-				 * Ethernet frame (section 3.4, "Protocol
-				 * Type") */
-	__u8 vni[3];		/* Virtual Network Identifier, 24 bits */
+	/*
+	 * Ver(2) | Opt Len(6). Ver: 0; a tunnel endpoint MUST drop a packet of
+	 * an unknown version (section 3.4, "Ver"). Opt Len: length of the
+	 * options in 4-byte words, excluding this fixed header ("Opt Len").
+	 */
+	__u8 ver_opt_len;
+	/*
+	 * O(1) | C(1) | Rsvd(6). O: control (OAM) packet; C: a critical
+	 * option is present; Rsvd: sent 0, ignored on receipt (section 3.4).
+	 */
+	__u8 flags;
+	/* Section 3.4, "Protocol Type": EtherType of the payload, 0x6558 Ethernet. */
+	__be16 protocol_type;
+	__u8 vni[3];		/* section 3.4, "VNI": 24 bits; vgw_vni_get/set */
 	__u8 reserved;		/* sent 0, ignored on receipt */
 };
 
@@ -188,10 +190,9 @@ _Static_assert(sizeof(struct vgw_genevehdr) == VGW_GENEVE_HLEN, "Geneve header i
  * option data. Option lengths sum to the fixed header's Opt Len.
  */
 struct vgw_geneve_opt {
-	__be16 opt_class;	/* namespace of the type, IANA registry */
-	__u8 type;		/* high bit set: critical option */
-	__u8 rsvd_len;		/* R(3) | Length(5): data length in 4-byte
-				 * words, excluding this 4-byte header */
+	__be16 opt_class;	/* section 3.5: namespace of the type, IANA */
+	__u8 type;		/* section 3.5: high bit = critical option */
+	__u8 rsvd_len;		/* R(3) | Length(5): data in 4-byte words (3.5) */
 };
 
 #define VGW_GENEVE_OPT_HLEN	4
