@@ -1,0 +1,998 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Validation of the desired-state document: the relations between objects.
+ *
+ * Every rule a document must satisfy, with where it is enforced ([p]:
+ * state_parse.c, one object on its own; [v]: this file, across objects).
+ * A document that breaks any of them is refused as a whole, with one message
+ * that starts with the path of the offending field.
+ *
+ * Syntax and types
+ *  [p] The text is one JSON value (jansson; duplicate keys refused): errors
+ *      give line and column. The top level is an object whose keys are only
+ *      vcns, gateways, route_tables, security_lists, nsgs, subnets, vnics,
+ *      each an array of objects (absent: empty).
+ *  [p] No unknown key anywhere; every required field present; every field of
+ *      its JSON type (no null for "absent", no 1.0 for 1).
+ *  [p] Ids match [A-Za-z0-9._-]{1,63} (also service names and the ids inside
+ *      "nsg:", "service:", "target:").
+ *  [p] Addresses: IPv4 dotted quad or IPv6 text, not IPv4-mapped IPv6.
+ *      Prefixes: address/length, length within the family, no host bits.
+ *  [p] Lists within their bounds (VGW_MAX_* in state.h); cidrs,
+ *      private_ips, vips, services and each service's prefixes not empty.
+ *
+ * VCNs, subnets
+ *  [v] Ids are unique within each type (the same id may name a VCN and a
+ *      subnet).
+ *  [v] A VCN's cidrs do not overlap each other (VCNs may overlap: they are
+ *      separate address spaces).
+ *  [v] A subnet's vcn exists; its cidr lies inside one of the VCN's cidrs,
+ *      leaves room for a host (IPv4 at most /30, IPv6 at most /126) and
+ *      overlaps no other subnet of the VCN.
+ *  [v] A subnet's route_table and security_lists exist, are in the subnet's
+ *      VCN, and no security list is listed twice.
+ *
+ * Route tables
+ *  [v] The vcn exists. Destinations are unique within the table (rules are a
+ *      set keyed by destination).
+ *  [v] A CIDR destination does not lie inside one of the VCN's cidrs (VCN
+ *      traffic never uses route rules: such a rule could never match).
+ *  [p] target is a gateway id or "private-ip:<address>"; destination a CIDR
+ *      or "service:<name>".
+ *  [v] A gateway target exists and is in the table's VCN. A service gateway
+ *      takes only service:<name> destinations, and only names it defines;
+ *      service:<name> goes only to a service gateway. A NAT gateway takes
+ *      only destinations of its public IP's family.
+ *  [v] A private-ip target is a private IP of a VNIC in the table's VCN, and
+ *      that VNIC has skip_source_dest_check (else it would drop everything
+ *      routed through it).
+ *
+ * Security lists and NSGs
+ *  [p] Ingress rules have source, egress rules destination: a CIDR or
+ *      nsg:<id>. protocol is required: all, tcp(6), udp(17), icmp(1),
+ *      icmpv6(58), or 0-255 (as a number or a decimal string).
+ *  [p] src_ports/dst_ports are "N", "N-M" or N, 0-65535, N <= M, and only with
+ *      tcp or udp. icmp_type/icmp_code are 0-255, only with icmp or icmpv6,
+ *      and icmp_code only with icmp_type. icmp with an IPv6 CIDR peer, or
+ *      icmpv6 with an IPv4 one, is refused (it could never match).
+ *  [v] The vcn exists; an nsg:<id> peer exists and is in the same VCN.
+ *
+ * Gateways
+ *  [p] type is internet, nat, service, drg or lpg. A nat gateway has a
+ *      public_ip (and only it); a service gateway has services (and only it),
+ *      a map of name -> CIDR list. encap is vxlan or geneve. vni is
+ *      1-16777215.
+ *  [v] The vcn exists. No service lists a prefix twice.
+ *  [v] Gateway VNIs are unique: gateway traffic arrives with its VNI on any
+ *      VIP, so a VNI names one gateway cluster-wide, and no micro-VNIC may
+ *      use it either.
+ *
+ * VNICs
+ *  [p] private_ips: 1..64 addresses, the first is the primary. mac, when
+ *      given, is xx:xx:xx:xx:xx:xx, unicast and not zero; when absent, it is
+ *      derived: 02:00 followed by the primary IPv4 address (or the last 32
+ *      bits of an IPv6 one). public_ip needs a private IP of its family.
+ *      micro_vnic.vni 1-16777215; conntrack_limit 1..2^20 (default 65536).
+ *      vips[].rule is "route" (default) or "target:<gateway id>"; every VIP
+ *      has the family of micro_vnic.nvd_ip (the NVD sends from one to the
+ *      other).
+ *  [v] The subnet exists. Every private IP lies inside the subnet's cidr and
+ *      is not reserved (the network address, the next one, used by the
+ *      virtual router, and the last one), and is used once in the VCN.
+ *  [v] nsgs exist, are in the VNIC's VCN, none twice. A VIP is listed once
+ *      per VNIC; a target:<id> VIP rule names a gateway of the VNIC's VCN.
+ *  [v] MACs are unique within a VCN. Public IPs (of VNICs and NAT gateways)
+ *      are unique in the document.
+ *  [v] (VIP, micro_vnic.vni) identifies one VNIC: no two VNICs share one,
+ *      and no micro-VNIC uses a gateway's VNI.
+ *  [v] A VIP is not the nvd_ip of a micro-VNIC nor a gateway's underlay_ip
+ *      (the cluster would answer for someone else's underlay address).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "state_priv.h"
+
+#define PATH_LEN 160
+#define FAIL(c, ...) vgw_st_fail((c)->err, (c)->errlen, __VA_ARGS__)
+
+static const char *pathf(char *buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A field's path, for messages (vsnprintf: truncation is fine here). */
+static const char *pathf(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, PATH_LEN, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* An address and who uses it: for duplicate and lookup checks. */
+struct owner {
+	const char *scope;	/* VCN id, or "" when document-wide */
+	struct vgw_addr addr;
+	uint32_t vni;		/* attachments only */
+	enum vgw_obj_type type;	/* VGW_OBJ_VNIC or VGW_OBJ_GATEWAY */
+	const void *obj;
+	unsigned int idx;	/* index of the address in the object */
+	const char *what;	/* "nvd_ip", "underlay_ip", ... */
+};
+
+struct owners {
+	struct owner *v;
+	size_t n, cap;
+};
+
+struct vctx {
+	struct vgw_doc *d;
+	char *err;
+	size_t errlen;
+	struct owners ips;	/* private IPs, by VCN */
+	struct owners underlay;	/* nvd_ips and gateway underlay_ips */
+};
+
+static unsigned int pos_of(const void *obj)
+{
+	return ((const struct vgw_vcn *)obj)->pos;	/* id, pos lead all */
+}
+
+static const char *vcn_of_subnet(const struct vctx *c, const char *subnet)
+{
+	const struct vgw_subnet *s = vgw_doc_find(c->d, VGW_OBJ_SUBNET, subnet);
+
+	return s ? s->vcn : NULL;
+}
+
+/* *out: the object of type t named id, or a refusal at path. */
+static int need(struct vctx *c, const char *path, enum vgw_obj_type t,
+		const char *id, const void **out)
+{
+	*out = vgw_doc_find(c->d, t, id);
+	if (*out)
+		return 0;
+	return FAIL(c, "%s: %s \"%s\" does not exist", path,
+		    vgw_obj_type_name(t), id);
+}
+
+/* Object id of type t (whose vcn is its_vcn) must be in VCN want. */
+static int same_vcn(struct vctx *c, const char *path, enum vgw_obj_type t,
+		    const char *id, const char *its_vcn, const char *want)
+{
+	if (!strcmp(its_vcn, want))
+		return 0;
+	return FAIL(c, "%s: %s %s is in vcn %s, not in vcn %s", path,
+		    vgw_obj_type_name(t), id, its_vcn, want);
+}
+
+static const char *vcn_of(enum vgw_obj_type t, const void *o)
+{
+	switch (t) {
+	case VGW_OBJ_GATEWAY:
+		return ((const struct vgw_gateway *)o)->vcn;
+	case VGW_OBJ_ROUTE_TABLE:
+		return ((const struct vgw_route_table *)o)->vcn;
+	case VGW_OBJ_SECURITY_LIST:
+	case VGW_OBJ_NSG:
+		return ((const struct vgw_seclist *)o)->vcn;
+	default:
+		return "";
+	}
+}
+
+/* *out: the object of type t named id, which must be in VCN vcn. */
+static int need_in_vcn(struct vctx *c, const char *path, enum vgw_obj_type t,
+		       const char *id, const char *vcn, const void **out)
+{
+	return need(c, path, t, id, out) ?:
+	       same_vcn(c, path, t, id, vcn_of(t, *out), vcn);
+}
+
+/* --- owner tables ---------------------------------------------------------- */
+
+static int owners_add(struct owners *o, const struct owner *e)
+{
+	struct owner *v;
+
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 256;
+		v = realloc(o->v, o->cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		o->v = v;
+	}
+	o->v[o->n++] = *e;
+	return 0;
+}
+
+/* By scope, address, vni, then document position (the later one is the
+ * duplicate that gets reported).
+ */
+static int owner_cmp(const void *x, const void *y)
+{
+	const struct owner *a = x, *b = y;
+	int r = strcmp(a->scope, b->scope);
+
+	if (!r)
+		r = vgw_addr_cmp(&a->addr, &b->addr);
+	if (!r && a->vni != b->vni)
+		r = a->vni < b->vni ? -1 : 1;
+	if (!r && a->type != b->type)
+		r = a->type < b->type ? -1 : 1;
+	if (!r)
+		r = pos_of(a->obj) < pos_of(b->obj) ? -1 :
+		    pos_of(a->obj) > pos_of(b->obj);
+	if (!r)
+		r = a->idx < b->idx ? -1 : a->idx > b->idx;
+	return r;
+}
+
+static void owners_sort(struct owners *o)
+{
+	if (o->n > 1)
+		qsort(o->v, o->n, sizeof(*o->v), owner_cmp);
+}
+
+static bool same_key(const struct owner *a, const struct owner *b)
+{
+	return !strcmp(a->scope, b->scope) && a->vni == b->vni &&
+	       !vgw_addr_cmp(&a->addr, &b->addr);
+}
+
+/* The first entry with this scope and address (vni ignored), or NULL. */
+static const struct owner *owners_find(const struct owners *o,
+				       const char *scope,
+				       const struct vgw_addr *a)
+{
+	size_t lo = 0, hi = o->n, mid;
+	int r;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		r = strcmp(o->v[mid].scope, scope);
+		if (!r)
+			r = vgw_addr_cmp(&o->v[mid].addr, a);
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < o->n && !strcmp(o->v[lo].scope, scope) &&
+	    !vgw_addr_cmp(&o->v[lo].addr, a))
+		return &o->v[lo];
+	return NULL;
+}
+
+/* "vnic vnic-a1" or "gateway igw-a". */
+static const char *owner_name(const struct owner *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %s", vgw_obj_type_name(e->type),
+		 (const char *)e->obj);
+	return buf;
+}
+
+/* --- ids ------------------------------------------------------------------- */
+
+static int check_unique_ids(struct vctx *c)
+{
+	const struct vgw_vcn *a, *b;
+	unsigned int t, i;
+
+	for (t = 0; t < VGW_OBJ_NTYPES; t++) {
+		for (i = 1; i < *vgw_st_cnt(c->d, t); i++) {
+			a = vgw_st_obj(c->d, t, i - 1);
+			b = vgw_st_obj(c->d, t, i);
+			if (!strcmp(a->id, b->id))
+				return FAIL(c, "%s[%u].id: duplicate id \"%s\" (also %s[%u])",
+					    vgw_st_types[t].key, b->pos, b->id,
+					    vgw_st_types[t].key, a->pos);
+		}
+	}
+	return 0;
+}
+
+/* --- VCNs ------------------------------------------------------------------ */
+
+static int check_vcn(struct vctx *c, const struct vgw_vcn *v)
+{
+	char a[VGW_PREFIX_STRLEN], b[VGW_PREFIX_STRLEN];
+	unsigned int i, j;
+
+	for (i = 0; i < v->n_cidrs; i++)
+		for (j = 0; j < i; j++)
+			if (vgw_prefix_overlap(&v->cidrs[i], &v->cidrs[j]))
+				return FAIL(c, "vcns[%u].cidrs[%u]: %s overlaps cidrs[%u] %s",
+					    v->pos, i,
+					    vgw_prefix_str(&v->cidrs[i], a, sizeof(a)),
+					    j,
+					    vgw_prefix_str(&v->cidrs[j], b, sizeof(b)));
+	return 0;
+}
+
+/* The VCN cidr that contains p, or NULL. */
+static const struct vgw_prefix *vcn_cidr_of(const struct vgw_vcn *v,
+					    const struct vgw_prefix *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->n_cidrs; i++)
+		if (v->cidrs[i].len <= p->len &&
+		    vgw_prefix_contains(&v->cidrs[i], &p->addr))
+			return &v->cidrs[i];
+	return NULL;
+}
+
+/* --- gateways -------------------------------------------------------------- */
+
+static int check_service_prefixes(struct vctx *c, const struct vgw_gateway *g)
+{
+	const struct vgw_service *s;
+	char p[VGW_PREFIX_STRLEN];
+	unsigned int i, j, k;
+
+	for (i = 0; i < g->n_services; i++) {
+		s = &g->services[i];
+		for (j = 0; j < s->n_prefixes; j++)
+			for (k = 0; k < j; k++)
+				if (!vgw_prefix_cmp(&s->prefixes[j],
+						    &s->prefixes[k]))
+					return FAIL(c, "gateways[%u].services.%s[%u]: %s is listed twice",
+						    g->pos, s->name, j,
+						    vgw_prefix_str(&s->prefixes[j], p, sizeof(p)));
+	}
+	return 0;
+}
+
+static int check_gateway(struct vctx *c, const struct vgw_gateway *g)
+{
+	char p[PATH_LEN];
+	const void *o;
+
+	pathf(p, "gateways[%u].vcn", g->pos);
+	return need(c, p, VGW_OBJ_VCN, g->vcn, &o) ?:
+	       check_service_prefixes(c, g);
+}
+
+/* Gateway VNIs arrive on every VIP: each names one gateway. */
+static int check_gateway_vnis(struct vctx *c)
+{
+	const struct vgw_gateway *a, *b;
+	unsigned int i, j;
+
+	for (i = 0; i < c->d->n_gateways; i++) {
+		b = &c->d->gateways[i];
+		for (j = 0; j < c->d->n_gateways; j++) {
+			a = &c->d->gateways[j];
+			if (a->pos < b->pos && a->vni == b->vni)
+				return FAIL(c, "gateways[%u].vni: %u is also the vni of gateway %s (a gateway's vni arrives on every VIP)",
+					    b->pos, b->vni, a->id);
+		}
+	}
+	return 0;
+}
+
+/* --- security lists and NSGs ----------------------------------------------- */
+
+static int check_rules(struct vctx *c, const char *at, const char *dir,
+		       const struct vgw_sec_rule *r, unsigned int n,
+		       const char *vcn)
+{
+	char p[PATH_LEN];
+	const void *o;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (r[i].peer_type != VGW_PEER_NSG)
+			continue;
+		pathf(p, "%s.%s[%u].%s", at, dir, i,
+			 !strcmp(dir, "ingress") ? "source" : "destination");
+		if (need_in_vcn(c, p, VGW_OBJ_NSG, r[i].peer_nsg, vcn, &o))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_seclist(struct vctx *c, const char *key,
+			 const struct vgw_seclist *s)
+{
+	char at[PATH_LEN], p[PATH_LEN];
+	const void *o;
+
+	pathf(at, "%s[%u]", key, s->pos);
+	pathf(p, "%s.vcn", at);
+	return need(c, p, VGW_OBJ_VCN, s->vcn, &o) ?:
+	       check_rules(c, at, "ingress", s->ingress, s->n_ingress, s->vcn) ?:
+	       check_rules(c, at, "egress", s->egress, s->n_egress, s->vcn);
+}
+
+/* --- route tables ---------------------------------------------------------- */
+
+static int route_dst_dups(struct vctx *c, const struct vgw_route_table *t)
+{
+	const struct vgw_route_rule *a, *b;
+	char s[VGW_ID_MAX + 16];
+	unsigned int i;
+
+	for (i = 1; i < t->n_rules; i++) {
+		a = &t->rules[i - 1];
+		b = &t->rules[i];
+		if (vgw_st_route_dst_cmp(a, b))
+			continue;
+		if (b->dst_type == VGW_DST_CIDR)
+			vgw_prefix_str(&b->dst, s, sizeof(s));
+		else
+			snprintf(s, sizeof(s), "service:%s", b->service);
+		return FAIL(c, "route_tables[%u].rules[%u].destination: %s is already the destination of rules[%u]",
+			    t->pos, b->pos, s, a->pos);
+	}
+	return 0;
+}
+
+static bool service_defined(const struct vgw_gateway *g, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->n_services; i++)
+		if (!strcmp(g->services[i].name, name))
+			return true;
+	return false;
+}
+
+/* What the target gateway accepts as destination. */
+static int route_dst_fits(struct vctx *c, const char *at,
+			  const struct vgw_route_rule *r,
+			  const struct vgw_gateway *g)
+{
+	char s[VGW_PREFIX_STRLEN];
+
+	if (g->type == VGW_GW_SERVICE && r->dst_type == VGW_DST_CIDR)
+		return FAIL(c, "%s.destination: service gateway %s takes only service:<name> destinations, not %s",
+			    at, g->id, vgw_prefix_str(&r->dst, s, sizeof(s)));
+	if (g->type != VGW_GW_SERVICE && r->dst_type == VGW_DST_SERVICE)
+		return FAIL(c, "%s.target: service:%s needs a service gateway, and %s is a %s gateway",
+			    at, r->service, g->id, vgw_gw_type_name(g->type));
+	if (r->dst_type == VGW_DST_SERVICE && !service_defined(g, r->service))
+		return FAIL(c, "%s.destination: service gateway %s defines no service \"%s\"",
+			    at, g->id, r->service);
+	if (g->type == VGW_GW_NAT && r->dst.addr.family != g->public_ip.family)
+		return FAIL(c, "%s.destination: %s is not of the family of nat gateway %s's public_ip",
+			    at, vgw_prefix_str(&r->dst, s, sizeof(s)), g->id);
+	return 0;
+}
+
+static int route_rule(struct vctx *c, const struct vgw_route_table *t,
+		      const struct vgw_vcn *vcn, const struct vgw_route_rule *r)
+{
+	char at[PATH_LEN], p[PATH_LEN], s[VGW_PREFIX_STRLEN];
+	char v[VGW_PREFIX_STRLEN];
+	const struct vgw_prefix *in;
+	const void *g;
+
+	pathf(at, "route_tables[%u].rules[%u]", t->pos, r->pos);
+	in = r->dst_type == VGW_DST_CIDR ? vcn_cidr_of(vcn, &r->dst) : NULL;
+	if (in)
+		return FAIL(c, "%s.destination: %s lies inside vcn %s's %s (traffic within the VCN never uses route rules)",
+			    at, vgw_prefix_str(&r->dst, s, sizeof(s)), vcn->id,
+			    vgw_prefix_str(in, v, sizeof(v)));
+	if (r->target_type != VGW_TARGET_GATEWAY)
+		return 0;	/* checked once VNICs are known */
+	pathf(p, "%s.target", at);
+	return need_in_vcn(c, p, VGW_OBJ_GATEWAY, r->gateway, t->vcn, &g) ?:
+	       route_dst_fits(c, at, r, g);
+}
+
+static int check_route_table(struct vctx *c, const struct vgw_route_table *t)
+{
+	char p[PATH_LEN];
+	const void *vcn;
+	unsigned int i;
+	int err;
+
+	pathf(p, "route_tables[%u].vcn", t->pos);
+	err = need(c, p, VGW_OBJ_VCN, t->vcn, &vcn) ?:
+	      route_dst_dups(c, t);
+	for (i = 0; !err && i < t->n_rules; i++)
+		err = route_rule(c, t, vcn, &t->rules[i]);
+	return err;
+}
+
+/* A private-ip target: a VNIC of the table's VCN that forwards. */
+static int route_private_ip(struct vctx *c, const struct vgw_route_table *t,
+			    const struct vgw_route_rule *r)
+{
+	const struct vgw_vnic *v;
+	const struct owner *o;
+	char s[VGW_ADDR_STRLEN];
+
+	o = owners_find(&c->ips, t->vcn, &r->private_ip);
+	vgw_addr_str(&r->private_ip, s, sizeof(s));
+	if (!o)
+		return FAIL(c, "route_tables[%u].rules[%u].target: no VNIC of vcn %s has private IP %s",
+			    t->pos, r->pos, t->vcn, s);
+	v = o->obj;
+	if (!v->skip_source_dest_check)
+		return FAIL(c, "route_tables[%u].rules[%u].target: vnic %s (private IP %s) needs skip_source_dest_check to forward routed traffic",
+			    t->pos, r->pos, v->id, s);
+	return 0;
+}
+
+static int check_route_private_ips(struct vctx *c)
+{
+	const struct vgw_route_table *t;
+	unsigned int i, j;
+
+	for (i = 0; i < c->d->n_route_tables; i++) {
+		t = &c->d->route_tables[i];
+		for (j = 0; j < t->n_rules; j++)
+			if (t->rules[j].target_type == VGW_TARGET_PRIVATE_IP &&
+			    route_private_ip(c, t, &t->rules[j]))
+				return -EINVAL;
+	}
+	return 0;
+}
+
+/* --- subnets --------------------------------------------------------------- */
+
+static int subnet_cidr(struct vctx *c, const struct vgw_subnet *s,
+		       const struct vgw_vcn *v)
+{
+	char p[VGW_PREFIX_STRLEN];
+	unsigned int max = s->cidr.addr.family == AF_INET ? 30 : 126;
+
+	vgw_prefix_str(&s->cidr, p, sizeof(p));
+	if (s->cidr.len > max)
+		return FAIL(c, "subnets[%u].cidr: %s leaves no room for hosts (at most /%u)",
+			    s->pos, p, max);
+	if (!vcn_cidr_of(v, &s->cidr))
+		return FAIL(c, "subnets[%u].cidr: %s is outside the cidrs of vcn %s",
+			    s->pos, p, v->id);
+	return 0;
+}
+
+static int subnet_lists(struct vctx *c, const struct vgw_subnet *s)
+{
+	char p[PATH_LEN];
+	const void *o;
+	unsigned int i, j;
+
+	if (s->route_table[0]) {
+		pathf(p, "subnets[%u].route_table", s->pos);
+		if (need_in_vcn(c, p, VGW_OBJ_ROUTE_TABLE, s->route_table,
+				s->vcn, &o))
+			return -EINVAL;
+	}
+	for (i = 0; i < s->n_security_lists; i++) {
+		pathf(p, "subnets[%u].security_lists[%u]",
+			 s->pos, i);
+		for (j = 0; j < i; j++)
+			if (!strcmp(s->security_lists[i], s->security_lists[j]))
+				return FAIL(c, "%s: %s is listed twice", p,
+					    s->security_lists[i]);
+		if (need_in_vcn(c, p, VGW_OBJ_SECURITY_LIST,
+				s->security_lists[i], s->vcn, &o))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_subnet(struct vctx *c, const struct vgw_subnet *s)
+{
+	char p[PATH_LEN];
+	const void *v;
+
+	pathf(p, "subnets[%u].vcn", s->pos);
+	return need(c, p, VGW_OBJ_VCN, s->vcn, &v) ?:
+	       subnet_cidr(c, s, v) ?:
+	       subnet_lists(c, s);
+}
+
+static int subnet_qcmp(const void *x, const void *y)
+{
+	const struct vgw_subnet *a = *(const void *const *)x;
+	const struct vgw_subnet *b = *(const void *const *)y;
+	int r = strcmp(a->vcn, b->vcn);
+
+	if (!r)
+		r = vgw_prefix_cmp(&a->cidr, &b->cidr);
+	return r ? r : a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/*
+ * In (vcn, address, length) order, a prefix that overlaps any later one
+ * overlaps the next one: checking neighbours is enough.
+ */
+static int subnet_overlaps(struct vctx *c)
+{
+	const struct vgw_subnet **s, *a, *b;
+	char pa[VGW_PREFIX_STRLEN], pb[VGW_PREFIX_STRLEN];
+	unsigned int i, n = c->d->n_subnets;
+	int err = 0;
+
+	s = malloc((n ?: 1) * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		s[i] = &c->d->subnets[i];
+	qsort(s, n, sizeof(*s), subnet_qcmp);
+	for (i = 1; !err && i < n; i++) {
+		a = s[i - 1];
+		b = s[i];
+		if (strcmp(a->vcn, b->vcn) ||
+		    !vgw_prefix_overlap(&a->cidr, &b->cidr))
+			continue;
+		if (a->pos > b->pos) {
+			a = s[i];
+			b = s[i - 1];
+		}
+		err = FAIL(c, "subnets[%u].cidr: %s overlaps subnet %s %s",
+			   b->pos, vgw_prefix_str(&b->cidr, pb, sizeof(pb)),
+			   a->id, vgw_prefix_str(&a->cidr, pa, sizeof(pa)));
+	}
+	free(s);
+	return err;
+}
+
+/* --- VNICs ----------------------------------------------------------------- */
+
+/* Network address, virtual router (the next one) and the last address. */
+static bool reserved(const struct vgw_prefix *p, const struct vgw_addr *a)
+{
+	unsigned int bits = a->family == AF_INET ? 32 : 128;
+	unsigned int nbytes = bits / 8, i, n0 = 0, n1 = 0;
+	uint8_t host;
+	int bit;
+
+	for (i = p->len; i < bits; i++) {
+		bit = (a->bytes[i / 8] >> (7 - i % 8)) & 1;
+		n1 += bit;
+		n0 += !bit;
+	}
+	host = a->bytes[nbytes - 1];
+	return n1 == 0 || n0 == 0 || (n1 == 1 && (host & 1));
+}
+
+static int vnic_private_ips(struct vctx *c, const struct vgw_vnic *v,
+			    const struct vgw_subnet *s)
+{
+	char a[VGW_ADDR_STRLEN], p[VGW_PREFIX_STRLEN];
+	struct owner e = { .scope = s->vcn, .type = VGW_OBJ_VNIC, .obj = v };
+	unsigned int i;
+
+	vgw_prefix_str(&s->cidr, p, sizeof(p));
+	for (i = 0; i < v->n_private_ips; i++) {
+		vgw_addr_str(&v->private_ips[i], a, sizeof(a));
+		if (!vgw_prefix_contains(&s->cidr, &v->private_ips[i]))
+			return FAIL(c, "vnics[%u].private_ips[%u]: %s is outside subnet %s %s",
+				    v->pos, i, a, s->id, p);
+		if (reserved(&s->cidr, &v->private_ips[i]))
+			return FAIL(c, "vnics[%u].private_ips[%u]: %s is reserved in subnet %s %s (network, virtual router and last address)",
+				    v->pos, i, a, s->id, p);
+		e.addr = v->private_ips[i];
+		e.idx = i;
+		if (owners_add(&c->ips, &e))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int vnic_nsgs(struct vctx *c, const struct vgw_vnic *v, const char *vcn)
+{
+	char p[PATH_LEN];
+	const void *o;
+	unsigned int i, j;
+
+	for (i = 0; i < v->n_nsgs; i++) {
+		pathf(p, "vnics[%u].nsgs[%u]", v->pos, i);
+		for (j = 0; j < i; j++)
+			if (!strcmp(v->nsgs[i], v->nsgs[j]))
+				return FAIL(c, "%s: %s is listed twice", p,
+					    v->nsgs[i]);
+		if (need_in_vcn(c, p, VGW_OBJ_NSG, v->nsgs[i], vcn, &o))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int vnic_vips(struct vctx *c, const struct vgw_vnic *v, const char *vcn)
+{
+	char p[PATH_LEN], a[VGW_ADDR_STRLEN];
+	const void *o;
+	unsigned int i, j;
+
+	for (i = 0; i < v->n_vips; i++) {
+		pathf(p, "vnics[%u].vips[%u]", v->pos, i);
+		for (j = 0; j < i; j++)
+			if (!vgw_addr_cmp(&v->vips[i].ip, &v->vips[j].ip))
+				return FAIL(c, "%s.ip: %s is listed twice", p,
+					    vgw_addr_str(&v->vips[i].ip, a,
+							 sizeof(a)));
+		if (v->vips[i].rule != VGW_VIP_TARGET)
+			continue;
+		strcat(p, ".rule");
+		if (need_in_vcn(c, p, VGW_OBJ_GATEWAY, v->vips[i].target, vcn,
+				&o))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_vnic(struct vctx *c, const struct vgw_vnic *v)
+{
+	char p[PATH_LEN];
+	const void *s;
+
+	pathf(p, "vnics[%u].subnet", v->pos);
+	if (need(c, p, VGW_OBJ_SUBNET, v->subnet, &s))
+		return -EINVAL;
+	return vnic_private_ips(c, v, s) ?:
+	       vnic_nsgs(c, v, ((const struct vgw_subnet *)s)->vcn) ?:
+	       vnic_vips(c, v, ((const struct vgw_subnet *)s)->vcn);
+}
+
+/* --- document-wide uniqueness ---------------------------------------------- */
+
+static int private_ip_dups(struct vctx *c)
+{
+	const struct owner *a, *b;
+	char s[VGW_ADDR_STRLEN], n[VGW_ID_MAX + 16];
+	size_t i;
+
+	owners_sort(&c->ips);
+	for (i = 1; i < c->ips.n; i++) {
+		a = &c->ips.v[i - 1];
+		b = &c->ips.v[i];
+		if (same_key(a, b))
+			return FAIL(c, "vnics[%u].private_ips[%u]: %s is also a private IP of %s in vcn %s",
+				    pos_of(b->obj), b->idx,
+				    vgw_addr_str(&b->addr, s, sizeof(s)),
+				    owner_name(a, n, sizeof(n)), b->scope);
+	}
+	return 0;
+}
+
+/* MACs per VCN: the address bytes carry the MAC. */
+static int mac_dups(struct vctx *c)
+{
+	struct owners o = { 0 };
+	struct owner e = { .type = VGW_OBJ_VNIC }, *a, *b;
+	char m[VGW_MAC_STRLEN];
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < c->d->n_vnics; i++) {
+		e.obj = &c->d->vnics[i];
+		e.scope = vcn_of_subnet(c, c->d->vnics[i].subnet);
+		memcpy(e.addr.bytes, c->d->vnics[i].mac, 6);
+		err = owners_add(&o, &e);
+	}
+	owners_sort(&o);
+	for (i = 1; !err && i < o.n; i++) {
+		a = &o.v[i - 1];
+		b = &o.v[i];
+		if (same_key(a, b))
+			err = FAIL(c, "vnics[%u].mac: %s is also the mac of vnic %s in vcn %s",
+				   pos_of(b->obj),
+				   vgw_mac_str(b->addr.bytes, m, sizeof(m)),
+				   (const char *)a->obj, b->scope);
+	}
+	free(o.v);
+	return err;
+}
+
+static int public_ip_dups(struct vctx *c)
+{
+	struct owners o = { 0 };
+	struct owner e, *a, *b;
+	char s[VGW_ADDR_STRLEN], n[VGW_ID_MAX + 16];
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < c->d->n_vnics; i++) {
+		e = (struct owner){ .scope = "", .type = VGW_OBJ_VNIC,
+				    .obj = &c->d->vnics[i],
+				    .addr = c->d->vnics[i].public_ip };
+		if (e.addr.family)
+			err = owners_add(&o, &e);
+	}
+	for (i = 0; !err && i < c->d->n_gateways; i++) {
+		e = (struct owner){ .scope = "", .type = VGW_OBJ_GATEWAY,
+				    .obj = &c->d->gateways[i],
+				    .addr = c->d->gateways[i].public_ip };
+		if (e.addr.family)
+			err = owners_add(&o, &e);
+	}
+	owners_sort(&o);
+	for (i = 1; !err && i < o.n; i++) {
+		a = &o.v[i - 1];
+		b = &o.v[i];
+		if (same_key(a, b))
+			err = FAIL(c, "%s[%u].public_ip: %s is also the public_ip of %s",
+				   vgw_obj_type_key(b->type), pos_of(b->obj),
+				   vgw_addr_str(&b->addr, s, sizeof(s)),
+				   owner_name(a, n, sizeof(n)));
+	}
+	free(o.v);
+	return err;
+}
+
+/* --- attachments: (VIP, VNI) ----------------------------------------------- */
+
+static const struct vgw_gateway *gateway_by_vni(const struct vgw_doc *d,
+						uint32_t vni)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n_gateways; i++)
+		if (d->gateways[i].vni == vni)
+			return &d->gateways[i];
+	return NULL;
+}
+
+static int attachment_dups(struct vctx *c, struct owners *o)
+{
+	char s[VGW_ADDR_STRLEN];
+	const struct owner *a, *b;
+	const struct vgw_vnic *v;
+	size_t i;
+
+	owners_sort(o);
+	for (i = 1; i < o->n; i++) {
+		a = &o->v[i - 1];
+		b = &o->v[i];
+		if (!same_key(a, b))
+			continue;
+		v = b->obj;
+		return FAIL(c, "vnics[%u].vips[%u].ip: VIP %s with micro_vnic.vni %u is already vnic %s's",
+			    v->pos, b->idx, vgw_addr_str(&b->addr, s, sizeof(s)),
+			    b->vni, (const char *)a->obj);
+	}
+	return 0;
+}
+
+static int check_attachments(struct vctx *c)
+{
+	const struct vgw_gateway *g;
+	const struct vgw_vnic *v;
+	struct owners o = { 0 };
+	struct owner e = { .scope = "", .type = VGW_OBJ_VNIC };
+	unsigned int i, j;
+	int err = 0;
+
+	for (i = 0; !err && i < c->d->n_vnics; i++) {
+		v = &c->d->vnics[i];
+		g = gateway_by_vni(c->d, v->micro_vnic.vni);
+		if (g) {
+			err = FAIL(c, "vnics[%u].micro_vnic.vni: %u is the vni of gateway %s (a gateway's vni arrives on every VIP)",
+				   v->pos, g->vni, g->id);
+			break;
+		}
+		e.obj = v;
+		e.vni = v->micro_vnic.vni;
+		for (j = 0; !err && j < v->n_vips; j++) {
+			e.addr = v->vips[j].ip;
+			e.idx = j;
+			err = owners_add(&o, &e);
+		}
+	}
+	if (!err)
+		err = attachment_dups(c, &o);
+	free(o.v);
+	return err;
+}
+
+/* VIPs must not be someone else's underlay address. */
+static int collect_underlay(struct vctx *c)
+{
+	struct owner e = { .scope = "" };
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < c->d->n_vnics; i++) {
+		e.type = VGW_OBJ_VNIC;
+		e.obj = &c->d->vnics[i];
+		e.addr = c->d->vnics[i].micro_vnic.nvd_ip;
+		e.what = "micro_vnic.nvd_ip";
+		err = owners_add(&c->underlay, &e);
+	}
+	for (i = 0; !err && i < c->d->n_gateways; i++) {
+		e.type = VGW_OBJ_GATEWAY;
+		e.obj = &c->d->gateways[i];
+		e.addr = c->d->gateways[i].underlay_ip;
+		e.what = "underlay_ip";
+		err = owners_add(&c->underlay, &e);
+	}
+	owners_sort(&c->underlay);
+	return err;
+}
+
+static int check_vips_not_underlay(struct vctx *c)
+{
+	char s[VGW_ADDR_STRLEN], n[VGW_ID_MAX + 16];
+	const struct vgw_vnic *v;
+	const struct owner *o;
+	unsigned int i, j;
+	int err = collect_underlay(c);
+
+	for (i = 0; !err && i < c->d->n_vnics; i++) {
+		v = &c->d->vnics[i];
+		for (j = 0; !err && j < v->n_vips; j++) {
+			o = owners_find(&c->underlay, "", &v->vips[j].ip);
+			if (o)
+				err = FAIL(c, "vnics[%u].vips[%u].ip: %s is the %s of %s",
+					   v->pos, j,
+					   vgw_addr_str(&v->vips[j].ip, s, sizeof(s)),
+					   o->what, owner_name(o, n, sizeof(n)));
+		}
+	}
+	return err;
+}
+
+/* --- the whole document ---------------------------------------------------- */
+
+/* Objects by id, route rules by destination: both keep their pos. */
+static void sort_keyed(struct vgw_doc *d)
+{
+	vgw_st_sort_objects(d);
+	vgw_st_sort_route_rules(d);
+}
+
+#define EACH(c, arr, n, fn)						\
+	({								\
+		int err_ = 0;						\
+		unsigned int i_;					\
+		for (i_ = 0; !err_ && i_ < (c)->d->n; i_++)		\
+			err_ = fn((c), &(c)->d->arr[i_]);		\
+		err_;							\
+	})
+
+static int check_security_list(struct vctx *c, const struct vgw_seclist *s)
+{
+	return check_seclist(c, "security_lists", s);
+}
+
+static int check_nsg(struct vctx *c, const struct vgw_seclist *s)
+{
+	return check_seclist(c, "nsgs", s);
+}
+
+static int check_all(struct vctx *c)
+{
+	return check_unique_ids(c) ?:
+	       EACH(c, vcns, n_vcns, check_vcn) ?:
+	       EACH(c, gateways, n_gateways, check_gateway) ?:
+	       check_gateway_vnis(c) ?:
+	       EACH(c, security_lists, n_security_lists, check_security_list) ?:
+	       EACH(c, nsgs, n_nsgs, check_nsg) ?:
+	       EACH(c, route_tables, n_route_tables, check_route_table) ?:
+	       EACH(c, subnets, n_subnets, check_subnet) ?:
+	       subnet_overlaps(c) ?:
+	       EACH(c, vnics, n_vnics, check_vnic) ?:
+	       private_ip_dups(c) ?:
+	       mac_dups(c) ?:
+	       public_ip_dups(c) ?:
+	       check_attachments(c) ?:
+	       check_vips_not_underlay(c) ?:
+	       check_route_private_ips(c);
+}
+
+int vgw_doc_validate(struct vgw_doc *d, char *err, size_t errlen)
+{
+	struct vctx c = { .d = d, .err = err, .errlen = errlen };
+	int ret;
+
+	sort_keyed(d);
+	ret = check_all(&c);
+	free(c.ips.v);
+	free(c.underlay.v);
+	if (ret == -ENOMEM)
+		vgw_st_fail(err, errlen, "out of memory");
+	if (!ret)
+		vgw_doc_normalize(d);
+	return ret;
+}
