@@ -455,8 +455,8 @@ static int route_dst_fits(struct vctx *c, const char *at,
 		return FAIL(c, "%s.destination: service gateway %s takes only service:<name> destinations, not %s",
 			    at, g->id, vgw_prefix_str(&r->dst, s, sizeof(s)));
 	if (g->type != VGW_GW_SERVICE && r->dst_type == VGW_DST_SERVICE)
-		return FAIL(c, "%s.target: service:%s needs a service gateway, and %s is a %s gateway",
-			    at, r->service, g->id, vgw_gw_type_name(g->type));
+		return FAIL(c, "%s.target: service:%s needs a service gateway, not %s gateway %s",
+			    at, r->service, vgw_gw_type_name(g->type), g->id);
 	if (r->dst_type == VGW_DST_SERVICE && !service_defined(g, r->service))
 		return FAIL(c, "%s.destination: service gateway %s defines no service \"%s\"",
 			    at, g->id, r->service);
@@ -747,6 +747,10 @@ static int private_ip_dups(struct vctx *c)
 	for (i = 1; i < c->ips.n; i++) {
 		a = &c->ips.v[i - 1];
 		b = &c->ips.v[i];
+		if (same_key(a, b) && a->obj == b->obj)
+			return FAIL(c, "vnics[%u].private_ips[%u]: %s is listed twice",
+				    pos_of(b->obj), b->idx,
+				    vgw_addr_str(&b->addr, s, sizeof(s)));
 		if (same_key(a, b))
 			return FAIL(c, "vnics[%u].private_ips[%u]: %s is also a private IP of %s in vcn %s",
 				    pos_of(b->obj), b->idx,

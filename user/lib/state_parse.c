@@ -162,6 +162,22 @@ static int id_syntax(struct pctx *c, const char *s, const char *path,
 	return 0;
 }
 
+/* The id after a "tag:" prefix, e.g. "service:all". */
+static int tagged_id(struct pctx *c, const char *s, size_t tag_len,
+		     const char *path, char out[VGW_ID_MAX])
+{
+	const char *id = s + tag_len;
+	size_t n = strlen(id);
+
+	if (n && n < VGW_ID_MAX && strspn(id, "abcdefghijklmnopqrstuvwxyz"
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n) {
+		memcpy(out, id, n + 1);
+		return 0;
+	}
+	return FAIL(c, "%s: \"%s\": \"%s\" is not a valid id ([A-Za-z0-9._-]{1,63})",
+		    path, s, id);
+}
+
 static int elem_id(struct pctx *c, json_t *v, const char *path, void *out)
 {
 	if (want_type(c, v, JSON_STRING, path))
@@ -353,7 +369,7 @@ static int route_dst(struct pctx *c, json_t *o, const char *at,
 	pathf(p, "%s.destination", at);
 	if (!strncmp(s, "service:", 8)) {
 		r->dst_type = VGW_DST_SERVICE;
-		return id_syntax(c, s + 8, p, r->service);
+		return tagged_id(c, s, 8, p, r->service);
 	}
 	r->dst_type = VGW_DST_CIDR;
 	return prefix_text(c, s, p, &r->dst);
@@ -611,7 +627,7 @@ static int rule_peer(struct pctx *c, json_t *o, const char *at,
 	pathf(p, "%s.%s", at, key);
 	if (!strncmp(s, "nsg:", 4)) {
 		r->peer_type = VGW_PEER_NSG;
-		return id_syntax(c, s + 4, p, r->peer_nsg);
+		return tagged_id(c, s, 4, p, r->peer_nsg);
 	}
 	r->peer_type = VGW_PEER_CIDR;
 	return prefix_text(c, s, p, &r->peer_cidr);
@@ -756,6 +772,7 @@ static int elem_vip(struct pctx *c, json_t *v, const char *path, void *out)
 {
 	static const char *const keys[] = { "ip", "rule", NULL };
 	struct vgw_vip *vip = out;
+	char p[PATH_LEN];
 	const char *s;
 	json_t *r;
 	int err;
@@ -769,9 +786,7 @@ static int elem_vip(struct pctx *c, json_t *v, const char *path, void *out)
 	s = json_string_value(r);
 	if (!strncmp(s, "target:", 7)) {
 		vip->rule = VGW_VIP_TARGET;
-		return id_syntax(c, s + 7, path, vip->target) ?
-		       FAIL(c, "%s.rule: \"%s\": the target is not a valid gateway id",
-			    path, s) : 0;
+		return tagged_id(c, s, 7, pathf(p, "%s.rule", path), vip->target);
 	}
 	if (strcmp(s, "route"))
 		return FAIL(c, "%s.rule: \"%s\" is not \"route\" or \"target:<gateway id>\"",
