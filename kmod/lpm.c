@@ -341,7 +341,8 @@ static unsigned int lpm_chain(const struct lpm_builder *b, unsigned int d,
  * Builds nodes[at], at depth @d, from keys[lo, hi): all lie under the node's
  * prefix and are longer than 6 * @d bits (the root, d = 0, takes any length,
  * /0 included). @def is the leaf of the slots that none of them covers: the
- * longest prefix above the node. Recursion depth is at most LPM_LEVELS.
+ * longest prefix above the node. Recursion depth is at most LPM_LEVELS
+ * (22); a frame is ~128 bytes on x86-64, its arrays live in @b.
  */
 static int lpm_build_node(struct lpm_builder *b, u32 at, unsigned int d,
 			  u32 lo, u32 hi, u32 def)

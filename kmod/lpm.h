@@ -16,16 +16,19 @@
 
 struct vgw_lpm;
 
+/*
+ * One route: the prefix @addr/@plen, @addr in network order with IPv4 in
+ * addr[0..3] (addr[4..15] ignored) and its host bits zero.
+ */
 struct vgw_lpm_route {
 	u8 family;		/* AF_INET or AF_INET6 */
 	u8 plen;		/* 0..32 or 0..128 */
-	u8 addr[16];		/* network order; IPv4 in addr[0..3] (addr[4..15]
-				 * ignored); host bits must be zero */
+	u8 addr[16];
 	u32 value;		/* what a lookup that selects this route returns */
 };
 
 /* Most routes one table may hold; more is refused with -E2BIG. */
-#define VGW_LPM_MAX_ROUTES	(1u << 22)
+#define VGW_LPM_MAX_ROUTES	BIT(22)
 
 /*
  * Builds a table of @n routes (@routes may be NULL when @n is 0; it is only

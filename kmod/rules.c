@@ -297,25 +297,27 @@ static int rule_load(const struct vgw_rule *r, struct rule_tmp *t)
 	}
 }
 
-#define RULE_CMP(x, y)	do { if ((x) != (y)) return (x) < (y) ? -1 : 1; } while (0)
+static int rule_cmp(u64 x, u64 y)
+{
+	return x < y ? -1 : x > y;
+}
 
 /* Group order (stateless first), then broadest first, then anything. */
 static int rule_tmp_cmp(const void *a, const void *b)
 {
 	const struct rule_tmp *x = a, *y = b;
 
-	RULE_CMP(y->stateless, x->stateless);
-	RULE_CMP(x->kind, y->kind);
-	RULE_CMP(x->proto, y->proto);
-	RULE_CMP(x->plen, y->plen);
-	RULE_CMP(x->hi, y->hi);
-	RULE_CMP(x->lo, y->lo);
-	RULE_CMP(x->nsg, y->nsg);
-	RULE_CMP(x->r.alo, y->r.alo);
-	RULE_CMP(x->r.ahi, y->r.ahi);
-	RULE_CMP(x->r.blo, y->r.blo);
-	RULE_CMP(x->r.bhi, y->r.bhi);
-	return 0;
+	return rule_cmp(y->stateless, x->stateless) ?:
+	       rule_cmp(x->kind, y->kind) ?:
+	       rule_cmp(x->proto, y->proto) ?:
+	       rule_cmp(x->plen, y->plen) ?:
+	       rule_cmp(x->hi, y->hi) ?:
+	       rule_cmp(x->lo, y->lo) ?:
+	       rule_cmp(x->nsg, y->nsg) ?:
+	       rule_cmp(x->r.alo, y->r.alo) ?:
+	       rule_cmp(x->r.ahi, y->r.ahi) ?:
+	       rule_cmp(x->r.blo, y->r.blo) ?:
+	       rule_cmp(x->r.bhi, y->r.bhi);
 }
 
 static bool rule_same_group(const struct rule_tmp *x, const struct rule_tmp *y)

@@ -20,33 +20,36 @@
 #define VGW_PROTO_ALL	0xffff
 
 /*
- * One rule. Fields that do not apply to the rule's protocol are ignored
- * (and not checked): ports unless proto is TCP (6) or UDP (17), the ICMP
- * type and code unless proto is ICMP (1) or ICMPv6 (58).
+ * One rule. The remote is the packet's source for ingress rules, its
+ * destination for egress rules: either the CIDR @addr/@plen of @family
+ * (network order, IPv4 in addr[0..3], host bits zero), or, when @nsg is
+ * nonzero, "a VNIC member of NSG @nsg" (an index chosen by the caller;
+ * family, plen and addr are then ignored).
+ *
+ * Fields that do not apply to the rule's protocol are ignored (and not
+ * checked): ports unless proto is TCP (6) or UDP (17), the ICMP type and
+ * code unless proto is ICMP (1) or ICMPv6 (58).
  */
 struct vgw_rule {
 	u16 proto;		/* IANA protocol number 0..255, or VGW_PROTO_ALL */
-	u8 family;		/* AF_INET / AF_INET6 of the remote CIDR; ignored
-				 * when nsg is used */
+	u8 family;		/* AF_INET / AF_INET6 */
 	u8 plen;
-	u8 addr[16];		/* the remote CIDR (network order, IPv4 in
-				 * addr[0..3], host bits zero): the packet's
-				 * source for ingress rules, destination for
-				 * egress rules */
-	u32 nsg;		/* nonzero: the remote must be a VNIC member of
-				 * this NSG; family, plen and addr are ignored */
+	u8 addr[16];
+	u32 nsg;
 	u16 sport_lo, sport_hi;	/* inclusive; 0-65535 = all */
 	u16 dport_lo, dport_hi;
 	s16 icmp_type, icmp_code;	/* 0..255, or -1 = any */
 	bool stateless;
 };
 
-/* The fields of a packet that rules look at. */
+/*
+ * The fields of a packet that rules look at. @remote is the peer: the
+ * source on ingress, the destination on egress; IPv4 in remote[0..3].
+ */
 struct vgw_rule_pkt {
 	u8 family;		/* AF_INET / AF_INET6 */
 	u8 proto;
-	u8 remote[16];		/* the peer: source on ingress, destination on
-				 * egress; IPv4 in remote[0..3] */
+	u8 remote[16];
 	u16 sport, dport;	/* host order; TCP/UDP */
 	u8 icmp_type, icmp_code;	/* ICMP/ICMPv6 */
 	const u32 *remote_nsgs;	/* the remote VNIC's NSGs, sorted ascending */
@@ -62,7 +65,7 @@ enum vgw_verdict {
 struct vgw_ruleset;
 
 /* Most rules one ruleset may hold; more is refused with -E2BIG. */
-#define VGW_RULES_MAX	(1u << 16)
+#define VGW_RULES_MAX	BIT(16)
 
 /*
  * Compiles @n rules (@rules may be NULL when @n is 0, which denies every

@@ -38,6 +38,7 @@ typedef __s64 s64;
 #endif
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
+#define BIT(nr)		(1UL << (nr))
 #define BUILD_BUG_ON(c)	_Static_assert(!(c), #c)
 
 /* ---- errors in pointers (include/linux/err.h) ---------------------------- */

@@ -92,7 +92,7 @@ static unsigned int random_plen(unsigned int bits)
 
 	if (rnd(3) == 0) {
 		do
-			p = edge[rnd(sizeof(edge) / sizeof(edge[0]))];
+			p = edge[rnd(ARRAY_SIZE(edge))];
 		while (p > bits);
 		return p;
 	}
@@ -364,7 +364,7 @@ TEST(most_specific_prefix_wins)
 		route("2001:db8::/32", 61), route("2001:db8:1::/48", 62),
 		route("2001:db8:1:2::/64", 63), route("2001:db8:1:2::7/128", 64),
 	};
-	struct vgw_lpm *t = vgw_lpm_build(r, sizeof(r) / sizeof(r[0]), GFP_KERNEL);
+	struct vgw_lpm *t = vgw_lpm_build(r, ARRAY_SIZE(r), GFP_KERNEL);
 
 	ASSERT_FALSE(IS_ERR(t));
 	EXPECT_EQ(9, look(t, "11.0.0.0"));
@@ -397,7 +397,7 @@ TEST(prefixes_at_node_boundaries_5_6_7_12_13_30_31_32)
 		route("128.0.0.0/31", 31), route("128.0.0.0/32", 32),
 		route("255.255.255.255/32", 99),
 	};
-	struct vgw_lpm *t = vgw_lpm_build(r, sizeof(r) / sizeof(r[0]), GFP_KERNEL);
+	struct vgw_lpm *t = vgw_lpm_build(r, ARRAY_SIZE(r), GFP_KERNEL);
 
 	ASSERT_FALSE(IS_ERR(t));
 	EXPECT_EQ(32, look(t, "128.0.0.0"));

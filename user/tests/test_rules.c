@@ -393,7 +393,7 @@ TEST(bad_rules_are_einval_and_fields_of_other_protocols_are_ignored)
 	struct vgw_rule r;
 	unsigned int i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		r = rule(cases[i].spec);
 		rs = vgw_rules_build(&r, 1, GFP_KERNEL);
 		EXPECT_EQ(cases[i].err, IS_ERR(rs) ? PTR_ERR(rs) : 0) {
@@ -473,7 +473,7 @@ static const uint16_t ports[] = { 0, 1, 22, 53, 80, 443, 1023, 1024, 8080,
 
 static uint16_t some_port(void)
 {
-	return rnd(4) ? ports[rnd(sizeof(ports) / sizeof(ports[0]))] : rnd(65536);
+	return rnd(4) ? ports[rnd(ARRAY_SIZE(ports))] : rnd(65536);
 }
 
 static void some_range(uint16_t *lo, uint16_t *hi)
@@ -518,7 +518,7 @@ static void random_rule(struct vgw_rule *r)
 	unsigned int bits, b;
 
 	memset(r, 0, sizeof(*r));
-	r->proto = protos[rnd(sizeof(protos) / sizeof(protos[0]))];
+	r->proto = protos[rnd(ARRAY_SIZE(protos))];
 	r->stateless = rnd(4) == 0;
 	if (rnd(5) == 0) {
 		r->nsg = 1 + rnd(6);
