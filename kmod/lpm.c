@@ -475,9 +475,11 @@ struct vgw_lpm *vgw_lpm_build(const struct vgw_lpm_route *routes,
 
 	if (n > VGW_LPM_MAX_ROUTES)
 		return ERR_PTR(-E2BIG);
-	b = kvzalloc(sizeof(*b), gfp);
+	/* The per-depth scratch (17 KB) is written before it is read. */
+	b = kvmalloc(sizeof(*b), gfp);
 	if (!b)
 		return ERR_PTR(-ENOMEM);
+	memset(b, 0, offsetof(struct lpm_builder, lvl));
 	b->gfp = gfp;
 	b->keys = kvmalloc_array(n + 1, sizeof(*b->keys), gfp);
 	b->values = kvmalloc_array(n + 1, sizeof(u32), gfp);
