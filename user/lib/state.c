@@ -70,8 +70,9 @@
  * VNICs
  *  [p] private_ips: 1..64 addresses, the first is the primary. mac, when
  *      given, is xx:xx:xx:xx:xx:xx, unicast and not zero; when absent, it is
- *      derived: 02:00 followed by the primary IPv4 address (or the last 32
- *      bits of an IPv6 one). public_ip needs a private IP of its family.
+ *      derived from the primary private IP (vgw_mac_from_addr(): 02:00
+ *      followed by an IPv4 address; 06 and a hash for IPv6). public_ip needs
+ *      a private IP of its family.
  *      micro_vnic.vni 1-16777215; conntrack_limit 1..2^20 (default 65536).
  *      vips[].rule is "route" (default) or "target:<gateway id>"; every VIP
  *      has the family of micro_vnic.nvd_ip (the NVD sends from one to the

@@ -29,9 +29,12 @@
  * - Every top-level array is optional (absent: empty).
  * - subnet.route_table is optional: without one, only VCN-local traffic is
  *   forwarded. subnet.security_lists is optional (absent: none).
- * - vnic.mac is optional: absent, it is derived from the primary private IP
- *   as 02:00:a:b:c:d (a.b.c.d: the IPv4 address, or the last 32 bits of an
- *   IPv6 one). MACs must be unique within a VCN, unicast and not zero.
+ * - vnic.mac is optional: absent, it is derived from the primary private IP:
+ *   02:00:a:b:c:d for IPv4 a.b.c.d; for IPv6, 06: followed by the low 40
+ *   bits of the 64-bit FNV-1a hash of the 16 address bytes (interface ids
+ *   repeat across subnets, so the low address bits would collide). MACs must
+ *   be unique within a VCN (the instance's L2 domain), unicast and not zero;
+ *   a collision of a derived MAC is refused like any other: give one.
  * - vnic.conntrack_limit defaults to VGW_CONNTRACK_DEFAULT (65536), and must
  *   be 1..VGW_CONNTRACK_MAX (2^20).
  * - vnic.vips is required with at least one VIP (DESIGN.md: every hosted

@@ -164,13 +164,28 @@ bool vgw_prefix_overlap(const struct vgw_prefix *a, const struct vgw_prefix *b)
 	       same_bits(a->addr.bytes, b->addr.bytes, len);
 }
 
+/*
+ * IPv4: 02:00:a:b:c:d, readable and unique wherever the address is.
+ * IPv6: interface ids repeat across subnets (::5 in every /64), so the low
+ * bits would collide; 06 (unicast, locally administered, apart from the
+ * IPv4 space) and the low 40 bits of the 64-bit FNV-1a hash of the address.
+ */
 void vgw_mac_from_addr(const struct vgw_addr *a, uint8_t mac[6])
 {
-	const uint8_t *low = a->family == AF_INET ? a->bytes : a->bytes + 12;
+	uint64_t h = 0xcbf29ce484222325ull;
+	unsigned int i;
 
-	mac[0] = 0x02;
-	mac[1] = 0x00;
-	memcpy(mac + 2, low, 4);
+	if (a->family == AF_INET) {
+		mac[0] = 0x02;
+		mac[1] = 0x00;
+		memcpy(mac + 2, a->bytes, 4);
+		return;
+	}
+	for (i = 0; i < 16; i++)
+		h = (h ^ a->bytes[i]) * 0x100000001b3ull;
+	mac[0] = 0x06;
+	for (i = 1; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (8 * (5 - i)));
 }
 
 const char *vgw_mac_str(const uint8_t mac[6], char *buf, size_t len)

@@ -280,17 +280,21 @@ TEST(ipv6_addresses_are_written_in_rfc5952_form)
 	vgw_doc_free(d);
 }
 
-TEST(ipv6_document_keeps_families_and_derives_mac_from_low_bits)
+TEST(ipv6_document_keeps_families_and_derives_macs)
 {
 	struct vgw_doc *d = load(_metadata, "ipv6.json");
 	const struct vgw_vnic *v;
 	char mac[VGW_MAC_STRLEN];
+	uint8_t m[6];
 
 	ASSERT_NE(NULL, d);
 	v = vnic(d, "fw6");
 	ASSERT_NE(NULL, v);
 	EXPECT_EQ(AF_INET6, v->private_ips[0].family);
-	EXPECT_STREQ("02:00:00:00:00:fa", vgw_mac_str(v->mac, mac, sizeof(mac)));
+	vgw_mac_from_addr(&v->private_ips[0], m);
+	EXPECT_EQ(0, memcmp(m, v->mac, 6));
+	EXPECT_EQ(0x06, v->mac[0]);
+	EXPECT_STRNE("06:00:00:00:00:00", vgw_mac_str(v->mac, mac, sizeof(mac)));
 	v = vnic(d, "vm6-1");
 	ASSERT_NE(NULL, v);
 	/* vips are a set, sorted by address */
@@ -594,9 +598,23 @@ TEST(macs_derive_from_the_primary_address)
 	ASSERT_EQ(0, vgw_addr_parse("10.1.1.250", &a));
 	vgw_mac_from_addr(&a, mac);
 	EXPECT_STREQ("02:00:0a:01:01:fa", vgw_mac_str(mac, s, sizeof(s)));
-	ASSERT_EQ(0, vgw_addr_parse("2001:db8::c0a8:102", &a));
-	vgw_mac_from_addr(&a, mac);
-	EXPECT_STREQ("02:00:c0:a8:01:02", vgw_mac_str(mac, s, sizeof(s)));
+}
+
+TEST(ipv6_macs_hash_the_whole_address)
+{
+	uint8_t m1[6], m2[6];
+	struct vgw_addr a, b;
+
+	/* the same interface id in two subnets */
+	ASSERT_EQ(0, vgw_addr_parse("2001:db8:0:1::5", &a));
+	ASSERT_EQ(0, vgw_addr_parse("2001:db8:0:2::5", &b));
+	vgw_mac_from_addr(&a, m1);
+	vgw_mac_from_addr(&b, m2);
+	EXPECT_EQ(0x06, m1[0]);		/* unicast, locally administered */
+	EXPECT_EQ(0x06, m2[0]);
+	EXPECT_NE(0, memcmp(m1, m2, 6));
+	vgw_mac_from_addr(&a, m2);
+	EXPECT_EQ(0, memcmp(m1, m2, 6));	/* deterministic */
 }
 
 TEST_HARNESS_MAIN
