@@ -12,6 +12,15 @@
 
 #include "state_priv.h"
 
+/*
+ * jansson's json_string(), under a name of our own: libvnicgw's json.c
+ * exports a json_string() of its own, which wins at link time.
+ */
+static json_t *jstr(const char *s)
+{
+	return json_stringn(s, strlen(s));
+}
+
 /* Any failure to build (out of memory) is remembered in fail. */
 struct wctx {
 	int fail;
@@ -31,14 +40,14 @@ static json_t *jaddr(const struct vgw_addr *a)
 {
 	char s[VGW_ADDR_STRLEN];
 
-	return json_string(vgw_addr_str(a, s, sizeof(s)));
+	return jstr(vgw_addr_str(a, s, sizeof(s)));
 }
 
 static json_t *jprefix(const struct vgw_prefix *p)
 {
 	char s[VGW_PREFIX_STRLEN];
 
-	return json_string(vgw_prefix_str(p, s, sizeof(s)));
+	return jstr(vgw_prefix_str(p, s, sizeof(s)));
 }
 
 static json_t *jprefixes(struct wctx *w, const struct vgw_prefix *p,
@@ -59,7 +68,7 @@ static json_t *jids(struct wctx *w, const char (*ids)[VGW_ID_MAX],
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		push(w, a, json_string(ids[i]));
+		push(w, a, jstr(ids[i]));
 	return a;
 }
 
@@ -74,7 +83,7 @@ static json_t *w_vcn(struct wctx *w, const void *obj)
 	const struct vgw_vcn *v = obj;
 	json_t *o = json_object();
 
-	put(w, o, "id", json_string(v->id));
+	put(w, o, "id", jstr(v->id));
 	put(w, o, "cidrs", jprefixes(w, v->cidrs, v->n_cidrs));
 	return o;
 }
@@ -84,11 +93,11 @@ static json_t *w_subnet(struct wctx *w, const void *obj)
 	const struct vgw_subnet *s = obj;
 	json_t *o = json_object();
 
-	put(w, o, "id", json_string(s->id));
-	put(w, o, "vcn", json_string(s->vcn));
+	put(w, o, "id", jstr(s->id));
+	put(w, o, "vcn", jstr(s->vcn));
 	put(w, o, "cidr", jprefix(&s->cidr));
 	if (s->route_table[0])
-		put(w, o, "route_table", json_string(s->route_table));
+		put(w, o, "route_table", jstr(s->route_table));
 	put(w, o, "security_lists",
 	    jids(w, (const char (*)[VGW_ID_MAX])s->security_lists,
 		 s->n_security_lists));
@@ -105,7 +114,7 @@ static json_t *w_route_rule(struct wctx *w, const struct vgw_route_rule *r)
 	else
 		put(w, o, "destination", jtagged("service", r->service));
 	if (r->target_type == VGW_TARGET_GATEWAY)
-		put(w, o, "target", json_string(r->gateway));
+		put(w, o, "target", jstr(r->gateway));
 	else
 		put(w, o, "target", jtagged("private-ip",
 			vgw_addr_str(&r->private_ip, s, sizeof(s))));
@@ -118,8 +127,8 @@ static json_t *w_route_table(struct wctx *w, const void *obj)
 	json_t *o = json_object(), *a = json_array();
 	unsigned int i;
 
-	put(w, o, "id", json_string(t->id));
-	put(w, o, "vcn", json_string(t->vcn));
+	put(w, o, "id", jstr(t->id));
+	put(w, o, "vcn", jstr(t->vcn));
 	for (i = 0; i < t->n_rules; i++)
 		push(w, a, w_route_rule(w, &t->rules[i]));
 	put(w, o, "rules", a);
@@ -129,11 +138,11 @@ static json_t *w_route_table(struct wctx *w, const void *obj)
 static json_t *jprotocol(int p)
 {
 	switch (p) {
-	case VGW_PROTO_ALL: return json_string("all");
-	case 1: return json_string("icmp");
-	case 6: return json_string("tcp");
-	case 17: return json_string("udp");
-	case 58: return json_string("icmpv6");
+	case VGW_PROTO_ALL: return jstr("all");
+	case 1: return jstr("icmp");
+	case 6: return jstr("tcp");
+	case 17: return jstr("udp");
+	case 58: return jstr("icmpv6");
 	default: return json_integer(p);
 	}
 }
@@ -185,8 +194,8 @@ static json_t *w_seclist(struct wctx *w, const void *obj)
 	const struct vgw_seclist *s = obj;
 	json_t *o = json_object();
 
-	put(w, o, "id", json_string(s->id));
-	put(w, o, "vcn", json_string(s->vcn));
+	put(w, o, "id", jstr(s->id));
+	put(w, o, "vcn", jstr(s->vcn));
 	put(w, o, "ingress", w_sec_rules(w, s->ingress, s->n_ingress, "source"));
 	put(w, o, "egress",
 	    w_sec_rules(w, s->egress, s->n_egress, "destination"));
@@ -211,16 +220,16 @@ static json_t *w_gateway(struct wctx *w, const void *obj)
 	const struct vgw_gateway *g = obj;
 	json_t *o = json_object();
 
-	put(w, o, "id", json_string(g->id));
-	put(w, o, "vcn", json_string(g->vcn));
-	put(w, o, "type", json_string(vgw_gw_type_name(g->type)));
+	put(w, o, "id", jstr(g->id));
+	put(w, o, "vcn", jstr(g->vcn));
+	put(w, o, "type", jstr(vgw_gw_type_name(g->type)));
 	if (g->type == VGW_GW_NAT)
 		put(w, o, "public_ip", jaddr(&g->public_ip));
 	if (g->type == VGW_GW_SERVICE)
 		put(w, o, "services", w_services(w, g));
 	put(w, o, "underlay_ip", jaddr(&g->underlay_ip));
 	put(w, o, "vni", json_integer(g->vni));
-	put(w, o, "encap", json_string(vgw_encap_name(g->encap)));
+	put(w, o, "encap", jstr(vgw_encap_name(g->encap)));
 	put(w, o, "enabled", json_boolean(g->enabled));
 	return o;
 }
@@ -231,7 +240,7 @@ static json_t *w_micro_vnic(struct wctx *w, const struct vgw_micro_vnic *m)
 
 	put(w, o, "vni", json_integer(m->vni));
 	put(w, o, "nvd_ip", jaddr(&m->nvd_ip));
-	put(w, o, "encap", json_string(vgw_encap_name(m->encap)));
+	put(w, o, "encap", jstr(vgw_encap_name(m->encap)));
 	return o;
 }
 
@@ -244,7 +253,7 @@ static json_t *w_vips(struct wctx *w, const struct vgw_vnic *v)
 		o = json_object();
 		put(w, o, "ip", jaddr(&v->vips[i].ip));
 		put(w, o, "rule", v->vips[i].rule == VGW_VIP_ROUTE ?
-		    json_string("route") : jtagged("target", v->vips[i].target));
+		    jstr("route") : jtagged("target", v->vips[i].target));
 		push(w, a, o);
 	}
 	return a;
@@ -257,12 +266,12 @@ static json_t *w_vnic(struct wctx *w, const void *obj)
 	char mac[VGW_MAC_STRLEN];
 	unsigned int i;
 
-	put(w, o, "id", json_string(v->id));
-	put(w, o, "subnet", json_string(v->subnet));
+	put(w, o, "id", jstr(v->id));
+	put(w, o, "subnet", jstr(v->subnet));
 	for (i = 0; i < v->n_private_ips; i++)
 		push(w, ips, jaddr(&v->private_ips[i]));
 	put(w, o, "private_ips", ips);
-	put(w, o, "mac", json_string(vgw_mac_str(v->mac, mac, sizeof(mac))));
+	put(w, o, "mac", jstr(vgw_mac_str(v->mac, mac, sizeof(mac))));
 	if (v->public_ip.family)
 		put(w, o, "public_ip", jaddr(&v->public_ip));
 	put(w, o, "nsgs", jids(w, (const char (*)[VGW_ID_MAX])v->nsgs,

@@ -17,6 +17,15 @@
 #include "kselftest_harness.h"
 #include "state.h"
 
+/*
+ * jansson's json_string(), under a name of our own: libvnicgw's json.c
+ * exports a json_string() of its own, which wins at link time.
+ */
+static json_t *jstr(const char *s)
+{
+	return json_stringn(s, strlen(s));
+}
+
 struct rng {
 	uint64_t s;
 };
@@ -158,7 +167,7 @@ static json_t *protocol(struct rng *r, int *num)
 
 	if (k < 5) {
 		*num = nums[k];
-		return json_string(names[k]);
+		return jstr(names[k]);
 	}
 	*num = (int)below(r, 256);
 	return k == 5 ? json_integer(*num) : json_sprintf("%d", *num);
@@ -209,7 +218,7 @@ static void gen_seclists(struct gen *g, const char *key, char ids[][32],
 
 	for (i = 0; i < n; i++) {
 		o = json_object();
-		json_object_set_new(o, "id", json_string(ids[i]));
+		json_object_set_new(o, "id", jstr(ids[i]));
 		json_object_set_new(o, "vcn", json_sprintf("vcn%d", g->vcn));
 		if (chance(&g->r, 80))
 			json_object_set_new(o, "ingress", sec_rules(g, "source"));
@@ -246,7 +255,7 @@ static json_t *services(struct gen *g, struct gw *w)
 		first = below(&g->r, 5);
 		for (j = 0; j < n; j++)		/* distinct: consecutive */
 			json_array_append_new(a,
-				json_string(pfx[(first + j) % 5]));
+				jstr(pfx[(first + j) % 5]));
 		snprintf(name, sizeof(name), "sv%u", i);
 		json_object_set_new(m, name, a);
 	}
@@ -262,16 +271,16 @@ static void gen_gateway(struct gen *g, int k)
 
 	snprintf(w->id, sizeof(w->id), "gw%d.%d", g->vcn, k);
 	w->type = (int)below(&g->r, 5);
-	json_object_set_new(o, "id", json_string(w->id));
+	json_object_set_new(o, "id", jstr(w->id));
 	json_object_set_new(o, "vcn", json_sprintf("vcn%d", g->vcn));
-	json_object_set_new(o, "type", json_string(types[w->type]));
+	json_object_set_new(o, "type", jstr(types[w->type]));
 	if (w->type == 1)
 		json_object_set_new(o, "public_ip", ip4(198, 18, g->vcn, k + 1));
 	if (w->type == 2)
 		json_object_set_new(o, "services", services(g, w));
 	json_object_set_new(o, "underlay_ip", underlay(g));
 	json_object_set_new(o, "vni", json_integer(100000 + g->n_gw++));
-	opt(g, o, "encap", json_string("vxlan"), json_string("geneve"));
+	opt(g, o, "encap", jstr("vxlan"), jstr("geneve"));
 	opt(g, o, "enabled", json_true(), json_false());
 	add(g, "gateways", o);
 }
@@ -284,7 +293,7 @@ static json_t *subset(struct rng *r, char ids[][32], int n, int max)
 
 	for (i = 0; i < n && taken < max; i++)
 		if (chance(r, 40)) {
-			json_array_append_new(a, json_string(ids[i]));
+			json_array_append_new(a, jstr(ids[i]));
 			taken++;
 		}
 	return a;
@@ -304,8 +313,8 @@ static json_t *vips(struct gen *g, bool v6)
 			json_object_set_new(o, "rule", json_sprintf("target:%s",
 				g->gws[below(&g->r, g->n_gws)].id));
 		else
-			opt(g, o, "rule", json_string("route"),
-			    json_string("route"));
+			opt(g, o, "rule", jstr("route"),
+			    jstr("route"));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -318,7 +327,7 @@ static json_t *micro_vnic(struct gen *g, bool v6, unsigned int n)
 	json_object_set_new(o, "vni", json_integer(1 + n));
 	json_object_set_new(o, "nvd_ip", v6 ? json_sprintf("fd77::%x", n + 1) :
 			    ip4(10, 200, n / 250, n % 250 + 1));
-	opt(g, o, "encap", json_string("vxlan"), json_string("geneve"));
+	opt(g, o, "encap", jstr("vxlan"), jstr("geneve"));
 	return o;
 }
 
@@ -348,7 +357,7 @@ static void gen_vnic(struct gen *g, int s, bool v6, int k)
 	json_t *o = json_object();
 
 	snprintf(nic->id, sizeof(nic->id), "vnic%d.%d.%d", g->vcn, s, k);
-	json_object_set_new(o, "id", json_string(nic->id));
+	json_object_set_new(o, "id", jstr(nic->id));
 	json_object_set_new(o, "subnet", json_sprintf("sub%d.%d", g->vcn, s));
 	private_ips(g, o, nic, s, v6, k);
 	if (chance(&g->r, 50))
@@ -384,7 +393,7 @@ static void gen_subnet(struct gen *g, int s)
 		json_sprintf("10.%d.%d.0/24", g->vcn, s));
 	if (g->n_rts && chance(&g->r, 70))
 		json_object_set_new(o, "route_table",
-			json_string(g->rts[below(&g->r, g->n_rts)]));
+			jstr(g->rts[below(&g->r, g->n_rts)]));
 	if (chance(&g->r, 70))
 		json_object_set_new(o, "security_lists",
 				    subset(&g->r, g->sls, g->n_sls, 5));
@@ -430,7 +439,7 @@ static json_t *route_rule(struct gen *g, unsigned int idx, bool *svc_used)
 		}
 		svc_used[s] = true;
 		json_object_set_new(o, "destination", json_sprintf("service:sv%u", s));
-		json_object_set_new(o, "target", json_string(w->id));
+		json_object_set_new(o, "target", jstr(w->id));
 		return o;
 	}
 	nic = chance(&g->r, 20) ? forwarder(g) : NULL;
@@ -446,7 +455,7 @@ static json_t *route_rule(struct gen *g, unsigned int idx, bool *svc_used)
 	if (nic)
 		nic->targeted = true;
 	json_object_set_new(o, "target", nic ?
-		json_sprintf("private-ip:%s", nic->ip) : json_string(w->id));
+		json_sprintf("private-ip:%s", nic->ip) : jstr(w->id));
 	return o;
 }
 
@@ -460,7 +469,7 @@ static void gen_route_tables(struct gen *g)
 	for (k = 0; k < g->n_rts; k++) {
 		memset(svc_used, 0, sizeof(svc_used));
 		o = json_object();
-		json_object_set_new(o, "id", json_string(g->rts[k]));
+		json_object_set_new(o, "id", jstr(g->rts[k]));
 		json_object_set_new(o, "vcn", json_sprintf("vcn%d", g->vcn));
 		rules = json_array();
 		n = below(&g->r, 7);
