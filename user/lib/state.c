@@ -3,7 +3,8 @@
  * Validation of the desired-state document: the relations between objects.
  *
  * Every rule a document must satisfy, with where it is enforced ([p]:
- * state_parse.c, one object on its own; [v]: this file, across objects).
+ * state_parse.c, one object on its own; [v]: this file, an object and what
+ * it refers to; [u]: state_unique.c, what must be unique document-wide).
  * A document that breaks any of them is refused as a whole, with one message
  * that starts with the path of the offending field.
  *
@@ -43,7 +44,7 @@
  *      takes only service:<name> destinations, and only names it defines;
  *      service:<name> goes only to a service gateway. A NAT gateway takes
  *      only destinations of its public IP's family.
- *  [v] A private-ip target is a private IP of a VNIC in the table's VCN, and
+ *  [u] A private-ip target is a private IP of a VNIC in the table's VCN, and
  *      that VNIC has skip_source_dest_check (else it would drop everything
  *      routed through it).
  *
@@ -63,7 +64,7 @@
  *      a map of name -> CIDR list. encap is vxlan or geneve. vni is
  *      1-16777215.
  *  [v] The vcn exists. No service lists a prefix twice.
- *  [v] Gateway VNIs are unique: gateway traffic arrives with its VNI on any
+ *  [u] Gateway VNIs are unique: gateway traffic arrives with its VNI on any
  *      VIP, so a VNI names one gateway cluster-wide, and no micro-VNIC may
  *      use it either.
  *
@@ -79,14 +80,14 @@
  *      other).
  *  [v] The subnet exists. Every private IP lies inside the subnet's cidr and
  *      is not reserved (the network address, the next one, used by the
- *      virtual router, and the last one), and is used once in the VCN.
+ *      virtual router, and the last one); [u] and is used once in the VCN.
  *  [v] nsgs exist, are in the VNIC's VCN, none twice. A VIP is listed once
  *      per VNIC; a target:<id> VIP rule names a gateway of the VNIC's VCN.
- *  [v] MACs are unique within a VCN. Public IPs (of VNICs and NAT gateways)
+ *  [u] MACs are unique within a VCN. Public IPs (of VNICs and NAT gateways)
  *      are unique in the document.
- *  [v] (VIP, micro_vnic.vni) identifies one VNIC: no two VNICs share one,
+ *  [u] (VIP, micro_vnic.vni) identifies one VNIC: no two VNICs share one,
  *      and no micro-VNIC uses a gateway's VNI.
- *  [v] A VIP is not the nvd_ip of a micro-VNIC nor a gateway's underlay_ip
+ *  [u] A VIP is not the nvd_ip of a micro-VNIC nor a gateway's underlay_ip
  *      (the cluster would answer for someone else's underlay address).
  */
 #include <errno.h>
@@ -115,40 +116,16 @@ static const char *pathf(char *buf, const char *fmt, ...)
 	return buf;
 }
 
-/* An address and who uses it: for duplicate and lookup checks. */
-struct owner {
-	const char *scope;	/* VCN id, or "" when document-wide */
-	struct vgw_addr addr;
-	uint32_t vni;		/* attachments only */
-	enum vgw_obj_type type;	/* VGW_OBJ_VNIC or VGW_OBJ_GATEWAY */
-	const void *obj;
-	unsigned int idx;	/* index of the address in the object */
-	const char *what;	/* "nvd_ip", "underlay_ip", ... */
-};
-
-struct owners {
-	struct owner *v;
-	size_t n, cap;
-};
-
 struct vctx {
 	struct vgw_doc *d;
 	char *err;
 	size_t errlen;
-	struct owners ips;	/* private IPs, by VCN */
-	struct owners underlay;	/* nvd_ips and gateway underlay_ips */
 };
 
-static unsigned int pos_of(const void *obj)
+/* Into a VGW_PREFIX_STRLEN buffer. */
+static const char *prefix_s(const struct vgw_prefix *p, char *buf)
 {
-	return ((const struct vgw_vcn *)obj)->pos;	/* id, pos lead all */
-}
-
-static const char *vcn_of_subnet(const struct vctx *c, const char *subnet)
-{
-	const struct vgw_subnet *s = vgw_doc_find(c->d, VGW_OBJ_SUBNET, subnet);
-
-	return s ? s->vcn : NULL;
+	return vgw_prefix_str(p, buf, VGW_PREFIX_STRLEN);
 }
 
 /* *out: the object of type t named id, or a refusal at path. */
@@ -195,90 +172,7 @@ static int need_in_vcn(struct vctx *c, const char *path, enum vgw_obj_type t,
 	       same_vcn(c, path, t, id, vcn_of(t, *out), vcn);
 }
 
-/* --- owner tables ---------------------------------------------------------- */
-
-static int owners_add(struct owners *o, const struct owner *e)
-{
-	struct owner *v;
-
-	if (o->n == o->cap) {
-		o->cap = o->cap ? o->cap * 2 : 256;
-		v = realloc(o->v, o->cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		o->v = v;
-	}
-	o->v[o->n++] = *e;
-	return 0;
-}
-
-/* By scope, address, vni, then document position (the later one is the
- * duplicate that gets reported).
- */
-static int owner_cmp(const void *x, const void *y)
-{
-	const struct owner *a = x, *b = y;
-	int r = strcmp(a->scope, b->scope);
-
-	if (!r)
-		r = vgw_addr_cmp(&a->addr, &b->addr);
-	if (!r && a->vni != b->vni)
-		r = a->vni < b->vni ? -1 : 1;
-	if (!r && a->type != b->type)
-		r = a->type < b->type ? -1 : 1;
-	if (!r)
-		r = pos_of(a->obj) < pos_of(b->obj) ? -1 :
-		    pos_of(a->obj) > pos_of(b->obj);
-	if (!r)
-		r = a->idx < b->idx ? -1 : a->idx > b->idx;
-	return r;
-}
-
-static void owners_sort(struct owners *o)
-{
-	if (o->n > 1)
-		qsort(o->v, o->n, sizeof(*o->v), owner_cmp);
-}
-
-static bool same_key(const struct owner *a, const struct owner *b)
-{
-	return !strcmp(a->scope, b->scope) && a->vni == b->vni &&
-	       !vgw_addr_cmp(&a->addr, &b->addr);
-}
-
-/* The first entry with this scope and address (vni ignored), or NULL. */
-static const struct owner *owners_find(const struct owners *o,
-				       const char *scope,
-				       const struct vgw_addr *a)
-{
-	size_t lo = 0, hi = o->n, mid;
-	int r;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		r = strcmp(o->v[mid].scope, scope);
-		if (!r)
-			r = vgw_addr_cmp(&o->v[mid].addr, a);
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < o->n && !strcmp(o->v[lo].scope, scope) &&
-	    !vgw_addr_cmp(&o->v[lo].addr, a))
-		return &o->v[lo];
-	return NULL;
-}
-
-/* "vnic vnic-a1" or "gateway igw-a". */
-static const char *owner_name(const struct owner *e, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s %s", vgw_obj_type_name(e->type),
-		 (const char *)e->obj);
-	return buf;
-}
-
-/* --- ids ------------------------------------------------------------------- */
+/* --- ids ------------------------------------------------------------------ */
 
 static int check_unique_ids(struct vctx *c)
 {
@@ -298,21 +192,22 @@ static int check_unique_ids(struct vctx *c)
 	return 0;
 }
 
-/* --- VCNs ------------------------------------------------------------------ */
+/* --- VCNs ----------------------------------------------------------------- */
 
 static int check_vcn(struct vctx *c, const struct vgw_vcn *v)
 {
 	char a[VGW_PREFIX_STRLEN], b[VGW_PREFIX_STRLEN];
+	const struct vgw_prefix *p = v->cidrs;
 	unsigned int i, j;
 
-	for (i = 0; i < v->n_cidrs; i++)
-		for (j = 0; j < i; j++)
-			if (vgw_prefix_overlap(&v->cidrs[i], &v->cidrs[j]))
-				return FAIL(c, "vcns[%u].cidrs[%u]: %s overlaps cidrs[%u] %s",
-					    v->pos, i,
-					    vgw_prefix_str(&v->cidrs[i], a, sizeof(a)),
-					    j,
-					    vgw_prefix_str(&v->cidrs[j], b, sizeof(b)));
+	for (i = 0; i < v->n_cidrs; i++) {
+		for (j = 0; j < i && !vgw_prefix_overlap(&p[i], &p[j]); j++)
+			;
+		if (j < i)
+			return FAIL(c, "vcns[%u].cidrs[%u]: %s overlaps cidrs[%u] %s",
+				    v->pos, i, prefix_s(&p[i], a), j,
+				    prefix_s(&p[j], b));
+	}
 	return 0;
 }
 
@@ -329,7 +224,7 @@ static const struct vgw_prefix *vcn_cidr_of(const struct vgw_vcn *v,
 	return NULL;
 }
 
-/* --- gateways -------------------------------------------------------------- */
+/* --- gateways ------------------------------------------------------------- */
 
 static int check_service_prefixes(struct vctx *c, const struct vgw_gateway *g)
 {
@@ -339,13 +234,16 @@ static int check_service_prefixes(struct vctx *c, const struct vgw_gateway *g)
 
 	for (i = 0; i < g->n_services; i++) {
 		s = &g->services[i];
-		for (j = 0; j < s->n_prefixes; j++)
+		for (j = 0; j < s->n_prefixes; j++) {
 			for (k = 0; k < j; k++)
 				if (!vgw_prefix_cmp(&s->prefixes[j],
 						    &s->prefixes[k]))
-					return FAIL(c, "gateways[%u].services.%s[%u]: %s is listed twice",
-						    g->pos, s->name, j,
-						    vgw_prefix_str(&s->prefixes[j], p, sizeof(p)));
+					break;
+			if (k < j)
+				return FAIL(c, "gateways[%u].services.%s[%u]: %s is listed twice",
+					    g->pos, s->name, j,
+					    prefix_s(&s->prefixes[j], p));
+		}
 	}
 	return 0;
 }
@@ -360,25 +258,7 @@ static int check_gateway(struct vctx *c, const struct vgw_gateway *g)
 	       check_service_prefixes(c, g);
 }
 
-/* Gateway VNIs arrive on every VIP: each names one gateway. */
-static int check_gateway_vnis(struct vctx *c)
-{
-	const struct vgw_gateway *a, *b;
-	unsigned int i, j;
-
-	for (i = 0; i < c->d->n_gateways; i++) {
-		b = &c->d->gateways[i];
-		for (j = 0; j < c->d->n_gateways; j++) {
-			a = &c->d->gateways[j];
-			if (a->pos < b->pos && a->vni == b->vni)
-				return FAIL(c, "gateways[%u].vni: %u is also the vni of gateway %s (a gateway's vni arrives on every VIP)",
-					    b->pos, b->vni, a->id);
-		}
-	}
-	return 0;
-}
-
-/* --- security lists and NSGs ----------------------------------------------- */
+/* --- security lists and NSGs ---------------------------------------------- */
 
 static int check_rules(struct vctx *c, const char *at, const char *dir,
 		       const struct vgw_sec_rule *r, unsigned int n,
@@ -392,7 +272,7 @@ static int check_rules(struct vctx *c, const char *at, const char *dir,
 		if (r[i].peer_type != VGW_PEER_NSG)
 			continue;
 		pathf(p, "%s.%s[%u].%s", at, dir, i,
-			 !strcmp(dir, "ingress") ? "source" : "destination");
+		      !strcmp(dir, "ingress") ? "source" : "destination");
 		if (need_in_vcn(c, p, VGW_OBJ_NSG, r[i].peer_nsg, vcn, &o))
 			return -EINVAL;
 	}
@@ -412,7 +292,7 @@ static int check_seclist(struct vctx *c, const char *key,
 	       check_rules(c, at, "egress", s->egress, s->n_egress, s->vcn);
 }
 
-/* --- route tables ---------------------------------------------------------- */
+/* --- route tables --------------------------------------------------------- */
 
 static int route_dst_dups(struct vctx *c, const struct vgw_route_table *t)
 {
@@ -482,7 +362,7 @@ static int route_rule(struct vctx *c, const struct vgw_route_table *t,
 			    at, vgw_prefix_str(&r->dst, s, sizeof(s)), vcn->id,
 			    vgw_prefix_str(in, v, sizeof(v)));
 	if (r->target_type != VGW_TARGET_GATEWAY)
-		return 0;	/* checked once VNICs are known */
+		return 0;	/* private IPs: state_unique.c */
 	pathf(p, "%s.target", at);
 	return need_in_vcn(c, p, VGW_OBJ_GATEWAY, r->gateway, t->vcn, &g) ?:
 	       route_dst_fits(c, at, r, g);
@@ -503,42 +383,7 @@ static int check_route_table(struct vctx *c, const struct vgw_route_table *t)
 	return err;
 }
 
-/* A private-ip target: a VNIC of the table's VCN that forwards. */
-static int route_private_ip(struct vctx *c, const struct vgw_route_table *t,
-			    const struct vgw_route_rule *r)
-{
-	const struct vgw_vnic *v;
-	const struct owner *o;
-	char s[VGW_ADDR_STRLEN];
-
-	o = owners_find(&c->ips, t->vcn, &r->private_ip);
-	vgw_addr_str(&r->private_ip, s, sizeof(s));
-	if (!o)
-		return FAIL(c, "route_tables[%u].rules[%u].target: no VNIC of vcn %s has private IP %s",
-			    t->pos, r->pos, t->vcn, s);
-	v = o->obj;
-	if (!v->skip_source_dest_check)
-		return FAIL(c, "route_tables[%u].rules[%u].target: vnic %s (private IP %s) needs skip_source_dest_check to forward routed traffic",
-			    t->pos, r->pos, v->id, s);
-	return 0;
-}
-
-static int check_route_private_ips(struct vctx *c)
-{
-	const struct vgw_route_table *t;
-	unsigned int i, j;
-
-	for (i = 0; i < c->d->n_route_tables; i++) {
-		t = &c->d->route_tables[i];
-		for (j = 0; j < t->n_rules; j++)
-			if (t->rules[j].target_type == VGW_TARGET_PRIVATE_IP &&
-			    route_private_ip(c, t, &t->rules[j]))
-				return -EINVAL;
-	}
-	return 0;
-}
-
-/* --- subnets --------------------------------------------------------------- */
+/* --- subnets -------------------------------------------------------------- */
 
 static int subnet_cidr(struct vctx *c, const struct vgw_subnet *s,
 		       const struct vgw_vcn *v)
@@ -570,7 +415,7 @@ static int subnet_lists(struct vctx *c, const struct vgw_subnet *s)
 	}
 	for (i = 0; i < s->n_security_lists; i++) {
 		pathf(p, "subnets[%u].security_lists[%u]",
-			 s->pos, i);
+		      s->pos, i);
 		for (j = 0; j < i; j++)
 			if (!strcmp(s->security_lists[i], s->security_lists[j]))
 				return FAIL(c, "%s: %s is listed twice", p,
@@ -639,7 +484,7 @@ static int subnet_overlaps(struct vctx *c)
 	return err;
 }
 
-/* --- VNICs ----------------------------------------------------------------- */
+/* --- VNICs ---------------------------------------------------------------- */
 
 /* Network address, virtual router (the next one) and the last address. */
 static bool reserved(const struct vgw_prefix *p, const struct vgw_addr *a)
@@ -662,7 +507,6 @@ static int vnic_private_ips(struct vctx *c, const struct vgw_vnic *v,
 			    const struct vgw_subnet *s)
 {
 	char a[VGW_ADDR_STRLEN], p[VGW_PREFIX_STRLEN];
-	struct owner e = { .scope = s->vcn, .type = VGW_OBJ_VNIC, .obj = v };
 	unsigned int i;
 
 	vgw_prefix_str(&s->cidr, p, sizeof(p));
@@ -674,10 +518,6 @@ static int vnic_private_ips(struct vctx *c, const struct vgw_vnic *v,
 		if (reserved(&s->cidr, &v->private_ips[i]))
 			return FAIL(c, "vnics[%u].private_ips[%u]: %s is reserved in subnet %s %s (network, virtual router and last address)",
 				    v->pos, i, a, s->id, p);
-		e.addr = v->private_ips[i];
-		e.idx = i;
-		if (owners_add(&c->ips, &e))
-			return -ENOMEM;
 	}
 	return 0;
 }
@@ -736,209 +576,7 @@ static int check_vnic(struct vctx *c, const struct vgw_vnic *v)
 	       vnic_vips(c, v, ((const struct vgw_subnet *)s)->vcn);
 }
 
-/* --- document-wide uniqueness ---------------------------------------------- */
-
-static int private_ip_dups(struct vctx *c)
-{
-	const struct owner *a, *b;
-	char s[VGW_ADDR_STRLEN], n[VGW_ID_MAX + 16];
-	size_t i;
-
-	owners_sort(&c->ips);
-	for (i = 1; i < c->ips.n; i++) {
-		a = &c->ips.v[i - 1];
-		b = &c->ips.v[i];
-		if (same_key(a, b) && a->obj == b->obj)
-			return FAIL(c, "vnics[%u].private_ips[%u]: %s is listed twice",
-				    pos_of(b->obj), b->idx,
-				    vgw_addr_str(&b->addr, s, sizeof(s)));
-		if (same_key(a, b))
-			return FAIL(c, "vnics[%u].private_ips[%u]: %s is also a private IP of %s in vcn %s",
-				    pos_of(b->obj), b->idx,
-				    vgw_addr_str(&b->addr, s, sizeof(s)),
-				    owner_name(a, n, sizeof(n)), b->scope);
-	}
-	return 0;
-}
-
-/* MACs per VCN: the address bytes carry the MAC. */
-static int mac_dups(struct vctx *c)
-{
-	struct owners o = { 0 };
-	struct owner e = { .type = VGW_OBJ_VNIC }, *a, *b;
-	char m[VGW_MAC_STRLEN];
-	unsigned int i;
-	int err = 0;
-
-	for (i = 0; !err && i < c->d->n_vnics; i++) {
-		e.obj = &c->d->vnics[i];
-		e.scope = vcn_of_subnet(c, c->d->vnics[i].subnet);
-		memcpy(e.addr.bytes, c->d->vnics[i].mac, 6);
-		err = owners_add(&o, &e);
-	}
-	owners_sort(&o);
-	for (i = 1; !err && i < o.n; i++) {
-		a = &o.v[i - 1];
-		b = &o.v[i];
-		if (same_key(a, b))
-			err = FAIL(c, "vnics[%u].mac: %s is also the mac of vnic %s in vcn %s",
-				   pos_of(b->obj),
-				   vgw_mac_str(b->addr.bytes, m, sizeof(m)),
-				   (const char *)a->obj, b->scope);
-	}
-	free(o.v);
-	return err;
-}
-
-static int public_ip_dups(struct vctx *c)
-{
-	struct owners o = { 0 };
-	struct owner e, *a, *b;
-	char s[VGW_ADDR_STRLEN], n[VGW_ID_MAX + 16];
-	unsigned int i;
-	int err = 0;
-
-	for (i = 0; !err && i < c->d->n_vnics; i++) {
-		e = (struct owner){ .scope = "", .type = VGW_OBJ_VNIC,
-				    .obj = &c->d->vnics[i],
-				    .addr = c->d->vnics[i].public_ip };
-		if (e.addr.family)
-			err = owners_add(&o, &e);
-	}
-	for (i = 0; !err && i < c->d->n_gateways; i++) {
-		e = (struct owner){ .scope = "", .type = VGW_OBJ_GATEWAY,
-				    .obj = &c->d->gateways[i],
-				    .addr = c->d->gateways[i].public_ip };
-		if (e.addr.family)
-			err = owners_add(&o, &e);
-	}
-	owners_sort(&o);
-	for (i = 1; !err && i < o.n; i++) {
-		a = &o.v[i - 1];
-		b = &o.v[i];
-		if (same_key(a, b))
-			err = FAIL(c, "%s[%u].public_ip: %s is also the public_ip of %s",
-				   vgw_obj_type_key(b->type), pos_of(b->obj),
-				   vgw_addr_str(&b->addr, s, sizeof(s)),
-				   owner_name(a, n, sizeof(n)));
-	}
-	free(o.v);
-	return err;
-}
-
-/* --- attachments: (VIP, VNI) ----------------------------------------------- */
-
-static const struct vgw_gateway *gateway_by_vni(const struct vgw_doc *d,
-						uint32_t vni)
-{
-	unsigned int i;
-
-	for (i = 0; i < d->n_gateways; i++)
-		if (d->gateways[i].vni == vni)
-			return &d->gateways[i];
-	return NULL;
-}
-
-static int attachment_dups(struct vctx *c, struct owners *o)
-{
-	char s[VGW_ADDR_STRLEN];
-	const struct owner *a, *b;
-	const struct vgw_vnic *v;
-	size_t i;
-
-	owners_sort(o);
-	for (i = 1; i < o->n; i++) {
-		a = &o->v[i - 1];
-		b = &o->v[i];
-		if (!same_key(a, b))
-			continue;
-		v = b->obj;
-		return FAIL(c, "vnics[%u].vips[%u].ip: VIP %s with micro_vnic.vni %u is already vnic %s's",
-			    v->pos, b->idx, vgw_addr_str(&b->addr, s, sizeof(s)),
-			    b->vni, (const char *)a->obj);
-	}
-	return 0;
-}
-
-static int check_attachments(struct vctx *c)
-{
-	const struct vgw_gateway *g;
-	const struct vgw_vnic *v;
-	struct owners o = { 0 };
-	struct owner e = { .scope = "", .type = VGW_OBJ_VNIC };
-	unsigned int i, j;
-	int err = 0;
-
-	for (i = 0; !err && i < c->d->n_vnics; i++) {
-		v = &c->d->vnics[i];
-		g = gateway_by_vni(c->d, v->micro_vnic.vni);
-		if (g) {
-			err = FAIL(c, "vnics[%u].micro_vnic.vni: %u is the vni of gateway %s (a gateway's vni arrives on every VIP)",
-				   v->pos, g->vni, g->id);
-			break;
-		}
-		e.obj = v;
-		e.vni = v->micro_vnic.vni;
-		for (j = 0; !err && j < v->n_vips; j++) {
-			e.addr = v->vips[j].ip;
-			e.idx = j;
-			err = owners_add(&o, &e);
-		}
-	}
-	if (!err)
-		err = attachment_dups(c, &o);
-	free(o.v);
-	return err;
-}
-
-/* VIPs must not be someone else's underlay address. */
-static int collect_underlay(struct vctx *c)
-{
-	struct owner e = { .scope = "" };
-	unsigned int i;
-	int err = 0;
-
-	for (i = 0; !err && i < c->d->n_vnics; i++) {
-		e.type = VGW_OBJ_VNIC;
-		e.obj = &c->d->vnics[i];
-		e.addr = c->d->vnics[i].micro_vnic.nvd_ip;
-		e.what = "micro_vnic.nvd_ip";
-		err = owners_add(&c->underlay, &e);
-	}
-	for (i = 0; !err && i < c->d->n_gateways; i++) {
-		e.type = VGW_OBJ_GATEWAY;
-		e.obj = &c->d->gateways[i];
-		e.addr = c->d->gateways[i].underlay_ip;
-		e.what = "underlay_ip";
-		err = owners_add(&c->underlay, &e);
-	}
-	owners_sort(&c->underlay);
-	return err;
-}
-
-static int check_vips_not_underlay(struct vctx *c)
-{
-	char s[VGW_ADDR_STRLEN], n[VGW_ID_MAX + 16];
-	const struct vgw_vnic *v;
-	const struct owner *o;
-	unsigned int i, j;
-	int err = collect_underlay(c);
-
-	for (i = 0; !err && i < c->d->n_vnics; i++) {
-		v = &c->d->vnics[i];
-		for (j = 0; !err && j < v->n_vips; j++) {
-			o = owners_find(&c->underlay, "", &v->vips[j].ip);
-			if (o)
-				err = FAIL(c, "vnics[%u].vips[%u].ip: %s is the %s of %s",
-					   v->pos, j,
-					   vgw_addr_str(&v->vips[j].ip, s, sizeof(s)),
-					   o->what, owner_name(o, n, sizeof(n)));
-		}
-	}
-	return err;
-}
-
-/* --- the whole document ---------------------------------------------------- */
+/* --- the whole document --------------------------------------------------- */
 
 /* Objects by id, route rules by destination: both keep their pos. */
 static void sort_keyed(struct vgw_doc *d)
@@ -971,19 +609,13 @@ static int check_all(struct vctx *c)
 	return check_unique_ids(c) ?:
 	       EACH(c, vcns, n_vcns, check_vcn) ?:
 	       EACH(c, gateways, n_gateways, check_gateway) ?:
-	       check_gateway_vnis(c) ?:
 	       EACH(c, security_lists, n_security_lists, check_security_list) ?:
 	       EACH(c, nsgs, n_nsgs, check_nsg) ?:
 	       EACH(c, route_tables, n_route_tables, check_route_table) ?:
 	       EACH(c, subnets, n_subnets, check_subnet) ?:
 	       subnet_overlaps(c) ?:
 	       EACH(c, vnics, n_vnics, check_vnic) ?:
-	       private_ip_dups(c) ?:
-	       mac_dups(c) ?:
-	       public_ip_dups(c) ?:
-	       check_attachments(c) ?:
-	       check_vips_not_underlay(c) ?:
-	       check_route_private_ips(c);
+	       vgw_st_check_unique(c->d, c->err, c->errlen);
 }
 
 int vgw_doc_validate(struct vgw_doc *d, char *err, size_t errlen)
@@ -993,8 +625,6 @@ int vgw_doc_validate(struct vgw_doc *d, char *err, size_t errlen)
 
 	sort_keyed(d);
 	ret = check_all(&c);
-	free(c.ips.v);
-	free(c.underlay.v);
 	if (ret == -ENOMEM)
 		vgw_st_fail(err, errlen, "out of memory");
 	if (!ret)

@@ -132,7 +132,7 @@ enum vgw_route_target_type {
 };
 
 struct vgw_route_rule {
-	unsigned int pos;			/* index in the document's rules */
+	unsigned int pos;		/* index in the document's rules */
 	enum vgw_route_dst_type dst_type;
 	struct vgw_prefix dst;			/* VGW_DST_CIDR */
 	char service[VGW_ID_MAX];		/* VGW_DST_SERVICE */
@@ -170,11 +170,11 @@ struct vgw_sec_rule {
 	enum vgw_peer_type peer_type;
 	struct vgw_prefix peer_cidr;		/* VGW_PEER_CIDR */
 	char peer_nsg[VGW_ID_MAX];		/* VGW_PEER_NSG */
-	int protocol;				/* VGW_PROTO_ALL or 0..255 */
+	int protocol;			/* VGW_PROTO_ALL or 0..255 */
 	struct vgw_port_range src_ports;	/* TCP and UDP only */
 	struct vgw_port_range dst_ports;
-	int icmp_type;				/* VGW_ICMP_ANY or 0..255 */
-	int icmp_code;				/* VGW_ICMP_ANY or 0..255 */
+	int icmp_type;			/* VGW_ICMP_ANY or 0..255 */
+	int icmp_code;			/* VGW_ICMP_ANY or 0..255 */
 	bool stateless;
 };
 
@@ -208,8 +208,8 @@ struct vgw_gateway {
 	unsigned int pos;
 	char vcn[VGW_ID_MAX];
 	enum vgw_gw_type type;
-	struct vgw_addr public_ip;	/* VGW_GW_NAT only (family 0 otherwise) */
-	struct vgw_service *services;	/* VGW_GW_SERVICE only; sorted by name */
+	struct vgw_addr public_ip;	/* NAT only (else family 0) */
+	struct vgw_service *services;	/* service only; sorted by name */
 	unsigned int n_services;
 	struct vgw_addr underlay_ip;
 	uint32_t vni;
@@ -240,7 +240,7 @@ struct vgw_vnic {
 	char subnet[VGW_ID_MAX];
 	struct vgw_addr *private_ips;	/* ordered; [0] is the primary */
 	unsigned int n_private_ips;
-	uint8_t mac[6];			/* given or derived, never zero */
+	uint8_t mac[6];			/* given or derived; not zero */
 	struct vgw_addr public_ip;	/* family 0: none */
 	char (*nsgs)[VGW_ID_MAX];	/* a set, sorted */
 	unsigned int n_nsgs;

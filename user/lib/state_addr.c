@@ -83,6 +83,12 @@ int vgw_st_prefix_parse_loose(const char *s, struct vgw_prefix *p)
 	return parse_len(slash + 1, addr_bits(&p->addr), &p->len);
 }
 
+/* A byte with its n leading bits set. */
+static uint8_t mask_byte(unsigned int n)
+{
+	return (uint8_t)(0xff00 >> n);
+}
+
 void vgw_st_prefix_mask(const struct vgw_prefix *p, struct vgw_prefix *out)
 {
 	unsigned int i;
@@ -92,7 +98,7 @@ void vgw_st_prefix_mask(const struct vgw_prefix *p, struct vgw_prefix *out)
 		if (i * 8 >= p->len)
 			out->addr.bytes[i] = 0;
 		else if (i * 8 + 8 > p->len)
-			out->addr.bytes[i] &= (uint8_t)(0xff00 >> (p->len - i * 8));
+			out->addr.bytes[i] &= mask_byte(p->len - i * 8);
 	}
 }
 

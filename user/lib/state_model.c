@@ -9,7 +9,7 @@
 
 #include "state_priv.h"
 
-/* --- freeing --------------------------------------------------------------- */
+/* --- freeing -------------------------------------------------------------- */
 
 static void free_vcn(void *o)
 {
@@ -53,7 +53,7 @@ static void free_vnic(void *o)
 	free(v->vips);
 }
 
-/* --- equality -------------------------------------------------------------- */
+/* --- equality ------------------------------------------------------------- */
 
 static bool addr_eq(const struct vgw_addr *a, const struct vgw_addr *b)
 {
@@ -172,7 +172,8 @@ static bool eq_seclist(const void *x, const void *y)
 	const struct vgw_seclist *a = x, *b = y;
 
 	return !strcmp(a->id, b->id) && !strcmp(a->vcn, b->vcn) &&
-	       sec_rules_eq(a->ingress, a->n_ingress, b->ingress, b->n_ingress) &&
+	       sec_rules_eq(a->ingress, a->n_ingress,
+			    b->ingress, b->n_ingress) &&
 	       sec_rules_eq(a->egress, a->n_egress, b->egress, b->n_egress);
 }
 
@@ -251,7 +252,7 @@ static bool eq_vnic(const void *x, const void *y)
 	       a->conntrack_limit == b->conntrack_limit;
 }
 
-/* --- the type table -------------------------------------------------------- */
+/* --- the type table ------------------------------------------------------- */
 
 #define TYPE(t, nm, k, st, arr, cnt, eq, fr)				\
 	[t] = { .name = nm, .key = k, .size = sizeof(st),		\
@@ -348,12 +349,12 @@ bool vgw_doc_equal(const struct vgw_doc *a, const struct vgw_doc *b)
 	return true;
 }
 
-/* --- normal form ----------------------------------------------------------- */
+/* --- normal form ---------------------------------------------------------- */
 
 /* Objects by id; equal ids (refused by the validator) by position. */
 static int obj_cmp(const void *x, const void *y)
 {
-	const struct vgw_vcn *a = x, *b = y;	/* id and pos lead every type */
+	const struct vgw_vcn *a = x, *b = y;	/* id, pos lead all types */
 	int c = strcmp(a->id, b->id);
 
 	if (c)
@@ -464,7 +465,7 @@ void vgw_doc_normalize(struct vgw_doc *d)
 	normalize_inner(d);
 }
 
-/* --- lookup ---------------------------------------------------------------- */
+/* --- lookup --------------------------------------------------------------- */
 
 static int key_cmp(const void *key, const void *obj)
 {
@@ -491,7 +492,7 @@ const void *vgw_doc_obj(const struct vgw_doc *d, enum vgw_obj_type t,
 	return i < vgw_doc_count(d, t) ? vgw_st_obj(d, t, i) : NULL;
 }
 
-/* --- difference ------------------------------------------------------------ */
+/* --- difference ----------------------------------------------------------- */
 
 /*
  * One merge walk over the two id-sorted arrays of type t: reports additions

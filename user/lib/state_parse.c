@@ -2,411 +2,106 @@
 /*
  * JSON text -> struct vgw_doc, with jansson. This file checks everything
  * that one object says on its own (keys, types, syntax, ranges, fields that
- * depend on each other inside the object); state.c checks the relations
- * between objects. Every refusal is one message that starts with the path
- * of the field ("vnics[3].micro_vnic.vni: ...").
+ * depend on each other inside the object); state.c and state_unique.c check
+ * the relations between objects. Every refusal is one message that starts
+ * with the path of the field ("vnics[3].micro_vnic.vni: ...").
  */
 #include <errno.h>
-#include <jansson.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "state_priv.h"
+#include "state_json.h"
 
-#define PATH_LEN 160
 #define FAIL(c, ...) vgw_st_fail((c)->err, (c)->errlen, __VA_ARGS__)
 
-struct pctx {
-	char *err;
-	size_t errlen;
-};
+/* --- VCNs and subnets ----------------------------------------------------- */
 
-typedef int (*elem_fn)(struct pctx *c, json_t *v, const char *path, void *out);
-
-static const char *pathf(char *buf, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static const char *pathf(char *buf, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, PATH_LEN, fmt, ap);
-	va_end(ap);
-	return buf;
-}
-
-/* --- JSON types and keys --------------------------------------------------- */
-
-static const char *jtype_name(json_type t)
-{
-	switch (t) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
-}
-
-static bool is_type(json_t *v, json_type t)
-{
-	if (t == JSON_TRUE || t == JSON_FALSE)
-		return json_is_boolean(v);
-	return json_typeof(v) == t;
-}
-
-static int want_type(struct pctx *c, json_t *v, json_type t, const char *path)
-{
-	if (is_type(v, t))
-		return 0;
-	return FAIL(c, "%s: expected %s, got %s", path, jtype_name(t),
-		    jtype_name(json_typeof(v)));
-}
-
-/* Refuses any key of o that is not in the NULL-terminated list keys. */
-static int check_keys(struct pctx *c, json_t *o, const char *at,
-		      const char *const *keys)
-{
-	char known[256] = "";
-	const char *key, *const *k;
-	json_t *v;
-
-	json_object_foreach(o, key, v) {
-		for (k = keys; *k && strcmp(*k, key); k++)
-			;
-		if (*k)
-			continue;
-		for (k = keys; *k; k++)
-			snprintf(known + strlen(known),
-				 sizeof(known) - strlen(known), "%s%s",
-				 k == keys ? "" : ", ", *k);
-		return FAIL(c, "%s: unknown key \"%s\" (known: %s)", at, key,
-			    known);
-	}
-	return 0;
-}
-
-/* *out: the value of key (NULL if absent and not required). */
-static int field(struct pctx *c, json_t *o, const char *at, const char *key,
-		 json_type t, bool required, json_t **out)
-{
-	char p[PATH_LEN];
-	json_t *v = json_object_get(o, key);
-
-	*out = NULL;
-	pathf(p, "%s.%s", at, key);
-	if (!v)
-		return required ? FAIL(c, "%s: missing (required)", p) : 0;
-	if (want_type(c, v, t, p))
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/*
- * A list of n in [min, max] elements of size bytes each, each parsed by fn
- * into a new array (*arr, zeroed, owned by the object even on failure).
- */
-static int get_list(struct pctx *c, json_t *o, const char *at,
-		    const char *key, unsigned int min, unsigned int max,
-		    size_t size, elem_fn fn, void **arr, unsigned int *n)
-{
-	char p[PATH_LEN];
-	json_t *a, *v;
-	size_t i, cnt;
-	int err;
-
-	err = field(c, o, at, key, JSON_ARRAY, min > 0, &a);
-	if (err || !a)
-		return err;
-	cnt = json_array_size(a);
-	if (cnt < min)
-		return FAIL(c, "%s.%s: at least %u required", at, key, min);
-	if (cnt > max)
-		return FAIL(c, "%s.%s: %zu entries, more than the limit %u",
-			    at, key, cnt, max);
-	*arr = calloc(cnt ? cnt : 1, size);
-	if (!*arr)
-		return -ENOMEM;
-	*n = (unsigned int)cnt;
-	json_array_foreach(a, i, v) {
-		err = fn(c, v, pathf(p, "%s.%s[%zu]", at, key, i),
-			 (char *)*arr + i * size);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* --- scalars --------------------------------------------------------------- */
-
-static int id_syntax(struct pctx *c, const char *s, const char *path,
-		     char out[VGW_ID_MAX])
-{
-	size_t n = strlen(s), i;
-
-	for (i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789._-", s[i]))
-			break;
-	if (!n || n >= VGW_ID_MAX || i < n)
-		return FAIL(c, "%s: \"%s\" is not a valid id ([A-Za-z0-9._-]{1,63})",
-			    path, s);
-	memcpy(out, s, n + 1);
-	return 0;
-}
-
-/* The id after a "tag:" prefix, e.g. "service:all". */
-static int tagged_id(struct pctx *c, const char *s, size_t tag_len,
-		     const char *path, char out[VGW_ID_MAX])
-{
-	const char *id = s + tag_len;
-	size_t n = strlen(id);
-
-	if (n && n < VGW_ID_MAX && strspn(id, "abcdefghijklmnopqrstuvwxyz"
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n) {
-		memcpy(out, id, n + 1);
-		return 0;
-	}
-	return FAIL(c, "%s: \"%s\": \"%s\" is not a valid id ([A-Za-z0-9._-]{1,63})",
-		    path, s, id);
-}
-
-static int elem_id(struct pctx *c, json_t *v, const char *path, void *out)
-{
-	if (want_type(c, v, JSON_STRING, path))
-		return -EINVAL;
-	return id_syntax(c, json_string_value(v), path, out);
-}
-
-static int get_id(struct pctx *c, json_t *o, const char *at, const char *key,
-		  bool required, char out[VGW_ID_MAX])
-{
-	char p[PATH_LEN];
-	json_t *v;
-	int err = field(c, o, at, key, JSON_STRING, required, &v);
-
-	if (err || !v)
-		return err;
-	return id_syntax(c, json_string_value(v), pathf(p, "%s.%s", at, key),
-			 out);
-}
-
-static int addr_text(struct pctx *c, const char *s, const char *path,
-		     struct vgw_addr *a)
-{
-	if (vgw_addr_parse(s, a))
-		return FAIL(c, "%s: \"%s\" is not an IPv4 or IPv6 address",
-			    path, s);
-	return 0;
-}
-
-static int elem_addr(struct pctx *c, json_t *v, const char *path, void *out)
-{
-	if (want_type(c, v, JSON_STRING, path))
-		return -EINVAL;
-	return addr_text(c, json_string_value(v), path, out);
-}
-
-static int get_addr(struct pctx *c, json_t *o, const char *at,
-		    const char *key, bool required, struct vgw_addr *a)
-{
-	char p[PATH_LEN];
-	json_t *v;
-	int err = field(c, o, at, key, JSON_STRING, required, &v);
-
-	if (err || !v)
-		return err;
-	return elem_addr(c, v, pathf(p, "%s.%s", at, key), a);
-}
-
-/* Host bits set are refused, as OCI does: a prefix has one spelling. */
-static int prefix_text(struct pctx *c, const char *s, const char *path,
-		       struct vgw_prefix *p)
-{
-	char net[VGW_PREFIX_STRLEN];
-	struct vgw_prefix m;
-
-	if (vgw_st_prefix_parse_loose(s, p))
-		return FAIL(c, "%s: \"%s\" is not a CIDR prefix (address/length)",
-			    path, s);
-	if (!vgw_st_prefix_has_host_bits(p))
-		return 0;
-	vgw_st_prefix_mask(p, &m);
-	return FAIL(c, "%s: %s has host bits set (the prefix is %s)", path, s,
-		    vgw_prefix_str(&m, net, sizeof(net)));
-}
-
-static int elem_prefix(struct pctx *c, json_t *v, const char *path, void *out)
-{
-	if (want_type(c, v, JSON_STRING, path))
-		return -EINVAL;
-	return prefix_text(c, json_string_value(v), path, out);
-}
-
-static int get_prefix(struct pctx *c, json_t *o, const char *at,
-		      const char *key, struct vgw_prefix *p)
-{
-	char path[PATH_LEN];
-	json_t *v;
-	int err = field(c, o, at, key, JSON_STRING, true, &v);
-
-	if (err)
-		return err;
-	return elem_prefix(c, v, pathf(path, "%s.%s", at, key), p);
-}
-
-/* An integer in [min, max]; *out is left alone when absent. */
-static int get_uint(struct pctx *c, json_t *o, const char *at,
-		    const char *key, bool required, uint32_t min, uint32_t max,
-		    uint32_t *out)
-{
-	json_int_t n;
-	json_t *v;
-	int err = field(c, o, at, key, JSON_INTEGER, required, &v);
-
-	if (err || !v)
-		return err;
-	n = json_integer_value(v);
-	if (n < min || n > max)
-		return FAIL(c, "%s.%s: %lld is out of range %u-%u", at, key,
-			    (long long)n, min, max);
-	*out = (uint32_t)n;
-	return 0;
-}
-
-static int get_bool(struct pctx *c, json_t *o, const char *at,
-		    const char *key, bool *out)
-{
-	json_t *v;
-	int err = field(c, o, at, key, JSON_TRUE, false, &v);
-
-	if (!err && v)
-		*out = json_is_true(v);
-	return err;
-}
-
-static int get_encap(struct pctx *c, json_t *o, const char *at,
-		     enum vgw_encap *e)
-{
-	const char *s;
-	json_t *v;
-	int err = field(c, o, at, "encap", JSON_STRING, false, &v);
-
-	*e = VGW_ENCAP_VXLAN;
-	if (err || !v)
-		return err;
-	s = json_string_value(v);
-	if (!strcmp(s, "geneve"))
-		*e = VGW_ENCAP_GENEVE;
-	else if (strcmp(s, "vxlan"))
-		return FAIL(c, "%s.encap: \"%s\" is not vxlan or geneve", at, s);
-	return 0;
-}
-
-static int get_object(struct pctx *c, json_t *o, const char *at,
-		      const char *key, bool required, const char *const *keys,
-		      json_t **out)
-{
-	char p[PATH_LEN];
-	int err = field(c, o, at, key, JSON_OBJECT, required, out);
-
-	if (err || !*out)
-		return err;
-	return check_keys(c, *out, pathf(p, "%s.%s", at, key), keys);
-}
-
-/* --- VCNs and subnets ------------------------------------------------------ */
-
-static int parse_vcn(struct pctx *c, json_t *o, const char *at, void *obj)
+static int parse_vcn(struct vgw_st_pctx *c, json_t *o,
+		     const char *at, void *obj)
 {
 	static const char *const keys[] = { "id", "cidrs", NULL };
 	struct vgw_vcn *v = obj;
 
-	return check_keys(c, o, at, keys) ?:
-	       get_id(c, o, at, "id", true, v->id) ?:
-	       get_list(c, o, at, "cidrs", 1, VGW_MAX_VCN_CIDRS,
-			sizeof(*v->cidrs), elem_prefix, (void **)&v->cidrs,
-			&v->n_cidrs);
+	return vgw_st_keys(c, o, at, keys) ?:
+	       vgw_st_id(c, o, at, "id", true, v->id) ?:
+	       vgw_st_list(c, o, at, "cidrs", 1, VGW_MAX_VCN_CIDRS,
+			   sizeof(*v->cidrs), vgw_st_elem_prefix,
+			(void **)&v->cidrs, &v->n_cidrs);
 }
 
-static int parse_subnet(struct pctx *c, json_t *o, const char *at, void *obj)
+static int parse_subnet(struct vgw_st_pctx *c, json_t *o,
+			const char *at, void *obj)
 {
 	static const char *const keys[] = {
 		"id", "vcn", "cidr", "route_table", "security_lists", NULL
 	};
 	struct vgw_subnet *s = obj;
 
-	return check_keys(c, o, at, keys) ?:
-	       get_id(c, o, at, "id", true, s->id) ?:
-	       get_id(c, o, at, "vcn", true, s->vcn) ?:
-	       get_prefix(c, o, at, "cidr", &s->cidr) ?:
-	       get_id(c, o, at, "route_table", false, s->route_table) ?:
-	       get_list(c, o, at, "security_lists", 0, VGW_MAX_SUBNET_SLS,
-			sizeof(*s->security_lists), elem_id,
+	return vgw_st_keys(c, o, at, keys) ?:
+	       vgw_st_id(c, o, at, "id", true, s->id) ?:
+	       vgw_st_id(c, o, at, "vcn", true, s->vcn) ?:
+	       vgw_st_prefix(c, o, at, "cidr", &s->cidr) ?:
+	       vgw_st_id(c, o, at, "route_table", false, s->route_table) ?:
+	       vgw_st_list(c, o, at, "security_lists", 0, VGW_MAX_SUBNET_SLS,
+			   sizeof(*s->security_lists), vgw_st_elem_id,
 			(void **)&s->security_lists, &s->n_security_lists);
 }
 
-/* --- route tables ---------------------------------------------------------- */
+/* --- route tables --------------------------------------------------------- */
 
-static int route_dst(struct pctx *c, json_t *o, const char *at,
+static int route_dst(struct vgw_st_pctx *c, json_t *o, const char *at,
 		     struct vgw_route_rule *r)
 {
-	char p[PATH_LEN];
+	char p[VGW_ST_PATH_LEN];
 	const char *s;
 	json_t *v;
-	int err = field(c, o, at, "destination", JSON_STRING, true, &v);
+	int err = vgw_st_field(c, o, at, "destination", JSON_STRING, true, &v);
 
 	if (err)
 		return err;
 	s = json_string_value(v);
-	pathf(p, "%s.destination", at);
+	vgw_st_path(p, "%s.destination", at);
 	if (!strncmp(s, "service:", 8)) {
 		r->dst_type = VGW_DST_SERVICE;
-		return tagged_id(c, s, 8, p, r->service);
+		return vgw_st_tagged_id(c, s, 8, p, r->service);
 	}
 	r->dst_type = VGW_DST_CIDR;
-	return prefix_text(c, s, p, &r->dst);
+	return vgw_st_prefix_text(c, s, p, &r->dst);
 }
 
-static int route_target(struct pctx *c, json_t *o, const char *at,
+static int route_target(struct vgw_st_pctx *c, json_t *o, const char *at,
 			struct vgw_route_rule *r)
 {
-	char p[PATH_LEN];
+	char p[VGW_ST_PATH_LEN];
 	const char *s;
 	json_t *v;
-	int err = field(c, o, at, "target", JSON_STRING, true, &v);
+	int err = vgw_st_field(c, o, at, "target", JSON_STRING, true, &v);
 
 	if (err)
 		return err;
 	s = json_string_value(v);
-	pathf(p, "%s.target", at);
+	vgw_st_path(p, "%s.target", at);
 	if (!strncmp(s, "private-ip:", 11)) {
 		r->target_type = VGW_TARGET_PRIVATE_IP;
-		return addr_text(c, s + 11, p, &r->private_ip);
+		return vgw_st_addr_text(c, s + 11, p, &r->private_ip);
 	}
 	r->target_type = VGW_TARGET_GATEWAY;
-	return id_syntax(c, s, p, r->gateway);
+	return vgw_st_id_text(c, s, p, r->gateway);
 }
 
-static int elem_route_rule(struct pctx *c, json_t *v, const char *path,
+static int elem_route_rule(struct vgw_st_pctx *c, json_t *v, const char *path,
 			   void *out)
 {
 	static const char *const keys[] = { "destination", "target", NULL };
 
-	return want_type(c, v, JSON_OBJECT, path) ?:
-	       check_keys(c, v, path, keys) ?:
+	return vgw_st_want(c, v, JSON_OBJECT, path) ?:
+	       vgw_st_keys(c, v, path, keys) ?:
 	       route_dst(c, v, path, out) ?:
 	       route_target(c, v, path, out);
 }
 
-static int parse_route_table(struct pctx *c, json_t *o, const char *at,
+static int parse_route_table(struct vgw_st_pctx *c, json_t *o, const char *at,
 			     void *obj)
 {
 	static const char *const keys[] = { "id", "vcn", "rules", NULL };
@@ -414,18 +109,18 @@ static int parse_route_table(struct pctx *c, json_t *o, const char *at,
 	unsigned int i;
 	int err;
 
-	err = check_keys(c, o, at, keys) ?:
-	      get_id(c, o, at, "id", true, t->id) ?:
-	      get_id(c, o, at, "vcn", true, t->vcn) ?:
-	      get_list(c, o, at, "rules", 0, VGW_MAX_ROUTE_RULES,
-		       sizeof(*t->rules), elem_route_rule, (void **)&t->rules,
-		       &t->n_rules);
+	err = vgw_st_keys(c, o, at, keys) ?:
+	      vgw_st_id(c, o, at, "id", true, t->id) ?:
+	      vgw_st_id(c, o, at, "vcn", true, t->vcn) ?:
+	      vgw_st_list(c, o, at, "rules", 0, VGW_MAX_ROUTE_RULES,
+			  sizeof(*t->rules), elem_route_rule,
+			  (void **)&t->rules, &t->n_rules);
 	for (i = 0; !err && i < t->n_rules; i++)
 		t->rules[i].pos = i;
 	return err;
 }
 
-/* --- security rules -------------------------------------------------------- */
+/* --- security rules ------------------------------------------------------- */
 
 static const struct {
 	const char *name;
@@ -453,7 +148,8 @@ static int proto_text(const char *s)
 }
 
 /* "all", a name, a number 0-255, or the number as a string. */
-static int get_protocol(struct pctx *c, json_t *o, const char *at, int *out)
+static int get_protocol(struct vgw_st_pctx *c, json_t *o, const char *at,
+			int *out)
 {
 	static const char *const hint =
 		"(all, tcp, udp, icmp, icmpv6 or 0-255)";
@@ -471,7 +167,7 @@ static int get_protocol(struct pctx *c, json_t *o, const char *at, int *out)
 	}
 	if (!json_is_integer(v))
 		return FAIL(c, "%s.protocol: expected a string or an integer, got %s",
-			    at, jtype_name(json_typeof(v)));
+			    at, vgw_st_jtype(json_typeof(v)));
 	n = json_integer_value(v);
 	if (n < 0 || n > 255)
 		return FAIL(c, "%s.protocol: %lld is not a protocol %s", at,
@@ -499,7 +195,7 @@ static int port_text(const char *s, size_t len, uint16_t *out)
 	return 0;
 }
 
-static int ports_value(struct pctx *c, json_t *v, const char *path,
+static int ports_value(struct vgw_st_pctx *c, json_t *v, const char *path,
 		       struct vgw_port_range *r)
 {
 	const char *s, *dash;
@@ -510,16 +206,17 @@ static int ports_value(struct pctx *c, json_t *v, const char *path,
 		if (n < 0 || n > 65535)
 			return FAIL(c, "%s: %lld is out of range 0-65535",
 				    path, (long long)n);
-		r->lo = r->hi = (uint16_t)n;
+		r->lo = (uint16_t)n;
+		r->hi = r->lo;
 		return 0;
 	}
 	if (!json_is_string(v))
 		return FAIL(c, "%s: expected a string (\"N\" or \"N-M\"), got %s",
-			    path, jtype_name(json_typeof(v)));
+			    path, vgw_st_jtype(json_typeof(v)));
 	s = json_string_value(v);
 	dash = strchr(s, '-');
 	if (dash ? port_text(s, (size_t)(dash - s), &r->lo) ||
-		   port_text(dash + 1, strlen(dash + 1), &r->hi)
+	    port_text(dash + 1, strlen(dash + 1), &r->hi)
 		 : port_text(s, strlen(s), &r->lo))
 		return FAIL(c, "%s: \"%s\" is not a port or range N-M of 0-65535",
 			    path, s);
@@ -552,24 +249,24 @@ static const char *proto_name(int p, char *buf, size_t len)
 	return buf;
 }
 
-static int rule_ports(struct pctx *c, json_t *o, const char *at,
+static int rule_ports(struct vgw_st_pctx *c, json_t *o, const char *at,
 		      const char *key, int proto, struct vgw_port_range *r)
 {
-	char p[PATH_LEN], pn[8];
+	char p[VGW_ST_PATH_LEN], pn[8];
 	json_t *v = json_object_get(o, key);
 
 	r->lo = 0;
 	r->hi = 65535;
 	if (!v)
 		return 0;
-	pathf(p, "%s.%s", at, key);
+	vgw_st_path(p, "%s.%s", at, key);
 	if (!proto_has_ports(proto))
 		return FAIL(c, "%s: ports need protocol tcp or udp, not %s", p,
 			    proto_name(proto, pn, sizeof(pn)));
 	return ports_value(c, v, p, r);
 }
 
-static int rule_icmp(struct pctx *c, json_t *o, const char *at,
+static int rule_icmp(struct vgw_st_pctx *c, json_t *o, const char *at,
 		     struct vgw_sec_rule *r)
 {
 	uint32_t t = 0, code = 0;
@@ -577,7 +274,8 @@ static int rule_icmp(struct pctx *c, json_t *o, const char *at,
 	bool has_t = json_object_get(o, "icmp_type");
 	bool has_c = json_object_get(o, "icmp_code");
 
-	r->icmp_type = r->icmp_code = VGW_ICMP_ANY;
+	r->icmp_type = VGW_ICMP_ANY;
+	r->icmp_code = VGW_ICMP_ANY;
 	if (!has_t && !has_c)
 		return 0;
 	if (!proto_is_icmp(r->protocol))
@@ -586,8 +284,8 @@ static int rule_icmp(struct pctx *c, json_t *o, const char *at,
 			    proto_name(r->protocol, pn, sizeof(pn)));
 	if (!has_t)
 		return FAIL(c, "%s.icmp_code: needs an icmp_type", at);
-	if (get_uint(c, o, at, "icmp_type", true, 0, 255, &t) ||
-	    get_uint(c, o, at, "icmp_code", false, 0, 255, &code))
+	if (vgw_st_uint(c, o, at, "icmp_type", true, 0, 255, &t) ||
+	    vgw_st_uint(c, o, at, "icmp_code", false, 0, 255, &code))
 		return -EINVAL;
 	r->icmp_type = (int)t;
 	if (has_c)
@@ -596,7 +294,7 @@ static int rule_icmp(struct pctx *c, json_t *o, const char *at,
 }
 
 /* icmp never matches IPv6, icmpv6 never IPv4: such a rule is a mistake. */
-static int rule_family(struct pctx *c, const char *at, const char *key,
+static int rule_family(struct vgw_st_pctx *c, const char *at, const char *key,
 		       const struct vgw_sec_rule *r)
 {
 	char s[VGW_PREFIX_STRLEN];
@@ -613,27 +311,27 @@ static int rule_family(struct pctx *c, const char *at, const char *key,
 		    r->protocol == 1 ? "icmpv6" : "icmp");
 }
 
-static int rule_peer(struct pctx *c, json_t *o, const char *at,
+static int rule_peer(struct vgw_st_pctx *c, json_t *o, const char *at,
 		     const char *key, struct vgw_sec_rule *r)
 {
-	char p[PATH_LEN];
+	char p[VGW_ST_PATH_LEN];
 	const char *s;
 	json_t *v;
-	int err = field(c, o, at, key, JSON_STRING, true, &v);
+	int err = vgw_st_field(c, o, at, key, JSON_STRING, true, &v);
 
 	if (err)
 		return err;
 	s = json_string_value(v);
-	pathf(p, "%s.%s", at, key);
+	vgw_st_path(p, "%s.%s", at, key);
 	if (!strncmp(s, "nsg:", 4)) {
 		r->peer_type = VGW_PEER_NSG;
-		return tagged_id(c, s, 4, p, r->peer_nsg);
+		return vgw_st_tagged_id(c, s, 4, p, r->peer_nsg);
 	}
 	r->peer_type = VGW_PEER_CIDR;
-	return prefix_text(c, s, p, &r->peer_cidr);
+	return vgw_st_prefix_text(c, s, p, &r->peer_cidr);
 }
 
-static int sec_rule(struct pctx *c, json_t *v, const char *at,
+static int sec_rule(struct vgw_st_pctx *c, json_t *v, const char *at,
 		    const char *peer_key, struct vgw_sec_rule *r)
 {
 	const char *const keys[] = {
@@ -641,52 +339,55 @@ static int sec_rule(struct pctx *c, json_t *v, const char *at,
 		"icmp_code", "stateless", NULL
 	};
 
-	return want_type(c, v, JSON_OBJECT, at) ?:
-	       check_keys(c, v, at, keys) ?:
+	return vgw_st_want(c, v, JSON_OBJECT, at) ?:
+	       vgw_st_keys(c, v, at, keys) ?:
 	       rule_peer(c, v, at, peer_key, r) ?:
 	       get_protocol(c, v, at, &r->protocol) ?:
 	       rule_ports(c, v, at, "src_ports", r->protocol, &r->src_ports) ?:
 	       rule_ports(c, v, at, "dst_ports", r->protocol, &r->dst_ports) ?:
 	       rule_icmp(c, v, at, r) ?:
 	       rule_family(c, at, peer_key, r) ?:
-	       get_bool(c, v, at, "stateless", &r->stateless);
+	       vgw_st_bool(c, v, at, "stateless", &r->stateless);
 }
 
-static int elem_ingress(struct pctx *c, json_t *v, const char *path, void *out)
+static int elem_ingress(struct vgw_st_pctx *c, json_t *v,
+			const char *path, void *out)
 {
 	return sec_rule(c, v, path, "source", out);
 }
 
-static int elem_egress(struct pctx *c, json_t *v, const char *path, void *out)
+static int elem_egress(struct vgw_st_pctx *c, json_t *v,
+		       const char *path, void *out)
 {
 	return sec_rule(c, v, path, "destination", out);
 }
 
-static int parse_seclist(struct pctx *c, json_t *o, const char *at, void *obj)
+static int parse_seclist(struct vgw_st_pctx *c, json_t *o,
+			 const char *at, void *obj)
 {
 	static const char *const keys[] = {
 		"id", "vcn", "ingress", "egress", NULL
 	};
 	struct vgw_seclist *s = obj;
 
-	return check_keys(c, o, at, keys) ?:
-	       get_id(c, o, at, "id", true, s->id) ?:
-	       get_id(c, o, at, "vcn", true, s->vcn) ?:
-	       get_list(c, o, at, "ingress", 0, VGW_MAX_SEC_RULES,
-			sizeof(*s->ingress), elem_ingress,
+	return vgw_st_keys(c, o, at, keys) ?:
+	       vgw_st_id(c, o, at, "id", true, s->id) ?:
+	       vgw_st_id(c, o, at, "vcn", true, s->vcn) ?:
+	       vgw_st_list(c, o, at, "ingress", 0, VGW_MAX_SEC_RULES,
+			   sizeof(*s->ingress), elem_ingress,
 			(void **)&s->ingress, &s->n_ingress) ?:
-	       get_list(c, o, at, "egress", 0, VGW_MAX_SEC_RULES,
-			sizeof(*s->egress), elem_egress,
+	       vgw_st_list(c, o, at, "egress", 0, VGW_MAX_SEC_RULES,
+			   sizeof(*s->egress), elem_egress,
 			(void **)&s->egress, &s->n_egress);
 }
 
-/* --- gateways -------------------------------------------------------------- */
+/* --- gateways ------------------------------------------------------------- */
 
-static int gw_type(struct pctx *c, json_t *o, const char *at,
+static int gw_type(struct vgw_st_pctx *c, json_t *o, const char *at,
 		   enum vgw_gw_type *t)
 {
 	json_t *v;
-	int err = field(c, o, at, "type", JSON_STRING, true, &v);
+	int err = vgw_st_field(c, o, at, "type", JSON_STRING, true, &v);
 
 	if (err)
 		return err;
@@ -697,14 +398,14 @@ static int gw_type(struct pctx *c, json_t *o, const char *at,
 		    at, json_string_value(v));
 }
 
-static int gw_services(struct pctx *c, json_t *o, const char *at,
+static int gw_services(struct vgw_st_pctx *c, json_t *o, const char *at,
 		       struct vgw_gateway *g)
 {
-	char p[PATH_LEN];
+	char p[VGW_ST_PATH_LEN];
 	struct vgw_service *s;
 	const char *name;
 	json_t *m, *v;
-	int err = field(c, o, at, "services", JSON_OBJECT, true, &m);
+	int err = vgw_st_field(c, o, at, "services", JSON_OBJECT, true, &m);
 
 	if (err)
 		return err;
@@ -714,12 +415,12 @@ static int gw_services(struct pctx *c, json_t *o, const char *at,
 	g->services = calloc(json_object_size(m), sizeof(*g->services));
 	if (!g->services)
 		return -ENOMEM;
-	pathf(p, "%s.services", at);
+	vgw_st_path(p, "%s.services", at);
 	json_object_foreach(m, name, v) {
 		s = &g->services[g->n_services++];
-		err = id_syntax(c, name, p, s->name) ?:
-		      get_list(c, m, p, name, 1, VGW_MAX_SERVICE_PREFIXES,
-			       sizeof(*s->prefixes), elem_prefix,
+		err = vgw_st_id_text(c, name, p, s->name) ?:
+		      vgw_st_list(c, m, p, name, 1, VGW_MAX_SERVICE_PREFIXES,
+				  sizeof(*s->prefixes), vgw_st_elem_prefix,
 			       (void **)&s->prefixes, &s->n_prefixes);
 		if (err)
 			return err;
@@ -728,13 +429,13 @@ static int gw_services(struct pctx *c, json_t *o, const char *at,
 }
 
 /* public_ip belongs to NAT gateways, services to service gateways. */
-static int gw_type_fields(struct pctx *c, json_t *o, const char *at,
+static int gw_type_fields(struct vgw_st_pctx *c, json_t *o, const char *at,
 			  struct vgw_gateway *g)
 {
 	const char *t = vgw_gw_type_name(g->type);
 
 	if (g->type == VGW_GW_NAT)
-		return get_addr(c, o, at, "public_ip", true, &g->public_ip);
+		return vgw_st_addr(c, o, at, "public_ip", true, &g->public_ip);
 	if (json_object_get(o, "public_ip"))
 		return FAIL(c, "%s.public_ip: only a nat gateway has one (this one is %s)",
 			    at, t);
@@ -746,7 +447,8 @@ static int gw_type_fields(struct pctx *c, json_t *o, const char *at,
 	return 0;
 }
 
-static int parse_gateway(struct pctx *c, json_t *o, const char *at, void *obj)
+static int parse_gateway(struct vgw_st_pctx *c, json_t *o,
+			 const char *at, void *obj)
 {
 	static const char *const keys[] = {
 		"id", "vcn", "type", "public_ip", "services", "underlay_ip",
@@ -755,38 +457,39 @@ static int parse_gateway(struct pctx *c, json_t *o, const char *at, void *obj)
 	struct vgw_gateway *g = obj;
 
 	g->enabled = true;
-	return check_keys(c, o, at, keys) ?:
-	       get_id(c, o, at, "id", true, g->id) ?:
-	       get_id(c, o, at, "vcn", true, g->vcn) ?:
+	return vgw_st_keys(c, o, at, keys) ?:
+	       vgw_st_id(c, o, at, "id", true, g->id) ?:
+	       vgw_st_id(c, o, at, "vcn", true, g->vcn) ?:
 	       gw_type(c, o, at, &g->type) ?:
 	       gw_type_fields(c, o, at, g) ?:
-	       get_addr(c, o, at, "underlay_ip", true, &g->underlay_ip) ?:
-	       get_uint(c, o, at, "vni", true, 1, VGW_VNI_MAX, &g->vni) ?:
-	       get_encap(c, o, at, &g->encap) ?:
-	       get_bool(c, o, at, "enabled", &g->enabled);
+	       vgw_st_addr(c, o, at, "underlay_ip", true, &g->underlay_ip) ?:
+	       vgw_st_uint(c, o, at, "vni", true, 1, VGW_VNI_MAX, &g->vni) ?:
+	       vgw_st_encap(c, o, at, &g->encap) ?:
+	       vgw_st_bool(c, o, at, "enabled", &g->enabled);
 }
 
-/* --- VNICs ----------------------------------------------------------------- */
+/* --- VNICs ---------------------------------------------------------------- */
 
-static int elem_vip(struct pctx *c, json_t *v, const char *path, void *out)
+static int elem_vip(struct vgw_st_pctx *c, json_t *v,
+		    const char *path, void *out)
 {
 	static const char *const keys[] = { "ip", "rule", NULL };
 	struct vgw_vip *vip = out;
-	char p[PATH_LEN];
+	char p[VGW_ST_PATH_LEN];
 	const char *s;
 	json_t *r;
 	int err;
 
-	err = want_type(c, v, JSON_OBJECT, path) ?:
-	      check_keys(c, v, path, keys) ?:
-	      get_addr(c, v, path, "ip", true, &vip->ip) ?:
-	      field(c, v, path, "rule", JSON_STRING, false, &r);
+	err = vgw_st_want(c, v, JSON_OBJECT, path) ?:
+	      vgw_st_keys(c, v, path, keys) ?:
+	      vgw_st_addr(c, v, path, "ip", true, &vip->ip) ?:
+	      vgw_st_field(c, v, path, "rule", JSON_STRING, false, &r);
 	if (err || !r)
 		return err;
 	s = json_string_value(r);
 	if (!strncmp(s, "target:", 7)) {
 		vip->rule = VGW_VIP_TARGET;
-		return tagged_id(c, s, 7, pathf(p, "%s.rule", path), vip->target);
+		return vgw_st_tagged_id(c, s, 7, vgw_st_path(p, "%s.rule", path), vip->target);
 	}
 	if (strcmp(s, "route"))
 		return FAIL(c, "%s.rule: \"%s\" is not \"route\" or \"target:<gateway id>\"",
@@ -794,18 +497,18 @@ static int elem_vip(struct pctx *c, json_t *v, const char *path, void *out)
 	return 0;
 }
 
-static int parse_micro_vnic(struct pctx *c, json_t *o, const char *at,
+static int parse_micro_vnic(struct vgw_st_pctx *c, json_t *o, const char *at,
 			    struct vgw_micro_vnic *m)
 {
 	static const char *const keys[] = { "vni", "nvd_ip", "encap", NULL };
-	char p[PATH_LEN];
+	char p[VGW_ST_PATH_LEN];
 	json_t *mv;
 
-	pathf(p, "%s.micro_vnic", at);
-	return get_object(c, o, at, "micro_vnic", true, keys, &mv) ?:
-	       get_uint(c, mv, p, "vni", true, 1, VGW_VNI_MAX, &m->vni) ?:
-	       get_addr(c, mv, p, "nvd_ip", true, &m->nvd_ip) ?:
-	       get_encap(c, mv, p, &m->encap);
+	vgw_st_path(p, "%s.micro_vnic", at);
+	return vgw_st_object(c, o, at, "micro_vnic", true, keys, &mv) ?:
+	       vgw_st_uint(c, mv, p, "vni", true, 1, VGW_VNI_MAX, &m->vni) ?:
+	       vgw_st_addr(c, mv, p, "nvd_ip", true, &m->nvd_ip) ?:
+	       vgw_st_encap(c, mv, p, &m->encap);
 }
 
 static int mac_text(const char *s, uint8_t mac[6])
@@ -827,13 +530,13 @@ static int mac_text(const char *s, uint8_t mac[6])
 }
 
 /* Given (unicast, not zero) or derived from the primary private IP. */
-static int vnic_mac(struct pctx *c, json_t *o, const char *at,
+static int vnic_mac(struct vgw_st_pctx *c, json_t *o, const char *at,
 		    struct vgw_vnic *v)
 {
 	static const uint8_t zero[6];
 	const char *s;
 	json_t *j;
-	int err = field(c, o, at, "mac", JSON_STRING, false, &j);
+	int err = vgw_st_field(c, o, at, "mac", JSON_STRING, false, &j);
 
 	if (err)
 		return err;
@@ -851,12 +554,12 @@ static int vnic_mac(struct pctx *c, json_t *o, const char *at,
 }
 
 /* The public IP maps 1:1 to the first private IP of its family. */
-static int vnic_public_ip(struct pctx *c, json_t *o, const char *at,
+static int vnic_public_ip(struct vgw_st_pctx *c, json_t *o, const char *at,
 			  struct vgw_vnic *v)
 {
 	char s[VGW_ADDR_STRLEN];
 	unsigned int i;
-	int err = get_addr(c, o, at, "public_ip", false, &v->public_ip);
+	int err = vgw_st_addr(c, o, at, "public_ip", false, &v->public_ip);
 
 	if (err || !v->public_ip.family)
 		return err;
@@ -868,7 +571,7 @@ static int vnic_public_ip(struct pctx *c, json_t *o, const char *at,
 }
 
 /* The NVD sends from nvd_ip to each VIP: the families must agree. */
-static int vnic_vip_families(struct pctx *c, const char *at,
+static int vnic_vip_families(struct vgw_st_pctx *c, const char *at,
 			     const struct vgw_vnic *v)
 {
 	char a[VGW_ADDR_STRLEN], b[VGW_ADDR_STRLEN];
@@ -884,7 +587,8 @@ static int vnic_vip_families(struct pctx *c, const char *at,
 	return 0;
 }
 
-static int parse_vnic(struct pctx *c, json_t *o, const char *at, void *obj)
+static int parse_vnic(struct vgw_st_pctx *c, json_t *o,
+		      const char *at, void *obj)
 {
 	static const char *const keys[] = {
 		"id", "subnet", "private_ips", "mac", "public_ip", "nsgs",
@@ -894,30 +598,31 @@ static int parse_vnic(struct pctx *c, json_t *o, const char *at, void *obj)
 	struct vgw_vnic *v = obj;
 
 	v->conntrack_limit = VGW_CONNTRACK_DEFAULT;
-	return check_keys(c, o, at, keys) ?:
-	       get_id(c, o, at, "id", true, v->id) ?:
-	       get_id(c, o, at, "subnet", true, v->subnet) ?:
-	       get_list(c, o, at, "private_ips", 1, VGW_MAX_PRIVATE_IPS,
-			sizeof(*v->private_ips), elem_addr,
+	return vgw_st_keys(c, o, at, keys) ?:
+	       vgw_st_id(c, o, at, "id", true, v->id) ?:
+	       vgw_st_id(c, o, at, "subnet", true, v->subnet) ?:
+	       vgw_st_list(c, o, at, "private_ips", 1, VGW_MAX_PRIVATE_IPS,
+			   sizeof(*v->private_ips), vgw_st_elem_addr,
 			(void **)&v->private_ips, &v->n_private_ips) ?:
 	       vnic_mac(c, o, at, v) ?:
 	       vnic_public_ip(c, o, at, v) ?:
-	       get_list(c, o, at, "nsgs", 0, VGW_MAX_VNIC_NSGS,
-			sizeof(*v->nsgs), elem_id, (void **)&v->nsgs,
+	       vgw_st_list(c, o, at, "nsgs", 0, VGW_MAX_VNIC_NSGS,
+			   sizeof(*v->nsgs), vgw_st_elem_id, (void **)&v->nsgs,
 			&v->n_nsgs) ?:
-	       get_bool(c, o, at, "skip_source_dest_check",
-			&v->skip_source_dest_check) ?:
+	       vgw_st_bool(c, o, at, "skip_source_dest_check",
+			   &v->skip_source_dest_check) ?:
 	       parse_micro_vnic(c, o, at, &v->micro_vnic) ?:
-	       get_list(c, o, at, "vips", 1, VGW_MAX_VIPS, sizeof(*v->vips),
-			elem_vip, (void **)&v->vips, &v->n_vips) ?:
+	       vgw_st_list(c, o, at, "vips", 1, VGW_MAX_VIPS, sizeof(*v->vips),
+			   elem_vip, (void **)&v->vips, &v->n_vips) ?:
 	       vnic_vip_families(c, at, v) ?:
-	       get_uint(c, o, at, "conntrack_limit", false, 1,
-			VGW_CONNTRACK_MAX, &v->conntrack_limit);
+	       vgw_st_uint(c, o, at, "conntrack_limit", false, 1,
+			   VGW_CONNTRACK_MAX, &v->conntrack_limit);
 }
 
-/* --- the document ---------------------------------------------------------- */
+/* --- the document --------------------------------------------------------- */
 
-typedef int (*obj_fn)(struct pctx *c, json_t *o, const char *at, void *obj);
+typedef int (*obj_fn)(struct vgw_st_pctx *c, json_t *o, const char *at,
+		      void *obj);
 
 static const obj_fn parsers[VGW_OBJ_NTYPES] = {
 	[VGW_OBJ_VCN] = parse_vcn,
@@ -929,11 +634,11 @@ static const obj_fn parsers[VGW_OBJ_NTYPES] = {
 	[VGW_OBJ_VNIC] = parse_vnic,
 };
 
-static int parse_array(struct pctx *c, json_t *a, enum vgw_obj_type t,
+static int parse_array(struct vgw_st_pctx *c, json_t *a, enum vgw_obj_type t,
 		       struct vgw_doc *d)
 {
 	const struct vgw_st_type *ty = &vgw_st_types[t];
-	char at[PATH_LEN];
+	char at[VGW_ST_PATH_LEN];
 	struct vgw_vcn *obj;	/* id and pos lead every type */
 	void **arr = (void **)((char *)d + ty->arr_off);
 	json_t *o;
@@ -947,8 +652,8 @@ static int parse_array(struct pctx *c, json_t *a, enum vgw_obj_type t,
 	json_array_foreach(a, i, o) {
 		obj = (void *)((char *)*arr + i * ty->size);
 		obj->pos = (unsigned int)i;
-		pathf(at, "%s[%zu]", ty->key, i);
-		err = want_type(c, o, JSON_OBJECT, at) ?:
+		vgw_st_path(at, "%s[%zu]", ty->key, i);
+		err = vgw_st_want(c, o, JSON_OBJECT, at) ?:
 		      parsers[t](c, o, at, obj);
 		if (err)
 			return err;
@@ -956,7 +661,7 @@ static int parse_array(struct pctx *c, json_t *a, enum vgw_obj_type t,
 	return 0;
 }
 
-static int parse_root(struct pctx *c, json_t *root, struct vgw_doc *d)
+static int parse_root(struct vgw_st_pctx *c, json_t *root, struct vgw_doc *d)
 {
 	const char *keys[VGW_OBJ_NTYPES + 1] = { NULL };
 	json_t *a;
@@ -964,15 +669,15 @@ static int parse_root(struct pctx *c, json_t *root, struct vgw_doc *d)
 
 	if (!json_is_object(root))
 		return FAIL(c, "document: expected an object, got %s",
-			    jtype_name(json_typeof(root)));
+			    vgw_st_jtype(json_typeof(root)));
 	for (t = 0; t < VGW_OBJ_NTYPES; t++)
 		keys[t] = vgw_st_types[t].key;
-	err = check_keys(c, root, "document", keys);
+	err = vgw_st_keys(c, root, "document", keys);
 	for (t = 0; !err && t < VGW_OBJ_NTYPES; t++) {
 		a = json_object_get(root, keys[t]);
 		if (!a)
 			continue;
-		err = want_type(c, a, JSON_ARRAY, keys[t]) ?:
+		err = vgw_st_want(c, a, JSON_ARRAY, keys[t]) ?:
 		      parse_array(c, a, t, d);
 	}
 	return err;
@@ -981,7 +686,7 @@ static int parse_root(struct pctx *c, json_t *root, struct vgw_doc *d)
 int vgw_doc_parse(const char *text, size_t len, struct vgw_doc **out,
 		  char *err, size_t errlen)
 {
-	struct pctx c = { .err = err, .errlen = errlen };
+	struct vgw_st_pctx c = { .err = err, .errlen = errlen };
 	json_error_t je;
 	struct vgw_doc *d;
 	json_t *root;

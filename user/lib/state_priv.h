@@ -13,7 +13,7 @@ struct vgw_st_type {
 	const char *name;	/* "vnic" */
 	const char *key;	/* "vnics" */
 	size_t size;
-	size_t arr_off;		/* of the array pointer in struct vgw_doc */
+	size_t arr_off;		/* of the array in struct vgw_doc */
 	size_t cnt_off;		/* of its count */
 	bool (*equal)(const void *a, const void *b);
 	void (*free)(void *obj);
@@ -35,7 +35,9 @@ static inline unsigned int *vgw_st_cnt(const struct vgw_doc *d,
 static inline const void *vgw_st_obj(const struct vgw_doc *d,
 				     enum vgw_obj_type t, unsigned int i)
 {
-	return (const char *)vgw_st_arr(d, t) + (size_t)i * vgw_st_types[t].size;
+	const char *arr = vgw_st_arr(d, t);
+
+	return arr + (size_t)i * vgw_st_types[t].size;
 }
 
 /* A prefix as written, host bits allowed (the validator refuses them). */
@@ -55,6 +57,12 @@ int vgw_st_fail(char *err, size_t errlen, const char *fmt, ...)
  */
 void vgw_st_sort_objects(struct vgw_doc *d);
 void vgw_st_sort_route_rules(struct vgw_doc *d);
+
+/*
+ * The document-wide checks of the validator (state_unique.c): run last,
+ * when every reference resolves. 0 or -EINVAL/-ENOMEM with a message.
+ */
+int vgw_st_check_unique(const struct vgw_doc *d, char *err, size_t errlen);
 
 /* Order of route rules by destination (the set's key). */
 int vgw_st_route_dst_cmp(const struct vgw_route_rule *a,

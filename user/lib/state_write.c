@@ -113,11 +113,12 @@ static json_t *w_route_rule(struct wctx *w, const struct vgw_route_rule *r)
 		put(w, o, "destination", jprefix(&r->dst));
 	else
 		put(w, o, "destination", jtagged("service", r->service));
-	if (r->target_type == VGW_TARGET_GATEWAY)
+	if (r->target_type == VGW_TARGET_GATEWAY) {
 		put(w, o, "target", jstr(r->gateway));
-	else
-		put(w, o, "target", jtagged("private-ip",
-			vgw_addr_str(&r->private_ip, s, sizeof(s))));
+	} else {
+		vgw_addr_str(&r->private_ip, s, sizeof(s));
+		put(w, o, "target", jtagged("private-ip", s));
+	}
 	return o;
 }
 

@@ -133,7 +133,7 @@ static int parse_edited(const struct op *ops, struct vgw_doc **d, char *err,
 	return ret;
 }
 
-/* --- refusals --------------------------------------------------------------- */
+/* --- refusals ------------------------------------------------------------- */
 
 FIXTURE(bad) {
 	char err[512];
@@ -603,7 +603,7 @@ GOOD(last_host_of_subnet, { SET, "vnics[0].private_ips", "[\"10.1.1.254\"]" });
 GOOD(service_defined_by_name, { SET, "gateways[2].services", "{\"all\":[\"192.0.2.0/24\"],\"os\":[\"192.0.3.0/24\"]}" },
      { SET, "route_tables[0].rules[2].destination", "\"service:os\"" });
 
-/* --- differences -------------------------------------------------------------- */
+/* --- differences ---------------------------------------------------------- */
 
 struct change {
 	enum vgw_obj_type type;
