@@ -10,15 +10,19 @@
 #include <net/genetlink.h>
 #include <net/rtnetlink.h>
 
+#include "snap.h"
 #include "vnicgw.h"
 
 static int __init vgw_init(void)
 {
 	int err;
 
-	err = vgw_netns_init();
+	err = vgw_snap_init();
 	if (err)
 		return err;
+	err = vgw_netns_init();
+	if (err)
+		goto err_snap;
 	err = vgw_device_init();
 	if (err)
 		goto err_netns;
@@ -32,6 +36,8 @@ err_device:
 	vgw_device_exit();
 err_netns:
 	vgw_netns_exit();
+err_snap:
+	vgw_snap_exit();
 	return err;
 }
 
@@ -40,6 +46,7 @@ static void __exit vgw_exit(void)
 	vgw_genl_exit();
 	vgw_device_exit();
 	vgw_netns_exit();
+	vgw_snap_exit();
 	pr_info("vnicgw unloaded\n");
 }
 

@@ -3,9 +3,11 @@
  * The "vnicgw" generic netlink family: the only way in for the control plane.
  * Every command acts on the network namespace of the requesting socket.
  */
+#include <linux/netlink.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 
-#include "vnicgw.h"
+#include "objects.h"
 
 static struct genl_family vgw_genl_family;
 
@@ -20,6 +22,17 @@ static const struct nla_policy vgw_policy[VNICGW_A_MAX + 1] = {
 	[VNICGW_A_GENERATION] = VGW_REPLY_ONLY(GENERATION),
 	[VNICGW_A_IFINDEX] = VGW_REPLY_ONLY(IFINDEX),
 	[VNICGW_A_IFNAME] = VGW_REPLY_ONLY(IFNAME),
+	[VNICGW_A_OBJ_COUNT] = VGW_REPLY_ONLY(OBJ_COUNT),
+	[VNICGW_A_OBJ_GEN] = VGW_REPLY_ONLY(OBJ_GEN),
+	[VNICGW_A_OBJ_TYPE] = NLA_POLICY_MAX(NLA_U8, __VNICGW_OBJ_MAX - 1),
+	[VNICGW_A_OBJ_ID] = VGW_POLICY_ID,
+	[VNICGW_A_VCN] = { .type = NLA_NESTED },
+	[VNICGW_A_SUBNET] = { .type = NLA_NESTED },
+	[VNICGW_A_ROUTE_TABLE] = { .type = NLA_NESTED },
+	[VNICGW_A_SECLIST] = { .type = NLA_NESTED },
+	[VNICGW_A_NSG] = { .type = NLA_NESTED },
+	[VNICGW_A_GATEWAY] = { .type = NLA_NESTED },
+	[VNICGW_A_VNIC] = { .type = NLA_NESTED },
 };
 
 static const u64 vgw_features = 0
@@ -27,6 +40,13 @@ static const u64 vgw_features = 0
 	VNICGW_FEATURES(VGW_FEATURE_OR_)
 #undef VGW_FEATURE_OR_
 	;
+
+static struct vgw_net *info_vn(struct genl_info *info)
+{
+	return vgw_net(genl_info_net(info));
+}
+
+/* --- info and flush ----------------------------------------------------- */
 
 static int vgw_fill_link(struct sk_buff *skb, struct vgw_net *vn)
 {
@@ -44,8 +64,9 @@ static int vgw_fill_link(struct sk_buff *skb, struct vgw_net *vn)
 
 static int vgw_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vgw_net *vn = vgw_net(genl_info_net(info));
+	struct vgw_net *vn = info_vn(info);
 	struct sk_buff *msg;
+	u32 n_objs;
 	void *hdr;
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
@@ -55,11 +76,15 @@ static int vgw_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 				VNICGW_CMD_GET_INFO);
 	if (!hdr)
 		goto nospace;
+	rcu_read_lock();
+	n_objs = rcu_dereference(vn->snap)->n_objs;
+	rcu_read_unlock();
 	if (nla_put_string(msg, VNICGW_A_VERSION, VGW_VERSION) ||
 	    nla_put_u64_64bit(msg, VNICGW_A_FEATURES, vgw_features,
 			      VNICGW_A_PAD) ||
 	    nla_put_u64_64bit(msg, VNICGW_A_GENERATION,
 			      READ_ONCE(vn->generation), VNICGW_A_PAD) ||
+	    nla_put_u32(msg, VNICGW_A_OBJ_COUNT, n_objs) ||
 	    vgw_fill_link(msg, vn))
 		goto nospace;
 	genlmsg_end(msg, hdr);
@@ -72,28 +97,353 @@ nospace:
 
 static int vgw_nl_flush(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vgw_net *vn = vgw_net(genl_info_net(info));
+	struct vgw_net *vn = info_vn(info);
+	int err;
 
 	mutex_lock(&vn->lock);
-	vgw_net_flush(vn);
+	err = vgw_snap_flush(vn);
 	mutex_unlock(&vn->lock);
+	return err;
+}
+
+/* --- transactions -------------------------------------------------------- */
+
+static int vgw_nl_txn_begin(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vgw_net *vn = info_vn(info);
+	int err;
+
+	mutex_lock(&vn->lock);
+	err = vgw_txn_begin(vn, info->snd_portid, info->extack);
+	mutex_unlock(&vn->lock);
+	return err;
+}
+
+/* The open transaction, if it is the caller's. Under vn->lock. */
+static int own_txn(struct vgw_net *vn, struct genl_info *info)
+{
+	if (!vn->txn) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no transaction is open");
+		return -ENOENT;
+	}
+	if (vn->txn->portid != info->snd_portid) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "the open transaction belongs to another socket");
+		return -EBUSY;
+	}
 	return 0;
 }
 
+static int vgw_nl_txn_end(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vgw_net *vn = info_vn(info);
+	int err;
+
+	mutex_lock(&vn->lock);
+	err = own_txn(vn, info);
+	if (!err) {
+		if (info->genlhdr->cmd == VNICGW_CMD_TXN_COMMIT)
+			err = vgw_txn_commit(vn, info->extack);
+		else
+			vgw_txn_abort(vn);
+	}
+	mutex_unlock(&vn->lock);
+	return err;
+}
+
 /*
- * Changes need CAP_NET_ADMIN in the user namespace owning the network
- * namespace (GENL_UNS_ADMIN_PERM), so a container root manages its own
- * namespace and nobody else's.
+ * Run @op inside the caller's transaction, or in one of its own. A refused
+ * change aborts the transaction it was part of: a transaction commits whole
+ * or not at all.
  */
-static const struct genl_small_ops vgw_genl_ops[] = {
+static int in_txn(struct vgw_net *vn, struct genl_info *info,
+		  int (*op)(struct vgw_net *vn, struct genl_info *info, void *arg),
+		  void *arg, bool *ran)
+{
+	bool own = false;
+	int err;
+
+	mutex_lock(&vn->lock);
+	if (!vn->txn) {
+		err = vgw_txn_begin(vn, 0, info->extack);
+		own = true;
+	} else {
+		err = own_txn(vn, info);
+	}
+	if (err)
+		goto out;
+	*ran = true;
+	err = op(vn, info, arg);
+	if (err)
+		vgw_txn_abort(vn);
+	else if (own)
+		err = vgw_txn_commit(vn, info->extack);
+out:
+	mutex_unlock(&vn->lock);
+	return err;
+}
+
+/* --- objects -------------------------------------------------------------- */
+
+/* The most attributes an object nest has (VNICs). */
+#define VGW_NEST_ATTRS_MAX 16
+
+/* The one object nest of a SET request, parsed into a new object. */
+static struct vgw_obj *parse_obj(struct genl_info *info)
+{
+	struct nlattr *tb[VGW_NEST_ATTRS_MAX + 1];
+	const struct vgw_obj_type *ty = NULL;
+	struct nlattr *nest = NULL;
+	unsigned int t;
+	int err;
+
+	for (t = 0; t < __VNICGW_OBJ_MAX; t++) {
+		struct nlattr *a = info->attrs[vgw_obj_types[t]->nest];
+
+		if (!a)
+			continue;
+		if (nest) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a,
+					    "one object per request");
+			return ERR_PTR(-EINVAL);
+		}
+		nest = a;
+		ty = vgw_obj_types[t];
+	}
+	if (!nest) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no object in the request");
+		return ERR_PTR(-EINVAL);
+	}
+	BUILD_BUG_ON(VNICGW_VNIC_MAX > VGW_NEST_ATTRS_MAX ||
+		     VNICGW_GW_MAX > VGW_NEST_ATTRS_MAX);
+	err = nla_parse_nested(tb, ty->maxattr, nest, ty->policy, info->extack);
+	if (err)
+		return ERR_PTR(err);
+	return ty->parse(tb, info->extack);
+}
+
+static int set_op(struct vgw_net *vn, struct genl_info *info, void *arg)
+{
+	return vgw_txn_set(vn, arg, info->extack);
+}
+
+static int vgw_nl_obj_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vgw_obj *obj = parse_obj(info);
+	bool ran = false;
+	int err;
+
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	err = in_txn(info_vn(info), info, set_op, obj, &ran);
+	/* Once set_op ran, the transaction owned @obj. */
+	if (!ran)
+		vgw_obj_types[obj->type]->free(obj);
+	return err;
+}
+
+struct del_arg {
+	u8 type;
+	char id[VNICGW_ID_MAX];
+};
+
+static int del_op(struct vgw_net *vn, struct genl_info *info, void *arg)
+{
+	struct del_arg *d = arg;
+
+	return vgw_txn_del(vn, d->type, d->id, info->extack);
+}
+
+static int type_and_id(struct genl_info *info, struct del_arg *d)
+{
+	if (!info->attrs[VNICGW_A_OBJ_TYPE] || !info->attrs[VNICGW_A_OBJ_ID]) {
+		NL_SET_ERR_MSG_MOD(info->extack, "object type and id are required");
+		return -EINVAL;
+	}
+	d->type = nla_get_u8(info->attrs[VNICGW_A_OBJ_TYPE]);
+	return vgw_nla_id(info->attrs[VNICGW_A_OBJ_ID], d->id, info->extack);
+}
+
+static int vgw_nl_obj_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct del_arg d;
+	bool ran = false;
+	int err;
+
+	err = type_and_id(info, &d);
+	if (err)
+		return err;
+	return in_txn(info_vn(info), info, del_op, &d, &ran);
+}
+
+/* One object in its own message. */
+static int put_obj_msg(struct sk_buff *skb, u32 portid, u32 seq, int flags,
+		       u64 generation, const struct vgw_obj *o)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &vgw_genl_family, flags,
+			  VNICGW_CMD_OBJ_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, VNICGW_A_GENERATION, generation,
+			      VNICGW_A_PAD) ||
+	    nla_put_u64_64bit(skb, VNICGW_A_OBJ_GEN, o->gen, VNICGW_A_PAD) ||
+	    vgw_obj_fill(skb, o)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int vgw_nl_obj_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vgw_net *vn = info_vn(info);
+	const struct vgw_snap *s;
+	const struct vgw_obj *o;
+	struct sk_buff *msg;
+	struct del_arg d;
+	int err;
+
+	err = type_and_id(info, &d);
+	if (err)
+		return err;
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	rcu_read_lock();
+	s = rcu_dereference(vn->snap);
+	o = vgw_obj_find(s, d.type, d.id);
+	if (o)
+		err = put_obj_msg(msg, info->snd_portid, info->snd_seq, 0,
+				  s->generation, o);
+	rcu_read_unlock();
+	if (!o) {
+		nlmsg_free(msg);
+		vgw_refuse(info->extack, info->attrs[VNICGW_A_OBJ_ID], "no %s %s",
+			   vgw_obj_types[d.type]->name, d.id);
+		return -ENOENT;
+	}
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/*
+ * Dump state in cb->ctx: the type being dumped, the last type to dump, and
+ * the map cursor. Each call reads the snapshot published at that moment.
+ */
+struct dump_state {
+	u8 type, last;
+	struct vgw_pmap_cursor cur;
+};
+
+struct dump_walk {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	u64 generation;
+	int count;
+};
+
+static int dump_one(void *val, void *arg)
+{
+	struct dump_walk *w = arg;
+	int err;
+
+	err = put_obj_msg(w->skb, NETLINK_CB(w->cb->skb).portid,
+			  w->cb->nlh->nlmsg_seq, NLM_F_MULTI, w->generation, val);
+	if (err)
+		return err;	/* full: this object starts the next message */
+	w->count++;
+	return 0;
+}
+
+static int vgw_nl_obj_dump_start(struct netlink_callback *cb)
+{
+	struct dump_state *st = (void *)cb->ctx;
+	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	struct nlattr *type = di->attrs[VNICGW_A_OBJ_TYPE];
+
+	BUILD_BUG_ON(sizeof(*st) > sizeof(cb->ctx));
+	memset(st, 0, sizeof(*st));
+	st->last = __VNICGW_OBJ_MAX - 1;
+	if (type)
+		st->type = st->last = nla_get_u8(type);
+	return 0;
+}
+
+static int vgw_nl_obj_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vgw_net *vn = vgw_net(sock_net(cb->skb->sk));
+	struct dump_state *st = (void *)cb->ctx;
+	struct dump_walk w = { .skb = skb, .cb = cb };
+	const struct vgw_snap *s;
+	int err = 0;
+
+	rcu_read_lock();
+	s = rcu_dereference(vn->snap);
+	w.generation = s->generation;
+	while (st->type <= st->last) {
+		err = vgw_pmap_walk(&s->by_id[st->type], &st->cur, dump_one, &w);
+		if (err)
+			break;
+		st->type++;
+		st->cur = VGW_PMAP_CURSOR_START;
+	}
+	rcu_read_unlock();
+	if (err && !w.count)
+		return err;	/* one object does not fit in a message */
+	return skb->len;
+}
+
+static const struct genl_ops vgw_genl_ops[] = {
 	{
 		.cmd = VNICGW_CMD_GET_INFO,
 		.doit = vgw_nl_get_info,
 	},
+	/*
+	 * Changes need CAP_NET_ADMIN in the user namespace owning the
+	 * network namespace (GENL_UNS_ADMIN_PERM), so a container's root
+	 * manages its own namespace and nobody else's.
+	 */
 	{
 		.cmd = VNICGW_CMD_FLUSH,
 		.doit = vgw_nl_flush,
 		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VNICGW_CMD_TXN_BEGIN,
+		.doit = vgw_nl_txn_begin,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VNICGW_CMD_TXN_COMMIT,
+		.doit = vgw_nl_txn_end,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VNICGW_CMD_TXN_ABORT,
+		.doit = vgw_nl_txn_end,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VNICGW_CMD_OBJ_SET,
+		.doit = vgw_nl_obj_set,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VNICGW_CMD_OBJ_DEL,
+		.doit = vgw_nl_obj_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VNICGW_CMD_OBJ_GET,
+		.doit = vgw_nl_obj_get,
+		.start = vgw_nl_obj_dump_start,
+		.dumpit = vgw_nl_obj_dump,
 	},
 };
 
@@ -104,16 +454,46 @@ static struct genl_family vgw_genl_family __ro_after_init = {
 	.policy = vgw_policy,
 	.netnsok = true,
 	.module = THIS_MODULE,
-	.small_ops = vgw_genl_ops,
-	.n_small_ops = ARRAY_SIZE(vgw_genl_ops),
+	.ops = vgw_genl_ops,
+	.n_ops = ARRAY_SIZE(vgw_genl_ops),
+};
+
+/* A transaction dies with the socket that opened it. */
+static int vgw_netlink_event(struct notifier_block *nb, unsigned long event,
+			     void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	struct vgw_net *vn;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
+		return NOTIFY_DONE;
+	vn = vgw_net(n->net);
+	mutex_lock(&vn->lock);
+	if (vn->txn && vn->txn->portid == n->portid)
+		vgw_txn_abort(vn);
+	mutex_unlock(&vn->lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block vgw_netlink_notifier = {
+	.notifier_call = vgw_netlink_event,
 };
 
 int __init vgw_genl_init(void)
 {
-	return genl_register_family(&vgw_genl_family);
+	int err;
+
+	err = netlink_register_notifier(&vgw_netlink_notifier);
+	if (err)
+		return err;
+	err = genl_register_family(&vgw_genl_family);
+	if (err)
+		netlink_unregister_notifier(&vgw_netlink_notifier);
+	return err;
 }
 
 void vgw_genl_exit(void)
 {
 	genl_unregister_family(&vgw_genl_family);
+	netlink_unregister_notifier(&vgw_netlink_notifier);
 }

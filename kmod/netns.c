@@ -6,6 +6,7 @@
  */
 #include <linux/rtnetlink.h>
 
+#include "snap.h"
 #include "vnicgw.h"
 
 unsigned int vgw_net_id __read_mostly;
@@ -13,22 +14,18 @@ unsigned int vgw_net_id __read_mostly;
 static int __net_init vgw_net_init(struct net *net)
 {
 	struct vgw_net *vn = vgw_net(net);
+	struct vgw_snap *s;
 
+	s = vgw_snap_new_empty();
+	if (!s)
+		return -ENOMEM;
+	s->generation = 1;
 	vn->net = net;
 	mutex_init(&vn->lock);
 	RCU_INIT_POINTER(vn->dev, NULL);
+	RCU_INIT_POINTER(vn->snap, s);
 	vn->generation = 1;
 	return 0;
-}
-
-/*
- * Remove every object of the namespace's tables. Called with vn->lock held,
- * or when nothing else can reach @vn (namespace exit).
- */
-void vgw_net_flush(struct vgw_net *vn)
-{
-	/* The tables arrive with the control plane; nothing to free yet. */
-	WRITE_ONCE(vn->generation, vn->generation + 1);
 }
 
 /*
@@ -47,8 +44,20 @@ static void __net_exit vgw_net_exit_batch(struct list_head *net_exit_list)
 	unregister_netdevice_many(&kill);
 	rtnl_unlock();
 
-	list_for_each_entry(net, net_exit_list, exit_list)
-		vgw_net_flush(vgw_net(net));
+	/*
+	 * No link, no socket: nothing new can reach the tables. Readers that
+	 * started before are waited for once for the whole batch.
+	 */
+	synchronize_rcu();
+	list_for_each_entry(net, net_exit_list, exit_list) {
+		struct vgw_net *vn = vgw_net(net);
+
+		mutex_lock(&vn->lock);
+		vgw_txn_abort(vn);
+		vgw_snap_destroy(rcu_dereference_protected(vn->snap, true));
+		RCU_INIT_POINTER(vn->snap, NULL);
+		mutex_unlock(&vn->lock);
+	}
 }
 
 static struct pernet_operations vgw_net_ops = {

@@ -93,6 +93,7 @@ void vgw_pedit_begin(struct vgw_pedit *e, u64 id)
 	e->id = id;
 	e->garbage = NULL;
 	e->fresh = NULL;
+	e->created = NULL;
 }
 
 static int push(struct vgw_pgarbage **list, void *ptr, void (*fn)(void *ptr))
@@ -116,6 +117,25 @@ static int push(struct vgw_pgarbage **list, void *ptr, void (*fn)(void *ptr))
 int vgw_pedit_retire(struct vgw_pedit *e, void *ptr, void (*fn)(void *ptr))
 {
 	return push(&e->garbage, ptr, fn);
+}
+
+int vgw_pedit_track(struct vgw_pedit *e, void *ptr, void (*fn)(void *ptr))
+{
+	return push(&e->created, ptr, fn);
+}
+
+/* Free a chunk list; with @call, call each item's function first. */
+static void chunks_free(struct vgw_pgarbage *g, bool call)
+{
+	struct vgw_pgarbage *next;
+	u32 i;
+
+	for (; g; g = next) {
+		next = g->next;
+		for (i = 0; call && i < g->n; i++)
+			g->item[i].fn(g->item[i].ptr);
+		kfree(g);
+	}
 }
 
 static void node_free(void *p)
@@ -147,6 +167,8 @@ struct vgw_pgarbage *vgw_pedit_commit(struct vgw_pedit *e)
 	struct vgw_pgarbage *g = e->garbage;
 
 	free_fresh(e, true);
+	chunks_free(e->created, false);
+	e->created = NULL;
 	e->garbage = NULL;
 	e->id = 0;
 	return g;
@@ -154,28 +176,17 @@ struct vgw_pgarbage *vgw_pedit_commit(struct vgw_pedit *e)
 
 void vgw_pedit_abort(struct vgw_pedit *e)
 {
-	struct vgw_pgarbage *g = e->garbage, *next;
-
 	free_fresh(e, false);
-	for (; g; g = next) {
-		next = g->next;
-		kfree(g);
-	}
+	chunks_free(e->created, true);
+	chunks_free(e->garbage, false);
+	e->created = NULL;
 	e->garbage = NULL;
 	e->id = 0;
 }
 
 void vgw_pgarbage_free(struct vgw_pgarbage *g)
 {
-	while (g) {
-		struct vgw_pgarbage *next = g->next;
-		u32 i;
-
-		for (i = 0; i < g->n; i++)
-			g->item[i].fn(g->item[i].ptr);
-		kfree(g);
-		g = next;
-	}
+	chunks_free(g, true);
 }
 
 /* Every node an edit allocates is logged, so that abort can free it. */

@@ -50,6 +50,7 @@ struct vgw_pedit {
 	u64 id;			/* nodes stamped with it belong to this edit */
 	struct vgw_pgarbage *garbage;	/* published things it replaced */
 	struct vgw_pgarbage *fresh;	/* every node it allocated */
+	struct vgw_pgarbage *created;	/* values it made (vgw_pedit_track) */
 };
 
 /* Returns true if @val is the entry for @key. */
@@ -94,6 +95,12 @@ void *vgw_pmap_del(struct vgw_pmap *m, struct vgw_pedit *e, u64 hash,
 /* Free @ptr with @fn once the edit is committed and readers are done. */
 int vgw_pedit_retire(struct vgw_pedit *e, void *ptr, void (*fn)(void *ptr));
 /*
+ * @ptr was made for this edit: if the edit is aborted, @fn(@ptr) frees it.
+ * (If the edit itself replaces it later, retire it as well: exactly one of
+ * commit and abort frees it.)
+ */
+int vgw_pedit_track(struct vgw_pedit *e, void *ptr, void (*fn)(void *ptr));
+/*
  * The caller has published the new maps: hand over what the edit replaced,
  * for the caller to free with vgw_pgarbage_free() after a grace period.
  * Only for an edit whose every operation succeeded: after an error the
@@ -102,7 +109,8 @@ int vgw_pedit_retire(struct vgw_pedit *e, void *ptr, void (*fn)(void *ptr));
 struct vgw_pgarbage *vgw_pedit_commit(struct vgw_pedit *e);
 void vgw_pgarbage_free(struct vgw_pgarbage *g);
 /*
- * Drop the edit: every node it allocated is freed, nothing it retired is.
+ * Drop the edit: every node it allocated and every value it tracked is
+ * freed, nothing it retired is.
  * The caller forgets the edited maps and keeps the published ones, which the
  * edit never changed.
  */

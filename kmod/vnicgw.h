@@ -21,6 +21,9 @@
 
 #define VGW_VERSION "0.1.0"
 
+struct vgw_snap;
+struct vgw_txn;
+
 /* Per network namespace state: one vnicgw "host" lives in each namespace. */
 struct vgw_net {
 	struct net *net;
@@ -28,7 +31,17 @@ struct vgw_net {
 	struct mutex lock;
 	/* The namespace's vnicgw link, or NULL. Written under RTNL. */
 	struct net_device __rcu *dev;
-	/* Bumped under @lock by every change; read locklessly by GET_INFO. */
+	/*
+	 * The published configuration: replaced under @lock by each commit,
+	 * read by the packet path under rcu_read_lock(). Never NULL.
+	 */
+	struct vgw_snap __rcu *snap;
+	/* The open transaction, or NULL. Under @lock. */
+	struct vgw_txn *txn;
+	/* Source of edit ids, and of VCN and NSG indexes. Under @lock. */
+	u64 last_edit;
+	u32 last_index;
+	/* The published snapshot's generation; read locklessly by GET_INFO. */
 	u64 generation;
 };
 
@@ -42,7 +55,6 @@ static inline struct vgw_net *vgw_net(const struct net *net)
 /* netns.c */
 int vgw_netns_init(void);
 void vgw_netns_exit(void);
-void vgw_net_flush(struct vgw_net *vn);
 
 /* device.c */
 int vgw_device_init(void);

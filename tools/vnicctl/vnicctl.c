@@ -2,8 +2,11 @@
 /*
  * vnicctl: the vnicgw command line, in the manner of iproute2.
  *
- *   vnicctl [-j] info      module version, features, namespace state
- *   vnicctl flush          remove every object of this namespace's tables
+ *   vnicctl [-j] info                 module version, features, namespace state
+ *   vnicctl apply [--dry-run] FILE    make the tables equal to a document
+ *   vnicctl [-j] show [TYPE [ID]]     the tables, a type, or one object
+ *   vnicctl delete TYPE ID            remove one object
+ *   vnicctl flush                     remove every object of this namespace
  *
  * Works on the network namespace it runs in ("ip netns exec NS vnicctl ...").
  * Exit status: 0 success, 1 refused or failed, 2 usage.
@@ -18,6 +21,7 @@
 #include <linux/vnicgw.h>
 
 #include "json.h"
+#include "nlobj.h"
 #include "vgw.h"
 
 static bool opt_json;
@@ -26,8 +30,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vnicctl [-j] COMMAND\n"
-		"  info     show the module version, features and this namespace's state\n"
-		"  flush    remove every object of this namespace's tables\n"
+		"  info                      the module version, features and this namespace's state\n"
+		"  apply [--dry-run] FILE    make the tables equal to the desired-state document FILE\n"
+		"                            (only the difference is applied, in one transaction)\n"
+		"  show [TYPE [ID]]          the tables (-j: as a desired-state document), a type, one object\n"
+		"  delete TYPE ID            remove one object\n"
+		"  validate FILE             check a document without the kernel (-j: canonical form)\n"
+		"  flush                     remove every object of this namespace's tables\n"
+		"TYPE: vcn subnet route_table security_list nsg gateway vnic\n"
 		"options:\n"
 		"  -j, --json   JSON output\n"
 		"  -h, --help   this text\n");
@@ -50,6 +60,7 @@ static void print_info_text(const struct vgw_info *in)
 			printf(" bit%u", bit);
 	}
 	printf("\ngeneration %llu\n", (unsigned long long)in->generation);
+	printf("objects %u\n", in->n_objs);
 	if (in->ifindex)
 		printf("link %s ifindex %u\n", in->ifname, in->ifindex);
 	else
@@ -79,6 +90,7 @@ static void print_info_json(const struct vgw_info *in)
 	}
 	json_array_end(&j);
 	json_u64(&j, "generation", in->generation);
+	json_u64(&j, "objects", in->n_objs);
 	if (in->ifindex) {
 		json_object_begin(&j, "link");
 		json_string(&j, "ifname", in->ifname);
@@ -130,11 +142,235 @@ static int cmd_flush(struct vgw_client *c, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_apply(struct vgw_client *c, int argc, char **argv)
+{
+	struct vgw_apply_stats st;
+	struct vgw_info info;
+	struct vgw_doc *doc;
+	char err[512];
+	bool dry = false;
+	const char *file = NULL;
+	int i, ret;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n"))
+			dry = true;
+		else if (!strcmp(argv[i], "-f") && i + 1 < argc)
+			file = argv[++i];
+		else if (!file && argv[i][0] != '-')
+			file = argv[i];
+		else
+			file = NULL, i = argc;
+	}
+	if (!file) {
+		fprintf(stderr, "usage: vnicctl apply [--dry-run] FILE\n");
+		return 2;
+	}
+	if (vgw_doc_parse_file(file, &doc, err, sizeof(err))) {
+		fprintf(stderr, "vnicctl apply: %s\n", err);
+		return 1;
+	}
+	ret = vgw_apply_doc(c, doc, dry ? VGW_APPLY_DRY_RUN : 0, stdout, &st);
+	vgw_doc_free(doc);
+	if (ret) {
+		fprintf(stderr, "vnicctl apply: %s\n", vgw_errmsg(c, ret));
+		return 1;
+	}
+	if (!dry && !vgw_get_info(c, &info))
+		printf("applied: %u added, %u changed, %u removed (generation %llu)\n",
+		       st.added, st.changed, st.removed,
+		       (unsigned long long)info.generation);
+	return 0;
+}
+
+/* A type by its name ("vnic") or its document key ("vnics"). */
+static int type_of(const char *s)
+{
+	unsigned int t;
+
+	for (t = 0; t < VGW_OBJ_NTYPES; t++)
+		if (!strcmp(s, vgw_obj_type_name(t)) || !strcmp(s, vgw_obj_type_key(t)))
+			return t;
+	fprintf(stderr, "vnicctl: unknown object type \"%s\"\n", s);
+	return -1;
+}
+
+/* Objects' generations, for the text listing. */
+static struct vgw_obj_gen *gens;
+static unsigned int n_gens;
+
+/* One line per object: its type, id and what identifies it at a glance. */
+static void print_line(enum vgw_obj_type t, const void *o)
+{
+	char a[VGW_PREFIX_STRLEN], b[VGW_PREFIX_STRLEN];
+
+	printf("%-13s %-20s", vgw_obj_type_name(t), (const char *)o);
+	switch (t) {
+	case VGW_OBJ_VCN: {
+		const struct vgw_vcn *v = o;
+		unsigned int i;
+
+		for (i = 0; i < v->n_cidrs; i++)
+			printf(" %s", vgw_prefix_str(&v->cidrs[i], a, sizeof(a)));
+		break;
+	}
+	case VGW_OBJ_SUBNET: {
+		const struct vgw_subnet *s = o;
+
+		printf(" vcn %s %s route_table %s", s->vcn,
+		       vgw_prefix_str(&s->cidr, a, sizeof(a)),
+		       s->route_table[0] ? s->route_table : "-");
+		break;
+	}
+	case VGW_OBJ_ROUTE_TABLE: {
+		const struct vgw_route_table *r = o;
+
+		printf(" vcn %s rules %u", r->vcn, r->n_rules);
+		break;
+	}
+	case VGW_OBJ_SECURITY_LIST:
+	case VGW_OBJ_NSG: {
+		const struct vgw_seclist *l = o;
+
+		printf(" vcn %s ingress %u egress %u", l->vcn, l->n_ingress,
+		       l->n_egress);
+		break;
+	}
+	case VGW_OBJ_GATEWAY: {
+		const struct vgw_gateway *g = o;
+
+		printf(" vcn %s %s underlay %s vni %u %s%s", g->vcn,
+		       vgw_gw_type_name(g->type),
+		       vgw_addr_str(&g->underlay_ip, a, sizeof(a)), g->vni,
+		       vgw_encap_name(g->encap), g->enabled ? "" : " disabled");
+		break;
+	}
+	default: {
+		const struct vgw_vnic *v = o;
+
+		printf(" subnet %s ip %s nvd %s vni %u", v->subnet,
+		       vgw_addr_str(&v->private_ips[0], a, sizeof(a)),
+		       vgw_addr_str(&v->micro_vnic.nvd_ip, b, sizeof(b)),
+		       v->micro_vnic.vni);
+	}
+	}
+	printf(" gen %llu\n", (unsigned long long)
+	       vgw_obj_gen_find(gens, n_gens, t, (const char *)o));
+}
+
+static int show_type(const struct vgw_doc *d, int t, const char *id)
+{
+	unsigned int i, n = vgw_doc_count(d, t);
+	const void *o;
+
+	if (id) {
+		o = vgw_doc_find(d, t, id);
+		if (!o) {
+			fprintf(stderr, "vnicctl show: no %s %s\n",
+				vgw_obj_type_name(t), id);
+			return 1;
+		}
+		/* One object: its full form, in both modes. */
+		vgw_obj_write_json(t, o, stdout);
+		return 0;
+	}
+	if (opt_json)
+		printf("[");
+	for (i = 0; i < n; i++) {
+		o = vgw_doc_obj(d, t, i);
+		if (opt_json) {
+			if (i)
+				printf(",");
+			vgw_obj_write_json(t, o, stdout);
+		} else {
+			print_line(t, o);
+		}
+	}
+	if (opt_json)
+		printf("]\n");
+	return 0;
+}
+
+static int cmd_show(struct vgw_client *c, int argc, char **argv)
+{
+	struct vgw_doc *d;
+	int t = -1, err, ret = 0;
+
+	if (argc > 2) {
+		fprintf(stderr, "usage: vnicctl show [TYPE [ID]]\n");
+		return 2;
+	}
+	if (argc && (t = type_of(argv[0])) < 0)
+		return 2;
+	err = vgw_dump_doc_gens(c, &d, &gens, &n_gens);
+	if (err) {
+		fprintf(stderr, "vnicctl show: %s\n", vgw_errmsg(c, err));
+		return 1;
+	}
+	if (t >= 0)
+		ret = show_type(d, t, argc > 1 ? argv[1] : NULL);
+	else if (opt_json)
+		vgw_doc_write_json(d, stdout);
+	else
+		for (t = 0; t < VGW_OBJ_NTYPES; t++)
+			show_type(d, t, NULL);
+	vgw_doc_free(d);
+	free(gens);
+	return ret;
+}
+
+/* Check a document without the kernel; -j prints its canonical form. */
+static int cmd_validate(int argc, char **argv)
+{
+	struct vgw_doc *doc;
+	char err[512];
+	unsigned int t, n = 0;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: vnicctl validate FILE\n");
+		return 2;
+	}
+	if (vgw_doc_parse_file(argv[0], &doc, err, sizeof(err))) {
+		fprintf(stderr, "vnicctl validate: %s\n", err);
+		return 1;
+	}
+	for (t = 0; t < VGW_OBJ_NTYPES; t++)
+		n += vgw_doc_count(doc, t);
+	if (opt_json)
+		vgw_doc_write_json(doc, stdout);
+	else
+		printf("%s: valid, %u objects\n", argv[0], n);
+	vgw_doc_free(doc);
+	return 0;
+}
+
+static int cmd_delete(struct vgw_client *c, int argc, char **argv)
+{
+	int t, err;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: vnicctl delete TYPE ID\n");
+		return 2;
+	}
+	t = type_of(argv[0]);
+	if (t < 0)
+		return 2;
+	err = vgw_obj_del(c, t, argv[1]);
+	if (err) {
+		fprintf(stderr, "vnicctl delete: %s\n", vgw_errmsg(c, err));
+		return 1;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct vgw_client *c, int argc, char **argv);
 } commands[] = {
 	{ "info", cmd_info },
+	{ "apply", cmd_apply },
+	{ "show", cmd_show },
+	{ "delete", cmd_delete },
 	{ "flush", cmd_flush },
 };
 
@@ -169,6 +405,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[optind], commands[i].name))
 			break;
+	/* The one command that needs no kernel. */
+	if (!strcmp(argv[optind], "validate"))
+		return cmd_validate(argc - optind - 1, argv + optind + 1);
 	if (i == sizeof(commands) / sizeof(commands[0])) {
 		fprintf(stderr, "vnicctl: unknown command \"%s\"\n", argv[optind]);
 		usage(stderr);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
@@ -13,6 +14,9 @@
 #include <linux/vnicgw.h>
 
 #include "vgw.h"
+
+/* The largest request we build (a route table of 100k rules fits). */
+#define VGW_MSG_MAX (16 << 20)
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -75,6 +79,23 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
+/* NLMSG_DONE ends a dump as an ack ends a request. */
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	const struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct vgw_req *req = arg;
+	int e;
+
+	/* A dump that failed says so in NLMSG_DONE's payload. */
+	if (h->nlmsg_len >= NLMSG_HDRLEN + sizeof(int)) {
+		memcpy(&e, nlmsg_data(h), sizeof(e));
+		if (e < 0 && !req->err)
+			req->err = e;
+	}
+	req->done = 1;
+	return NL_STOP;
+}
+
 static int on_ack(struct nl_msg *msg, void *arg)
 {
 	struct vgw_req *req = arg;
@@ -90,24 +111,59 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct nlattr *tb[VNICGW_A_MAX + 1];
 	int err;
 
+	/*
+	 * On a bad message, note the error but read on to the end of the
+	 * reply: what is left in the socket would answer the next request.
+	 */
+	if (req->err)
+		return NL_SKIP;
 	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, VNICGW_A_MAX, NULL);
 	if (err < 0) {
 		req->err = -EPROTO;
-		return NL_STOP;
+		return NL_SKIP;
 	}
 	if (req->parse) {
 		err = req->parse(tb, req->arg);
-		if (err) {
+		if (err)
 			req->err = err;
-			return NL_STOP;
-		}
 	}
 	return NL_OK;
 }
 
-int vgw_call(struct vgw_client *c, uint8_t cmd, int flags,
-		       int (*build)(struct nl_msg *msg, void *arg),
-		       int (*parse)(struct nlattr **tb, void *arg), void *arg)
+/*
+ * Build a request of @cmd in a message of @size bytes, doubling the size
+ * while @build finds it too small (a route table of 100k rules is megabytes).
+ */
+static struct nl_msg *build_msg(struct vgw_client *c, uint8_t cmd, int flags,
+				size_t size,
+				int (*build)(struct nl_msg *msg, void *arg),
+				void *arg, int *err)
+{
+	struct nl_msg *msg;
+
+	for (;; size *= 2) {
+		msg = nlmsg_alloc_size(size);
+		if (!msg) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0,
+				 flags | NLM_F_ACK, cmd, VNICGW_GENL_VERSION)) {
+			*err = -EMSGSIZE;
+		} else {
+			*err = build ? build(msg, arg) : 0;
+			if (!*err)
+				return msg;
+		}
+		nlmsg_free(msg);
+		if (*err != -EMSGSIZE || size >= VGW_MSG_MAX)
+			return NULL;
+	}
+}
+
+int vgw_call_sized(struct vgw_client *c, uint8_t cmd, int flags, size_t size,
+		   int (*build)(struct nl_msg *msg, void *arg),
+		   int (*parse)(struct nlattr **tb, void *arg), void *arg)
 {
 	struct vgw_req req = { .c = c, .parse = parse, .arg = arg };
 	struct nl_cb *cb;
@@ -115,15 +171,9 @@ int vgw_call(struct vgw_client *c, uint8_t cmd, int flags,
 	int err;
 
 	c->errmsg[0] = '\0';
-	msg = nlmsg_alloc();
+	msg = build_msg(c, cmd, flags, size, build, arg, &err);
 	if (!msg)
-		return -ENOMEM;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0,
-			 flags | NLM_F_ACK, cmd, VNICGW_GENL_VERSION) ||
-	    (build && build(msg, arg))) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
+		return err;
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb) {
 		nlmsg_free(msg);
@@ -131,6 +181,7 @@ int vgw_call(struct vgw_client *c, uint8_t cmd, int flags,
 	}
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &req);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &req);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &req);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &req);
 	err = nl_send_auto(c->sk, msg);
 	nlmsg_free(msg);
@@ -148,6 +199,27 @@ int vgw_call(struct vgw_client *c, uint8_t cmd, int flags,
 	return err < 0 ? -EIO : 0;
 }
 
+int vgw_call(struct vgw_client *c, uint8_t cmd, int flags,
+	     int (*build)(struct nl_msg *msg, void *arg),
+	     int (*parse)(struct nlattr **tb, void *arg), void *arg)
+{
+	return vgw_call_sized(c, cmd, flags, 4096, build, parse, arg);
+}
+
+/*
+ * Room for large objects and dumps: root may exceed the sysctl limits, others
+ * get what the limits allow.
+ */
+static void set_buffers(int fd)
+{
+	int size = VGW_MSG_MAX;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
 int vgw_open(struct vgw_client *c)
 {
 	int one = 1;
@@ -163,6 +235,8 @@ int vgw_open(struct vgw_client *c)
 	/* Ask for the kernel's extended ack messages; harmless if refused. */
 	setsockopt(nl_socket_get_fd(c->sk), SOL_NETLINK, NETLINK_EXT_ACK,
 		   &one, sizeof(one));
+	set_buffers(nl_socket_get_fd(c->sk));
+	nl_socket_enable_msg_peek(c->sk);
 	c->family = genl_ctrl_resolve(c->sk, VNICGW_GENL_NAME);
 	if (c->family < 0) {
 		snprintf(c->errmsg, sizeof(c->errmsg),
@@ -202,6 +276,8 @@ static int parse_info(struct nlattr **tb, void *arg)
 		 nla_get_string(tb[VNICGW_A_VERSION]));
 	info->features = nla_get_u64(tb[VNICGW_A_FEATURES]);
 	info->generation = nla_get_u64(tb[VNICGW_A_GENERATION]);
+	if (tb[VNICGW_A_OBJ_COUNT])
+		info->n_objs = nla_get_u32(tb[VNICGW_A_OBJ_COUNT]);
 	if (tb[VNICGW_A_IFINDEX])
 		info->ifindex = nla_get_u32(tb[VNICGW_A_IFINDEX]);
 	if (tb[VNICGW_A_IFNAME])

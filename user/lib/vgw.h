@@ -25,6 +25,7 @@ struct vgw_info {
 	char version[32];
 	uint64_t features;	/* VNICGW_FEATURE_* */
 	uint64_t generation;
+	uint32_t n_objs;	/* objects in the namespace's tables */
 	uint32_t ifindex;	/* 0: the namespace has no vnicgw link */
 	char ifname[IF_NAMESIZE];
 };
@@ -44,6 +45,11 @@ struct nlattr;
 int vgw_call(struct vgw_client *c, uint8_t cmd, int flags,
 	     int (*build)(struct nl_msg *msg, void *arg),
 	     int (*parse)(struct nlattr **tb, void *arg), void *arg);
+
+/* The same, starting from a message of @size bytes. */
+int vgw_call_sized(struct vgw_client *c, uint8_t cmd, int flags, size_t size,
+		   int (*build)(struct nl_msg *msg, void *arg),
+		   int (*parse)(struct nlattr **tb, void *arg), void *arg);
 
 int vgw_get_info(struct vgw_client *c, struct vgw_info *info);
 int vgw_flush(struct vgw_client *c);

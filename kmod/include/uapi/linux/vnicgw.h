@@ -32,6 +32,33 @@ enum vnicgw_cmd {
 	 * generation.
 	 */
 	VNICGW_CMD_FLUSH,
+	/*
+	 * Transactions: changes made between TXN_BEGIN and TXN_COMMIT, from
+	 * the socket that began it, reach packets all at once at the commit.
+	 * One transaction per namespace at a time (-EBUSY for others); it is
+	 * aborted if its socket closes. A change outside a transaction is a
+	 * transaction of its own.
+	 */
+	VNICGW_CMD_TXN_BEGIN,
+	VNICGW_CMD_TXN_COMMIT,
+	VNICGW_CMD_TXN_ABORT,
+	/*
+	 * OBJ_SET: create an object, or replace the one with the same type
+	 * and id. Exactly one object nest (VNICGW_A_VCN ... VNICGW_A_VNIC).
+	 * References must name existing objects of the same VCN.
+	 */
+	VNICGW_CMD_OBJ_SET,
+	/* OBJ_DEL: VNICGW_A_OBJ_TYPE + VNICGW_A_OBJ_ID; refused while used. */
+	VNICGW_CMD_OBJ_DEL,
+	/*
+	 * OBJ_GET: do: VNICGW_A_OBJ_TYPE + VNICGW_A_OBJ_ID, answers one
+	 * object nest; dump: every object, or those of VNICGW_A_OBJ_TYPE.
+	 * A dump reads one snapshot per message and resumes in hash order,
+	 * so it survives concurrent changes: an object present throughout
+	 * the dump is reported once. VNICGW_A_GENERATION in every message
+	 * tells which snapshot it came from.
+	 */
+	VNICGW_CMD_OBJ_GET,
 
 	__VNICGW_CMD_MAX,
 	VNICGW_CMD_MAX = __VNICGW_CMD_MAX - 1
@@ -45,9 +72,194 @@ enum vnicgw_attr {
 	VNICGW_A_GENERATION,	/* u64: bumped by every change of the tables */
 	VNICGW_A_IFINDEX,	/* u32: the namespace's vnicgw link, if any */
 	VNICGW_A_IFNAME,	/* string: its name */
+	VNICGW_A_OBJ_TYPE,	/* u8: enum vnicgw_obj */
+	VNICGW_A_OBJ_ID,	/* string: an object id */
+	VNICGW_A_VCN,		/* nest: enum vnicgw_vcn_attr */
+	VNICGW_A_SUBNET,	/* nest: enum vnicgw_subnet_attr */
+	VNICGW_A_ROUTE_TABLE,	/* nest: enum vnicgw_rt_attr */
+	VNICGW_A_SECLIST,	/* nest: enum vnicgw_seclist_attr */
+	VNICGW_A_NSG,		/* nest: enum vnicgw_seclist_attr */
+	VNICGW_A_GATEWAY,	/* nest: enum vnicgw_gw_attr */
+	VNICGW_A_VNIC,		/* nest: enum vnicgw_vnic_attr */
+	VNICGW_A_OBJ_COUNT,	/* u32: objects in the namespace (GET_INFO) */
+	VNICGW_A_OBJ_GEN,	/* u64: generation that set this version of the object */
 
 	__VNICGW_A_MAX,
 	VNICGW_A_MAX = __VNICGW_A_MAX - 1
+};
+
+/*
+ * Object types. The order is the dependency order: an object refers only to
+ * objects of earlier types, so creating in this order and deleting in the
+ * reverse never meets a missing reference.
+ */
+enum vnicgw_obj {
+	VNICGW_OBJ_VCN,
+	VNICGW_OBJ_GATEWAY,
+	VNICGW_OBJ_ROUTE_TABLE,
+	VNICGW_OBJ_SECLIST,
+	VNICGW_OBJ_NSG,
+	VNICGW_OBJ_SUBNET,
+	VNICGW_OBJ_VNIC,
+	__VNICGW_OBJ_MAX
+};
+
+/*
+ * Encodings shared by the object nests:
+ * - an id is a string of [A-Za-z0-9._-], 1 to 63 characters (NUL included
+ *   in the attribute, as nla_put_string() does);
+ * - an address is 4 (IPv4) or 16 (IPv6) bytes, network order;
+ * - a prefix is a nest of enum vnicgw_pfx_attr; host bits must be zero;
+ * - a list is a nest whose every attribute has type VNICGW_ITEM.
+ */
+#define VNICGW_ID_MAX		64	/* with the NUL */
+#define VNICGW_ITEM		1
+#define VNICGW_VNI_MAX		0xffffff
+#define VNICGW_PROTO_ALL	0xffff
+#define VNICGW_CONNTRACK_MAX	(1U << 20)
+
+enum vnicgw_pfx_attr {
+	VNICGW_PFX_UNSPEC,
+	VNICGW_PFX_ADDR,	/* address */
+	VNICGW_PFX_LEN,		/* u8: 0..32 or 0..128 */
+	__VNICGW_PFX_MAX,
+	VNICGW_PFX_MAX = __VNICGW_PFX_MAX - 1
+};
+
+enum vnicgw_vcn_attr {
+	VNICGW_VCN_UNSPEC,
+	VNICGW_VCN_ID,		/* string */
+	VNICGW_VCN_CIDRS,	/* list of prefixes; at least one */
+	__VNICGW_VCN_MAX,
+	VNICGW_VCN_MAX = __VNICGW_VCN_MAX - 1
+};
+
+enum vnicgw_subnet_attr {
+	VNICGW_SUBNET_UNSPEC,
+	VNICGW_SUBNET_ID,		/* string */
+	VNICGW_SUBNET_VCN,		/* string: VCN id */
+	VNICGW_SUBNET_CIDR,		/* prefix, inside one of the VCN's CIDRs */
+	VNICGW_SUBNET_ROUTE_TABLE,	/* string: route table id (optional) */
+	VNICGW_SUBNET_SECLISTS,		/* list of strings: security list ids */
+	__VNICGW_SUBNET_MAX,
+	VNICGW_SUBNET_MAX = __VNICGW_SUBNET_MAX - 1
+};
+
+enum vnicgw_rt_attr {
+	VNICGW_RT_UNSPEC,
+	VNICGW_RT_ID,		/* string */
+	VNICGW_RT_VCN,		/* string */
+	VNICGW_RT_RULES,	/* list of nests: enum vnicgw_route_attr */
+	__VNICGW_RT_MAX,
+	VNICGW_RT_MAX = __VNICGW_RT_MAX - 1
+};
+
+/* A route rule: one destination and one target. */
+enum vnicgw_route_attr {
+	VNICGW_ROUTE_UNSPEC,
+	VNICGW_ROUTE_DST,		/* prefix */
+	VNICGW_ROUTE_DST_SERVICE,	/* string: a service label */
+	VNICGW_ROUTE_TARGET_GW,		/* string: gateway id */
+	VNICGW_ROUTE_TARGET_IP,		/* address: "private-ip:" target */
+	__VNICGW_ROUTE_MAX,
+	VNICGW_ROUTE_MAX = __VNICGW_ROUTE_MAX - 1
+};
+
+/* Security lists and NSGs have the same shape. */
+enum vnicgw_seclist_attr {
+	VNICGW_SECLIST_UNSPEC,
+	VNICGW_SECLIST_ID,	/* string */
+	VNICGW_SECLIST_VCN,	/* string */
+	VNICGW_SECLIST_INGRESS,	/* list of nests: enum vnicgw_rule_attr */
+	VNICGW_SECLIST_EGRESS,	/* list of nests: enum vnicgw_rule_attr */
+	__VNICGW_SECLIST_MAX,
+	VNICGW_SECLIST_MAX = __VNICGW_SECLIST_MAX - 1
+};
+
+/*
+ * A security rule. The peer is the source of an ingress rule, the
+ * destination of an egress rule: a prefix or an NSG of the same VCN.
+ * Absent ports: all; absent ICMP type or code: any.
+ */
+enum vnicgw_rule_attr {
+	VNICGW_RULE_UNSPEC,
+	VNICGW_RULE_PEER,	/* prefix */
+	VNICGW_RULE_PEER_NSG,	/* string: NSG id */
+	VNICGW_RULE_PROTO,	/* u16: 0..255 or VNICGW_PROTO_ALL */
+	VNICGW_RULE_SPORT_LO,	/* u16; TCP and UDP only, with _HI */
+	VNICGW_RULE_SPORT_HI,	/* u16 */
+	VNICGW_RULE_DPORT_LO,	/* u16 */
+	VNICGW_RULE_DPORT_HI,	/* u16 */
+	VNICGW_RULE_ICMP_TYPE,	/* u8; ICMP and ICMPv6 only */
+	VNICGW_RULE_ICMP_CODE,	/* u8 */
+	VNICGW_RULE_STATELESS,	/* flag */
+	__VNICGW_RULE_MAX,
+	VNICGW_RULE_MAX = __VNICGW_RULE_MAX - 1
+};
+
+enum vnicgw_gw_type {
+	VNICGW_GW_TYPE_INTERNET,
+	VNICGW_GW_TYPE_NAT,
+	VNICGW_GW_TYPE_SERVICE,
+	VNICGW_GW_TYPE_DRG,
+	VNICGW_GW_TYPE_LPG,
+	__VNICGW_GW_TYPE_MAX
+};
+
+enum vnicgw_encap {
+	VNICGW_ENCAP_VXLAN,
+	VNICGW_ENCAP_GENEVE,
+	__VNICGW_ENCAP_MAX
+};
+
+enum vnicgw_gw_attr {
+	VNICGW_GW_UNSPEC,
+	VNICGW_GW_ID,		/* string */
+	VNICGW_GW_VCN,		/* string */
+	VNICGW_GW_TYPE,		/* u8: enum vnicgw_gw_type */
+	VNICGW_GW_PUBLIC_IP,	/* address: NAT gateways (required there) */
+	VNICGW_GW_SERVICES,	/* list of nests: enum vnicgw_svc_attr */
+	VNICGW_GW_UNDERLAY_IP,	/* address */
+	VNICGW_GW_VNI,		/* u32: 1..VNICGW_VNI_MAX */
+	VNICGW_GW_ENCAP,	/* u8: enum vnicgw_encap (default vxlan) */
+	VNICGW_GW_ENABLED,	/* u8: 0 or 1 (default 1) */
+	__VNICGW_GW_MAX,
+	VNICGW_GW_MAX = __VNICGW_GW_MAX - 1
+};
+
+/* A service of a service gateway: a label and its prefixes. */
+enum vnicgw_svc_attr {
+	VNICGW_SVC_UNSPEC,
+	VNICGW_SVC_NAME,	/* string */
+	VNICGW_SVC_PREFIXES,	/* list of prefixes */
+	__VNICGW_SVC_MAX,
+	VNICGW_SVC_MAX = __VNICGW_SVC_MAX - 1
+};
+
+enum vnicgw_vnic_attr {
+	VNICGW_VNIC_UNSPEC,
+	VNICGW_VNIC_ID,		/* string */
+	VNICGW_VNIC_SUBNET,	/* string */
+	VNICGW_VNIC_PRIVATE_IPS,	/* list of addresses; the first is primary */
+	VNICGW_VNIC_MAC,	/* 6 bytes */
+	VNICGW_VNIC_PUBLIC_IP,	/* address (optional) */
+	VNICGW_VNIC_NSGS,	/* list of strings: NSG ids */
+	VNICGW_VNIC_SKIP_SDC,	/* u8: skip source/destination check */
+	VNICGW_VNIC_MV_VNI,	/* u32: micro-VNIC VNI, 1..VNICGW_VNI_MAX */
+	VNICGW_VNIC_MV_NVD_IP,	/* address: the micro-VNIC's NVD */
+	VNICGW_VNIC_MV_ENCAP,	/* u8: enum vnicgw_encap */
+	VNICGW_VNIC_VIPS,	/* list of nests: enum vnicgw_vip_attr */
+	VNICGW_VNIC_CT_LIMIT,	/* u32: 1..VNICGW_CONNTRACK_MAX */
+	__VNICGW_VNIC_MAX,
+	VNICGW_VNIC_MAX = __VNICGW_VNIC_MAX - 1
+};
+
+enum vnicgw_vip_attr {
+	VNICGW_VIP_UNSPEC,
+	VNICGW_VIP_IP,		/* address */
+	VNICGW_VIP_TARGET,	/* string: gateway id; absent: route */
+	__VNICGW_VIP_MAX,
+	VNICGW_VIP_MAX = __VNICGW_VIP_MAX - 1
 };
 
 /*
@@ -57,7 +269,8 @@ enum vnicgw_attr {
 #define VNICGW_FEATURES(X)						\
 	X(0, NETNS, "netns")		/* per-namespace tables and link */	\
 	X(1, LINK, "link")		/* the vnicgw link type */		\
-	X(2, FLUSH, "flush")		/* VNICGW_CMD_FLUSH */
+	X(2, FLUSH, "flush")		/* VNICGW_CMD_FLUSH */		\
+	X(3, OBJECTS, "objects")	/* OBJ_SET/DEL/GET, transactions */
 
 enum vnicgw_feature_bit {
 #define VNICGW_FEATURE_BIT_(bit, name, str) VNICGW_FEATURE_BIT_##name = bit,

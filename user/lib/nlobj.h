@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The objects of a desired-state document (state.h) in the kernel's tables:
+ * encoding to and decoding from the vnicgw netlink attributes, dumping the
+ * kernel's tables into a document, and applying a document (the difference
+ * only, in one transaction).
+ */
+#ifndef VGW_NLOBJ_H
+#define VGW_NLOBJ_H
+
+#include <stdio.h>
+
+#include "state.h"
+#include "vgw.h"
+
+struct nl_msg;
+struct nlattr;
+
+/* Add the object nest (VNICGW_A_VCN, ...) of @obj to @msg: 0 or -errno. */
+int vgw_obj_put(struct nl_msg *msg, enum vgw_obj_type t, const void *obj);
+/*
+ * Decode the object nest found among the top-level attributes @tb into a
+ * new element of @d (not normalised). 0 or -EPROTO (with a message).
+ */
+int vgw_obj_decode(struct nlattr **tb, struct vgw_doc *d, char *err,
+		   size_t errlen);
+
+/* The kernel's tables as a normal-form document. */
+int vgw_dump_doc(struct vgw_client *c, struct vgw_doc **out);
+
+/* When each object was last set: the generation of that commit. */
+struct vgw_obj_gen {
+	enum vgw_obj_type type;
+	char id[VGW_ID_MAX];
+	uint64_t gen;
+};
+
+/* The same, with the objects' generations (sorted; free() them). */
+int vgw_dump_doc_gens(struct vgw_client *c, struct vgw_doc **out,
+		      struct vgw_obj_gen **gens, unsigned int *n_gens);
+/* The generation of (@t, @id) in @gens, or 0. */
+uint64_t vgw_obj_gen_find(const struct vgw_obj_gen *gens, unsigned int n,
+			  enum vgw_obj_type t, const char *id);
+
+enum {
+	VGW_APPLY_DRY_RUN = 1 << 0,	/* print the difference, change nothing */
+};
+
+struct vgw_apply_stats {
+	unsigned int added, changed, removed;
+};
+
+/*
+ * Make the kernel's tables equal to @want (normal form), changing only what
+ * differs, in one transaction. Each change is reported on @log ("+ vnic x",
+ * "~ ...", "- ..."), if not NULL. On a refusal, nothing changed and
+ * vgw_errmsg() says why, naming the object.
+ */
+int vgw_apply_doc(struct vgw_client *c, const struct vgw_doc *want, int flags,
+		  FILE *log, struct vgw_apply_stats *stats);
+
+/* Delete one object: 0 or -errno. */
+int vgw_obj_del(struct vgw_client *c, enum vgw_obj_type t, const char *id);
+
+#endif /* VGW_NLOBJ_H */
