@@ -535,6 +535,39 @@ TEST(one_object_writes_as_it_appears_in_the_document)
 	vgw_doc_free(d);
 }
 
+/* What the netlink code does with kernel dumps: build, then validate. */
+TEST(documents_built_by_hand_validate_into_normal_form)
+{
+	struct vgw_doc *d = vgw_doc_new();
+	char err[256] = "";
+	unsigned int i;
+
+	ASSERT_NE(NULL, d);
+	d->n_vcns = 2;
+	d->vcns = calloc(2, sizeof(*d->vcns));
+	ASSERT_NE(NULL, d->vcns);
+	for (i = 0; i < 2; i++) {
+		snprintf(d->vcns[i].id, VGW_ID_MAX, "vcn-%c", 'b' - (int)i);
+		d->vcns[i].pos = i;
+		d->vcns[i].n_cidrs = 1;
+		d->vcns[i].cidrs = calloc(1, sizeof(struct vgw_prefix));
+		ASSERT_NE(NULL, d->vcns[i].cidrs);
+		ASSERT_EQ(0, vgw_prefix_parse("10.0.0.0/16", d->vcns[i].cidrs));
+	}
+	EXPECT_EQ(0, vgw_doc_validate(d, err, sizeof(err)));
+	EXPECT_STREQ("vcn-a", d->vcns[0].id);
+	EXPECT_STREQ("vcn-b", d->vcns[1].id);
+	d->n_subnets = 1;
+	d->subnets = calloc(1, sizeof(*d->subnets));
+	ASSERT_NE(NULL, d->subnets);
+	strcpy(d->subnets[0].id, "sub");
+	strcpy(d->subnets[0].vcn, "vcn-c");
+	ASSERT_EQ(0, vgw_prefix_parse("10.0.1.0/24", &d->subnets[0].cidr));
+	EXPECT_EQ(-EINVAL, vgw_doc_validate(d, err, sizeof(err)));
+	EXPECT_STREQ("subnets[0].vcn: vcn \"vcn-c\" does not exist", err);
+	vgw_doc_free(d);
+}
+
 TEST(a_missing_file_is_reported_with_its_path)
 {
 	struct vgw_doc *d = (void *)1;
