@@ -12,8 +12,9 @@
 #   e  exit 0 but a WARNING in the kernel log: 125, the line named
 #   f  arguments with spaces, quotes, globs, newlines arrive byte for byte, and
 #      the guest runs in the caller's directory (a relative SCRIPT path works)
-# The hang case runs in the background while b, c, e and f run one after the
-# other (it is idle in the guest), so the file takes ~50 s rather than ~65 s.
+#   g  exit 0, no report in the log, but the kernel tainted W: 125, the flag
+# The hang case runs in the background while b, c, e, f and g run one after
+# the other (it is idle in the guest), so the file takes ~50 s, not ~70 s.
 
 # The checks are eval'ed strings, expanded when they run:
 # shellcheck disable=SC2016
@@ -76,7 +77,7 @@ err_empty() { [ ! -s "$T/$cur.err" ]; }
 out_has() { grep -q -x -F -- "$1" "$T/$cur.out"; }
 
 echo "TAP version 13"
-echo "1..14"
+echo "1..15"
 
 # Build the initramfs (if stale) before the cases: a rebuild announces itself
 # on stderr, which the cases check is otherwise empty.
@@ -152,6 +153,11 @@ expect "f: arguments with spaces, quotes, globs and newlines arrive intact" \
 expect "f: the guest's working directory is the caller's" \
 	eval '[ "$(head -z -n 1 "$T/f.args" | tr -d "\0")" = "$G" ]'
 
+# g: the taint safety net.
+vmrun g "$ROOT" "$G/taint.sh"
+expect "g: a W taint without a report gives 125 and 'vm: kernel tainted W ...'" \
+	eval 'rc_is 125 && err_is "^vm: kernel tainted W \(tainted=512\) with no report in its log "'
+
 # d: collect the hang.
 wait "$hang_pid"
 cur=d
@@ -159,5 +165,5 @@ expect "d: a hang with --timeout 40 gives 124 and 'vm: timed out after 40 s'" \
 	eval 'rc_is 124 && err_is "^vm: timed out after 40 s " && out_has "vm-runner-hang: sleeping"'
 expect "d: the guest never reported a result" eval '! grep -q "^VMTEST_RC=" "$T/d.out"'
 
-echo "# logs: build/vm/logs/$tag-{a,b,c,d,e,f}"
+echo "# logs: build/vm/logs/$tag-{a,b,c,d,e,f,g}"
 [ "$failed" -eq 0 ] || { echo "# $failed of $n failed"; exit 1; }
