@@ -276,9 +276,10 @@ static int vgw_nl_obj_del(struct sk_buff *skb, struct genl_info *info)
 	return in_txn(info_vn(info), info, del_op, &d, &ran);
 }
 
-/* One object in its own message. */
+/* One object in its own message; @cb for dumps, else NULL. */
 static int put_obj_msg(struct sk_buff *skb, u32 portid, u32 seq, int flags,
-		       u64 generation, const struct vgw_obj *o)
+		       u64 generation, const struct vgw_obj *o,
+		       struct netlink_callback *cb)
 {
 	void *hdr;
 
@@ -286,6 +287,8 @@ static int put_obj_msg(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 			  VNICGW_CMD_OBJ_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u64_64bit(skb, VNICGW_A_GENERATION, generation,
 			      VNICGW_A_PAD) ||
 	    nla_put_u64_64bit(skb, VNICGW_A_OBJ_GEN, o->gen, VNICGW_A_PAD) ||
@@ -317,7 +320,7 @@ static int vgw_nl_obj_get(struct sk_buff *skb, struct genl_info *info)
 	o = vgw_obj_find(s, d.type, d.id);
 	if (o)
 		err = put_obj_msg(msg, info->snd_portid, info->snd_seq, 0,
-				  s->generation, o);
+				  s->generation, o, NULL);
 	rcu_read_unlock();
 	if (!o) {
 		nlmsg_free(msg);
@@ -334,7 +337,11 @@ static int vgw_nl_obj_get(struct sk_buff *skb, struct genl_info *info)
 
 /*
  * Dump state in cb->ctx: the type being dumped, the last type to dump, and
- * the map cursor. Each call reads the snapshot published at that moment.
+ * the map cursor. Each call reads the snapshot published at that moment;
+ * the cursor's hash order makes the dump go on where it left off in the new
+ * one, and if a commit came in between, the messages carry NLM_F_DUMP_INTR
+ * (the generation is the dump's sequence): the reader knows to dump again
+ * for a consistent view.
  */
 struct dump_state {
 	u8 type, last;
@@ -354,7 +361,8 @@ static int dump_one(void *val, void *arg)
 	int err;
 
 	err = put_obj_msg(w->skb, NETLINK_CB(w->cb->skb).portid,
-			  w->cb->nlh->nlmsg_seq, NLM_F_MULTI, w->generation, val);
+			  w->cb->nlh->nlmsg_seq, NLM_F_MULTI, w->generation, val,
+			  w->cb);
 	if (err)
 		return err;	/* full: this object starts the next message */
 	w->count++;
@@ -386,6 +394,7 @@ static int vgw_nl_obj_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	rcu_read_lock();
 	s = rcu_dereference(vn->snap);
 	w.generation = s->generation;
+	cb->seq = s->generation;
 	while (st->type <= st->last) {
 		err = vgw_pmap_walk(&s->by_id[st->type], &st->cur, dump_one, &w);
 		if (err)

@@ -69,14 +69,14 @@ static void print_info_text(const struct vgw_info *in)
 
 static void print_info_json(const struct vgw_info *in)
 {
-	struct json j;
+	struct vgw_json j;
 	unsigned int bit;
 	char unknown[16];
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_string(&j, "version", in->version);
-	json_array_begin(&j, "features");
+	vgw_json_init(&j, stdout);
+	vgw_json_object_begin(&j, NULL);
+	vgw_json_string(&j, "version", in->version);
+	vgw_json_array_begin(&j, "features");
 	for (bit = 0; bit < 64; bit++) {
 		const char *name = vgw_feature_name(bit);
 
@@ -86,21 +86,21 @@ static void print_info_json(const struct vgw_info *in)
 			snprintf(unknown, sizeof(unknown), "bit%u", bit);
 			name = unknown;
 		}
-		json_string(&j, NULL, name);
+		vgw_json_string(&j, NULL, name);
 	}
-	json_array_end(&j);
-	json_u64(&j, "generation", in->generation);
-	json_u64(&j, "objects", in->n_objs);
+	vgw_json_array_end(&j);
+	vgw_json_u64(&j, "generation", in->generation);
+	vgw_json_u64(&j, "objects", in->n_objs);
 	if (in->ifindex) {
-		json_object_begin(&j, "link");
-		json_string(&j, "ifname", in->ifname);
-		json_u64(&j, "ifindex", in->ifindex);
-		json_object_end(&j);
+		vgw_json_object_begin(&j, "link");
+		vgw_json_string(&j, "ifname", in->ifname);
+		vgw_json_u64(&j, "ifindex", in->ifindex);
+		vgw_json_object_end(&j);
 	} else {
-		json_null(&j, "link");
+		vgw_json_null(&j, "link");
 	}
-	json_object_end(&j);
-	json_finish(&j);
+	vgw_json_object_end(&j);
+	vgw_json_finish(&j);
 }
 
 static int cmd_info(struct vgw_client *c, int argc, char **argv)

@@ -3,7 +3,7 @@
 
 #include "json.h"
 
-void json_init(struct json *j, FILE *f)
+void vgw_json_init(struct vgw_json *j, FILE *f)
 {
 	j->f = f;
 	j->depth = 0;
@@ -43,7 +43,7 @@ static void put_escaped(FILE *f, const char *s)
 }
 
 /* Separator and key before a value at the current depth. */
-static void member(struct json *j, const char *key)
+static void member(struct vgw_json *j, const char *key)
 {
 	if (j->need_comma[j->depth])
 		fputc(',', j->f);
@@ -54,7 +54,7 @@ static void member(struct json *j, const char *key)
 	}
 }
 
-static void open_(struct json *j, const char *key, char c)
+static void open_(struct vgw_json *j, const char *key, char c)
 {
 	member(j, key);
 	fputc(c, j->f);
@@ -63,58 +63,58 @@ static void open_(struct json *j, const char *key, char c)
 	j->need_comma[j->depth] = false;
 }
 
-static void close_(struct json *j, char c)
+static void close_(struct vgw_json *j, char c)
 {
 	fputc(c, j->f);
 	if (j->depth > 0)
 		j->depth--;
 }
 
-void json_object_begin(struct json *j, const char *key)
+void vgw_json_object_begin(struct vgw_json *j, const char *key)
 {
 	open_(j, key, '{');
 }
 
-void json_object_end(struct json *j)
+void vgw_json_object_end(struct vgw_json *j)
 {
 	close_(j, '}');
 }
 
-void json_array_begin(struct json *j, const char *key)
+void vgw_json_array_begin(struct vgw_json *j, const char *key)
 {
 	open_(j, key, '[');
 }
 
-void json_array_end(struct json *j)
+void vgw_json_array_end(struct vgw_json *j)
 {
 	close_(j, ']');
 }
 
-void json_string(struct json *j, const char *key, const char *val)
+void vgw_json_string(struct vgw_json *j, const char *key, const char *val)
 {
 	member(j, key);
 	put_escaped(j->f, val);
 }
 
-void json_u64(struct json *j, const char *key, uint64_t val)
+void vgw_json_u64(struct vgw_json *j, const char *key, uint64_t val)
 {
 	member(j, key);
 	fprintf(j->f, "%" PRIu64, val);
 }
 
-void json_bool(struct json *j, const char *key, bool val)
+void vgw_json_bool(struct vgw_json *j, const char *key, bool val)
 {
 	member(j, key);
 	fputs(val ? "true" : "false", j->f);
 }
 
-void json_null(struct json *j, const char *key)
+void vgw_json_null(struct vgw_json *j, const char *key)
 {
 	member(j, key);
 	fputs("null", j->f);
 }
 
-void json_finish(struct json *j)
+void vgw_json_finish(struct vgw_json *j)
 {
 	fputc('\n', j->f);
 	fflush(j->f);

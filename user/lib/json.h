@@ -12,23 +12,23 @@
 
 #define JSON_MAX_DEPTH 32
 
-struct json {
+struct vgw_json {
 	FILE *f;
 	int depth;
 	bool need_comma[JSON_MAX_DEPTH];
 };
 
-void json_init(struct json *j, FILE *f);
+void vgw_json_init(struct vgw_json *j, FILE *f);
 /* @key is NULL inside arrays and at the top level. */
-void json_object_begin(struct json *j, const char *key);
-void json_object_end(struct json *j);
-void json_array_begin(struct json *j, const char *key);
-void json_array_end(struct json *j);
-void json_string(struct json *j, const char *key, const char *val);
-void json_u64(struct json *j, const char *key, uint64_t val);
-void json_bool(struct json *j, const char *key, bool val);
-void json_null(struct json *j, const char *key);
+void vgw_json_object_begin(struct vgw_json *j, const char *key);
+void vgw_json_object_end(struct vgw_json *j);
+void vgw_json_array_begin(struct vgw_json *j, const char *key);
+void vgw_json_array_end(struct vgw_json *j);
+void vgw_json_string(struct vgw_json *j, const char *key, const char *val);
+void vgw_json_u64(struct vgw_json *j, const char *key, uint64_t val);
+void vgw_json_bool(struct vgw_json *j, const char *key, bool val);
+void vgw_json_null(struct vgw_json *j, const char *key);
 /* Ends the document with a newline. */
-void json_finish(struct json *j);
+void vgw_json_finish(struct vgw_json *j);
 
 #endif /* VGW_JSON_H */

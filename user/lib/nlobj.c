@@ -842,18 +842,26 @@ static int gen_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* Dumps interrupted by a commit are retried this often, then refused. */
+#define DUMP_TRIES 20
+
 static int dump(struct vgw_client *c, struct vgw_doc **out,
 		struct dump_ctx *d)
 {
-	int err;
+	int err, tries = 0;
 
 	d->c = c;
-	d->doc = vgw_doc_new();
-	if (!d->doc)
-		return -ENOMEM;
-	err = vgw_call(c, VNICGW_CMD_OBJ_GET, NLM_F_DUMP, NULL, dump_one, d);
+	do {
+		d->doc = vgw_doc_new();
+		if (!d->doc)
+			return -ENOMEM;
+		d->n_gens = 0;
+		err = vgw_call(c, VNICGW_CMD_OBJ_GET, NLM_F_DUMP, NULL,
+			       dump_one, d);
+		if (err)
+			vgw_doc_free(d->doc);
+	} while (err == -EINTR && ++tries < DUMP_TRIES);
 	if (err) {
-		vgw_doc_free(d->doc);
 		free(d->gens);
 		return err;
 	}

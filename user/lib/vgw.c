@@ -196,6 +196,9 @@ int vgw_call_sized(struct vgw_client *c, uint8_t cmd, int flags, size_t size,
 	/* An error ack ends the receive with a libnl code: the errno wins. */
 	if (req.err)
 		return req.err;
+	/* The tables changed during a dump: the caller may dump again. */
+	if (err == -NLE_DUMP_INTR)
+		return -EINTR;
 	return err < 0 ? -EIO : 0;
 }
 

@@ -13,10 +13,10 @@ struct buf {
 	FILE *f;
 };
 
-static struct json *open_buf(struct buf *b, struct json *j)
+static struct vgw_json *open_buf(struct buf *b, struct vgw_json *j)
 {
 	b->f = open_memstream(&b->data, &b->len);
-	json_init(j, b->f);
+	vgw_json_init(j, b->f);
 	return j;
 }
 
@@ -29,24 +29,24 @@ static char *close_buf(struct buf *b)
 TEST(nested_objects_and_arrays_get_commas_right)
 {
 	struct buf b;
-	struct json j;
+	struct vgw_json j;
 	char *s;
 
 	open_buf(&b, &j);
-	json_object_begin(&j, NULL);
-	json_string(&j, "a", "x");
-	json_array_begin(&j, "l");
-	json_u64(&j, NULL, 1);
-	json_object_begin(&j, NULL);
-	json_bool(&j, "t", true);
-	json_null(&j, "n");
-	json_object_end(&j);
-	json_u64(&j, NULL, 18446744073709551615ULL);
-	json_array_end(&j);
-	json_array_begin(&j, "e");
-	json_array_end(&j);
-	json_object_end(&j);
-	json_finish(&j);
+	vgw_json_object_begin(&j, NULL);
+	vgw_json_string(&j, "a", "x");
+	vgw_json_array_begin(&j, "l");
+	vgw_json_u64(&j, NULL, 1);
+	vgw_json_object_begin(&j, NULL);
+	vgw_json_bool(&j, "t", true);
+	vgw_json_null(&j, "n");
+	vgw_json_object_end(&j);
+	vgw_json_u64(&j, NULL, 18446744073709551615ULL);
+	vgw_json_array_end(&j);
+	vgw_json_array_begin(&j, "e");
+	vgw_json_array_end(&j);
+	vgw_json_object_end(&j);
+	vgw_json_finish(&j);
 	s = close_buf(&b);
 	EXPECT_STREQ("{\"a\":\"x\",\"l\":[1,{\"t\":true,\"n\":null},"
 		     "18446744073709551615],\"e\":[]}\n", s);
@@ -56,11 +56,11 @@ TEST(nested_objects_and_arrays_get_commas_right)
 TEST(strings_are_escaped)
 {
 	struct buf b;
-	struct json j;
+	struct vgw_json j;
 	char *s;
 
 	open_buf(&b, &j);
-	json_string(&j, NULL, "q\"b\\n\nt\tc\001");
+	vgw_json_string(&j, NULL, "q\"b\\n\nt\tc\001");
 	s = close_buf(&b);
 	EXPECT_STREQ("\"q\\\"b\\\\n\\nt\\tc\\u0001\"", s);
 	free(s);
@@ -69,13 +69,13 @@ TEST(strings_are_escaped)
 TEST(keys_are_escaped_too)
 {
 	struct buf b;
-	struct json j;
+	struct vgw_json j;
 	char *s;
 
 	open_buf(&b, &j);
-	json_object_begin(&j, NULL);
-	json_u64(&j, "k\"", 0);
-	json_object_end(&j);
+	vgw_json_object_begin(&j, NULL);
+	vgw_json_u64(&j, "k\"", 0);
+	vgw_json_object_end(&j);
 	s = close_buf(&b);
 	EXPECT_STREQ("{\"k\\\"\":0}", s);
 	free(s);
