@@ -121,7 +121,7 @@ $(KSFT_HDRS) &:
 		'*/tools/testing/selftests/kselftest_harness.h' \
 		'*/tools/testing/selftests/kselftest.h'
 
-TEST_CFLAGS := $(USER_CFLAGS) -I$(KSFT) -Wno-unused-parameter -Wno-sign-compare
+TEST_CFLAGS := $(USER_CFLAGS) -I$(KSFT) -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
 tests: $(UTESTS) $(KTESTS)
 

@@ -188,19 +188,30 @@ out:
 /* The most attributes an object nest has (VNICs). */
 #define VGW_NEST_ATTRS_MAX 16
 
-/* The one object nest of a SET request, parsed into a new object. */
+static const struct vgw_obj_type *nest_type(const struct nlattr *a)
+{
+	unsigned int t;
+
+	for (t = 0; t < __VNICGW_OBJ_MAX; t++)
+		if (nla_type(a) == vgw_obj_types[t]->nest)
+			return vgw_obj_types[t];
+	return NULL;
+}
+
+/*
+ * The one object nest of a SET request, parsed into a new object. The raw
+ * attributes are walked: the parsed table keeps only the last of a type.
+ */
 static struct vgw_obj *parse_obj(struct genl_info *info)
 {
 	struct nlattr *tb[VGW_NEST_ATTRS_MAX + 1];
 	const struct vgw_obj_type *ty = NULL;
-	struct nlattr *nest = NULL;
-	unsigned int t;
-	int err;
+	struct nlattr *nest = NULL, *a;
+	int rem, err;
 
-	for (t = 0; t < __VNICGW_OBJ_MAX; t++) {
-		struct nlattr *a = info->attrs[vgw_obj_types[t]->nest];
-
-		if (!a)
+	nla_for_each_attr(a, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (!nest_type(a))
 			continue;
 		if (nest) {
 			NL_SET_ERR_MSG_ATTR(info->extack, a,
@@ -208,7 +219,7 @@ static struct vgw_obj *parse_obj(struct genl_info *info)
 			return ERR_PTR(-EINVAL);
 		}
 		nest = a;
-		ty = vgw_obj_types[t];
+		ty = nest_type(a);
 	}
 	if (!nest) {
 		NL_SET_ERR_MSG_MOD(info->extack, "no object in the request");
@@ -227,6 +238,19 @@ static int set_op(struct vgw_net *vn, struct genl_info *info, void *arg)
 	return vgw_txn_set(vn, arg, info->extack);
 }
 
+/*
+ * A request refused before it reached the transaction still ends the
+ * caller's transaction: a transaction commits whole or not at all.
+ */
+static int refuse_in_txn(struct vgw_net *vn, struct genl_info *info, int err)
+{
+	mutex_lock(&vn->lock);
+	if (vn->txn && vn->txn->portid == info->snd_portid)
+		vgw_txn_abort(vn);
+	mutex_unlock(&vn->lock);
+	return err;
+}
+
 static int vgw_nl_obj_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vgw_obj *obj = parse_obj(info);
@@ -234,7 +258,7 @@ static int vgw_nl_obj_set(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	if (IS_ERR(obj))
-		return PTR_ERR(obj);
+		return refuse_in_txn(info_vn(info), info, PTR_ERR(obj));
 	err = in_txn(info_vn(info), info, set_op, obj, &ran);
 	/* Once set_op ran, the transaction owned @obj. */
 	if (!ran)
@@ -272,7 +296,7 @@ static int vgw_nl_obj_del(struct sk_buff *skb, struct genl_info *info)
 
 	err = type_and_id(info, &d);
 	if (err)
-		return err;
+		return refuse_in_txn(info_vn(info), info, err);
 	return in_txn(info_vn(info), info, del_op, &d, &ran);
 }
 

@@ -13,6 +13,7 @@ TESTS=(
 	module/test_lifecycle.sh
 	module/test_vnicctl.sh
 	genl/run.sh
+	control/test_apply.sh
 )
 [ $# -gt 0 ] && TESTS=("$@")
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/capability.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -114,6 +115,317 @@ TEST_F(genl, flush_without_cap_net_admin_is_refused_and_changes_nothing)
 	/* Reading needs no privilege. */
 	ASSERT_EQ(0, vgw_get_info(&self->c, &b));
 	EXPECT_EQ(a.generation, b.generation);
+}
+
+/* --- objects built attribute by attribute --------------------------------- */
+
+/* A builder: a function adding attributes, and its argument. */
+struct build {
+	int (*fn)(struct nl_msg *m, const void *arg);
+	const void *arg;
+};
+
+static int run_build(struct nl_msg *m, void *arg)
+{
+	const struct build *b = arg;
+
+	return b->fn(m, b->arg);
+}
+
+static int call(struct vgw_client *c, uint8_t cmd,
+		int (*fn)(struct nl_msg *m, const void *arg), const void *arg)
+{
+	struct build b = { fn, arg };
+
+	return vgw_call(c, cmd, 0, fn ? run_build : NULL, NULL, &b);
+}
+
+static int put_pfx(struct nl_msg *m, int type, uint32_t addr_be, uint8_t len)
+{
+	struct nlattr *n = nla_nest_start(m, type);
+
+	nla_put(m, VNICGW_PFX_ADDR, 4, &addr_be);
+	nla_put_u8(m, VNICGW_PFX_LEN, len);
+	nla_nest_end(m, n);
+	return 0;
+}
+
+struct vcn_spec {
+	const char *id;
+	uint32_t addr_be;
+	uint8_t len;
+	int item_type;		/* VNICGW_ITEM, or a wrong one */
+	bool no_cidrs;
+};
+
+static int put_vcn(struct nl_msg *m, const void *arg)
+{
+	const struct vcn_spec *v = arg;
+	struct nlattr *o = nla_nest_start(m, VNICGW_A_VCN), *l;
+
+	nla_put_string(m, VNICGW_VCN_ID, v->id);
+	if (!v->no_cidrs) {
+		l = nla_nest_start(m, VNICGW_VCN_CIDRS);
+		put_pfx(m, v->item_type ? v->item_type : VNICGW_ITEM, v->addr_be, v->len);
+		nla_nest_end(m, l);
+	}
+	nla_nest_end(m, o);
+	return 0;
+}
+
+#define A(a, b, c, d) htonl(((a) << 24) | ((b) << 16) | ((c) << 8) | (d))
+
+struct gw_spec {
+	const char *id, *vcn;
+	int vni_len;		/* 4, or a wrong length */
+	uint32_t vni;
+};
+
+static int put_gw(struct nl_msg *m, const void *arg)
+{
+	const struct gw_spec *g = arg;
+	struct nlattr *o = nla_nest_start(m, VNICGW_A_GATEWAY);
+	uint32_t under = A(10, 0, 0, 100);
+
+	nla_put_string(m, VNICGW_GW_ID, g->id);
+	nla_put_string(m, VNICGW_GW_VCN, g->vcn);
+	nla_put_u8(m, VNICGW_GW_TYPE, VNICGW_GW_TYPE_INTERNET);
+	nla_put(m, VNICGW_GW_UNDERLAY_IP, 4, &under);
+	nla_put(m, VNICGW_GW_VNI, g->vni_len, &g->vni);
+	nla_nest_end(m, o);
+	return 0;
+}
+
+struct subnet_spec {
+	const char *id, *vcn;
+	uint32_t addr_be;
+	uint8_t len;
+};
+
+static int put_subnet(struct nl_msg *m, const void *arg)
+{
+	const struct subnet_spec *s = arg;
+	struct nlattr *o = nla_nest_start(m, VNICGW_A_SUBNET);
+
+	nla_put_string(m, VNICGW_SUBNET_ID, s->id);
+	nla_put_string(m, VNICGW_SUBNET_VCN, s->vcn);
+	put_pfx(m, VNICGW_SUBNET_CIDR, s->addr_be, s->len);
+	nla_nest_end(m, o);
+	return 0;
+}
+
+static int put_two(struct nl_msg *m, const void *arg)
+{
+	const struct vcn_spec *v = arg;
+
+	put_vcn(m, &v[0]);
+	return put_vcn(m, &v[1]);
+}
+
+FIXTURE(obj)
+{
+	struct vgw_client c, c2;
+	struct vgw_info before;
+};
+
+FIXTURE_SETUP(obj)
+{
+	ASSERT_EQ(0, vgw_open(&self->c));
+	ASSERT_EQ(0, vgw_open(&self->c2));
+	ASSERT_EQ(0, vgw_flush(&self->c));
+	ASSERT_EQ(0, vgw_get_info(&self->c, &self->before));
+}
+
+FIXTURE_TEARDOWN(obj)
+{
+	vgw_close(&self->c);
+	vgw_close(&self->c2);
+}
+
+/* Every refusal below must leave the tables as they were. */
+static void unchanged(struct __test_metadata *_metadata, struct vgw_client *c,
+		      const struct vgw_info *before)
+{
+	struct vgw_info now;
+
+	ASSERT_EQ(0, vgw_get_info(c, &now));
+	EXPECT_EQ(before->generation, now.generation);
+	EXPECT_EQ(before->n_objs, now.n_objs);
+}
+
+TEST_F(obj, a_vcn_built_by_hand_is_accepted)
+{
+	struct vcn_spec v = { "vcn-x", A(10, 1, 0, 0), 16 };
+	struct vgw_info now;
+
+	ASSERT_EQ(0, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &v));
+	ASSERT_EQ(0, vgw_get_info(&self->c, &now));
+	EXPECT_EQ(self->before.generation + 1, now.generation);
+	EXPECT_EQ(1U, now.n_objs);
+}
+
+TEST_F(obj, no_object_is_refused)
+{
+	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET, NULL, NULL));
+	EXPECT_STREQ("vnicgw: no object in the request", self->c.errmsg);
+	unchanged(_metadata, &self->c, &self->before);
+}
+
+TEST_F(obj, two_objects_are_refused)
+{
+	struct vcn_spec v[2] = { { "a", A(10, 1, 0, 0), 16 },
+				 { "b", A(10, 2, 0, 0), 16 } };
+
+	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET, put_two, v));
+	EXPECT_STREQ("one object per request", self->c.errmsg);
+	unchanged(_metadata, &self->c, &self->before);
+}
+
+TEST_F(obj, missing_attribute_is_refused_by_name)
+{
+	struct vcn_spec v = { "vcn-x", .no_cidrs = true };
+
+	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &v));
+	EXPECT_STREQ("vcn: id and cidrs are required", self->c.errmsg);
+	unchanged(_metadata, &self->c, &self->before);
+}
+
+TEST_F(obj, oversized_id_is_refused)
+{
+	char id[80];
+	struct vcn_spec v = { id, A(10, 1, 0, 0), 16 };
+
+	memset(id, 'a', sizeof(id) - 1);
+	id[sizeof(id) - 1] = '\0';
+	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &v));
+	EXPECT_NE('\0', self->c.errmsg[0]);
+	unchanged(_metadata, &self->c, &self->before);
+}
+
+TEST_F(obj, id_with_bad_characters_is_refused)
+{
+	struct vcn_spec v = { "a b", A(10, 1, 0, 0), 16 };
+
+	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &v));
+	EXPECT_STREQ("an id is 1 to 63 of [A-Za-z0-9._-]", self->c.errmsg);
+	unchanged(_metadata, &self->c, &self->before);
+}
+
+TEST_F(obj, host_bits_in_a_prefix_are_refused)
+{
+	struct vcn_spec v = { "vcn-x", A(10, 1, 0, 1), 16 };
+
+	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &v));
+	EXPECT_STREQ("prefix has host bits set", self->c.errmsg);
+	unchanged(_metadata, &self->c, &self->before);
+}
+
+TEST_F(obj, prefix_length_out_of_range_is_refused)
+{
+	struct vcn_spec v = { "vcn-x", A(10, 1, 0, 0), 33 };
+
+	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &v));
+	EXPECT_STREQ("prefix length 33 is too long", self->c.errmsg);
+	unchanged(_metadata, &self->c, &self->before);
+}
+
+TEST_F(obj, wrong_list_item_type_is_refused)
+{
+	struct vcn_spec v = { "vcn-x", A(10, 1, 0, 0), 16, .item_type = 7 };
+
+	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &v));
+	EXPECT_STREQ("a list holds only VNICGW_ITEM attributes", self->c.errmsg);
+	unchanged(_metadata, &self->c, &self->before);
+}
+
+TEST_F(obj, wrong_attribute_size_is_refused)
+{
+	struct vcn_spec v = { "vcn-a", A(10, 1, 0, 0), 16 };
+	struct gw_spec g = { "gw", "vcn-a", 2, 9001 };
+
+	ASSERT_EQ(0, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &v));
+	ASSERT_EQ(0, vgw_get_info(&self->c, &self->before));
+	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET, put_gw, &g));
+	EXPECT_NE('\0', self->c.errmsg[0]);
+	unchanged(_metadata, &self->c, &self->before);
+}
+
+TEST_F(obj, vni_out_of_range_is_refused)
+{
+	struct vcn_spec v = { "vcn-a", A(10, 1, 0, 0), 16 };
+	struct gw_spec zero = { "gw", "vcn-a", 4, 0 };
+	struct gw_spec big = { "gw", "vcn-a", 4, 1U << 24 };
+
+	ASSERT_EQ(0, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &v));
+	ASSERT_EQ(0, vgw_get_info(&self->c, &self->before));
+	EXPECT_EQ(-ERANGE, call(&self->c, VNICGW_CMD_OBJ_SET, put_gw, &zero));
+	EXPECT_EQ(-ERANGE, call(&self->c, VNICGW_CMD_OBJ_SET, put_gw, &big));
+	unchanged(_metadata, &self->c, &self->before);
+}
+
+TEST_F(obj, a_missing_reference_is_refused_at_commit)
+{
+	struct subnet_spec s = { "sub", "vcn-nope", A(10, 1, 1, 0), 24 };
+
+	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET, put_subnet, &s));
+	EXPECT_STREQ("subnet sub: no vcn vcn-nope", self->c.errmsg);
+	unchanged(_metadata, &self->c, &self->before);
+}
+
+TEST_F(obj, a_transaction_is_invisible_until_commit)
+{
+	struct vcn_spec v = { "vcn-a", A(10, 1, 0, 0), 16 };
+	struct subnet_spec s = { "sub", "vcn-a", A(10, 1, 1, 0), 24 };
+	struct vgw_info now;
+
+	ASSERT_EQ(0, call(&self->c, VNICGW_CMD_TXN_BEGIN, NULL, NULL));
+	/* Order does not matter inside a transaction: subnet before VCN. */
+	ASSERT_EQ(0, call(&self->c, VNICGW_CMD_OBJ_SET, put_subnet, &s));
+	ASSERT_EQ(0, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &v));
+	unchanged(_metadata, &self->c2, &self->before);
+	ASSERT_EQ(0, call(&self->c, VNICGW_CMD_TXN_COMMIT, NULL, NULL));
+	ASSERT_EQ(0, vgw_get_info(&self->c2, &now));
+	EXPECT_EQ(self->before.generation + 1, now.generation);
+	EXPECT_EQ(2U, now.n_objs);
+}
+
+TEST_F(obj, another_socket_cannot_use_or_end_the_transaction)
+{
+	struct vcn_spec v = { "vcn-a", A(10, 1, 0, 0), 16 };
+
+	ASSERT_EQ(0, call(&self->c, VNICGW_CMD_TXN_BEGIN, NULL, NULL));
+	EXPECT_EQ(-EBUSY, call(&self->c2, VNICGW_CMD_OBJ_SET, put_vcn, &v));
+	EXPECT_EQ(-EBUSY, call(&self->c2, VNICGW_CMD_TXN_BEGIN, NULL, NULL));
+	EXPECT_EQ(-EBUSY, call(&self->c2, VNICGW_CMD_TXN_COMMIT, NULL, NULL));
+	ASSERT_EQ(0, call(&self->c, VNICGW_CMD_TXN_ABORT, NULL, NULL));
+	EXPECT_EQ(0, call(&self->c2, VNICGW_CMD_TXN_BEGIN, NULL, NULL));
+	EXPECT_EQ(0, call(&self->c2, VNICGW_CMD_TXN_ABORT, NULL, NULL));
+	unchanged(_metadata, &self->c, &self->before);
+}
+
+TEST_F(obj, a_transaction_dies_with_its_socket)
+{
+	struct vcn_spec v = { "vcn-a", A(10, 1, 0, 0), 16 };
+
+	ASSERT_EQ(0, call(&self->c2, VNICGW_CMD_TXN_BEGIN, NULL, NULL));
+	ASSERT_EQ(0, call(&self->c2, VNICGW_CMD_OBJ_SET, put_vcn, &v));
+	vgw_close(&self->c2);
+	EXPECT_EQ(0, call(&self->c, VNICGW_CMD_TXN_BEGIN, NULL, NULL));
+	EXPECT_EQ(0, call(&self->c, VNICGW_CMD_TXN_ABORT, NULL, NULL));
+	unchanged(_metadata, &self->c, &self->before);
+	ASSERT_EQ(0, vgw_open(&self->c2));
+}
+
+TEST_F(obj, a_refused_change_aborts_its_transaction)
+{
+	struct vcn_spec good = { "vcn-a", A(10, 1, 0, 0), 16 };
+	struct vcn_spec bad = { "vcn-b", A(10, 2, 0, 1), 16 };
+
+	ASSERT_EQ(0, call(&self->c, VNICGW_CMD_TXN_BEGIN, NULL, NULL));
+	ASSERT_EQ(0, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &good));
+	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &bad));
+	EXPECT_EQ(-ENOENT, call(&self->c, VNICGW_CMD_TXN_COMMIT, NULL, NULL));
+	unchanged(_metadata, &self->c, &self->before);
 }
 
 TEST_HARNESS_MAIN

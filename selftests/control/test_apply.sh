@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The control plane end to end: vnicctl apply puts every object of a
+# desired-state document into the module's tables, the dump gives the same
+# document back, applying again changes nothing, a new document changes only
+# what differs, and bad documents change nothing. Runs in the VM.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+DATA=$VGW_ROOT/user/tests/data
+TMP=$(mktemp -d)
+trap 'netns_cleanup; unload_module; rm -rf "$TMP"' EXIT
+
+tap_begin
+load_module || exit 1
+
+# canon FILE: the canonical form of a document, computed without the kernel.
+canon() { vnicctl -j validate "$1"; }
+# The kernel's tables as a canonical document.
+dump() { vnicctl -j show; }
+gen() { vnicctl -j info | jq -e .generation; }
+
+canon "$DATA/example.json" >"$TMP/want.json"
+expect_ok "apply the STATE-FORMAT example (IPv4, every object type)" \
+	vnicctl apply "$DATA/example.json"
+dump >"$TMP/got.json"
+expect_ok "dump equals the document (round trip of every type)" \
+	diff -u "$TMP/want.json" "$TMP/got.json"
+expect_eq "the module holds all 12 objects" 12 "$(vnicctl -j info | jq .objects)"
+for t in vcns subnets route_tables security_lists nsgs gateways vnics; do
+	expect_eq "round trip: $t" "$(jq -S ".$t" "$TMP/want.json")" \
+		"$(jq -S ".$t" "$TMP/got.json")"
+done
+
+g=$(gen)
+out=$(vnicctl apply "$DATA/example.json")
+expect_eq "applying the same document again changes nothing" \
+	"applied: 0 added, 0 changed, 0 removed (generation $g)" "$out"
+expect_eq "... and leaves the generation alone" "$g" "$(gen)"
+
+# IPv6 (and a mixed IPv4/IPv6 VCN) in a namespace of its own.
+ip netns add vgwt-v6
+canon "$DATA/ipv6.json" >"$TMP/want6.json"
+expect_ok "apply the IPv6 document in another namespace" \
+	ip netns exec vgwt-v6 vnicctl apply "$DATA/ipv6.json"
+ip netns exec vgwt-v6 vnicctl -j show >"$TMP/got6.json"
+expect_ok "IPv6 round trip" diff -u "$TMP/want6.json" "$TMP/got6.json"
+expect_ok "namespaces do not see each other's tables" \
+	diff -u "$TMP/want.json" <(dump)
+
+# A partial update: one VNIC changes; nothing else is touched.
+jq '(.vnics[] | select(.id == "vnic-a1") | .conntrack_limit) = 1000' \
+	"$DATA/example.json" >"$TMP/one.json"
+g=$(gen)
+gens_before=$(vnicctl show | awk '$2 != "vnic-a1" {print $2, $NF}')
+out=$(vnicctl apply "$TMP/one.json")
+expect_eq "a changed VNIC is the only change" \
+	"~ vnic vnic-a1
+applied: 0 added, 1 changed, 0 removed (generation $((g + 1)))" "$out"
+expect_eq "the changed VNIC carries the new generation" "$((g + 1))" \
+	"$(vnicctl show vnic | awk '$2 == "vnic-a1" {print $NF}')"
+expect_eq "every other object keeps the generation that set it" \
+	"$gens_before" "$(vnicctl show | awk '$2 != "vnic-a1" {print $2, $NF}')"
+expect_eq "the new value is in the kernel" 1000 \
+	"$(vnicctl -j show vnic vnic-a1 | jq .conntrack_limit)"
+
+# Add one object, remove another, in one apply.
+jq '.vnics += [{"id": "vnic-a2", "subnet": "sub-a", "private_ips": ["10.1.1.6"],
+		"micro_vnic": {"vni": 1003, "nvd_ip": "10.0.0.23"},
+		"vips": [{"ip": "10.0.100.1"}]}]
+    | .gateways |= map(select(.id != "lpg-a"))' "$TMP/one.json" >"$TMP/two.json"
+out=$(vnicctl apply "$TMP/two.json")
+expect_eq "add a VNIC and remove a gateway in one apply" \
+	"+ vnic vnic-a2
+- gateway lpg-a" "$(grep -v '^applied' <<<"$out")"
+expect_ok "... and the dump equals the new document" \
+	diff -u <(canon "$TMP/two.json") <(dump)
+
+# dry-run prints the difference and changes nothing.
+g=$(gen)
+out=$(vnicctl apply --dry-run "$DATA/example.json")
+expect_eq "dry-run lists the difference" \
+	"+ gateway lpg-a
+~ vnic vnic-a1
+- vnic vnic-a2" "$out"
+expect_eq "dry-run changes nothing" "$g" "$(gen)"
+
+# Bad documents: refused with the object and field named; nothing changes.
+vnicctl apply "$DATA/example.json" >/dev/null
+dump >"$TMP/before.json"
+g=$(gen)
+bad()
+{
+	local desc=$1 pat=$2 filter=$3
+	jq "$filter" "$DATA/example.json" >"$TMP/bad.json" || return
+	expect_fail_msg "refused: $desc" "$pat" vnicctl apply "$TMP/bad.json"
+}
+echo '{ "vcns": [ { "id": "x", ' >"$TMP/bad.json"
+expect_fail_msg "refused: invalid JSON (line and column)" "line [0-9]+, column [0-9]+" \
+	vnicctl apply "$TMP/bad.json"
+bad "an unknown key" 'vnics\[0\]: unknown key "colour"' '.vnics[0].colour = "red"'
+bad "a duplicate id" "vnics\[1\]\.id: .*vnic-a1" '.vnics[1].id = "vnic-a1"'
+bad "a reference to a missing object" "subnets\[0\]\.route_table: .*rt-zz" \
+	'.subnets[0].route_table = "rt-zz"'
+bad "a private IP outside its subnet" \
+	"vnics\[0\]\.private_ips\[0\]: 10\.1\.9\.5 is outside subnet sub-a 10\.1\.1\.0/24" \
+	'.vnics[0].private_ips[0] = "10.1.9.5"'
+bad "two VNICs with the same (VIP, VNI)" "vnics\[1\]\..*(vni|vip)" \
+	'.vnics[1].micro_vnic.vni = 1001 | .vnics[1].vips[0].ip = "10.0.100.1"'
+bad "a route target in another VCN" "route_tables\[0\]\.rules\[0\]\.target: .*vcn-b" \
+	'.vcns += [{"id": "vcn-b", "cidrs": ["10.2.0.0/16"]}]
+	 | .gateways += [{"id": "igw-b", "vcn": "vcn-b", "type": "internet",
+			  "underlay_ip": "10.0.0.200", "vni": 9100}]
+	 | .route_tables[0].rules[0].target = "igw-b"'
+bad "a malformed prefix" "vcns\[0\]\.cidrs\[0\]" '.vcns[0].cidrs[0] = "10.1.0.0/33"'
+bad "a malformed port range" "security_lists\[0\]\.ingress\[0\]\.dst_ports" \
+	'.security_lists[0].ingress[0].dst_ports = "443-80"'
+bad "a malformed protocol" "security_lists\[0\]\.ingress\[0\]\.protocol" \
+	'.security_lists[0].ingress[0].protocol = "tcpp"'
+bad "a VNI out of range" "vnics\[0\]\.micro_vnic\.vni" '.vnics[0].micro_vnic.vni = 16777216'
+expect_ok "after every refusal the dump is as before" \
+	diff -u "$TMP/before.json" <(dump)
+expect_eq "... and the generation too" "$g" "$(gen)"
+
+# Who may change: CAP_NET_ADMIN in the namespace's user namespace.
+chmod -R a+rX "$TMP"	# the document itself is readable by anyone
+expect_fail_msg "apply as an unprivileged user is refused" \
+	"permission denied|not permitted" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups vnicctl apply "$TMP/two.json"
+expect_fail_msg "delete as an unprivileged user is refused" \
+	"permission denied|not permitted" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups vnicctl delete vnic vnic-a1
+expect_ok "show needs no privilege" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups vnicctl show
+expect_ok "refused changes changed nothing" diff -u "$TMP/before.json" <(dump)
+
+# delete: refused while used, fine when not.
+expect_fail_msg "delete a VCN in use is refused, naming a user" \
+	"vcn vcn-a is used by" vnicctl delete vcn vcn-a
+expect_fail_msg "delete a missing object is refused" "no vnic nope" \
+	vnicctl delete vnic nope
+expect_ok "delete a VNIC" vnicctl delete vnic vnic-fw
+expect_eq "... it is gone" "" "$(vnicctl show vnic | awk '$2 == "vnic-fw"')"
+
+tap_end
