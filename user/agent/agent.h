@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vnicgw-agent: keeps one network namespace's vnicgw tables equal to a
+ * desired-state document, and steers the tunnel packets of the host's
+ * underlay interfaces to its worker CPUs with the XDP program of bpf/.
+ *
+ * The files, one concern each:
+ *   main.c    command line, start-up and shut-down
+ *   config.c  host-local settings: defaults, host file, command line
+ *   loop.c    the event loop: signals, inotify on the state file, timers
+ *   sync.c    the kernel side: connect, apply, drift repair, reconnect
+ *   link.c    the namespace's vnicgw link (rtnetlink)
+ *   steer.c   the XDP steering program: load, fill, attach, counters
+ *   log.c     levelled log lines on stderr (or to the journal)
+ *   notify.c  readiness and status for systemd (Type=notify)
+ *
+ * Everything runs on one thread: no locking anywhere.
+ */
+#ifndef AGENT_H
+#define AGENT_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Worker CPUs one steering program spreads over (bpf/steer.h). */
+#define AGENT_MAX_CPUS		256
+#define AGENT_MAX_XDP_IFS	16
+#define AGENT_DEFAULT_INTERVAL_MS	5000
+#define AGENT_DEFAULT_QSIZE	192
+
+enum xdp_mode {
+	XDP_MODE_AUTO,		/* native, else generic with a warning */
+	XDP_MODE_NATIVE,
+	XDP_MODE_GENERIC,
+};
+
+enum log_level {
+	LOG_ERR,
+	LOG_WARN,
+	LOG_INFO,
+	LOG_DEBUG,
+};
+
+/*
+ * Host-local settings: never in the shared document, so every host of a
+ * cluster reads the same document. Filled by config_defaults(), then the host
+ * file, then the command line (each overrides the one before).
+ */
+struct agent_config {
+	char state[PATH_MAX];		/* the desired-state document */
+	char netns[PATH_MAX];		/* "" = the agent's own namespace */
+	char link[IF_NAMESIZE];		/* "" = do not manage the link */
+	unsigned int interval_ms;	/* drift check period */
+	unsigned int stats_interval_ms;	/* 0 = counters on SIGUSR1 only */
+	enum log_level log_level;
+	bool once;			/* --once (command line only) */
+
+	/* XDP steering; no interface = no steering. */
+	char xdp_ifs[AGENT_MAX_XDP_IFS][IF_NAMESIZE];
+	unsigned int n_xdp_ifs;
+	enum xdp_mode xdp_mode;
+	unsigned int qsize;		/* cpumap queue size per worker */
+	uint32_t cpus[AGENT_MAX_CPUS];	/* worker CPUs, ascending */
+	unsigned int n_cpus;		/* 0 = every online CPU */
+
+	/* Which source set each key last: a list key (xdp-if) set by a
+	 * later source starts a new list instead of appending. */
+	unsigned char src[16];
+};
+
+/* Where a setting came from, in increasing precedence. */
+enum config_src {
+	SRC_DEFAULT,
+	SRC_HOST_FILE,
+	SRC_CMDLINE,
+};
+
+/* config.c: no I/O except config_load_file(); errors go to err. */
+void config_defaults(struct agent_config *cfg);
+/*
+ * Set one key ("state", "xdp-if", ...: the long option names) from text.
+ * Returns 0, or -EINVAL (unknown key, bad value) / -E2BIG (too many)
+ * with a message in err naming the key.
+ */
+int config_set(struct agent_config *cfg, enum config_src src, const char *key,
+	       const char *value, char *err, size_t errlen);
+/* Parse a host file's text ("key = value" lines); messages say "NAME:LINE". */
+int config_parse_text(struct agent_config *cfg, const char *name,
+		      const char *text, char *err, size_t errlen);
+int config_load_file(struct agent_config *cfg, const char *path, char *err,
+		     size_t errlen);
+/*
+ * A CPU list in the kernel's format ("0-3,6", as /sys/.../cpu/online):
+ * ascending, no duplicates, each below AGENT_MAX_CPUS. 0 or -EINVAL.
+ */
+int config_parse_cpus(const char *s, uint32_t *cpus, unsigned int *n,
+		      char *err, size_t errlen);
+/* Seconds with an optional fraction ("5", "0.5") to milliseconds. */
+int config_parse_seconds(const char *s, unsigned int *ms);
+const char *config_xdp_mode_name(enum xdp_mode m);
+
+/* log.c */
+void log_init(enum log_level level);
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+bool log_enabled(enum log_level level);
+/* Log each line of text (e.g. what vgw_apply_doc() wrote) at level. */
+void log_lines(enum log_level level, const char *prefix, const char *text);
+const char *log_level_name(enum log_level level);
+int log_level_parse(const char *s, enum log_level *level);
+
+#define log_err(...)	log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/* Monotonic time in milliseconds. */
+uint64_t now_ms(void);
+
+/* sync.c: the kernel side. */
+struct sync;
+struct sync *sync_new(const struct agent_config *cfg);
+void sync_free(struct sync *s);
+/*
+ * (Re)read the state file. A document that fails validation is logged with
+ * the validator's message and changes nothing: the last good one stays the
+ * desired state. Returns true if the desired state changed.
+ */
+bool sync_load(struct sync *s);
+/* Whether the file differs (inode, size, times) from the one last read. */
+bool sync_file_changed(const struct sync *s);
+/*
+ * Bring the kernel to the desired state: connect if needed, make sure of
+ * the link, apply if the kernel may have drifted. Returns the delay in ms
+ * until it wants to run again (the check interval, or a retry backoff).
+ */
+unsigned int sync_run(struct sync *s);
+/* Force the next sync_run() to compare the whole kernel state. */
+void sync_invalidate(struct sync *s);
+/* The first apply succeeded (for the service manager's readiness). */
+bool sync_ever_applied(const struct sync *s);
+/* --once: 0 if the kernel now holds the document, else 1. */
+int sync_once(struct sync *s);
+
+/* link.c: create the namespace's vnicgw link @name, up. 0, or -1 and err. */
+int link_create(const char *name, char *err, size_t errlen);
+
+/*
+ * steer.c: the XDP steering program (bpf/steer.bpf.c, through its skeleton).
+ * steer_start() loads it, fills the cpumap and the configuration, then
+ * attaches it to every cfg->xdp_ifs; all or nothing (0 or -errno, logged).
+ */
+struct steering;
+int steer_start(const struct agent_config *cfg, struct steering **out);
+/* Re-attach to interfaces that went away and came back. */
+void steer_check(struct steering *st);
+/* The per-CPU counters, to the log. */
+void steer_print_stats(struct steering *st);
+/* Detach from every interface and unload; NULL is fine. */
+void steer_stop(struct steering *st);
+/* The online CPUs (from sysfs). 0 or -errno with a message. */
+int steer_online_cpus(uint32_t *cpus, unsigned int *n, char *err,
+		      size_t errlen);
+
+/* loop.c */
+int agent_loop(const struct agent_config *cfg, struct sync *s,
+	       struct steering *st);
+/* notify.c: sd_notify(3) without libsystemd: "READY=1", "STATUS=...". */
+void notify_init(void);
+void notify_systemd(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+#endif /* AGENT_H */

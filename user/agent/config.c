@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-local settings of the agent. One table of keys serves the host file
+ * and the command line: every key is also a long option (--xdp-if eth0 is
+ * "xdp-if = eth0"), so the two can never disagree on names or syntax.
+ *
+ * The host file: one "key = value" per line; "#" starts a comment; blank
+ * lines are ignored; an unknown key, a bad value or a scalar key given twice
+ * is an error naming the line (a typo must not be silently ignored).
+ * List keys (xdp-if) may repeat and take several names separated by spaces
+ * or commas.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+void config_defaults(struct agent_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->interval_ms = AGENT_DEFAULT_INTERVAL_MS;
+	cfg->log_level = LOG_INFO;
+	cfg->xdp_mode = XDP_MODE_AUTO;
+	cfg->qsize = AGENT_DEFAULT_QSIZE;
+}
+
+/* Copy a value that must fit (with its NUL) into size bytes. */
+static int set_str(char *dst, size_t size, const char *key, const char *v,
+		   char *err, size_t errlen)
+{
+	if (!*v)
+		return fail(err, errlen, "%s: empty value", key);
+	if (strlen(v) >= size)
+		return fail(err, errlen, "%s: \"%s\" is too long (%zu bytes at most)",
+			    key, v, size - 1);
+	strcpy(dst, v);
+	return 0;
+}
+
+/* A decimal integer in [min, max]. */
+static int parse_uint(const char *s, unsigned long min, unsigned long max,
+		      unsigned long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || *end || *out < min || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+int config_parse_seconds(const char *s, unsigned int *ms)
+{
+	unsigned long whole = 0, frac = 0, scale = 1000;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		whole = whole * 10 + (unsigned long)(*p - '0');
+		if (whole > 86400)		/* a day: surely a mistake */
+			return -EINVAL;
+	}
+	if (*p == '.') {
+		if (!isdigit((unsigned char)*++p))
+			return -EINVAL;
+		for (; isdigit((unsigned char)*p); p++) {
+			scale /= 10;
+			frac += (unsigned long)(*p - '0') * scale;
+		}
+	}
+	if (*p)
+		return -EINVAL;
+	*ms = (unsigned int)(whole * 1000 + frac);
+	return 0;
+}
+
+/* One element of a CPU list: "N" or "N-M". Returns the end of it. */
+static const char *cpu_range(const char *p, unsigned long *lo,
+			     unsigned long *hi)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*p))
+		return NULL;
+	*lo = strtoul(p, &end, 10);
+	*hi = *lo;
+	if (*end == '-') {
+		if (!isdigit((unsigned char)end[1]))
+			return NULL;
+		*hi = strtoul(end + 1, &end, 10);
+	}
+	return end;
+}
+
+int config_parse_cpus(const char *s, uint32_t *cpus, unsigned int *n,
+		      char *err, size_t errlen)
+{
+	unsigned long lo, hi, c;
+	const char *p = s;
+	unsigned int k = 0;
+
+	while (*p) {
+		p = cpu_range(p, &lo, &hi);
+		if (!p || (*p && *p != ',') || (*p == ',' && !p[1]))
+			return fail(err, errlen, "cpus: \"%s\" is not a CPU list (e.g. 0-3,6)", s);
+		if (lo > hi)
+			return fail(err, errlen, "cpus: range %lu-%lu is backwards", lo, hi);
+		if (hi >= AGENT_MAX_CPUS)
+			return fail(err, errlen, "cpus: CPU %lu is above the limit of %d",
+				    hi, AGENT_MAX_CPUS - 1);
+		for (c = lo; c <= hi; c++) {
+			if (k && cpus[k - 1] >= c)
+				return fail(err, errlen,
+					    "cpus: \"%s\": CPUs must be ascending, each once", s);
+			cpus[k++] = (uint32_t)c;
+		}
+		if (*p == ',')
+			p++;
+	}
+	if (!k)
+		return fail(err, errlen, "cpus: empty list");
+	*n = k;
+	return 0;
+}
+
+const char *config_xdp_mode_name(enum xdp_mode m)
+{
+	switch (m) {
+	case XDP_MODE_NATIVE:
+		return "native";
+	case XDP_MODE_GENERIC:
+		return "generic";
+	default:
+		return "auto";
+	}
+}
+
+/* xdp-if: names separated by spaces or commas, appended to the list. */
+static int add_xdp_ifs(struct agent_config *cfg, const char *v, char *err,
+		       size_t errlen)
+{
+	char name[IF_NAMESIZE];
+	unsigned int i;
+	size_t len;
+
+	for (; *v; v += len) {
+		v += strspn(v, " \t,");
+		len = strcspn(v, " \t,");
+		if (!len)
+			break;
+		if (len >= IF_NAMESIZE)
+			return fail(err, errlen, "xdp-if: \"%.*s\" is not an interface name",
+				    (int)len, v);
+		memcpy(name, v, len);
+		name[len] = '\0';
+		for (i = 0; i < cfg->n_xdp_ifs; i++)
+			if (!strcmp(cfg->xdp_ifs[i], name))
+				return fail(err, errlen, "xdp-if: %s given twice", name);
+		if (cfg->n_xdp_ifs == AGENT_MAX_XDP_IFS) {
+			fail(err, errlen, "xdp-if: more than %d interfaces",
+			     AGENT_MAX_XDP_IFS);
+			return -E2BIG;
+		}
+		strcpy(cfg->xdp_ifs[cfg->n_xdp_ifs++], name);
+	}
+	return 0;
+}
+
+/* The keys, in the order of the table below. */
+enum key {
+	K_STATE, K_NETNS, K_LINK, K_INTERVAL, K_STATS_INTERVAL, K_LOG_LEVEL,
+	K_XDP_IF, K_XDP_MODE, K_XDP_QSIZE, K_CPUS,
+	N_KEYS
+};
+
+/* "list" keys accumulate instead of replacing. */
+static const struct {
+	const char *name;
+	bool list;
+} keys[N_KEYS] = {
+	[K_STATE] = { "state" },
+	[K_NETNS] = { "netns" },
+	[K_LINK] = { "link" },
+	[K_INTERVAL] = { "interval" },
+	[K_STATS_INTERVAL] = { "stats-interval" },
+	[K_LOG_LEVEL] = { "log-level" },
+	[K_XDP_IF] = { "xdp-if", true },
+	[K_XDP_MODE] = { "xdp-mode" },
+	[K_XDP_QSIZE] = { "xdp-qsize" },
+	[K_CPUS] = { "cpus" },
+};
+
+_Static_assert(N_KEYS <= sizeof(((struct agent_config *)0)->src),
+	       "agent_config.src has a slot per key");
+
+static int set_xdp_mode(struct agent_config *cfg, const char *v, char *err,
+			size_t errlen)
+{
+	if (!strcmp(v, "native"))
+		cfg->xdp_mode = XDP_MODE_NATIVE;
+	else if (!strcmp(v, "generic"))
+		cfg->xdp_mode = XDP_MODE_GENERIC;
+	else if (!strcmp(v, "auto"))
+		cfg->xdp_mode = XDP_MODE_AUTO;
+	else
+		return fail(err, errlen, "xdp-mode: \"%s\" is not native, generic or auto", v);
+	return 0;
+}
+
+static int set_key(struct agent_config *cfg, enum key k, const char *v,
+		   char *err, size_t errlen)
+{
+	const char *key = keys[k].name;
+	unsigned long n;
+
+	switch (k) {
+	case K_STATE:
+		return set_str(cfg->state, sizeof(cfg->state), key, v, err, errlen);
+	case K_NETNS:
+		return set_str(cfg->netns, sizeof(cfg->netns), key, v, err, errlen);
+	case K_LINK:
+		return set_str(cfg->link, sizeof(cfg->link), key, v, err, errlen);
+	case K_INTERVAL:
+		if (config_parse_seconds(v, &cfg->interval_ms) || cfg->interval_ms < 100)
+			return fail(err, errlen, "interval: \"%s\" is not a number of seconds >= 0.1", v);
+		return 0;
+	case K_STATS_INTERVAL:
+		if (config_parse_seconds(v, &cfg->stats_interval_ms))
+			return fail(err, errlen, "stats-interval: \"%s\" is not a number of seconds", v);
+		return 0;
+	case K_LOG_LEVEL:
+		if (log_level_parse(v, &cfg->log_level))
+			return fail(err, errlen, "log-level: \"%s\" is not error, warn, info or debug", v);
+		return 0;
+	case K_XDP_IF:
+		return add_xdp_ifs(cfg, v, err, errlen);
+	case K_XDP_MODE:
+		return set_xdp_mode(cfg, v, err, errlen);
+	case K_XDP_QSIZE:
+		/* The kernel's cpumap takes 1..16384. */
+		if (parse_uint(v, 1, 16384, &n))
+			return fail(err, errlen, "xdp-qsize: \"%s\" is not 1..16384", v);
+		cfg->qsize = (unsigned int)n;
+		return 0;
+	case K_CPUS:
+		return config_parse_cpus(v, cfg->cpus, &cfg->n_cpus, err, errlen);
+	default:
+		return -EINVAL;
+	}
+}
+
+static int key_index(const char *key)
+{
+	unsigned int k;
+
+	for (k = 0; k < N_KEYS; k++)
+		if (!strcmp(key, keys[k].name))
+			return (int)k;
+	return -1;
+}
+
+int config_set(struct agent_config *cfg, enum config_src src, const char *key,
+	       const char *value, char *err, size_t errlen)
+{
+	int k = key_index(key);
+
+	if (k < 0)
+		return fail(err, errlen, "unknown key \"%s\"", key);
+	/* A later source replaces a list instead of appending to it. */
+	if (keys[k].list && cfg->src[k] < src)
+		cfg->n_xdp_ifs = 0;
+	cfg->src[k] = (unsigned char)src;
+	return set_key(cfg, (enum key)k, value, err, errlen);
+}
+
+/* Strip leading and trailing blanks in place. */
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* One line of a host file (comment already cut); seen: scalar keys set. */
+static int parse_line(struct agent_config *cfg, char *line, unsigned int *seen,
+		      char *err, size_t errlen)
+{
+	char *eq = strchr(line, '='), *key, *val;
+	int k;
+
+	if (!eq)
+		return fail(err, errlen, "expected \"key = value\"");
+	*eq = '\0';
+	key = trim(line);
+	val = trim(eq + 1);
+	k = key_index(key);
+	if (k < 0)
+		return fail(err, errlen, "unknown key \"%s\"", key);
+	if (!keys[k].list && (*seen & (1u << k)))
+		return fail(err, errlen, "%s: given twice", key);
+	*seen |= 1u << k;
+	return config_set(cfg, SRC_HOST_FILE, key, val, err, errlen);
+}
+
+int config_parse_text(struct agent_config *cfg, const char *name,
+		      const char *text, char *err, size_t errlen)
+{
+	char *copy = strdup(text), *line, *next, msg[512];
+	unsigned int lineno = 0, seen = 0;
+	int ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (line = copy; line && !ret; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		line[strcspn(line, "#")] = '\0';
+		if (!*trim(line))
+			continue;
+		ret = parse_line(cfg, line, &seen, msg, sizeof(msg));
+		if (ret)
+			snprintf(err, errlen, "%s:%u: %s", name, lineno, msg);
+	}
+	free(copy);
+	return ret;
+}
+
+/* The whole file as a string; NULL with errno set on failure. */
+static char *read_all(FILE *f)
+{
+	size_t len = 0, size = 4096, n;
+	char *buf = malloc(size), *p;
+
+	while (buf) {
+		n = fread(buf + len, 1, size - len - 1, f);
+		len += n;
+		if (len < size - 1) {
+			if (ferror(f)) {
+				free(buf);
+				errno = EIO;
+				return NULL;
+			}
+			buf[len] = '\0';
+			return buf;
+		}
+		size *= 2;
+		p = realloc(buf, size);
+		if (!p)
+			free(buf);
+		buf = p;
+	}
+	return NULL;
+}
+
+int config_load_file(struct agent_config *cfg, const char *path, char *err,
+		     size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	int ret;
+
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	text = read_all(f);
+	ret = text ? 0 : -errno;
+	fclose(f);
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = config_parse_text(cfg, path, text, err, errlen);
+	free(text);
+	return ret;
+}

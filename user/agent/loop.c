@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent's event loop: one poll() over a signalfd and an inotify
+ * descriptor, with deadlines for the debounced reload, the next kernel check
+ * and the next counter print.
+ *
+ * The state file's *directory* is watched, not the file: editors and
+ * deployment tools replace a file by renaming a new one over it (a watch on
+ * the old inode would see nothing), and `mv`, `cp` and in-place writes all
+ * show up as events on the file's name there. When the path is a symlink
+ * (a Kubernetes ConfigMap swaps a "..data" link), any event in the directory
+ * counts. Events are debounced: the file is read DEBOUNCE_MS after the last
+ * event of a burst, or DEBOUNCE_MAX_MS after its first, whichever comes
+ * first. As a safety net (a missed event, a network filesystem, a watch lost
+ * with its directory), every periodic check also compares the file's inode,
+ * size and times with those of the version read last.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+#define DEBOUNCE_MS	200
+#define DEBOUNCE_MAX_MS	2000
+#define WATCH_EVENTS	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | \
+			 IN_CREATE | IN_DELETE)
+
+struct loop {
+	const struct agent_config *cfg;
+	struct sync *sync;
+	struct steering *steer;
+	int sig_fd, ino_fd, wd;		/* wd -1: no watch (yet) */
+	char dir[PATH_MAX], base[NAME_MAX + 1];
+	uint64_t reload_at, burst_start;	/* 0: no reload pending */
+	uint64_t check_at, stats_at;		/* stats_at 0: no periodic print */
+	bool force_reload;			/* SIGHUP: read even if unchanged */
+	bool ready;				/* READY=1 sent */
+	bool stop;
+};
+
+static void watch_dir(struct loop *l)
+{
+	l->wd = inotify_add_watch(l->ino_fd, l->dir, WATCH_EVENTS);
+	if (l->wd < 0)
+		log_warn("cannot watch %s (%s); checking the file every %u ms",
+			 l->dir, strerror(errno), l->cfg->interval_ms);
+}
+
+static int loop_init(struct loop *l)
+{
+	char copy[PATH_MAX];
+	sigset_t mask;
+
+	strcpy(copy, l->cfg->state);
+	snprintf(l->dir, sizeof(l->dir), "%s", dirname(copy));
+	strcpy(copy, l->cfg->state);
+	snprintf(l->base, sizeof(l->base), "%s", basename(copy));
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	l->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	l->ino_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (l->sig_fd < 0 || l->ino_fd < 0) {
+		log_err("signalfd/inotify: %s", strerror(errno));
+		return -errno;
+	}
+	watch_dir(l);
+	return 0;
+}
+
+/* Whether an event in the directory may concern the state file. */
+static bool concerns_state(const struct loop *l,
+			   const struct inotify_event *ev)
+{
+	struct stat st;
+
+	if (ev->len && !strcmp(ev->name, l->base))
+		return true;
+	return !lstat(l->cfg->state, &st) && S_ISLNK(st.st_mode);
+}
+
+static void schedule_reload(struct loop *l)
+{
+	uint64_t now = now_ms(), at = now + DEBOUNCE_MS;
+
+	if (!l->reload_at)
+		l->burst_start = now;
+	if (at > l->burst_start + DEBOUNCE_MAX_MS)
+		at = l->burst_start + DEBOUNCE_MAX_MS;
+	l->reload_at = at;
+}
+
+static void read_inotify(struct loop *l)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t n;
+	char *p;
+
+	while ((n = read(l->ino_fd, buf, sizeof(buf))) > 0) {
+		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)p;
+			if (ev->mask & IN_IGNORED) {
+				log_warn("%s: watch lost (directory removed?)", l->dir);
+				l->wd = -1;
+			}
+			if ((ev->mask & IN_Q_OVERFLOW) || concerns_state(l, ev))
+				schedule_reload(l);
+		}
+	}
+}
+
+static void read_signals(struct loop *l)
+{
+	struct signalfd_siginfo si;
+
+	while (read(l->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("%s: exiting; the kernel's tables stay as they are",
+				 strsignal((int)si.ssi_signo));
+			l->stop = true;
+			break;
+		case SIGHUP:
+			log_info("SIGHUP: re-reading %s, checking the kernel",
+				 l->cfg->state);
+			l->force_reload = true;
+			l->reload_at = now_ms();
+			break;
+		case SIGUSR1:
+			steer_print_stats(l->steer);
+			break;
+		}
+	}
+}
+
+/* A debounced reload is due: read the file if it changed (or on SIGHUP). */
+static void reload(struct loop *l)
+{
+	l->reload_at = 0;
+	if (!l->force_reload && !sync_file_changed(l->sync))
+		return;
+	if (sync_load(l->sync) || l->force_reload)
+		l->check_at = 0;	/* now */
+	if (l->force_reload)
+		sync_invalidate(l->sync);
+	l->force_reload = false;
+}
+
+/* The periodic work: file safety net, XDP attachments, kernel state. */
+static void check(struct loop *l)
+{
+	if (!l->reload_at && sync_file_changed(l->sync)) {
+		log_debug("%s changed (seen by stat)", l->cfg->state);
+		sync_load(l->sync);
+	}
+	if (l->wd < 0)
+		watch_dir(l);
+	steer_check(l->steer);
+	l->check_at = now_ms() + sync_run(l->sync);
+	if (!l->ready && sync_ever_applied(l->sync)) {
+		notify_systemd("READY=1");
+		l->ready = true;
+	}
+}
+
+static int poll_timeout(const struct loop *l)
+{
+	uint64_t next = l->check_at, now = now_ms();
+
+	if (l->reload_at && l->reload_at < next)
+		next = l->reload_at;
+	if (l->stats_at && l->stats_at < next)
+		next = l->stats_at;
+	return next <= now ? 0 : (int)(next - now);
+}
+
+int agent_loop(const struct agent_config *cfg, struct sync *s,
+	       struct steering *st)
+{
+	struct loop l = { .cfg = cfg, .sync = s, .steer = st, .wd = -1 };
+	struct pollfd fds[2];
+	int ret = loop_init(&l);
+
+	if (cfg->stats_interval_ms)
+		l.stats_at = now_ms() + cfg->stats_interval_ms;
+	while (!ret && !l.stop) {
+		if (l.reload_at && now_ms() >= l.reload_at)
+			reload(&l);
+		if (now_ms() >= l.check_at)
+			check(&l);
+		if (l.stats_at && now_ms() >= l.stats_at) {
+			steer_print_stats(st);
+			l.stats_at = now_ms() + cfg->stats_interval_ms;
+		}
+		fds[0] = (struct pollfd){ .fd = l.sig_fd, .events = POLLIN };
+		fds[1] = (struct pollfd){ .fd = l.ino_fd, .events = POLLIN };
+		if (poll(fds, 2, poll_timeout(&l)) < 0 && errno != EINTR) {
+			log_err("poll: %s", strerror(errno));
+			ret = -errno;
+		}
+		read_signals(&l);
+		read_inotify(&l);
+	}
+	notify_systemd("STOPPING=1");
+	if (l.sig_fd >= 0)
+		close(l.sig_fd);
+	if (l.ino_fd >= 0)
+		close(l.ino_fd);
+	return ret;
+}

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vnicgw-agent: keeps a network namespace's vnicgw tables equal to a
+ * desired-state document, and steers the underlay's tunnel packets to the
+ * worker CPUs with XDP. See user/agent/README.md.
+ *
+ * Exit status: 0 after SIGTERM/SIGINT (or --once applied), 1 on a failure
+ * (bad host file, XDP refused, --once refused), 2 on a usage error.
+ *
+ * On exit the kernel's tables are left as they are, on purpose: the data
+ * path keeps forwarding without the agent (an upgrade or a crash of the
+ * agent must not take the VNICs down); only the XDP attachments go, since
+ * they belong to the agent's process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vnicgw-agent --state FILE [OPTIONS]\n"
+		"Keeps this host's vnicgw tables equal to the desired-state document FILE:\n"
+		"applies it at start and whenever the file changes, repairs drift, survives\n"
+		"module reloads; optionally steers tunnel packets to worker CPUs with XDP.\n"
+		"\n"
+		"  -s, --state FILE          the desired-state document (required)\n"
+		"  -c, --host-config FILE    host settings, \"key = value\" lines whose keys are\n"
+		"                            the long options below; the command line wins\n"
+		"  -n, --netns NAME|PATH     work in network namespace NAME (/run/netns/NAME)\n"
+		"  -l, --link NAME           keep a vnicgw link NAME, up, in the namespace\n"
+		"                            (made again when missing, e.g. after a module reload)\n"
+		"  -i, --interval SEC        drift check period (default %u; e.g. 0.5)\n"
+		"  -x, --xdp-if IFACE        steer IFACE's tunnel packets to the worker CPUs\n"
+		"                            (repeat, or a comma list)\n"
+		"      --xdp-mode MODE       native, generic, or auto (default: native, falling\n"
+		"                            back to generic with a warning)\n"
+		"      --cpus LIST           worker CPUs, e.g. 0-3,6 (default: every online CPU)\n"
+		"      --xdp-qsize N         cpumap queue per worker CPU (default %u)\n"
+		"      --stats-interval SEC  log the steering counters every SEC seconds\n"
+		"                            (default 0: only on SIGUSR1)\n"
+		"      --log-level LEVEL     error, warn, info (default) or debug\n"
+		"  -v, --verbose             --log-level debug\n"
+		"      --once                apply the document (and the link) once and exit:\n"
+		"                            0 done, 1 refused or failed; no XDP\n"
+		"  -h, --help                this text\n"
+		"\n"
+		"Signals: SIGTERM/SIGINT exit (the tables stay, XDP is detached); SIGHUP\n"
+		"re-reads the document and compares the whole kernel state; SIGUSR1 logs the\n"
+		"steering counters.\n",
+		AGENT_DEFAULT_INTERVAL_MS / 1000, AGENT_DEFAULT_QSIZE);
+}
+
+/* Long options that are config keys carry OPT_KEY; the rest are actions. */
+enum { OPT_KEY = 0x100, OPT_HOST, OPT_ONCE, OPT_VERBOSE, OPT_HELP };
+
+static const struct option options[] = {
+	{ "state", required_argument, NULL, 's' },
+	{ "netns", required_argument, NULL, 'n' },
+	{ "link", required_argument, NULL, 'l' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "xdp-if", required_argument, NULL, 'x' },
+	{ "xdp-mode", required_argument, NULL, OPT_KEY },
+	{ "cpus", required_argument, NULL, OPT_KEY },
+	{ "xdp-qsize", required_argument, NULL, OPT_KEY },
+	{ "stats-interval", required_argument, NULL, OPT_KEY },
+	{ "log-level", required_argument, NULL, OPT_KEY },
+	{ "host-config", required_argument, NULL, 'c' },
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
+/* The config key of a short option, or NULL. */
+static const char *short_key(int opt)
+{
+	switch (opt) {
+	case 's': return "state";
+	case 'n': return "netns";
+	case 'l': return "link";
+	case 'i': return "interval";
+	case 'x': return "xdp-if";
+	default: return NULL;
+	}
+}
+
+/*
+ * Two passes over argv: the first finds --host-config (the file is read
+ * before the command line is applied, so the command line wins, whatever
+ * the order of the options), the second applies the options.
+ */
+static int parse_args(int argc, char **argv, struct agent_config *cfg)
+{
+	const char *host = NULL, *key;
+	char err[512];
+	int opt, idx;
+
+	while ((opt = getopt_long(argc, argv, "s:n:l:i:x:c:vh", options, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			exit(0);
+		}
+		if (opt == '?')
+			return 2;
+		if (opt == 'c')
+			host = optarg;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vnicgw-agent: unexpected argument \"%s\"\n", argv[optind]);
+		return 2;
+	}
+	config_defaults(cfg);
+	if (host && config_load_file(cfg, host, err, sizeof(err))) {
+		fprintf(stderr, "vnicgw-agent: %s\n", err);
+		return 1;
+	}
+	optind = 0;	/* glibc: start over */
+	while ((opt = getopt_long(argc, argv, "s:n:l:i:x:c:vh", options, &idx)) != -1) {
+		if (opt == OPT_ONCE)
+			cfg->once = true;
+		else if (opt == 'v')
+			cfg->log_level = LOG_DEBUG;
+		key = opt == OPT_KEY ? options[idx].name : short_key(opt);
+		if (key && config_set(cfg, SRC_CMDLINE, key, optarg, err, sizeof(err))) {
+			fprintf(stderr, "vnicgw-agent: --%s\n", err);
+			return 2;
+		}
+	}
+	if (!cfg->state[0]) {
+		fprintf(stderr, "vnicgw-agent: no --state FILE (see --help)\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* Enter the configured network namespace, before any socket is opened. */
+static int enter_netns(const char *netns)
+{
+	char path[PATH_MAX + 16];
+	int fd, ret;
+
+	if (!*netns)
+		return 0;
+	snprintf(path, sizeof(path), "%s%s", strchr(netns, '/') ? "" : "/run/netns/",
+		 netns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+		log_err("netns %s: %s", path, strerror(errno));
+		ret = -errno;
+	} else {
+		ret = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* The long-running agent. */
+static int run(const struct agent_config *cfg, struct sync *s)
+{
+	struct steering *st = NULL;
+	int ret;
+
+	if (cfg->n_xdp_ifs && steer_start(cfg, &st))
+		return 1;
+	sync_load(s);
+	ret = agent_loop(cfg, s, st);
+	steer_stop(st);
+	return ret ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct agent_config cfg;
+	struct sync *s;
+	sigset_t mask;
+	int ret;
+
+	ret = parse_args(argc, argv, &cfg);
+	if (ret)
+		return ret;
+	/*
+	 * Signals wait for the event loop's signalfd, so a SIGTERM during
+	 * start-up still ends with a clean detach. --once keeps the default
+	 * actions: it holds nothing that needs undoing.
+	 */
+	if (!cfg.once) {
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGTERM);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGHUP);
+		sigaddset(&mask, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &mask, NULL);
+	}
+	log_init(cfg.log_level);
+	notify_init();
+	if (enter_netns(cfg.netns))
+		return 1;
+	s = sync_new(&cfg);
+	if (!s) {
+		log_err("out of memory");
+		return 1;
+	}
+	ret = cfg.once ? sync_once(s) : run(&cfg, s);
+	sync_free(s);
+	return ret;
+}

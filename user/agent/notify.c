@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sd_notify(3) without libsystemd: datagrams such as "READY=1" to the socket
+ * named by $NOTIFY_SOCKET (Type=notify units). The socket is connected by
+ * notify_init() before the agent enters another network namespace: an
+ * abstract socket name ("@...") is looked up in the caller's namespace.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+static int notify_fd = -1;
+
+void notify_init(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len;
+
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	len = strlen(path);
+	if (len >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (notify_fd < 0)
+		return;
+	if (connect(notify_fd, (struct sockaddr *)&sa,
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len))) {
+		log_debug("NOTIFY_SOCKET %s: cannot connect", path);
+		close(notify_fd);
+		notify_fd = -1;
+	}
+}
+
+void notify_systemd(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (notify_fd < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (send(notify_fd, msg, strlen(msg), MSG_NOSIGNAL) < 0)
+		log_debug("sd_notify %s: failed", msg);
+}

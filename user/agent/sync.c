@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel side of the agent: keep the namespace's vnicgw tables equal to
+ * the last good desired-state document.
+ *
+ * Drift detection is cheap in the common case: every change of the tables
+ * bumps the namespace's generation (GET_INFO, one small message), so a check
+ * that finds the generation it verified last needs no dump. Only a new
+ * generation (someone ran vnicctl, the module was reloaded, our own apply)
+ * costs a dump and a comparison, done by vgw_apply_doc(), which changes the
+ * difference, if any, in one transaction. A full comparison also runs every
+ * FULL_CHECK_MS whatever the generation says: insurance against a reload
+ * that happens to land on the same generation and family id.
+ *
+ * Why a generation read *before* the dump may be trusted: the dump shows a
+ * state at least that new. If it equals the document, any later change
+ * carries a higher generation and the next check sees it.
+ *
+ * Lost connection (module unloaded: the generic netlink family and its id
+ * are gone) is noticed by the next GET_INFO; the agent then reconnects with
+ * a backoff (RETRY_MIN_MS doubling up to RETRY_MAX_MS) and applies everything
+ * again.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agent.h"
+#include "nlobj.h"
+#include "state.h"
+#include "vgw.h"
+
+#define FULL_CHECK_MS	60000
+#define RETRY_MIN_MS	100
+#define RETRY_MAX_MS	5000
+
+/* What identifies one version of the state file without reading it. */
+struct file_id {
+	bool exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+struct sync {
+	const struct agent_config *cfg;
+	struct vgw_client c;
+	bool connected;
+	bool was_connected;		/* a later connect is a "reconnect" */
+	struct vgw_doc *want;		/* the last good document, or NULL */
+	struct file_id file;		/* the file last read, good or not */
+	uint64_t verified_gen;		/* 0: compare on the next run */
+	uint64_t last_full_ms;		/* last whole comparison */
+	unsigned int backoff_ms;	/* 0: not retrying */
+	bool ever_applied;
+	const char *reason;		/* why the next apply runs */
+	char last_err[512];		/* logged once until it changes */
+};
+
+struct sync *sync_new(const struct agent_config *cfg)
+{
+	struct sync *s = calloc(1, sizeof(*s));
+
+	if (s) {
+		s->cfg = cfg;
+		s->reason = "start";
+	}
+	return s;
+}
+
+void sync_free(struct sync *s)
+{
+	if (!s)
+		return;
+	if (s->connected)
+		vgw_close(&s->c);
+	vgw_doc_free(s->want);
+	free(s);
+}
+
+bool sync_ever_applied(const struct sync *s)
+{
+	return s->ever_applied;
+}
+
+void sync_invalidate(struct sync *s)
+{
+	s->verified_gen = 0;
+}
+
+/* An error message: logged at error level when new, at debug when repeated. */
+static void report(struct sync *s, const char *msg)
+{
+	if (strcmp(msg, s->last_err)) {
+		log_err("%s", msg);
+		snprintf(s->last_err, sizeof(s->last_err), "%s", msg);
+		notify_systemd("STATUS=%s", msg);
+	} else {
+		log_debug("still: %s", msg);
+	}
+}
+
+static void file_id_get(const char *path, struct file_id *id)
+{
+	struct stat st;
+
+	memset(id, 0, sizeof(*id));
+	if (stat(path, &st))
+		return;
+	id->exists = true;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->size = st.st_size;
+	id->mtime = st.st_mtim;
+	id->ctime = st.st_ctim;
+}
+
+static bool file_id_equal(const struct file_id *a, const struct file_id *b)
+{
+	return a->exists == b->exists && a->dev == b->dev &&
+	       a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	       a->ctime.tv_sec == b->ctime.tv_sec &&
+	       a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+bool sync_file_changed(const struct sync *s)
+{
+	struct file_id now;
+
+	file_id_get(s->cfg->state, &now);
+	return !file_id_equal(&now, &s->file);
+}
+
+bool sync_load(struct sync *s)
+{
+	char err[512], msg[700];
+	struct vgw_doc *doc;
+
+	/* Identify the file before reading it: a replacement in between is
+	 * then seen as a change by the next check. */
+	file_id_get(s->cfg->state, &s->file);
+	if (vgw_doc_parse_file(s->cfg->state, &doc, err, sizeof(err))) {
+		snprintf(msg, sizeof(msg), "state refused, %s: %s", s->want ?
+			 "the kernel keeps the last good state" :
+			 "nothing applied", err);
+		report(s, msg);
+		return false;
+	}
+	s->last_err[0] = '\0';
+	if (s->want && vgw_doc_equal(s->want, doc)) {
+		log_debug("%s: re-read, no change", s->cfg->state);
+		vgw_doc_free(doc);
+		return false;
+	}
+	if (s->want)
+		s->reason = "state file changed";
+	log_info("%s: loaded", s->cfg->state);
+	vgw_doc_free(s->want);
+	s->want = doc;
+	s->verified_gen = 0;
+	return true;
+}
+
+static void disconnect(struct sync *s)
+{
+	vgw_close(&s->c);
+	s->connected = false;
+	s->verified_gen = 0;
+}
+
+static int connect_kernel(struct sync *s)
+{
+	struct vgw_info info;
+	char msg[512];
+	int err;
+
+	err = vgw_open(&s->c);
+	if (!err) {
+		s->connected = true;
+		err = vgw_get_info(&s->c, &info);
+	}
+	if (err) {
+		snprintf(msg, sizeof(msg), "cannot reach the vnicgw module: %s%s",
+			 vgw_errmsg(&s->c, err), s->cfg->once ? "" : "; retrying");
+		if (s->connected)
+			disconnect(s);
+		report(s, msg);
+		return err;
+	}
+	log_info("%s vnicgw %s (generation %llu, link %s)",
+		 s->was_connected ? "reconnected to" : "connected to",
+		 info.version, (unsigned long long)info.generation,
+		 info.ifindex ? info.ifname : "none");
+	if (s->was_connected)
+		s->reason = "module reloaded";
+	s->was_connected = true;
+	s->last_err[0] = '\0';
+	return 0;
+}
+
+/* The namespace lost its link (module reload, ip link del): make it. */
+static void ensure_link(struct sync *s)
+{
+	char err[256], msg[400];
+
+	if (link_create(s->cfg->link, err, sizeof(err))) {
+		snprintf(msg, sizeof(msg), "cannot create link %s: %s",
+			 s->cfg->link, err);
+		report(s, msg);
+		return;
+	}
+	log_info("+ link %s (type vnicgw, up)", s->cfg->link);
+}
+
+static void log_applied(struct sync *s, const struct vgw_apply_stats *st,
+			const char *changes)
+{
+	struct vgw_info info;
+	unsigned long long gen = 0;
+
+	if (!vgw_get_info(&s->c, &info))
+		gen = info.generation;
+	if (!st->added && !st->changed && !st->removed) {
+		log_msg(strcmp(s->reason, "drift check") ? LOG_INFO : LOG_DEBUG,
+			"in sync with %s (%s, generation %llu)",
+			s->cfg->state, s->reason, gen);
+		return;
+	}
+	log_lines(LOG_INFO, "", changes);
+	log_info("applied %s (%s): %u added, %u changed, %u removed, generation %llu",
+		 s->cfg->state, s->reason, st->added, st->changed, st->removed,
+		 gen);
+	notify_systemd("STATUS=applied %s, generation %llu", s->cfg->state, gen);
+}
+
+/*
+ * Apply the desired document; @gen is the generation read before. Returns
+ * 0 or the error (after deciding whether the connection is lost).
+ */
+static int apply(struct sync *s, uint64_t gen)
+{
+	struct vgw_apply_stats st;
+	char *text = NULL, msg[700];
+	size_t len = 0;
+	struct vgw_info info;
+	FILE *f;
+	int err;
+
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -ENOMEM;
+	err = vgw_apply_doc(&s->c, s->want, 0, f, &st);
+	fclose(f);
+	if (err) {
+		/* Refused as a whole: the lines are what was not done. */
+		log_lines(LOG_DEBUG, "not applied: ", text);
+		snprintf(msg, sizeof(msg), "apply refused: %s",
+			 vgw_errmsg(&s->c, err));
+		if (vgw_get_info(&s->c, &info)) {
+			log_warn("lost the vnicgw module (%s); reconnecting", msg);
+			disconnect(s);
+		} else {
+			report(s, msg);
+		}
+		s->verified_gen = 0;
+		free(text);
+		return err;
+	}
+	log_applied(s, &st, text);
+	free(text);
+	s->last_full_ms = now_ms();
+	/* Our own commit made a new generation: verify it next time. */
+	s->verified_gen = st.added || st.changed || st.removed ? 0 : gen;
+	s->ever_applied = true;
+	s->reason = "drift check";
+	s->last_err[0] = '\0';
+	return 0;
+}
+
+static unsigned int retry(struct sync *s)
+{
+	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : RETRY_MIN_MS;
+	if (s->backoff_ms > RETRY_MAX_MS)
+		s->backoff_ms = RETRY_MAX_MS;
+	return s->backoff_ms;
+}
+
+/* Whether the kernel may differ from what was verified last. */
+static bool may_have_drifted(const struct sync *s, uint64_t gen)
+{
+	return gen != s->verified_gen ||
+	       now_ms() - s->last_full_ms >= FULL_CHECK_MS;
+}
+
+unsigned int sync_run(struct sync *s)
+{
+	struct vgw_info info;
+	int err;
+
+	if (!s->want)
+		return s->cfg->interval_ms;
+	if (!s->connected && connect_kernel(s))
+		return retry(s);
+	err = vgw_get_info(&s->c, &info);
+	if (err) {
+		log_warn("lost the vnicgw module (%s); reconnecting",
+			 vgw_errmsg(&s->c, err));
+		disconnect(s);
+		return retry(s);
+	}
+	if (s->cfg->link[0] && !info.ifindex)
+		ensure_link(s);
+	if (may_have_drifted(s, info.generation) &&
+	    apply(s, info.generation))
+		return retry(s);
+	s->backoff_ms = 0;
+	return s->cfg->interval_ms;
+}
+
+int sync_once(struct sync *s)
+{
+	struct vgw_info info;
+
+	sync_load(s);
+	if (!s->want || connect_kernel(s))
+		return 1;
+	if (s->cfg->link[0] && !vgw_get_info(&s->c, &info) && !info.ifindex)
+		ensure_link(s);
+	return apply(s, 0) || s->last_err[0] ? 1 : 0;
+}

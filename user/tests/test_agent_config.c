@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent's host-local settings (user/agent/config.c): the host file
+ * syntax, its refusals (each naming the line and the key), CPU lists, and
+ * the precedence defaults < host file < command line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "agent.h"
+
+static int parse(struct agent_config *cfg, const char *text, char *err)
+{
+	config_defaults(cfg);
+	err[0] = '\0';
+	return config_parse_text(cfg, "host.conf", text, err, 256);
+}
+
+TEST(defaults_are_documented_values)
+{
+	struct agent_config cfg;
+
+	config_defaults(&cfg);
+	ASSERT_EQ(AGENT_DEFAULT_INTERVAL_MS, cfg.interval_ms);
+	ASSERT_EQ(XDP_MODE_AUTO, cfg.xdp_mode);
+	ASSERT_EQ(192, cfg.qsize);
+	ASSERT_EQ(0, cfg.n_cpus);
+	ASSERT_EQ(0, cfg.n_xdp_ifs);
+	ASSERT_EQ(LOG_INFO, cfg.log_level);
+	ASSERT_STREQ("", cfg.state);
+}
+
+TEST(host_file_sets_every_key)
+{
+	struct agent_config cfg;
+	char err[256];
+
+	ASSERT_EQ(0, parse(&cfg,
+		"# a host\n"
+		"state = /etc/vnicgw/state.json\n"
+		"netns=blue   # trailing comment\n"
+		"\n"
+		"   link = gw0\n"
+		"interval = 0.5\n"
+		"stats-interval = 10\n"
+		"log-level = debug\n"
+		"xdp-if = eth0, eth1\n"
+		"xdp-if = eth2\n"
+		"xdp-mode = generic\n"
+		"xdp-qsize = 2048\n"
+		"cpus = 0-2,5\n", err));
+	ASSERT_STREQ("", err);
+	ASSERT_STREQ("/etc/vnicgw/state.json", cfg.state);
+	ASSERT_STREQ("blue", cfg.netns);
+	ASSERT_STREQ("gw0", cfg.link);
+	ASSERT_EQ(500, cfg.interval_ms);
+	ASSERT_EQ(10000, cfg.stats_interval_ms);
+	ASSERT_EQ(LOG_DEBUG, cfg.log_level);
+	ASSERT_EQ(3, cfg.n_xdp_ifs);
+	ASSERT_STREQ("eth0", cfg.xdp_ifs[0]);
+	ASSERT_STREQ("eth1", cfg.xdp_ifs[1]);
+	ASSERT_STREQ("eth2", cfg.xdp_ifs[2]);
+	ASSERT_EQ(XDP_MODE_GENERIC, cfg.xdp_mode);
+	ASSERT_EQ(2048, cfg.qsize);
+	ASSERT_EQ(4, cfg.n_cpus);
+	ASSERT_EQ(0, cfg.cpus[0]);
+	ASSERT_EQ(2, cfg.cpus[2]);
+	ASSERT_EQ(5, cfg.cpus[3]);
+}
+
+/* Each refusal: the text, and what the message must contain. */
+static const struct {
+	const char *text, *msg;
+} refusals[] = {
+	{ "stat = /x\n", "host.conf:1: unknown key \"stat\"" },
+	{ "\nlink gw0\n", "host.conf:2: expected \"key = value\"" },
+	{ "link = gw0\nlink = gw1\n", "host.conf:2: link: given twice" },
+	{ "link = a-name-longer-than-15\n", "link: \"a-name-longer-than-15\" is too long" },
+	{ "state =\n", "state: empty value" },
+	{ "interval = 0.05\n", "interval: \"0.05\"" },
+	{ "interval = 5s\n", "interval: \"5s\"" },
+	{ "interval = -1\n", "interval: \"-1\"" },
+	{ "xdp-mode = fast\n", "xdp-mode: \"fast\" is not native, generic or auto" },
+	{ "xdp-qsize = 0\n", "xdp-qsize: \"0\" is not 1..16384" },
+	{ "xdp-qsize = 16385\n", "xdp-qsize" },
+	{ "log-level = loud\n", "log-level: \"loud\"" },
+	{ "xdp-if = eth0 eth0\n", "xdp-if: eth0 given twice" },
+	{ "xdp-if = eth0\nxdp-if = eth0\n", "host.conf:2: xdp-if: eth0 given twice" },
+	{ "cpus = 3-1\n", "cpus: range 3-1 is backwards" },
+	{ "cpus = 256\n", "cpus: CPU 256 is above the limit of 255" },
+	{ "cpus = 1,0\n", "must be ascending" },
+	{ "cpus = 0-2,2\n", "must be ascending" },
+	{ "cpus = 0,\n", "is not a CPU list" },
+	{ "cpus = a\n", "is not a CPU list" },
+	{ "cpus = 1-\n", "is not a CPU list" },
+};
+
+TEST(host_file_refusals_name_line_and_key)
+{
+	struct agent_config cfg;
+	char err[256];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		EXPECT_NE(0, parse(&cfg, refusals[i].text, err))
+			TH_LOG("accepted: %s", refusals[i].text);
+		EXPECT_NE(NULL, strstr(err, refusals[i].msg))
+			TH_LOG("%s gave \"%s\", want \"%s\"", refusals[i].text,
+			       err, refusals[i].msg);
+	}
+}
+
+TEST(too_many_interfaces_is_e2big)
+{
+	struct agent_config cfg;
+	char err[256], name[16];
+	int i, ret = 0;
+
+	config_defaults(&cfg);
+	for (i = 0; i <= AGENT_MAX_XDP_IFS && !ret; i++) {
+		snprintf(name, sizeof(name), "eth%d", i);
+		ret = config_set(&cfg, SRC_CMDLINE, "xdp-if", name, err, sizeof(err));
+	}
+	ASSERT_EQ(-E2BIG, ret);
+	ASSERT_EQ(AGENT_MAX_XDP_IFS, i - 1);
+	ASSERT_EQ(AGENT_MAX_XDP_IFS, cfg.n_xdp_ifs);
+}
+
+TEST(command_line_overrides_host_file_and_replaces_lists)
+{
+	struct agent_config cfg;
+	char err[256];
+
+	ASSERT_EQ(0, parse(&cfg, "link = gw0\nxdp-if = eth0 eth1\ncpus = 0-3\n", err));
+	ASSERT_EQ(0, config_set(&cfg, SRC_CMDLINE, "link", "gw9", err, sizeof(err)));
+	ASSERT_EQ(0, config_set(&cfg, SRC_CMDLINE, "xdp-if", "veth0", err, sizeof(err)));
+	ASSERT_EQ(0, config_set(&cfg, SRC_CMDLINE, "xdp-if", "veth1", err, sizeof(err)));
+	ASSERT_STREQ("gw9", cfg.link);
+	/* The command line's list replaces the file's, then accumulates. */
+	ASSERT_EQ(2, cfg.n_xdp_ifs);
+	ASSERT_STREQ("veth0", cfg.xdp_ifs[0]);
+	ASSERT_STREQ("veth1", cfg.xdp_ifs[1]);
+	/* Keys the command line does not give keep the file's value. */
+	ASSERT_EQ(4, cfg.n_cpus);
+}
+
+TEST(seconds_parse_with_fractions)
+{
+	unsigned int ms;
+
+	ASSERT_EQ(0, config_parse_seconds("5", &ms));
+	ASSERT_EQ(5000, ms);
+	ASSERT_EQ(0, config_parse_seconds("0.25", &ms));
+	ASSERT_EQ(250, ms);
+	ASSERT_EQ(0, config_parse_seconds("1.5", &ms));
+	ASSERT_EQ(1500, ms);
+	ASSERT_NE(0, config_parse_seconds("", &ms));
+	ASSERT_NE(0, config_parse_seconds(".5", &ms));
+	ASSERT_NE(0, config_parse_seconds("1.", &ms));
+	ASSERT_NE(0, config_parse_seconds("1e3", &ms));
+	ASSERT_NE(0, config_parse_seconds("86401", &ms));
+}
+
+TEST(cpu_lists_in_the_kernels_format)
+{
+	uint32_t cpus[AGENT_MAX_CPUS];
+	unsigned int n;
+	char err[256];
+
+	ASSERT_EQ(0, config_parse_cpus("0", cpus, &n, err, sizeof(err)));
+	ASSERT_EQ(1, n);
+	ASSERT_EQ(0, config_parse_cpus("0-255", cpus, &n, err, sizeof(err)));
+	ASSERT_EQ(256, n);
+	ASSERT_EQ(255, cpus[255]);
+	ASSERT_EQ(0, config_parse_cpus("1,3-4,7", cpus, &n, err, sizeof(err)));
+	ASSERT_EQ(4, n);
+	ASSERT_EQ(1, cpus[0]);
+	ASSERT_EQ(3, cpus[1]);
+	ASSERT_EQ(4, cpus[2]);
+	ASSERT_EQ(7, cpus[3]);
+	ASSERT_NE(0, config_parse_cpus("", cpus, &n, err, sizeof(err)));
+}
+
+TEST(host_file_from_disk_and_missing_file)
+{
+	struct agent_config cfg;
+	char path[] = "/tmp/test_agent_config.XXXXXX", err[256];
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	f = fdopen(fd, "w");
+	fputs("link = gw0\ncpus = 1\n", f);
+	fclose(f);
+	config_defaults(&cfg);
+	ASSERT_EQ(0, config_load_file(&cfg, path, err, sizeof(err)));
+	ASSERT_STREQ("gw0", cfg.link);
+	unlink(path);
+	ASSERT_EQ(-ENOENT, config_load_file(&cfg, path, err, sizeof(err)));
+	ASSERT_NE(NULL, strstr(err, "No such file"));
+}
+
+TEST_HARNESS_MAIN
