@@ -135,6 +135,39 @@ expect_ok "show needs no privilege" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups vnicctl show
 expect_ok "refused changes changed nothing" diff -u "$TMP/before.json" <(dump)
 
+# Atomicity: while one process applies A and B in turn, another dumps. B
+# differs from A in 200 VNICs, so a dump spans several netlink messages; every
+# dump must still equal A or B, never a mixture of the two.
+canon "$DATA/example.json" >"$TMP/A.json"
+jq '.vnics += [range(10; 210) | {"id": "bulk-\(.)", "subnet": "sub-a",
+	"private_ips": ["10.1.1.\(.)"], "micro_vnic": {"vni": (5000 + .),
+	"nvd_ip": "10.0.0.30"}, "vips": [{"ip": "10.0.100.1"}]}]' \
+	"$DATA/example.json" >"$TMP/Bsrc.json"
+canon "$TMP/Bsrc.json" >"$TMP/B.json"
+vnicctl apply "$DATA/example.json" >/dev/null
+(
+	for i in $(seq 15); do
+		vnicctl apply "$TMP/Bsrc.json" >/dev/null || exit 1
+		vnicctl apply "$DATA/example.json" >/dev/null || exit 1
+	done
+) &
+writer=$!
+n=0 mixed=0 saw_b=0
+while kill -0 "$writer" 2>/dev/null || [ "$n" -lt 5 ]; do
+	vnicctl -j show >"$TMP/d.json" || { mixed=$((mixed + 1)); break; }
+	n=$((n + 1))
+	if cmp -s "$TMP/d.json" "$TMP/B.json"; then
+		saw_b=$((saw_b + 1))
+	elif ! cmp -s "$TMP/d.json" "$TMP/A.json"; then
+		mixed=$((mixed + 1))
+		cp "$TMP/d.json" "$TMP/mixed.json"
+	fi
+done
+wait "$writer"
+expect_eq "applies while another process dumps both succeed" 0 $?
+expect_eq "each of $n dumps is A or B, never a mixture" 0 "$mixed"
+expect_ok "the dumps did see B ($saw_b of $n)" test "$saw_b" -gt 0
+
 # delete: refused while used, fine when not.
 expect_fail_msg "delete a VCN in use is refused, naming a user" \
 	"vcn vcn-a is used by" vnicctl delete vcn vcn-a

@@ -7,6 +7,9 @@
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <unistd.h>
+#include <linux/genetlink.h>
+#include <sys/socket.h>
 #include <sys/capability.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -426,6 +429,96 @@ TEST_F(obj, a_refused_change_aborts_its_transaction)
 	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &bad));
 	EXPECT_EQ(-ENOENT, call(&self->c, VNICGW_CMD_TXN_COMMIT, NULL, NULL));
 	unchanged(_metadata, &self->c, &self->before);
+}
+
+/*
+ * A dump that a commit interrupts says so (NLM_F_DUMP_INTR), so a reader can
+ * dump again and never take a mixture of two snapshots for one. A small
+ * receive buffer makes the kernel fill small parts; the commit comes after
+ * the first part.
+ */
+static int raw_dump_request(int fd, int family)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct genlmsghdr gh;
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = family,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		.gh = { .cmd = VNICGW_CMD_OBJ_GET, .version = VNICGW_GENL_VERSION },
+	};
+
+	return send(fd, &req, sizeof(req), 0) == sizeof(req) ? 0 : -errno;
+}
+
+/* Read one part; count its messages and whether one says DUMP_INTR. */
+static int read_part(int fd, int *msgs, bool *intr, bool *done)
+{
+	static char buf[4096];
+	struct nlmsghdr *nh;
+	ssize_t len = recv(fd, buf, sizeof(buf), 0);
+
+	if (len < 0)
+		return -errno;
+	for (nh = (void *)buf; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
+		if (nh->nlmsg_flags & NLM_F_DUMP_INTR)
+			*intr = true;
+		if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR)
+			*done = true;
+		else
+			(*msgs)++;
+	}
+	return 0;
+}
+
+static void fill_vcns(struct __test_metadata *_metadata, struct vgw_client *c,
+		      int n)
+{
+	char id[16];
+	struct vcn_spec v = { id, 0, 16 };
+	int i;
+
+	ASSERT_EQ(0, call(c, VNICGW_CMD_TXN_BEGIN, NULL, NULL));
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "vcn-%d", i);
+		v.addr_be = A(10, i, 0, 0);
+		ASSERT_EQ(0, call(c, VNICGW_CMD_OBJ_SET, put_vcn, &v));
+	}
+	ASSERT_EQ(0, call(c, VNICGW_CMD_TXN_COMMIT, NULL, NULL));
+}
+
+static void dump_across(struct __test_metadata *_metadata,
+			struct vgw_client *c, bool commit, bool *intr, int *msgs)
+{
+	struct vcn_spec extra = { "vcn-extra", A(11, 0, 0, 0), 16 };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	bool done = false;
+	int parts = 0;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, raw_dump_request(fd, c->family));
+	*intr = false;
+	*msgs = 0;
+	while (!done) {
+		ASSERT_EQ(0, read_part(fd, msgs, intr, &done));
+		if (++parts == 1 && commit)
+			ASSERT_EQ(0, call(c, VNICGW_CMD_OBJ_SET, put_vcn, &extra));
+	}
+	close(fd);
+	EXPECT_LT(2, parts);	/* the dump really came in parts */
+}
+
+TEST_F(obj, a_dump_interrupted_by_a_commit_says_so)
+{
+	bool intr;
+	int msgs;
+
+	fill_vcns(_metadata, &self->c, 200);
+	dump_across(_metadata, &self->c, false, &intr, &msgs);
+	EXPECT_FALSE(intr);
+	EXPECT_EQ(200, msgs);
+	dump_across(_metadata, &self->c, true, &intr, &msgs);
+	EXPECT_TRUE(intr);
 }
 
 TEST_HARNESS_MAIN
