@@ -163,9 +163,10 @@ static void reload(struct loop *l)
 /* The periodic work: file safety net, XDP attachments, kernel state. */
 static void check(struct loop *l)
 {
+	/* Debounced like an event: the change may be a write in progress. */
 	if (!l->reload_at && sync_file_changed(l->sync)) {
 		log_debug("%s changed (seen by stat)", l->cfg->state);
-		sync_load(l->sync);
+		schedule_reload(l);
 	}
 	if (l->wd < 0)
 		watch_dir(l);

@@ -52,6 +52,7 @@ struct sync {
 	bool was_connected;		/* a later connect is a "reconnect" */
 	struct vgw_doc *want;		/* the last good document, or NULL */
 	struct file_id file;		/* the file last read, good or not */
+	bool file_refused;		/* ... and it was refused */
 	uint64_t verified_gen;		/* 0: compare on the next run */
 	uint64_t last_full_ms;		/* last whole comparison */
 	unsigned int backoff_ms;	/* 0: not retrying */
@@ -149,14 +150,19 @@ bool sync_load(struct sync *s)
 			 "the kernel keeps the last good state" :
 			 "nothing applied", err);
 		report(s, msg);
+		s->file_refused = true;
 		return false;
 	}
 	s->last_err[0] = '\0';
 	if (s->want && vgw_doc_equal(s->want, doc)) {
-		log_debug("%s: re-read, no change", s->cfg->state);
+		log_msg(s->file_refused ? LOG_INFO : LOG_DEBUG,
+			"%s: valid again, the same document as in force",
+			s->cfg->state);
+		s->file_refused = false;
 		vgw_doc_free(doc);
 		return false;
 	}
+	s->file_refused = false;
 	if (s->want)
 		s->reason = "state file changed";
 	log_info("%s: loaded", s->cfg->state);
