@@ -85,7 +85,7 @@ static int gw_parse_fields(struct vgw_gw *g, struct nlattr **tb,
 {
 	int err;
 
-	err = vgw_nla_id(tb[VNICGW_GW_ID], g->o.id, extack);
+	err = vgw_nla_id(tb[VNICGW_GW_ID], g->idbuf, extack);
 	if (!err)
 		err = vgw_nla_id(tb[VNICGW_GW_VCN], g->vcn, extack);
 	if (!err)
@@ -137,6 +137,7 @@ static struct vgw_obj *gw_parse(struct nlattr **tb,
 		    n_pfx * sizeof(struct vgw_pfx), GFP_KERNEL);
 	if (!g)
 		return ERR_PTR(-ENOMEM);
+	g->o.id = g->idbuf;
 	g->services = (struct vgw_service *)(g + 1);
 	next = (struct vgw_pfx *)(g->services + n);
 	err = gw_parse_fields(g, tb, extack);

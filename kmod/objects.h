@@ -28,6 +28,7 @@
 
 struct vgw_vcn {
 	struct vgw_obj o;
+	char idbuf[VNICGW_ID_MAX];
 	u32 index;				/* stable, nonzero */
 	u8 n_cidrs;
 	struct vgw_pfx cidrs[];
@@ -35,6 +36,7 @@ struct vgw_vcn {
 
 struct vgw_subnet {
 	struct vgw_obj o;
+	char idbuf[VNICGW_ID_MAX];
 	char vcn[VNICGW_ID_MAX];
 	struct vgw_pfx cidr;
 	char rt[VNICGW_ID_MAX];			/* "": none */
@@ -56,6 +58,7 @@ struct vgw_route {
 
 struct vgw_rt {
 	struct vgw_obj o;
+	char idbuf[VNICGW_ID_MAX];
 	char vcn[VNICGW_ID_MAX];
 	/* Destination → index in @rules; service labels expanded. */
 	struct vgw_lpm *lpm;
@@ -75,6 +78,7 @@ struct vgw_secrule {
 /* A security list or an NSG (o.type tells which). */
 struct vgw_seclist {
 	struct vgw_obj o;
+	char idbuf[VNICGW_ID_MAX];
 	char vcn[VNICGW_ID_MAX];
 	u32 nsg_index;				/* NSGs: stable, nonzero */
 	u16 n_in, n_out;
@@ -89,6 +93,7 @@ struct vgw_service {
 
 struct vgw_gw {
 	struct vgw_obj o;
+	char idbuf[VNICGW_ID_MAX];
 	char vcn[VNICGW_ID_MAX];
 	u8 gw_type;				/* enum vnicgw_gw_type */
 	u8 encap;				/* enum vnicgw_encap */
@@ -105,9 +110,13 @@ struct vgw_vip {
 	const char *target;			/* a gateway id; NULL: route */
 };
 
+/*
+ * VNICs are the many objects (100k and more): everything variable, the ids
+ * included, sits in one exact-size allocation.
+ */
 struct vgw_vnic {
 	struct vgw_obj o;
-	char subnet[VNICGW_ID_MAX];
+	const char *subnet;
 	u8 mac[ETH_ALEN];
 	bool skip_sdc;
 	u8 mv_encap;

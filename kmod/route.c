@@ -93,7 +93,8 @@ static struct vgw_obj *rt_parse(struct nlattr **tb,
 	rt = kvzalloc(struct_size(rt, rules, n), GFP_KERNEL);
 	if (!rt)
 		return ERR_PTR(-ENOMEM);
-	err = vgw_nla_id(tb[VNICGW_RT_ID], rt->o.id, extack);
+	rt->o.id = rt->idbuf;
+	err = vgw_nla_id(tb[VNICGW_RT_ID], rt->idbuf, extack);
 	if (!err)
 		err = vgw_nla_id(tb[VNICGW_RT_VCN], rt->vcn, extack);
 	if (!err && n) {
@@ -250,6 +251,7 @@ static int refresh_one(const struct vgw_obj *o, void *arg)
 		return 1;
 	}
 	memcpy(copy, rt, size);
+	copy->o.id = copy->idbuf;
 	copy->lpm = NULL;
 	a->err = rt_build(a->t->snap, copy, a->extack);
 	if (a->err) {

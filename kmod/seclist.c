@@ -149,8 +149,9 @@ static struct vgw_obj *parse_common(struct nlattr **tb, u8 type,
 	sl = kvzalloc(struct_size(sl, rules, n_in + n_out), GFP_KERNEL);
 	if (!sl)
 		return ERR_PTR(-ENOMEM);
+	sl->o.id = sl->idbuf;
 	sl->o.type = type;
-	err = vgw_nla_id(tb[VNICGW_SECLIST_ID], sl->o.id, extack);
+	err = vgw_nla_id(tb[VNICGW_SECLIST_ID], sl->idbuf, extack);
 	if (!err)
 		err = vgw_nla_id(tb[VNICGW_SECLIST_VCN], sl->vcn, extack);
 	if (!err && in)

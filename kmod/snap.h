@@ -23,12 +23,16 @@
 #include "pmap.h"
 #include "vnicgw.h"
 
-/* The header of every object; the by-id maps are keyed by it. */
+/*
+ * The header of every object; the by-id maps are keyed by it. The id is
+ * stored by the object (VNICs, which are many, keep it in their own
+ * exact-size allocation).
+ */
 struct vgw_obj {
 	u64 hash;			/* of (type, id) */
 	u64 gen;			/* generation of the commit that set it */
+	const char *id;
 	u8 type;			/* enum vnicgw_obj */
-	char id[VNICGW_ID_MAX];
 };
 
 struct vgw_snap {

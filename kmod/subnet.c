@@ -52,7 +52,8 @@ static struct vgw_obj *subnet_parse(struct nlattr **tb,
 	sn = kzalloc(struct_size(sn, sls, n), GFP_KERNEL);
 	if (!sn)
 		return ERR_PTR(-ENOMEM);
-	err = vgw_nla_id(tb[VNICGW_SUBNET_ID], sn->o.id, extack);
+	sn->o.id = sn->idbuf;
+	err = vgw_nla_id(tb[VNICGW_SUBNET_ID], sn->idbuf, extack);
 	if (!err)
 		err = vgw_nla_id(tb[VNICGW_SUBNET_VCN], sn->vcn, extack);
 	if (!err)

@@ -28,7 +28,8 @@ static struct vgw_obj *vcn_parse(struct nlattr **tb,
 	v = kzalloc(struct_size(v, cidrs, n), GFP_KERNEL);
 	if (!v)
 		return ERR_PTR(-ENOMEM);
-	err = vgw_nla_id(tb[VNICGW_VCN_ID], v->o.id, extack);
+	v->o.id = v->idbuf;
+	err = vgw_nla_id(tb[VNICGW_VCN_ID], v->idbuf, extack);
 	vgw_nla_for_each_item(pos, tb[VNICGW_VCN_CIDRS], rem) {
 		if (err)
 			break;

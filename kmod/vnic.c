@@ -91,6 +91,7 @@ const struct vgw_vnic *vgw_vnic_by_pub(const struct vgw_snap *s,
 struct vnic_sizes {
 	int n_ips, n_vips, n_nsgs;
 	size_t targets;		/* bytes of VIP target ids */
+	char id[VNICGW_ID_MAX], subnet[VNICGW_ID_MAX];
 };
 
 static int count_vips(const struct nlattr *list, struct vnic_sizes *sz,
@@ -139,17 +140,25 @@ static int vnic_count(struct nlattr **tb, struct vnic_sizes *sz,
 	}
 	if (count_vips(tb[VNICGW_VNIC_VIPS], sz, extack))
 		return -EINVAL;
+	if (vgw_nla_id(tb[VNICGW_VNIC_ID], sz->id, extack) ||
+	    vgw_nla_id(tb[VNICGW_VNIC_SUBNET], sz->subnet, extack))
+		return -EINVAL;
 	if (!sz->n_vips)
 		return vgw_refuse(extack, tb[VNICGW_VNIC_VIPS], "vnic: at least one vip");
 	return 0;
 }
 
-/* Lay the arrays out in v->data. */
+/* Lay the ids and arrays out in v->data. */
 static void vnic_layout(struct vgw_vnic *v, const struct vnic_sizes *sz)
 {
 	u8 *p = v->data;
 
-	v->ips = (struct vgw_ip *)p;
+	v->o.id = memcpy(p, sz->id, strlen(sz->id) + 1);
+	p += strlen(sz->id) + 1;
+	v->subnet = memcpy(p, sz->subnet, strlen(sz->subnet) + 1);
+	p += strlen(sz->subnet) + 1;
+	v->ips = (struct vgw_ip *)PTR_ALIGN(p, 4);
+	p = (u8 *)v->ips;
 	p += sz->n_ips * sizeof(*v->ips);
 	v->vips = (struct vgw_vip *)PTR_ALIGN(p, 8);
 	p = (u8 *)(v->vips + sz->n_vips);
@@ -162,7 +171,8 @@ static void vnic_layout(struct vgw_vnic *v, const struct vnic_sizes *sz)
 
 static size_t vnic_size(const struct vnic_sizes *sz)
 {
-	return sizeof(struct vgw_vnic) + sz->n_ips * sizeof(struct vgw_ip) + 8 +
+	return sizeof(struct vgw_vnic) + strlen(sz->id) + strlen(sz->subnet) +
+	       2 + 4 + sz->n_ips * sizeof(struct vgw_ip) + 8 +
 	       sz->n_vips * sizeof(struct vgw_vip) +
 	       sz->n_nsgs * (sizeof(u32) + VNICGW_ID_MAX) + sz->targets;
 }
@@ -255,11 +265,7 @@ static int vnic_parse_fields(struct vgw_vnic *v, struct nlattr **tb,
 {
 	int err;
 
-	err = vgw_nla_id(tb[VNICGW_VNIC_ID], v->o.id, extack);
-	if (!err)
-		err = vgw_nla_id(tb[VNICGW_VNIC_SUBNET], v->subnet, extack);
-	if (!err)
-		err = vgw_nla_ip(tb[VNICGW_VNIC_MV_NVD_IP], &v->mv_nvd, extack);
+	err = vgw_nla_ip(tb[VNICGW_VNIC_MV_NVD_IP], &v->mv_nvd, extack);
 	if (!err && tb[VNICGW_VNIC_PUBLIC_IP])
 		err = vgw_nla_ip(tb[VNICGW_VNIC_PUBLIC_IP], &v->public_ip, extack);
 	if (err)
