@@ -114,6 +114,12 @@ expect_ok "... is still running" kill -0 "$AGENT_PID"
 insmod "$VGW_KO"
 expect_within "... and applies when the module is back" 10 same_state $NS "$STATE"
 
+# --- SIGHUP ---------------------------------------------------------------------
+
+kill -HUP "$AGENT_PID"
+expect_within "SIGHUP re-reads the file and compares the whole kernel state" 5 \
+	grep -q 'in sync with .* (SIGHUP, generation' "$LOG"
+
 # --- SIGTERM -------------------------------------------------------------------
 
 g0=$(ns_gen $NS) || exit 1

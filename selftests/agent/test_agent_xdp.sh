@@ -126,10 +126,12 @@ expect_ok "... the tables stay" \
 # --- generic mode, chosen CPUs, queue size; SIGKILL --------------------------
 
 start_agent "$WORK/c.log" --netns $X --state "$STATE" --xdp-if v0 \
-	--xdp-mode generic --cpus "$last_cpu" --xdp-qsize 64
+	--xdp-mode generic --cpus "$last_cpu" --xdp-qsize 64 --stats-interval 0.5
 expect_within "--xdp-mode generic attaches in generic mode" 10 is_mode v0 xdpgeneric
 expect_eq "cpu_map: only the --cpus CPU, with --xdp-qsize" "$last_cpu:64" "$(cpumap_entries)"
 expect_eq "steer_config: only that CPU" "1: $last_cpu" "$(steer_config)"
+expect_within "--stats-interval logs the counters periodically" 5 \
+	bash -c "[ \$(grep -c 'stats: redirected_vxlan' '$WORK/c.log') -ge 2 ]"
 kill -KILL "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
 expect_within "a killed agent leaves no program attached (BPF link)" 5 is_mode v0 none

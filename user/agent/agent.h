@@ -139,8 +139,8 @@ bool sync_file_changed(const struct sync *s);
  * until it wants to run again (the check interval, or a retry backoff).
  */
 unsigned int sync_run(struct sync *s);
-/* Force the next sync_run() to compare the whole kernel state. */
-void sync_invalidate(struct sync *s);
+/* Make the next sync_run() compare the whole kernel state, saying why. */
+void sync_recheck(struct sync *s, const char *reason);
 /* The first apply succeeded (for the service manager's readiness). */
 bool sync_ever_applied(const struct sync *s);
 /* --once: 0 if the kernel now holds the document, else 1. */

@@ -156,7 +156,7 @@ static void reload(struct loop *l)
 	if (sync_load(l->sync) || l->force_reload)
 		l->check_at = 0;	/* now */
 	if (l->force_reload)
-		sync_invalidate(l->sync);
+		sync_recheck(l->sync, "SIGHUP");
 	l->force_reload = false;
 }
 

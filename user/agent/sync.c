@@ -57,7 +57,8 @@ struct sync {
 	uint64_t last_full_ms;		/* last whole comparison */
 	unsigned int backoff_ms;	/* 0: not retrying */
 	bool ever_applied;
-	const char *reason;		/* why the next apply runs */
+	const char *reason;		/* why the next apply runs; NULL:
+					 * a periodic check */
 	char last_err[512];		/* logged once until it changes */
 };
 
@@ -87,9 +88,10 @@ bool sync_ever_applied(const struct sync *s)
 	return s->ever_applied;
 }
 
-void sync_invalidate(struct sync *s)
+void sync_recheck(struct sync *s, const char *reason)
 {
 	s->verified_gen = 0;
+	s->reason = reason;
 }
 
 /* An error message: logged at error level when new, at debug when repeated. */
@@ -223,6 +225,11 @@ static void ensure_link(struct sync *s)
 	log_info("+ link %s (type vnicgw, up)", s->cfg->link);
 }
 
+/*
+ * One line per change (what vgw_apply_doc() wrote), then a summary. An
+ * apply with nothing to change is worth a line only when something asked
+ * for it (start, new file, SIGHUP...), not at every periodic check.
+ */
 static void log_applied(struct sync *s, const struct vgw_apply_stats *st,
 			const char *changes)
 {
@@ -232,15 +239,15 @@ static void log_applied(struct sync *s, const struct vgw_apply_stats *st,
 	if (!vgw_get_info(&s->c, &info))
 		gen = info.generation;
 	if (!st->added && !st->changed && !st->removed) {
-		log_msg(strcmp(s->reason, "drift check") ? LOG_INFO : LOG_DEBUG,
-			"in sync with %s (%s, generation %llu)",
-			s->cfg->state, s->reason, gen);
+		log_msg(s->reason ? LOG_INFO : LOG_DEBUG,
+			"in sync with %s (%s, generation %llu)", s->cfg->state,
+			s->reason ? s->reason : "periodic check", gen);
 		return;
 	}
 	log_lines(LOG_INFO, "", changes);
 	log_info("applied %s (%s): %u added, %u changed, %u removed, generation %llu",
-		 s->cfg->state, s->reason, st->added, st->changed, st->removed,
-		 gen);
+		 s->cfg->state, s->reason ? s->reason : "drift repair",
+		 st->added, st->changed, st->removed, gen);
 	notify_systemd("STATUS=applied %s, generation %llu", s->cfg->state, gen);
 }
 
@@ -283,7 +290,7 @@ static int apply(struct sync *s, uint64_t gen)
 	/* Our own commit made a new generation: verify it next time. */
 	s->verified_gen = st.added || st.changed || st.removed ? 0 : gen;
 	s->ever_applied = true;
-	s->reason = "drift check";
+	s->reason = NULL;
 	s->last_err[0] = '\0';
 	return 0;
 }
