@@ -272,12 +272,13 @@ static int apply(struct sync *s, uint64_t gen)
 	if (err) {
 		/* Refused as a whole: the lines are what was not done. */
 		log_lines(LOG_DEBUG, "not applied: ", text);
-		snprintf(msg, sizeof(msg), "apply refused: %s",
-			 vgw_errmsg(&s->c, err));
 		if (vgw_get_info(&s->c, &info)) {
-			log_warn("lost the vnicgw module (%s); reconnecting", msg);
+			log_warn("lost the vnicgw module during an apply (%s); reconnecting",
+				 vgw_errmsg(&s->c, err));
 			disconnect(s);
 		} else {
+			snprintf(msg, sizeof(msg), "apply refused: %s",
+				 vgw_errmsg(&s->c, err));
 			report(s, msg);
 		}
 		s->verified_gen = 0;
@@ -321,7 +322,7 @@ unsigned int sync_run(struct sync *s)
 		return retry(s);
 	err = vgw_get_info(&s->c, &info);
 	if (err) {
-		log_warn("lost the vnicgw module (%s); reconnecting",
+		log_warn("lost the vnicgw module (%s: unloaded?); reconnecting",
 			 vgw_errmsg(&s->c, err));
 		disconnect(s);
 		return retry(s);
