@@ -67,8 +67,10 @@ struct agent_config {
 	uint32_t cpus[AGENT_MAX_CPUS];	/* worker CPUs, ascending */
 	unsigned int n_cpus;		/* 0 = every online CPU */
 
-	/* Which source set each key last: a list key (xdp-if) set by a
-	 * later source starts a new list instead of appending. */
+	/*
+	 * Which source set each key last: a list key (xdp-if) set by a
+	 * later source starts a new list instead of appending.
+	 */
 	unsigned char src[16];
 };
 

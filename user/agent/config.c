@@ -242,16 +242,20 @@ static int set_key(struct agent_config *cfg, enum key k, const char *v,
 	case K_LINK:
 		return set_str(cfg->link, sizeof(cfg->link), key, v, err, errlen);
 	case K_INTERVAL:
-		if (config_parse_seconds(v, &cfg->interval_ms) || cfg->interval_ms < 100)
-			return fail(err, errlen, "interval: \"%s\" is not a number of seconds >= 0.1", v);
+		if (config_parse_seconds(v, &cfg->interval_ms) ||
+		    cfg->interval_ms < 100)
+			return fail(err, errlen,
+				    "interval: \"%s\" is not a number of seconds >= 0.1", v);
 		return 0;
 	case K_STATS_INTERVAL:
 		if (config_parse_seconds(v, &cfg->stats_interval_ms))
-			return fail(err, errlen, "stats-interval: \"%s\" is not a number of seconds", v);
+			return fail(err, errlen,
+				    "stats-interval: \"%s\" is not a number of seconds", v);
 		return 0;
 	case K_LOG_LEVEL:
 		if (log_level_parse(v, &cfg->log_level))
-			return fail(err, errlen, "log-level: \"%s\" is not error, warn, info or debug", v);
+			return fail(err, errlen,
+				    "log-level: \"%s\" is not error, warn, info or debug", v);
 		return 0;
 	case K_XDP_IF:
 		return add_xdp_ifs(cfg, v, err, errlen);

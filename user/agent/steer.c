@@ -317,7 +317,8 @@ void steer_print_stats(struct steering *st)
 		log_info("stats: no XDP steering (no --xdp-if)");
 		return;
 	}
-	if (n_cpus <= 0 || !(v = calloc((size_t)n_cpus, sizeof(*v))))
+	v = n_cpus > 0 ? calloc((size_t)n_cpus, sizeof(*v)) : NULL;
+	if (!v)
 		return;
 	for (id = 0; id < VGW_STEER_NR_COUNTERS; id++) {
 		if (bpf_map__lookup_elem(st->skel->maps.steer_counters, &id,

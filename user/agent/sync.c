@@ -57,8 +57,8 @@ struct sync {
 	uint64_t last_full_ms;		/* last whole comparison */
 	unsigned int backoff_ms;	/* 0: not retrying */
 	bool ever_applied;
-	const char *reason;		/* why the next apply runs; NULL:
-					 * a periodic check */
+	/* Why the next apply runs; NULL: a periodic check. */
+	const char *reason;
 	char last_err[512];		/* logged once until it changes */
 };
 
@@ -144,8 +144,10 @@ bool sync_load(struct sync *s)
 	char err[512], msg[700];
 	struct vgw_doc *doc;
 
-	/* Identify the file before reading it: a replacement in between is
-	 * then seen as a change by the next check. */
+	/*
+	 * Identify the file before reading it: a replacement in between is
+	 * then seen as a change by the next check.
+	 */
 	file_id_get(s->cfg->state, &s->file);
 	if (vgw_doc_parse_file(s->cfg->state, &doc, err, sizeof(err))) {
 		snprintf(msg, sizeof(msg), "state refused, %s: %s", s->want ?
