@@ -140,6 +140,18 @@ g0=$(ns_gen vgwt-once) || exit 1
 expect_ok "--once again: exits 0" \
 	vnicgw-agent --once --netns vgwt-once --state "$DATA/ipv6.json"
 expect_eq "... and changes nothing (idempotent)" "$g0" "$(ns_gen vgwt-once)"
+ip netns add vgwt-big
+jq '.vnics += [range(10; 160) as $i | {"id": "vnic-b\($i)", "subnet": "sub-a",
+	"private_ips": ["10.1.1.\($i)"], "vips": [{"ip": "10.0.101.\($i)"}],
+	"micro_vnic": {"vni": (2000 + $i), "nvd_ip": "10.0.0.21"}}]' \
+	"$DATA/example.json" >"$WORK/big.json"
+vnicgw-agent --once --netns vgwt-big --state "$WORK/big.json" 2>"$WORK/big.log"
+expect_ok "--once applies 162 objects" same_state vgwt-big "$WORK/big.json"
+expect_eq "... logging the first 100 changes one per line" 100 \
+	"$(grep -Ec 'info: [+~-] ' "$WORK/big.log")"
+expect_ok "... then how many more, and the total in the summary" \
+	bash -c "grep -q '\.\.\. and 62 more changes' '$WORK/big.log' &&
+		 grep -q '162 added, 0 changed, 0 removed' '$WORK/big.log'"
 jq '.vnics[0].vips[0].rule = "target:nope"' "$DATA/example.json" >"$WORK/bad.json"
 expect_fail_msg "--once with an invalid document exits 1 naming the field" \
 	'vnics\[0\]\.vips\[0\]' \

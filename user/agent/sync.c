@@ -35,6 +35,7 @@
 #define FULL_CHECK_MS	60000
 #define RETRY_MIN_MS	100
 #define RETRY_MAX_MS	5000
+#define MAX_CHANGE_LINES	100
 
 /* What identifies one version of the state file without reading it. */
 struct file_id {
@@ -228,6 +229,30 @@ static void ensure_link(struct sync *s)
 }
 
 /*
+ * The change lines of one apply: the first MAX_CHANGE_LINES at info level,
+ * the rest at debug (a first apply of 100k VNICs must not write 100k lines
+ * to the journal; the summary line has the counts).
+ */
+static void log_changes(const char *text)
+{
+	unsigned int n = 0;
+	const char *nl;
+	int len;
+
+	for (; *text; text = nl ? nl + 1 : text + len) {
+		nl = strchr(text, '\n');
+		len = nl ? (int)(nl - text) : (int)strlen(text);
+		if (!len)
+			continue;
+		log_msg(n++ < MAX_CHANGE_LINES ? LOG_INFO : LOG_DEBUG, "%.*s",
+			len, text);
+	}
+	if (n > MAX_CHANGE_LINES && !log_enabled(LOG_DEBUG))
+		log_info("... and %u more changes (--log-level debug lists them)",
+			 n - MAX_CHANGE_LINES);
+}
+
+/*
  * One line per change (what vgw_apply_doc() wrote), then a summary. An
  * apply with nothing to change is worth a line only when something asked
  * for it (start, new file, SIGHUP...), not at every periodic check.
@@ -246,7 +271,7 @@ static void log_applied(struct sync *s, const struct vgw_apply_stats *st,
 			s->reason ? s->reason : "periodic check", gen);
 		return;
 	}
-	log_lines(LOG_INFO, "", changes);
+	log_changes(changes);
 	log_info("applied %s (%s): %u added, %u changed, %u removed, generation %llu",
 		 s->cfg->state, s->reason ? s->reason : "drift repair",
 		 st->added, st->changed, st->removed, gen);
