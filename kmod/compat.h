@@ -36,4 +36,18 @@ static inline void vgw_compat_netdev_flags(struct net_device *dev)
 	struct netlink_ext_ack *extack
 #endif
 
+/*
+ * UDP tunnel transmit. Later kernels add IP control-block flags to these
+ * calls; vnicgw passes none. Only 6.1 is built and tested here: a newer
+ * kernel that changed the signatures needs its branch here and nowhere else.
+ */
+#define vgw_compat_udp_tunnel_xmit(rt, sk, skb, src, dst, tos, ttl, df,	\
+				   sport, dport, xnet, nocheck)			\
+	udp_tunnel_xmit_skb(rt, sk, skb, src, dst, tos, ttl, df, sport,	\
+			    dport, xnet, nocheck)
+#define vgw_compat_udp_tunnel6_xmit(dst, sk, skb, dev, saddr, daddr, prio,	\
+				    ttl, label, sport, dport, nocheck)		\
+	udp_tunnel6_xmit_skb(dst, sk, skb, dev, saddr, daddr, prio, ttl,	\
+			     label, sport, dport, nocheck)
+
 #endif /* _VNICGW_COMPAT_H */

@@ -14,7 +14,7 @@
 #include <net/rtnetlink.h>
 
 #include "compat.h"
-#include "vnicgw.h"
+#include "datapath.h"
 
 struct vgw_dev {
 	struct vgw_net *vn;	/* the namespace's state; constant */
@@ -42,9 +42,27 @@ static netdev_tx_t vgw_dev_xmit(struct sk_buff *skb, struct net_device *dev)
 	return NETDEV_TX_OK;
 }
 
+/* Up: the namespace listens for tunnelled traffic; down: it stops. */
+static int vgw_dev_open(struct net_device *dev)
+{
+	struct vgw_dev *vd = netdev_priv(dev);
+
+	return vgw_sockets_open(vd->vn);
+}
+
+static int vgw_dev_stop(struct net_device *dev)
+{
+	struct vgw_dev *vd = netdev_priv(dev);
+
+	vgw_sockets_close(vd->vn);
+	return 0;
+}
+
 static const struct net_device_ops vgw_netdev_ops = {
 	.ndo_init = vgw_dev_init,
 	.ndo_uninit = vgw_dev_uninit,
+	.ndo_open = vgw_dev_open,
+	.ndo_stop = vgw_dev_stop,
 	.ndo_start_xmit = vgw_dev_xmit,
 	.ndo_get_stats64 = dev_get_tstats64,
 };

@@ -7,7 +7,7 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
-#include "objects.h"
+#include "datapath.h"
 
 static struct genl_family vgw_genl_family;
 
@@ -24,6 +24,8 @@ static const struct nla_policy vgw_policy[VNICGW_A_MAX + 1] = {
 	[VNICGW_A_IFNAME] = VGW_REPLY_ONLY(IFNAME),
 	[VNICGW_A_OBJ_COUNT] = VGW_REPLY_ONLY(OBJ_COUNT),
 	[VNICGW_A_OBJ_GEN] = VGW_REPLY_ONLY(OBJ_GEN),
+	[VNICGW_A_DROPS] = VGW_REPLY_ONLY(DROPS),
+	[VNICGW_A_VNIC_STATS] = VGW_REPLY_ONLY(VNIC_STATS),
 	[VNICGW_A_OBJ_TYPE] = NLA_POLICY_MAX(NLA_U8, __VNICGW_OBJ_MAX - 1),
 	[VNICGW_A_OBJ_ID] = VGW_POLICY_ID,
 	[VNICGW_A_VCN] = { .type = NLA_NESTED },
@@ -432,6 +434,108 @@ static int vgw_nl_obj_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/* --- counters ------------------------------------------------------------ */
+
+static int put_drops(struct sk_buff *skb, int type, const u64 *drops)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+	unsigned int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < __VNICGW_DROP_MAX; i++)
+		if (nla_put_u64_64bit(skb, i + 1, drops[i], 0))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int put_vnic_stats(struct sk_buff *skb, const struct vgw_vnic *v)
+{
+	struct nlattr *nest = nla_nest_start(skb, VNICGW_A_VNIC_STATS);
+	struct vgw_vnic_pcpu s;
+
+	if (!nest)
+		return -EMSGSIZE;
+	vgw_vnic_stats(v->rt, &s);
+	if (nla_put_string(skb, VNICGW_VSTATS_ID, v->o.id) ||
+	    nla_put_u64_64bit(skb, VNICGW_VSTATS_IN_PACKETS, s.in_packets,
+			      VNICGW_VSTATS_PAD) ||
+	    nla_put_u64_64bit(skb, VNICGW_VSTATS_IN_BYTES, s.in_bytes,
+			      VNICGW_VSTATS_PAD) ||
+	    nla_put_u64_64bit(skb, VNICGW_VSTATS_OUT_PACKETS, s.out_packets,
+			      VNICGW_VSTATS_PAD) ||
+	    nla_put_u64_64bit(skb, VNICGW_VSTATS_OUT_BYTES, s.out_bytes,
+			      VNICGW_VSTATS_PAD) ||
+	    put_drops(skb, VNICGW_VSTATS_DROPS, s.drops))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+struct stats_walk {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	int count;
+};
+
+static int stats_one(void *val, void *arg)
+{
+	struct stats_walk *w = arg;
+	void *hdr;
+
+	hdr = genlmsg_put(w->skb, NETLINK_CB(w->cb->skb).portid,
+			  w->cb->nlh->nlmsg_seq, &vgw_genl_family, NLM_F_MULTI,
+			  VNICGW_CMD_STATS);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (put_vnic_stats(w->skb, val)) {
+		genlmsg_cancel(w->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(w->skb, hdr);
+	w->count++;
+	return 0;
+}
+
+/* cb->ctx: whether the namespace message went out, then the VNIC cursor. */
+struct stats_state {
+	bool net_done, vnics_done;
+	struct vgw_pmap_cursor cur;
+};
+
+static int vgw_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vgw_net *vn = vgw_net(sock_net(cb->skb->sk));
+	struct stats_state *st = (void *)cb->ctx;
+	struct stats_walk w = { .skb = skb, .cb = cb };
+	u64 drops[__VNICGW_DROP_MAX];
+	void *hdr;
+	int err;
+
+	BUILD_BUG_ON(sizeof(*st) > sizeof(cb->ctx));
+	if (!st->net_done) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &vgw_genl_family,
+				  NLM_F_MULTI, VNICGW_CMD_STATS);
+		vgw_net_drops(vn, drops);
+		if (!hdr || put_drops(skb, VNICGW_A_DROPS, drops))
+			return -EMSGSIZE;
+		genlmsg_end(skb, hdr);
+		st->net_done = true;
+	}
+	if (st->vnics_done)
+		return skb->len;
+	rcu_read_lock();
+	err = vgw_pmap_walk(&rcu_dereference(vn->snap)->by_id[VNICGW_OBJ_VNIC],
+			    &st->cur, stats_one, &w);
+	rcu_read_unlock();
+	/* err: the message is full; the walk goes on where it stopped. */
+	if (!err)
+		st->vnics_done = true;
+	return skb->len;
+}
+
 static const struct genl_ops vgw_genl_ops[] = {
 	{
 		.cmd = VNICGW_CMD_GET_INFO,
@@ -477,6 +581,10 @@ static const struct genl_ops vgw_genl_ops[] = {
 		.doit = vgw_nl_obj_get,
 		.start = vgw_nl_obj_dump_start,
 		.dumpit = vgw_nl_obj_dump,
+	},
+	{
+		.cmd = VNICGW_CMD_STATS,
+		.dumpit = vgw_nl_stats_dump,
 	},
 };
 

@@ -19,6 +19,11 @@ static int __net_init vgw_net_init(struct net *net)
 	s = vgw_snap_new_empty();
 	if (!s)
 		return -ENOMEM;
+	vn->pcpu = netdev_alloc_pcpu_stats(struct vgw_net_pcpu);
+	if (!vn->pcpu) {
+		kfree(s);
+		return -ENOMEM;
+	}
 	s->generation = 1;
 	vn->net = net;
 	mutex_init(&vn->lock);
@@ -57,6 +62,7 @@ static void __net_exit vgw_net_exit_batch(struct list_head *net_exit_list)
 		vgw_snap_destroy(rcu_dereference_protected(vn->snap, true));
 		RCU_INIT_POINTER(vn->snap, NULL);
 		mutex_unlock(&vn->lock);
+		free_percpu(vn->pcpu);
 	}
 }
 

@@ -125,6 +125,7 @@ struct vgw_vnic {
 	u32 ct_limit;
 	u32 vcn_index;				/* of its subnet's VCN */
 	u64 policy;				/* key of its compiled policy */
+	struct vgw_vnic_rt *rt;			/* counters; shared by versions */
 	struct vgw_ip mv_nvd;
 	struct vgw_ip public_ip;		/* family 0: none */
 	struct vgw_ip *ips;			/* [0] is the primary */
@@ -134,6 +135,27 @@ struct vgw_vnic {
 	/* the arrays above point here */
 	u8 data[] __aligned(8);
 };
+
+/*
+ * A VNIC's runtime state: what must outlive each version of the VNIC object
+ * (the counters, the count of tracked connections). Created with the VNIC,
+ * handed from version to version, freed after a grace period when the VNIC
+ * is deleted.
+ */
+struct vgw_vnic_pcpu {
+	u64 in_packets, in_bytes, out_packets, out_bytes;
+	u64 drops[__VNICGW_DROP_MAX];
+	struct u64_stats_sync syncp;
+};
+
+struct vgw_vnic_rt {
+	struct vgw_vnic_pcpu __percpu *pcpu;
+	atomic_t ct_count;			/* tracked connections */
+};
+
+struct vgw_vnic_rt *vgw_vnic_rt_new(void);
+void vgw_vnics_free_rt(const struct vgw_snap *s);
+void vgw_vnic_rt_free(void *rt);
 
 /* What each object type provides. */
 struct vgw_obj_type {

@@ -93,6 +93,7 @@ void vgw_snap_destroy(struct vgw_snap *s)
 {
 	unsigned int t;
 
+	vgw_vnics_free_rt(s);
 	vgw_pmap_destroy(&s->vnic_by_ip, NULL);
 	vgw_pmap_destroy(&s->vnic_by_pub, NULL);
 	vgw_pmap_destroy(&s->attach, NULL);

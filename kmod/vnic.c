@@ -436,7 +436,18 @@ static int vnic_link(struct vgw_txn *t, const struct vgw_obj *obj,
 	if (err)
 		return err;
 	v->policy = vgw_policy_key(v);
-	return vgw_policy_get(t, v, extack);
+	err = vgw_policy_get(t, v, extack);
+	if (err)
+		return err;
+	/* The counters live on from version to version. */
+	if (old) {
+		v->rt = ((const struct vgw_vnic *)old)->rt;
+		return 0;
+	}
+	v->rt = vgw_vnic_rt_new();
+	if (!v->rt)
+		return -ENOMEM;
+	return vgw_pedit_track(&t->edit, v->rt, vgw_vnic_rt_free);
 }
 
 static int del_entry(struct vgw_pmap *m, struct vgw_pedit *e, u64 hash,
@@ -471,7 +482,24 @@ static int vnic_unlink(struct vgw_txn *t, const struct vgw_obj *obj)
 		err = del_entry(&t->snap->attach, &t->edit, vgw_attach_hash(&ak),
 				vgw_attach_eq, &ak);
 	}
-	return err ?: vgw_policy_put(t, v);
+	if (!err)
+		err = vgw_policy_put(t, v);
+	/* Deleted, not replaced: its counters go after the grace period. */
+	if (!err && !vgw_obj_find(t->snap, VNICGW_OBJ_VNIC, v->o.id))
+		err = vgw_txn_retire(t, v->rt, vgw_vnic_rt_free);
+	return err;
+}
+
+static int free_rt(const struct vgw_obj *o, void *arg)
+{
+	vgw_vnic_rt_free(((const struct vgw_vnic *)o)->rt);
+	return 0;
+}
+
+/* @s is going with all its VNICs (namespace exit, flush): their counters too. */
+void vgw_vnics_free_rt(const struct vgw_snap *s)
+{
+	vgw_snap_for_each(s, VNICGW_OBJ_VNIC, free_rt, NULL);
 }
 
 /* --- dump -------------------------------------------------------------- */

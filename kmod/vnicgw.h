@@ -13,6 +13,7 @@
 #define _VNICGW_H
 
 #include <linux/mutex.h>
+#include <linux/u64_stats_sync.h>
 #include <linux/netdevice.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -43,6 +44,18 @@ struct vgw_net {
 	u32 last_index;
 	/* The published snapshot's generation; read locklessly by GET_INFO. */
 	u64 generation;
+	/* Drops by reason, per CPU, for the whole namespace. */
+	struct vgw_net_pcpu __percpu *pcpu;
+	/*
+	 * The tunnel sockets, [encap][family: 0 IPv4, 1 IPv6]; open while the
+	 * link is up. Written under RTNL, read by the packet path under RCU.
+	 */
+	struct socket __rcu *sock[2][2];
+};
+
+struct vgw_net_pcpu {
+	u64 drops[__VNICGW_DROP_MAX];
+	struct u64_stats_sync syncp;
 };
 
 extern unsigned int vgw_net_id;

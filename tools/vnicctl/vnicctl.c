@@ -22,6 +22,7 @@
 
 #include "json.h"
 #include "nlobj.h"
+#include "stats.h"
 #include "vgw.h"
 
 static bool opt_json;
@@ -35,6 +36,7 @@ static void usage(FILE *f)
 		"                            (only the difference is applied, in one transaction)\n"
 		"  show [TYPE [ID]]          the tables (-j: as a desired-state document), a type, one object\n"
 		"  delete TYPE ID            remove one object\n"
+		"  stats                     packets, bytes and drops by reason, per namespace and VNIC\n"
 		"  validate FILE             check a document without the kernel (-j: canonical form)\n"
 		"  flush                     remove every object of this namespace's tables\n"
 		"TYPE: vcn subnet route_table security_list nsg gateway vnic\n"
@@ -344,6 +346,80 @@ static int cmd_validate(int argc, char **argv)
 	return 0;
 }
 
+static void json_drops(struct vgw_json *j, const uint64_t *drops)
+{
+	unsigned int r;
+
+	vgw_json_object_begin(j, "drops");
+	for (r = 0; r < __VNICGW_DROP_MAX; r++)
+		vgw_json_u64(j, vgw_drop_name(r), drops[r]);
+	vgw_json_object_end(j);
+}
+
+static void print_drops(const char *indent, const uint64_t *drops)
+{
+	unsigned int r;
+
+	for (r = 0; r < __VNICGW_DROP_MAX; r++)
+		if (drops[r])
+			printf("%s%-16s %llu  (%s)\n", indent, vgw_drop_name(r),
+			       (unsigned long long)drops[r], vgw_drop_help(r));
+}
+
+static int cmd_stats(struct vgw_client *c, int argc, char **argv)
+{
+	struct vgw_stats st;
+	struct vgw_json j;
+	unsigned int i;
+	int err;
+
+	(void)argv;
+	if (argc) {
+		fprintf(stderr, "usage: vnicctl stats\n");
+		return 2;
+	}
+	err = vgw_get_stats(c, &st);
+	if (err) {
+		fprintf(stderr, "vnicctl stats: %s\n", vgw_errmsg(c, err));
+		return 1;
+	}
+	if (opt_json) {
+		vgw_json_init(&j, stdout);
+		vgw_json_object_begin(&j, NULL);
+		json_drops(&j, st.drops);
+		vgw_json_object_begin(&j, "vnics");
+		for (i = 0; i < st.n_vnics; i++) {
+			const struct vgw_vnic_stats *v = &st.vnics[i];
+
+			vgw_json_object_begin(&j, v->id);
+			vgw_json_u64(&j, "in_packets", v->in_packets);
+			vgw_json_u64(&j, "in_bytes", v->in_bytes);
+			vgw_json_u64(&j, "out_packets", v->out_packets);
+			vgw_json_u64(&j, "out_bytes", v->out_bytes);
+			json_drops(&j, v->drops);
+			vgw_json_object_end(&j);
+		}
+		vgw_json_object_end(&j);
+		vgw_json_object_end(&j);
+		vgw_json_finish(&j);
+	} else {
+		printf("drops:\n");
+		print_drops("  ", st.drops);
+		for (i = 0; i < st.n_vnics; i++) {
+			const struct vgw_vnic_stats *v = &st.vnics[i];
+
+			printf("vnic %s in %llu pkts %llu bytes out %llu pkts %llu bytes\n",
+			       v->id, (unsigned long long)v->in_packets,
+			       (unsigned long long)v->in_bytes,
+			       (unsigned long long)v->out_packets,
+			       (unsigned long long)v->out_bytes);
+			print_drops("  ", v->drops);
+		}
+	}
+	vgw_stats_free(&st);
+	return 0;
+}
+
 static int cmd_delete(struct vgw_client *c, int argc, char **argv)
 {
 	int t, err;
@@ -371,6 +447,7 @@ static const struct {
 	{ "apply", cmd_apply },
 	{ "show", cmd_show },
 	{ "delete", cmd_delete },
+	{ "stats", cmd_stats },
 	{ "flush", cmd_flush },
 };
 

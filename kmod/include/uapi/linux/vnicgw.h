@@ -59,6 +59,11 @@ enum vnicgw_cmd {
 	 * tells which snapshot it came from.
 	 */
 	VNICGW_CMD_OBJ_GET,
+	/*
+	 * STATS (dump): first a message with the namespace's drops
+	 * (VNICGW_A_DROPS), then one per VNIC (VNICGW_A_VNIC_STATS).
+	 */
+	VNICGW_CMD_STATS,
 
 	__VNICGW_CMD_MAX,
 	VNICGW_CMD_MAX = __VNICGW_CMD_MAX - 1
@@ -83,6 +88,8 @@ enum vnicgw_attr {
 	VNICGW_A_VNIC,		/* nest: enum vnicgw_vnic_attr */
 	VNICGW_A_OBJ_COUNT,	/* u32: objects in the namespace (GET_INFO) */
 	VNICGW_A_OBJ_GEN,	/* u64: generation that set this version of the object */
+	VNICGW_A_DROPS,		/* nest: u64 per reason, attribute type = reason + 1 */
+	VNICGW_A_VNIC_STATS,	/* nest: enum vnicgw_vstats_attr */
 
 	__VNICGW_A_MAX,
 	VNICGW_A_MAX = __VNICGW_A_MAX - 1
@@ -263,6 +270,51 @@ enum vnicgw_vip_attr {
 };
 
 /*
+ * Why a packet was dropped: one list, for the module's counters, the trace
+ * output and vnicctl. Name in C, name printed, what it means.
+ */
+#define VNICGW_DROP_REASONS(X)						\
+	X(MALFORMED, "malformed", "truncated or unparsable packet")		\
+	X(BAD_TUNNEL, "bad_tunnel", "VXLAN/Geneve header invalid (flags, version, critical option)") \
+	X(NO_ATTACHMENT, "no_attachment", "no VNIC or gateway for (VIP, VNI)")	\
+	X(OUTER_SRC_SPOOF, "outer_src_spoof", "outer source is not the micro-VNIC's NVD or the gateway") \
+	X(MAC_SPOOF, "mac_spoof", "inner source MAC is not the VNIC's")	\
+	X(SRC_IP_SPOOF, "src_ip_spoof", "inner source IP is not one of the VNIC's") \
+	X(NOT_IP, "not_ip", "inner frame is neither IP nor ARP/ND we answer")	\
+	X(EGRESS_DENIED, "egress_denied", "no egress security rule allows it")	\
+	X(INGRESS_DENIED, "ingress_denied", "no ingress security rule allows it") \
+	X(NO_ROUTE, "no_route", "no route rule matches (blackhole)")		\
+	X(NO_DST_VNIC, "no_dst_vnic", "no VNIC owns the destination in the VCN") \
+	X(GW_DISABLED, "gw_disabled", "the target gateway is disabled")	\
+	X(NO_PUBLIC_IP, "no_public_ip", "internet gateway, but the VNIC has no public IP") \
+	X(NAT_INBOUND, "nat_inbound", "NAT gateway: connection not opened from inside") \
+	X(NAT_NO_PORT, "nat_no_port", "NAT gateway: no free port")		\
+	X(CT_FULL, "ct_full", "the VNIC's connection table is full")		\
+	X(MTU, "mtu", "too big for the underlay")				\
+	X(XMIT, "xmit", "no underlay route, or the send failed")		\
+	X(TTL, "ttl", "inner TTL or hop limit expired")
+
+enum vnicgw_drop {
+#define VNICGW_DROP_ENUM_(name, str, help) VNICGW_DROP_##name,
+	VNICGW_DROP_REASONS(VNICGW_DROP_ENUM_)
+#undef VNICGW_DROP_ENUM_
+	__VNICGW_DROP_MAX
+};
+
+enum vnicgw_vstats_attr {
+	VNICGW_VSTATS_UNSPEC,
+	VNICGW_VSTATS_PAD,
+	VNICGW_VSTATS_ID,		/* string: VNIC id */
+	VNICGW_VSTATS_IN_PACKETS,	/* u64: to the instance */
+	VNICGW_VSTATS_IN_BYTES,		/* u64 */
+	VNICGW_VSTATS_OUT_PACKETS,	/* u64: from the instance */
+	VNICGW_VSTATS_OUT_BYTES,	/* u64 */
+	VNICGW_VSTATS_DROPS,		/* nest, as VNICGW_A_DROPS */
+	__VNICGW_VSTATS_MAX,
+	VNICGW_VSTATS_MAX = __VNICGW_VSTATS_MAX - 1
+};
+
+/*
  * Features, as one list: bit number, C name and the name tools print.
  * A feature is listed here only once the module implements it.
  */
@@ -270,7 +322,8 @@ enum vnicgw_vip_attr {
 	X(0, NETNS, "netns")		/* per-namespace tables and link */	\
 	X(1, LINK, "link")		/* the vnicgw link type */		\
 	X(2, FLUSH, "flush")		/* VNICGW_CMD_FLUSH */		\
-	X(3, OBJECTS, "objects")	/* OBJ_SET/DEL/GET, transactions */
+	X(3, OBJECTS, "objects")	/* OBJ_SET/DEL/GET, transactions */	\
+	X(4, DATAPATH, "datapath")	/* VXLAN/Geneve in and out, STATS */
 
 enum vnicgw_feature_bit {
 #define VNICGW_FEATURE_BIT_(bit, name, str) VNICGW_FEATURE_BIT_##name = bit,

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The packet path: what its stages share.
+ *
+ * A packet arrives on one of the namespace's UDP tunnel sockets (socket.c),
+ * is parsed into a struct vgw_pkt (rx.c), answered at L2 (l2.c) or walked
+ * through the VNIC's security rules and routes to a target (forward.c), and
+ * leaves re-encapsulated (tx.c). Everything runs to completion on the CPU
+ * that received it, in softirq context, under rcu_read_lock(), against one
+ * configuration snapshot read once per packet.
+ */
+#ifndef _VGW_DATAPATH_H
+#define _VGW_DATAPATH_H
+
+#include <linux/if_ether.h>
+#include <linux/skbuff.h>
+
+#include "objects.h"
+
+/* The virtual router's MAC: the source of every frame the cluster sends. */
+#define VGW_ROUTER_MAC { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 }
+
+/*
+ * Where a packet goes out: an NVD (VNIC) or a gateway. The outer source is a
+ * VIP, the address the peer itself sends to: an NVD's tunnel (a Linux Geneve
+ * device, say) may accept only its remote as source.
+ */
+struct vgw_peer {
+	const struct vgw_ip *underlay;
+	const struct vgw_ip *src;	/* outer source; NULL: routing picks */
+	u32 vni;
+	u8 encap;			/* enum vnicgw_encap */
+	u8 mac[ETH_ALEN];		/* inner destination MAC */
+};
+
+/*
+ * The parsed packet. Offsets are from skb->data, which points at the inner
+ * Ethernet header once the outer headers are pulled.
+ */
+struct vgw_pkt {
+	struct sk_buff *skb;
+	struct vgw_net *vn;
+	const struct vgw_snap *snap;
+
+	/* Outer: where it came from and on which tunnel. */
+	struct vgw_ip outer_src, outer_dst;
+	u32 vni;
+	u8 encap;
+
+	/* Inner. */
+	__be16 ethertype;
+	u8 l4proto;
+	u8 icmp_type, icmp_code;
+	u16 sport, dport;		/* host order; ICMP echo: the id */
+	struct vgw_ip src, dst;
+	unsigned int l3_off, l4_off;
+	u32 hash;			/* symmetric flow hash */
+
+	/* Who sent it: a VNIC (egress walk) or a gateway (ingress walk). */
+	const struct vgw_vnic *vnic;
+	const struct vgw_gw *gw;
+};
+
+/* rx.c */
+int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap);
+
+/* l2.c: answers ARP; 0 if consumed (sent or dropped). */
+void vgw_l2_answer(struct vgw_pkt *p, const struct vgw_peer *back);
+
+/* forward.c */
+void vgw_from_vnic(struct vgw_pkt *p);
+void vgw_from_gateway(struct vgw_pkt *p);
+int vgw_parse_ip(struct vgw_pkt *p);
+
+/* tx.c: encapsulate @p's frame to @to and send it. Consumes the skb. */
+void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to);
+void vgw_peer_of_vnic(const struct vgw_vnic *v, struct vgw_peer *to);
+void vgw_peer_of_gw(const struct vgw_gw *g, const struct vgw_pkt *p,
+		    struct vgw_peer *to);
+
+/* stats.c: count and free. */
+void vgw_drop(struct vgw_pkt *p, enum vnicgw_drop reason);
+void vgw_count_out(const struct vgw_vnic *v, unsigned int len);
+void vgw_count_in(const struct vgw_vnic *v, unsigned int len);
+void vgw_vnic_stats(const struct vgw_vnic_rt *rt, struct vgw_vnic_pcpu *sum);
+void vgw_net_drops(const struct vgw_net *vn, u64 *drops);
+
+/* socket.c */
+int vgw_sockets_open(struct vgw_net *vn);
+void vgw_sockets_close(struct vgw_net *vn);
+
+#endif /* _VGW_DATAPATH_H */

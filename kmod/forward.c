@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The walk of a packet through the virtual network (../shared/DESIGN.md,
+ * "Packet walk"): from a VNIC (checks, target by route, egress rules) or from
+ * a gateway (the destination VNIC), then the destination's ingress rules and
+ * delivery. Route before rules: the egress rules of a VNIC may name the
+ * destination's NSGs, so the destination must be known first; what passes
+ * is the same either way.
+ */
+#include <linux/etherdevice.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/ndisc.h>
+#include <vgw/flow.h>
+
+#include "datapath.h"
+
+/* --- parsing the inner packet ----------------------------------------- */
+
+static int parse_l4(struct vgw_pkt *p, bool first_fragment)
+{
+	struct sk_buff *skb = p->skb;
+	const u8 *l4;
+
+	if (!first_fragment)
+		return 0;
+	switch (p->l4proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		if (!pskb_may_pull(skb, p->l4_off + 4))
+			return -EINVAL;
+		l4 = skb->data + p->l4_off;
+		p->sport = get_unaligned_be16(l4);
+		p->dport = get_unaligned_be16(l4 + 2);
+		return 0;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (!pskb_may_pull(skb, p->l4_off + 8))
+			return -EINVAL;
+		l4 = skb->data + p->l4_off;
+		p->icmp_type = l4[0];
+		p->icmp_code = l4[1];
+		if (vgw_flow_icmp_is_echo(p->l4proto, p->icmp_type))
+			p->sport = p->dport = get_unaligned_be16(l4 + 4);
+		return 0;
+	}
+	return 0;
+}
+
+static int parse_ipv4(struct vgw_pkt *p)
+{
+	struct sk_buff *skb = p->skb;
+	const struct iphdr *iph;
+	unsigned int len;
+
+	if (!pskb_may_pull(skb, ETH_HLEN + sizeof(*iph)))
+		return -EINVAL;
+	iph = (const void *)(skb->data + ETH_HLEN);
+	len = ntohs(iph->tot_len);
+	if (iph->version != 4 || iph->ihl < 5 || len < iph->ihl * 4 ||
+	    ETH_HLEN + len > skb->len ||
+	    !pskb_may_pull(skb, ETH_HLEN + iph->ihl * 4))
+		return -EINVAL;
+	/* Ethernet padding after the datagram is not part of it. */
+	if (pskb_trim(skb, ETH_HLEN + len))
+		return -EINVAL;
+	iph = (const void *)(skb->data + ETH_HLEN);
+	p->l3_off = ETH_HLEN;
+	p->l4_off = ETH_HLEN + iph->ihl * 4;
+	p->l4proto = iph->protocol;
+	p->src.family = p->dst.family = AF_INET;
+	p->src.v4 = iph->saddr;
+	p->dst.v4 = iph->daddr;
+	/* Fragments carry no ports (vgw/flow.h): all of a datagram agree. */
+	return parse_l4(p, !(iph->frag_off & htons(IP_MF | IP_OFFSET)));
+}
+
+static int parse_ipv6(struct vgw_pkt *p)
+{
+	struct sk_buff *skb = p->skb;
+	const struct ipv6hdr *ip6;
+	unsigned int len;
+
+	if (!pskb_may_pull(skb, ETH_HLEN + sizeof(*ip6)))
+		return -EINVAL;
+	ip6 = (const void *)(skb->data + ETH_HLEN);
+	len = sizeof(*ip6) + ntohs(ip6->payload_len);
+	if (ip6->version != 6 || ETH_HLEN + len > skb->len ||
+	    pskb_trim(skb, ETH_HLEN + len))
+		return -EINVAL;
+	ip6 = (const void *)(skb->data + ETH_HLEN);
+	p->l3_off = ETH_HLEN;
+	p->l4_off = ETH_HLEN + sizeof(*ip6);
+	p->l4proto = ip6->nexthdr;	/* extension headers are not walked */
+	p->src.family = p->dst.family = AF_INET6;
+	p->src.v6 = ip6->saddr;
+	p->dst.v6 = ip6->daddr;
+	return parse_l4(p, true);
+}
+
+/* The symmetric flow hash of vgw/flow.h, as the XDP steering computes it. */
+static void flow_hash(struct vgw_pkt *p)
+{
+	struct vgw_flow_key k;
+
+	if (p->src.family == AF_INET)
+		vgw_flow_key_init_ipv4(&k, p->src.v4, p->dst.v4, p->l4proto);
+	else
+		vgw_flow_key_init_ipv6(&k, p->src.v6.s6_addr32,
+				       p->dst.v6.s6_addr32, p->l4proto);
+	vgw_flow_key_set_ports(&k, htons(p->sport), htons(p->dport));
+	p->hash = vgw_flow_hash(&k);
+}
+
+/* 0, or the packet is dropped (and counted). */
+int vgw_parse_ip(struct vgw_pkt *p)
+{
+	int err;
+
+	if (p->ethertype == htons(ETH_P_IP))
+		err = parse_ipv4(p);
+	else if (p->ethertype == htons(ETH_P_IPV6))
+		err = parse_ipv6(p);
+	else {
+		vgw_drop(p, VNICGW_DROP_NOT_IP);
+		return -EPROTO;
+	}
+	if (err) {
+		vgw_drop(p, VNICGW_DROP_MALFORMED);
+		return err;
+	}
+	flow_hash(p);
+	return 0;
+}
+
+static bool is_ns(const struct vgw_pkt *p)
+{
+	return p->l4proto == IPPROTO_ICMPV6 &&
+	       p->icmp_type == NDISC_NEIGHBOUR_SOLICITATION;
+}
+
+/* --- what the walk needs of the tables --------------------------------- */
+
+/* Is @ip inside the VCN @vcn_id's CIDRs? */
+static bool in_vcn(const struct vgw_snap *s, const char *vcn_id,
+		   const struct vgw_ip *ip)
+{
+	const struct vgw_vcn *vcn;
+	unsigned int i;
+
+	vcn = (const void *)vgw_obj_find(s, VNICGW_OBJ_VCN, vcn_id);
+	for (i = 0; vcn && i < vcn->n_cidrs; i++)
+		if (vgw_pfx_contains(&vcn->cidrs[i], ip))
+			return true;
+	return false;
+}
+
+static u32 vcn_index(const struct vgw_snap *s, const char *vcn_id)
+{
+	const struct vgw_vcn *vcn;
+
+	vcn = (const void *)vgw_obj_find(s, VNICGW_OBJ_VCN, vcn_id);
+	return vcn ? vcn->index : 0;
+}
+
+static bool owns(const struct vgw_vnic *v, const struct vgw_ip *ip)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->n_ips; i++)
+		if (vgw_ip_eq(&v->ips[i], ip))
+			return true;
+	return false;
+}
+
+/* The verdict of @v's rules in one direction; @remote: the peer VNIC or NULL. */
+static enum vgw_verdict rules(const struct vgw_pkt *p, const struct vgw_vnic *v,
+			      bool ingress, const struct vgw_vnic *remote)
+{
+	const struct vgw_policy *pol = vgw_policy_of(p->snap, v);
+	const struct vgw_ip *peer = ingress ? &p->src : &p->dst;
+	struct vgw_rule_pkt rp = {
+		.family = peer->family,
+		.proto = p->l4proto,
+		.sport = p->sport,
+		.dport = p->dport,
+		.icmp_type = p->icmp_type,
+		.icmp_code = p->icmp_code,
+	};
+	const struct vgw_ruleset *rs;
+
+	if (!pol)
+		return VGW_DENY;
+	rs = ingress ? pol->in : pol->out;
+	if (!rs)
+		return VGW_DENY;
+	memcpy(rp.remote, peer->b, 16);
+	if (remote) {
+		rp.remote_nsgs = remote->nsg_index;
+		rp.n_remote_nsgs = remote->n_nsgs;
+	}
+	return vgw_rules_match(rs, &rp);
+}
+
+/* --- rewriting ----------------------------------------------------------- */
+
+/* The router forwards: TTL / hop limit down by one; 0 if it may go on. */
+static int hop(struct vgw_pkt *p)
+{
+	struct sk_buff *skb = p->skb;
+
+	if (skb_ensure_writable(skb, p->l4_off))
+		return -ENOMEM;
+	if (p->src.family == AF_INET) {
+		struct iphdr *iph = (void *)(skb->data + p->l3_off);
+
+		if (iph->ttl <= 1)
+			return -ETIMEDOUT;
+		ip_decrease_ttl(iph);
+	} else {
+		struct ipv6hdr *ip6 = (void *)(skb->data + p->l3_off);
+
+		if (ip6->hop_limit <= 1)
+			return -ETIMEDOUT;
+		ip6->hop_limit--;
+	}
+	return 0;
+}
+
+/* Where the transport checksum is, if it covers the addresses. */
+static __sum16 *l4_csum(struct vgw_pkt *p, bool *udp)
+{
+	struct sk_buff *skb = p->skb;
+	unsigned int off;
+
+	*udp = false;
+	switch (p->l4proto) {
+	case IPPROTO_TCP:
+		off = offsetof(struct tcphdr, check);
+		break;
+	case IPPROTO_UDP:
+		off = offsetof(struct udphdr, check);
+		*udp = true;
+		break;
+	case IPPROTO_ICMPV6:
+		off = offsetof(struct icmp6hdr, icmp6_cksum);
+		break;
+	default:
+		return NULL;	/* ICMP (v4) has no pseudo-header */
+	}
+	if (skb_ensure_writable(skb, p->l4_off + off + 2))
+		return NULL;
+	return (__sum16 *)(skb->data + p->l4_off + off);
+}
+
+/*
+ * Replace the source (@src true) or destination address: the IP header and
+ * the transport checksum follow. The one NAT primitive of the internet and
+ * NAT gateways.
+ */
+static int rewrite_addr(struct vgw_pkt *p, bool src, const struct vgw_ip *to)
+{
+	struct sk_buff *skb = p->skb;
+	struct vgw_ip *field = src ? &p->src : &p->dst;
+	__sum16 *check;
+	bool udp;
+
+	if (skb_ensure_writable(skb, p->l4_off))
+		return -ENOMEM;
+	check = l4_csum(p, &udp);
+	if (p->src.family == AF_INET) {
+		struct iphdr *iph = (void *)(skb->data + p->l3_off);
+		__be32 *a = src ? &iph->saddr : &iph->daddr;
+
+		csum_replace4(&iph->check, *a, to->v4);
+		if (check && !(udp && !*check))
+			inet_proto_csum_replace4(check, skb, *a, to->v4, true);
+		*a = to->v4;
+	} else {
+		struct ipv6hdr *ip6 = (void *)(skb->data + p->l3_off);
+		struct in6_addr *a = src ? &ip6->saddr : &ip6->daddr;
+
+		if (check)
+			inet_proto_csum_replace16(check, skb, a->s6_addr32,
+						  to->v6.s6_addr32, true);
+		*a = to->v6;
+	}
+	if (check && udp && !*check)
+		*check = CSUM_MANGLED_0;
+	*field = *to;
+	return 0;
+}
+
+/* --- delivery ------------------------------------------------------------ */
+
+/* To VNIC @d: its ingress rules, then its NVD. @from: the sending VNIC. */
+static void to_vnic(struct vgw_pkt *p, const struct vgw_vnic *d,
+		    const struct vgw_vnic *from)
+{
+	struct vgw_peer to;
+
+	/* From here on, drops are the destination's. */
+	p->vnic = d;
+	if (rules(p, d, true, from) == VGW_DENY) {
+		vgw_drop(p, VNICGW_DROP_INGRESS_DENIED);
+		return;
+	}
+	vgw_count_in(d, p->skb->len);
+	vgw_peer_of_vnic(d, &to);
+	vgw_tx(p, &to);
+}
+
+static void to_gateway(struct vgw_pkt *p, const struct vgw_gw *g)
+{
+	const struct vgw_vnic *v = p->vnic;
+	struct vgw_peer to;
+
+	if (!g->enabled) {
+		vgw_drop(p, VNICGW_DROP_GW_DISABLED);
+		return;
+	}
+	if (g->gw_type == VNICGW_GW_TYPE_INTERNET) {
+		/* 1:1 NAT of the private source to the VNIC's public IP. */
+		if (v->public_ip.family != p->src.family ||
+		    rewrite_addr(p, true, &v->public_ip)) {
+			vgw_drop(p, VNICGW_DROP_NO_PUBLIC_IP);
+			return;
+		}
+	} else if (g->gw_type == VNICGW_GW_TYPE_NAT) {
+		/* Source NAT needs connection tracking: not here yet. */
+		vgw_drop(p, VNICGW_DROP_NAT_NO_PORT);
+		return;
+	}
+	vgw_peer_of_gw(g, p, &to);
+	vgw_tx(p, &to);
+}
+
+/* --- the walk from a VNIC ------------------------------------------------ */
+
+enum target_kind { T_VNIC, T_GW };
+
+struct target {
+	enum target_kind kind;
+	const struct vgw_vnic *vnic;
+	const struct vgw_gw *gw;
+};
+
+static const struct vgw_gw *find_gw(const struct vgw_pkt *p, const char *id)
+{
+	return (const void *)vgw_obj_find(p->snap, VNICGW_OBJ_GATEWAY, id);
+}
+
+/* The target of a route rule. 0, or a drop reason. */
+static int rule_target(const struct vgw_pkt *p, const struct vgw_route *r,
+		       struct target *t)
+{
+	if (r->target_kind == VGW_TARGET_GW) {
+		t->kind = T_GW;
+		t->gw = find_gw(p, r->gw);
+		return t->gw ? 0 : VNICGW_DROP_NO_ROUTE;
+	}
+	t->kind = T_VNIC;
+	t->vnic = vgw_vnic_by_ip(p->snap, p->vnic->vcn_index, &r->ip);
+	return t->vnic ? 0 : VNICGW_DROP_NO_DST_VNIC;
+}
+
+static int route(const struct vgw_pkt *p, struct target *t)
+{
+	const struct vgw_vnic *v = p->vnic;
+	const struct vgw_subnet *sn;
+	const struct vgw_rt *rt;
+	unsigned int i;
+	bool hit;
+	u32 idx;
+
+	/* A VIP whose rule names a target sends everything there. */
+	for (i = 0; i < v->n_vips; i++) {
+		if (v->vips[i].target && vgw_ip_eq(&v->vips[i].ip, &p->outer_dst)) {
+			t->kind = T_GW;
+			t->gw = find_gw(p, v->vips[i].target);
+			return t->gw ? 0 : VNICGW_DROP_NO_ROUTE;
+		}
+	}
+	sn = (const void *)vgw_obj_find(p->snap, VNICGW_OBJ_SUBNET, v->subnet);
+	if (!sn)
+		return VNICGW_DROP_NO_ROUTE;
+	/* VCN-local traffic goes through the virtual router, implicitly. */
+	if (in_vcn(p->snap, sn->vcn, &p->dst)) {
+		t->kind = T_VNIC;
+		t->vnic = vgw_vnic_by_ip(p->snap, v->vcn_index, &p->dst);
+		return t->vnic ? 0 : VNICGW_DROP_NO_DST_VNIC;
+	}
+	rt = sn->rt[0] ? (const void *)vgw_obj_find(p->snap,
+						    VNICGW_OBJ_ROUTE_TABLE,
+						    sn->rt) : NULL;
+	if (!rt || !rt->lpm)
+		return VNICGW_DROP_NO_ROUTE;
+	hit = p->dst.family == AF_INET ?
+	      vgw_lpm_lookup4(rt->lpm, p->dst.v4, &idx) :
+	      vgw_lpm_lookup6(rt->lpm, p->dst.b, &idx);
+	if (!hit || idx >= rt->n_rules)
+		return VNICGW_DROP_NO_ROUTE;
+	return rule_target(p, &rt->rules[idx], t);
+}
+
+/* A frame from an instance, found by (VIP, VNI). */
+void vgw_from_vnic(struct vgw_pkt *p)
+{
+	const struct vgw_vnic *v = p->vnic;
+	struct vgw_peer back;
+	struct target t;
+	int reason;
+
+	if (!vgw_ip_eq(&p->outer_src, &v->mv_nvd)) {
+		vgw_drop(p, VNICGW_DROP_OUTER_SRC_SPOOF);
+		return;
+	}
+	if (!ether_addr_equal(eth_hdr(p->skb)->h_source, v->mac)) {
+		vgw_drop(p, VNICGW_DROP_MAC_SPOOF);
+		return;
+	}
+	vgw_peer_of_vnic(v, &back);
+	if (p->ethertype == htons(ETH_P_ARP)) {
+		vgw_l2_answer(p, &back);
+		return;
+	}
+	if (vgw_parse_ip(p))
+		return;
+	if (is_ns(p)) {
+		vgw_l2_answer(p, &back);
+		return;
+	}
+	vgw_count_out(v, p->skb->len);
+	if (!v->skip_sdc && !owns(v, &p->src)) {
+		vgw_drop(p, VNICGW_DROP_SRC_IP_SPOOF);
+		return;
+	}
+	reason = route(p, &t);
+	if (reason) {
+		vgw_drop(p, reason);
+		return;
+	}
+	if (rules(p, v, false, t.kind == T_VNIC ? t.vnic : NULL) == VGW_DENY) {
+		vgw_drop(p, VNICGW_DROP_EGRESS_DENIED);
+		return;
+	}
+	reason = hop(p);
+	if (reason) {
+		vgw_drop(p, reason == -ETIMEDOUT ? VNICGW_DROP_TTL :
+			 VNICGW_DROP_MALFORMED);
+		return;
+	}
+	if (t.kind == T_VNIC)
+		to_vnic(p, t.vnic, v);
+	else
+		to_gateway(p, t.gw);
+}
+
+/* --- the walk from a gateway --------------------------------------------- */
+
+/* The VNIC a gateway's packet is for; the internet gateway un-NATs it. */
+static const struct vgw_vnic *gw_destination(struct vgw_pkt *p)
+{
+	const struct vgw_gw *g = p->gw;
+	const struct vgw_vnic *d;
+	u32 vcn = vcn_index(p->snap, g->vcn);
+	unsigned int i;
+
+	if (g->gw_type != VNICGW_GW_TYPE_INTERNET)
+		return vgw_vnic_by_ip(p->snap, vcn, &p->dst);
+	d = vgw_vnic_by_pub(p->snap, &p->dst);
+	if (!d || d->vcn_index != vcn)
+		return NULL;
+	/* Back to the primary private address of the same family. */
+	for (i = 0; i < d->n_ips; i++)
+		if (d->ips[i].family == p->dst.family)
+			return rewrite_addr(p, false, &d->ips[i]) ? NULL : d;
+	return NULL;
+}
+
+/* A frame from a gateway, found by its VNI. */
+void vgw_from_gateway(struct vgw_pkt *p)
+{
+	const struct vgw_gw *g = p->gw;
+	const struct vgw_vnic *d;
+	struct vgw_peer back;
+	int err;
+
+	if (!vgw_ip_eq(&p->outer_src, &g->underlay)) {
+		vgw_drop(p, VNICGW_DROP_OUTER_SRC_SPOOF);
+		return;
+	}
+	vgw_peer_of_gw(g, p, &back);
+	if (p->ethertype == htons(ETH_P_ARP)) {
+		vgw_l2_answer(p, &back);
+		return;
+	}
+	if (vgw_parse_ip(p))
+		return;
+	if (is_ns(p)) {
+		vgw_l2_answer(p, &back);
+		return;
+	}
+	if (!g->enabled) {
+		vgw_drop(p, VNICGW_DROP_GW_DISABLED);
+		return;
+	}
+	if (g->gw_type == VNICGW_GW_TYPE_NAT) {
+		/* Replies need the NAT table: not here yet. */
+		vgw_drop(p, VNICGW_DROP_NAT_INBOUND);
+		return;
+	}
+	d = gw_destination(p);
+	if (!d) {
+		vgw_drop(p, VNICGW_DROP_NO_DST_VNIC);
+		return;
+	}
+	err = hop(p);
+	if (err) {
+		vgw_drop(p, err == -ETIMEDOUT ? VNICGW_DROP_TTL :
+			 VNICGW_DROP_MALFORMED);
+		return;
+	}
+	to_vnic(p, d, NULL);
+}

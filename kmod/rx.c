@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receive: the outer headers, the tunnel header, and who sent the packet.
+ * Entered from the tunnel socket with skb->data at the UDP header and the
+ * outer IP header in place; leaves with skb->data at the inner Ethernet
+ * header, or with the packet dropped and counted.
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <vgw/wire.h>
+
+#include "datapath.h"
+
+static void outer_addrs(struct vgw_pkt *p)
+{
+	struct sk_buff *skb = p->skb;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		p->outer_src.family = AF_INET;
+		p->outer_src.v4 = ip_hdr(skb)->saddr;
+		p->outer_dst.family = AF_INET;
+		p->outer_dst.v4 = ip_hdr(skb)->daddr;
+	} else {
+		p->outer_src.family = AF_INET6;
+		p->outer_src.v6 = ipv6_hdr(skb)->saddr;
+		p->outer_dst.family = AF_INET6;
+		p->outer_dst.v6 = ipv6_hdr(skb)->daddr;
+	}
+}
+
+/*
+ * The VXLAN (RFC 7348) or Geneve (RFC 8926) header after the UDP header:
+ * returns the bytes to pull (UDP header included), or a negative drop
+ * reason. Geneve options are skipped; none is understood, so a packet that
+ * says it has critical ones is dropped (RFC 8926 section 3.5).
+ */
+static int tunnel_header(struct vgw_pkt *p)
+{
+	struct sk_buff *skb = p->skb;
+	const struct vgw_genevehdr *gh;
+	const struct vgw_vxlanhdr *vh;
+	unsigned int len;
+
+	if (!pskb_may_pull(skb, sizeof(struct udphdr) + VGW_VXLAN_HLEN))
+		return -VNICGW_DROP_MALFORMED;
+	if (p->encap == VNICGW_ENCAP_VXLAN) {
+		vh = (const void *)(skb->data + sizeof(struct udphdr));
+		if (!vgw_vxlan_valid(vh))
+			return -VNICGW_DROP_BAD_TUNNEL;
+		p->vni = vgw_vni_get(vh->vni);
+		return sizeof(struct udphdr) + VGW_VXLAN_HLEN;
+	}
+	gh = (const void *)(skb->data + sizeof(struct udphdr));
+	if (vgw_geneve_version(gh) != VGW_GENEVE_VERSION ||
+	    (gh->flags & VGW_GENEVE_FLAG_C) ||
+	    gh->protocol_type != htons(VGW_ETH_P_TEB))
+		return -VNICGW_DROP_BAD_TUNNEL;
+	p->vni = vgw_vni_get(gh->vni);
+	len = sizeof(struct udphdr) + VGW_GENEVE_HLEN + vgw_geneve_opts_bytes(gh);
+	return len;
+}
+
+/* (VIP, VNI) → VNIC, else the VNI of a gateway (on any VIP). */
+static const struct vgw_obj *attachment(const struct vgw_pkt *p)
+{
+	struct vgw_attach_key k = { .vip = p->outer_dst, .vni = p->vni };
+	const struct vgw_obj *o;
+
+	o = vgw_pmap_lookup(&p->snap->attach, vgw_attach_hash(&k),
+			    vgw_attach_eq, &k);
+	if (o)
+		return o;
+	memset(&k.vip, 0, sizeof(k.vip));
+	return vgw_pmap_lookup(&p->snap->attach, vgw_attach_hash(&k),
+			       vgw_attach_eq, &k);
+}
+
+/* Called by the tunnel socket, in softirq, under rcu_read_lock(). */
+int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
+{
+	struct vgw_pkt p = { .skb = skb, .vn = vn, .encap = encap };
+	const struct vgw_obj *o;
+	struct net_device *dev;
+	int hlen;
+
+	outer_addrs(&p);
+	dev = rcu_dereference(vn->dev);
+	if (dev)
+		dev_sw_netstats_rx_add(dev, skb->len);
+	hlen = tunnel_header(&p);
+	if (hlen < 0) {
+		vgw_drop(&p, -hlen);
+		return 0;
+	}
+	if (!pskb_may_pull(skb, hlen + ETH_HLEN)) {
+		vgw_drop(&p, VNICGW_DROP_MALFORMED);
+		return 0;
+	}
+	__skb_pull(skb, hlen);
+	skb_reset_mac_header(skb);
+	/* The frame will be rewritten: no receive checksum state survives. */
+	skb->ip_summed = CHECKSUM_NONE;
+	p.ethertype = eth_hdr(skb)->h_proto;
+	p.snap = rcu_dereference(vn->snap);
+
+	o = attachment(&p);
+	if (!o) {
+		vgw_drop(&p, VNICGW_DROP_NO_ATTACHMENT);
+		return 0;
+	}
+	if (o->type == VNICGW_OBJ_VNIC) {
+		p.vnic = (const void *)o;
+		vgw_from_vnic(&p);
+	} else {
+		p.gw = (const void *)o;
+		vgw_from_gateway(&p);
+	}
+	return 0;
+}

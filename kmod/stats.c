@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Counters: per namespace (drops by reason) and per VNIC (packets and bytes
+ * in and out, drops by reason), per CPU on the packet path, summed when read.
+ */
+#include <linux/percpu.h>
+
+#include "datapath.h"
+
+struct vgw_vnic_rt *vgw_vnic_rt_new(void)
+{
+	struct vgw_vnic_rt *rt = kzalloc(sizeof(*rt), GFP_KERNEL);
+
+	if (!rt)
+		return NULL;
+	rt->pcpu = netdev_alloc_pcpu_stats(struct vgw_vnic_pcpu);
+	if (!rt->pcpu) {
+		kfree(rt);
+		return NULL;
+	}
+	return rt;
+}
+
+void vgw_vnic_rt_free(void *p)
+{
+	struct vgw_vnic_rt *rt = p;
+
+	free_percpu(rt->pcpu);
+	kfree(rt);
+}
+
+/*
+ * Drop @p's packet for @reason: counted in the namespace and, when the
+ * packet is a VNIC's (sent or to be delivered), in that VNIC.
+ */
+void vgw_drop(struct vgw_pkt *p, enum vnicgw_drop reason)
+{
+	struct vgw_net_pcpu *nc = this_cpu_ptr(p->vn->pcpu);
+
+	u64_stats_update_begin(&nc->syncp);
+	nc->drops[reason]++;
+	u64_stats_update_end(&nc->syncp);
+	if (p->vnic) {
+		struct vgw_vnic_pcpu *vc = this_cpu_ptr(p->vnic->rt->pcpu);
+
+		u64_stats_update_begin(&vc->syncp);
+		vc->drops[reason]++;
+		u64_stats_update_end(&vc->syncp);
+	}
+	kfree_skb(p->skb);
+	p->skb = NULL;
+}
+
+void vgw_count_out(const struct vgw_vnic *v, unsigned int len)
+{
+	struct vgw_vnic_pcpu *vc = this_cpu_ptr(v->rt->pcpu);
+
+	u64_stats_update_begin(&vc->syncp);
+	vc->out_packets++;
+	vc->out_bytes += len;
+	u64_stats_update_end(&vc->syncp);
+}
+
+void vgw_count_in(const struct vgw_vnic *v, unsigned int len)
+{
+	struct vgw_vnic_pcpu *vc = this_cpu_ptr(v->rt->pcpu);
+
+	u64_stats_update_begin(&vc->syncp);
+	vc->in_packets++;
+	vc->in_bytes += len;
+	u64_stats_update_end(&vc->syncp);
+}
+
+/* Sum a VNIC's counters over the CPUs (process context). */
+void vgw_vnic_stats(const struct vgw_vnic_rt *rt, struct vgw_vnic_pcpu *sum)
+{
+	unsigned int start, i;
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct vgw_vnic_pcpu *c = per_cpu_ptr(rt->pcpu, cpu);
+		struct vgw_vnic_pcpu v;
+
+		do {
+			start = u64_stats_fetch_begin(&c->syncp);
+			memcpy(&v, c, offsetof(struct vgw_vnic_pcpu, syncp));
+		} while (u64_stats_fetch_retry(&c->syncp, start));
+		sum->in_packets += v.in_packets;
+		sum->in_bytes += v.in_bytes;
+		sum->out_packets += v.out_packets;
+		sum->out_bytes += v.out_bytes;
+		for (i = 0; i < __VNICGW_DROP_MAX; i++)
+			sum->drops[i] += v.drops[i];
+	}
+}
+
+void vgw_net_drops(const struct vgw_net *vn, u64 *drops)
+{
+	unsigned int start, i;
+	int cpu;
+
+	memset(drops, 0, __VNICGW_DROP_MAX * sizeof(u64));
+	for_each_possible_cpu(cpu) {
+		const struct vgw_net_pcpu *c = per_cpu_ptr(vn->pcpu, cpu);
+		u64 v[__VNICGW_DROP_MAX];
+
+		do {
+			start = u64_stats_fetch_begin(&c->syncp);
+			memcpy(v, c->drops, sizeof(v));
+		} while (u64_stats_fetch_retry(&c->syncp, start));
+		for (i = 0; i < __VNICGW_DROP_MAX; i++)
+			drops[i] += v[i];
+	}
+}

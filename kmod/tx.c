@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transmit: the frame gets the virtual router's MAC as source and the peer's
+ * as destination, a VXLAN or Geneve header with the peer's VNI, and goes to
+ * the peer's underlay address through the namespace's routing.
+ *
+ * Underlay choices (an operator's defaults, documented in README):
+ * - outer TTL / hop limit 64; DF set on IPv4, and a frame that would not fit
+ *   the route's MTU is dropped and counted "mtu" (never fragmented);
+ * - UDP source port from the symmetric inner flow hash, spread over the
+ *   namespace's ephemeral port range: ECMP entropy, and both directions of
+ *   a connection share it;
+ * - UDP checksum: zero over IPv4 (RFC 7348 allows it), computed over IPv6.
+ */
+#include <linux/etherdevice.h>
+#include <net/inet_sock.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6_stubs.h>
+#include <net/route.h>
+#include <net/udp_tunnel.h>
+#include <vgw/wire.h>
+
+#include "compat.h"
+#include "datapath.h"
+
+#define VGW_OUTER_TTL 64
+
+static const u8 router_mac[ETH_ALEN] = VGW_ROUTER_MAC;
+
+/* To a VNIC's NVD, from the VNIC's own VIP (its first of the NVD's family). */
+void vgw_peer_of_vnic(const struct vgw_vnic *v, struct vgw_peer *to)
+{
+	unsigned int i;
+
+	to->underlay = &v->mv_nvd;
+	to->src = NULL;
+	for (i = 0; i < v->n_vips && !to->src; i++)
+		if (v->vips[i].ip.family == v->mv_nvd.family)
+			to->src = &v->vips[i].ip;
+	to->vni = v->mv_vni;
+	to->encap = v->mv_encap;
+	ether_addr_copy(to->mac, v->mac);
+}
+
+/*
+ * A gateway's MAC is 02:00:00 and its 24-bit VNI (README, "Gateways"); what
+ * goes to it comes from the VIP @p arrived on.
+ */
+void vgw_peer_of_gw(const struct vgw_gw *g, const struct vgw_pkt *p,
+		    struct vgw_peer *to)
+{
+	to->underlay = &g->underlay;
+	to->src = p->outer_dst.family == g->underlay.family ? &p->outer_dst :
+							       NULL;
+	to->vni = g->vni;
+	to->encap = g->encap;
+	to->mac[0] = 0x02;
+	to->mac[1] = 0;
+	to->mac[2] = 0;
+	to->mac[3] = g->vni >> 16;
+	to->mac[4] = g->vni >> 8;
+	to->mac[5] = g->vni;
+}
+
+static __be16 src_port(const struct vgw_pkt *p)
+{
+	int lo, hi;
+
+	inet_get_local_port_range(p->vn->net, &lo, &hi);
+	return htons(lo + (u32)(((u64)p->hash * (hi - lo + 1)) >> 32));
+}
+
+/* The tunnel header, in front of the frame. */
+static unsigned int push_tunnel(struct sk_buff *skb, const struct vgw_peer *to)
+{
+	if (to->encap == VNICGW_ENCAP_GENEVE) {
+		vgw_geneve_init(__skb_push(skb, VGW_GENEVE_HLEN), to->vni, 0);
+		return VGW_GENEVE_PORT;
+	}
+	vgw_vxlan_init(__skb_push(skb, VGW_VXLAN_HLEN), to->vni);
+	return VGW_VXLAN_PORT;
+}
+
+static void xmit4(struct vgw_pkt *p, struct socket *sock, __be16 sport,
+		  __be16 dport, const struct vgw_peer *to)
+{
+	struct sk_buff *skb = p->skb;
+	struct flowi4 fl4 = {
+		.flowi4_proto = IPPROTO_UDP,
+		.daddr = to->underlay->v4,
+		.saddr = to->src ? to->src->v4 : 0,
+		.fl4_sport = sport,
+		.fl4_dport = dport,
+	};
+	struct rtable *rt;
+
+	rt = ip_route_output_key(p->vn->net, &fl4);
+	if (IS_ERR(rt)) {
+		vgw_drop(p, VNICGW_DROP_XMIT);
+		return;
+	}
+	if (skb->len + sizeof(struct iphdr) + sizeof(struct udphdr) >
+	    dst_mtu(&rt->dst)) {
+		ip_rt_put(rt);
+		vgw_drop(p, VNICGW_DROP_MTU);
+		return;
+	}
+	p->skb = NULL;
+	vgw_compat_udp_tunnel_xmit(rt, sock->sk, skb, fl4.saddr, fl4.daddr, 0,
+				   VGW_OUTER_TTL, htons(IP_DF), sport, dport,
+				   false, true);
+}
+
+static void xmit6(struct vgw_pkt *p, struct socket *sock, __be16 sport,
+		  __be16 dport, const struct vgw_peer *to,
+		  struct net_device *dev)
+{
+	struct sk_buff *skb = p->skb;
+	struct flowi6 fl6 = {
+		.flowi6_proto = IPPROTO_UDP,
+		.daddr = to->underlay->v6,
+		.fl6_sport = sport,
+		.fl6_dport = dport,
+	};
+	struct dst_entry *dst;
+
+	if (to->src)
+		fl6.saddr = to->src->v6;
+	dst = ipv6_stub->ipv6_dst_lookup_flow(p->vn->net, sock->sk, &fl6, NULL);
+	if (IS_ERR(dst)) {
+		vgw_drop(p, VNICGW_DROP_XMIT);
+		return;
+	}
+	if (skb->len + sizeof(struct ipv6hdr) + sizeof(struct udphdr) >
+	    dst_mtu(dst)) {
+		dst_release(dst);
+		vgw_drop(p, VNICGW_DROP_MTU);
+		return;
+	}
+	p->skb = NULL;
+	vgw_compat_udp_tunnel6_xmit(dst, sock->sk, skb, dev, &fl6.saddr,
+				    &fl6.daddr, 0, VGW_OUTER_TTL, 0, sport,
+				    dport, false);
+}
+
+void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to)
+{
+	bool v6 = to->underlay->family == AF_INET6;
+	struct net_device *dev = rcu_dereference(p->vn->dev);
+	struct socket *sock = rcu_dereference(p->vn->sock[to->encap][v6]);
+	struct sk_buff *skb = p->skb;
+	struct ethhdr *eth;
+	__be16 sport = src_port(p), dport;
+
+	if (!dev || !sock) {
+		vgw_drop(p, VNICGW_DROP_XMIT);
+		return;
+	}
+	/* Room for the outer headers, and a frame of our own to write. */
+	if (skb_cow_head(skb, VGW_GENEVE_HLEN + sizeof(struct udphdr) +
+			 sizeof(struct ipv6hdr) + LL_RESERVED_SPACE(dev) + 16) ||
+	    skb_ensure_writable(skb, ETH_HLEN)) {
+		vgw_drop(p, VNICGW_DROP_XMIT);
+		return;
+	}
+	skb_scrub_packet(skb, false);
+	eth = (struct ethhdr *)skb->data;
+	ether_addr_copy(eth->h_dest, to->mac);
+	ether_addr_copy(eth->h_source, router_mac);
+	dport = htons(push_tunnel(skb, to));
+	/* The tunnel code counts what it sends on skb->dev: the link. */
+	skb->dev = dev;
+	if (v6)
+		xmit6(p, sock, sport, dport, to, dev);
+	else
+		xmit4(p, sock, sport, dport, to);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The data path's counters, as the module reports them (VNICGW_CMD_STATS). */
+#ifndef VGW_STATS_H
+#define VGW_STATS_H
+
+#include <stdint.h>
+
+#include <linux/vnicgw.h>
+
+#include "vgw.h"
+
+struct vgw_vnic_stats {
+	char id[64];
+	uint64_t in_packets, in_bytes, out_packets, out_bytes;
+	uint64_t drops[__VNICGW_DROP_MAX];
+};
+
+struct vgw_stats {
+	uint64_t drops[__VNICGW_DROP_MAX];	/* the namespace's */
+	struct vgw_vnic_stats *vnics;		/* sorted by id */
+	unsigned int n_vnics;
+};
+
+int vgw_get_stats(struct vgw_client *c, struct vgw_stats *st);
+void vgw_stats_free(struct vgw_stats *st);
+/* "no_route", ...; NULL past the last reason. */
+const char *vgw_drop_name(unsigned int reason);
+const char *vgw_drop_help(unsigned int reason);
+
+#endif /* VGW_STATS_H */
