@@ -114,6 +114,13 @@ expect_ok "... is still running" kill -0 "$AGENT_PID"
 insmod "$VGW_KO"
 expect_within "... and applies when the module is back" 10 same_state $NS "$STATE"
 
+# --- one agent per namespace ------------------------------------------------
+
+expect_fail_msg "a second agent in the namespace is refused, naming the first" \
+	"another vnicgw-agent \\(pid $AGENT_PID\\) runs in this network namespace" \
+	vnicgw-agent --once --netns $NS --state "$DATA/ipv6.json"
+expect_ok "... and changed nothing" same_state $NS "$STATE"
+
 # --- SIGHUP ---------------------------------------------------------------------
 
 kill -HUP "$AGENT_PID"

@@ -13,6 +13,7 @@
  *   steer.c   the XDP steering program: load, fill, attach, counters
  *   log.c     levelled log lines on stderr (or to the journal)
  *   notify.c  readiness and status for systemd (Type=notify)
+ *   instance.c  one agent per network namespace
  *
  * Everything runs on one thread: no locking anywhere.
  */
@@ -171,6 +172,12 @@ int steer_online_cpus(uint32_t *cpus, unsigned int *n, char *err,
 /* loop.c */
 int agent_loop(const struct agent_config *cfg, struct sync *s,
 	       struct steering *st);
+/*
+ * instance.c: take this network namespace's agent lock. Returns the lock's
+ * descriptor (keep it open), or -EADDRINUSE after logging who holds it.
+ */
+int instance_lock(void);
+
 /* notify.c: sd_notify(3) without libsystemd: "READY=1", "STATUS=...". */
 void notify_init(void);
 void notify_systemd(const char *fmt, ...)

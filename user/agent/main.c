@@ -203,7 +203,7 @@ int main(int argc, char **argv)
 	}
 	log_init(cfg.log_level);
 	notify_init();
-	if (enter_netns(cfg.netns))
+	if (enter_netns(cfg.netns) || instance_lock() < 0)
 		return 1;
 	s = sync_new(&cfg);
 	if (!s) {
