@@ -51,6 +51,7 @@ struct vgw_pkt {
 	__be16 ethertype;
 	u8 l4proto;
 	u8 icmp_type, icmp_code;
+	u8 tcp_flags;
 	u16 sport, dport;		/* host order; ICMP echo: the id */
 	struct vgw_ip src, dst;
 	unsigned int l3_off, l4_off;

@@ -18,6 +18,7 @@
 #include <net/ndisc.h>
 #include <vgw/flow.h>
 
+#include "conntrack.h"
 #include "datapath.h"
 
 /* --- parsing the inner packet ----------------------------------------- */
@@ -31,6 +32,13 @@ static int parse_l4(struct vgw_pkt *p, bool first_fragment)
 		return 0;
 	switch (p->l4proto) {
 	case IPPROTO_TCP:
+		if (!pskb_may_pull(skb, p->l4_off + 14))
+			return -EINVAL;
+		l4 = skb->data + p->l4_off;
+		p->sport = get_unaligned_be16(l4);
+		p->dport = get_unaligned_be16(l4 + 2);
+		p->tcp_flags = l4[13];
+		return 0;
 	case IPPROTO_UDP:
 		if (!pskb_may_pull(skb, p->l4_off + 4))
 			return -EINVAL;
@@ -207,6 +215,27 @@ static enum vgw_verdict rules(const struct vgw_pkt *p, const struct vgw_vnic *v,
 	return vgw_rules_match(rs, &rp);
 }
 
+/*
+ * May @p pass @v's rules in this direction? A tracked connection passes; else
+ * the rules decide, and a stateful allow opens a tracked connection (unless
+ * the VNIC's table is full). 0, or the drop reason.
+ */
+static int security(struct vgw_pkt *p, const struct vgw_vnic *v, bool ingress,
+		    const struct vgw_vnic *remote)
+{
+	if (vgw_ct_pass(p, v))
+		return 0;
+	switch (rules(p, v, ingress, remote)) {
+	case VGW_ALLOW_STATELESS:
+		return 0;
+	case VGW_ALLOW_STATEFUL:
+		return vgw_ct_open(p, v, !ingress) ? VNICGW_DROP_CT_FULL : 0;
+	default:
+		return ingress ? VNICGW_DROP_INGRESS_DENIED :
+				 VNICGW_DROP_EGRESS_DENIED;
+	}
+}
+
 /* --- rewriting ----------------------------------------------------------- */
 
 /* The router forwards: TTL / hop limit down by one; 0 if it may go on. */
@@ -303,11 +332,13 @@ static void to_vnic(struct vgw_pkt *p, const struct vgw_vnic *d,
 		    const struct vgw_vnic *from)
 {
 	struct vgw_peer to;
+	int reason;
 
 	/* From here on, drops are the destination's. */
 	p->vnic = d;
-	if (rules(p, d, true, from) == VGW_DENY) {
-		vgw_drop(p, VNICGW_DROP_INGRESS_DENIED);
+	reason = security(p, d, true, from);
+	if (reason) {
+		vgw_drop(p, reason);
 		return;
 	}
 	vgw_count_in(d, p->skb->len);
@@ -445,8 +476,9 @@ void vgw_from_vnic(struct vgw_pkt *p)
 		vgw_drop(p, reason);
 		return;
 	}
-	if (rules(p, v, false, t.kind == T_VNIC ? t.vnic : NULL) == VGW_DENY) {
-		vgw_drop(p, VNICGW_DROP_EGRESS_DENIED);
+	reason = security(p, v, false, t.kind == T_VNIC ? t.vnic : NULL);
+	if (reason) {
+		vgw_drop(p, reason);
 		return;
 	}
 	reason = hop(p);

@@ -10,6 +10,7 @@
 #include <net/genetlink.h>
 #include <net/rtnetlink.h>
 
+#include "conntrack.h"
 #include "snap.h"
 #include "vnicgw.h"
 
@@ -20,9 +21,12 @@ static int __init vgw_init(void)
 	err = vgw_snap_init();
 	if (err)
 		return err;
-	err = vgw_netns_init();
+	err = vgw_ct_init();
 	if (err)
 		goto err_snap;
+	err = vgw_netns_init();
+	if (err)
+		goto err_ct;
 	err = vgw_device_init();
 	if (err)
 		goto err_netns;
@@ -36,6 +40,8 @@ err_device:
 	vgw_device_exit();
 err_netns:
 	vgw_netns_exit();
+err_ct:
+	vgw_ct_exit();
 err_snap:
 	vgw_snap_exit();
 	return err;
@@ -46,6 +52,7 @@ static void __exit vgw_exit(void)
 	vgw_genl_exit();
 	vgw_device_exit();
 	vgw_netns_exit();
+	vgw_ct_exit();
 	vgw_snap_exit();
 	pr_info("vnicgw unloaded\n");
 }

@@ -6,6 +6,7 @@
  */
 #include <linux/rtnetlink.h>
 
+#include "conntrack.h"
 #include "snap.h"
 #include "vnicgw.h"
 
@@ -21,6 +22,11 @@ static int __net_init vgw_net_init(struct net *net)
 		return -ENOMEM;
 	vn->pcpu = netdev_alloc_pcpu_stats(struct vgw_net_pcpu);
 	if (!vn->pcpu) {
+		kfree(s);
+		return -ENOMEM;
+	}
+	if (vgw_ct_net_init(vn)) {
+		free_percpu(vn->pcpu);
 		kfree(s);
 		return -ENOMEM;
 	}
@@ -62,6 +68,7 @@ static void __net_exit vgw_net_exit_batch(struct list_head *net_exit_list)
 		vgw_snap_destroy(rcu_dereference_protected(vn->snap, true));
 		RCU_INIT_POINTER(vn->snap, NULL);
 		mutex_unlock(&vn->lock);
+		vgw_ct_net_exit(vn);
 		free_percpu(vn->pcpu);
 	}
 }

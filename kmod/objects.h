@@ -151,10 +151,15 @@ struct vgw_vnic_pcpu {
 struct vgw_vnic_rt {
 	struct vgw_vnic_pcpu __percpu *pcpu;
 	atomic_t ct_count;			/* tracked connections */
+	/* The VNIC holds one reference, each tracked connection one. */
+	refcount_t ref;
+	bool dead;				/* the VNIC is deleted */
 };
 
 struct vgw_vnic_rt *vgw_vnic_rt_new(void);
+void vgw_vnic_rt_put(struct vgw_vnic_rt *rt);
 void vgw_vnics_free_rt(const struct vgw_snap *s);
+/* The VNIC lets go of its runtime state (it is deleted). */
 void vgw_vnic_rt_free(void *rt);
 
 /* What each object type provides. */

@@ -18,15 +18,25 @@ struct vgw_vnic_rt *vgw_vnic_rt_new(void)
 		kfree(rt);
 		return NULL;
 	}
+	refcount_set(&rt->ref, 1);
 	return rt;
 }
 
+void vgw_vnic_rt_put(struct vgw_vnic_rt *rt)
+{
+	if (refcount_dec_and_test(&rt->ref)) {
+		free_percpu(rt->pcpu);
+		kfree(rt);
+	}
+}
+
+/* Tracked connections of a dead VNIC go with the next sweep. */
 void vgw_vnic_rt_free(void *p)
 {
 	struct vgw_vnic_rt *rt = p;
 
-	free_percpu(rt->pcpu);
-	kfree(rt);
+	WRITE_ONCE(rt->dead, true);
+	vgw_vnic_rt_put(rt);
 }
 
 /*

@@ -24,6 +24,7 @@
 
 struct vgw_snap;
 struct vgw_txn;
+struct vgw_ct_table;
 
 /* Per network namespace state: one vnicgw "host" lives in each namespace. */
 struct vgw_net {
@@ -51,6 +52,8 @@ struct vgw_net {
 	 * link is up. Written under RTNL, read by the packet path under RCU.
 	 */
 	struct socket __rcu *sock[2][2];
+	/* Connection tracking, shared by the namespace's CPUs. */
+	struct vgw_ct_table *ct;
 };
 
 struct vgw_net_pcpu {

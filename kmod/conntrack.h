@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Connection tracking: per host (network namespace), shared by all its CPUs,
+ * one table of entries keyed by (VNIC, canonical flow). A VNIC's stateful
+ * rules open entries; packets of a tracked connection, both directions, pass
+ * without rules. Bounded per VNIC (conntrack_limit): when a VNIC's table is
+ * full, new connections are dropped and counted, existing ones go on.
+ *
+ * Lookups are lock-free under RCU; inserts and removals take one of a set of
+ * striped bucket locks; a worker expires entries and drops those of deleted
+ * VNICs.
+ */
+#ifndef _VGW_CONNTRACK_H
+#define _VGW_CONNTRACK_H
+
+#include <vgw/flow.h>
+
+struct vgw_net;
+struct vgw_pkt;
+struct vgw_vnic;
+
+/* Per-namespace table. */
+int vgw_ct_net_init(struct vgw_net *vn);
+void vgw_ct_net_exit(struct vgw_net *vn);
+
+/*
+ * Is @p's flow tracked for @v? If so, the entry sees the packet (TCP state,
+ * timeout) and the answer is true: the packet passes @v's rules.
+ */
+bool vgw_ct_pass(struct vgw_pkt *p, const struct vgw_vnic *v);
+/*
+ * Track @p's flow for @v, opened by this packet (@egress: sent by @v).
+ * 0, -ENOSPC when @v's table is full, -ENOMEM.
+ */
+int vgw_ct_open(struct vgw_pkt *p, const struct vgw_vnic *v, bool egress);
+
+int vgw_ct_init(void);
+void vgw_ct_exit(void);
+
+/* Tracked connections of a namespace (for vnicctl). */
+unsigned int vgw_ct_entries(const struct vgw_net *vn);
+
+#endif /* _VGW_CONNTRACK_H */
