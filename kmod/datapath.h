@@ -72,6 +72,8 @@ void vgw_l2_answer(struct vgw_pkt *p, const struct vgw_peer *back);
 void vgw_from_vnic(struct vgw_pkt *p);
 void vgw_from_gateway(struct vgw_pkt *p);
 int vgw_parse_ip(struct vgw_pkt *p);
+/* Replace the source or destination address; checksums follow. */
+int vgw_rewrite_addr(struct vgw_pkt *p, bool src, const struct vgw_ip *to);
 
 /* tx.c: encapsulate @p's frame to @to and send it. Consumes the skb. */
 void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to);

@@ -19,6 +19,7 @@
 #include <vgw/flow.h>
 
 #include "conntrack.h"
+#include "nat.h"
 #include "datapath.h"
 
 /* --- parsing the inner packet ----------------------------------------- */
@@ -292,7 +293,7 @@ static __sum16 *l4_csum(struct vgw_pkt *p, bool *udp)
  * the transport checksum follow. The one NAT primitive of the internet and
  * NAT gateways.
  */
-static int rewrite_addr(struct vgw_pkt *p, bool src, const struct vgw_ip *to)
+int vgw_rewrite_addr(struct vgw_pkt *p, bool src, const struct vgw_ip *to)
 {
 	struct sk_buff *skb = p->skb;
 	struct vgw_ip *field = src ? &p->src : &p->dst;
@@ -358,14 +359,17 @@ static void to_gateway(struct vgw_pkt *p, const struct vgw_gw *g)
 	if (g->gw_type == VNICGW_GW_TYPE_INTERNET) {
 		/* 1:1 NAT of the private source to the VNIC's public IP. */
 		if (v->public_ip.family != p->src.family ||
-		    rewrite_addr(p, true, &v->public_ip)) {
+		    vgw_rewrite_addr(p, true, &v->public_ip)) {
 			vgw_drop(p, VNICGW_DROP_NO_PUBLIC_IP);
 			return;
 		}
 	} else if (g->gw_type == VNICGW_GW_TYPE_NAT) {
-		/* Source NAT needs connection tracking: not here yet. */
-		vgw_drop(p, VNICGW_DROP_NAT_NO_PORT);
-		return;
+		int reason = vgw_nat_out(p, g);
+
+		if (reason) {
+			vgw_drop(p, reason);
+			return;
+		}
 	}
 	vgw_peer_of_gw(g, p, &to);
 	vgw_tx(p, &to);
@@ -511,7 +515,7 @@ static const struct vgw_vnic *gw_destination(struct vgw_pkt *p)
 	/* Back to the primary private address of the same family. */
 	for (i = 0; i < d->n_ips; i++)
 		if (d->ips[i].family == p->dst.family)
-			return rewrite_addr(p, false, &d->ips[i]) ? NULL : d;
+			return vgw_rewrite_addr(p, false, &d->ips[i]) ? NULL : d;
 	return NULL;
 }
 
@@ -543,9 +547,11 @@ void vgw_from_gateway(struct vgw_pkt *p)
 		return;
 	}
 	if (g->gw_type == VNICGW_GW_TYPE_NAT) {
-		/* Replies need the NAT table: not here yet. */
-		vgw_drop(p, VNICGW_DROP_NAT_INBOUND);
-		return;
+		err = vgw_nat_in(p, g);
+		if (err) {
+			vgw_drop(p, err);
+			return;
+		}
 	}
 	d = gw_destination(p);
 	if (!d) {

@@ -11,6 +11,7 @@
 #include <net/rtnetlink.h>
 
 #include "conntrack.h"
+#include "nat.h"
 #include "snap.h"
 #include "vnicgw.h"
 
@@ -24,9 +25,12 @@ static int __init vgw_init(void)
 	err = vgw_ct_init();
 	if (err)
 		goto err_snap;
+	err = vgw_nat_init();
+	if (err)
+		goto err_ct_cache;
 	err = vgw_netns_init();
 	if (err)
-		goto err_ct;
+		goto err_nat;
 	err = vgw_device_init();
 	if (err)
 		goto err_netns;
@@ -40,7 +44,9 @@ err_device:
 	vgw_device_exit();
 err_netns:
 	vgw_netns_exit();
-err_ct:
+err_nat:
+	vgw_nat_exit();
+err_ct_cache:
 	vgw_ct_exit();
 err_snap:
 	vgw_snap_exit();
@@ -52,6 +58,7 @@ static void __exit vgw_exit(void)
 	vgw_genl_exit();
 	vgw_device_exit();
 	vgw_netns_exit();
+	vgw_nat_exit();
 	vgw_ct_exit();
 	vgw_snap_exit();
 	pr_info("vnicgw unloaded\n");

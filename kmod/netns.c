@@ -7,6 +7,7 @@
 #include <linux/rtnetlink.h>
 
 #include "conntrack.h"
+#include "nat.h"
 #include "snap.h"
 #include "vnicgw.h"
 
@@ -26,6 +27,13 @@ static int __net_init vgw_net_init(struct net *net)
 		return -ENOMEM;
 	}
 	if (vgw_ct_net_init(vn)) {
+		free_percpu(vn->pcpu);
+		kfree(s);
+		return -ENOMEM;
+	}
+	if (vgw_nat_net_init(vn)) {
+		vgw_ct_net_exit(vn);
+		vgw_nat_net_exit(vn);
 		free_percpu(vn->pcpu);
 		kfree(s);
 		return -ENOMEM;

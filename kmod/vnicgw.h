@@ -25,6 +25,7 @@
 struct vgw_snap;
 struct vgw_txn;
 struct vgw_ct_table;
+struct vgw_nat_table;
 
 /* Per network namespace state: one vnicgw "host" lives in each namespace. */
 struct vgw_net {
@@ -54,6 +55,8 @@ struct vgw_net {
 	struct socket __rcu *sock[2][2];
 	/* Connection tracking, shared by the namespace's CPUs. */
 	struct vgw_ct_table *ct;
+	/* NAT gateway mappings, likewise. */
+	struct vgw_nat_table *nat;
 };
 
 struct vgw_net_pcpu {

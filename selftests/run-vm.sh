@@ -14,6 +14,8 @@ TESTS=(
 	module/test_vnicctl.sh
 	genl/run.sh
 	control/test_apply.sh
+	agent/test_agent.sh
+	agent/test_agent_xdp.sh
 )
 [ $# -gt 0 ] && TESTS=("$@")
 

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NAT gateway mappings; see nat.h.
+ *
+ * A mapping is found from inside by (VNIC, private address and port, remote
+ * address and port, protocol) and from outside by (public address and port,
+ * remote address and port, protocol): two chains per entry. Ports are
+ * endpoint-dependent: one public port may serve several remotes. Ports come
+ * from 1024-65535, starting at a hash of the flow and probing on.
+ */
+#include <linux/icmp.h>
+#include <linux/jhash.h>
+#include <linux/slab.h>
+#include <net/checksum.h>
+#include <net/tcp.h>
+#include <vgw/flow.h>
+
+#include "datapath.h"
+#include "nat.h"
+
+#define NAT_BUCKETS_LOG	16
+#define NAT_BUCKETS	(1U << NAT_BUCKETS_LOG)
+#define NAT_LOCKS	1024
+#define NAT_PORT_MIN	1024
+#define NAT_PORT_MAX	65535
+#define NAT_PROBES	512		/* ports tried before giving up */
+#define NAT_GC_PERIOD	HZ
+
+struct vgw_nat_entry {
+	struct hlist_node in_node;	/* by the inside tuple */
+	struct hlist_node out_node;	/* by the outside tuple */
+	u64 vnic;
+	struct vgw_ip priv, remote, pub;
+	u16 priv_port, remote_port, pub_port;
+	u8 proto;
+	bool closing;
+	unsigned long expires;
+	struct rcu_head rcu;
+};
+
+struct vgw_nat_table {
+	struct hlist_head *in, *out;
+	spinlock_t lock;		/* one lock: inserts touch two chains */
+	struct delayed_work gc;
+};
+
+static struct kmem_cache *nat_cache;
+
+static u32 hash_in(u64 vnic, const struct vgw_ip *priv, u16 pport,
+		   const struct vgw_ip *remote, u16 rport, u8 proto)
+{
+	u32 h = jhash(priv->b, 16, (u32)vnic ^ proto);
+
+	h = jhash(remote->b, 16, h ^ ((u32)pport << 16 | rport));
+	return h & (NAT_BUCKETS - 1);
+}
+
+static u32 hash_out(const struct vgw_ip *pub, u16 pubport,
+		    const struct vgw_ip *remote, u16 rport, u8 proto)
+{
+	u32 h = jhash(pub->b, 16, proto);
+
+	h = jhash(remote->b, 16, h ^ ((u32)pubport << 16 | rport));
+	return h & (NAT_BUCKETS - 1);
+}
+
+static unsigned long nat_timeout(const struct vgw_nat_entry *e)
+{
+	if (e->proto == IPPROTO_TCP)
+		return e->closing ? 10 * HZ : 432000 * HZ;
+	return e->proto == IPPROTO_UDP ? 180 * HZ : 30 * HZ;
+}
+
+static void touch(struct vgw_nat_entry *e, const struct vgw_pkt *p)
+{
+	if (p->l4proto == IPPROTO_TCP && (p->tcp_flags & (TCPHDR_FIN | TCPHDR_RST)))
+		WRITE_ONCE(e->closing, true);
+	WRITE_ONCE(e->expires, jiffies + nat_timeout(e));
+}
+
+/*
+ * The remote's port as the mappings know it: 0 for ICMP echo, whose one
+ * identifier is the mapped "port" in both directions.
+ */
+static u16 remote_port(const struct vgw_pkt *p, u16 port)
+{
+	return p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP ? port : 0;
+}
+
+static bool natable(const struct vgw_pkt *p)
+{
+	switch (p->l4proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		return true;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return vgw_flow_icmp_is_echo(p->l4proto, p->icmp_type);
+	}
+	return false;
+}
+
+static struct vgw_nat_entry *find_in(struct vgw_nat_table *t, u64 vnic,
+				     const struct vgw_pkt *p)
+{
+	struct vgw_nat_entry *e;
+	u16 rport = remote_port(p, p->dport);
+	u32 b = hash_in(vnic, &p->src, p->sport, &p->dst, rport, p->l4proto);
+
+	hlist_for_each_entry_rcu(e, &t->in[b], in_node)
+		if (e->vnic == vnic && e->proto == p->l4proto &&
+		    e->priv_port == p->sport && e->remote_port == rport &&
+		    vgw_ip_eq(&e->priv, &p->src) && vgw_ip_eq(&e->remote, &p->dst))
+			return e;
+	return NULL;
+}
+
+static struct vgw_nat_entry *find_out(struct vgw_nat_table *t,
+				      const struct vgw_ip *pub, u16 pubport,
+				      const struct vgw_ip *remote, u16 rport,
+				      u8 proto)
+{
+	struct vgw_nat_entry *e;
+	u32 b = hash_out(pub, pubport, remote, rport, proto);
+
+	hlist_for_each_entry_rcu(e, &t->out[b], out_node)
+		if (e->proto == proto && e->pub_port == pubport &&
+		    e->remote_port == rport && vgw_ip_eq(&e->pub, pub) &&
+		    vgw_ip_eq(&e->remote, remote))
+			return e;
+	return NULL;
+}
+
+/* A new mapping for @p through @g, or NULL (no port, no memory). */
+static struct vgw_nat_entry *map_new(struct vgw_nat_table *t, u64 vnic,
+				     const struct vgw_pkt *p,
+				     const struct vgw_gw *g)
+{
+	const u32 span = NAT_PORT_MAX - NAT_PORT_MIN + 1;
+	struct vgw_nat_entry *e, *other;
+	u32 i, start = p->hash;
+
+	e = kmem_cache_zalloc(nat_cache, GFP_ATOMIC);
+	if (!e)
+		return NULL;
+	e->vnic = vnic;
+	e->priv = p->src;
+	e->remote = p->dst;
+	e->pub = g->public_ip;
+	e->priv_port = p->sport;
+	e->remote_port = remote_port(p, p->dport);
+	e->proto = p->l4proto;
+	touch(e, p);
+	spin_lock_bh(&t->lock);
+	/* Another CPU may have mapped this connection meanwhile. */
+	other = find_in(t, vnic, p);
+	for (i = 0; !other && i < NAT_PROBES; i++) {
+		e->pub_port = NAT_PORT_MIN + (start + i) % span;
+		if (find_out(t, &e->pub, e->pub_port, &e->remote,
+			     e->remote_port, e->proto))
+			continue;
+		hlist_add_head_rcu(&e->in_node, &t->in[hash_in(vnic, &e->priv,
+			e->priv_port, &e->remote, e->remote_port, e->proto)]);
+		hlist_add_head_rcu(&e->out_node, &t->out[hash_out(&e->pub,
+			e->pub_port, &e->remote, e->remote_port, e->proto)]);
+		spin_unlock_bh(&t->lock);
+		return e;
+	}
+	spin_unlock_bh(&t->lock);
+	kmem_cache_free(nat_cache, e);
+	return other;
+}
+
+/* The port (or echo id) field and the checksum that covers it. */
+static int rewrite_port(struct vgw_pkt *p, bool src, u16 to)
+{
+	struct sk_buff *skb = p->skb;
+	__be16 *field, old;
+	__sum16 *check;
+	unsigned int need;
+	bool udp = p->l4proto == IPPROTO_UDP;
+
+	need = p->l4_off + (p->l4proto == IPPROTO_TCP ? 18 : 8);
+	if (skb_ensure_writable(skb, need))
+		return -ENOMEM;
+	if (p->l4proto == IPPROTO_TCP || udp) {
+		field = (__be16 *)(skb->data + p->l4_off + (src ? 0 : 2));
+		check = (__sum16 *)(skb->data + p->l4_off + (udp ? 6 : 16));
+	} else {
+		/* ICMP echo: the identifier, both ways. */
+		field = (__be16 *)(skb->data + p->l4_off + 4);
+		check = (__sum16 *)(skb->data + p->l4_off + 2);
+	}
+	old = *field;
+	*field = htons(to);
+	if (!(udp && !*check)) {
+		inet_proto_csum_replace2(check, skb, old, *field, false);
+		if (udp && !*check)
+			*check = CSUM_MANGLED_0;
+	}
+	if (src || p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6)
+		p->sport = to;
+	if (!src || p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6)
+		p->dport = to;
+	return 0;
+}
+
+int vgw_nat_out(struct vgw_pkt *p, const struct vgw_gw *g)
+{
+	struct vgw_nat_table *t = p->vn->nat;
+	struct vgw_nat_entry *e;
+
+	if (!natable(p) || g->public_ip.family != p->src.family)
+		return VNICGW_DROP_NAT_NO_PORT;
+	e = find_in(t, p->vnic->o.hash, p);
+	if (e && !time_after(jiffies, READ_ONCE(e->expires)))
+		touch(e, p);
+	else
+		e = map_new(t, p->vnic->o.hash, p, g);
+	if (!e)
+		return VNICGW_DROP_NAT_NO_PORT;
+	if (vgw_rewrite_addr(p, true, &e->pub) ||
+	    rewrite_port(p, true, e->pub_port))
+		return VNICGW_DROP_MALFORMED;
+	return 0;
+}
+
+int vgw_nat_in(struct vgw_pkt *p, const struct vgw_gw *g)
+{
+	struct vgw_nat_table *t = p->vn->nat;
+	struct vgw_nat_entry *e;
+
+	if (!natable(p))
+		return VNICGW_DROP_NAT_INBOUND;
+	/* A reply: to (public, port) from (remote, remote port). */
+	e = find_out(t, &p->dst, p->dport, &p->src, remote_port(p, p->sport),
+		     p->l4proto);
+	if (!e || time_after(jiffies, READ_ONCE(e->expires)) ||
+	    !vgw_ip_eq(&e->pub, &g->public_ip))
+		return VNICGW_DROP_NAT_INBOUND;
+	touch(e, p);
+	if (vgw_rewrite_addr(p, false, &e->priv) ||
+	    rewrite_port(p, false, e->priv_port))
+		return VNICGW_DROP_MALFORMED;
+	return 0;
+}
+
+static void entry_free_rcu(struct rcu_head *rcu)
+{
+	kmem_cache_free(nat_cache, container_of(rcu, struct vgw_nat_entry, rcu));
+}
+
+static void sweep(struct vgw_nat_table *t, bool all)
+{
+	struct vgw_nat_entry *e;
+	struct hlist_node *tmp;
+	u32 b;
+
+	for (b = 0; b < NAT_BUCKETS; b++) {
+		if (hlist_empty(&t->in[b]))
+			continue;
+		spin_lock_bh(&t->lock);
+		hlist_for_each_entry_safe(e, tmp, &t->in[b], in_node) {
+			if (!all && !time_after(jiffies, READ_ONCE(e->expires)))
+				continue;
+			hlist_del_rcu(&e->in_node);
+			hlist_del_rcu(&e->out_node);
+			call_rcu(&e->rcu, entry_free_rcu);
+		}
+		spin_unlock_bh(&t->lock);
+		if (!(b & 1023))
+			cond_resched();
+	}
+}
+
+static void gc_work(struct work_struct *work)
+{
+	struct vgw_nat_table *t = container_of(to_delayed_work(work),
+					       struct vgw_nat_table, gc);
+
+	sweep(t, false);
+	queue_delayed_work(system_power_efficient_wq, &t->gc, NAT_GC_PERIOD);
+}
+
+int vgw_nat_net_init(struct vgw_net *vn)
+{
+	struct vgw_nat_table *t = kzalloc(sizeof(*t), GFP_KERNEL);
+
+	if (!t)
+		return -ENOMEM;
+	t->in = kvcalloc(NAT_BUCKETS, sizeof(*t->in), GFP_KERNEL);
+	t->out = kvcalloc(NAT_BUCKETS, sizeof(*t->out), GFP_KERNEL);
+	if (!t->in || !t->out) {
+		kvfree(t->in);
+		kvfree(t->out);
+		kfree(t);
+		return -ENOMEM;
+	}
+	spin_lock_init(&t->lock);
+	INIT_DELAYED_WORK(&t->gc, gc_work);
+	queue_delayed_work(system_power_efficient_wq, &t->gc, NAT_GC_PERIOD);
+	vn->nat = t;
+	return 0;
+}
+
+void vgw_nat_net_exit(struct vgw_net *vn)
+{
+	struct vgw_nat_table *t = vn->nat;
+
+	cancel_delayed_work_sync(&t->gc);
+	sweep(t, true);
+	kvfree(t->in);
+	kvfree(t->out);
+	kfree(t);
+	vn->nat = NULL;
+}
+
+int __init vgw_nat_init(void)
+{
+	nat_cache = KMEM_CACHE(vgw_nat_entry, 0);
+	return nat_cache ? 0 : -ENOMEM;
+}
+
+void vgw_nat_exit(void)
+{
+	rcu_barrier();
+	kmem_cache_destroy(nat_cache);
+}

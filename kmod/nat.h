@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The NAT gateway's source NAT: connections opened from inside get the
+ * gateway's public IP and a port (TCP, UDP) or echo identifier (ICMP) of
+ * their own; replies are mapped back by that port. Nothing opened from
+ * outside maps to anything. One table per host, shared by its CPUs, as the
+ * connection tracker's.
+ */
+#ifndef _VGW_NAT_H
+#define _VGW_NAT_H
+
+struct vgw_net;
+struct vgw_pkt;
+struct vgw_gw;
+
+int vgw_nat_net_init(struct vgw_net *vn);
+void vgw_nat_net_exit(struct vgw_net *vn);
+int vgw_nat_init(void);
+void vgw_nat_exit(void);
+
+/* Rewrite @p (from a VNIC) to leave through NAT gateway @g. 0 or a drop reason. */
+int vgw_nat_out(struct vgw_pkt *p, const struct vgw_gw *g);
+/* Rewrite @p (a reply from @g) back to the inside. 0 or a drop reason. */
+int vgw_nat_in(struct vgw_pkt *p, const struct vgw_gw *g);
+
+#endif /* _VGW_NAT_H */
