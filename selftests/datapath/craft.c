@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * craft: send one hand-made tunnel packet (VXLAN or Geneve, with an inner
+ * Ethernet frame) as the payload of an ordinary UDP datagram, the way an NVD
+ * or a gateway would, but with any field wrong on purpose. The outer IP and
+ * UDP headers are the kernel's: the datagram leaves from --from (an address
+ * of this namespace) to --to (a VIP), so the outer source is never the
+ * thing under test here.
+ *
+ *   craft --from ADDR --to ADDR (--vxlan VNI | --geneve VNI) [options]
+ *
+ * Tunnel header:
+ *   --flags N            VXLAN flags byte (default 0x08: the I flag)
+ *   --geneve-version N   Geneve version (default 0)
+ *   --geneve-proto N     Geneve protocol type (default 0x6558, Ethernet)
+ *   --opt CLASS:TYPE:LEN Geneve option with LEN bytes of data (a multiple
+ *                        of 4); TYPE with bit 0x80 set is critical, and
+ *                        then the header's C flag is set too. Repeatable.
+ *   --opt-len N          Geneve opt_len field in 4-byte words (default:
+ *                        the length of the options given)
+ *   --dport N            outer UDP port (default 4789 or 6081)
+ * Inner frame:
+ *   --smac MAC --dmac MAC   (--dmac default 02:00:00:00:00:01)
+ *   --ethertype N        override the EtherType
+ *   --arp TARGET         an ARP request for TARGET from --smac/--src
+ *   --src IP --dst IP    IPv4 or IPv6 packet
+ *   --proto udp|tcp|icmp UDP datagram, TCP SYN, ICMP/ICMPv6 echo request
+ *   --sport N --dport-in N  ports (default 40000, 7000)
+ *   --ttl N              IPv4 TTL / IPv6 hop limit (default 64)
+ *   --df                 IPv4 don't-fragment flag
+ *   --ip-options N       N bytes of IPv4 options (NOPs then an end), N % 4 == 0
+ *   --frag OFFSET[:mf]   IPv4 fragment offset (8-byte units) and MF flag
+ *   --ihl N              override the IPv4 header length field
+ *   --ip-len N           override IPv4 total length / IPv6 payload length
+ *   --payload TEXT       L4 payload (default "craft")
+ * Sending:
+ *   --truncate N         send only the first N bytes of the UDP payload
+ *   --count N            send N copies (default 1)
+ *   --hex                print the UDP payload in hex instead of sending
+ *
+ * Checksums (IPv4 header, UDP, TCP, ICMP, ICMPv6) are correct unless a
+ * length override makes them meaningless. Exit status 0 when sent.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_PKT		9000
+#define MAX_OPTS	8
+
+struct gopt {
+	uint16_t cls;
+	uint8_t type;
+	uint8_t len;	/* data bytes */
+};
+
+struct spec {
+	const char *from, *to;
+	bool geneve;
+	uint32_t vni;
+	int flags;
+	int gversion, gproto, opt_len;
+	struct gopt opts[MAX_OPTS];
+	int nopts;
+	int outer_dport;
+	uint8_t smac[6], dmac[6];
+	int ethertype;
+	const char *arp_target;
+	const char *src, *dst;
+	int proto;	/* IPPROTO_UDP, _TCP, _ICMP (ICMPv6 for IPv6) */
+	int sport, dport;
+	int ttl;
+	bool df;
+	int ip_options;
+	int frag_off;
+	bool frag_mf;
+	int ihl, ip_len;
+	const char *payload;
+	int truncate;
+	int count;
+	bool hex;
+};
+
+static void __attribute__((noreturn)) usage(const char *why)
+{
+	fprintf(stderr, "craft: %s\n"
+		"usage: craft --from ADDR --to ADDR (--vxlan VNI | --geneve VNI) [options]\n"
+		"(options: see the comment at the top of craft.c)\n", why);
+	exit(64);
+}
+
+static long number(const char *s, long max)
+{
+	char *end;
+	long v = strtol(s, &end, 0);
+
+	if (!*s || *end || v < 0 || v > max)
+		usage(s);
+	return v;
+}
+
+static void parse_mac(const char *s, uint8_t *mac)
+{
+	if (sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
+		   &mac[2], &mac[3], &mac[4], &mac[5]) != 6)
+		usage(s);
+}
+
+/* The Internet checksum of buf, added to sum (not folded, not inverted). */
+static uint32_t csum_add(uint32_t sum, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 1) {
+		sum += (p[0] << 8) | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += p[0] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+/* Tunnel header at p; returns its length. */
+static size_t tunnel_header(const struct spec *s, uint8_t *p)
+{
+	size_t optbytes = 0, off;
+	bool critical = false;
+	int i;
+
+	if (!s->geneve) {
+		memset(p, 0, 8);
+		p[0] = s->flags;
+		p[4] = s->vni >> 16;
+		p[5] = s->vni >> 8;
+		p[6] = s->vni;
+		return 8;
+	}
+	for (i = 0; i < s->nopts; i++)
+		optbytes += 4 + s->opts[i].len;
+	memset(p, 0, 8 + optbytes);
+	p[0] = (s->gversion << 6) |
+	       ((s->opt_len >= 0 ? s->opt_len : (int)optbytes / 4) & 0x3f);
+	put16(p + 2, s->gproto);
+	p[4] = s->vni >> 16;
+	p[5] = s->vni >> 8;
+	p[6] = s->vni;
+	off = 8;
+	for (i = 0; i < s->nopts; i++) {
+		const struct gopt *o = &s->opts[i];
+
+		put16(p + off, o->cls);
+		p[off + 2] = o->type;
+		p[off + 3] = o->len / 4;
+		memset(p + off + 4, 0xa0 + i, o->len);
+		critical |= o->type & 0x80;
+		off += 4 + o->len;
+	}
+	if (critical)
+		p[1] |= 0x40;
+	return off;
+}
+
+static size_t arp_request(const struct spec *s, uint8_t *p)
+{
+	struct in_addr spa, tpa;
+
+	if (!s->src || inet_pton(AF_INET, s->src, &spa) != 1 ||
+	    inet_pton(AF_INET, s->arp_target, &tpa) != 1)
+		usage("--arp needs IPv4 --src and TARGET");
+	put16(p, 1);		/* Ethernet */
+	put16(p + 2, 0x0800);
+	p[4] = 6;
+	p[5] = 4;
+	put16(p + 6, 1);	/* request */
+	memcpy(p + 8, s->smac, 6);
+	memcpy(p + 14, &spa, 4);
+	memset(p + 18, 0, 6);
+	memcpy(p + 24, &tpa, 4);
+	return 28;
+}
+
+/*
+ * The L4 header and payload at p, checksummed with the pseudo-header sum
+ * psum (which does not yet include the length). Returns the length.
+ */
+static size_t l4(const struct spec *s, uint8_t *p, uint32_t psum, bool v6)
+{
+	size_t plen = strlen(s->payload), hl;
+	uint16_t ck;
+
+	switch (s->proto) {
+	case IPPROTO_UDP:
+		hl = 8;
+		memcpy(p + hl, s->payload, plen);
+		put16(p, s->sport);
+		put16(p + 2, s->dport);
+		put16(p + 4, hl + plen);
+		put16(p + 6, 0);
+		ck = csum_fold(csum_add(psum + hl + plen, p, hl + plen));
+		memcpy(p + 6, &ck, 2);
+		if (!ck)	/* 0 means "no checksum" */
+			put16(p + 6, 0xffff);
+		return hl + plen;
+	case IPPROTO_TCP:
+		hl = 20;
+		memset(p, 0, hl);
+		memcpy(p + hl, s->payload, plen);
+		put16(p, s->sport);
+		put16(p + 2, s->dport);
+		p[7] = 1;		/* sequence number 1 */
+		p[12] = 5 << 4;		/* data offset */
+		p[13] = 0x02;		/* SYN */
+		put16(p + 14, 65535);	/* window */
+		ck = csum_fold(csum_add(psum + hl + plen, p, hl + plen));
+		memcpy(p + 16, &ck, 2);
+		return hl + plen;
+	default:		/* echo request */
+		hl = 8;
+		memset(p, 0, hl);
+		memcpy(p + hl, s->payload, plen);
+		p[0] = v6 ? 128 : 8;
+		put16(p + 4, 0x4242);	/* identifier */
+		put16(p + 6, 1);	/* sequence */
+		ck = csum_fold(csum_add(v6 ? psum + hl + plen : 0, p, hl + plen));
+		memcpy(p + 2, &ck, 2);
+		return hl + plen;
+	}
+}
+
+static size_t ipv4(const struct spec *s, uint8_t *p)
+{
+	struct in_addr sa, da;
+	size_t hl = 20 + s->ip_options, len;
+	uint32_t psum;
+	uint16_t ck;
+
+	if (inet_pton(AF_INET, s->src, &sa) != 1 ||
+	    inet_pton(AF_INET, s->dst, &da) != 1)
+		usage("--src and --dst must be of one family");
+	memset(p, 0, hl);
+	if (s->ip_options) {
+		memset(p + 20, 1, s->ip_options - 1);	/* NOP ... */
+		p[hl - 1] = 0;				/* ... end */
+	}
+	psum = csum_add(0, &sa, 4);
+	psum = csum_add(psum, &da, 4);
+	psum += s->proto;
+	len = hl + l4(s, p + hl, psum, false);
+	p[0] = 0x40 | ((s->ihl ? s->ihl : (int)hl / 4) & 0xf);
+	put16(p + 2, s->ip_len ? s->ip_len : (int)len);
+	put16(p + 4, 0x1234);
+	put16(p + 6, (s->df ? 0x4000 : 0) | (s->frag_mf ? 0x2000 : 0) |
+		     (s->frag_off & 0x1fff));
+	p[8] = s->ttl;
+	p[9] = s->proto;
+	memcpy(p + 12, &sa, 4);
+	memcpy(p + 16, &da, 4);
+	ck = csum_fold(csum_add(0, p, hl));
+	memcpy(p + 10, &ck, 2);
+	return len;
+}
+
+static size_t ipv6(const struct spec *s, uint8_t *p)
+{
+	struct in6_addr sa, da;
+	int nh = s->proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : s->proto;
+	uint32_t psum;
+	size_t len;
+
+	if (inet_pton(AF_INET6, s->src, &sa) != 1 ||
+	    inet_pton(AF_INET6, s->dst, &da) != 1)
+		usage("--src and --dst must be of one family");
+	memset(p, 0, 40);
+	psum = csum_add(0, &sa, 16);
+	psum = csum_add(psum, &da, 16);
+	psum += nh;
+	len = l4(s, p + 40, psum, true);
+	p[0] = 0x60;
+	put16(p + 4, s->ip_len ? s->ip_len : (int)len);
+	p[6] = nh;
+	p[7] = s->ttl;
+	memcpy(p + 8, &sa, 16);
+	memcpy(p + 24, &da, 16);
+	return 40 + len;
+}
+
+static size_t build(const struct spec *s, uint8_t *p)
+{
+	size_t off = tunnel_header(s, p);
+	bool v6 = s->src && strchr(s->src, ':');
+	int et = s->arp_target ? 0x0806 : v6 ? 0x86dd : 0x0800;
+
+	memcpy(p + off, s->dmac, 6);
+	memcpy(p + off + 6, s->smac, 6);
+	put16(p + off + 12, s->ethertype >= 0 ? s->ethertype : et);
+	off += 14;
+	if (s->arp_target)
+		return off + arp_request(s, p + off);
+	if (!s->src || !s->dst)
+		usage("an inner packet needs --src and --dst (or --arp)");
+	return off + (v6 ? ipv6(s, p + off) : ipv4(s, p + off));
+}
+
+static int send_it(const struct spec *s, const uint8_t *p, size_t len)
+{
+	struct sockaddr_storage src = { 0 }, dst = { 0 };
+	struct sockaddr_in *s4 = (void *)&src, *d4 = (void *)&dst;
+	struct sockaddr_in6 *s6 = (void *)&src, *d6 = (void *)&dst;
+	socklen_t sl;
+	int fd, i;
+
+	if (inet_pton(AF_INET, s->from, &s4->sin_addr) == 1 &&
+	    inet_pton(AF_INET, s->to, &d4->sin_addr) == 1) {
+		s4->sin_family = d4->sin_family = AF_INET;
+		d4->sin_port = htons(s->outer_dport);
+		sl = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, s->from, &s6->sin6_addr) == 1 &&
+		   inet_pton(AF_INET6, s->to, &d6->sin6_addr) == 1) {
+		s6->sin6_family = d6->sin6_family = AF_INET6;
+		d6->sin6_port = htons(s->outer_dport);
+		sl = sizeof(*s6);
+	} else {
+		usage("--from and --to must be addresses of one family");
+	}
+	fd = socket(src.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0 || bind(fd, (void *)&src, sl) < 0) {
+		fprintf(stderr, "craft: bind %s: %s\n", s->from, strerror(errno));
+		return 2;
+	}
+	for (i = 0; i < s->count; i++) {
+		if (sendto(fd, p, len, 0, (void *)&dst, sl) != (ssize_t)len) {
+			fprintf(stderr, "craft: send: %s\n", strerror(errno));
+			return 2;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static uint8_t pkt[MAX_PKT];
+	struct spec s = {
+		.vni = 1u << 24, .flags = 0x08, .gproto = 0x6558, .opt_len = -1,
+		.dmac = { 2, 0, 0, 0, 0, 1 }, .smac = { 2, 0, 0, 0, 0, 0x99 },
+		.ethertype = -1, .proto = IPPROTO_UDP, .sport = 40000,
+		.dport = 7000, .ttl = 64, .payload = "craft", .truncate = -1,
+		.count = 1,
+	};
+	size_t len;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--df")) {
+			s.df = true;
+			continue;
+		}
+		if (!strcmp(a, "--hex")) {
+			s.hex = true;
+			continue;
+		}
+		if (!v)
+			usage(a);
+		i++;
+		if (!strcmp(a, "--from")) {
+			s.from = v;
+		} else if (!strcmp(a, "--to")) {
+			s.to = v;
+		} else if (!strcmp(a, "--vxlan") || !strcmp(a, "--geneve")) {
+			s.geneve = !strcmp(a, "--geneve");
+			s.vni = number(v, 0xffffff);
+		} else if (!strcmp(a, "--flags")) {
+			s.flags = number(v, 0xff);
+		} else if (!strcmp(a, "--geneve-version")) {
+			s.gversion = number(v, 3);
+		} else if (!strcmp(a, "--geneve-proto")) {
+			s.gproto = number(v, 0xffff);
+		} else if (!strcmp(a, "--opt")) {
+			unsigned int c, t, l;
+
+			if (s.nopts == MAX_OPTS ||
+			    sscanf(v, "%i:%i:%u", &c, &t, &l) != 3 ||
+			    c > 0xffff || t > 0xff || l % 4 || l > 124)
+				usage(v);
+			s.opts[s.nopts++] = (struct gopt){ c, t, l };
+		} else if (!strcmp(a, "--opt-len")) {
+			s.opt_len = number(v, 63);
+		} else if (!strcmp(a, "--dport")) {
+			s.outer_dport = number(v, 65535);
+		} else if (!strcmp(a, "--smac")) {
+			parse_mac(v, s.smac);
+		} else if (!strcmp(a, "--dmac")) {
+			parse_mac(v, s.dmac);
+		} else if (!strcmp(a, "--ethertype")) {
+			s.ethertype = number(v, 0xffff);
+		} else if (!strcmp(a, "--arp")) {
+			s.arp_target = v;
+		} else if (!strcmp(a, "--src")) {
+			s.src = v;
+		} else if (!strcmp(a, "--dst")) {
+			s.dst = v;
+		} else if (!strcmp(a, "--proto")) {
+			if (!strcmp(v, "udp"))
+				s.proto = IPPROTO_UDP;
+			else if (!strcmp(v, "tcp"))
+				s.proto = IPPROTO_TCP;
+			else if (!strcmp(v, "icmp"))
+				s.proto = IPPROTO_ICMP;
+			else
+				usage(v);
+		} else if (!strcmp(a, "--sport")) {
+			s.sport = number(v, 65535);
+		} else if (!strcmp(a, "--dport-in")) {
+			s.dport = number(v, 65535);
+		} else if (!strcmp(a, "--ttl")) {
+			s.ttl = number(v, 255);
+		} else if (!strcmp(a, "--ip-options")) {
+			s.ip_options = number(v, 40);
+			if (s.ip_options % 4)
+				usage(v);
+		} else if (!strcmp(a, "--frag")) {
+			char *colon = strchr(v, ':');
+
+			s.frag_mf = colon && !strcmp(colon, ":mf");
+			if (colon)
+				*colon = 0;
+			s.frag_off = number(v, 0x1fff);
+		} else if (!strcmp(a, "--ihl")) {
+			s.ihl = number(v, 15);
+		} else if (!strcmp(a, "--ip-len")) {
+			s.ip_len = number(v, 65535);
+		} else if (!strcmp(a, "--payload")) {
+			if (strlen(v) > 4000)
+				usage("payload too long");
+			s.payload = v;
+		} else if (!strcmp(a, "--truncate")) {
+			s.truncate = number(v, MAX_PKT);
+		} else if (!strcmp(a, "--count")) {
+			s.count = number(v, 100000);
+		} else {
+			usage(a);
+		}
+	}
+	if (!s.from || !s.to || s.vni > 0xffffff)
+		usage("--from, --to and --vxlan or --geneve are required");
+	if (!s.outer_dport)
+		s.outer_dport = s.geneve ? 6081 : 4789;
+	len = build(&s, pkt);
+	if (s.truncate >= 0 && (size_t)s.truncate < len)
+		len = s.truncate;
+	if (s.hex) {
+		size_t j;
+
+		for (j = 0; j < len; j++)
+			printf("%02x", pkt[j]);
+		putchar('\n');
+		return 0;
+	}
+	return send_it(&s, pkt, len);
+}

@@ -1,0 +1,232 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# traffic.sh: traffic, captures and counters for the data-path selftests, on
+# top of topo.sh. Every wait is bounded; every process is started through
+# topo_bg, so topo_cleanup stops it.
+#
+#   serve NS tcp|udp PORT       a flow server in NS, tagged NS
+#   udp|tcp NS DST PORT [flow send options]
+#                               one exchange; prints the server's answer
+#                               "TAG SEEN_ADDR SEEN_PORT"
+#   pings NS DST [ping options] ping until one answer (5 s at most)
+#   ping1 NS DST [ping options] one echo request, 1 s for the answer
+#   served NS PROTO PORT        the server's log lines
+#   drops REASON [VNIC]         a drop counter; stats_of VNIC FIELD
+#   expect_blocked / expect_counted / expect_passes
+#   cap_start / cap_stop / cap_read    tcpdump on an interface
+
+# wait_for SECS CMD...: poll CMD every 0.1 s until it succeeds; false after
+# SECS seconds.
+wait_for()
+{
+	local end=$((SECONDS + $1))
+
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# --- traffic -----------------------------------------------------------------
+
+# serve NS PROTO PORT: a flow server in NS that answers "NS PEER PORT".
+serve()
+{
+	local n=$1 proto=$2 port=$3 log
+
+	log=$TOPO_DIR/serve-$n-$proto-$port.log
+	topo_bg "serve-$n-$proto-$port" "$n" "$FLOW" serve "$proto" "$port" --tag "$n"
+	if ! wait_for 5 grep -q '^listening' "$log"; then
+		echo "server $n $proto $port did not start" | diag
+		return 1
+	fi
+}
+
+# served NS PROTO PORT: what that server saw, one line per message:
+# PROTO PEER PEER_PORT LOCAL LOCAL_PORT LEN TEXT
+served()
+{
+	grep -v '^listening' "$TOPO_DIR/serve-$1-$2-$3.log" 2>/dev/null
+}
+
+udp() { local n=$1; shift; nsx "$n" "$FLOW" send udp "$@"; }
+tcp() { local n=$1; shift; nsx "$n" "$FLOW" send tcp "$@"; }
+
+# Short timeouts for exchanges that must fail.
+udp_no() { udp "$@" --timeout 800; }
+tcp_no() { tcp "$@" --timeout 800; }
+
+pings()
+{
+	local n=$1 dst=$2
+
+	shift 2
+	nsx "$n" ping -q -c 1 -w 5 "$@" "$dst"
+}
+
+ping1()
+{
+	local n=$1 dst=$2
+
+	shift 2
+	nsx "$n" ping -q -c 1 -W 1 "$@" "$dst"
+}
+
+# seen ANSWER: the address the server saw in a flow answer ("TAG ADDR PORT").
+seen_addr() { awk '{print $2}' <<<"$1"; }
+seen_port() { awk '{print $3}' <<<"$1"; }
+seen_tag() { awk '{print $1}' <<<"$1"; }
+
+# --- counters ------------------------------------------------------------------
+
+# stats: `vnicctl -j stats` of every host, summed:
+#   {"drops": {REASON: N}, "vnics": {ID: {"in_packets": N, "in_bytes": N,
+#    "out_packets": N, "out_bytes": N, "drops": {REASON: N}}}}
+stats()
+{
+	local h
+
+	for h in "${TOPO_HOSTS[@]}"; do
+		nsx "$h" vnicctl -j stats || return
+	done | jq -s 'def add2($a; $b):
+			if ($a | type) == "object" and ($b | type) == "object" then
+				reduce (($a + $b) | keys[]) as $k ({}; .[$k] = add2($a[$k]; $b[$k]))
+			elif $a == null then $b elif $b == null then $a else $a + $b end;
+		reduce .[] as $x (null; add2(.; $x))'
+}
+
+# drops REASON [VNIC]: the namespace's counter of REASON, or the VNIC's;
+# "none" when stats cannot be read (so that no comparison passes).
+drops()
+{
+	local s
+
+	s=$(stats 2>/dev/null) && [ -n "$s" ] || { echo none; return; }
+	if [ -n "${2:-}" ] && [ "$2" != - ]; then
+		jq -r --arg r "$1" --arg v "$2" '.vnics[$v].drops[$r] // 0' <<<"$s"
+	else
+		jq -r --arg r "$1" '.drops[$r] // 0' <<<"$s"
+	fi
+}
+
+# stats_of VNIC FIELD: in_packets, in_bytes, out_packets, out_bytes.
+stats_of()
+{
+	local s
+
+	s=$(stats 2>/dev/null) && [ -n "$s" ] || { echo none; return; }
+	jq -r --arg v "$1" --arg f "$2" '.vnics[$v][$f] // 0' <<<"$s"
+}
+
+_rose()
+{
+	local now
+
+	now=$(drops "$1" "$2")
+	[ "$now" != none ] && [ "$3" != none ] && [ "$now" -gt "$3" ]
+}
+
+# _expect_drop MODE DESC REASON VNIC CMD...: MODE "blocked": CMD must fail;
+# "counted": CMD (a sender) must succeed. Either way the counter REASON (of
+# VNIC, or of the namespace if VNIC is "-") must rise within 3 s.
+_expect_drop()
+{
+	local mode=$1 desc=$2 reason=$3 vnic=$4 before out rc
+
+	shift 4
+	before=$(drops "$reason" "$vnic")
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$mode" = blocked ] && [ "$rc" -eq 0 ]; then
+		not_ok "$desc"
+		{ echo "this must fail but passed: $*"; echo "$out"; } | diag
+	elif [ "$mode" = counted ] && [ "$rc" -ne 0 ]; then
+		not_ok "$desc"
+		{ echo "could not send: $*"; echo "$out"; } | diag
+	elif ! wait_for 3 _rose "$reason" "$vnic" "$before"; then
+		not_ok "$desc"
+		{ echo "command: $*"
+		  echo "drop counter $reason${vnic:+ of $vnic}: $before before, $(drops "$reason" "$vnic") after"
+		  stats 2>&1 | jq -c . 2>/dev/null || echo "(vnicctl -j stats failed)"; } | diag
+	else
+		ok "$desc"
+	fi
+}
+
+# expect_blocked DESC REASON VNIC|- CMD...: the traffic CMD fails and the
+# drop counter REASON (of the VNIC, or "-": of the namespace) rises.
+expect_blocked() { _expect_drop blocked "$@"; }
+
+# expect_counted DESC REASON VNIC|- CMD...: CMD sends (a crafted packet) and
+# the drop counter rises.
+expect_counted() { _expect_drop counted "$@"; }
+
+# expect_answer DESC WANT CMD...: CMD (udp/tcp) succeeds and the server's
+# answer ("TAG ADDR PORT") matches the extended regular expression WANT.
+expect_answer()
+{
+	local desc=$1 want=$2 out
+
+	shift 2
+	if ! out=$("$@" 2>&1); then
+		not_ok "$desc"
+		{ echo "command failed: $*"; echo "$out"; } | diag
+	elif ! grep -Eq -- "^($want)\$" <<<"$out"; then
+		not_ok "$desc"
+		{ echo "answer does not match /$want/: $*"; echo "$out"; } | diag
+	else
+		ok "$desc"
+	fi
+}
+
+# expect_match DESC PATTERN TEXT: TEXT has a line matching the extended
+# regular expression PATTERN.
+expect_match()
+{
+	if grep -Eq -- "$2" <<<"$3"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		{ echo "no line matches /$2/ in:"; echo "$3"; } | diag
+	fi
+}
+
+# --- captures ------------------------------------------------------------------
+
+# cap_start NAME NS IFACE FILTER...: tcpdump on IFACE of NS into NAME.pcap,
+# once it is listening.
+declare -A CAP_PID
+cap_start()
+{
+	local name=$1 n=$2 dev=$3
+
+	shift 3
+	topo_bg "cap-$name" "$n" tcpdump -Z root -n -U --immediate-mode -i "$dev" \
+		-w "$TOPO_DIR/$name.pcap" "$@"
+	CAP_PID[$name]=$TOPO_BG_PID
+	if ! wait_for 5 grep -q 'listening on' "$TOPO_DIR/cap-$name.log"; then
+		echo "tcpdump $name did not start" | diag
+		return 1
+	fi
+}
+
+# cap_stop NAME: stop the capture (what it saw stays readable).
+cap_stop()
+{
+	[ -n "${CAP_PID[$1]:-}" ] || return 0
+	kill -INT "${CAP_PID[$1]}" 2>/dev/null
+	wait_for 3 eval "! kill -0 ${CAP_PID[$1]}"
+	topo_kill "${CAP_PID[$1]}"
+	unset "CAP_PID[$1]"
+}
+
+# cap_read NAME [tcpdump options]: the captured packets as text.
+cap_read()
+{
+	local name=$1
+
+	shift
+	tcpdump -Z root -n -r "$TOPO_DIR/$name.pcap" "$@" 2>/dev/null
+}
