@@ -345,8 +345,11 @@ _topo_node()
 
 # _topo_tunnel NS DEV VNI ENCAP REMOTE MAC [v4only]: the tunnel device of an
 # NVD or a gateway, to REMOTE (a VIP), with the MAC and the MTU that leaves
-# room for the encapsulation. Checksums are computed in software on it, so
-# the receivers verify every checksum the cluster rewrites (NAT).
+# room for the encapsulation. ENCAP: vxlan (takes packets from any source),
+# geneve (Linux Geneve: only from REMOTE), geneve-external (collect_md
+# Geneve sending with tc tunnel_key: from any source, any VNI). Checksums
+# are computed in software on it, so the receivers verify every checksum the
+# cluster rewrites (NAT).
 _topo_tunnel()
 {
 	local n=$1 dev=$2 vni=$3 encap=$4 remote=$5 mac=$6 v4only=${7:-} local=${TOPO_UL_IP[$1]}
@@ -358,15 +361,14 @@ _topo_tunnel()
 		nsx "$n" bridge fdb append 00:00:00:00:00:00 dev "$dev" dst "$remote"
 		;;
 	geneve)
-		if [ "$TOPO_GENEVE_NVD" = external ]; then
-			nsx "$n" ip link add "$dev" type geneve external &&
-			nsx "$n" tc qdisc add dev "$dev" clsact &&
-			nsx "$n" tc filter add dev "$dev" egress matchall action \
-				tunnel_key set src_ip "$local" dst_ip "$remote" \
-				id "$vni" dst_port 6081
-		else
-			nsx "$n" ip link add "$dev" type geneve id "$vni" remote "$remote"
-		fi
+		nsx "$n" ip link add "$dev" type geneve id "$vni" remote "$remote"
+		;;
+	geneve-external)
+		nsx "$n" ip link add "$dev" type geneve external &&
+		nsx "$n" tc qdisc add dev "$dev" clsact &&
+		nsx "$n" tc filter add dev "$dev" egress matchall action \
+			tunnel_key set src_ip "$local" dst_ip "$remote" \
+			id "$vni" dst_port 6081
 		;;
 	*) echo "_topo_tunnel: encap $encap?" >&2; return 1 ;;
 	esac || return
@@ -397,11 +399,11 @@ _topo_v4only()
 #   vip=ADDR (default: the first VIP, 10.0.100.1 or fd00:100::1)
 #   rule=target:GW (the VIP's rule; default route)
 #   encap=vxlan|geneve  mac=MAC  public_ip=ADDR  nsgs=A,B  skip_sdc=true
-#   ct_limit=N  dad=1 (IPv6: let the kernel do duplicate address detection)
+#   ct_limit=N
 topo_vnic()
 {
-	local id=$1 sub=$2 ips=$3 vni=$4 nvd=$5 kv cidr len router a
-	local vip= rule= encap=vxlan mac= pub= nsgs= sdc= ct= dad= obj
+	local id=$1 sub=$2 ips=$3 vni=$4 nvd=$5 kv cidr
+	local vip= rule= encap=vxlan mac= pub= nsgs= sdc= ct= obj
 
 	shift 5
 	for kv; do
@@ -414,14 +416,11 @@ topo_vnic()
 		nsgs=*) nsgs=${kv#*=} ;;
 		skip_sdc=*) sdc=${kv#*=} ;;
 		ct_limit=*) ct=${kv#*=} ;;
-		dad=*) dad=${kv#*=} ;;
 		*) echo "topo_vnic: $kv?" >&2; return 1 ;;
 		esac
 	done
 	cidr=$(doc_get --arg s "$sub" '.subnets[] | select(.id == $s) | .cidr')
 	[ -n "$cidr" ] || { echo "topo_vnic: no subnet $sub" >&2; return 1; }
-	len=${cidr#*/}
-	router=$(first_host "$cidr") || return
 	IFS=, read -r -a ips <<<"$ips"
 	[ -n "$mac" ] || mac=$(mac_of "${ips[0]}")
 	[ -n "$vip" ] || vip=$(_topo_default_vip)
@@ -439,21 +438,35 @@ topo_vnic()
 		 + (if $ct != "" then {conntrack_limit: ($ct | tonumber)} else {} end)' \
 		--args "${ips[@]}") || return
 	_doc_put vnics "$obj" || return
+	topo_instance "$id" "$nvd" "$vni" "$encap" "$vip" "$mac" "$cidr" "${ips[@]}"
+}
+
+# topo_instance NS NVD_IP VNI ENCAP VIP MAC SUBNET_CIDR IP...: the namespace
+# of an instance and its NVD, without any document entry (topo_vnic's
+# second half; alone, it makes an impostor). IPv6 addresses skip duplicate
+# address detection unless TOPO_DAD=1.
+topo_instance()
+{
+	local n=$1 nvd=$2 vni=$3 encap=$4 vip=$5 mac=$6 cidr=$7 router a
+
+	shift 7
+	router=$(first_host "$cidr") || return
 	topo_vip "$vip" || return
-	_topo_node "$id" "$nvd" || return
-	_topo_tunnel "$id" eth0v "$vni" "$encap" "$vip" "$mac" \
-		"$(_topo_v4only "${ips[@]}" && echo v4only)" || return
-	for a in "${ips[@]}"; do
-		if is_v6 "$a" && [ -z "$dad" ]; then
-			nsx "$id" ip addr add "$a/$len" dev eth0v nodad
+	_topo_node "$n" "$nvd" || return
+	[ "$encap" = geneve ] && [ "$TOPO_GENEVE_NVD" = external ] && encap=geneve-external
+	_topo_tunnel "$n" eth0v "$vni" "$encap" "$vip" "$mac" \
+		"$(_topo_v4only "$@" && echo v4only)" || return
+	for a; do
+		if is_v6 "$a" && [ "${TOPO_DAD:-}" != 1 ]; then
+			nsx "$n" ip addr add "$a/${cidr#*/}" dev eth0v nodad
 		else
-			nsx "$id" ip addr add "$a/$len" dev eth0v
+			nsx "$n" ip addr add "$a/${cidr#*/}" dev eth0v
 		fi || return
 	done
 	if is_v6 "$router"; then
-		nsx "$id" ip -6 route add default via "$router" dev eth0v
+		nsx "$n" ip -6 route add default via "$router" dev eth0v
 	else
-		nsx "$id" ip route add default via "$router" dev eth0v
+		nsx "$n" ip route add default via "$router" dev eth0v
 	fi
 }
 
@@ -475,7 +488,8 @@ _topo_default_vip()
 # the NAT gateway's public IP; the internet gateway's VNIC public IPs are
 # added by topo_apply). Keys:
 #   public_ip=ADDR  services=JSON ({"all": ["192.0.2.0/24"]})
-#   encap=vxlan|geneve  enabled=false
+#   encap=vxlan|geneve (a Geneve gateway's device takes packets from any VIP)
+#   enabled=false
 #   host=ADDR/LEN   a host behind the gateway in namespace ID-host (eth0),
 #                   the gateway being the first address of that prefix
 #                   (in0). Behind an internet or NAT gateway that host is
@@ -512,6 +526,9 @@ topo_gateway()
 	for c in $(doc_get --arg v "$vcn" '.vcns[] | select(.id == $v) | .cidrs[]'); do
 		is_v6 "$c" && v4only=
 	done
+	# The cluster sends to a gateway from the VIP the packet arrived on, any
+	# of them: a Geneve gateway takes packets from every source.
+	[ "$encap" = geneve ] && encap=geneve-external
 	_topo_tunnel "$id" gwv "$vni" "$encap" "$vip" "$(gw_mac "$vni")" $v4only || return
 	nsx "$id" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
 		net.ipv4.conf.default.rp_filter=0 || return
@@ -528,7 +545,7 @@ topo_gateway()
 	nsx "$id-host" ip addr add "$host" dev eth0 $(is_v6 "$gwin" && echo nodad) &&
 	nsx "$id-host" ethtool -K eth0 tx off >/dev/null &&
 	nsx "$id-host" ip link set eth0 up &&
-	nsx "$id-host" ip route add default via "$gwin" || return
+	nsx "$id-host" ip $(is_v6 "$gwin" && echo -6) route add default via "$gwin" || return
 	case $type in
 	internet|nat)
 		for c in 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16; do
