@@ -33,7 +33,6 @@ static int __net_init vgw_net_init(struct net *net)
 	}
 	if (vgw_nat_net_init(vn)) {
 		vgw_ct_net_exit(vn);
-		vgw_nat_net_exit(vn);
 		free_percpu(vn->pcpu);
 		kfree(s);
 		return -ENOMEM;
@@ -77,6 +76,7 @@ static void __net_exit vgw_net_exit_batch(struct list_head *net_exit_list)
 		RCU_INIT_POINTER(vn->snap, NULL);
 		mutex_unlock(&vn->lock);
 		vgw_ct_net_exit(vn);
+		vgw_nat_net_exit(vn);
 		free_percpu(vn->pcpu);
 	}
 }
