@@ -79,7 +79,7 @@ expect_fail "the internet host has no route to private addresses" \
 	nsx igw-a-host ip route get 10.1.1.5
 
 # The document: the control plane takes it and gives it back.
-expect_ok "vnicctl validates the generated document" vnicctl validate "$TOPO_DOC"
+expect_ok "vnicctl validates the generated document" vnicctl validate "$(topo_doc)"
 expect_ok "topo_apply applies it on the host" topo_apply
 expect_ok "the host's tables equal the document" \
 	diff -u <(vnicctl -j validate "$TOPO_DOC") <(nsx host1 vnicctl -j show)

@@ -37,9 +37,8 @@ topo_subnet sub-x vcn-x 10.1.1.0/24 sl=sl-x
 topo_vnic x1 sub-x 10.1.1.5 2001 10.0.0.31 vip=10.0.100.1 mac=02:00:0b:01:01:05
 topo_vnic x2 sub-x 10.1.1.6 2002 10.0.0.32 vip=10.0.100.2 mac=02:00:0b:01:01:06 encap=geneve
 topo_apply || { not_ok "the document applies"; tap_end; }
-for n in a1 a2 b1 x2; do
-	serve $n udp 7000 && serve $n tcp 7000 || { not_ok "servers"; tap_end; }
-done
+serve a1 udp 7000 a1 tcp 7000 a2 udp 7000 a2 tcp 7000 b1 udp 7000 b1 tcp 7000 \
+	x2 udp 7000 || { not_ok "servers"; tap_end; }
 
 # --- the host ------------------------------------------------------------------
 for p in 4789 6081; do
@@ -93,14 +92,12 @@ expect_eq "a1 reached a2, in its own subnet, at the router's MAC too" "$ROUTER_M
 before=$(stats)
 udp a1 10.1.2.5 7000 --sport 40000 >/dev/null
 after=$(stats)
-delta() { echo $(( $(jq ".vnics[\"$1\"].$2" <<<"$after") - $(jq ".vnics[\"$1\"].$2" <<<"$before") )); }
-expect_eq "counters: a1 sent one packet of 47 bytes" "1 47" \
-	"$(delta a1 out_packets) $(delta a1 out_bytes)"
-expect_eq "counters: a1 received one packet of 60 bytes" "1 60" \
-	"$(delta a1 in_packets) $(delta a1 in_bytes)"
-expect_eq "counters: b1 received one and sent one" "1 47 1 60" \
-	"$(delta b1 in_packets) $(delta b1 in_bytes) $(delta b1 out_packets) $(delta b1 out_bytes)"
-expect_eq "counters: a2 saw none of it" "0 0" "$(delta a2 in_packets) $(delta a2 out_packets)"
+expect_eq "counters: a1 sent one packet of 47 bytes and received one of 60" "1 47 1 60" \
+	"$(stats_delta "$before" "$after" a1 out_packets out_bytes in_packets in_bytes)"
+expect_eq "counters: b1 received the 47 bytes and sent the 60" "1 47 1 60" \
+	"$(stats_delta "$before" "$after" b1 in_packets in_bytes out_packets out_bytes)"
+expect_eq "counters: a2 saw none of it" "0 0" \
+	"$(stats_delta "$before" "$after" a2 in_packets out_packets)"
 
 # --- two VCNs, one CIDR --------------------------------------------------------------
 expect_answer "vcn-x: x1 -> 10.1.1.6 reaches x2" "x2 10\.1\.1\.5 [0-9]+" \

@@ -7,12 +7,16 @@
 #   topo_init [4|6]                underlay family; the underlay namespace
 #   topo_host NAME UL_IP           a vnicgw host (gw0 link, the VIPs on lo)
 #   topo_vcn / topo_subnet / topo_route_table / topo_seclist / topo_nsg
-#                                  objects of the document only
+#                                  objects of the document only (rule builds
+#                                  a security rule)
 #   topo_gateway ID VCN TYPE UL_IP VNI [key=value...]
 #                                  a gateway namespace (and a host behind it)
 #   topo_vnic ID SUBNET IPS VNI NVD_IP [key=value...]
 #                                  an instance and its NVD in one namespace
+#   topo_instance ...              the same without a document entry
 #   topo_apply                     vnicctl apply the document on every host
+#   topo_doc / topo_jq / doc_get   the document: its path, edit it, read it
+#   topo_bg / topo_kill            background processes, stopped at the end
 #   topo_cleanup                   (on EXIT) processes, namespaces, module
 #
 # Every namespace is "vgwt-NAME": the underlay "ul", each host, each instance
@@ -20,8 +24,12 @@
 # `nsx NAME CMD...` runs CMD in one. See README.md for the picture and the
 # conventions (addresses, MACs, MTUs) these functions follow.
 #
-# Source after ../lib.sh; needs jq, ip, bridge, tc (external Geneve only),
-# ethtool.
+# In the VM every process costs tens of milliseconds (jq: 0.2 s), so the
+# document is built as text without jq (ids and addresses need no quoting)
+# and merged into the file once, when it is read or applied; the ip commands
+# of one namespace go through one `ip -batch`.
+#
+# Source after ../lib.sh; needs jq, ip, bridge, ethtool, tc (external Geneve).
 
 DP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DP_BIN=${VGW_ROOT:-$DP_DIR/../..}/build/selftests/datapath
@@ -40,20 +48,18 @@ ROUTER_MAC=02:00:00:00:00:01
 # accepts packets from any source and VNI.
 TOPO_GENEVE_NVD=${TOPO_GENEVE_NVD:-strict}
 
-TOPO_NS=()		# every namespace made, without the vgwt- prefix
-TOPO_PIDS=()		# every background process started (topo_bg)
-TOPO_HOSTS=()		# vnicgw hosts
-TOPO_NODES=()		# namespaces that send to the VIPs (NVDs, gateways)
-TOPO_VIPS=()		# VIPs, in the order first used
-declare -A TOPO_UL_IP	# namespace -> its underlay address
-TOPO_PORTS=0
-
 nsx()
 {
 	local n=$1
 
 	shift
 	ip netns exec "vgwt-$n" "$@"
+}
+
+# in_ns NS: run the ip commands of stdin (one per line) in NS, one process.
+in_ns()
+{
+	ip -n "vgwt-$1" -batch -
 }
 
 is_v6() { [[ $1 == *:* ]]; }
@@ -131,66 +137,102 @@ gw_mac()
 
 # --- the document ------------------------------------------------------------
 
-# _doc_put KEY JSON: add the object to the list KEY, replacing the one with
-# the same id.
+# JSON text of strings and lists of strings (ids, addresses, prefixes and
+# port ranges need no escaping).
+_q() { printf '"%s"' "$1"; }
+_qa()
+{
+	local a out=
+
+	for a; do
+		out+=${out:+,}$(_q "$a")
+	done
+	printf '[%s]' "$out"
+}
+
+# _doc_put LIST JSON: add the object to LIST, replacing the one with the same
+# id; merged into the file by _doc_flush.
 _doc_put()
 {
-	jq --arg k "$1" --argjson o "$2" \
-		'.[$k] = ([.[$k][] | select(.id != $o.id)] + [$o])' \
-		"$TOPO_DOC" >"$TOPO_DOC.new" && mv "$TOPO_DOC.new" "$TOPO_DOC"
+	local j=${2//$'\n'/ }
+
+	printf '%s\t%s\n' "$1" "${j//$'\t'/ }" >>"$TOPO_DIR/pending"
+}
+
+_doc_flush()
+{
+	[ -s "$TOPO_DIR/pending" ] || return 0
+	jq --rawfile p "$TOPO_DIR/pending" '
+		reduce ($p | split("\n")[] | select(length > 0) | split("\t")
+			| [.[0], (.[1] | fromjson)]) as [$k, $o]
+		(.; .[$k] = ([.[$k][] | select(.id != $o.id)] + [$o]))' \
+		"$TOPO_DOC" >"$TOPO_DOC.new" || return
+	mv "$TOPO_DOC.new" "$TOPO_DOC" && : >"$TOPO_DIR/pending"
+}
+
+# topo_doc: the path of the document, up to date.
+topo_doc()
+{
+	_doc_flush && echo "$TOPO_DOC"
 }
 
 # topo_jq FILTER [jq args...]: edit the document (e.g. disable a gateway).
 topo_jq()
 {
+	_doc_flush || return
 	jq "$@" "$TOPO_DOC" >"$TOPO_DOC.new" && mv "$TOPO_DOC.new" "$TOPO_DOC"
 }
 
-# doc_get FILTER: a value of the document (raw output).
+# doc_get FILTER [jq args...]: a value of the document (raw output).
 doc_get()
 {
-	jq -r "$@" "$TOPO_DOC"
+	_doc_flush && jq -r "$@" "$TOPO_DOC"
 }
 
+declare -A TOPO_VCN_CIDRS TOPO_SUBNET_CIDR TOPO_SUBNET_VCN TOPO_GW_TYPE \
+	TOPO_GW_VCN TOPO_VNIC_VCN TOPO_VNIC_PUB
+
+# topo_vcn ID CIDR...
 topo_vcn()
 {
 	local id=$1
 
 	shift
-	_doc_put vcns "$(jq -n --arg id "$id" '{id: $id, cidrs: $ARGS.positional}' \
-		--args "$@")"
+	TOPO_VCN_CIDRS[$id]="$*"
+	_doc_put vcns "{\"id\": $(_q "$id"), \"cidrs\": $(_qa "$@")}"
 }
 
 # topo_subnet ID VCN CIDR [rt=ROUTE_TABLE] [sl=LIST,LIST]
 topo_subnet()
 {
-	local id=$1 vcn=$2 cidr=$3 rt= sl= kv
+	local id=$1 vcn=$2 cidr=$3 kv obj
 
 	shift 3
+	obj="{\"id\": $(_q "$id"), \"vcn\": $(_q "$vcn"), \"cidr\": $(_q "$cidr")"
 	for kv; do
 		case $kv in
-		rt=*) rt=${kv#rt=} ;;
-		sl=*) sl=${kv#sl=} ;;
+		rt=*) obj+=", \"route_table\": $(_q "${kv#rt=}")" ;;
+		sl=*) IFS=, read -r -a kv <<<"${kv#sl=}"
+		      obj+=", \"security_lists\": $(_qa "${kv[@]}")" ;;
 		*) echo "topo_subnet: $kv?" >&2; return 1 ;;
 		esac
 	done
-	_doc_put subnets "$(jq -n --arg id "$id" --arg vcn "$vcn" --arg cidr "$cidr" \
-		--arg rt "$rt" --arg sl "$sl" \
-		'{id: $id, vcn: $vcn, cidr: $cidr}
-		 + (if $rt != "" then {route_table: $rt} else {} end)
-		 + (if $sl != "" then {security_lists: ($sl | split(","))} else {} end)')"
+	TOPO_SUBNET_CIDR[$id]=$cidr
+	TOPO_SUBNET_VCN[$id]=$vcn
+	_doc_put subnets "$obj}"
 }
 
 # topo_route_table ID VCN [DESTINATION=TARGET...], e.g. 0.0.0.0/0=igw-a,
 # service:all=sgw-a, 10.9.0.0/16=private-ip:10.1.1.250
 topo_route_table()
 {
-	local id=$1 vcn=$2
+	local id=$1 vcn=$2 r rules=
 
 	shift 2
-	_doc_put route_tables "$(jq -n --arg id "$id" --arg vcn "$vcn" \
-		'{id: $id, vcn: $vcn, rules: [$ARGS.positional[] | index("=") as $i
-			| {destination: .[:$i], target: .[$i + 1:]}]}' --args "$@")"
+	for r; do
+		rules+=${rules:+, }"{\"destination\": $(_q "${r%%=*}"), \"target\": $(_q "${r#*=}")}"
+	done
+	_doc_put route_tables "{\"id\": $(_q "$id"), \"vcn\": $(_q "$vcn"), \"rules\": [$rules]}"
 }
 
 # rule KEY=VALUE...: one security rule as JSON. Keys as in the document:
@@ -198,17 +240,18 @@ topo_route_table()
 # stateless.
 rule()
 {
-	local kv args=()
+	local kv out=
 
 	for kv; do
 		case $kv in
 		icmp_type=*|icmp_code=*|stateless=*)
-			args+=(--argjson "${kv%%=*}" "${kv#*=}") ;;
-		*=*)	args+=(--arg "${kv%%=*}" "${kv#*=}") ;;
+			out+=${out:+, }"$(_q "${kv%%=*}"): ${kv#*=}" ;;
+		source=*|destination=*|protocol=*|src_ports=*|dst_ports=*)
+			out+=${out:+, }"$(_q "${kv%%=*}"): $(_q "${kv#*=}")" ;;
 		*)	echo "rule: $kv?" >&2; return 1 ;;
 		esac
 	done
-	jq -cn "${args[@]}" '$ARGS.named'
+	printf '{%s}\n' "$out"
 }
 
 # topo_seclist ID VCN [ingress RULE...] [egress RULE...]  (RULE: from rule)
@@ -217,23 +260,21 @@ topo_nsg() { _topo_rules nsgs "$@"; }
 
 _topo_rules()
 {
-	local key=$1 id=$2 vcn=$3 dir= in='[]' out='[]' r
+	local key=$1 id=$2 vcn=$3 dir= in= out= r
 
 	shift 3
 	for r; do
 		case $r in
 		ingress|egress) dir=$r ;;
 		*)
-			[ -n "$dir" ] || { echo "$key: ingress or egress first" >&2; return 1; }
-			if [ "$dir" = ingress ]; then
-				in=$(jq -c --argjson r "$r" '. + [$r]' <<<"$in")
-			else
-				out=$(jq -c --argjson r "$r" '. + [$r]' <<<"$out")
-			fi ;;
+			case $dir in
+			ingress) in+=${in:+, }$r ;;
+			egress) out+=${out:+, }$r ;;
+			*) echo "$key: ingress or egress first" >&2; return 1 ;;
+			esac ;;
 		esac
 	done
-	_doc_put "$key" "$(jq -n --arg id "$id" --arg vcn "$vcn" --argjson i "$in" \
-		--argjson e "$out" '{id: $id, vcn: $vcn, ingress: $i, egress: $e}')"
+	_doc_put "$key" "{\"id\": $(_q "$id"), \"vcn\": $(_q "$vcn"), \"ingress\": [$in], \"egress\": [$out]}"
 }
 
 # --- namespaces ----------------------------------------------------------------
@@ -245,8 +286,15 @@ _topo_rules()
 topo_init()
 {
 	TOPO_FAMILY=${1:-4}
-	TOPO_NS=() TOPO_PIDS=() TOPO_HOSTS=() TOPO_NODES=() TOPO_VIPS=()
-	TOPO_UL_IP=() TOPO_PORTS=0
+	TOPO_NS=()		# every namespace made, without the vgwt- prefix
+	TOPO_PIDS=()		# every background process started (topo_bg)
+	TOPO_HOSTS=()		# vnicgw hosts
+	TOPO_NODES=()		# namespaces that send to the VIPs (NVDs, gateways)
+	TOPO_VIPS=()		# VIPs, in the order first used
+	declare -gA TOPO_UL_IP=()	# namespace -> its underlay address
+	TOPO_VCN_CIDRS=() TOPO_SUBNET_CIDR=() TOPO_SUBNET_VCN=() TOPO_GW_TYPE=()
+	TOPO_GW_VCN=() TOPO_VNIC_VCN=() TOPO_VNIC_PUB=()
+	TOPO_PORTS=0
 	TOPO_DIR=$(mktemp -d /tmp/vgwt-dp.XXXXXX)
 	TOPO_DOC=$TOPO_DIR/state.json
 	if [ "$TOPO_FAMILY" = 6 ]; then
@@ -259,20 +307,23 @@ topo_init()
 	TOPO_UL_MTU=1500
 	TOPO_NIC_MTU=$((TOPO_UL_MTU - TOPO_OVERHEAD))
 	echo '{"vcns": [], "subnets": [], "route_tables": [], "security_lists": [],
-	       "nsgs": [], "gateways": [], "vnics": []}' | jq . >"$TOPO_DOC"
+	       "nsgs": [], "gateways": [], "vnics": []}' >"$TOPO_DOC"
+	: >"$TOPO_DIR/pending"
 	trap topo_cleanup EXIT
-	modprobe -q veth; modprobe -q bridge; modprobe -q vxlan; modprobe -q geneve
+	modprobe -a -q veth bridge vxlan geneve
 	load_module || return
 	_topo_ns ul || return
-	nsx ul ip link add br0 type bridge &&
-	nsx ul ip link set br0 up
+	in_ns ul <<-EOF
+		link add br0 type bridge
+		link set br0 up
+	EOF
 }
 
 _topo_ns()
 {
 	ip netns add "vgwt-$1" || return
 	TOPO_NS+=("$1")
-	nsx "$1" ip link set lo up
+	ip -n "vgwt-$1" link set lo up
 }
 
 # _topo_plug NS ADDR: a veth "ul0" from NS into the underlay bridge, with ADDR.
@@ -282,11 +333,12 @@ _topo_plug()
 
 	TOPO_PORTS=$((TOPO_PORTS + 1))
 	p=p$TOPO_PORTS
-	ip -n "vgwt-$n" link add ul0 mtu "$TOPO_UL_MTU" type veth peer name "$p" \
-		mtu "$TOPO_UL_MTU" netns vgwt-ul || return
-	nsx ul ip link set "$p" master br0 up &&
-	nsx "$n" ip addr add "$a/$TOPO_UL_LEN" dev ul0 $(is_v6 "$a" && echo nodad) &&
-	nsx "$n" ip link set ul0 up &&
+	in_ns "$n" <<-EOF || return
+		link add ul0 mtu $TOPO_UL_MTU type veth peer name $p mtu $TOPO_UL_MTU netns vgwt-ul
+		addr add $a/$TOPO_UL_LEN dev ul0 $(is_v6 "$a" && echo nodad)
+		link set ul0 up
+	EOF
+	ip -n vgwt-ul link set "$p" master br0 up || return
 	TOPO_UL_IP[$n]=$a
 }
 
@@ -300,7 +352,7 @@ _topo_vip_route()
 	for h in "${TOPO_HOSTS[@]}"; do
 		nh+=(nexthop via "${TOPO_UL_IP[$h]}")
 	done
-	nsx "$1" ip route replace "$TOPO_VIP_NET" "${nh[@]}"
+	ip -n "vgwt-$1" route replace "$TOPO_VIP_NET" "${nh[@]}"
 }
 
 # topo_host NAME UL_IP: a vnicgw host: its underlay address, the vnicgw link
@@ -310,12 +362,14 @@ topo_host()
 	local n=$1 v
 
 	_topo_ns "$n" && _topo_plug "$n" "$2" || return
-	nsx "$n" ip link add gw0 type vnicgw &&
-	nsx "$n" ip link set gw0 up || return
+	{
+		echo "link add gw0 type vnicgw"
+		echo "link set gw0 up"
+		for v in "${TOPO_VIPS[@]}"; do
+			echo "addr add $v/$TOPO_VIP_LEN dev lo $(is_v6 "$v" && echo nodad)"
+		done
+	} | in_ns "$n" || return
 	TOPO_HOSTS+=("$n")
-	for v in "${TOPO_VIPS[@]}"; do
-		nsx "$n" ip addr add "$v/$TOPO_VIP_LEN" dev lo $(is_v6 "$v" && echo nodad) || return
-	done
 	for v in "${TOPO_NODES[@]}"; do
 		_topo_vip_route "$v" || return
 	done
@@ -331,7 +385,8 @@ topo_vip()
 	done
 	TOPO_VIPS+=("$v")
 	for h in "${TOPO_HOSTS[@]}"; do
-		nsx "$h" ip addr add "$v/$TOPO_VIP_LEN" dev lo $(is_v6 "$v" && echo nodad) || return
+		ip -n "vgwt-$h" addr add "$v/$TOPO_VIP_LEN" dev lo \
+			$(is_v6 "$v" && echo nodad) || return
 	done
 }
 
@@ -349,22 +404,23 @@ _topo_node()
 # geneve (Linux Geneve: only from REMOTE), geneve-external (collect_md
 # Geneve sending with tc tunnel_key: from any source, any VNI). Checksums
 # are computed in software on it, so the receivers verify every checksum the
-# cluster rewrites (NAT).
+# cluster rewrites (NAT). Prints nothing; the caller adds addresses.
 _topo_tunnel()
 {
 	local n=$1 dev=$2 vni=$3 encap=$4 remote=$5 mac=$6 v4only=${7:-} local=${TOPO_UL_IP[$1]}
+	local opts="address $mac mtu $TOPO_NIC_MTU"
 
 	case $encap in
 	vxlan)
-		nsx "$n" ip link add "$dev" type vxlan id "$vni" local "$local" \
-			dstport 4789 nolearning &&
-		nsx "$n" bridge fdb append 00:00:00:00:00:00 dev "$dev" dst "$remote"
+		ip -n "vgwt-$n" link add "$dev" $opts type vxlan id "$vni" \
+			local "$local" dstport 4789 nolearning &&
+		bridge -n "vgwt-$n" fdb append 00:00:00:00:00:00 dev "$dev" dst "$remote"
 		;;
 	geneve)
-		nsx "$n" ip link add "$dev" type geneve id "$vni" remote "$remote"
+		ip -n "vgwt-$n" link add "$dev" $opts type geneve id "$vni" remote "$remote"
 		;;
 	geneve-external)
-		nsx "$n" ip link add "$dev" type geneve external &&
+		ip -n "vgwt-$n" link add "$dev" $opts type geneve external &&
 		nsx "$n" tc qdisc add dev "$dev" clsact &&
 		nsx "$n" tc filter add dev "$dev" egress matchall action \
 			tunnel_key set src_ip "$local" dst_ip "$remote" \
@@ -372,12 +428,9 @@ _topo_tunnel()
 		;;
 	*) echo "_topo_tunnel: encap $encap?" >&2; return 1 ;;
 	esac || return
-	if [ -n "$v4only" ]; then
-		nsx "$n" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1" || return
-	fi
-	nsx "$n" ip link set "$dev" address "$mac" mtu "$TOPO_NIC_MTU" &&
-	nsx "$n" ethtool -K "$dev" tx off >/dev/null &&
-	nsx "$n" ip link set "$dev" up
+	nsx "$n" sh -c "${v4only:+echo 1 >/proc/sys/net/ipv6/conf/$dev/disable_ipv6 &&}
+		ethtool -K $dev tx off >/dev/null" &&
+	ip -n "vgwt-$n" link set "$dev" up
 }
 
 # _topo_v4only ADDR...: true if every address is IPv4.
@@ -402,43 +455,45 @@ _topo_v4only()
 #   ct_limit=N
 topo_vnic()
 {
-	local id=$1 sub=$2 ips=$3 vni=$4 nvd=$5 kv cidr
-	local vip= rule= encap=vxlan mac= pub= nsgs= sdc= ct= obj
+	local id=$1 sub=$2 ips=$3 vni=$4 nvd=$5 kv cidr vcn gw
+	local vip= rule= encap=vxlan mac= pub= obj= mv
 
 	shift 5
+	IFS=, read -r -a ips <<<"$ips"
+	cidr=${TOPO_SUBNET_CIDR[$sub]:-}
+	[ -n "$cidr" ] || { echo "topo_vnic: no subnet $sub" >&2; return 1; }
 	for kv; do
 		case $kv in
 		vip=*) vip=${kv#*=} ;;
 		rule=*) rule=${kv#*=} ;;
 		encap=*) encap=${kv#*=} ;;
 		mac=*) mac=${kv#*=} ;;
-		public_ip=*) pub=${kv#*=} ;;
-		nsgs=*) nsgs=${kv#*=} ;;
-		skip_sdc=*) sdc=${kv#*=} ;;
-		ct_limit=*) ct=${kv#*=} ;;
+		public_ip=*) pub=${kv#*=}; obj+=", \"public_ip\": $(_q "$pub")" ;;
+		nsgs=*) IFS=, read -r -a kv <<<"${kv#*=}"; obj+=", \"nsgs\": $(_qa "${kv[@]}")" ;;
+		skip_sdc=*) obj+=", \"skip_source_dest_check\": ${kv#*=}" ;;
+		ct_limit=*) obj+=", \"conntrack_limit\": ${kv#*=}" ;;
 		*) echo "topo_vnic: $kv?" >&2; return 1 ;;
 		esac
 	done
-	cidr=$(doc_get --arg s "$sub" '.subnets[] | select(.id == $s) | .cidr')
-	[ -n "$cidr" ] || { echo "topo_vnic: no subnet $sub" >&2; return 1; }
-	IFS=, read -r -a ips <<<"$ips"
 	[ -n "$mac" ] || mac=$(mac_of "${ips[0]}")
 	[ -n "$vip" ] || vip=$(_topo_default_vip)
-	obj=$(jq -n --arg id "$id" --arg sub "$sub" --arg mac "$mac" \
-		--arg pub "$pub" --arg nsgs "$nsgs" --arg sdc "$sdc" --arg ct "$ct" \
-		--argjson vni "$vni" --arg nvd "$nvd" --arg encap "$encap" \
-		--arg vip "$vip" --arg rule "$rule" \
-		'{id: $id, subnet: $sub, private_ips: $ARGS.positional, mac: $mac}
-		 + (if $pub != "" then {public_ip: $pub} else {} end)
-		 + (if $nsgs != "" then {nsgs: ($nsgs | split(","))} else {} end)
-		 + (if $sdc != "" then {skip_source_dest_check: ($sdc == "true")} else {} end)
-		 + {micro_vnic: ({vni: $vni, nvd_ip: $nvd}
-			+ (if $encap != "vxlan" then {encap: $encap} else {} end)),
-		    vips: [{ip: $vip} + (if $rule != "" then {rule: $rule} else {} end)]}
-		 + (if $ct != "" then {conntrack_limit: ($ct | tonumber)} else {} end)' \
-		--args "${ips[@]}") || return
-	_doc_put vnics "$obj" || return
-	topo_instance "$id" "$nvd" "$vni" "$encap" "$vip" "$mac" "$cidr" "${ips[@]}"
+	mv="\"vni\": $vni, \"nvd_ip\": $(_q "$nvd")"
+	[ "$encap" = vxlan ] || mv+=", \"encap\": $(_q "$encap")"
+	_doc_put vnics "{\"id\": $(_q "$id"), \"subnet\": $(_q "$sub"),
+		\"private_ips\": $(_qa "${ips[@]}"), \"mac\": $(_q "$mac")$obj,
+		\"micro_vnic\": {$mv},
+		\"vips\": [{\"ip\": $(_q "$vip")${rule:+, \"rule\": $(_q "$rule")}}]}"
+	vcn=${TOPO_SUBNET_VCN[$sub]}
+	TOPO_VNIC_VCN[$id]=$vcn
+	TOPO_VNIC_PUB[$id]=$pub
+	topo_instance "$id" "$nvd" "$vni" "$encap" "$vip" "$mac" "$cidr" "${ips[@]}" || return
+	# Internet gateways route the VCN's public IPs into their tunnels.
+	[ -n "$pub" ] || return 0
+	for gw in "${!TOPO_GW_TYPE[@]}"; do
+		if [ "${TOPO_GW_TYPE[$gw]}" = internet ] && [ "${TOPO_GW_VCN[$gw]}" = "$vcn" ]; then
+			ip -n "vgwt-$gw" route replace "$pub" dev gwv || return
+		fi
+	done
 }
 
 # topo_instance NS NVD_IP VNI ENCAP VIP MAC SUBNET_CIDR IP...: the namespace
@@ -456,18 +511,12 @@ topo_instance()
 	[ "$encap" = geneve ] && [ "$TOPO_GENEVE_NVD" = external ] && encap=geneve-external
 	_topo_tunnel "$n" eth0v "$vni" "$encap" "$vip" "$mac" \
 		"$(_topo_v4only "$@" && echo v4only)" || return
-	for a; do
-		if is_v6 "$a" && [ "${TOPO_DAD:-}" != 1 ]; then
-			nsx "$n" ip addr add "$a/${cidr#*/}" dev eth0v nodad
-		else
-			nsx "$n" ip addr add "$a/${cidr#*/}" dev eth0v
-		fi || return
-	done
-	if is_v6 "$router"; then
-		nsx "$n" ip -6 route add default via "$router" dev eth0v
-	else
-		nsx "$n" ip route add default via "$router" dev eth0v
-	fi
+	{
+		for a; do
+			echo "addr add $a/${cidr#*/} dev eth0v $(is_v6 "$a" && [ "${TOPO_DAD:-}" != 1 ] && echo nodad)"
+		done
+		echo "route add default via $router dev eth0v"
+	} | in_ns "$n"
 }
 
 _topo_default_vip()
@@ -484,9 +533,8 @@ _topo_default_vip()
 # topo_gateway ID VCN TYPE UL_IP VNI [key=value...]: a gateway (internet,
 # nat, service, drg, lpg) in namespace ID: its underlay address UL_IP, the
 # tunnel device gwv (VNI VNI, MAC 02:00:00+VNI, fdb default to the first
-# VIP), IP forwarding, and on-link routes into gwv for the VCN's CIDRs (and
-# the NAT gateway's public IP; the internet gateway's VNIC public IPs are
-# added by topo_apply). Keys:
+# VIP), IP forwarding, and on-link routes into gwv for the VCN's CIDRs, the
+# NAT gateway's public IP, the internet gateway's VNIC public IPs. Keys:
 #   public_ip=ADDR  services=JSON ({"all": ["192.0.2.0/24"]})
 #   encap=vxlan|geneve (a Geneve gateway's device takes packets from any VIP)
 #   enabled=false
@@ -497,77 +545,70 @@ _topo_default_vip()
 #                   so it answers only what was translated.
 topo_gateway()
 {
-	local id=$1 vcn=$2 type=$3 ul=$4 vni=$5 kv pub= svc= encap=vxlan en=true
-	local host= vip c v4only=v4only gwin
+	local id=$1 vcn=$2 type=$3 ul=$4 vni=$5 kv pub= encap=vxlan en=true
+	local host= vip c v4only=v4only gwin obj= v fwd6=
 
 	shift 5
 	for kv; do
 		case $kv in
-		public_ip=*) pub=${kv#*=} ;;
-		services=*) svc=${kv#*=} ;;
+		public_ip=*) pub=${kv#*=}; obj+=", \"public_ip\": $(_q "$pub")" ;;
+		services=*) obj+=", \"services\": ${kv#*=}" ;;
 		encap=*) encap=${kv#*=} ;;
 		enabled=*) en=${kv#*=} ;;
 		host=*) host=${kv#*=} ;;
 		*) echo "topo_gateway: $kv?" >&2; return 1 ;;
 		esac
 	done
-	_doc_put gateways "$(jq -n --arg id "$id" --arg vcn "$vcn" --arg type "$type" \
-		--arg pub "$pub" --arg svc "$svc" --arg ul "$ul" --argjson vni "$vni" \
-		--arg encap "$encap" --argjson en "$en" \
-		'{id: $id, vcn: $vcn, type: $type}
-		 + (if $pub != "" then {public_ip: $pub} else {} end)
-		 + (if $svc != "" then {services: ($svc | fromjson)} else {} end)
-		 + {underlay_ip: $ul, vni: $vni}
-		 + (if $encap != "vxlan" then {encap: $encap} else {} end)
-		 + {enabled: $en}')" || return
+	obj+=", \"underlay_ip\": $(_q "$ul"), \"vni\": $vni"
+	[ "$encap" = vxlan ] || obj+=", \"encap\": $(_q "$encap")"
+	_doc_put gateways "{\"id\": $(_q "$id"), \"vcn\": $(_q "$vcn"), \"type\": $(_q "$type")$obj, \"enabled\": $en}"
+	TOPO_GW_TYPE[$id]=$type
+	TOPO_GW_VCN[$id]=$vcn
 	vip=$(_topo_default_vip)
 	topo_vip "$vip" || return
 	_topo_node "$id" "$ul" || return
-	for c in $(doc_get --arg v "$vcn" '.vcns[] | select(.id == $v) | .cidrs[]'); do
+	for c in ${TOPO_VCN_CIDRS[$vcn]}; do
 		is_v6 "$c" && v4only=
 	done
 	# The cluster sends to a gateway from the VIP the packet arrived on, any
 	# of them: a Geneve gateway takes packets from every source.
 	[ "$encap" = geneve ] && encap=geneve-external
 	_topo_tunnel "$id" gwv "$vni" "$encap" "$vip" "$(gw_mac "$vni")" $v4only || return
-	nsx "$id" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
-		net.ipv4.conf.default.rp_filter=0 || return
-	[ -n "$v4only" ] || nsx "$id" sysctl -qw net.ipv6.conf.all.forwarding=1 || return
-	for c in $(doc_get --arg v "$vcn" '.vcns[] | select(.id == $v) | .cidrs[]') $pub; do
-		nsx "$id" ip route replace "$c" dev gwv || return
-	done
+	[ -n "$v4only" ] || fwd6="&& echo 1 >/proc/sys/net/ipv6/conf/all/forwarding"
+	nsx "$id" sh -c "echo 1 >/proc/sys/net/ipv4/ip_forward &&
+		echo 0 >/proc/sys/net/ipv4/conf/all/rp_filter &&
+		echo 0 >/proc/sys/net/ipv4/conf/default/rp_filter $fwd6" || return
+	{
+		for c in ${TOPO_VCN_CIDRS[$vcn]} $pub; do
+			echo "route replace $c dev gwv"
+		done
+		if [ "$type" = internet ]; then
+			for v in "${!TOPO_VNIC_PUB[@]}"; do
+				[ -n "${TOPO_VNIC_PUB[$v]}" ] && [ "${TOPO_VNIC_VCN[$v]}" = "$vcn" ] &&
+					echo "route replace ${TOPO_VNIC_PUB[$v]} dev gwv"
+			done
+		fi
+	} | in_ns "$id" || return
 	[ -n "$host" ] || return 0
 	gwin=$(first_host "$host") || return
 	_topo_ns "$id-host" || return
-	ip -n "vgwt-$id" link add in0 type veth peer name eth0 netns "vgwt-$id-host" &&
-	nsx "$id" ip addr add "$gwin/${host#*/}" dev in0 $(is_v6 "$gwin" && echo nodad) &&
-	nsx "$id" ip link set in0 up &&
-	nsx "$id-host" ip addr add "$host" dev eth0 $(is_v6 "$gwin" && echo nodad) &&
-	nsx "$id-host" ethtool -K eth0 tx off >/dev/null &&
-	nsx "$id-host" ip link set eth0 up &&
-	nsx "$id-host" ip $(is_v6 "$gwin" && echo -6) route add default via "$gwin" || return
-	case $type in
-	internet|nat)
-		for c in 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16; do
-			nsx "$id-host" ip route add unreachable "$c" || return
-		done ;;
-	esac
-}
-
-# _topo_gw_routes: every internet gateway routes its VCN's public IPs into
-# its tunnel.
-_topo_gw_routes()
-{
-	local gw vcn ip
-
-	for gw in $(doc_get '.gateways[] | select(.type == "internet") | .id'); do
-		vcn=$(doc_get --arg g "$gw" '.gateways[] | select(.id == $g) | .vcn')
-		for ip in $(doc_get --arg v "$vcn" '.subnets as $s | .vnics[]
-				| select(.subnet as $id | $s[] | select(.id == $id) | .vcn == $v)
-				| .public_ip // empty'); do
-			nsx "$gw" ip route replace "$ip" dev gwv || return
-		done
-	done
+	in_ns "$id" <<-EOF || return
+		link add in0 type veth peer name eth0 netns vgwt-$id-host
+		addr add $gwin/${host#*/} dev in0 $(is_v6 "$gwin" && echo nodad)
+		link set in0 up
+	EOF
+	nsx "$id-host" ethtool -K eth0 tx off >/dev/null || return
+	{
+		echo "addr add $host dev eth0 $(is_v6 "$gwin" && echo nodad)"
+		echo "link set eth0 up"
+		echo "route add default via $gwin"
+		case $type in
+		internet|nat)
+			for c in 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16; do
+				echo "route add unreachable $c"
+			done ;;
+		esac
+	} | in_ns "$id-host"
 }
 
 # topo_apply: make every host's tables equal to the document. On failure,
@@ -576,13 +617,13 @@ topo_apply()
 {
 	local h out
 
+	_doc_flush || return
 	for h in "${TOPO_HOSTS[@]}"; do
 		if ! out=$(nsx "$h" vnicctl apply "$TOPO_DOC" 2>&1); then
 			{ echo "vnicctl apply in $h failed:"; echo "$out"; } | diag
 			return 1
 		fi
 	done
-	_topo_gw_routes
 }
 
 # topo_bg NAME NS CMD...: run CMD in namespace NS in the background, its

@@ -5,14 +5,14 @@
 # top of topo.sh. Every wait is bounded; every process is started through
 # topo_bg, so topo_cleanup stops it.
 #
-#   serve NS tcp|udp PORT       a flow server in NS, tagged NS
+#   serve NS tcp|udp PORT...    flow servers, each tagged with its NS
 #   udp|tcp NS DST PORT [flow send options]
 #                               one exchange; prints the server's answer
 #                               "TAG SEEN_ADDR SEEN_PORT"
 #   pings NS DST [ping options] ping until one answer (5 s at most)
 #   ping1 NS DST [ping options] one echo request, 1 s for the answer
 #   served NS PROTO PORT        the server's log lines
-#   drops REASON [VNIC]         a drop counter; stats_of VNIC FIELD
+#   drops REASON [VNIC]         a drop counter; stats_delta: packets, bytes
 #   expect_blocked / expect_counted / expect_passes
 #   cap_start / cap_stop / cap_read    tcpdump on an interface
 
@@ -31,17 +31,23 @@ wait_for()
 
 # --- traffic -----------------------------------------------------------------
 
-# serve NS PROTO PORT: a flow server in NS that answers "NS PEER PORT".
+# serve NS PROTO PORT [NS PROTO PORT...]: flow servers, each in its NS,
+# answering "NS PEER PORT"; returns once all listen.
 serve()
 {
-	local n=$1 proto=$2 port=$3 log
+	local logs=() log
 
-	log=$TOPO_DIR/serve-$n-$proto-$port.log
-	topo_bg "serve-$n-$proto-$port" "$n" "$FLOW" serve "$proto" "$port" --tag "$n"
-	if ! wait_for 5 grep -q '^listening' "$log"; then
-		echo "server $n $proto $port did not start" | diag
-		return 1
-	fi
+	while [ $# -ge 3 ]; do
+		topo_bg "serve-$1-$2-$3" "$1" "$FLOW" serve "$2" "$3" --tag "$1"
+		logs+=("$TOPO_DIR/serve-$1-$2-$3.log")
+		shift 3
+	done
+	for log in "${logs[@]}"; do
+		if ! wait_for 5 grep -q '^listening' "$log"; then
+			echo "server ${log##*/} did not start" | diag
+			return 1
+		fi
+	done
 }
 
 # served NS PROTO PORT: what that server saw, one line per message:
@@ -88,6 +94,10 @@ stats()
 {
 	local h
 
+	if [ "${#TOPO_HOSTS[@]}" -eq 1 ]; then
+		nsx "${TOPO_HOSTS[0]}" vnicctl -j stats
+		return
+	fi
 	for h in "${TOPO_HOSTS[@]}"; do
 		nsx "$h" vnicctl -j stats || return
 	done | jq -s 'def add2($a; $b):
@@ -104,20 +114,21 @@ drops()
 	local s
 
 	s=$(stats 2>/dev/null) && [ -n "$s" ] || { echo none; return; }
-	if [ -n "${2:-}" ] && [ "$2" != - ]; then
-		jq -r --arg r "$1" --arg v "$2" '.vnics[$v].drops[$r] // 0' <<<"$s"
-	else
-		jq -r --arg r "$1" '.drops[$r] // 0' <<<"$s"
-	fi
+	jq -r --arg r "$1" --arg v "${2:--}" \
+		'if $v == "-" then .drops[$r] else .vnics[$v].drops[$r] end // 0' <<<"$s" ||
+		echo none
 }
 
-# stats_of VNIC FIELD: in_packets, in_bytes, out_packets, out_bytes.
-stats_of()
+# stats_delta BEFORE AFTER VNIC FIELD...: how much each counter of the VNIC
+# (in_packets, in_bytes, out_packets, out_bytes) grew between two `stats`.
+stats_delta()
 {
-	local s
+	local b=$1 a=$2 v=$3
 
-	s=$(stats 2>/dev/null) && [ -n "$s" ] || { echo none; return; }
-	jq -r --arg v "$1" --arg f "$2" '.vnics[$v][$f] // 0' <<<"$s"
+	shift 3
+	jq -rn --argjson a "$a" --argjson b "$b" --arg v "$v" \
+		'[$ARGS.positional[] as $f | ($a.vnics[$v][$f] // 0) - ($b.vnics[$v][$f] // 0)]
+		 | map(tostring) | join(" ")' --args "$@" 2>/dev/null || echo none
 }
 
 _rose()

@@ -1,0 +1,147 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Security rules as OCI has them, on real traffic between instances: allow
+# only, the union of the subnet's lists and the VNIC's NSGs, "nsg:" peers,
+# port ranges, protocol numbers, ICMP types; stateful rules let replies back
+# without a rule, a stateless rule needs its reverse, and where both match
+# the stateless one wins and nothing is tracked; a VNIC whose connection
+# table is full drops new connections only. Every refusal is counted under
+# its reason on the VNIC that refused. Runs in the VM.
+set -u
+DIR=$(dirname "$0")
+. "$DIR/../lib.sh"
+. "$DIR/topo.sh"
+. "$DIR/traffic.sh"
+
+tap_begin
+topo_init 4 || { not_ok "topology"; tap_end; }
+topo_host host1 10.0.0.10
+topo_vcn vcn-a 10.1.0.0/16
+
+# sub-a (a1, a2, c1): UDP 7000 in; anything out, stateful.
+topo_seclist sl-a vcn-a \
+	ingress "$(rule source=10.1.0.0/16 protocol=udp dst_ports=7000)" \
+	egress "$(rule destination=0.0.0.0/0 protocol=all)"
+# nsg-a (a1 only): TCP 7000 in; a stateless rule out to s1's port 7300.
+topo_nsg nsg-a vcn-a \
+	ingress "$(rule source=10.1.0.0/16 protocol=tcp dst_ports=7000)" \
+	egress "$(rule destination=10.1.3.0/24 protocol=udp dst_ports=7300 stateless=true)"
+# sub-b (b1): ping, UDP and TCP 7000, UDP 7400-7410 in; anything out.
+topo_seclist sl-b vcn-a \
+	ingress "$(rule source=10.1.0.0/16 protocol=icmp)" \
+		"$(rule source=10.1.0.0/16 protocol=udp dst_ports=7000)" \
+		"$(rule source=10.1.0.0/16 protocol=tcp dst_ports=7000)" \
+		"$(rule source=10.1.0.0/16 protocol=udp dst_ports=7400-7410)" \
+	egress "$(rule destination=0.0.0.0/0 protocol=all)"
+# nsg-b (b1): UDP 7100 from the members of nsg-a only.
+topo_nsg nsg-b vcn-a ingress "$(rule source=nsg:nsg-a protocol=udp dst_ports=7100)"
+# sub-s (s1): nothing out at all; in: stateless UDP 7200, stateful UDP
+# 7300-7301, protocol 17 (UDP) to 7500, ICMP echo replies (type 0) only.
+sl_s_in=(
+	"$(rule source=10.1.1.0/24 protocol=udp dst_ports=7200 stateless=true)"
+	"$(rule source=10.1.1.0/24 protocol=udp dst_ports=7300-7301)"
+	"$(rule source=10.1.1.0/24 protocol=17 dst_ports=7500)"
+)
+topo_seclist sl-s vcn-a ingress "${sl_s_in[@]}" "$(rule source=10.1.1.0/24 protocol=icmp icmp_type=0)"
+topo_subnet sub-a vcn-a 10.1.1.0/24 sl=sl-a
+topo_subnet sub-b vcn-a 10.1.2.0/24 sl=sl-b
+topo_subnet sub-s vcn-a 10.1.3.0/24 sl=sl-s
+topo_vnic a1 sub-a 10.1.1.5 1001 10.0.0.21 vip=10.0.100.1 nsgs=nsg-a
+topo_vnic a2 sub-a 10.1.1.6 1002 10.0.0.22 vip=10.0.100.2 encap=geneve
+topo_vnic c1 sub-a 10.1.1.7 1004 10.0.0.24 vip=10.0.100.3 ct_limit=2
+topo_vnic b1 sub-b 10.1.2.5 1003 10.0.0.23 vip=10.0.100.1 nsgs=nsg-b
+topo_vnic s1 sub-s 10.1.3.5 1005 10.0.0.25 vip=10.0.100.3
+topo_apply || { not_ok "the document applies"; tap_end; }
+serve a1 udp 7000 a1 tcp 7000 a2 tcp 7000 b1 udp 7000 b1 tcp 7000 b1 udp 7100 \
+	b1 udp 7405 b1 udp 7411 s1 udp 7200 s1 udp 7300 s1 udp 7301 s1 udp 7500 ||
+	{ not_ok "servers"; tap_end; }
+
+# --- stateful: replies need no rule ------------------------------------------------
+expect_answer "stateful: b1's UDP answer reaches a1, which admits only UDP to port 7000" \
+	"b1 10\.1\.1\.5 [0-9]+" udp a1 10.1.2.5 7000
+expect_answer "stateful: TCP a1 -> b1 connects (the SYN-ACK is a reply)" \
+	"b1 10\.1\.1\.5 [0-9]+" tcp a1 10.1.2.5 7000
+expect_ok "stateful: a1 pings b1, the echo reply is a reply" pings a1 10.1.2.5
+expect_blocked "... but b1 cannot ping a1 (no ICMP rule in): ingress_denied on a1" \
+	ingress_denied a1 ping1 b1 10.1.1.5
+
+# --- stateless: no tracking, the reverse needs its own rule ------------------------------
+expect_blocked "stateless in, nothing out: s1's answer to a1 is dropped: egress_denied on s1" \
+	egress_denied s1 udp_no a1 10.1.3.5 7200 --msg stateless-in
+expect_ok "... although a1's datagram got in (the stateless rule admitted it)" \
+	wait_for 2 grep -q stateless-in "$TOPO_DIR/serve-s1-udp-7200.log"
+topo_seclist sl-s vcn-a ingress "${sl_s_in[@]}" "$(rule source=10.1.1.0/24 protocol=icmp icmp_type=0)" \
+	egress "$(rule destination=10.1.1.0/24 protocol=udp src_ports=7200 stateless=true)"
+topo_apply
+expect_answer "with the reverse stateless rule out of s1, the answer passes" \
+	"s1 10\.1\.1\.5 [0-9]+" udp a1 10.1.3.5 7200
+
+# --- stateless wins over stateful ------------------------------------------------------
+expect_answer "a1 -> s1:7301 matches only a1's stateful rule: tracked, answered" \
+	"s1 10\.1\.1\.5 [0-9]+" udp a1 10.1.3.5 7301
+expect_blocked "a1 -> s1:7300 matches a1's stateless NSG rule too: it wins, nothing is tracked, the answer is dropped: ingress_denied on a1" \
+	ingress_denied a1 udp_no a1 10.1.3.5 7300
+topo_nsg nsg-a vcn-a \
+	ingress "$(rule source=10.1.0.0/16 protocol=tcp dst_ports=7000)" \
+		"$(rule source=10.1.3.0/24 protocol=udp src_ports=7300 stateless=true)" \
+	egress "$(rule destination=10.1.3.0/24 protocol=udp dst_ports=7300 stateless=true)"
+topo_apply
+expect_answer "... and passes once a1 has the reverse stateless rule in" \
+	"s1 10\.1\.1\.5 [0-9]+" udp a1 10.1.3.5 7300
+
+# --- the union of lists and NSGs; NSG peers ---------------------------------------------
+expect_answer "union: a1 takes TCP 7000 through its NSG (its subnet's list has only UDP)" \
+	"a1 10\.1\.2\.5 [0-9]+" tcp b1 10.1.1.5 7000
+expect_answer "union: a1 takes UDP 7000 through its subnet's list" \
+	"a1 10\.1\.2\.5 [0-9]+" udp b1 10.1.1.5 7000
+expect_blocked "a2, in the same subnet without the NSG, refuses TCP 7000: ingress_denied on a2" \
+	ingress_denied a2 tcp_no b1 10.1.1.6 7000
+expect_answer "nsg: peer: b1 takes UDP 7100 from a1, a member of nsg-a" \
+	"b1 10\.1\.1\.5 [0-9]+" udp a1 10.1.2.5 7100
+expect_blocked "... not from a2, which is not a member: ingress_denied on b1" \
+	ingress_denied b1 udp_no a2 10.1.2.5 7100
+topo_jq '(.vnics[] | select(.id == "a2") | .nsgs) = ["nsg-a"]'
+topo_apply
+expect_answer "... and from a2 once the document makes it a member" \
+	"b1 10\.1\.1\.6 [0-9]+" udp a2 10.1.2.5 7100
+
+# --- ports, protocol numbers, ICMP types -------------------------------------------------
+expect_answer "a port range: 7405 is in 7400-7410" "b1 10\.1\.1\.5 [0-9]+" \
+	udp a1 10.1.2.5 7405
+expect_blocked "... 7411 is not: ingress_denied on b1" ingress_denied b1 \
+	udp_no a1 10.1.2.5 7411
+expect_answer "a protocol given by number (17) matches UDP" "s1 10\.1\.1\.5 [0-9]+" \
+	udp a1 10.1.3.5 7500
+expect_blocked "an ICMP rule for type 0 does not admit echo requests (type 8): ingress_denied on s1" \
+	ingress_denied s1 ping1 a1 10.1.3.5
+topo_seclist sl-s vcn-a ingress "${sl_s_in[@]}" "$(rule source=10.1.1.0/24 protocol=icmp icmp_type=8)" \
+	egress "$(rule destination=10.1.1.0/24 protocol=udp src_ports=7200 stateless=true)"
+topo_apply
+expect_ok "... a rule for type 8 does (and the reply is tracked)" pings a1 10.1.3.5
+
+# --- a full connection table drops new connections only ----------------------------------
+# c1 may track 2 connections: a TCP connection held open, a UDP flow from
+# port 5001; a third is refused; the two keep working.
+coproc HOLD { exec ip netns exec vgwt-c1 "$FLOW" hold tcp 10.1.2.5 7000 --timeout 3000 2>&1; }
+TOPO_PIDS+=("$HOLD_PID")
+hold_say()
+{
+	local line
+
+	echo "$1" >&"${HOLD[1]}" && read -r -t 5 line <&"${HOLD[0]}" && echo "$line"
+}
+expect_match "conntrack: c1 holds a TCP connection to b1 (1 of 2)" "^b1 10\.1\.1\.7 " \
+	"$(hold_say first)"
+expect_answer "conntrack: a UDP flow c1:5001 -> b1 (2 of 2)" "b1 10\.1\.1\.7 5001" \
+	udp c1 10.1.2.5 7000 --sport 5001
+expect_blocked "conntrack: a third connection is dropped: ct_full on c1" ct_full c1 \
+	udp_no c1 10.1.2.5 7000 --sport 5002
+expect_match "conntrack: the held TCP connection still works" "^b1 10\.1\.1\.7 " \
+	"$(hold_say second)"
+expect_answer "conntrack: the UDP flow from 5001 still works" "b1 10\.1\.1\.7 5001" \
+	udp c1 10.1.2.5 7000 --sport 5001
+expect_blocked "conntrack: and a new one is still refused: ct_full on c1" ct_full c1 \
+	udp_no c1 10.1.2.5 7000 --sport 5003
+
+tap_end
