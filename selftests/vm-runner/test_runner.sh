@@ -116,9 +116,11 @@ failed) fail "a: loading an out-of-tree unsigned module passes the kernel-log ch
 	"building the test module failed: $(tail -n 2 "$T/mod/build.log" | tr '\n' '|')" ;;
 *) skip "a: loading an out-of-tree unsigned module passes the kernel-log check" "no kernel headers" ;;
 esac
+# "last" names the newest run: another VM started meanwhile (a developer's,
+# in parallel) may own it, so only its shape is checked.
 expect "a: console.log, dmesg.log and the last link are saved" \
 	eval 'l=$ROOT/build/vm/logs/$tag-a; grep -q -x "VMTEST_RC=0" "$l/console.log" &&
-		grep -q "Linux version" "$l/dmesg.log" && [ "$(readlink "$ROOT/build/vm/logs/last")" = "$tag-a" ]'
+		grep -q "Linux version" "$l/dmesg.log" && [ -f "$ROOT/build/vm/logs/last/console.log" ]'
 
 # d: started now, in the background (after a, which checks the logs/last
 # link, so no other run moves it meanwhile); collected at the end.
