@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every next-hop target with its real behaviour, against gateway namespaces
+# that only forward (they do no NAT themselves) and hosts behind them: the
+# internet gateway's 1:1 NAT both ways, the NAT gateway's source NAT (TCP,
+# UDP, ICMP echo; a port per connection; nothing from outside), the service
+# gateway's "service:" label, the DRG (over Geneve), the local peering
+# gateway, a private IP (a firewall that skips the source/destination check),
+# a VIP whose rule names a gateway, and what must be dropped: a VNIC without
+# a public IP at the internet gateway, a disabled gateway. Runs in the VM.
+set -u
+DIR=$(dirname "$0")
+. "$DIR/../lib.sh"
+. "$DIR/topo.sh"
+. "$DIR/traffic.sh"
+
+tap_begin
+topo_init 4 || { not_ok "topology"; tap_end; }
+topo_host host1 10.0.0.10
+topo_vcn vcn-a 10.1.0.0/16
+topo_gateway igw-a vcn-a internet 10.0.0.100 9001 host=198.18.0.10/24
+topo_gateway nat-a vcn-a nat 10.0.0.101 9002 public_ip=198.51.100.10 host=198.18.0.10/24
+topo_gateway sgw-a vcn-a service 10.0.0.102 9003 'services={"all": ["192.0.2.0/24"]}' \
+	host=192.0.2.10/24
+topo_gateway drg-a vcn-a drg 10.0.0.103 9004 encap=geneve host=192.168.1.10/24
+topo_gateway lpg-a vcn-a lpg 10.0.0.104 9005 host=10.2.1.10/24
+# Everyone may ping and reach port 7000, from anywhere; anything goes out.
+topo_seclist sl vcn-a \
+	ingress "$(rule source=0.0.0.0/0 protocol=icmp)" \
+		"$(rule source=0.0.0.0/0 protocol=udp dst_ports=7000)" \
+		"$(rule source=0.0.0.0/0 protocol=tcp dst_ports=7000)" \
+	egress "$(rule destination=0.0.0.0/0 protocol=all)"
+topo_route_table rt-pub vcn-a 0.0.0.0/0=igw-a service:all=sgw-a 192.168.0.0/16=drg-a \
+	10.2.0.0/16=lpg-a 10.9.0.0/16=private-ip:10.1.1.250
+topo_route_table rt-priv vcn-a 0.0.0.0/0=nat-a
+topo_subnet sub-pub vcn-a 10.1.1.0/24 rt=rt-pub sl=sl
+topo_subnet sub-priv vcn-a 10.1.2.0/24 rt=rt-priv sl=sl
+topo_subnet sub-t vcn-a 10.1.3.0/24 sl=sl		# no route table at all
+topo_vnic p1 sub-pub 10.1.1.5 1001 10.0.0.21 vip=10.0.100.1 public_ip=203.0.113.5
+topo_vnic p2 sub-pub 10.1.1.6 1002 10.0.0.22 vip=10.0.100.1	# no public IP
+topo_vnic fw sub-pub 10.1.1.250 1005 10.0.0.25 vip=10.0.100.2 skip_sdc=true encap=geneve
+topo_vnic n1 sub-priv 10.1.2.5 1003 10.0.0.23 vip=10.0.100.2
+topo_vnic n2 sub-priv 10.1.2.6 1004 10.0.0.24 vip=10.0.100.2 encap=geneve
+topo_vnic t1 sub-t 10.1.3.7 1006 10.0.0.26 vip=10.0.100.3 rule=target:drg-a
+# The firewall owns the addresses routed to it (10.9.0.0/16) and answers
+# for 10.9.0.1 from that address, not its private IP.
+ip -n vgwt-fw addr add 10.9.0.1/32 dev lo
+topo_apply || { not_ok "the document applies"; tap_end; }
+serve p1 udp 7000 p1 tcp 7000 p1 udp 7001 fw udp 7000 n1 udp 7000 \
+	igw-a-host udp 7000 igw-a-host tcp 7000 nat-a-host udp 7000 nat-a-host tcp 7000 \
+	sgw-a-host udp 7000 drg-a-host udp 7000 drg-a-host tcp 7000 lpg-a-host udp 7000 ||
+	{ not_ok "servers"; tap_end; }
+
+# --- internet gateway: 1:1 NAT -------------------------------------------------------
+cap_start igw-frames igw-a gwv udp
+expect_answer "IGW: the internet host sees p1's public IP (UDP)" \
+	"igw-a-host 203\.0\.113\.5 [0-9]+" udp p1 198.18.0.10 7000
+cap_stop igw-frames
+expect_match "IGW: frames to a gateway go from the router's MAC to 02:00:00 + its VNI" \
+	"02:00:00:00:00:01 > 02:00:00:00:23:29" "$(cap_read igw-frames -e)"
+expect_answer "IGW: the same over TCP" "igw-a-host 203\.0\.113\.5 [0-9]+" \
+	tcp p1 198.18.0.10 7000
+expect_ok "IGW: ping (the internet has no route to 10/8: the echo reply came back translated)" \
+	pings p1 198.18.0.10
+expect_answer "IGW: an internet-initiated datagram to the public IP reaches p1, which sees the real source" \
+	"p1 198\.18\.0\.10 [0-9]+" udp igw-a-host 203.0.113.5 7000
+expect_answer "IGW: an internet-initiated TCP connection too" "p1 198\.18\.0\.10 [0-9]+" \
+	tcp igw-a-host 203.0.113.5 7000
+expect_blocked "IGW: inbound to a port p1's rules do not allow: ingress_denied on p1" \
+	ingress_denied p1 udp_no igw-a-host 203.0.113.5 7001
+expect_blocked "IGW: a VNIC without a public IP cannot use it: no_public_ip on p2" \
+	no_public_ip p2 udp_no p2 198.18.0.10 7000
+
+# --- NAT gateway: source NAT, a port per connection, nothing from outside ------------------
+expect_answer "NAT: the internet host sees the NAT gateway's public IP (UDP)" \
+	"nat-a-host 198\.51\.100\.10 [0-9]+" udp n1 198.18.0.10 7000
+expect_answer "NAT: TCP" "nat-a-host 198\.51\.100\.10 [0-9]+" tcp n1 198.18.0.10 7000
+expect_ok "NAT: ICMP echo (the internet has no route to 10/8)" pings n1 198.18.0.10
+expect_ok "NAT: ICMP echo from a Geneve NVD" pings n2 198.18.0.10
+ans1=$(udp n1 198.18.0.10 7000 --sport 6000)
+ans2=$(udp n2 198.18.0.10 7000 --sport 6000)
+expect_match "NAT: n1:6000 is answered through the NAT" "^nat-a-host 198\.51\.100\.10 [0-9]+$" "$ans1"
+expect_match "NAT: n2:6000 (the same source port) is answered too" \
+	"^nat-a-host 198\.51\.100\.10 [0-9]+$" "$ans2"
+expect_fail "NAT: the two connections got two different ports" \
+	test "$(seen_port "$ans1")" = "$(seen_port "$ans2")"
+expect_blocked "NAT: a datagram from the internet to the public IP is refused: nat_inbound" \
+	nat_inbound - udp_no nat-a-host 198.51.100.10 7000
+expect_blocked "NAT: so is an echo request: nat_inbound" nat_inbound - ping1 nat-a-host 198.51.100.10
+expect_eq "NAT: n1's server never saw the internet" "0" \
+	"$(served n1 udp 7000 | grep -c 198.18.0.10)"
+
+# --- service gateway, DRG, LPG: forwarded with the private IP ----------------------------
+expect_answer "SGW: service:all takes 192.0.2.0/24 to the service gateway; the service sees p1's private IP" \
+	"sgw-a-host 10\.1\.1\.5 [0-9]+" udp p1 192.0.2.10 7000
+expect_ok "SGW: ping" pings p1 192.0.2.10
+cap_start drg-geneve drg-a ul0 udp port 6081
+expect_answer "DRG: on-premises sees p1's private IP" "drg-a-host 10\.1\.1\.5 [0-9]+" \
+	udp p1 192.168.1.10 7000
+cap_stop drg-geneve
+expect_match "DRG: the cluster speaks Geneve (VNI 9004) to a Geneve gateway" \
+	"Geneve.*vni 0x232c" "$(cap_read drg-geneve -v)"
+expect_answer "DRG: TCP" "drg-a-host 10\.1\.1\.5 [0-9]+" tcp p1 192.168.1.10 7000
+expect_answer "DRG: on-premises reaches p1 by its private IP" "p1 192\.168\.1\.10 [0-9]+" \
+	udp drg-a-host 10.1.1.5 7000
+expect_answer "DRG: ... over TCP" "p1 192\.168\.1\.10 [0-9]+" tcp drg-a-host 10.1.1.5 7000
+expect_answer "LPG: the peer VCN's host sees p1's private IP" "lpg-a-host 10\.1\.1\.5 [0-9]+" \
+	udp p1 10.2.1.10 7000
+expect_answer "LPG: the peer reaches p1" "p1 10\.2\.1\.10 [0-9]+" udp lpg-a-host 10.1.1.5 7000
+
+# --- a private IP as the target -------------------------------------------------------------
+expect_ok "private IP: 10.9.0.0/16 goes to the firewall 10.1.1.250, which answers for 10.9.0.1" \
+	pings p1 10.9.0.1
+expect_answer "private IP: UDP to 10.9.0.1 reaches the firewall, with p1's address" \
+	"fw 10\.1\.1\.5 [0-9]+" udp p1 10.9.0.1 7000
+expect_match "... and the firewall received it for 10.9.0.1, not for its own address" \
+	"^udp 10\.1\.1\.5 [0-9]+ 10\.9\.0\.1 7000 " "$(served fw udp 7000)"
+
+# --- a VIP whose rule names a gateway ------------------------------------------------------
+expect_answer "VIP rule target:drg-a: t1 reaches on-premises though its subnet has no route table" \
+	"drg-a-host 10\.1\.3\.7 [0-9]+" udp t1 192.168.1.10 7000
+
+# --- a disabled gateway drops everything --------------------------------------------------
+topo_jq '(.gateways[] | select(.id == "drg-a") | .enabled) = false'
+topo_apply
+expect_blocked "disabled DRG: p1 -> on-premises is dropped: gw_disabled on p1" \
+	gw_disabled p1 udp_no p1 192.168.1.10 7000
+expect_blocked "disabled DRG: on-premises -> p1 is dropped: gw_disabled" \
+	gw_disabled - udp_no drg-a-host 10.1.1.5 7000
+expect_blocked "disabled DRG: the VIP rule's traffic too: gw_disabled on t1" \
+	gw_disabled t1 udp_no t1 192.168.1.10 7000
+topo_jq '(.gateways[] | select(.id == "drg-a") | .enabled) = true'
+topo_apply
+expect_answer "enabled again, the DRG forwards again" "drg-a-host 10\.1\.1\.5 [0-9]+" \
+	udp p1 192.168.1.10 7000
+
+tap_end
