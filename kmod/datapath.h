@@ -83,6 +83,8 @@ void vgw_peer_of_gw(const struct vgw_gw *g, const struct vgw_pkt *p,
 
 /* stats.c: count and free. */
 void vgw_drop(struct vgw_pkt *p, enum vnicgw_drop reason);
+void vgw_count_rx(struct vgw_net *vn);
+u64 vgw_cpu_rx(const struct vgw_net *vn, int cpu);
 void vgw_count_out(const struct vgw_vnic *v, unsigned int len);
 void vgw_count_in(const struct vgw_vnic *v, unsigned int len);
 void vgw_vnic_stats(const struct vgw_vnic_rt *rt, struct vgw_vnic_pcpu *sum);

@@ -26,6 +26,7 @@ static const struct nla_policy vgw_policy[VNICGW_A_MAX + 1] = {
 	[VNICGW_A_OBJ_GEN] = VGW_REPLY_ONLY(OBJ_GEN),
 	[VNICGW_A_DROPS] = VGW_REPLY_ONLY(DROPS),
 	[VNICGW_A_VNIC_STATS] = VGW_REPLY_ONLY(VNIC_STATS),
+	[VNICGW_A_CPU_RX] = VGW_REPLY_ONLY(CPU_RX),
 	[VNICGW_A_OBJ_TYPE] = NLA_POLICY_MAX(NLA_U8, __VNICGW_OBJ_MAX - 1),
 	[VNICGW_A_OBJ_ID] = VGW_POLICY_ID,
 	[VNICGW_A_VCN] = { .type = NLA_NESTED },
@@ -450,6 +451,20 @@ static int put_drops(struct sk_buff *skb, int type, const u64 *drops)
 	return 0;
 }
 
+static int put_cpu_rx(struct sk_buff *skb, const struct vgw_net *vn)
+{
+	struct nlattr *nest = nla_nest_start(skb, VNICGW_A_CPU_RX);
+	int cpu;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for_each_possible_cpu(cpu)
+		if (nla_put_u64_64bit(skb, cpu + 1, vgw_cpu_rx(vn, cpu), 0))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int put_vnic_stats(struct sk_buff *skb, const struct vgw_vnic *v)
 {
 	struct nlattr *nest = nla_nest_start(skb, VNICGW_A_VNIC_STATS);
@@ -519,7 +534,8 @@ static int vgw_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 				  cb->nlh->nlmsg_seq, &vgw_genl_family,
 				  NLM_F_MULTI, VNICGW_CMD_STATS);
 		vgw_net_drops(vn, drops);
-		if (!hdr || put_drops(skb, VNICGW_A_DROPS, drops))
+		if (!hdr || put_drops(skb, VNICGW_A_DROPS, drops) ||
+		    put_cpu_rx(skb, vn))
 			return -EMSGSIZE;
 		genlmsg_end(skb, hdr);
 		st->net_done = true;

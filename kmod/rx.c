@@ -84,6 +84,7 @@ int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 	struct net_device *dev;
 	int hlen;
 
+	vgw_count_rx(vn);
 	outer_addrs(&p);
 	dev = rcu_dereference(vn->dev);
 	if (dev)

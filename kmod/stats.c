@@ -61,6 +61,29 @@ void vgw_drop(struct vgw_pkt *p, enum vnicgw_drop reason)
 	p->skb = NULL;
 }
 
+/* Per CPU: which worker did the work (XDP steering picks it). */
+void vgw_count_rx(struct vgw_net *vn)
+{
+	struct vgw_net_pcpu *nc = this_cpu_ptr(vn->pcpu);
+
+	u64_stats_update_begin(&nc->syncp);
+	nc->rx_packets++;
+	u64_stats_update_end(&nc->syncp);
+}
+
+u64 vgw_cpu_rx(const struct vgw_net *vn, int cpu)
+{
+	const struct vgw_net_pcpu *c = per_cpu_ptr(vn->pcpu, cpu);
+	unsigned int start;
+	u64 v;
+
+	do {
+		start = u64_stats_fetch_begin(&c->syncp);
+		v = c->rx_packets;
+	} while (u64_stats_fetch_retry(&c->syncp, start));
+	return v;
+}
+
 void vgw_count_out(const struct vgw_vnic *v, unsigned int len)
 {
 	struct vgw_vnic_pcpu *vc = this_cpu_ptr(v->rt->pcpu);

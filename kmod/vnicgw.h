@@ -60,6 +60,7 @@ struct vgw_net {
 };
 
 struct vgw_net_pcpu {
+	u64 rx_packets;			/* tunnel packets this CPU processed */
 	u64 drops[__VNICGW_DROP_MAX];
 	struct u64_stats_sync syncp;
 };

@@ -16,6 +16,7 @@ TESTS=(
 	control/test_apply.sh
 	agent/test_agent.sh
 	agent/test_agent_xdp.sh
+	steer/test_cpumap.sh
 )
 [ $# -gt 0 ] && TESTS=("$@")
 

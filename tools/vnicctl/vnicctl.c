@@ -387,6 +387,16 @@ static int cmd_stats(struct vgw_client *c, int argc, char **argv)
 		vgw_json_init(&j, stdout);
 		vgw_json_object_begin(&j, NULL);
 		json_drops(&j, st.drops);
+		vgw_json_object_begin(&j, "cpus");
+		for (i = 0; i < st.n_cpus; i++) {
+			char cpu[16];
+
+			snprintf(cpu, sizeof(cpu), "%u", i);
+			vgw_json_object_begin(&j, cpu);
+			vgw_json_u64(&j, "rx_packets", st.cpu_rx[i]);
+			vgw_json_object_end(&j);
+		}
+		vgw_json_object_end(&j);
 		vgw_json_object_begin(&j, "vnics");
 		for (i = 0; i < st.n_vnics; i++) {
 			const struct vgw_vnic_stats *v = &st.vnics[i];
@@ -403,7 +413,10 @@ static int cmd_stats(struct vgw_client *c, int argc, char **argv)
 		vgw_json_object_end(&j);
 		vgw_json_finish(&j);
 	} else {
-		printf("drops:\n");
+		printf("tunnel packets per CPU:");
+		for (i = 0; i < st.n_cpus; i++)
+			printf(" %u:%llu", i, (unsigned long long)st.cpu_rx[i]);
+		printf("\ndrops:\n");
 		print_drops("  ", st.drops);
 		for (i = 0; i < st.n_vnics; i++) {
 			const struct vgw_vnic_stats *v = &st.vnics[i];

@@ -42,6 +42,22 @@ static void get_drops(struct nlattr *nest, uint64_t *drops)
 	}
 }
 
+static void get_cpus(struct nlattr *nest, struct vgw_stats *st)
+{
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_nested(a, nest, rem) {
+		unsigned int cpu = nla_type(a) - 1;
+
+		if (cpu < VGW_STATS_MAX_CPUS && nla_len(a) == 8) {
+			st->cpu_rx[cpu] = nla_get_u64(a);
+			if (cpu + 1 > st->n_cpus)
+				st->n_cpus = cpu + 1;
+		}
+	}
+}
+
 static uint64_t u64_of(struct nlattr *a)
 {
 	return a && nla_len(a) == 8 ? nla_get_u64(a) : 0;
@@ -55,6 +71,8 @@ static int parse_stats(struct nlattr **tb, void *arg)
 
 	if (tb[VNICGW_A_DROPS]) {
 		get_drops(tb[VNICGW_A_DROPS], st->drops);
+		if (tb[VNICGW_A_CPU_RX])
+			get_cpus(tb[VNICGW_A_CPU_RX], st);
 		return 0;
 	}
 	if (!tb[VNICGW_A_VNIC_STATS] ||

@@ -15,8 +15,12 @@ struct vgw_vnic_stats {
 	uint64_t drops[__VNICGW_DROP_MAX];
 };
 
+#define VGW_STATS_MAX_CPUS 256
+
 struct vgw_stats {
 	uint64_t drops[__VNICGW_DROP_MAX];	/* the namespace's */
+	uint64_t cpu_rx[VGW_STATS_MAX_CPUS];	/* tunnel packets per CPU */
+	unsigned int n_cpus;
 	struct vgw_vnic_stats *vnics;		/* sorted by id */
 	unsigned int n_vnics;
 };

@@ -90,6 +90,7 @@ enum vnicgw_attr {
 	VNICGW_A_OBJ_GEN,	/* u64: generation that set this version of the object */
 	VNICGW_A_DROPS,		/* nest: u64 per reason, attribute type = reason + 1 */
 	VNICGW_A_VNIC_STATS,	/* nest: enum vnicgw_vstats_attr */
+	VNICGW_A_CPU_RX,	/* nest: u64 per CPU, attribute type = CPU + 1 */
 
 	__VNICGW_A_MAX,
 	VNICGW_A_MAX = __VNICGW_A_MAX - 1
