@@ -35,11 +35,12 @@ RESOLVE_BTFIDS ?= true
 
 CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
-	-I$(TOP)/kmod/include/uapi -I$(TOP)/kmod/include -I$(TOP)/user/lib
+	-I$(TOP)/kmod/include/uapi -I$(TOP)/kmod/include -I$(TOP)/user/lib \
+	-I$(TOP)/bpf
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 # Everything libvnicgw needs at link time.
-LIB_LIBS := $(NL_LIBS) -ljansson
+LIB_LIBS := $(NL_LIBS) -ljansson -lbpf
 
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_HDRS := $(wildcard user/lib/*.h) kmod/include/uapi/linux/vnicgw.h

@@ -115,6 +115,10 @@ redirected=$(kill -USR1 "$AGENT_PID"; sleep 0.5; grep -Eo 'redirected_vxlan[^0-9
 expect_ok "the agent's counters show redirected VXLAN packets (${redirected:-none})" \
 	test "${redirected:-0}" -gt 0
 
+steered=$(vnicctl -j steering | jq '[.[].counters.redirected_vxlan.total] | add // 0')
+expect_ok "vnicctl steering counts every frame the cpumap carried ($steered >= $((t0 + t1)))" \
+	test "$steered" -ge $((t0 + t1))
+
 stop_agent TERM 5
 expect_eq "the agent exits 0 on SIGTERM" 0 "$AGENT_RC"
 expect_ok "... and the program is detached" bash -c "! ip -n $H -o link show ul0 | grep -q ' xdp '"

@@ -23,6 +23,7 @@
 #include "json.h"
 #include "nlobj.h"
 #include "stats.h"
+#include "steering.h"
 #include "vgw.h"
 
 static bool opt_json;
@@ -38,6 +39,7 @@ static void usage(FILE *f)
 		"  delete TYPE ID            remove one object\n"
 		"  stats                     packets, bytes and drops by reason, per namespace and VNIC\n"
 		"  validate FILE             check a document without the kernel (-j: canonical form)\n"
+		"  steering                  the XDP steering programs' counters, per CPU\n"
 		"  flush                     remove every object of this namespace's tables\n"
 		"TYPE: vcn subnet route_table security_list nsg gateway vnic\n"
 		"options:\n"
@@ -433,6 +435,72 @@ static int cmd_stats(struct vgw_client *c, int argc, char **argv)
 	return 0;
 }
 
+/* The steering programs' counters: no module needed, only the BPF maps. */
+static int cmd_steering(int argc, char **argv)
+{
+	static struct vgw_steering s[16];
+	struct vgw_json j;
+	unsigned int k, c;
+	int n;
+
+	(void)argv;
+	if (argc) {
+		fprintf(stderr, "usage: vnicctl steering\n");
+		return 2;
+	}
+	n = vgw_steering_read(s, 16);
+	if (n < 0) {
+		fprintf(stderr, "vnicctl steering: %s\n", strerror(-n));
+		return 1;
+	}
+	if (opt_json) {
+		vgw_json_init(&j, stdout);
+		vgw_json_array_begin(&j, NULL);
+	}
+	for (int i = 0; i < n; i++) {
+		if (opt_json) {
+			vgw_json_object_begin(&j, NULL);
+			vgw_json_u64(&j, "map_id", s[i].map_id);
+			vgw_json_object_begin(&j, "counters");
+		} else {
+			printf("steering program (counters map %u):\n", s[i].map_id);
+		}
+		for (k = 0; k < VGW_STEER_NR_COUNTERS; k++) {
+			uint64_t total = 0;
+
+			for (c = 0; c < s[i].n_cpus; c++)
+				total += s[i].count[k][c];
+			if (!opt_json) {
+				printf("  %-18s %llu", vgw_steer_counter_name(k),
+				       (unsigned long long)total);
+				for (c = 0; c < s[i].n_cpus; c++)
+					printf(" cpu%u:%llu", c,
+					       (unsigned long long)s[i].count[k][c]);
+				printf("\n");
+				continue;
+			}
+			vgw_json_object_begin(&j, vgw_steer_counter_name(k));
+			vgw_json_u64(&j, "total", total);
+			vgw_json_array_begin(&j, "cpus");
+			for (c = 0; c < s[i].n_cpus; c++)
+				vgw_json_u64(&j, NULL, s[i].count[k][c]);
+			vgw_json_array_end(&j);
+			vgw_json_object_end(&j);
+		}
+		if (opt_json) {
+			vgw_json_object_end(&j);
+			vgw_json_object_end(&j);
+		}
+	}
+	if (opt_json) {
+		vgw_json_array_end(&j);
+		vgw_json_finish(&j);
+	} else if (!n) {
+		printf("no steering program is loaded\n");
+	}
+	return 0;
+}
+
 static int cmd_delete(struct vgw_client *c, int argc, char **argv)
 {
 	int t, err;
@@ -498,6 +566,8 @@ int main(int argc, char **argv)
 	/* The one command that needs no kernel. */
 	if (!strcmp(argv[optind], "validate"))
 		return cmd_validate(argc - optind - 1, argv + optind + 1);
+	if (!strcmp(argv[optind], "steering"))
+		return cmd_steering(argc - optind - 1, argv + optind + 1);
 	if (i == sizeof(commands) / sizeof(commands[0])) {
 		fprintf(stderr, "vnicctl: unknown command \"%s\"\n", argv[optind]);
 		usage(stderr);
