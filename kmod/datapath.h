@@ -57,9 +57,15 @@ struct vgw_pkt {
 	unsigned int l3_off, l4_off;
 	u32 hash;			/* symmetric flow hash */
 
-	/* Who sent it: a VNIC (egress walk) or a gateway (ingress walk). */
+	/*
+	 * Whose it is: the VNIC that sent it (until delivery, then the
+	 * destination VNIC: drops count there) or the gateway it came from.
+	 */
 	const struct vgw_vnic *vnic;
 	const struct vgw_gw *gw;
+	/* The VNIC that sent it, and its source address before any NAT. */
+	const struct vgw_vnic *sender;
+	struct vgw_ip sender_src;
 };
 
 /* rx.c */
@@ -74,6 +80,9 @@ void vgw_from_gateway(struct vgw_pkt *p);
 int vgw_parse_ip(struct vgw_pkt *p);
 /* Replace the source or destination address; checksums follow. */
 int vgw_rewrite_addr(struct vgw_pkt *p, bool src, const struct vgw_ip *to);
+
+/* icmp.c */
+void vgw_icmp_too_big(struct vgw_pkt *p, unsigned int mtu);
 
 /* tx.c: encapsulate @p's frame to @to and send it. Consumes the skb. */
 void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to);

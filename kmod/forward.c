@@ -471,6 +471,8 @@ void vgw_from_vnic(struct vgw_pkt *p)
 		return;
 	}
 	vgw_count_out(v, p->skb->len);
+	p->sender = v;
+	p->sender_src = p->src;
 	if (!v->skip_sdc && !owns(v, &p->src)) {
 		vgw_drop(p, VNICGW_DROP_SRC_IP_SPOOF);
 		return;

@@ -82,85 +82,98 @@ static unsigned int push_tunnel(struct sk_buff *skb, const struct vgw_peer *to)
 	return VGW_VXLAN_PORT;
 }
 
-static void xmit4(struct vgw_pkt *p, struct socket *sock, __be16 sport,
-		  __be16 dport, const struct vgw_peer *to)
+/* The underlay route to @to, IPv4. NULL (counted) if there is none. */
+static struct rtable *route4(struct vgw_pkt *p, const struct vgw_peer *to,
+			     __be16 sport, __be16 dport, struct flowi4 *fl4)
 {
-	struct sk_buff *skb = p->skb;
-	struct flowi4 fl4 = {
-		.flowi4_proto = IPPROTO_UDP,
-		.daddr = to->underlay->v4,
-		.saddr = to->src ? to->src->v4 : 0,
-		.fl4_sport = sport,
-		.fl4_dport = dport,
-	};
 	struct rtable *rt;
 
-	rt = ip_route_output_key(p->vn->net, &fl4);
-	if (IS_ERR(rt)) {
-		vgw_drop(p, VNICGW_DROP_XMIT);
-		return;
-	}
-	if (skb->len + sizeof(struct iphdr) + sizeof(struct udphdr) >
-	    dst_mtu(&rt->dst)) {
-		ip_rt_put(rt);
-		vgw_drop(p, VNICGW_DROP_MTU);
-		return;
-	}
-	p->skb = NULL;
-	vgw_compat_udp_tunnel_xmit(rt, sock->sk, skb, fl4.saddr, fl4.daddr, 0,
-				   VGW_OUTER_TTL, htons(IP_DF), sport, dport,
-				   false, true);
+	memset(fl4, 0, sizeof(*fl4));
+	fl4->flowi4_proto = IPPROTO_UDP;
+	fl4->daddr = to->underlay->v4;
+	fl4->saddr = to->src ? to->src->v4 : 0;
+	fl4->fl4_sport = sport;
+	fl4->fl4_dport = dport;
+	rt = ip_route_output_key(p->vn->net, fl4);
+	return IS_ERR(rt) ? NULL : rt;
 }
 
-static void xmit6(struct vgw_pkt *p, struct socket *sock, __be16 sport,
-		  __be16 dport, const struct vgw_peer *to,
-		  struct net_device *dev)
+static struct dst_entry *route6(struct vgw_pkt *p, struct socket *sock,
+				const struct vgw_peer *to, __be16 sport,
+				__be16 dport, struct flowi6 *fl6)
 {
-	struct sk_buff *skb = p->skb;
-	struct flowi6 fl6 = {
-		.flowi6_proto = IPPROTO_UDP,
-		.daddr = to->underlay->v6,
-		.fl6_sport = sport,
-		.fl6_dport = dport,
-	};
 	struct dst_entry *dst;
 
+	memset(fl6, 0, sizeof(*fl6));
+	fl6->flowi6_proto = IPPROTO_UDP;
+	fl6->daddr = to->underlay->v6;
 	if (to->src)
-		fl6.saddr = to->src->v6;
-	dst = ipv6_stub->ipv6_dst_lookup_flow(p->vn->net, sock->sk, &fl6, NULL);
-	if (IS_ERR(dst)) {
-		vgw_drop(p, VNICGW_DROP_XMIT);
-		return;
-	}
-	if (skb->len + sizeof(struct ipv6hdr) + sizeof(struct udphdr) >
-	    dst_mtu(dst)) {
-		dst_release(dst);
-		vgw_drop(p, VNICGW_DROP_MTU);
-		return;
-	}
-	p->skb = NULL;
-	vgw_compat_udp_tunnel6_xmit(dst, sock->sk, skb, dev, &fl6.saddr,
-				    &fl6.daddr, 0, VGW_OUTER_TTL, 0, sport,
-				    dport, false);
+		fl6->saddr = to->src->v6;
+	fl6->fl6_sport = sport;
+	fl6->fl6_dport = dport;
+	dst = ipv6_stub->ipv6_dst_lookup_flow(p->vn->net, sock->sk, fl6, NULL);
+	return IS_ERR(dst) ? NULL : dst;
 }
 
+/* The outer headers' size: tunnel, UDP and IP. */
+static unsigned int overhead(const struct vgw_peer *to)
+{
+	return (to->encap == VNICGW_ENCAP_GENEVE ? VGW_GENEVE_HLEN :
+		VGW_VXLAN_HLEN) + sizeof(struct udphdr) +
+	       (to->underlay->family == AF_INET6 ? sizeof(struct ipv6hdr) :
+		sizeof(struct iphdr));
+}
+
+/*
+ * Send @p's frame to @to: route, room, the inner Ethernet header, the tunnel
+ * header, the UDP and IP headers. A frame that would not fit the route's MTU
+ * is not sent: its sender learns the MTU (vgw_icmp_too_big()).
+ */
 void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to)
 {
 	bool v6 = to->underlay->family == AF_INET6;
 	struct net_device *dev = rcu_dereference(p->vn->dev);
 	struct socket *sock = rcu_dereference(p->vn->sock[to->encap][v6]);
-	struct sk_buff *skb = p->skb;
-	struct ethhdr *eth;
 	__be16 sport = src_port(p), dport;
+	struct dst_entry *dst = NULL;
+	struct rtable *rt = NULL;
+	struct flowi4 fl4;
+	struct flowi6 fl6;
+	struct sk_buff *skb;
+	struct ethhdr *eth;
+	unsigned int mtu;
 
 	if (!dev || !sock) {
 		vgw_drop(p, VNICGW_DROP_XMIT);
 		return;
 	}
+	dport = htons(to->encap == VNICGW_ENCAP_GENEVE ? VGW_GENEVE_PORT :
+		      VGW_VXLAN_PORT);
+	if (v6)
+		dst = route6(p, sock, to, sport, dport, &fl6);
+	else
+		rt = route4(p, to, sport, dport, &fl4);
+	if (!dst && !rt) {
+		vgw_drop(p, VNICGW_DROP_XMIT);
+		return;
+	}
+	mtu = dst_mtu(v6 ? dst : &rt->dst);
+	if (p->skb->len + overhead(to) > mtu) {
+		if (v6)
+			dst_release(dst);
+		else
+			ip_rt_put(rt);
+		vgw_icmp_too_big(p, mtu - overhead(to) - ETH_HLEN);
+		return;
+	}
+	skb = p->skb;
 	/* Room for the outer headers, and a frame of our own to write. */
-	if (skb_cow_head(skb, VGW_GENEVE_HLEN + sizeof(struct udphdr) +
-			 sizeof(struct ipv6hdr) + LL_RESERVED_SPACE(dev) + 16) ||
+	if (skb_cow_head(skb, overhead(to) + LL_RESERVED_SPACE(dev) + 16) ||
 	    skb_ensure_writable(skb, ETH_HLEN)) {
+		if (v6)
+			dst_release(dst);
+		else
+			ip_rt_put(rt);
 		vgw_drop(p, VNICGW_DROP_XMIT);
 		return;
 	}
@@ -168,11 +181,17 @@ void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to)
 	eth = (struct ethhdr *)skb->data;
 	ether_addr_copy(eth->h_dest, to->mac);
 	ether_addr_copy(eth->h_source, router_mac);
-	dport = htons(push_tunnel(skb, to));
+	push_tunnel(skb, to);
 	/* The tunnel code counts what it sends on skb->dev: the link. */
 	skb->dev = dev;
+	p->skb = NULL;
 	if (v6)
-		xmit6(p, sock, sport, dport, to, dev);
+		vgw_compat_udp_tunnel6_xmit(dst, sock->sk, skb, dev, &fl6.saddr,
+					    &fl6.daddr, 0, VGW_OUTER_TTL, 0,
+					    sport, dport, false);
 	else
-		xmit4(p, sock, sport, dport, to);
+		vgw_compat_udp_tunnel_xmit(rt, sock->sk, skb, fl4.saddr,
+					   fl4.daddr, 0, VGW_OUTER_TTL,
+					   htons(IP_DF), sport, dport, false,
+					   true);
 }
