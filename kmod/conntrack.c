@@ -34,7 +34,7 @@ struct vgw_ct_entry {
 
 struct vgw_ct_table {
 	struct hlist_head *buckets;
-	spinlock_t locks[CT_LOCKS];
+	spinlock_t locks[CT_LOCKS];	/* bucket b: locks[b % CT_LOCKS] */
 	atomic_t entries;
 	struct vgw_net *vn;
 	struct delayed_work gc;

@@ -54,8 +54,10 @@ static int parse_l4(struct vgw_pkt *p, bool first_fragment)
 		l4 = skb->data + p->l4_off;
 		p->icmp_type = l4[0];
 		p->icmp_code = l4[1];
-		if (vgw_flow_icmp_is_echo(p->l4proto, p->icmp_type))
-			p->sport = p->dport = get_unaligned_be16(l4 + 4);
+		if (vgw_flow_icmp_is_echo(p->l4proto, p->icmp_type)) {
+			p->sport = get_unaligned_be16(l4 + 4);
+			p->dport = p->sport;
+		}
 		return 0;
 	}
 	return 0;
@@ -82,7 +84,8 @@ static int parse_ipv4(struct vgw_pkt *p)
 	p->l3_off = ETH_HLEN;
 	p->l4_off = ETH_HLEN + iph->ihl * 4;
 	p->l4proto = iph->protocol;
-	p->src.family = p->dst.family = AF_INET;
+	p->src.family = AF_INET;
+	p->dst.family = AF_INET;
 	p->src.v4 = iph->saddr;
 	p->dst.v4 = iph->daddr;
 	/* Fragments carry no ports (vgw/flow.h): all of a datagram agree. */
@@ -106,7 +109,8 @@ static int parse_ipv6(struct vgw_pkt *p)
 	p->l3_off = ETH_HLEN;
 	p->l4_off = ETH_HLEN + sizeof(*ip6);
 	p->l4proto = ip6->nexthdr;	/* extension headers are not walked */
-	p->src.family = p->dst.family = AF_INET6;
+	p->src.family = AF_INET6;
+	p->dst.family = AF_INET6;
 	p->src.v6 = ip6->saddr;
 	p->dst.v6 = ip6->daddr;
 	return parse_l4(p, true);
@@ -131,11 +135,11 @@ int vgw_parse_ip(struct vgw_pkt *p)
 {
 	int err;
 
-	if (p->ethertype == htons(ETH_P_IP))
+	if (p->ethertype == htons(ETH_P_IP)) {
 		err = parse_ipv4(p);
-	else if (p->ethertype == htons(ETH_P_IPV6))
+	} else if (p->ethertype == htons(ETH_P_IPV6)) {
 		err = parse_ipv6(p);
-	else {
+	} else {
 		vgw_drop(p, VNICGW_DROP_NOT_IP);
 		return -EPROTO;
 	}

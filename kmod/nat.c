@@ -40,7 +40,7 @@ struct vgw_nat_entry {
 
 struct vgw_nat_table {
 	struct hlist_head *in, *out;
-	spinlock_t lock;		/* one lock: inserts touch two chains */
+	spinlock_t lock;	/* all chains; an insert touches two */
 	struct delayed_work gc;
 };
 

@@ -405,8 +405,10 @@ static int vgw_nl_obj_dump_start(struct netlink_callback *cb)
 	BUILD_BUG_ON(sizeof(*st) > sizeof(cb->ctx));
 	memset(st, 0, sizeof(*st));
 	st->last = __VNICGW_OBJ_MAX - 1;
-	if (type)
-		st->type = st->last = nla_get_u8(type);
+	if (type) {
+		st->type = nla_get_u8(type);
+		st->last = st->type;
+	}
 	return 0;
 }
 
