@@ -112,19 +112,26 @@ first_host()
 }
 
 # mac_of ADDR: the MAC the tests give a VNIC, from its private IP as in the
-# STATE-FORMAT example: 10.1.1.5 -> 02:00:0a:01:01:05; IPv6: 02:06 and the
-# last four bytes.
+# STATE-FORMAT example: 10.1.1.5 -> 02:00:0a:01:01:05; IPv6: 02:06, the
+# fourth group (the subnet, in the tests' /64s) and the last one:
+# 2001:db8:1:2::5 -> 02:06:00:02:00:05.
 mac_of()
 {
-	local a=$1 o
+	local o
 
-	if is_v6 "$a"; then
-		o=$(printf '%s' "$a" | awk -F: '{ x = $(NF-1); y = $NF;
-			while (length(x) < 4) x = "0" x; while (length(y) < 4) y = "0" y;
-			printf "%s:%s:%s:%s", substr(x,1,2), substr(x,3,2), substr(y,1,2), substr(y,3,2) }')
-		echo "02:06:$o"
+	if is_v6 "$1"; then
+		awk -v a="$1" 'BEGIN {
+			nh = split(a, h, "::"); nl = h[1] == "" ? 0 : split(h[1], l, ":")
+			nr = (nh > 1 && h[2] != "") ? split(h[2], r, ":") : 0
+			for (i = 1; i <= nl; i++) g[++n] = l[i]
+			for (i = 0; i < 8 - nl - nr; i++) g[++n] = "0"
+			for (i = 1; i <= nr; i++) g[++n] = r[i]
+			x = sprintf("%04s", g[4]); y = sprintf("%04s", g[8])
+			gsub(/ /, "0", x); gsub(/ /, "0", y)
+			printf "02:06:%s:%s:%s:%s\n", substr(x, 1, 2), substr(x, 3, 2), substr(y, 1, 2), substr(y, 3, 2)
+		}'
 	else
-		IFS=. read -r -a o <<<"$a"
+		IFS=. read -r -a o <<<"$1"
 		printf '02:00:%02x:%02x:%02x:%02x\n' "${o[@]}"
 	fi
 }
@@ -339,6 +346,9 @@ _topo_plug()
 		link set ul0 up
 	EOF
 	ip -n vgwt-ul link set "$p" master br0 up || return
+	# Checksums leave ul0 complete, as on a wire: captures show them as
+	# they are, and every receiver verifies them.
+	nsx "$n" ethtool -K ul0 tx off >/dev/null || return
 	TOPO_UL_IP[$n]=$a
 }
 
@@ -428,7 +438,12 @@ _topo_tunnel()
 		;;
 	*) echo "_topo_tunnel: encap $encap?" >&2; return 1 ;;
 	esac || return
-	nsx "$n" sh -c "${v4only:+echo 1 >/proc/sys/net/ipv6/conf/$dev/disable_ipv6 &&}
+	# No IPv6 on an IPv4-only NIC, no router solicitations on the others:
+	# no stray packets in the counters.
+	local sysctl=router_solicitations val=0
+
+	[ -z "$v4only" ] || sysctl=disable_ipv6 val=1
+	nsx "$n" sh -c "echo $val >/proc/sys/net/ipv6/conf/$dev/$sysctl &&
 		ethtool -K $dev tx off >/dev/null" &&
 	ip -n "vgwt-$n" link set "$dev" up
 }
