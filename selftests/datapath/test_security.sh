@@ -53,6 +53,7 @@ topo_vnic c1 sub-a 10.1.1.7 1004 10.0.0.24 vip=10.0.100.3 ct_limit=2
 topo_vnic b1 sub-b 10.1.2.5 1003 10.0.0.23 vip=10.0.100.1 nsgs=nsg-b
 topo_vnic s1 sub-s 10.1.3.5 1005 10.0.0.25 vip=10.0.100.3
 topo_apply || { not_ok "the document applies"; tap_end; }
+c1_doc=$(doc_get -c '.vnics[] | select(.id == "c1")')
 serve a1 udp 7000 a1 tcp 7000 a2 tcp 7000 b1 udp 7000 b1 tcp 7000 b1 udp 7100 \
 	b1 udp 7405 b1 udp 7411 s1 udp 7200 s1 udp 7300 s1 udp 7301 s1 udp 7500 ||
 	{ not_ok "servers"; tap_end; }
@@ -143,5 +144,11 @@ expect_answer "conntrack: the UDP flow from 5001 still works" "b1 10\.1\.1\.7 50
 	udp c1 10.1.2.5 7000 --sport 5001
 expect_blocked "conntrack: and a new one is still refused: ct_full on c1" ct_full c1 \
 	udp_no c1 10.1.2.5 7000 --sport 5003
+topo_jq 'del(.vnics[] | select(.id == "c1"))'
+topo_apply
+topo_jq --argjson v "$c1_doc" '.vnics += [$v]'
+topo_apply
+expect_answer "conntrack: entries go with their VNIC: c1 removed and added again opens a new connection" \
+	"b1 10\.1\.1\.7 5003" udp c1 10.1.2.5 7000 --sport 5003
 
 tap_end
