@@ -52,6 +52,8 @@ struct vgw_pkt {
 	u8 l4proto;
 	u8 icmp_type, icmp_code;
 	u8 tcp_flags;
+	/* An IPv4 fragment; not the first: no L4 header (ports recalled). */
+	bool frag, later_frag;
 	u16 sport, dport;		/* host order; ICMP echo: the id */
 	struct vgw_ip src, dst;
 	unsigned int l3_off, l4_off;
@@ -83,6 +85,12 @@ int vgw_rewrite_addr(struct vgw_pkt *p, bool src, const struct vgw_ip *to);
 
 /* icmp.c */
 void vgw_icmp_too_big(struct vgw_pkt *p, unsigned int mtu);
+
+/* frag.c: the ports of a fragmented datagram, from its first fragment. */
+void vgw_frag_note(struct vgw_pkt *p, __be16 id);
+bool vgw_frag_recall(struct vgw_pkt *p, __be16 id);
+int vgw_frag_net_init(struct vgw_net *vn);
+void vgw_frag_net_exit(struct vgw_net *vn);
 
 /* tx.c: encapsulate @p's frame to @to and send it. Consumes the skb. */
 void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to);

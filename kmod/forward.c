@@ -63,6 +63,28 @@ static int parse_l4(struct vgw_pkt *p, bool first_fragment)
 	return 0;
 }
 
+/*
+ * An IPv4 fragment. The first carries the L4 header: its ports are noted,
+ * so that the later ones, which carry none, are matched, tracked and
+ * translated as the datagram they belong to (a virtual reassembly: nothing
+ * is held back or rebuilt). A later fragment whose first was not seen here
+ * is dropped.
+ */
+static int parse_fragment(struct vgw_pkt *p, const struct iphdr *iph)
+{
+	int err;
+
+	p->frag = true;
+	if (!(iph->frag_off & htons(IP_OFFSET))) {
+		err = parse_l4(p, true);
+		if (!err)
+			vgw_frag_note(p, iph->id);
+		return err;
+	}
+	p->later_frag = true;
+	return vgw_frag_recall(p, iph->id) ? 0 : -ENOENT;
+}
+
 static int parse_ipv4(struct vgw_pkt *p)
 {
 	struct sk_buff *skb = p->skb;
@@ -88,8 +110,9 @@ static int parse_ipv4(struct vgw_pkt *p)
 	p->dst.family = AF_INET;
 	p->src.v4 = iph->saddr;
 	p->dst.v4 = iph->daddr;
-	/* Fragments carry no ports (vgw/flow.h): all of a datagram agree. */
-	return parse_l4(p, !(iph->frag_off & htons(IP_MF | IP_OFFSET)));
+	if (!(iph->frag_off & htons(IP_MF | IP_OFFSET)))
+		return parse_l4(p, true);
+	return parse_fragment(p, iph);
 }
 
 static int parse_ipv6(struct vgw_pkt *p)
@@ -126,7 +149,9 @@ static void flow_hash(struct vgw_pkt *p)
 	else
 		vgw_flow_key_init_ipv6(&k, p->src.v6.s6_addr32,
 				       p->dst.v6.s6_addr32, p->l4proto);
-	vgw_flow_key_set_ports(&k, htons(p->sport), htons(p->dport));
+	/* Fragments hash without ports (vgw/flow.h): one path per datagram. */
+	if (!p->frag)
+		vgw_flow_key_set_ports(&k, htons(p->sport), htons(p->dport));
 	p->hash = vgw_flow_hash(&k);
 }
 
@@ -144,7 +169,8 @@ int vgw_parse_ip(struct vgw_pkt *p)
 		return -EPROTO;
 	}
 	if (err) {
-		vgw_drop(p, VNICGW_DROP_MALFORMED);
+		vgw_drop(p, err == -ENOENT ? VNICGW_DROP_FRAGMENT :
+			 VNICGW_DROP_MALFORMED);
 		return err;
 	}
 	flow_hash(p);
@@ -273,6 +299,8 @@ static __sum16 *l4_csum(struct vgw_pkt *p, bool *udp)
 	unsigned int off;
 
 	*udp = false;
+	if (p->later_frag)
+		return NULL;	/* no transport header in this fragment */
 	switch (p->l4proto) {
 	case IPPROTO_TCP:
 		off = offsetof(struct tcphdr, check);

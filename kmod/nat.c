@@ -180,6 +180,14 @@ static int rewrite_port(struct vgw_pkt *p, bool src, u16 to)
 	unsigned int need;
 	bool udp = p->l4proto == IPPROTO_UDP;
 
+	if (p->later_frag) {
+		/* No transport header here; the first fragment had it. */
+		if (src || p->l4proto == IPPROTO_ICMP)
+			p->sport = to;
+		if (!src || p->l4proto == IPPROTO_ICMP)
+			p->dport = to;
+		return 0;
+	}
 	need = p->l4_off + (p->l4proto == IPPROTO_TCP ? 18 : 8);
 	if (skb_ensure_writable(skb, need))
 		return -ENOMEM;

@@ -8,6 +8,7 @@
 
 #include "conntrack.h"
 #include "nat.h"
+#include "datapath.h"
 #include "snap.h"
 #include "vnicgw.h"
 
@@ -32,6 +33,13 @@ static int __net_init vgw_net_init(struct net *net)
 		return -ENOMEM;
 	}
 	if (vgw_nat_net_init(vn)) {
+		vgw_ct_net_exit(vn);
+		free_percpu(vn->pcpu);
+		kfree(s);
+		return -ENOMEM;
+	}
+	if (vgw_frag_net_init(vn)) {
+		vgw_nat_net_exit(vn);
 		vgw_ct_net_exit(vn);
 		free_percpu(vn->pcpu);
 		kfree(s);
@@ -77,6 +85,7 @@ static void __net_exit vgw_net_exit_batch(struct list_head *net_exit_list)
 		mutex_unlock(&vn->lock);
 		vgw_ct_net_exit(vn);
 		vgw_nat_net_exit(vn);
+		vgw_frag_net_exit(vn);
 		free_percpu(vn->pcpu);
 	}
 }

@@ -26,6 +26,7 @@ struct vgw_snap;
 struct vgw_txn;
 struct vgw_ct_table;
 struct vgw_nat_table;
+struct vgw_frag_table;
 
 /* Per network namespace state: one vnicgw "host" lives in each namespace. */
 struct vgw_net {
@@ -57,6 +58,8 @@ struct vgw_net {
 	struct vgw_ct_table *ct;
 	/* NAT gateway mappings, likewise. */
 	struct vgw_nat_table *nat;
+	/* The ports of fragmented datagrams, from their first fragments. */
+	struct vgw_frag_table *frag;
 };
 
 struct vgw_net_pcpu {

@@ -293,7 +293,8 @@ enum vnicgw_vip_attr {
 	X(CT_FULL, "ct_full", "the VNIC's connection table is full")		\
 	X(MTU, "mtu", "too big for the underlay")				\
 	X(XMIT, "xmit", "no underlay route, or the send failed")		\
-	X(TTL, "ttl", "inner TTL or hop limit expired")
+	X(TTL, "ttl", "inner TTL or hop limit expired")			\
+	X(FRAGMENT, "fragment", "an IP fragment whose first fragment was not seen")
 
 enum vnicgw_drop {
 #define VNICGW_DROP_ENUM_(name, str, help) VNICGW_DROP_##name,
