@@ -17,6 +17,12 @@ TESTS=(
 	agent/test_agent.sh
 	agent/test_agent_xdp.sh
 	steer/test_cpumap.sh
+	datapath/test_topo.sh
+	datapath/test_vnic.sh
+	datapath/test_security.sh
+	datapath/test_gateways.sh
+	datapath/test_robust.sh
+	datapath/test_ipv6.sh
 )
 [ $# -gt 0 ] && TESTS=("$@")
 
