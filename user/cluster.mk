@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The cluster's userspace (issue 6): the flow owner table (Maglev), the
+# desired state in etcd, membership.
+#
+#   make tests          also builds build/tests/test_maglev
+#   make bench-cluster  the owner-table simulation (natively)
+#
+# Included by the top-level Makefile, which defines TOP, BUILD, BIN,
+# USER_CFLAGS, NL_CFLAGS, LIB_LIBS, LIBVGW, LIB_HDRS, TEST_CFLAGS, KSFT_HDRS.
+
+tests: $(BUILD)/tests/test_maglev
