@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The data-path benchmark (tools/bench/): vnicgw against the Linux-native
+# gateway and Open vSwitch's kernel datapath, same tenant, same traffic, in
+# the VM. Figures, not pass/fail: not part of "make check".
+#
+#   make bench              everything (~15 min): build, run in the VM, then
+#                           build/bench/results.json, results.md, bench.png
+#                           and the ratios on stdout
+#   make bench BENCH_QUICK=1   three scenarios, shorter runs (~3 min)
+#   make bench-report       only the host side again, from the last results
+#   make bench-tools        the generator and the receiver (build/bin)
+#
+# BENCH_SCENARIOS="NAME:PATH:FLOWS:SIZE:VNICS:ROUTES:CONNS ..." runs those
+# instead of the default list; BENCH_SYSTEMS="vnicgw linux" a subset.
+#
+# Included by the top-level Makefile, which defines TOP, BUILD, BIN and
+# USER_CFLAGS.
+
+BENCH_DIR := $(BUILD)/bench
+BENCH_ROOT := $(BENCH_DIR)/root
+BENCH_TOOLS := $(BIN)/vgen $(BIN)/vrecv
+BENCH_HDRS := tools/bench/bench_pkt.h kmod/include/vgw/wire.h
+BENCH_QUICK ?= 0
+BENCH_SCENARIOS ?=
+BENCH_SYSTEMS ?= vnicgw linux ovs
+# Whole-run limit for qemu: the default list takes ~15 min under TCG.
+BENCH_TIMEOUT ?= 2400
+
+.PHONY: bench bench-tools bench-root bench-run bench-report
+
+bench-tools: $(BENCH_TOOLS)
+
+$(BIN)/vgen: tools/bench/vgen.c $(BENCH_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+$(BIN)/vrecv: tools/bench/vrecv.c $(BENCH_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+bench-root: $(BENCH_ROOT)/.ready
+
+$(BENCH_ROOT)/.ready: tools/bench/stage-root
+	$(TOP)/tools/bench/stage-root $(BENCH_ROOT)
+
+bench: deps
+	@$(MAKE) --no-print-directory all bench-tools bench-root
+	@$(MAKE) --no-print-directory bench-run
+	@$(MAKE) --no-print-directory bench-report
+
+bench-run:
+	@mkdir -p $(BENCH_DIR)
+	BENCH_QUICK=$(BENCH_QUICK) BENCH_SYSTEMS="$(BENCH_SYSTEMS)" \
+		$(TOP)/tools/vm run --mem 4G --timeout $(BENCH_TIMEOUT) --name bench \
+		$(TOP)/tools/bench/run.sh $(BENCH_DIR)/runs.jsonl $(BENCH_SCENARIOS)
+
+bench-report:
+	python3 $(TOP)/tools/bench/report.py $(BENCH_DIR)

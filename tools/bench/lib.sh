@@ -1,0 +1,285 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# lib.sh: the benchmark's test bed, in the VM: one tenant, one underlay, the
+# NVDs and gateways that send and receive, and the measurement. The three
+# systems under test (sys-*.sh) configure the same tenant in the namespace
+# "vgwb-gw", the only thing that differs between them.
+#
+#   vgwb-ul    the underlay: bridge br0, every ul0 plugged in (the TOR)
+#   vgwb-gw    the device under test, 10.0.0.10, the VIP 10.0.100.1 on lo
+#   vgwb-nvd1  NVD of instances a and c (10.0.0.21): the generator runs here
+#   vgwb-nvd2  NVD of instance b (10.0.0.22): a receiver
+#   vgwb-igw   the internet gateway's underlay end (10.0.0.100): a receiver
+#   vgwb-nat   the NAT gateway's underlay end (10.0.0.101): a receiver
+#
+# CPUs: everything but the device under test runs on CPU 0 (the generator,
+# the receivers, the bridge, this script); RPS on the DUT's ul0 hands every
+# packet that arrives there to CPU 1, and RPS on the bridge ports hands what
+# the DUT sends back to CPU 0. So CPU 1's busy time is the DUT's cost, all of
+# it (softirq, ksoftirqd, the DUT's kernel threads, OVS's daemon pinned
+# there), and nothing else: the headline figure is packets delivered per
+# CPU-second of CPU 1.
+#
+# The packet walk is the same for the three systems: instance a (10.1.1.5,
+# VNI 1001) -> b (10.1.3.5, VNI 1002) through the virtual router ("v2v"),
+# a -> 198.18.0.10 through the internet gateway (1:1 NAT to 203.0.113.5,
+# "igw"), c (10.1.2.5, VNI 1003) -> 198.18.0.10 through the NAT gateway
+# (source NAT to 198.51.100.10, "nat").
+
+DUT_CPU=1
+GEN_CPU=0
+UL_NET=10.0.0
+VIP=10.0.100.1
+ROUTER_MAC=02:00:00:00:00:01
+GW_UL=10.0.0.10
+
+# The tenant. Every system renders these, and only these.
+VCN_CIDR=10.1.0.0/16
+BULK_CIDR=10.64.0.0/10		# scale scenarios: the extra VNICs live here
+SUBNETS="web:10.1.1.0/24:rt-web app:10.1.2.0/24:rt-app db:10.1.3.0/24: bulk:10.64.0.0/10:"
+# VNIC: id ip vni nvd subnet public_ip
+VNICS=(
+	"a 10.1.1.5 1001 10.0.0.21 web 203.0.113.5"
+	"c 10.1.2.5 1003 10.0.0.21 app -"
+	"b 10.1.3.5 1002 10.0.0.22 db -"
+)
+IGW_UL=10.0.0.100 IGW_VNI=9001
+NAT_UL=10.0.0.101 NAT_VNI=9002 NAT_PUB=198.51.100.10
+INET_HOST=198.18.0.10
+# Security list of every subnet, stateful: ingress from the VCN, egress
+# anywhere, all protocols.
+SL_IN_SRC=10.1.0.0/16
+SL_EG_DST=0.0.0.0/0
+
+ns() { local n=$1; shift; ip netns exec "vgwb-$n" "$@"; }
+
+mac_of()
+{
+	local o
+
+	IFS=. read -r -a o <<<"$1"
+	printf '02:00:%02x:%02x:%02x:%02x\n' "${o[@]}"
+}
+
+gw_mac() { printf '02:00:00:%02x:%02x:%02x\n' $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)); }
+
+# ul_mac ADDR: the fixed MAC of the ul0 that has underlay address ADDR.
+ul_mac() { printf '02:10:00:00:00:%02x\n' "${1##*.}"; }
+
+# bulk_vnic I: "id ip vni nvd mac" of the I-th extra VNIC of the scale
+# scenarios (10.64.0.10 + I, VNI 200000 + I, NVDs 10.0.0.30-79).
+bulk_vnic()
+{
+	local n=$((10 + $1))
+
+	printf 'x%d 10.%d.%d.%d %d 10.0.0.%d\n' "$1" $((64 + (n >> 16))) $((n >> 8 & 255)) \
+		$((n & 255)) $((200000 + $1)) $((30 + $1 % 50))
+}
+
+# bulk_route J: the J-th extra route prefix of rt-web (/24s from 20.0.0.0).
+bulk_route() { printf '%d.%d.%d.0/24\n' $((20 + ($1 >> 16))) $(($1 >> 8 & 255)) $(($1 & 255)); }
+
+# --- the underlay and the traffic ends -----------------------------------------
+
+# _plug NS ADDR [RPS_MASK]: a veth ul0 in NS with ADDR and its fixed MAC,
+# its peer in the underlay bridge. The bridge side's RPS sends what arrives
+# from NS to CPU 0.
+_plug()
+{
+	local n=$1 a=$2 p=p${2##*.}
+
+	ip -n "vgwb-$n" link add ul0 address "$(ul_mac "$a")" type veth peer name "$p" netns vgwb-ul || return
+	ip -n "vgwb-$n" addr add "$a/24" dev ul0
+	ip -n "vgwb-$n" link set ul0 up
+	ip -n vgwb-ul link set "$p" master br0 up
+	ns ul sh -c "echo $((1 << GEN_CPU)) >/sys/class/net/$p/queues/rx-0/rps_cpus"
+	# Checksums complete on the wire; no GRO merging the frames.
+	ns "$n" ethtool -K ul0 tx off gro off >/dev/null 2>&1
+	return 0
+}
+
+# _neigh NS: every underlay address the NS sends to, resolved for good (no
+# ARP in the measurements).
+_neigh()
+{
+	local n=$1 a
+
+	for a in 10 21 22 100 101; do
+		echo "neigh replace $UL_NET.$a lladdr $(ul_mac $UL_NET.$a) dev ul0 nud permanent"
+	done | ip -n "vgwb-$n" -batch -
+}
+
+# _receiver_ns NAME ADDR: an end that only counts: a tc drop behind the
+# receiver's tap keeps IPv4 from costing anything (ARP still passes).
+_receiver_ns()
+{
+	ip netns add "vgwb-$1" && _plug "$1" "$2" || return
+	ns "$1" tc qdisc add dev ul0 clsact &&
+	ns "$1" tc filter add dev ul0 ingress protocol ip matchall action drop
+}
+
+bed_up()
+{
+	local n
+
+	bed_down
+	modprobe -a -q veth bridge vxlan vrf nf_conntrack nf_tables nft_ct nft_nat \
+		nft_chain_nat openvswitch 2>/dev/null
+	ip netns add vgwb-ul || return
+	ip -n vgwb-ul link add br0 type bridge
+	ip -n vgwb-ul link set br0 up
+	_receiver_ns nvd1 10.0.0.21 && _receiver_ns nvd2 10.0.0.22 && _receiver_ns igw "$IGW_UL" && _receiver_ns nat "$NAT_UL" || return
+	for n in nvd1 nvd2 igw nat; do
+		_neigh "$n"
+	done
+}
+
+bed_down()
+{
+	local n
+
+	gw_down
+	for n in nvd1 nvd2 igw nat ul; do
+		ip netns del "vgwb-$n" 2>/dev/null
+	done
+	return 0
+}
+
+# gw_up: a fresh DUT namespace: ul0 (RPS to the DUT CPU), the VIP on lo,
+# forwarding on, neighbors resolved. Each system starts from here.
+gw_up()
+{
+	gw_down
+	ip netns add vgwb-gw && _plug gw "$GW_UL" || return
+	ns gw sh -c "echo $((1 << DUT_CPU)) >/sys/class/net/ul0/queues/rx-0/rps_cpus
+		echo 1 >/proc/sys/net/ipv4/ip_forward
+		echo 0 >/proc/sys/net/ipv4/conf/all/rp_filter
+		echo 0 >/proc/sys/net/ipv4/conf/default/rp_filter" || return
+	ip -n vgwb-gw link set lo up
+	ip -n vgwb-gw addr add "$VIP/32" dev lo
+	_neigh gw
+}
+
+gw_down()
+{
+	[ "$(type -t sys_down)" = function ] && sys_down
+	ip netns del vgwb-gw 2>/dev/null
+	return 0
+}
+
+# --- measurement ----------------------------------------------------------------
+
+# cpu_ticks CPU: "busy softirq" jiffies (USER_HZ) of one CPU since boot.
+# Busy: user nice system irq softirq steal (guest time is inside user).
+cpu_ticks()
+{
+	awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9, $8 }' /proc/stat
+}
+
+# path_args PATH: the generator's and the receiver's options, and the
+# receiver's namespace, for one path: GEN_ARGS, RECV_NS, RECV_ARGS.
+path_args()
+{
+	local dmac
+
+	dmac=$(ul_mac "$GW_UL")
+	case $1 in
+	v2v)
+		GEN_ARGS=(--vni 1001 --ismac "$(mac_of 10.1.1.5)" --isrc 10.1.1.5 --idst 10.1.3.5)
+		RECV_NS=nvd2
+		RECV_ARGS=(--dst 10.0.0.22 --vni 1002 --ismac $ROUTER_MAC --idmac "$(mac_of 10.1.3.5)"
+			--isrc 10.1.1.5 --idst 10.1.3.5) ;;
+	igw)
+		GEN_ARGS=(--vni 1001 --ismac "$(mac_of 10.1.1.5)" --isrc 10.1.1.5 --idst $INET_HOST)
+		RECV_NS=igw
+		RECV_ARGS=(--dst $IGW_UL --vni $IGW_VNI --ismac $ROUTER_MAC --idmac "$(gw_mac $IGW_VNI)"
+			--isrc 203.0.113.5 --idst $INET_HOST) ;;
+	nat)
+		GEN_ARGS=(--vni 1003 --ismac "$(mac_of 10.1.2.5)" --isrc 10.1.2.5 --idst $INET_HOST)
+		RECV_NS=nat
+		RECV_ARGS=(--dst $NAT_UL --vni $NAT_VNI --ismac $ROUTER_MAC --idmac "$(gw_mac $NAT_VNI)"
+			--isrc $NAT_PUB --idst $INET_HOST) ;;
+	*) echo "path $1?" >&2; return 1 ;;
+	esac
+	GEN_ARGS=(-i ul0 --dmac "$dmac" --src 10.0.0.21 --dst $VIP --idmac $ROUTER_MAC "${GEN_ARGS[@]}")
+}
+
+# establish PATH FLOWS: open the flows (one packet each) and, where the far
+# end can answer (the instance b; the internet host behind the internet
+# gateway, to the public IP), answer each once: the measured packets then
+# belong to established connections, as most packets do. NAT gateway flows
+# stay one-way (the allocated ports are the system's choice).
+establish()
+{
+	local path=$1 flows=$2 rate=5000 rns rargs
+
+	path_args "$path" || return
+	ns nvd1 vgen "${GEN_ARGS[@]}" --flows "$flows" --count "$flows" --pps $rate \
+		--time 60 >/dev/null
+	case $path in
+	v2v) rns=nvd2 rargs=(--src 10.0.0.22 --vni 1002 --ismac "$(mac_of 10.1.3.5)"
+		--isrc 10.1.3.5 --idst 10.1.1.5) ;;
+	igw) rns=igw rargs=(--src $IGW_UL --vni $IGW_VNI --ismac "$(gw_mac $IGW_VNI)"
+		--isrc $INET_HOST --idst 203.0.113.5) ;;
+	*) return 0 ;;
+	esac
+	ns $rns vgen -i ul0 --dmac "$(ul_mac "$GW_UL")" --dst $VIP --idmac $ROUTER_MAC \
+		"${rargs[@]}" --reverse --flows "$flows" --count "$flows" --pps $rate \
+		--time 60 >/dev/null
+}
+
+# profile PATH FLOWS SIZE FILE: where the DUT CPU's time goes, from perf's
+# cpu-clock samples on that CPU during one run (no hardware counters under
+# emulation), as a flat symbol list.
+profile()
+{
+	local data=$BENCH_TMP/perf.data ppid
+
+	command -v perf >/dev/null || { echo "no perf" >"$4"; return 0; }
+	perf record -q -e cpu-clock -F 499 -C $DUT_CPU -g -o "$data" -- sleep $((SECS + 1)) \
+		>/dev/null 2>&1 &
+	ppid=$!
+	measure "$1" "$2" "$3" "$SECS" >/dev/null
+	wait "$ppid"
+	perf report -i "$data" --no-children --sort sym --stdio --percent-limit 0.7 \
+		-g none 2>/dev/null | grep -v '^$' | head -n 60 >"$4"
+}
+
+# measure PATH FLOWS SIZE SECONDS: one run; prints a JSON object with what
+# was sent, what arrived and checked good, and CPU 1's busy and softirq
+# seconds over the run.
+measure()
+{
+	local path=$1 flows=$2 size=$3 secs=$4 rpid t0 t1 b0 s0 b1 s1 gen rcv hz=100 rdy
+
+	path_args "$path" || return
+	rdy=$BENCH_TMP/ready.$$
+	rm -f "$rdy"
+	ns "$RECV_NS" vrecv -i ul0 --cpu $GEN_CPU --ready "$rdy" "${RECV_ARGS[@]}" \
+		>"$BENCH_TMP/recv.json" 2>"$BENCH_TMP/recv.err" &
+	rpid=$!
+	for _ in $(seq 50); do [ -e "$rdy" ] && break; sleep 0.1; done
+	read -r b0 s0 < <(cpu_ticks $DUT_CPU)
+	t0=$(date +%s.%N)
+	gen=$(ns nvd1 vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU --flows "$flows" --size "$size" --time "$secs")
+	# Let the last packets through, then read the CPU before the receiver's end.
+	sleep 0.2
+	read -r b1 s1 < <(cpu_ticks $DUT_CPU)
+	t1=$(date +%s.%N)
+	sleep 0.05
+	kill -INT "$rpid"
+	wait "$rpid"
+	rcv=$(cat "$BENCH_TMP/recv.json")
+	[ -n "$rcv" ] || rcv='{"ok": 0, "error": "receiver"}'
+	[ -n "$gen" ] || gen='{"sent": 0, "seconds": 1, "error": "generator"}'
+	jq -cn --argjson g "$gen" --argjson r "$rcv" --arg busy "$(( b1 - b0 ))" \
+		--arg sirq "$(( s1 - s0 ))" --arg hz "$hz" --arg wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" '
+		($busy | tonumber) / ($hz | tonumber) as $bs |
+		{sent: $g.sent, gen_seconds: $g.seconds, ok: $r.ok, bad: $r.bad,
+		 bad_reasons: $r.bad_reasons, ring_drops: $r.ring_drops, flows_seen: $r.flows,
+		 wall: ($wall | tonumber), dut_busy_s: $bs,
+		 dut_softirq_s: (($sirq | tonumber) / ($hz | tonumber)),
+		 pps_sent: ($g.sent / $g.seconds), pps: ($r.ok / $g.seconds),
+		 pkts_per_cpu_s: (if $bs > 0 then $r.ok / $bs else null end)}'
+}

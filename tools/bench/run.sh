@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh: the guest side of "make bench". For every scenario, every system
+# under test is built in a fresh DUT namespace from the same tenant, warmed
+# up, and measured REPS times with the same traffic; one JSON object per run
+# goes to OUT (JSON lines), then the profile of each system's hottest
+# scenario goes to OUT's directory.
+#
+#   tools/vm run --mem 4G tools/bench/run.sh OUT [SCENARIO...]
+#
+# Environment: BENCH_QUICK=1 (fewer scenarios, shorter runs), BENCH_SECONDS,
+# BENCH_REPS, BENCH_SYSTEMS ("vnicgw linux ovs"), BENCH_PROFILE=0 (no perf).
+# A scenario: NAME:PATH:FLOWS:SIZE:VNICS:ROUTES:CONNS.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/sys-vnicgw.sh"
+. "$here/sys-linux.sh"
+. "$here/sys-ovs.sh"
+
+out=${1:?usage: run.sh OUT [SCENARIO...]}
+shift
+ROOT=${VGW_ROOT:-$(cd "$here/../.." && pwd)}
+# The benchmark's own userland (OVS, perf), staged by tools/bench.mk.
+export PATH=$ROOT/build/bench/root/bin:$PATH
+export LD_LIBRARY_PATH=$ROOT/build/bench/root/lib
+
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	SECS=${BENCH_SECONDS:-2} REPS=${BENCH_REPS:-2}
+	SCENARIOS=(
+		"v2v-1flow-64B:v2v:1:64:0:10:0"
+		"v2v-10kflows-64B:v2v:10000:64:0:10:0"
+		"nat-1flow-64B:nat:1:64:0:10:0"
+	)
+else
+	SECS=${BENCH_SECONDS:-4} REPS=${BENCH_REPS:-3}
+	SCENARIOS=(
+		"v2v-1flow-64B:v2v:1:64:0:10:0"
+		"v2v-10kflows-64B:v2v:10000:64:0:10:0"
+		"v2v-1flow-1400B:v2v:1:1400:0:10:0"
+		"igw-1flow-64B:igw:1:64:0:10:0"
+		"nat-1flow-64B:nat:1:64:0:10:0"
+		"nat-10kflows-64B:nat:10000:64:0:10:0"
+		"routes-10k:igw:1:64:0:10000:0"
+		"routes-100k:igw:1:64:0:100000:0"
+		"vnics-1k:v2v:1:64:1000:10:0"
+		"vnics-100k:v2v:1:64:100000:10:0"
+	)
+fi
+[ $# -gt 0 ] && SCENARIOS=("$@")
+SYSTEMS=(${BENCH_SYSTEMS:-vnicgw linux ovs})
+
+# Everything here, and everything it starts, runs on the generator's CPU.
+taskset -p $((1 << GEN_CPU)) $$ >/dev/null
+BENCH_TMP=$(mktemp -d /tmp/vgwb.XXXXXX)
+trap 'bed_down; rm -rf "$BENCH_TMP"' EXIT
+: >"$out"
+
+log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
+
+# record FIELDS_JSON MEASURE_JSON: one line of OUT.
+record() { jq -cn --argjson a "$1" --argjson b "$2" '$a + $b' >>"$out"; }
+
+bed_up || { log "test bed failed"; exit 1; }
+for scen in "${SCENARIOS[@]}"; do
+	IFS=: read -r name path flows size vnics routes conns <<<"$scen"
+	for sys in "${SYSTEMS[@]}"; do
+		fields=$(jq -cn --arg s "$name" --arg y "$sys" --arg p "$path" \
+			--argjson f "$flows" --argjson z "$size" --argjson v "$vnics" \
+			--argjson r "$routes" --argjson c "$conns" \
+			'{scenario: $s, system: $y, path: $p, flows: $f, size: $z, vnics: $v, routes: $r, conns: $c}')
+		sys_down() { "${sys}_down"; }
+		t0=$SECONDS
+		log "$name: $sys: setting up"
+		if ! "${sys}_up" "$vnics" "$routes" "$conns" 2>"$BENCH_TMP/setup.err"; then
+			err=$(tail -n 3 "$BENCH_TMP/setup.err" | tr '\n' ' ')
+			log "$name: $sys: not run: $err"
+			record "$fields" "$(jq -cn --arg e "$err" '{error: $e}')"
+			gw_down
+			continue
+		fi
+		setup=$((SECONDS - t0))
+		establish "$path" "$((conns > flows ? conns : flows))"
+		measure "$path" "$flows" "$size" 1 >/dev/null	# warm-up
+		for ((rep = 1; rep <= REPS; rep++)); do
+			m=$(measure "$path" "$flows" "$size" "$SECS")
+			record "$fields" "$(jq -c --argjson r "$rep" --argjson t "$setup" \
+				'. + {rep: $r, setup_s: $t}' <<<"$m")"
+			log "$name: $sys: $(jq -r '"\(.pps | floor) pps, \(.dut_busy_s) DUT CPU s, \(.pkts_per_cpu_s // 0 | floor) pkts/CPU-s, sent \(.sent), bad \(.bad)"' <<<"$m")"
+		done
+		if [ "${BENCH_PROFILE:-1}" = 1 ] && [ "$name" = "${SCENARIOS[0]%%:*}" ]; then
+			profile "$path" "$flows" "$size" "$(dirname "$out")/profile-$sys.txt"
+		fi
+		gw_down
+	done
+done
+log "done: $(wc -l <"$out") runs in $out"

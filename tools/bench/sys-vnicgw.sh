@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# System 1: vnicgw. The tenant of lib.sh as a desired-state document,
+# applied with vnicctl in the DUT namespace (link gw0 up: the module listens
+# on 4789/6081 there).
+#
+#   vnicgw_doc VNICS ROUTES CONNS   print the document
+#   vnicgw_up VNICS ROUTES CONNS    gw_up, insmod if needed, gw0, apply
+
+vnicgw_doc()
+{
+	local vnics=$1 routes=$2 conns=$3 i v id ip vni nvd sub pub rt ctl=
+
+	[ "$conns" -gt 0 ] && ctl=", \"conntrack_limit\": $((conns + 100000))"
+	printf '{"vcns": [{"id": "vcn-a", "cidrs": ["%s", "%s"]}],\n' "$VCN_CIDR" "$BULK_CIDR"
+	printf '"security_lists": [{"id": "sl", "vcn": "vcn-a",
+	  "ingress": [{"source": "%s", "protocol": "all"}],
+	  "egress": [{"destination": "%s", "protocol": "all"}]}],\n' "$SL_IN_SRC" "$SL_EG_DST"
+	printf '"nsgs": [],\n"subnets": ['
+	i=0
+	for v in $SUBNETS; do
+		IFS=: read -r id ip rt <<<"$v"
+		[ $i -gt 0 ] && printf ','
+		printf '{"id": "%s", "vcn": "vcn-a", "cidr": "%s", "security_lists": ["sl"]%s}' \
+			"$id" "$ip" "${rt:+, \"route_table\": \"$rt\"}"
+		i=$((i + 1))
+	done
+	printf '],\n"gateways": [
+	  {"id": "igw", "vcn": "vcn-a", "type": "internet", "underlay_ip": "%s", "vni": %d, "enabled": true},
+	  {"id": "nat", "vcn": "vcn-a", "type": "nat", "public_ip": "%s", "underlay_ip": "%s", "vni": %d, "enabled": true}],\n' \
+		"$IGW_UL" "$IGW_VNI" "$NAT_PUB" "$NAT_UL" "$NAT_VNI"
+	printf '"route_tables": [{"id": "rt-app", "vcn": "vcn-a", "rules": [{"destination": "0.0.0.0/0", "target": "nat"}]},\n'
+	printf '  {"id": "rt-web", "vcn": "vcn-a", "rules": [{"destination": "0.0.0.0/0", "target": "igw"}'
+	for ((i = 0; i < routes; i++)); do
+		printf ',\n  {"destination": "%s", "target": "igw"}' "$(bulk_route $i)"
+	done | awk 1
+	printf ']}],\n"vnics": ['
+	i=0
+	for v in "${VNICS[@]}"; do
+		read -r id ip vni nvd sub pub <<<"$v"
+		[ $i -gt 0 ] && printf ','
+		_vnicgw_vnic "$id" "$ip" "$vni" "$nvd" "$sub" "$pub" "$ctl"
+		i=$((i + 1))
+	done
+	# The extra VNICs: one awk, not 100k shell iterations.
+	awk -v n="$vnics" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			k = 10 + i
+			ip = sprintf("10.%d.%d.%d", 64 + int(k / 65536), int(k / 256) % 256, k % 256)
+			split(ip, o, ".")
+			printf(",\n{\"id\": \"x%d\", \"subnet\": \"bulk\", \"private_ips\": [\"%s\"], \"mac\": \"02:00:%02x:%02x:%02x:%02x\", \"micro_vnic\": {\"vni\": %d, \"nvd_ip\": \"10.0.0.%d\"}, \"vips\": [{\"ip\": \"'"$VIP"'\", \"rule\": \"route\"}]}",
+				i, ip, o[1], o[2], o[3], o[4], 200000 + i, 30 + i % 50)
+		}
+	}'
+	printf ']}\n'
+}
+
+_vnicgw_vnic()
+{
+	local id=$1 ip=$2 vni=$3 nvd=$4 sub=$5 pub=$6 ctl=$7
+
+	[ "$pub" = - ] && pub=
+	printf '{"id": "%s", "subnet": "%s", "private_ips": ["%s"], "mac": "%s"%s%s,
+	  "micro_vnic": {"vni": %d, "nvd_ip": "%s"}, "vips": [{"ip": "%s", "rule": "route"}]}' \
+		"$id" "$sub" "$ip" "$(mac_of "$ip")" "${pub:+, \"public_ip\": \"$pub\"}" "$ctl" \
+		"$vni" "$nvd" "$VIP"
+}
+
+vnicgw_up()
+{
+	local doc=$BENCH_TMP/vnicgw.json
+
+	gw_up || return
+	[ -d /sys/module/vnicgw ] || insmod "$VGW_KO" || return
+	vnicgw_doc "$@" >"$doc" || return
+	ip -n vgwb-gw link add gw0 type vnicgw && ip -n vgwb-gw link set gw0 up || return
+	ns gw vnicctl apply "$doc" >/dev/null
+}
+
+vnicgw_down() { :; }
