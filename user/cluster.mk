@@ -10,3 +10,15 @@
 # USER_CFLAGS, NL_CFLAGS, LIB_LIBS, LIBVGW, LIB_HDRS, TEST_CFLAGS, KSFT_HDRS.
 
 tests: $(BUILD)/tests/test_maglev
+
+# --- the owner-table simulation ----------------------------------------------
+
+user: $(BIN)/maglev-sim
+
+$(BIN)/maglev-sim: tools/maglev-sim/maglev-sim.c $(LIBVGW) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIBVGW)
+
+.PHONY: bench-cluster
+bench-cluster: $(BIN)/maglev-sim
+	$(BIN)/maglev-sim

@@ -51,10 +51,17 @@ struct vgw_maglev {
 /* The fixed 64-bit hash of the owner table (FNV-1a, then a 64-bit mixer). */
 uint64_t vgw_maglev_hash(const void *data, size_t len, uint64_t seed);
 
-/* The slot of a flow hash. */
+/*
+ * The slot of a flow hash: the two halves folded into 32 bits (so a 32-bit
+ * hash, as the kernel's vgw_flow_hash(), is used as it is), then scaled to
+ * [0, size) by a multiply and a shift instead of a division (Lemire's
+ * "fast range"; the kernel's reciprocal_scale()).
+ */
 static inline unsigned int vgw_maglev_slot(uint64_t hash, unsigned int size)
 {
-	return (unsigned int)(hash % size);
+	uint32_t h = (uint32_t)(hash ^ (hash >> 32));
+
+	return (unsigned int)(((uint64_t)h * size) >> 32);
 }
 
 /*

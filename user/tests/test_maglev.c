@@ -337,11 +337,29 @@ TEST(pref_gives_owner_then_backup)
 		hash = splitmix(&seed);
 		ASSERT_EQ(2, vgw_maglev_pref(&m, hash, pref));
 		EXPECT_EQ(vgw_maglev_lookup(&m, hash), pref[0]);
-		EXPECT_EQ(m.backup[hash % M], pref[1]);
+		EXPECT_EQ(m.backup[vgw_maglev_slot(hash, M)], pref[1]);
 	}
 	EXPECT_EQ(1, vgw_maglev_find(&m, "b"));
 	EXPECT_EQ(-1, vgw_maglev_find(&m, "d"));
 	vgw_maglev_free(&m);
+}
+
+/*
+ * A 32-bit hash (the kernel's flow hash) maps to slots by its value: every
+ * slot is reached, in order; a 64-bit hash's upper half counts too.
+ */
+TEST(slot_scales_a_32_bit_hash_over_the_whole_table)
+{
+	unsigned int i;
+	uint64_t h;
+
+	for (i = 0; i < M; i++) {
+		h = (((uint64_t)i << 32) + M - 1) / M;	/* ceil(i * 2^32 / M) */
+		ASSERT_EQ(i, vgw_maglev_slot(h, M));
+	}
+	EXPECT_EQ(M - 1, vgw_maglev_slot(0xffffffffULL, M));
+	EXPECT_NE(vgw_maglev_slot(0x12345678ULL, M),
+		  vgw_maglev_slot(0x8000000012345678ULL, M));
 }
 
 TEST(refuses_bad_sizes_and_host_lists)
