@@ -77,6 +77,10 @@ expect_answer "NAT: the internet host sees the NAT gateway's public IP (UDP)" \
 	"nat-a-host 198\.51\.100\.10 [0-9]+" udp n1 198.18.0.10 7000
 expect_answer "NAT: TCP" "nat-a-host 198\.51\.100\.10 [0-9]+" tcp n1 198.18.0.10 7000
 expect_ok "NAT: ICMP echo (the internet has no route to 10/8)" pings n1 198.18.0.10
+expect_answer "NAT: a 3000-byte datagram, fragmented by n1, is translated whole" \
+	"nat-a-host 198\.51\.100\.10 [0-9]+" udp n1 198.18.0.10 7000 --size 3000 --no-df
+expect_match "... and arrives whole" "^udp 198\.51\.100\.10 [0-9]+ 198\.18\.0\.10 7000 3000 " \
+	"$(served nat-a-host udp 7000)"
 expect_ok "NAT: ICMP echo from a Geneve NVD" pings n2 198.18.0.10
 ans1=$(udp n1 198.18.0.10 7000 --sport 6000)
 ans2=$(udp n2 198.18.0.10 7000 --sport 6000)

@@ -80,6 +80,7 @@ malformed=(
 	"Geneve with a critical option|bad_tunnel|--geneve 1001 --opt 0x0102:0x80:4"
 	"Geneve carrying IPv4 instead of Ethernet|bad_tunnel|--geneve 1001 --geneve-proto 0x0800"
 	"a frame that is neither IP nor ARP (LLDP)|not_ip|--vxlan 1001 --ethertype 0x88cc"
+	"a fragment (offset 1480) whose first fragment was never seen|fragment|--vxlan 1001 --frag 185"
 )
 for row in "${malformed[@]}"; do
 	IFS='|' read -r desc reason args <<<"$row"
