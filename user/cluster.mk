@@ -22,3 +22,4 @@ $(BIN)/maglev-sim: tools/maglev-sim/maglev-sim.c $(LIBVGW) $(LIB_HDRS)
 .PHONY: bench-cluster
 bench-cluster: $(BIN)/maglev-sim
 	$(BIN)/maglev-sim
+tests: $(BUILD)/tests/test_store

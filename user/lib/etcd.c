@@ -1,0 +1,803 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The etcd client's requests (etcd.h): unary calls with one reused libcurl
+ * handle (its connection stays open between calls), and watch streams read
+ * through a curl multi handle, so that a caller's poll() loop never blocks
+ * on them.
+ *
+ * libcurl is loaded with dlopen() on the first vgw_etcd_open(): the
+ * functions used are looked up into one table (curl below). Why not link
+ * it: vnicctl and the agent are also used without etcd, on hosts and in the
+ * test VM's initramfs that do not carry libcurl and its 30 libraries.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+
+#include <curl/curl.h>
+
+#include "etcd_priv.h"
+
+#define PAGE_KEYS	1000	/* keys per range page */
+#define STREAM_MAX	(64u << 20)	/* one watch message, at most */
+
+static struct {
+	CURLcode (*global_init)(long flags);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
+	CURLcode (*easy_perform)(CURL *h);
+	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+	void (*easy_cleanup)(CURL *h);
+	const char *(*easy_strerror)(CURLcode c);
+	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+	void (*slist_free_all)(struct curl_slist *l);
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_add_handle)(CURLM *m, CURL *h);
+	CURLMcode (*multi_remove_handle)(CURLM *m, CURL *h);
+	CURLMcode (*multi_perform)(CURLM *m, int *running);
+	CURLMcode (*multi_fdset)(CURLM *m, fd_set *r, fd_set *w, fd_set *x,
+				 int *maxfd);
+	CURLMcode (*multi_timeout)(CURLM *m, long *ms);
+	CURLMsg *(*multi_info_read)(CURLM *m, int *left);
+	CURLMcode (*multi_cleanup)(CURLM *m);
+	bool loaded;
+} curl;
+
+#define SYM(f, name) { name, offsetof(__typeof__(curl), f) }
+static const struct {
+	const char *name;
+	size_t off;
+} curl_syms[] = {
+	SYM(global_init, "curl_global_init"),
+	SYM(easy_init, "curl_easy_init"),
+	SYM(easy_setopt, "curl_easy_setopt"),
+	SYM(easy_perform, "curl_easy_perform"),
+	SYM(easy_getinfo, "curl_easy_getinfo"),
+	SYM(easy_cleanup, "curl_easy_cleanup"),
+	SYM(easy_strerror, "curl_easy_strerror"),
+	SYM(slist_append, "curl_slist_append"),
+	SYM(slist_free_all, "curl_slist_free_all"),
+	SYM(multi_init, "curl_multi_init"),
+	SYM(multi_add_handle, "curl_multi_add_handle"),
+	SYM(multi_remove_handle, "curl_multi_remove_handle"),
+	SYM(multi_perform, "curl_multi_perform"),
+	SYM(multi_fdset, "curl_multi_fdset"),
+	SYM(multi_timeout, "curl_multi_timeout"),
+	SYM(multi_info_read, "curl_multi_info_read"),
+	SYM(multi_cleanup, "curl_multi_cleanup"),
+};
+
+/* Load libcurl once per process. 0 or -ENOSYS with a message. */
+static int curl_load(char *err, size_t errlen)
+{
+	void *lib, *f;
+	size_t i;
+
+	if (curl.loaded)
+		return 0;
+	lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		snprintf(err, errlen, "etcd needs libcurl (Debian: libcurl4): %s",
+			 dlerror());
+		return -ENOSYS;
+	}
+	for (i = 0; i < sizeof(curl_syms) / sizeof(curl_syms[0]); i++) {
+		f = dlsym(lib, curl_syms[i].name);
+		if (!f) {
+			snprintf(err, errlen, "libcurl.so.4 has no %s",
+				 curl_syms[i].name);
+			dlclose(lib);
+			return -ENOSYS;
+		}
+		memcpy((char *)&curl + curl_syms[i].off, &f, sizeof(f));
+	}
+	if (curl.global_init(CURL_GLOBAL_DEFAULT)) {
+		snprintf(err, errlen, "curl_global_init failed");
+		return -ENOSYS;
+	}
+	curl.loaded = true;
+	return 0;
+}
+
+/* A growing buffer for response bodies. */
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+
+static int buf_add(struct buf *b, const void *p, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	char *d;
+
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	if (cap != b->cap) {
+		d = realloc(b->data, cap);
+		if (!d)
+			return -ENOMEM;
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+static size_t write_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	if (b->len + size * n > STREAM_MAX || buf_add(b, p, size * n))
+		return 0;	/* makes curl fail the transfer */
+	return size * n;
+}
+
+struct vgw_etcd {
+	char url[512];		/* without a trailing slash */
+	CURL *h;
+	struct curl_slist *hdrs;
+	long timeout_ms;
+	struct buf resp;
+	char errmsg[512];
+};
+
+int vgw_etcd_open(const char *url, struct vgw_etcd **out, char *err,
+		  size_t errlen)
+{
+	struct vgw_etcd *e;
+	size_t n = strlen(url);
+	int ret;
+
+	if ((strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) ||
+	    n >= sizeof(e->url)) {
+		snprintf(err, errlen, "%s: not an http:// or https:// URL", url);
+		return -EINVAL;
+	}
+	ret = curl_load(err, errlen);
+	if (ret)
+		return ret;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	while (n && url[n - 1] == '/')
+		n--;
+	memcpy(e->url, url, n);
+	e->timeout_ms = VGW_ETCD_TIMEOUT_MS;
+	e->h = curl.easy_init();
+	e->hdrs = curl.slist_append(NULL, "Content-Type: application/json");
+	if (!e->h || !e->hdrs) {
+		vgw_etcd_close(e);
+		return -ENOMEM;
+	}
+	*out = e;
+	return 0;
+}
+
+void vgw_etcd_close(struct vgw_etcd *e)
+{
+	if (!e)
+		return;
+	if (e->h)
+		curl.easy_cleanup(e->h);
+	if (e->hdrs)
+		curl.slist_free_all(e->hdrs);
+	free(e->resp.data);
+	free(e);
+}
+
+const char *vgw_etcd_error(const struct vgw_etcd *e)
+{
+	return e->errmsg;
+}
+
+const char *vgw_etcd_url(const struct vgw_etcd *e)
+{
+	return e->url;
+}
+
+void vgw_etcd_set_timeout(struct vgw_etcd *e, long ms)
+{
+	e->timeout_ms = ms;
+}
+
+static int fail(struct vgw_etcd *e, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct vgw_etcd *e, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->errmsg, sizeof(e->errmsg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static int curl_errno(CURLcode c)
+{
+	switch (c) {
+	case CURLE_COULDNT_CONNECT:
+		return -ECONNREFUSED;
+	case CURLE_OPERATION_TIMEDOUT:
+		return -ETIMEDOUT;
+	case CURLE_OUT_OF_MEMORY:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+/* The options of every request to @path with @body. */
+static void setup(CURL *h, const char *url, const char *path,
+		  const char *body, struct curl_slist *hdrs, struct buf *resp)
+{
+	char full[600];
+
+	snprintf(full, sizeof(full), "%s%s", url, path);
+	curl.easy_setopt(h, CURLOPT_URL, full);
+	curl.easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl.easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+	curl.easy_setopt(h, CURLOPT_WRITEDATA, resp);
+	curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+}
+
+/* An etcd refusal in a reply body: {"error": "...", "code": N}. */
+static int reply_error(struct vgw_etcd *e, json_t *root, const char *path)
+{
+	json_t *err = json_object_get(root, "error");
+	const char *msg = json_string_value(json_object_get(root, "message"));
+	int code = (int)json_integer_value(json_object_get(root, "code"));
+
+	if (json_is_object(err)) {	/* a stream's error form */
+		msg = json_string_value(json_object_get(err, "message"));
+		code = (int)json_integer_value(json_object_get(err, "grpc_code"));
+	}
+	if (!msg)
+		msg = json_string_value(err);
+	return fail(e, vgw_etcd_grpc_errno(code, msg), "etcd %s%s: %s", e->url,
+		    path, msg ? msg : "unknown error");
+}
+
+/*
+ * POST @req (consumed) to @path; *resp is the reply's object (the
+ * "result" of a stream reply). 0 or -errno with e->errmsg.
+ */
+static int call(struct vgw_etcd *e, const char *path, json_t *req,
+		json_t **resp)
+{
+	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_t *root = NULL, *r;
+	json_error_t je;
+	long status = 0;
+	CURLcode c;
+
+	json_decref(req);
+	if (!body)
+		return fail(e, -ENOMEM, "out of memory");
+	e->resp.len = 0;
+	setup(e->h, e->url, path, body, e->hdrs, &e->resp);
+	curl.easy_setopt(e->h, CURLOPT_TIMEOUT_MS, e->timeout_ms);
+	c = curl.easy_perform(e->h);
+	free(body);
+	if (c)
+		return fail(e, curl_errno(c), "etcd %s: %s", e->url,
+			    curl.easy_strerror(c));
+	curl.easy_getinfo(e->h, CURLINFO_RESPONSE_CODE, &status);
+	if (e->resp.len)
+		root = json_loadb(e->resp.data, e->resp.len, JSON_DISABLE_EOF_CHECK, &je);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return fail(e, -EPROTO, "etcd %s%s: HTTP %ld, not a gateway reply: %.100s",
+			    e->url, path, status, e->resp.len ? e->resp.data : "(empty)");
+	}
+	if (json_object_get(root, "error")) {
+		int err = reply_error(e, root, path);
+
+		json_decref(root);
+		return err;
+	}
+	r = json_object_get(root, "result");
+	*resp = json_incref(r ? r : root);
+	json_decref(root);
+	e->errmsg[0] = '\0';
+	return 0;
+}
+
+/* The header revision of a reply. */
+static int header_rev(struct vgw_etcd *e, json_t *resp, int64_t *rev)
+{
+	int64_t r;
+
+	if (vgw_etcd_json_i64(json_object_get(resp, "header"), "revision", &r))
+		return fail(e, -EPROTO, "etcd %s: no revision in the reply", e->url);
+	if (rev)
+		*rev = r;
+	return 0;
+}
+
+void vgw_etcd_kvs_free(struct vgw_etcd_kvs *kvs)
+{
+	size_t i;
+
+	for (i = 0; i < kvs->n; i++)
+		vgw_etcd_kv_clear(&kvs->kv[i]);
+	free(kvs->kv);
+	memset(kvs, 0, sizeof(*kvs));
+}
+
+static int kvs_add(struct vgw_etcd_kvs *kvs, json_t *a)
+{
+	struct vgw_etcd_kv *kv;
+	size_t i;
+	int err;
+
+	if (!a)
+		return 0;
+	if (!json_is_array(a))
+		return -EPROTO;
+	kv = realloc(kvs->kv, (kvs->n + json_array_size(a)) * sizeof(*kv) + 1);
+	if (!kv)
+		return -ENOMEM;
+	kvs->kv = kv;
+	for (i = 0; i < json_array_size(a); i++) {
+		err = vgw_etcd_kv_decode(json_array_get(a, i), &kvs->kv[kvs->n]);
+		if (err)
+			return err;
+		kvs->n++;
+	}
+	return 0;
+}
+
+/* One page: keys in [@from, @end) at @rev (0: now). */
+static int range_page(struct vgw_etcd *e, const char *from, size_t from_len,
+		      const char *end, size_t end_len, struct vgw_etcd_kvs *kvs,
+		      bool *more)
+{
+	json_t *req = json_pack("{s:o, s:o, s:I, s:I}",
+				"key", vgw_etcd_json_b64(from, from_len),
+				"range_end", vgw_etcd_json_b64(end, end_len),
+				"limit", (json_int_t)PAGE_KEYS,
+				"revision", (json_int_t)kvs->rev);
+	json_t *resp;
+	int err;
+
+	if (!req)
+		return -ENOMEM;
+	err = call(e, "/v3/kv/range", req, &resp);
+	if (err)
+		return err;
+	err = header_rev(e, resp, kvs->rev ? NULL : &kvs->rev);
+	if (!err)
+		err = kvs_add(kvs, json_object_get(resp, "kvs"));
+	*more = json_is_true(json_object_get(resp, "more"));
+	json_decref(resp);
+	if (err == -EPROTO)
+		fail(e, err, "etcd %s: bad range reply", e->url);
+	return err;
+}
+
+int vgw_etcd_get_prefix(struct vgw_etcd *e, const char *prefix,
+			struct vgw_etcd_kvs *out)
+{
+	size_t end_len, from_len = strlen(prefix);
+	char *end = vgw_etcd_prefix_end(prefix, &end_len), *from;
+	struct vgw_etcd_kv *last;
+	bool more = true;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	from = strdup(prefix);
+	if (!end || !from)
+		err = -ENOMEM;
+	while (!err && more) {
+		err = range_page(e, from, from_len, end, end_len, out, &more);
+		if (err || !more || !out->n)
+			break;
+		/* The next page starts just after the last key: key + "\0". */
+		last = &out->kv[out->n - 1];
+		free(from);
+		from = malloc(last->key_len + 1);
+		if (!from)
+			err = -ENOMEM;
+		else
+			memcpy(from, last->key, last->key_len + 1);
+		from_len = last->key_len + 1;
+	}
+	free(end);
+	free(from);
+	if (err)
+		vgw_etcd_kvs_free(out);
+	return err;
+}
+
+int vgw_etcd_put(struct vgw_etcd *e, const char *key, const void *value,
+		 size_t len, int64_t lease, int64_t *rev)
+{
+	json_t *req = json_pack("{s:o, s:o, s:I}",
+				"key", vgw_etcd_json_b64(key, strlen(key)),
+				"value", vgw_etcd_json_b64(value, len),
+				"lease", (json_int_t)lease);
+	json_t *resp;
+	int err;
+
+	if (!req)
+		return -ENOMEM;
+	err = call(e, "/v3/kv/put", req, &resp);
+	if (err)
+		return err;
+	err = header_rev(e, resp, rev);
+	json_decref(resp);
+	return err;
+}
+
+int vgw_etcd_delete(struct vgw_etcd *e, const char *key, int64_t *rev)
+{
+	json_t *req = json_pack("{s:o}", "key",
+				vgw_etcd_json_b64(key, strlen(key)));
+	json_t *resp;
+	int err;
+
+	if (!req)
+		return -ENOMEM;
+	err = call(e, "/v3/kv/deleterange", req, &resp);
+	if (err)
+		return err;
+	err = header_rev(e, resp, rev);
+	json_decref(resp);
+	return err;
+}
+
+/* --- transactions ------------------------------------------------------------ */
+
+struct vgw_etcd_txn {
+	json_t *compare, *success;
+	size_t bytes;
+};
+
+struct vgw_etcd_txn *vgw_etcd_txn_new(void)
+{
+	struct vgw_etcd_txn *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->compare = json_array();
+	t->success = json_array();
+	if (!t->compare || !t->success) {
+		vgw_etcd_txn_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void vgw_etcd_txn_free(struct vgw_etcd_txn *t)
+{
+	if (!t)
+		return;
+	json_decref(t->compare);
+	json_decref(t->success);
+	free(t);
+}
+
+/* Append @item (consumed) to @a, counting its encoded size. */
+static int txn_add(struct vgw_etcd_txn *t, json_t *a, json_t *item,
+		   size_t bytes)
+{
+	if (!item || json_array_append_new(a, item))
+		return -ENOMEM;
+	t->bytes += bytes;
+	return 0;
+}
+
+int vgw_etcd_txn_if_mod(struct vgw_etcd_txn *t, const char *key,
+			int64_t mod_rev)
+{
+	size_t n = strlen(key);
+
+	return txn_add(t, t->compare,
+		       json_pack("{s:o, s:s, s:s, s:I}",
+				 "key", vgw_etcd_json_b64(key, n),
+				 "target", "MOD", "result", "EQUAL",
+				 "mod_revision", (json_int_t)mod_rev),
+		       n * 4 / 3 + 64);
+}
+
+int vgw_etcd_txn_put(struct vgw_etcd_txn *t, const char *key,
+		     const void *value, size_t len, int64_t lease)
+{
+	size_t n = strlen(key);
+
+	return txn_add(t, t->success,
+		       json_pack("{s:{s:o, s:o, s:I}}", "request_put",
+				 "key", vgw_etcd_json_b64(key, n),
+				 "value", vgw_etcd_json_b64(value, len),
+				 "lease", (json_int_t)lease),
+		       (n + len) * 4 / 3 + 64);
+}
+
+int vgw_etcd_txn_delete(struct vgw_etcd_txn *t, const char *key)
+{
+	size_t n = strlen(key);
+
+	return txn_add(t, t->success,
+		       json_pack("{s:{s:o}}", "request_delete_range",
+				 "key", vgw_etcd_json_b64(key, n)),
+		       n * 4 / 3 + 48);
+}
+
+unsigned int vgw_etcd_txn_ops(const struct vgw_etcd_txn *t)
+{
+	return (unsigned int)json_array_size(t->success);
+}
+
+size_t vgw_etcd_txn_bytes(const struct vgw_etcd_txn *t)
+{
+	return t->bytes;
+}
+
+int vgw_etcd_txn_commit(struct vgw_etcd *e, const struct vgw_etcd_txn *t,
+			bool *done, int64_t *rev)
+{
+	json_t *req = json_pack("{s:O, s:O}", "compare", t->compare,
+				"success", t->success);
+	json_t *resp;
+	int err;
+
+	if (!req)
+		return -ENOMEM;
+	err = call(e, "/v3/kv/txn", req, &resp);
+	if (err)
+		return err;
+	*done = json_is_true(json_object_get(resp, "succeeded"));
+	err = header_rev(e, resp, rev);
+	json_decref(resp);
+	return err;
+}
+
+/* --- leases ------------------------------------------------------------------ */
+
+int vgw_etcd_lease_grant(struct vgw_etcd *e, unsigned int ttl_s, int64_t *id)
+{
+	json_t *resp, *req = json_pack("{s:I}", "TTL", (json_int_t)ttl_s);
+	int err;
+
+	if (!req)
+		return -ENOMEM;
+	err = call(e, "/v3/lease/grant", req, &resp);
+	if (err)
+		return err;
+	err = vgw_etcd_json_i64(resp, "ID", id);
+	json_decref(resp);
+	if (!err && !*id)
+		err = -EPROTO;
+	return err ? fail(e, err, "etcd %s: bad lease grant reply", e->url) : 0;
+}
+
+int vgw_etcd_lease_keepalive(struct vgw_etcd *e, int64_t id, int64_t *ttl)
+{
+	json_t *resp, *req = json_pack("{s:I}", "ID", (json_int_t)id);
+	int err;
+
+	if (!req)
+		return -ENOMEM;
+	err = call(e, "/v3/lease/keepalive", req, &resp);
+	if (err)
+		return err;
+	err = vgw_etcd_json_i64(resp, "TTL", ttl);
+	json_decref(resp);
+	return err;
+}
+
+int vgw_etcd_lease_revoke(struct vgw_etcd *e, int64_t id)
+{
+	json_t *resp, *req = json_pack("{s:I}", "ID", (json_int_t)id);
+	int err;
+
+	if (!req)
+		return -ENOMEM;
+	err = call(e, "/v3/lease/revoke", req, &resp);
+	if (!err)
+		json_decref(resp);
+	return err;
+}
+
+/* --- watch ------------------------------------------------------------------- */
+
+struct vgw_etcd_watch {
+	CURLM *multi;
+	CURL *h;
+	struct curl_slist *hdrs;
+	char *body;			/* must live as long as the transfer */
+	struct buf in;			/* received, not yet decoded */
+	size_t done;			/* bytes of in already decoded */
+	bool created;
+	int64_t compact_rev;
+	char errmsg[512];
+};
+
+int vgw_etcd_watch_start(struct vgw_etcd *e, const char *prefix,
+			 int64_t start_rev, struct vgw_etcd_watch **out)
+{
+	size_t end_len;
+	char *end = vgw_etcd_prefix_end(prefix, &end_len);
+	struct vgw_etcd_watch *w = calloc(1, sizeof(*w));
+	json_t *req = end ? json_pack("{s:{s:o, s:o, s:I}}", "create_request",
+				      "key", vgw_etcd_json_b64(prefix, strlen(prefix)),
+				      "range_end", vgw_etcd_json_b64(end, end_len),
+				      "start_revision", (json_int_t)start_rev) : NULL;
+
+	free(end);
+	if (w && req)
+		w->body = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (w && w->body) {
+		w->multi = curl.multi_init();
+		w->h = curl.easy_init();
+		w->hdrs = curl.slist_append(NULL, "Content-Type: application/json");
+	}
+	if (!w || !w->multi || !w->h || !w->hdrs) {
+		vgw_etcd_watch_stop(w);
+		return -ENOMEM;
+	}
+	setup(w->h, e->url, "/v3/watch", w->body, w->hdrs, &w->in);
+	/* A dead peer must end the stream even if it never closes it. */
+	curl.easy_setopt(w->h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl.easy_setopt(w->h, CURLOPT_TCP_KEEPIDLE, 5L);
+	curl.easy_setopt(w->h, CURLOPT_TCP_KEEPINTVL, 2L);
+	curl.multi_add_handle(w->multi, w->h);
+	*out = w;
+	return 0;
+}
+
+void vgw_etcd_watch_stop(struct vgw_etcd_watch *w)
+{
+	if (!w)
+		return;
+	if (w->multi && w->h)
+		curl.multi_remove_handle(w->multi, w->h);
+	if (w->h)
+		curl.easy_cleanup(w->h);
+	if (w->multi)
+		curl.multi_cleanup(w->multi);
+	if (w->hdrs)
+		curl.slist_free_all(w->hdrs);
+	free(w->body);
+	free(w->in.data);
+	free(w);
+}
+
+unsigned int vgw_etcd_watch_fds(struct vgw_etcd_watch *w, struct pollfd *fds,
+				unsigned int max, int *timeout_ms)
+{
+	fd_set r, wr, x;
+	int maxfd = -1, fd;
+	unsigned int n = 0;
+	long t = -1;
+
+	FD_ZERO(&r);
+	FD_ZERO(&wr);
+	FD_ZERO(&x);
+	curl.multi_fdset(w->multi, &r, &wr, &x, &maxfd);
+	curl.multi_timeout(w->multi, &t);
+	for (fd = 0; fd <= maxfd && n < max; fd++) {
+		short ev = (short)((FD_ISSET(fd, &r) ? POLLIN : 0) |
+				   (FD_ISSET(fd, &wr) ? POLLOUT : 0));
+
+		if (ev)
+			fds[n++] = (struct pollfd){ .fd = fd, .events = ev };
+	}
+	/* No descriptor yet (resolving, connecting): curl asks for ~100 ms. */
+	if (maxfd < 0 && (t < 0 || t > 100))
+		t = 100;
+	*timeout_ms = t > 60000 ? 60000 : (int)t;
+	return n;
+}
+
+static int watch_fail(struct vgw_etcd_watch *w, int err, const char *msg)
+{
+	snprintf(w->errmsg, sizeof(w->errmsg), "%s", msg);
+	return err;
+}
+
+/* One decoded message: events to @fn; created/canceled/error noted. */
+static int watch_msg(struct vgw_etcd_watch *w, struct vgw_etcd_watch_msg *m,
+		     vgw_etcd_event_fn fn, void *arg)
+{
+	size_t i;
+	int err = 0;
+
+	if (m->error)
+		return watch_fail(w, -EIO, m->reason);
+	if (m->created)
+		w->created = true;
+	for (i = 0; i < m->n_ev && !err; i++)
+		err = fn(&m->ev[i], arg);
+	if (!err && m->canceled) {
+		w->compact_rev = m->compact_rev;
+		err = watch_fail(w, m->compact_rev ? -ESTALE : -ECANCELED, m->reason);
+	}
+	return err;
+}
+
+/* Decode every complete line received so far. */
+static int watch_lines(struct vgw_etcd_watch *w, vgw_etcd_event_fn fn,
+		       void *arg)
+{
+	struct vgw_etcd_watch_msg m;
+	char *line, *nl, err[512];
+	int ret = 0;
+
+	while (!ret && (nl = memchr(w->in.data + w->done, '\n', w->in.len - w->done))) {
+		line = w->in.data + w->done;
+		w->done = (size_t)(nl - w->in.data) + 1;
+		if (nl == line || (nl == line + 1 && *line == '\r'))
+			continue;
+		ret = vgw_etcd_watch_msg_parse(line, (size_t)(nl - line), &m, err, sizeof(err));
+		if (ret)
+			return watch_fail(w, ret, err);
+		ret = watch_msg(w, &m, fn, arg);
+		vgw_etcd_watch_msg_free(&m);
+	}
+	/* Keep only the incomplete tail. */
+	memmove(w->in.data, w->in.data + w->done, w->in.len - w->done);
+	w->in.len -= w->done;
+	w->done = 0;
+	return ret;
+}
+
+/* The transfer ended: why. */
+static int watch_ended(struct vgw_etcd_watch *w)
+{
+	CURLMsg *msg;
+	CURLcode c = CURLE_OK;
+	long status = 0;
+	int left;
+
+	while ((msg = curl.multi_info_read(w->multi, &left)))
+		if (msg->msg == CURLMSG_DONE)
+			c = msg->data.result;
+	curl.easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &status);
+	if (c)
+		snprintf(w->errmsg, sizeof(w->errmsg), "watch stream: %s",
+			 curl.easy_strerror(c));
+	else
+		snprintf(w->errmsg, sizeof(w->errmsg),
+			 "watch stream ended (HTTP %ld)", status);
+	return c == CURLE_COULDNT_CONNECT ? -ECONNREFUSED : -EPIPE;
+}
+
+int vgw_etcd_watch_run(struct vgw_etcd_watch *w, vgw_etcd_event_fn fn,
+		       void *arg)
+{
+	int running = 0, err;
+
+	if (curl.multi_perform(w->multi, &running))
+		return watch_fail(w, -EIO, "curl_multi_perform failed");
+	err = w->in.len ? watch_lines(w, fn, arg) : 0;
+	if (!err && !running)
+		err = watch_ended(w);
+	return err;
+}
+
+bool vgw_etcd_watch_created(const struct vgw_etcd_watch *w)
+{
+	return w->created;
+}
+
+int64_t vgw_etcd_watch_compact_rev(const struct vgw_etcd_watch *w)
+{
+	return w->compact_rev;
+}
+
+const char *vgw_etcd_watch_error(const struct vgw_etcd_watch *w)
+{
+	return w->errmsg;
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A small etcd v3 client, over etcd's JSON gateway (grpc-gateway): POST
+ * /v3/kv/range, /v3/kv/put, /v3/kv/deleterange, /v3/kv/txn, /v3/watch,
+ * /v3/lease/grant, /v3/lease/keepalive, /v3/lease/revoke, with keys and
+ * values in base64 and 64-bit integers as JSON strings. Enough for the
+ * desired state (store.h) and the cluster membership: no auth, no TLS
+ * options beyond what an https:// URL gives by default.
+ *
+ * HTTP is libcurl's, loaded with dlopen() when the first client opens:
+ * programs that never talk to etcd (vnicctl, the agent with a state file)
+ * neither need libcurl nor load it. A missing libcurl is an error of
+ * vgw_etcd_open() that says so.
+ *
+ * Conventions: 0 or a negative errno. Transport errors: -ECONNREFUSED
+ * (nobody listens), -ETIMEDOUT, -EIO; etcd's refusals by gRPC code: -ESTALE
+ * (revision compacted, or in the future), -ENOENT (lease not found), -E2BIG
+ * (too many operations, request too large), -EINVAL, -EAGAIN (unavailable);
+ * -EPROTO for an answer that is not what the gateway sends. The message of
+ * the last error is vgw_etcd_error(). Not thread-safe: one thread per client.
+ */
+#ifndef VGW_ETCD_H
+#define VGW_ETCD_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vgw_etcd;
+
+/* Unary requests give up after this long (the watch stream never does). */
+#define VGW_ETCD_TIMEOUT_MS	2000
+
+/*
+ * Open a client of the etcd at @url ("http://127.0.0.1:2379"; a trailing
+ * slash is fine). Nothing is sent yet. 0 or -errno (-ENOSYS: no libcurl,
+ * -EINVAL: not an http(s) URL) with a message in err.
+ */
+int vgw_etcd_open(const char *url, struct vgw_etcd **out, char *err,
+		  size_t errlen);
+void vgw_etcd_close(struct vgw_etcd *e);
+/* The message of the last failed call ("" if none). */
+const char *vgw_etcd_error(const struct vgw_etcd *e);
+const char *vgw_etcd_url(const struct vgw_etcd *e);
+void vgw_etcd_set_timeout(struct vgw_etcd *e, long ms);
+
+/* One key and its value. Both are NUL-terminated copies (etcd keys and
+ * values are bytes; a NUL inside is kept, the lengths say where they end). */
+struct vgw_etcd_kv {
+	char *key;
+	size_t key_len;
+	char *value;
+	size_t value_len;
+	int64_t create_rev, mod_rev, version, lease;
+};
+
+struct vgw_etcd_kvs {
+	struct vgw_etcd_kv *kv;
+	size_t n;
+	int64_t rev;		/* the store revision the read saw */
+};
+
+/*
+ * Every key under @prefix (sorted), read at one revision: a big range is
+ * read in pages, each at the first page's revision. Free with
+ * vgw_etcd_kvs_free().
+ */
+int vgw_etcd_get_prefix(struct vgw_etcd *e, const char *prefix,
+			struct vgw_etcd_kvs *out);
+void vgw_etcd_kvs_free(struct vgw_etcd_kvs *kvs);
+
+/* @lease 0: none. *rev (may be NULL): the revision of the write. */
+int vgw_etcd_put(struct vgw_etcd *e, const char *key, const void *value,
+		 size_t len, int64_t lease, int64_t *rev);
+int vgw_etcd_delete(struct vgw_etcd *e, const char *key, int64_t *rev);
+
+/*
+ * A transaction: if every condition holds, every operation is done, at
+ * one revision; otherwise none is. Build it, then commit.
+ */
+struct vgw_etcd_txn;
+struct vgw_etcd_txn *vgw_etcd_txn_new(void);
+void vgw_etcd_txn_free(struct vgw_etcd_txn *t);
+/* Condition: @key's mod revision is @mod_rev (0: the key does not exist). */
+int vgw_etcd_txn_if_mod(struct vgw_etcd_txn *t, const char *key,
+			int64_t mod_rev);
+int vgw_etcd_txn_put(struct vgw_etcd_txn *t, const char *key,
+		     const void *value, size_t len, int64_t lease);
+int vgw_etcd_txn_delete(struct vgw_etcd_txn *t, const char *key);
+/* Operations so far, and the request's size in bytes (etcd bounds both). */
+unsigned int vgw_etcd_txn_ops(const struct vgw_etcd_txn *t);
+size_t vgw_etcd_txn_bytes(const struct vgw_etcd_txn *t);
+/* *done: whether the conditions held (and the operations were done). */
+int vgw_etcd_txn_commit(struct vgw_etcd *e, const struct vgw_etcd_txn *t,
+			bool *done, int64_t *rev);
+
+int vgw_etcd_lease_grant(struct vgw_etcd *e, unsigned int ttl_s, int64_t *id);
+/* *ttl: the seconds left; 0 when the lease is gone (expired or revoked). */
+int vgw_etcd_lease_keepalive(struct vgw_etcd *e, int64_t id, int64_t *ttl);
+int vgw_etcd_lease_revoke(struct vgw_etcd *e, int64_t id);
+
+/* --- watch ---------------------------------------------------------------- */
+
+enum vgw_etcd_ev_type {
+	VGW_ETCD_PUT,
+	VGW_ETCD_DELETE,	/* kv has the key and mod_rev only */
+};
+
+struct vgw_etcd_event {
+	enum vgw_etcd_ev_type type;
+	struct vgw_etcd_kv kv;
+};
+
+/* Called for each event; valid during the call. Non-zero stops the run. */
+typedef int (*vgw_etcd_event_fn)(const struct vgw_etcd_event *ev, void *arg);
+
+/*
+ * A watch of every key under a prefix, from a revision on: one long HTTP
+ * response, read without blocking. Put its descriptors in a poll() set
+ * (vgw_etcd_watch_fds()), and call vgw_etcd_watch_run() when one is ready
+ * or the timeout passed.
+ */
+struct vgw_etcd_watch;
+int vgw_etcd_watch_start(struct vgw_etcd *e, const char *prefix,
+			 int64_t start_rev, struct vgw_etcd_watch **out);
+/*
+ * Up to @max descriptors to poll (returns how many) and, in *timeout_ms,
+ * the longest wait before the next vgw_etcd_watch_run() (-1: no limit).
+ */
+unsigned int vgw_etcd_watch_fds(struct vgw_etcd_watch *w, struct pollfd *fds,
+				unsigned int max, int *timeout_ms);
+/*
+ * Read what arrived and hand each event to @fn, in revision order. Returns
+ * 0 while the watch goes on; -ESTALE when etcd cancelled it because
+ * start_rev is compacted (vgw_etcd_watch_compact_rev() says up to where: read
+ * everything again); -EPIPE when the stream ended (etcd went away), other
+ * errors as unary calls; or what @fn returned. After an error, stop it.
+ */
+int vgw_etcd_watch_run(struct vgw_etcd_watch *w, vgw_etcd_event_fn fn,
+		       void *arg);
+/* etcd confirmed the watch (its first message). */
+bool vgw_etcd_watch_created(const struct vgw_etcd_watch *w);
+int64_t vgw_etcd_watch_compact_rev(const struct vgw_etcd_watch *w);
+/* The message of the watch's last error. */
+const char *vgw_etcd_watch_error(const struct vgw_etcd_watch *w);
+void vgw_etcd_watch_stop(struct vgw_etcd_watch *w);
+
+/* --- encoding (etcd_codec.c; no I/O, exposed for the unit tests) ----------- */
+
+/* Standard base64 with padding; returns a malloc'd NUL-terminated string. */
+char *vgw_etcd_b64(const void *data, size_t len);
+/* Decode (padding optional); a malloc'd copy with a NUL after *len bytes,
+ * or NULL if @s is not base64. */
+char *vgw_etcd_unb64(const char *s, size_t *len);
+/*
+ * The range end of a prefix: the smallest key greater than every key that
+ * starts with it ("/a/" -> "/a0"). Malloc'd; "\0" (all keys) if the prefix
+ * is all 0xff bytes.
+ */
+char *vgw_etcd_prefix_end(const char *prefix, size_t *len);
+
+/* The errno for a gRPC status code and etcd's message (see the top). */
+int vgw_etcd_grpc_errno(int code, const char *msg);
+
+/* One message of a watch stream, decoded. */
+struct vgw_etcd_watch_msg {
+	bool created;
+	bool canceled;
+	int64_t compact_rev;		/* with canceled: compacted */
+	int64_t rev;			/* the header's revision (0: none) */
+	struct vgw_etcd_event *ev;
+	size_t n_ev;
+	char reason[256];		/* canceled or error: why */
+	bool error;			/* an {"error": ...} message */
+};
+
+/* Decode one line of the stream: 0, or -EPROTO with a message in err. */
+int vgw_etcd_watch_msg_parse(const char *text, size_t len,
+			     struct vgw_etcd_watch_msg *m, char *err,
+			     size_t errlen);
+void vgw_etcd_watch_msg_free(struct vgw_etcd_watch_msg *m);
+
+#endif /* VGW_ETCD_H */

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The store's local copy of the keys under a prefix (store.h), and the
+ * document and the members it describes. No I/O here: store_write.c talks
+ * to etcd.
+ *
+ * The copy is an array sorted by key (memcmp order, as etcd sorts), so that
+ * the keys of one object type, which share a prefix, are one run of it.
+ * store_doc.c reads the document out of it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "etcd.h"
+#include "store_priv.h"
+
+bool vgw_store_id_valid(const char *id)
+{
+	size_t n = strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			  "0123456789._-");
+
+	return n && n < VGW_ID_MAX && !id[n];
+}
+
+int vgw_store_prefix_norm(const char *in, char out[VGW_STORE_PREFIX_MAX],
+			  char *err, size_t errlen)
+{
+	size_t n = strlen(in);
+
+	if (in[0] != '/' || n + 2 > VGW_STORE_PREFIX_MAX) {
+		snprintf(err, errlen, "etcd prefix \"%s\": must start with / and be shorter than %d bytes",
+			 in, VGW_STORE_PREFIX_MAX - 1);
+		return -EINVAL;
+	}
+	snprintf(out, VGW_STORE_PREFIX_MAX, "%s%s", in, in[n - 1] == '/' ? "" : "/");
+	return 0;
+}
+
+void vgw_store_obj_key(const char *prefix, enum vgw_obj_type t,
+		       const char *id, char key[VGW_STORE_KEY_MAX])
+{
+	snprintf(key, VGW_STORE_KEY_MAX, "%sobjects/%s/%s", prefix,
+		 vgw_obj_type_name(t), id);
+}
+
+void vgw_store_objects_prefix(const char *prefix, char key[VGW_STORE_KEY_MAX])
+{
+	snprintf(key, VGW_STORE_KEY_MAX, "%sobjects/", prefix);
+}
+
+void vgw_store_member_key(const char *prefix, const char *id,
+			  char key[VGW_STORE_KEY_MAX])
+{
+	snprintf(key, VGW_STORE_KEY_MAX, "%smembers/%s", prefix, id);
+}
+
+int vgw_store_obj_value(enum vgw_obj_type t, const void *obj, char **value,
+			size_t *len)
+{
+	FILE *f = open_memstream(value, len);
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	err = vgw_obj_write_json(t, obj, f);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (err) {
+		free(*value);
+		*value = NULL;
+	}
+	return err;
+}
+
+struct vgw_store *vgw_store_new(const char *prefix)
+{
+	struct vgw_store *s = calloc(1, sizeof(*s));
+
+	if (s)
+		snprintf(s->prefix, sizeof(s->prefix), "%s", prefix);
+	return s;
+}
+
+static void clear(struct vgw_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		free(s->e[i].key);
+		free(s->e[i].value);
+	}
+	s->n = 0;
+}
+
+void vgw_store_free(struct vgw_store *s)
+{
+	if (!s)
+		return;
+	clear(s);
+	free(s->e);
+	free(s);
+}
+
+const char *vgw_store_prefix(const struct vgw_store *s)
+{
+	return s->prefix;
+}
+
+static int keycmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* Index of the first entry >= key (n if none). */
+static size_t lower_bound(const struct vgw_store *s, const char *key,
+			  size_t klen)
+{
+	size_t lo = 0, hi = s->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (keycmp(s->e[mid].key, s->e[mid].klen, key, klen) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool has_prefix(const char *key, size_t klen, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return klen >= n && !memcmp(key, prefix, n);
+}
+
+/* Which part of the store a key is in (0: neither). */
+static int part_of(const struct vgw_store *s, const char *key, size_t klen)
+{
+	size_t n = strlen(s->prefix);
+
+	if (!has_prefix(key, klen, s->prefix))
+		return 0;
+	if (has_prefix(key + n, klen - n, "objects/"))
+		return VGW_STORE_OBJECTS;
+	if (has_prefix(key + n, klen - n, "members/"))
+		return VGW_STORE_MEMBERS;
+	return 0;
+}
+
+static char *dup_bytes(const char *p, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d) {
+		memcpy(d, p, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* Insert a new entry at @i. */
+static int insert(struct vgw_store *s, size_t i, const char *key, size_t klen)
+{
+	struct vgw_store_entry *e;
+
+	if (s->n == s->cap) {
+		e = realloc(s->e, (s->cap ? s->cap * 2 : 64) * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		s->e = e;
+		s->cap = s->cap ? s->cap * 2 : 64;
+	}
+	memmove(&s->e[i + 1], &s->e[i], (s->n - i) * sizeof(*s->e));
+	s->e[i] = (struct vgw_store_entry){ .key = dup_bytes(key, klen), .klen = klen };
+	s->n++;
+	return s->e[i].key ? 0 : -ENOMEM;
+}
+
+int vgw_store_set(struct vgw_store *s, const char *key, size_t klen,
+		  const char *value, size_t vlen, int64_t mod_rev)
+{
+	int part = part_of(s, key, klen);
+	size_t i = lower_bound(s, key, klen);
+	struct vgw_store_entry *e;
+	char *v;
+
+	if (!part)
+		return 0;
+	if (i == s->n || keycmp(s->e[i].key, s->e[i].klen, key, klen)) {
+		if (insert(s, i, key, klen))
+			return -ENOMEM;
+	} else if (s->e[i].vlen == vlen && !memcmp(s->e[i].value, value, vlen)) {
+		s->e[i].mod_rev = mod_rev;
+		return 0;
+	}
+	e = &s->e[i];
+	v = dup_bytes(value, vlen);
+	if (!v)
+		return -ENOMEM;
+	free(e->value);
+	e->value = v;
+	e->vlen = vlen;
+	e->mod_rev = mod_rev;
+	return part;
+}
+
+int vgw_store_del(struct vgw_store *s, const char *key, size_t klen)
+{
+	size_t i = lower_bound(s, key, klen);
+
+	if (i == s->n || keycmp(s->e[i].key, s->e[i].klen, key, klen))
+		return 0;
+	free(s->e[i].key);
+	free(s->e[i].value);
+	memmove(&s->e[i], &s->e[i + 1], (s->n - i - 1) * sizeof(*s->e));
+	s->n--;
+	return part_of(s, key, klen);
+}
+
+/*
+ * A full read replaces everything; the caller compares the document and the
+ * members it then derives with what it had, so both count as changed.
+ */
+int vgw_store_load(struct vgw_store *s, const struct vgw_etcd_kvs *kvs)
+{
+	size_t k;
+	int ret;
+
+	clear(s);
+	for (k = 0; k < kvs->n; k++) {
+		ret = vgw_store_set(s, kvs->kv[k].key, kvs->kv[k].key_len,
+				    kvs->kv[k].value, kvs->kv[k].value_len,
+				    kvs->kv[k].mod_rev);
+		if (ret < 0)
+			return ret;
+	}
+	return VGW_STORE_OBJECTS | VGW_STORE_MEMBERS;
+}
+
+size_t vgw_store_run(const struct vgw_store *s, const char *p, size_t *first)
+{
+	size_t i = lower_bound(s, p, strlen(p));
+
+	*first = i;
+	while (i < s->n && has_prefix(s->e[i].key, s->e[i].klen, p))
+		i++;
+	return i;
+}
+
+unsigned int vgw_store_n_objects(const struct vgw_store *s)
+{
+	char p[VGW_STORE_KEY_MAX];
+	size_t first, end;
+
+	vgw_store_objects_prefix(s->prefix, p);
+	end = vgw_store_run(s, p, &first);
+	return (unsigned int)(end - first);
+}
+
+int vgw_store_members(const struct vgw_store *s, const char ***ids)
+{
+	char p[VGW_STORE_KEY_MAX];
+	size_t first, end, i, plen;
+	const char **out;
+	int n = 0;
+
+	vgw_store_member_key(s->prefix, "", p);
+	plen = strlen(p);
+	end = vgw_store_run(s, p, &first);
+	out = calloc(end - first + 1, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	/* Keys are sorted, so the ids are: memcmp order is strcmp order. */
+	for (i = first; i < end; i++)
+		if (strlen(s->e[i].key) == s->e[i].klen &&
+		    vgw_store_id_valid(s->e[i].key + plen))
+			out[n++] = s->e[i].key + plen;
+	*ids = out;
+	return n;
+}
