@@ -23,3 +23,19 @@ $(BIN)/maglev-sim: tools/maglev-sim/maglev-sim.c $(LIBVGW) $(LIB_HDRS)
 bench-cluster: $(BIN)/maglev-sim
 	$(BIN)/maglev-sim
 tests: $(BUILD)/tests/test_store
+
+# --- etcd -------------------------------------------------------------------------
+
+user: $(BIN)/vnicctl-etcd
+
+$(BIN)/vnicctl-etcd: tools/vnicctl-etcd/vnicctl-etcd.c $(LIBVGW) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIBVGW) -ljansson
+
+# The etcd test on this machine (a real etcd on loopback): tools/check runs
+# every build/tests/test_*, so the script is linked there.
+tests: $(BUILD)/tests/test_etcd_store
+
+$(BUILD)/tests/test_etcd_store: user/tests/test_etcd_store.sh | $(BIN)/vnicctl-etcd $(BIN)/maglev-sim
+	@mkdir -p $(@D)
+	ln -sf $(TOP)/$< $@

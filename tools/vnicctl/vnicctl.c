@@ -24,6 +24,7 @@
 #include "nlobj.h"
 #include "stats.h"
 #include "steering.h"
+#include "store.h"
 #include "vgw.h"
 
 static bool opt_json;
@@ -184,6 +185,42 @@ static int cmd_apply(struct vgw_client *c, int argc, char **argv)
 		printf("applied: %u added, %u changed, %u removed (generation %llu)\n",
 		       st.added, st.changed, st.removed,
 		       (unsigned long long)info.generation);
+	return 0;
+}
+
+/*
+ * apply --etcd URL [--etcd-prefix P] [--dry-run] FILE: write the document
+ * into the cluster's etcd (user/lib/store.h) instead of this kernel.
+ * Returns -1 when the arguments have no --etcd (a kernel apply).
+ */
+static int cmd_apply_etcd(int argc, char **argv)
+{
+	const char *url = NULL, *prefix = VGW_STORE_PREFIX_DEFAULT, *file = NULL;
+	char err[1024];
+	int i, flags = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--etcd") && i + 1 < argc)
+			url = argv[++i];
+		else if (!strcmp(argv[i], "--etcd-prefix") && i + 1 < argc)
+			prefix = argv[++i];
+		else if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n"))
+			flags |= VGW_STORE_DRY_RUN;
+		else if (!file && argv[i][0] != '-')
+			file = argv[i];
+		else
+			file = NULL, i = argc;
+	}
+	if (!url)
+		return -1;
+	if (!file) {
+		fprintf(stderr, "usage: vnicctl apply --etcd URL [--etcd-prefix PREFIX] [--dry-run] FILE\n");
+		return 2;
+	}
+	if (vgw_store_apply_file(url, prefix, file, flags, stdout, err, sizeof(err))) {
+		fprintf(stderr, "vnicctl apply: %s\n", err);
+		return 1;
+	}
 	return 0;
 }
 
@@ -563,6 +600,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[optind], commands[i].name))
 			break;
+	if (!strcmp(argv[optind], "apply") && (ret = cmd_apply_etcd(argc - optind - 1, argv + optind + 1)) >= 0)
+		return ret;
 	/* The one command that needs no kernel. */
 	if (!strcmp(argv[optind], "validate"))
 		return cmd_validate(argc - optind - 1, argv + optind + 1);

@@ -160,6 +160,15 @@ int vgw_store_write(struct vgw_etcd *e, const char *prefix,
 		    const struct vgw_doc *doc, int flags, FILE *log,
 		    struct vgw_store_stats *st, char *err, size_t errlen);
 
+/*
+ * "vnicctl apply --etcd": parse and validate @file, then write it under
+ * @prefix (normalised here) of the etcd at @url, printing the change lines
+ * and a summary on @out. 0 or -errno with a message in err.
+ */
+int vgw_store_apply_file(const char *url, const char *prefix,
+			 const char *file, int flags, FILE *out, char *err,
+			 size_t errlen);
+
 /* Read the document under @prefix once. As vgw_store_doc(), plus I/O errors. */
 int vgw_store_read(struct vgw_etcd *e, const char *prefix,
 		   struct vgw_doc **out, int64_t *rev, char *err, size_t errlen);

@@ -186,3 +186,29 @@ int vgw_store_write(struct vgw_etcd *e, const char *prefix,
 	}
 	return ret;
 }
+
+int vgw_store_apply_file(const char *url, const char *prefix,
+			 const char *file, int flags, FILE *out, char *err,
+			 size_t errlen)
+{
+	char p[VGW_STORE_PREFIX_MAX];
+	struct vgw_store_stats st;
+	struct vgw_etcd *e = NULL;
+	struct vgw_doc *doc = NULL;
+	int ret;
+
+	ret = vgw_store_prefix_norm(prefix, p, err, errlen);
+	if (!ret)
+		ret = vgw_doc_parse_file(file, &doc, err, errlen);
+	if (!ret)
+		ret = vgw_etcd_open(url, &e, err, errlen);
+	if (!ret)
+		ret = vgw_store_write(e, p, doc, flags, out, &st, err, errlen);
+	if (!ret && !(flags & VGW_STORE_DRY_RUN))
+		fprintf(out, "applied to etcd %s %s: %u added, %u changed, %u removed (revision %lld, %u transaction%s)\n",
+			vgw_etcd_url(e), p, st.added, st.changed, st.removed,
+			(long long)st.rev, st.txns, st.txns == 1 ? "" : "s");
+	vgw_etcd_close(e);
+	vgw_doc_free(doc);
+	return ret;
+}
