@@ -29,9 +29,11 @@ TESTS=(
 rc=0
 for t in "${TESTS[@]}"; do
 	echo "# ---- $t"
+	start=$(date +%s)
 	if ! "./$t"; then
 		echo "# ---- $t FAILED"
 		rc=1
 	fi
+	echo "# ---- $t: $(($(date +%s) - start)) s"
 done
 exit $rc
