@@ -93,6 +93,8 @@ _plug()
 	ip -n "vgwb-$n" addr add "$a/24" dev ul0
 	ip -n "vgwb-$n" link set ul0 up
 	ip -n vgwb-ul link set "$p" master br0 up
+	# Known to the bridge from the start (nothing here ARPs): no flooding.
+	bridge -n vgwb-ul fdb replace "$(ul_mac "$a")" dev "$p" master static
 	ns ul sh -c "echo $((1 << GEN_CPU)) >/sys/class/net/$p/queues/rx-0/rps_cpus"
 	# Checksums complete on the wire; no GRO merging the frames.
 	ns "$n" ethtool -K ul0 tx off gro off >/dev/null 2>&1
@@ -256,7 +258,8 @@ measure()
 	path_args "$path" || return
 	rdy=$BENCH_TMP/ready.$$
 	rm -f "$rdy"
-	ns "$RECV_NS" vrecv -i ul0 --cpu $GEN_CPU --ready "$rdy" "${RECV_ARGS[@]}" \
+	# Not through ns(): $! must be the receiver itself, for the SIGINT.
+	ip netns exec "vgwb-$RECV_NS" vrecv -i ul0 --cpu $GEN_CPU --ready "$rdy" "${RECV_ARGS[@]}" \
 		>"$BENCH_TMP/recv.json" 2>"$BENCH_TMP/recv.err" &
 	rpid=$!
 	for _ in $(seq 50); do [ -e "$rdy" ] && break; sleep 0.1; done
@@ -275,7 +278,7 @@ measure()
 	[ -n "$gen" ] || gen='{"sent": 0, "seconds": 1, "error": "generator"}'
 	jq -cn --argjson g "$gen" --argjson r "$rcv" --arg busy "$(( b1 - b0 ))" \
 		--arg sirq "$(( s1 - s0 ))" --arg hz "$hz" --arg wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" '
-		($busy | tonumber) / ($hz | tonumber) as $bs |
+		(($busy | tonumber) / ($hz | tonumber)) as $bs |
 		{sent: $g.sent, gen_seconds: $g.seconds, ok: $r.ok, bad: $r.bad,
 		 bad_reasons: $r.bad_reasons, ring_drops: $r.ring_drops, flows_seen: $r.flows,
 		 wall: ($wall | tonumber), dut_busy_s: $bs,

@@ -13,6 +13,7 @@
 # BENCH_REPS, BENCH_SYSTEMS ("vnicgw linux ovs"), BENCH_PROFILE=0 (no perf).
 # A scenario: NAME:PATH:FLOWS:SIZE:VNICS:ROUTES:CONNS.
 set -u
+[ "${BENCH_TRACE:-0}" = 1 ] && set -x
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/sys-vnicgw.sh"

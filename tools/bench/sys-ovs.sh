@@ -34,7 +34,7 @@ _ovs_vnic_flows()
 	mac=$(mac_of "$ip")
 	echo "table=0,priority=100,in_port=1,tun_id=$vni,tun_src=$nvd,dl_src=$mac,ip,nw_src=$ip,actions=load:$n->NXM_NX_REG0[],load:$rt->NXM_NX_REG1[],load:1->NXM_NX_REG2[],ct(zone=1,table=1)"
 	echo "table=2,priority=1032,ip,nw_dst=$ip,actions=load:$n->NXM_NX_REG3[],resubmit(,3)"
-	echo "table=4,priority=100,reg3=$n,actions=set_field:$vni->tun_id,set_field:$nvd->tun_dst,set_field:$VIP->tun_src,mod_dl_src:$ROUTER_MAC,mod_dl_dst:$mac,dec_ttl,in_port"
+	echo "table=4,priority=100,ip,reg3=$n,actions=set_field:$vni->tun_id,set_field:$nvd->tun_dst,set_field:$VIP->tun_src,mod_dl_src:$ROUTER_MAC,mod_dl_dst:$mac,dec_ttl,in_port"
 }
 
 _ovs_flows()
@@ -47,7 +47,7 @@ _ovs_flows()
 		_ovs_vnic_flows $n "$id" "$ip" "$vni" "$nvd" $rt
 		[ "$pub" = - ] || {
 			echo "table=0,priority=100,in_port=1,tun_id=$IGW_VNI,tun_src=$IGW_UL,ip,nw_dst=$pub,actions=mod_nw_dst:$ip,ct(zone=1,table=1)"
-			echo "table=10,priority=100,reg0=$n,actions=ct(commit,zone=1),mod_nw_src:$pub,set_field:$IGW_VNI->tun_id,set_field:$IGW_UL->tun_dst,set_field:$VIP->tun_src,mod_dl_src:$ROUTER_MAC,mod_dl_dst:$(gw_mac $IGW_VNI),dec_ttl,in_port"
+			echo "table=10,priority=100,ip,reg0=$n,actions=ct(commit,zone=1),mod_nw_src:$pub,set_field:$IGW_VNI->tun_id,set_field:$IGW_UL->tun_dst,set_field:$VIP->tun_src,mod_dl_src:$ROUTER_MAC,mod_dl_dst:$(gw_mac $IGW_VNI),dec_ttl,in_port"
 		}
 		n=$((n + 1))
 	done
@@ -61,7 +61,7 @@ _ovs_flows()
 			nvd = sprintf("10.0.0.%d", 30 + i % 50); vni = 200000 + i; r = 1000 + i
 			printf("table=0,priority=100,in_port=1,tun_id=%d,tun_src=%s,dl_src=%s,ip,nw_src=%s,actions=load:%d->NXM_NX_REG0[],load:0->NXM_NX_REG1[],load:1->NXM_NX_REG2[],ct(zone=1,table=1)\n", vni, nvd, mac, ip, r)
 			printf("table=2,priority=1032,ip,nw_dst=%s,actions=load:%d->NXM_NX_REG3[],resubmit(,3)\n", ip, r)
-			printf("table=4,priority=100,reg3=%d,actions=set_field:%d->tun_id,set_field:%s->tun_dst,set_field:%s->tun_src,mod_dl_src:%s,mod_dl_dst:%s,dec_ttl,in_port\n", r, vni, nvd, vip, rmac, mac)
+			printf("table=4,priority=100,ip,reg3=%d,actions=set_field:%d->tun_id,set_field:%s->tun_dst,set_field:%s->tun_src,mod_dl_src:%s,mod_dl_dst:%s,dec_ttl,in_port\n", r, vni, nvd, vip, rmac, mac)
 		}
 	}'
 	cat <<-EOF
@@ -81,7 +81,7 @@ _ovs_flows()
 		table=3,priority=0,actions=drop
 		table=4,priority=0,actions=drop
 		table=10,priority=0,actions=drop
-		table=11,priority=100,actions=ct(commit,zone=1,nat(src=$NAT_PUB)),set_field:$NAT_VNI->tun_id,set_field:$NAT_UL->tun_dst,set_field:$VIP->tun_src,mod_dl_src:$ROUTER_MAC,mod_dl_dst:$(gw_mac $NAT_VNI),dec_ttl,in_port
+		table=11,priority=100,ip,actions=ct(commit,zone=1,nat(src=$NAT_PUB)),set_field:$NAT_VNI->tun_id,set_field:$NAT_UL->tun_dst,set_field:$VIP->tun_src,mod_dl_src:$ROUTER_MAC,mod_dl_dst:$(gw_mac $NAT_VNI),dec_ttl,in_port
 	EOF
 	for ((i = 0; i < routes; i++)); do
 		echo "table=2,priority=124,reg1=101,ip,nw_dst=$(bulk_route $i),actions=resubmit(,10)"
