@@ -67,18 +67,22 @@ gw_mac() { printf '02:00:00:%02x:%02x:%02x\n' $(($1 >> 16 & 255)) $(($1 >> 8 & 2
 # ul_mac ADDR: the fixed MAC of the ul0 that has underlay address ADDR.
 ul_mac() { printf '02:10:00:00:00:%02x\n' "${1##*.}"; }
 
-# bulk_vnic I: "id ip vni nvd mac" of the I-th extra VNIC of the scale
-# scenarios (10.64.0.10 + I, VNI 200000 + I, NVDs 10.0.0.30-79).
-bulk_vnic()
+# bulk_routes N FORMAT: FORMAT (printf, one %s) for each of the N extra route
+# prefixes of rt-web (/24s from 20.0.0.0). One awk: a fork costs
+# milliseconds in the VM, and there may be 100k of them.
+bulk_routes()
 {
-	local n=$((10 + $1))
-
-	printf 'x%d 10.%d.%d.%d %d 10.0.0.%d\n' "$1" $((64 + (n >> 16))) $((n >> 8 & 255)) \
-		$((n & 255)) $((200000 + $1)) $((30 + $1 % 50))
+	awk -v n="$1" -v f="$2\n" 'BEGIN { for (j = 0; j < n; j++)
+		printf(f, sprintf("%d.%d.%d.0/24", 20 + int(j / 65536), int(j / 256) % 256, j % 256)) }'
 }
 
-# bulk_route J: the J-th extra route prefix of rt-web (/24s from 20.0.0.0).
-bulk_route() { printf '%d.%d.%d.0/24\n' $((20 + ($1 >> 16))) $(($1 >> 8 & 255)) $(($1 & 255)); }
+# bulk_vnics N: "id ip vni nvd" of each of the N extra VNICs (bulk_vnic).
+bulk_vnics()
+{
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) { k = 10 + i
+		printf("x%d 10.%d.%d.%d %d 10.0.0.%d\n", i, 64 + int(k / 65536), int(k / 256) % 256,
+			k % 256, 200000 + i, 30 + i % 50) } }'
+}
 
 # --- the underlay and the traffic ends -----------------------------------------
 
@@ -157,7 +161,8 @@ gw_up()
 	ns gw sh -c "echo $((1 << DUT_CPU)) >/sys/class/net/ul0/queues/rx-0/rps_cpus
 		echo 1 >/proc/sys/net/ipv4/ip_forward
 		echo 0 >/proc/sys/net/ipv4/conf/all/rp_filter
-		echo 0 >/proc/sys/net/ipv4/conf/default/rp_filter" || return
+		echo 0 >/proc/sys/net/ipv4/conf/default/rp_filter
+		echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6" || return
 	ip -n vgwb-gw link set lo up
 	ip -n vgwb-gw addr add "$VIP/32" dev lo
 	_neigh gw

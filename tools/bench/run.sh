@@ -35,7 +35,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 		"nat-1flow-64B:nat:1:64:0:10:0"
 	)
 else
-	SECS=${BENCH_SECONDS:-4} REPS=${BENCH_REPS:-3}
+	SECS=${BENCH_SECONDS:-3} REPS=${BENCH_REPS:-3}
 	SCENARIOS=(
 		"v2v-1flow-64B:v2v:1:64:0:10:0"
 		"v2v-10kflows-64B:v2v:10000:64:0:10:0"
@@ -57,6 +57,14 @@ taskset -p $((1 << GEN_CPU)) $$ >/dev/null
 BENCH_TMP=$(mktemp -d /tmp/vgwb.XXXXXX)
 trap 'bed_down; rm -rf "$BENCH_TMP"' EXIT
 : >"$out"
+rm -f "$(dirname "$out")"/profile-*.txt
+jq -n --arg k "$(uname -r)" --arg c "$(nproc)" --arg s "$SECS" --arg r "$REPS" \
+	--arg q "${BENCH_QUICK:-0}" --arg d "$(date -u +%FT%TZ)" \
+	--arg g "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)" \
+	'{kernel: $k, cpus: ($c | tonumber), seconds: ($s | tonumber), reps: ($r | tonumber),
+	  quick: ($q == "1"), date: $d, commit: $g, dut_cpu: 1,
+	  metric: "packets delivered and checked per second of CPU 1 busy time (/proc/stat)"}' \
+	>"$(dirname "$out")/meta.json"
 
 log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
 

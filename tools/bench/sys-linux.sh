@@ -50,8 +50,8 @@ linux_up()
 			read -r id ip vni nvd sub pub <<<"$v"
 			_linux_vnic_cmds "$id" "$ip" "$vni" "$nvd"
 		done
-		for ((i = 0; i < vnics; i++)); do
-			_linux_vnic_cmds $(bulk_vnic $i)
+		bulk_vnics "$vnics" | while read -r id ip vni nvd; do
+			_linux_vnic_cmds "$id" "$ip" "$vni" "$nvd"
 		done
 		for v in "igw $IGW_VNI $IGW_UL 169.254.0.1" "nat $NAT_VNI $NAT_UL 169.254.0.2"; do
 			read -r id vni nvd ip <<<"$v"
@@ -60,9 +60,7 @@ linux_up()
 			echo "neigh add $ip lladdr $(gw_mac "$vni") dev vx-$id nud permanent"
 		done
 		echo "route add default via 169.254.0.1 dev vx-igw onlink table 101"
-		for ((i = 0; i < routes; i++)); do
-			echo "route add $(bulk_route $i) via 169.254.0.1 dev vx-igw onlink table 101"
-		done
+		bulk_routes "$routes" "route add %s via 169.254.0.1 dev vx-igw onlink table 101"
 		echo "route add default via 169.254.0.2 dev vx-nat onlink table 102"
 		echo "rule add pref 100 to $VCN_CIDR lookup 10"
 		echo "rule add pref 101 to $BULK_CIDR lookup 10"
@@ -127,8 +125,7 @@ _linux_nft()
 	EOF
 	# The extra VNICs, added to the sets in one more transaction.
 	[ "$vnics" -gt 0 ] || return 0
-	for ((i = 0; i < vnics; i++)); do
-		read -r id ip vni nvd <<<"$(bulk_vnic $i)"
+	bulk_vnics "$vnics" | while read -r id ip vni nvd; do
 		echo "add element inet vgw vnic_src { \"vx-$id\" . $ip }"
 		echo "add element inet vgw egress { \"vx-$id\" : jump sl_egress }"
 		echo "add element inet vgw ingress { \"vx-$id\" : jump sl_ingress }"

@@ -83,15 +83,19 @@ _ovs_flows()
 		table=10,priority=0,actions=drop
 		table=11,priority=100,ip,actions=ct(commit,zone=1,nat(src=$NAT_PUB)),set_field:$NAT_VNI->tun_id,set_field:$NAT_UL->tun_dst,set_field:$VIP->tun_src,mod_dl_src:$ROUTER_MAC,mod_dl_dst:$(gw_mac $NAT_VNI),dec_ttl,in_port
 	EOF
-	for ((i = 0; i < routes; i++)); do
-		echo "table=2,priority=124,reg1=101,ip,nw_dst=$(bulk_route $i),actions=resubmit(,10)"
-	done
+	bulk_routes "$routes" "table=2,priority=124,reg1=101,ip,nw_dst=%s,actions=resubmit(,10)"
 }
+
+OVS_MAX_VNICS=${OVS_MAX_VNICS:-10000}	# 3 flows each: see README
 
 ovs_up()
 {
 	local vnics=$1 routes=$2 conns=$3 db
 
+	if [ "$vnics" -gt "$OVS_MAX_VNICS" ]; then
+		echo "ovs: $vnics VNICs = $((3 * vnics)) OpenFlow flows, over OVS_MAX_VNICS" >&2
+		return 2
+	fi
 	command -v ovs-vswitchd >/dev/null || { echo "ovs: ovs-vswitchd not staged (make bench-root)" >&2; return 2; }
 	gw_up || return
 	_ovs_env

@@ -32,9 +32,7 @@ vnicgw_doc()
 		"$IGW_UL" "$IGW_VNI" "$NAT_PUB" "$NAT_UL" "$NAT_VNI"
 	printf '"route_tables": [{"id": "rt-app", "vcn": "vcn-a", "rules": [{"destination": "0.0.0.0/0", "target": "nat"}]},\n'
 	printf '  {"id": "rt-web", "vcn": "vcn-a", "rules": [{"destination": "0.0.0.0/0", "target": "igw"}'
-	for ((i = 0; i < routes; i++)); do
-		printf ',\n  {"destination": "%s", "target": "igw"}' "$(bulk_route $i)"
-	done | awk 1
+	bulk_routes "$routes" ',  {"destination": "%s", "target": "igw"}'
 	printf ']}],\n"vnics": ['
 	i=0
 	for v in "${VNICS[@]}"; do
