@@ -14,6 +14,8 @@
 # BENCH_SCENARIOS="NAME:PATH:FLOWS:SIZE:VNICS:ROUTES:CONNS ..." runs those
 # instead of the default list; BENCH_SYSTEMS="vnicgw linux" a subset.
 #
+# (tools/vm does not pass the environment: the settings go in through env.)
+#
 # Included by the top-level Makefile, which defines TOP, BUILD, BIN and
 # USER_CFLAGS.
 
@@ -51,8 +53,8 @@ bench: deps
 
 bench-run:
 	@mkdir -p $(BENCH_DIR)
-	BENCH_QUICK=$(BENCH_QUICK) BENCH_SYSTEMS="$(BENCH_SYSTEMS)" \
-		$(TOP)/tools/vm run --mem 4G --timeout $(BENCH_TIMEOUT) --name bench \
+	$(TOP)/tools/vm run --mem 4G --timeout $(BENCH_TIMEOUT) --name bench \
+		env BENCH_QUICK=$(BENCH_QUICK) BENCH_SYSTEMS="$(BENCH_SYSTEMS)" \
 		$(TOP)/tools/bench/run.sh $(BENCH_DIR)/runs.jsonl $(BENCH_SCENARIOS)
 
 bench-report:

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""report.py DIR: the host side of "make bench".
+
+Reads DIR/runs.jsonl (one JSON object per measured run, from run.sh in the
+VM) and writes
+  DIR/results.json  every run, plus per scenario and system the min/median/
+                    max of packets per DUT CPU-second and of packets per
+                    second, and the ratios vnicgw/linux and vnicgw/ovs
+  DIR/results.md    the same as a markdown table
+  DIR/bench.png     DUT CPU time per packet against flow count, routes per
+                    table and VNICs, one line per system (gnuplot)
+and prints the ratios. The ratio of a scenario is taken run by run (the
+i-th run of vnicgw against the i-th of the other system: neighbours in
+time) and summarized as min/median/max.
+"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+SYSTEMS = ["vnicgw", "linux", "ovs"]
+NAMES = {"vnicgw": "vnicgw", "linux": "Linux-native", "ovs": "OVS"}
+
+
+def mmm(xs):
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return None
+    return {"min": min(xs), "median": statistics.median(xs), "max": max(xs), "n": len(xs)}
+
+
+def load(path):
+    runs = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                runs.append(json.loads(line))
+    return runs
+
+
+def summarize(runs):
+    order, by = [], {}
+    for r in runs:
+        key = r["scenario"]
+        if key not in by:
+            order.append(key)
+            by[key] = {"params": {k: r[k] for k in ("path", "flows", "size", "vnics", "routes", "conns")},
+                       "systems": {}}
+        by[key]["systems"].setdefault(r["system"], []).append(r)
+    out = []
+    for name in order:
+        s = by[name]
+        row = {"scenario": name, **s["params"], "systems": {}, "ratios": {}}
+        for sysname, rs in s["systems"].items():
+            errs = [r["error"] for r in rs if r.get("error")]
+            good = [r for r in rs if not r.get("error")]
+            row["systems"][sysname] = {
+                "error": errs[0] if errs and not good else None,
+                "pkts_per_cpu_s": mmm([r.get("pkts_per_cpu_s") for r in good]),
+                "pps": mmm([r.get("pps") for r in good]),
+                "ns_per_pkt": mmm([1e9 / r["pkts_per_cpu_s"] for r in good if r.get("pkts_per_cpu_s")]),
+                "delivered": mmm([r["ok"] / r["sent"] for r in good if r.get("sent")]),
+                "bad": sum(r.get("bad") or 0 for r in good),
+            }
+        v = [r for r in s["systems"].get("vnicgw", []) if r.get("pkts_per_cpu_s")]
+        for other in ("linux", "ovs"):
+            o = [r for r in s["systems"].get(other, []) if r.get("pkts_per_cpu_s")]
+            n = min(len(v), len(o))
+            if n:
+                row["ratios"][other] = {
+                    "pkts_per_cpu_s": mmm([v[i]["pkts_per_cpu_s"] / o[i]["pkts_per_cpu_s"] for i in range(n)]),
+                    "pps": mmm([v[i]["pps"] / o[i]["pps"] for i in range(n) if o[i]["pps"]]),
+                }
+        out.append(row)
+    return out
+
+
+def fmt_k(x):
+    return "–" if x is None else f"{x / 1000:.1f}k"
+
+
+def fmt_ratio(m):
+    if not m:
+        return "–"
+    return f"**{m['median']:.2f}** ({m['min']:.2f}–{m['max']:.2f})"
+
+
+def markdown(summary):
+    lines = [
+        "| scenario | path | flows | inner bytes | VNICs | routes | "
+        + " | ".join(f"{NAMES[s]} pkts/CPU-s (pps)" for s in SYSTEMS)
+        + " | vnicgw / Linux | vnicgw / OVS |",
+        "|" + " --- |" * (6 + len(SYSTEMS) + 2),
+    ]
+    for row in summary:
+        cells = []
+        for s in SYSTEMS:
+            d = row["systems"].get(s)
+            if not d:
+                cells.append("not run")
+            elif d["error"]:
+                cells.append("not run¹")
+            else:
+                c, p = d["pkts_per_cpu_s"], d["pps"]
+                cells.append(f"{fmt_k(c and c['median'])} ({fmt_k(p and p['median'])})")
+        lines.append(
+            f"| {row['scenario']} | {row['path']} | {row['flows']} | {row['size']} | "
+            f"{row['vnics'] + 3} | {row['routes'] + 1} | " + " | ".join(cells)
+            + f" | {fmt_ratio(row['ratios'].get('linux', {}).get('pkts_per_cpu_s'))}"
+            + f" | {fmt_ratio(row['ratios'].get('ovs', {}).get('pkts_per_cpu_s'))} |")
+    notes = [f"{row['scenario']}/{s}: {d['error'][:160]}" for row in summary
+             for s, d in row["systems"].items() if d["error"]]
+    if notes:
+        lines += ["", "¹ not run:"] + [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+# The curves of the plot: (panel title, x label, [(x, scenario)...]).
+CURVES = [
+    ("flows (VNIC to VNIC, 64 B)", "flows",
+     [(1, "v2v-1flow-64B"), (10000, "v2v-10kflows-64B")]),
+    ("routes in the subnet table (internet gateway)", "routes per table",
+     [(11, "igw-1flow-64B"), (10001, "routes-10k"), (100001, "routes-100k")]),
+    ("VNICs (VNIC to VNIC)", "VNICs",
+     [(3, "v2v-1flow-64B"), (1003, "vnics-1k"), (100003, "vnics-100k")]),
+]
+
+
+def plot(summary, outdir):
+    if not shutil.which("gnuplot"):
+        print("report: no gnuplot, no plot (tools/install-deps)", file=sys.stderr)
+        return
+    rows = {r["scenario"]: r for r in summary}
+    panels = []
+    for i, (title, xlabel, pts) in enumerate(CURVES):
+        pts = [(x, rows[s]) for x, s in pts if s in rows]
+        if not pts:
+            continue
+        dat = os.path.join(outdir, f"plot{i}.dat")
+        with open(dat, "w") as f:
+            f.write("# x " + " ".join(f"{s}_med {s}_min {s}_max" for s in SYSTEMS) + "\n")
+            for x, r in pts:
+                vals = []
+                for s in SYSTEMS:
+                    d = r["systems"].get(s)
+                    m = d and not d["error"] and d["ns_per_pkt"]
+                    vals += ([f"{m['median'] / 1000:.3f}", f"{m['min'] / 1000:.3f}", f"{m['max'] / 1000:.3f}"]
+                             if m else ["NaN"] * 3)
+                f.write(f"{x} " + " ".join(vals) + "\n")
+        panels.append((title, xlabel, dat, len(pts)))
+    if not panels:
+        return
+    png = os.path.join(outdir, "bench.png")
+    gp = [
+        f"set terminal pngcairo size {520 * len(panels)},440 font ',10'" if _has_cairo()
+        else f"set terminal png size {520 * len(panels)},440",
+        f"set output '{png}'",
+        f"set multiplot layout 1,{len(panels)} title 'DUT CPU time per delivered packet "
+        "(µs, lower is better; median of runs, bars min–max; TCG VM: compare lines, not absolutes)'",
+        "set logscale x", "set grid", "set key top left", "set yrange [0:*]", "set offsets graph 0.08, graph 0.08, 0, 0",
+    ]
+    styles = {"vnicgw": "lc rgb '#1b9e77' pt 7", "linux": "lc rgb '#d95f02' pt 5", "ovs": "lc rgb '#7570b3' pt 9"}
+    for title, xlabel, dat, _ in panels:
+        gp += [f'set title "{title}"', f'set xlabel "{xlabel}"', 'set ylabel "µs of DUT CPU per packet"']
+        parts = []
+        for j, s in enumerate(SYSTEMS):
+            c = 2 + 3 * j
+            parts.append(f"'{dat}' using 1:{c}:{c + 1}:{c + 2} with yerrorlines {styles[s]} lw 2 title '{NAMES[s]}'")
+        gp.append("plot " + ", ".join(parts))
+    gp.append("unset multiplot")
+    subprocess.run(["gnuplot"], input="\n".join(gp), text=True, check=True)
+    print(f"report: {png}")
+
+
+def _has_cairo():
+    try:
+        out = subprocess.run(["gnuplot", "-e", "set terminal"], capture_output=True, text=True)
+        return "pngcairo" in out.stdout + out.stderr
+    except OSError:
+        return False
+
+
+def main():
+    outdir = sys.argv[1] if len(sys.argv) > 1 else "build/bench"
+    runs = load(os.path.join(outdir, "runs.jsonl"))
+    summary = summarize(runs)
+    meta = {}
+    mp = os.path.join(outdir, "meta.json")
+    if os.path.exists(mp):
+        with open(mp) as f:
+            meta = json.load(f)
+    if not meta.get("commit"):
+        git = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse",
+                              "--short", "HEAD"], capture_output=True, text=True)
+        meta["commit"] = git.stdout.strip()
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump({"meta": meta, "summary": summary, "runs": runs}, f, indent=1)
+    md = markdown(summary)
+    with open(os.path.join(outdir, "results.md"), "w") as f:
+        f.write(md)
+    plot(summary, outdir)
+    print()
+    print(md)
+    print("vnicgw / other, packets per DUT CPU-second, median (min–max) over paired runs:")
+    for row in summary:
+        for other in ("linux", "ovs"):
+            m = row["ratios"].get(other, {}).get("pkts_per_cpu_s")
+            if m:
+                print(f"  {row['scenario']:22} vnicgw/{other:6} {m['median']:.2f}  ({m['min']:.2f}–{m['max']:.2f}, n={m['n']})")
+
+
+if __name__ == "__main__":
+    main()
