@@ -23,6 +23,7 @@ TESTS=(
 	datapath/test_gateways.sh
 	datapath/test_robust.sh
 	datapath/test_ipv6.sh
+	cluster/test_etcd_agent.sh
 )
 [ $# -gt 0 ] && TESTS=("$@")
 

@@ -39,3 +39,27 @@ tests: $(BUILD)/tests/test_etcd_store
 $(BUILD)/tests/test_etcd_store: user/tests/test_etcd_store.sh | $(BIN)/vnicctl-etcd $(BIN)/maglev-sim
 	@mkdir -p $(@D)
 	ln -sf $(TOP)/$< $@
+
+# Time from a write into etcd to every host's kernel (run by the VM test).
+user: $(BIN)/vgw-etcd-latency
+
+$(BIN)/vgw-etcd-latency: user/bench/etcd_latency.c $(LIBVGW) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(LIB_LIBS)
+
+# The test VM's initramfs carries no libcurl (tools/vm-initramfs: LIBRARIES),
+# which etcd.c loads at run time: its libraries are copied here and the
+# cluster tests put the directory on LD_LIBRARY_PATH in the guest. The
+# checkout is the same path there. (Not needed once the image has libcurl.)
+VM_LIBS := $(BUILD)/vm-libs
+CURL_SO := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libcurl.so.4 /usr/lib/*/libcurl.so.4))
+
+user: $(VM_LIBS)/.stamp
+
+$(VM_LIBS)/.stamp: $(CURL_SO)
+	@rm -rf $(VM_LIBS) && mkdir -p $(VM_LIBS)
+	@test -n "$(CURL_SO)" || { echo "no libcurl.so.4 (tools/install-deps)" >&2; exit 1; }
+	@for f in $(CURL_SO) $$(ldd $(CURL_SO) | awk '$$3 ~ /^\// { print $$3 }'); do \
+		case $${f##*/} in libc.so.*|ld-linux*) ;; *) cp -L $$f $(VM_LIBS)/ ;; esac; \
+	done
+	@touch $@

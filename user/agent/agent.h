@@ -14,6 +14,8 @@
  *   log.c     levelled log lines on stderr (or to the journal)
  *   notify.c  readiness and status for systemd (Type=notify)
  *   instance.c  one agent per network namespace
+ *   cluster.c the document from etcd: read, watch, resume, re-read
+ *   members.c membership under a lease; the flow owner table
  *
  * Everything runs on one thread: no locking anywhere.
  */
@@ -32,6 +34,10 @@
 #define AGENT_MAX_XDP_IFS	16
 #define AGENT_DEFAULT_INTERVAL_MS	5000
 #define AGENT_DEFAULT_QSIZE	192
+#define AGENT_URL_MAX		512
+#define AGENT_PREFIX_MAX	256	/* VGW_STORE_PREFIX_MAX */
+#define AGENT_DEFAULT_PREFIX	"/vnicgw/"
+#define AGENT_DEFAULT_TTL_S	5
 
 enum xdp_mode {
 	XDP_MODE_AUTO,		/* native, else generic with a warning */
@@ -69,6 +75,16 @@ struct agent_config {
 	unsigned int n_cpus;		/* 0 = every online CPU */
 
 	/*
+	 * The cluster (cluster.c): the document from etcd instead of a file;
+	 * with a host id, membership under a lease and the owner table.
+	 */
+	char etcd[AGENT_URL_MAX];	/* "" = the state file */
+	char etcd_prefix[AGENT_PREFIX_MAX];
+	char host_id[64];		/* "" = not a member */
+	char owner_table[PATH_MAX];	/* "" = only logged */
+	unsigned int member_ttl_s;	/* the member key's lease */
+
+	/*
 	 * Which source set each key last: a list key (xdp-if) set by a
 	 * later source starts a new list instead of appending.
 	 */
@@ -91,6 +107,11 @@ void config_defaults(struct agent_config *cfg);
  */
 int config_set(struct agent_config *cfg, enum config_src src, const char *key,
 	       const char *value, char *err, size_t errlen);
+/*
+ * The settings together: one source of the document (state or etcd);
+ * host-id and owner-table only with etcd. 0 or -EINVAL with a message.
+ */
+int config_check(const struct agent_config *cfg, char *err, size_t errlen);
 /* Parse a host file's text ("key = value" lines); messages say "NAME:LINE". */
 int config_parse_text(struct agent_config *cfg, const char *name,
 		      const char *text, char *err, size_t errlen);
@@ -126,6 +147,7 @@ uint64_t now_ms(void);
 
 /* sync.c: the kernel side. */
 struct sync;
+struct vgw_doc;
 struct sync *sync_new(const struct agent_config *cfg);
 void sync_free(struct sync *s);
 /*
@@ -134,6 +156,15 @@ void sync_free(struct sync *s);
  * desired state. Returns true if the desired state changed.
  */
 bool sync_load(struct sync *s);
+/*
+ * A new desired document from elsewhere than the file (etcd), taken over;
+ * @why says where from ("etcd revision 42"). Returns true if it differs
+ * from the one in force.
+ */
+bool sync_set_want(struct sync *s, struct vgw_doc *doc, const char *why);
+/* A refused document: logged once (until the message changes); nothing
+ * changes. */
+void sync_refuse(struct sync *s, const char *why);
 /* Whether the file differs (inode, size, times) from the one last read. */
 bool sync_file_changed(const struct sync *s);
 /*
@@ -169,9 +200,49 @@ void steer_stop(struct steering *st);
 int steer_online_cpus(uint32_t *cpus, unsigned int *n, char *err,
 		      size_t errlen);
 
-/* loop.c */
+/*
+ * cluster.c: the document from etcd instead of a file (a copy of the keys
+ * under the prefix, kept by a watch; resumed after a disconnect, read
+ * again after a compaction), and the members (members.c).
+ */
+struct cluster;
+struct pollfd;
+struct cluster *cluster_new(const struct agent_config *cfg, struct sync *s);
+/* Leaves the cluster (revokes the member lease) and frees; NULL is fine. */
+void cluster_free(struct cluster *c);
+/*
+ * Up to @max descriptors to poll (returns how many), and in *deadline the
+ * monotonic ms by which cluster_run() wants to run again.
+ */
+unsigned int cluster_fds(struct cluster *c, struct pollfd *fds,
+			 unsigned int max, uint64_t *deadline);
+/* Read the watch, reconnect, keep the lease. True: the document changed. */
+bool cluster_run(struct cluster *c);
+/* SIGHUP: read every key again. */
+void cluster_resync(struct cluster *c);
+/* --once: read the document into @s once. 0, or -1 (logged). */
+int cluster_read_once(struct cluster *c);
+
+/*
+ * members.c: this host's member key under a lease (with --host-id), and
+ * the owner table of the live set (logged; --owner-table: a file).
+ */
+struct members;
+struct vgw_etcd;
+struct members *members_new(const struct agent_config *cfg);
+void members_free(struct members *m);
+/* Register or keep the lease alive when due; returns the next due time. */
+uint64_t members_run(struct members *m, struct vgw_etcd *e);
+uint64_t members_next(const struct members *m);
+/* The live hosts changed: @ids sorted. Logs (and saves) a new table. */
+void members_update(struct members *m, const char *const *ids,
+		    unsigned int n);
+/* Revoke the lease: the other hosts see this one leave at once. */
+void members_leave(struct members *m, struct vgw_etcd *e);
+
+/* loop.c; @c is NULL with a state file. */
 int agent_loop(const struct agent_config *cfg, struct sync *s,
-	       struct steering *st);
+	       struct steering *st, struct cluster *c);
 /*
  * instance.c: take this network namespace's agent lock. Returns the lock's
  * descriptor (keep it open), or -EADDRINUSE after logging who holds it.

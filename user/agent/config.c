@@ -39,6 +39,8 @@ void config_defaults(struct agent_config *cfg)
 	cfg->log_level = LOG_INFO;
 	cfg->xdp_mode = XDP_MODE_AUTO;
 	cfg->qsize = AGENT_DEFAULT_QSIZE;
+	strcpy(cfg->etcd_prefix, AGENT_DEFAULT_PREFIX);
+	cfg->member_ttl_s = AGENT_DEFAULT_TTL_S;
 }
 
 /* Copy a value that must fit (with its NUL) into size bytes. */
@@ -191,6 +193,7 @@ static int add_xdp_ifs(struct agent_config *cfg, const char *v, char *err,
 enum key {
 	K_STATE, K_NETNS, K_LINK, K_INTERVAL, K_STATS_INTERVAL, K_LOG_LEVEL,
 	K_XDP_IF, K_XDP_MODE, K_XDP_QSIZE, K_CPUS,
+	K_ETCD, K_ETCD_PREFIX, K_HOST_ID, K_OWNER_TABLE, K_MEMBER_TTL,
 	N_KEYS
 };
 
@@ -209,6 +212,11 @@ static const struct {
 	[K_XDP_MODE] = { "xdp-mode" },
 	[K_XDP_QSIZE] = { "xdp-qsize" },
 	[K_CPUS] = { "cpus" },
+	[K_ETCD] = { "etcd" },
+	[K_ETCD_PREFIX] = { "etcd-prefix" },
+	[K_HOST_ID] = { "host-id" },
+	[K_OWNER_TABLE] = { "owner-table" },
+	[K_MEMBER_TTL] = { "member-ttl" },
 };
 
 _Static_assert(N_KEYS <= sizeof(((struct agent_config *)0)->src),
@@ -226,6 +234,44 @@ static int set_xdp_mode(struct agent_config *cfg, const char *v, char *err,
 	else
 		return fail(err, errlen, "xdp-mode: \"%s\" is not native, generic or auto", v);
 	return 0;
+}
+
+/* The cluster's keys: the syntax only; reaching etcd is cluster.c's. */
+static int set_cluster_key(struct agent_config *cfg, enum key k,
+			   const char *v, char *err, size_t errlen)
+{
+	const char *key = keys[k].name;
+	unsigned long n;
+
+	switch (k) {
+	case K_ETCD:
+		if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+			return fail(err, errlen, "etcd: \"%s\" is not an http:// or https:// URL", v);
+		return set_str(cfg->etcd, sizeof(cfg->etcd), key, v, err, errlen);
+	case K_ETCD_PREFIX:
+		if (*v != '/' || strlen(v) + 2 > sizeof(cfg->etcd_prefix))
+			return fail(err, errlen, "etcd-prefix: \"%s\" must start with / (at most %zu bytes)",
+				    v, sizeof(cfg->etcd_prefix) - 2);
+		snprintf(cfg->etcd_prefix, sizeof(cfg->etcd_prefix), "%s%s", v,
+			 v[strlen(v) - 1] == '/' ? "" : "/");
+		return 0;
+	case K_HOST_ID:
+		n = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
+		if (!n || v[n] || n >= sizeof(cfg->host_id))
+			return fail(err, errlen, "host-id: \"%s\" is not [A-Za-z0-9._-]{1,63}", v);
+		strcpy(cfg->host_id, v);
+		return 0;
+	case K_OWNER_TABLE:
+		return set_str(cfg->owner_table, sizeof(cfg->owner_table), key, v, err, errlen);
+	case K_MEMBER_TTL:
+		/* etcd raises a lease under ~2 s to its minimum anyway. */
+		if (parse_uint(v, 2, 300, &n))
+			return fail(err, errlen, "member-ttl: \"%s\" is not 2..300 seconds", v);
+		cfg->member_ttl_s = (unsigned int)n;
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }
 
 static int set_key(struct agent_config *cfg, enum key k, const char *v,
@@ -270,7 +316,7 @@ static int set_key(struct agent_config *cfg, enum key k, const char *v,
 	case K_CPUS:
 		return config_parse_cpus(v, cfg->cpus, &cfg->n_cpus, err, errlen);
 	default:
-		return -EINVAL;
+		return set_cluster_key(cfg, k, v, err, errlen);
 	}
 }
 
@@ -296,6 +342,18 @@ int config_set(struct agent_config *cfg, enum config_src src, const char *key,
 		cfg->n_xdp_ifs = 0;
 	cfg->src[k] = (unsigned char)src;
 	return set_key(cfg, (enum key)k, value, err, errlen);
+}
+
+int config_check(const struct agent_config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->state[0] && !cfg->etcd[0])
+		return fail(err, errlen, "no --state FILE and no --etcd URL (see --help)");
+	if (cfg->state[0] && cfg->etcd[0])
+		return fail(err, errlen, "--state and --etcd exclude each other: one source of the document");
+	if (!cfg->etcd[0] && (cfg->host_id[0] || cfg->owner_table[0]))
+		return fail(err, errlen, "--%s needs --etcd (membership lives in etcd)",
+			    cfg->host_id[0] ? "host-id" : "owner-table");
+	return 0;
 }
 
 /* Strip leading and trailing blanks in place. */

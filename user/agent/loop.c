@@ -14,6 +14,9 @@
  * first. As a safety net (a missed event, a network filesystem, a watch lost
  * with its directory), every periodic check also compares the file's inode,
  * size and times with those of the version read last.
+ *
+ * With --etcd there is no file: the etcd watch's sockets join the poll set
+ * instead (cluster.c), and a changed document is applied at once.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -32,6 +35,7 @@
 
 #define DEBOUNCE_MS	200
 #define DEBOUNCE_MAX_MS	2000
+#define MAX_CLUSTER_FDS	4	/* the etcd watch's sockets */
 #define WATCH_EVENTS	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | \
 			 IN_CREATE | IN_DELETE)
 
@@ -39,6 +43,8 @@ struct loop {
 	const struct agent_config *cfg;
 	struct sync *sync;
 	struct steering *steer;
+	struct cluster *cluster;		/* NULL: a state file */
+	uint64_t cluster_at;			/* its next deadline */
 	int sig_fd, ino_fd, wd;		/* wd -1: no watch (yet) */
 	char dir[PATH_MAX], base[NAME_MAX + 1];
 	uint64_t reload_at, burst_start;	/* 0: no reload pending */
@@ -65,6 +71,7 @@ static int loop_init(struct loop *l)
 	snprintf(l->dir, sizeof(l->dir), "%s", dirname(copy));
 	strcpy(copy, l->cfg->state);
 	snprintf(l->base, sizeof(l->base), "%s", basename(copy));
+	l->cluster_at = UINT64_MAX;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -76,7 +83,8 @@ static int loop_init(struct loop *l)
 		log_err("signalfd/inotify: %s", strerror(errno));
 		return -errno;
 	}
-	watch_dir(l);
+	if (!l->cluster)
+		watch_dir(l);
 	return 0;
 }
 
@@ -135,6 +143,14 @@ static void read_signals(struct loop *l)
 			l->stop = true;
 			break;
 		case SIGHUP:
+			if (l->cluster) {
+				log_info("SIGHUP: re-reading etcd %s, checking the kernel",
+					 l->cfg->etcd_prefix);
+				cluster_resync(l->cluster);
+				sync_recheck(l->sync, "SIGHUP");
+				l->check_at = 0;
+				break;
+			}
 			log_info("SIGHUP: re-reading %s, checking the kernel",
 				 l->cfg->state);
 			l->force_reload = true;
@@ -164,11 +180,11 @@ static void reload(struct loop *l)
 static void check(struct loop *l)
 {
 	/* Debounced like an event: the change may be a write in progress. */
-	if (!l->reload_at && sync_file_changed(l->sync)) {
+	if (!l->cluster && !l->reload_at && sync_file_changed(l->sync)) {
 		log_debug("%s changed (seen by stat)", l->cfg->state);
 		schedule_reload(l);
 	}
-	if (l->wd < 0)
+	if (!l->cluster && l->wd < 0)
 		watch_dir(l);
 	steer_check(l->steer);
 	l->check_at = now_ms() + sync_run(l->sync);
@@ -186,19 +202,35 @@ static int poll_timeout(const struct loop *l)
 		next = l->reload_at;
 	if (l->stats_at && l->stats_at < next)
 		next = l->stats_at;
+	if (l->cluster_at < next)
+		next = l->cluster_at;
 	return next <= now ? 0 : (int)(next - now);
 }
 
-int agent_loop(const struct agent_config *cfg, struct sync *s,
-	       struct steering *st)
+/* The cluster's stream and timers: a changed document is applied now. */
+static unsigned int run_cluster(struct loop *l, struct pollfd *fds,
+				unsigned int max)
 {
-	struct loop l = { .cfg = cfg, .sync = s, .steer = st, .wd = -1 };
-	struct pollfd fds[2];
+	if (!l->cluster)
+		return 0;
+	if (cluster_run(l->cluster))
+		l->check_at = 0;
+	return cluster_fds(l->cluster, fds, max, &l->cluster_at);
+}
+
+int agent_loop(const struct agent_config *cfg, struct sync *s,
+	       struct steering *st, struct cluster *c)
+{
+	struct loop l = { .cfg = cfg, .sync = s, .steer = st, .cluster = c,
+			  .wd = -1 };
+	struct pollfd fds[2 + MAX_CLUSTER_FDS];
+	unsigned int n;
 	int ret = loop_init(&l);
 
 	if (cfg->stats_interval_ms)
 		l.stats_at = now_ms() + cfg->stats_interval_ms;
 	while (!ret && !l.stop) {
+		n = run_cluster(&l, fds + 2, MAX_CLUSTER_FDS);
 		if (l.reload_at && now_ms() >= l.reload_at)
 			reload(&l);
 		if (now_ms() >= l.check_at)
@@ -209,7 +241,7 @@ int agent_loop(const struct agent_config *cfg, struct sync *s,
 		}
 		fds[0] = (struct pollfd){ .fd = l.sig_fd, .events = POLLIN };
 		fds[1] = (struct pollfd){ .fd = l.ino_fd, .events = POLLIN };
-		if (poll(fds, 2, poll_timeout(&l)) < 0 && errno != EINTR) {
+		if (poll(fds, 2 + n, poll_timeout(&l)) < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			ret = -errno;
 		}

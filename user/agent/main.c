@@ -28,11 +28,22 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vnicgw-agent --state FILE [OPTIONS]\n"
-		"Keeps this host's vnicgw tables equal to the desired-state document FILE:\n"
-		"applies it at start and whenever the file changes, repairs drift, survives\n"
-		"module reloads; optionally steers tunnel packets to worker CPUs with XDP.\n"
+		"       vnicgw-agent --etcd URL [--etcd-prefix PREFIX] [--host-id ID] [OPTIONS]\n"
+		"Keeps this host's vnicgw tables equal to the desired-state document FILE, or\n"
+		"to the one held in etcd: applies it at start and whenever it changes, repairs\n"
+		"drift, survives module reloads; optionally steers tunnel packets to worker\n"
+		"CPUs with XDP.\n"
 		"\n"
-		"  -s, --state FILE          the desired-state document (required)\n"
+		"  -s, --state FILE          the desired-state document\n"
+		"  -e, --etcd URL            ... or the cluster's, in etcd (http://host:2379): one\n"
+		"                            object per key, watched, applied as it changes\n"
+		"      --etcd-prefix PREFIX  its keys' prefix (default %s)\n"
+		"      --host-id ID          join the cluster as ID: a member key under a lease\n"
+		"                            (PREFIX/members/ID), and the flow owner table of the\n"
+		"                            live members in the log\n"
+		"      --member-ttl SEC      the member lease (default %u; a host that dies leaves\n"
+		"                            after at most this long)\n"
+		"      --owner-table FILE    also write the owner table to FILE (JSON)\n"
 		"  -c, --host-config FILE    host settings, \"key = value\" lines whose keys are\n"
 		"                            the long options below; the command line wins\n"
 		"  -n, --netns NAME|PATH     work in network namespace NAME (/run/netns/NAME)\n"
@@ -53,9 +64,10 @@ static void usage(FILE *f)
 		"                            0 done, 1 refused or failed; no XDP\n"
 		"  -h, --help                this text\n"
 		"\n"
-		"Signals: SIGTERM/SIGINT exit (the tables stay, XDP is detached); SIGHUP\n"
-		"re-reads the document and compares the whole kernel state; SIGUSR1 logs the\n"
-		"steering counters.\n",
+		"Signals: SIGTERM/SIGINT exit (the tables stay, XDP is detached, the member\n"
+		"key goes); SIGHUP re-reads the document and compares the whole kernel state;\n"
+		"SIGUSR1 logs the steering counters.\n",
+		AGENT_DEFAULT_PREFIX, AGENT_DEFAULT_TTL_S,
 		AGENT_DEFAULT_INTERVAL_MS / 1000, AGENT_DEFAULT_QSIZE);
 }
 
@@ -73,6 +85,11 @@ static const struct option options[] = {
 	{ "xdp-qsize", required_argument, NULL, OPT_KEY },
 	{ "stats-interval", required_argument, NULL, OPT_KEY },
 	{ "log-level", required_argument, NULL, OPT_KEY },
+	{ "etcd", required_argument, NULL, 'e' },
+	{ "etcd-prefix", required_argument, NULL, OPT_KEY },
+	{ "host-id", required_argument, NULL, OPT_KEY },
+	{ "member-ttl", required_argument, NULL, OPT_KEY },
+	{ "owner-table", required_argument, NULL, OPT_KEY },
 	{ "host-config", required_argument, NULL, 'c' },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -89,6 +106,7 @@ static const char *short_key(int opt)
 	case 'l': return "link";
 	case 'i': return "interval";
 	case 'x': return "xdp-if";
+	case 'e': return "etcd";
 	default: return NULL;
 	}
 }
@@ -104,7 +122,7 @@ static int parse_args(int argc, char **argv, struct agent_config *cfg)
 	char err[512];
 	int opt, idx;
 
-	while ((opt = getopt_long(argc, argv, "s:n:l:i:x:c:vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:e:n:l:i:x:c:vh", options, NULL)) != -1) {
 		if (opt == 'h') {
 			usage(stdout);
 			exit(0);
@@ -124,7 +142,7 @@ static int parse_args(int argc, char **argv, struct agent_config *cfg)
 		return 1;
 	}
 	optind = 0;	/* glibc: start over */
-	while ((opt = getopt_long(argc, argv, "s:n:l:i:x:c:vh", options, &idx)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:e:n:l:i:x:c:vh", options, &idx)) != -1) {
 		if (opt == OPT_ONCE)
 			cfg->once = true;
 		else if (opt == 'v')
@@ -135,8 +153,8 @@ static int parse_args(int argc, char **argv, struct agent_config *cfg)
 			return 2;
 		}
 	}
-	if (!cfg->state[0]) {
-		fprintf(stderr, "vnicgw-agent: no --state FILE (see --help)\n");
+	if (config_check(cfg, err, sizeof(err))) {
+		fprintf(stderr, "vnicgw-agent: %s\n", err);
 		return 2;
 	}
 	return 0;
@@ -168,14 +186,40 @@ static int enter_netns(const char *netns)
 static int run(const struct agent_config *cfg, struct sync *s)
 {
 	struct steering *st = NULL;
+	struct cluster *c = NULL;
 	int ret;
 
-	if (cfg->n_xdp_ifs && steer_start(cfg, &st))
+	if (cfg->etcd[0]) {
+		c = cluster_new(cfg, s);
+		if (!c)
+			return 1;
+	}
+	if (cfg->n_xdp_ifs && steer_start(cfg, &st)) {
+		cluster_free(c);
 		return 1;
-	sync_load(s);
-	ret = agent_loop(cfg, s, st);
+	}
+	if (!c)
+		sync_load(s);
+	ret = agent_loop(cfg, s, st, c);
 	steer_stop(st);
+	cluster_free(c);
 	return ret ? 1 : 0;
+}
+
+/* --once: the document from the file or from etcd, applied once. */
+static int once(const struct agent_config *cfg, struct sync *s)
+{
+	struct cluster *c;
+	int ret;
+
+	if (!cfg->etcd[0])
+		return sync_once(s);
+	c = cluster_new(cfg, s);
+	if (!c)
+		return 1;
+	ret = cluster_read_once(c) ? 1 : sync_once(s);
+	cluster_free(c);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -210,7 +254,7 @@ int main(int argc, char **argv)
 		log_err("out of memory");
 		return 1;
 	}
-	ret = cfg.once ? sync_once(s) : run(&cfg, s);
+	ret = cfg.once ? once(&cfg, s) : run(&cfg, s);
 	sync_free(s);
 	return ret;
 }

@@ -53,13 +53,15 @@ struct sync {
 	bool was_connected;		/* a later connect is a "reconnect" */
 	struct vgw_doc *want;		/* the last good document, or NULL */
 	struct file_id file;		/* the file last read, good or not */
-	bool file_refused;		/* ... and it was refused */
+	bool file_refused;		/* ... and it was refused (or etcd's) */
 	uint64_t verified_gen;		/* 0: compare on the next run */
 	uint64_t last_full_ms;		/* last whole comparison */
 	unsigned int backoff_ms;	/* 0: not retrying */
 	bool ever_applied;
 	/* Why the next apply runs; NULL: a periodic check. */
 	const char *reason;
+	char why[64];			/* a reason given by sync_set_want() */
+	char source[PATH_MAX + 16];	/* the document's name, for messages */
 	char last_err[512];		/* logged once until it changes */
 };
 
@@ -70,6 +72,11 @@ struct sync *sync_new(const struct agent_config *cfg)
 	if (s) {
 		s->cfg = cfg;
 		s->reason = "start";
+		if (cfg->etcd[0])
+			snprintf(s->source, sizeof(s->source), "etcd %s %s",
+				 cfg->etcd, cfg->etcd_prefix);
+		else
+			snprintf(s->source, sizeof(s->source), "%s", cfg->state);
 	}
 	return s;
 }
@@ -138,6 +145,39 @@ bool sync_file_changed(const struct sync *s)
 
 	file_id_get(s->cfg->state, &now);
 	return !file_id_equal(&now, &s->file);
+}
+
+void sync_refuse(struct sync *s, const char *why)
+{
+	char msg[800];
+
+	snprintf(msg, sizeof(msg), "state refused, %s: %s", s->want ?
+		 "the kernel keeps the last good state" : "nothing applied", why);
+	report(s, msg);
+	s->file_refused = true;
+}
+
+bool sync_set_want(struct sync *s, struct vgw_doc *doc, const char *why)
+{
+	bool was_refused = s->file_refused;
+
+	s->file_refused = false;
+	s->last_err[0] = '\0';
+	if (s->want && vgw_doc_equal(s->want, doc)) {
+		log_msg(was_refused ? LOG_INFO : LOG_DEBUG,
+			"%s: valid again, the same document as in force", s->source);
+		vgw_doc_free(doc);
+		return false;
+	}
+	log_info("%s: loaded (%s)", s->source, why);
+	if (s->want) {
+		snprintf(s->why, sizeof(s->why), "%s", why);
+		s->reason = s->why;
+	}
+	vgw_doc_free(s->want);
+	s->want = doc;
+	s->verified_gen = 0;
+	return true;
 }
 
 bool sync_load(struct sync *s)
@@ -267,15 +307,15 @@ static void log_applied(struct sync *s, const struct vgw_apply_stats *st,
 		gen = info.generation;
 	if (!st->added && !st->changed && !st->removed) {
 		log_msg(s->reason ? LOG_INFO : LOG_DEBUG,
-			"in sync with %s (%s, generation %llu)", s->cfg->state,
+			"in sync with %s (%s, generation %llu)", s->source,
 			s->reason ? s->reason : "periodic check", gen);
 		return;
 	}
 	log_changes(changes);
 	log_info("applied %s (%s): %u added, %u changed, %u removed, generation %llu",
-		 s->cfg->state, s->reason ? s->reason : "drift repair",
+		 s->source, s->reason ? s->reason : "drift repair",
 		 st->added, st->changed, st->removed, gen);
-	notify_systemd("STATUS=applied %s, generation %llu", s->cfg->state, gen);
+	notify_systemd("STATUS=applied %s, generation %llu", s->source, gen);
 }
 
 /*
@@ -367,7 +407,8 @@ int sync_once(struct sync *s)
 {
 	struct vgw_info info;
 
-	sync_load(s);
+	if (s->cfg->state[0])
+		sync_load(s);
 	if (!s->want || connect_kernel(s))
 		return 1;
 	if (s->cfg->link[0] && !vgw_get_info(&s->c, &info) && !info.ifindex)

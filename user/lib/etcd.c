@@ -619,6 +619,7 @@ struct vgw_etcd_watch {
 	struct buf in;			/* received, not yet decoded */
 	size_t done;			/* bytes of in already decoded */
 	bool created;
+	int64_t created_rev;		/* the store's revision then */
 	int64_t compact_rev;
 	char errmsg[512];
 };
@@ -716,8 +717,10 @@ static int watch_msg(struct vgw_etcd_watch *w, struct vgw_etcd_watch_msg *m,
 
 	if (m->error)
 		return watch_fail(w, -EIO, m->reason);
-	if (m->created)
+	if (m->created) {
 		w->created = true;
+		w->created_rev = m->rev;
+	}
 	for (i = 0; i < m->n_ev && !err; i++)
 		err = fn(&m->ev[i], arg);
 	if (!err && m->canceled) {
@@ -790,6 +793,11 @@ int vgw_etcd_watch_run(struct vgw_etcd_watch *w, vgw_etcd_event_fn fn,
 bool vgw_etcd_watch_created(const struct vgw_etcd_watch *w)
 {
 	return w->created;
+}
+
+int64_t vgw_etcd_watch_created_rev(const struct vgw_etcd_watch *w)
+{
+	return w->created_rev;
 }
 
 int64_t vgw_etcd_watch_compact_rev(const struct vgw_etcd_watch *w)

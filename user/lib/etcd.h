@@ -139,8 +139,9 @@ unsigned int vgw_etcd_watch_fds(struct vgw_etcd_watch *w, struct pollfd *fds,
  */
 int vgw_etcd_watch_run(struct vgw_etcd_watch *w, vgw_etcd_event_fn fn,
 		       void *arg);
-/* etcd confirmed the watch (its first message). */
+/* etcd confirmed the watch (its first message), at this store revision. */
 bool vgw_etcd_watch_created(const struct vgw_etcd_watch *w);
+int64_t vgw_etcd_watch_created_rev(const struct vgw_etcd_watch *w);
 int64_t vgw_etcd_watch_compact_rev(const struct vgw_etcd_watch *w);
 /* The message of the watch's last error. */
 const char *vgw_etcd_watch_error(const struct vgw_etcd_watch *w);

@@ -203,4 +203,55 @@ TEST(host_file_from_disk_and_missing_file)
 	ASSERT_NE(NULL, strstr(err, "No such file"));
 }
 
+/* The cluster's keys (cluster.c, members.c): syntax, defaults, refusals. */
+TEST(cluster_keys_in_the_host_file)
+{
+	struct agent_config cfg;
+	char err[256];
+
+	config_defaults(&cfg);
+	EXPECT_STREQ("/vnicgw/", cfg.etcd_prefix);
+	EXPECT_EQ(AGENT_DEFAULT_TTL_S, cfg.member_ttl_s);
+	ASSERT_EQ(0, parse(&cfg,
+			   "etcd = http://10.0.0.1:2379\n"
+			   "etcd-prefix = /prod/gw\n"
+			   "host-id = gw-1.rack2\n"
+			   "owner-table = /run/vnicgw/owners.json\n"
+			   "member-ttl = 10\n", err)) TH_LOG("%s", err);
+	EXPECT_STREQ("http://10.0.0.1:2379", cfg.etcd);
+	EXPECT_STREQ("/prod/gw/", cfg.etcd_prefix);	/* a trailing / added */
+	EXPECT_STREQ("gw-1.rack2", cfg.host_id);
+	EXPECT_STREQ("/run/vnicgw/owners.json", cfg.owner_table);
+	EXPECT_EQ(10, cfg.member_ttl_s);
+	EXPECT_EQ(0, config_check(&cfg, err, sizeof(err)));
+
+	EXPECT_EQ(-EINVAL, parse(&cfg, "etcd = 10.0.0.1:2379\n", err));
+	EXPECT_STREQ("host.conf:1: etcd: \"10.0.0.1:2379\" is not an http:// or https:// URL", err);
+	EXPECT_EQ(-EINVAL, parse(&cfg, "etcd-prefix = vnicgw\n", err));
+	EXPECT_EQ(-EINVAL, parse(&cfg, "host-id = a/b\n", err));
+	EXPECT_NE(NULL, strstr(err, "host-id: \"a/b\" is not")) TH_LOG("%s", err);
+	EXPECT_EQ(-EINVAL, parse(&cfg, "member-ttl = 1\n", err));
+	EXPECT_EQ(-EINVAL, parse(&cfg, "member-ttl = 301\n", err));
+}
+
+TEST(one_source_of_the_document)
+{
+	struct agent_config cfg;
+	char err[256];
+
+	config_defaults(&cfg);
+	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
+	EXPECT_STREQ("no --state FILE and no --etcd URL (see --help)", err);
+	strcpy(cfg.state, "/etc/vnicgw/state.json");
+	EXPECT_EQ(0, config_check(&cfg, err, sizeof(err)));
+	strcpy(cfg.host_id, "h1");
+	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
+	EXPECT_STREQ("--host-id needs --etcd (membership lives in etcd)", err);
+	strcpy(cfg.etcd, "http://127.0.0.1:2379");
+	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "exclude each other")) TH_LOG("%s", err);
+	cfg.state[0] = '\0';
+	EXPECT_EQ(0, config_check(&cfg, err, sizeof(err)));
+}
+
 TEST_HARNESS_MAIN

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The document from etcd (--etcd URL, --etcd-prefix PREFIX; the layout is
+ * user/lib/store.h): a copy of every key under the prefix, filled by one
+ * read and kept current by a watch of the prefix from the next revision.
+ * After each batch of events the document is reassembled from the copy and
+ * validated as a file is; a good one becomes the desired state (sync.c
+ * applies only the difference), a bad one is logged and changes nothing.
+ * The same watch carries the member keys (members.c).
+ *
+ * The revision the copy reflects is that of the read, then of each event;
+ * it is what a lost watch resumes from (the revision after it), so a
+ * disconnect costs no re-read. Events are replayed idempotently (a key's
+ * whole value each time), so resuming a little early would be harmless;
+ * the header revision of a watch response is not used, since a catching-up
+ * watch may report one beyond the events it has sent so far. A read of
+ * everything happens at start, when etcd says the revision was compacted,
+ * when etcd's own revision went back (restored from a backup), and on
+ * SIGHUP.
+ *
+ * Reconnects back off from RETRY_MIN_MS, doubling to RETRY_MAX_MS. While
+ * etcd is away the kernel keeps the last good state; so does it when the
+ * prefix holds no document at all (store.h: never flush on an empty
+ * prefix).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "etcd.h"
+#include "store.h"
+
+#define RETRY_MIN_MS	100
+#define RETRY_MAX_MS	5000
+/* Unary calls block the loop: short, so a dead etcd costs little. */
+#define CALL_TIMEOUT_MS	1000
+
+struct cluster {
+	const struct agent_config *cfg;
+	struct sync *sync;
+	struct members *members;
+	struct vgw_etcd *etcd;
+	struct vgw_store *store;	/* the copy of the keys */
+	struct vgw_etcd_watch *watch;	/* NULL: not watching */
+	int64_t rev;			/* what the copy reflects; 0: not read */
+	bool resync;			/* read everything before watching */
+	bool watching;			/* the watch was confirmed */
+	int changed;			/* VGW_STORE_* since the last publish */
+	uint64_t retry_at;		/* next connect attempt (not watching) */
+	unsigned int backoff_ms;
+	char last_err[512];
+};
+
+static void report(struct cluster *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A connection problem: a warning when new, debug while it lasts. */
+static void report(struct cluster *c, const char *fmt, ...)
+{
+	char msg[sizeof(c->last_err)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (strcmp(msg, c->last_err))
+		log_warn("%s", msg);
+	else
+		log_debug("still: %s", msg);
+	snprintf(c->last_err, sizeof(c->last_err), "%s", msg);
+}
+
+struct cluster *cluster_new(const struct agent_config *cfg, struct sync *s)
+{
+	struct cluster *c = calloc(1, sizeof(*c));
+	char err[512];
+
+	if (!c)
+		return NULL;
+	c->cfg = cfg;
+	c->sync = s;
+	c->resync = true;
+	srandom((unsigned int)getpid() ^ (unsigned int)now_ms());
+	c->store = vgw_store_new(cfg->etcd_prefix);
+	c->members = members_new(cfg);
+	if (!c->store || !c->members) {
+		cluster_free(c);
+		return NULL;
+	}
+	if (vgw_etcd_open(cfg->etcd, &c->etcd, err, sizeof(err))) {
+		log_err("%s", err);
+		cluster_free(c);
+		return NULL;
+	}
+	vgw_etcd_set_timeout(c->etcd, CALL_TIMEOUT_MS);
+	return c;
+}
+
+void cluster_free(struct cluster *c)
+{
+	if (!c)
+		return;
+	vgw_etcd_watch_stop(c->watch);
+	if (c->members && c->etcd)
+		members_leave(c->members, c->etcd);
+	members_free(c->members);
+	vgw_etcd_close(c->etcd);
+	vgw_store_free(c->store);
+	free(c);
+}
+
+void cluster_resync(struct cluster *c)
+{
+	vgw_etcd_watch_stop(c->watch);
+	c->watch = NULL;
+	c->watching = false;
+	c->resync = true;
+	c->retry_at = 0;
+}
+
+/*
+ * The next attempt, after the backoff give or take a quarter: the agents
+ * of a cluster that all lost the same etcd do not come back in step.
+ */
+static void retry_later(struct cluster *c)
+{
+	c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : RETRY_MIN_MS;
+	if (c->backoff_ms > RETRY_MAX_MS)
+		c->backoff_ms = RETRY_MAX_MS;
+	c->retry_at = now_ms() + c->backoff_ms * 3 / 4 +
+		      (uint64_t)random() % (c->backoff_ms / 2 + 1);
+}
+
+/* Read every key under the prefix into the copy. */
+static int read_all(struct cluster *c)
+{
+	struct vgw_etcd_kvs kvs;
+	int ret = vgw_etcd_get_prefix(c->etcd, c->cfg->etcd_prefix, &kvs);
+
+	if (ret) {
+		report(c, "cannot read %s from etcd (%s); retrying",
+			 c->cfg->etcd_prefix, vgw_etcd_error(c->etcd));
+		return ret;
+	}
+	ret = vgw_store_load(c->store, &kvs);
+	if (ret >= 0) {
+		log_info("read %zu keys under %s from etcd %s at revision %" PRId64,
+			 kvs.n, c->cfg->etcd_prefix, c->cfg->etcd, kvs.rev);
+		c->changed |= ret;
+		c->rev = kvs.rev;
+		c->resync = false;
+	}
+	vgw_etcd_kvs_free(&kvs);
+	return ret < 0 ? ret : 0;
+}
+
+/* (Re)start the watch, reading everything first when needed. */
+static void connect_etcd(struct cluster *c)
+{
+	if (c->resync && read_all(c)) {
+		retry_later(c);
+		return;
+	}
+	if (vgw_etcd_watch_start(c->etcd, c->cfg->etcd_prefix, c->rev + 1,
+				 &c->watch)) {
+		log_err("cannot start a watch: out of memory");
+		retry_later(c);
+	}
+}
+
+static int on_event(const struct vgw_etcd_event *ev, void *arg)
+{
+	struct cluster *c = arg;
+	int ret;
+
+	if (ev->type == VGW_ETCD_PUT)
+		ret = vgw_store_set(c->store, ev->kv.key, ev->kv.key_len,
+				    ev->kv.value, ev->kv.value_len, ev->kv.mod_rev);
+	else
+		ret = vgw_store_del(c->store, ev->kv.key, ev->kv.key_len);
+	if (ret < 0)
+		return ret;
+	log_debug("etcd %s %s (revision %" PRId64 ")",
+		  ev->type == VGW_ETCD_PUT ? "put" : "delete", ev->kv.key,
+		  ev->kv.mod_rev);
+	c->changed |= ret;
+	if (ev->kv.mod_rev > c->rev)
+		c->rev = ev->kv.mod_rev;
+	return 0;
+}
+
+/* The watch was just confirmed: say so, and notice an etcd gone back. */
+static void confirmed(struct cluster *c)
+{
+	int64_t now = vgw_etcd_watch_created_rev(c->watch);
+
+	c->watching = true;
+	c->backoff_ms = 0;
+	if (now && now < c->rev) {
+		log_warn("etcd is at revision %" PRId64 ", behind the %" PRId64
+			 " seen here (restored from a backup?): reading everything again",
+			 now, c->rev);
+		cluster_resync(c);
+		return;
+	}
+	if (c->last_err[0])
+		log_info("etcd %s reachable again", c->cfg->etcd);
+	c->last_err[0] = '\0';
+	log_info("watching %s from revision %" PRId64, c->cfg->etcd_prefix,
+		 c->rev + 1);
+}
+
+/* The watch ended: compacted (read everything) or lost (resume). */
+static void watch_lost(struct cluster *c, int err)
+{
+	const char *why = vgw_etcd_watch_error(c->watch);
+
+	if (err == -ESTALE) {
+		log_warn("etcd compacted its history up to revision %" PRId64
+			 " (this host has %" PRId64 "): reading everything again",
+			 vgw_etcd_watch_compact_rev(c->watch), c->rev);
+		cluster_resync(c);
+		return;
+	}
+	report(c, "lost the etcd watch (%s); resuming from revision %" PRId64,
+	       why, c->rev + 1);
+	vgw_etcd_watch_stop(c->watch);
+	c->watch = NULL;
+	c->watching = false;
+	retry_later(c);
+}
+
+/* The document of the copy, to sync.c: true if the desired state changed. */
+static bool publish_doc(struct cluster *c)
+{
+	char err[1024], why[64];
+	struct vgw_doc *doc;
+
+	if (vgw_store_doc(c->store, &doc, err, sizeof(err))) {
+		sync_refuse(c->sync, err);
+		return false;
+	}
+	snprintf(why, sizeof(why), "etcd revision %" PRId64, c->rev);
+	return sync_set_want(c->sync, doc, why);
+}
+
+static void publish_members(struct cluster *c)
+{
+	const char **ids;
+	int n = vgw_store_members(c->store, &ids);
+
+	if (n < 0) {
+		log_err("members: out of memory");
+		return;
+	}
+	members_update(c->members, ids, (unsigned int)n);
+	free(ids);
+}
+
+bool cluster_run(struct cluster *c)
+{
+	bool doc_changed = false;
+	int err;
+
+	if (c->watch) {
+		err = vgw_etcd_watch_run(c->watch, on_event, c);
+		if (!c->watching && c->watch && vgw_etcd_watch_created(c->watch))
+			confirmed(c);
+		if (err && c->watch)
+			watch_lost(c, err);
+	}
+	if (!c->watch && now_ms() >= c->retry_at)
+		connect_etcd(c);
+	if (c->changed & VGW_STORE_OBJECTS)
+		doc_changed = publish_doc(c);
+	if (c->changed & VGW_STORE_MEMBERS)
+		publish_members(c);
+	c->changed = 0;
+	members_run(c->members, c->etcd);
+	return doc_changed;
+}
+
+unsigned int cluster_fds(struct cluster *c, struct pollfd *fds,
+			 unsigned int max, uint64_t *deadline)
+{
+	uint64_t at = members_next(c->members);
+	unsigned int n = 0;
+	int t;
+
+	if (c->watch) {
+		n = vgw_etcd_watch_fds(c->watch, fds, max, &t);
+		if (t >= 0 && now_ms() + (uint64_t)t < at)
+			at = now_ms() + (uint64_t)t;
+	} else if (c->retry_at < at) {
+		at = c->retry_at;
+	}
+	*deadline = at;
+	return n;
+}
+
+int cluster_read_once(struct cluster *c)
+{
+	if (read_all(c))
+		return -1;
+	publish_doc(c);
+	return 0;
+}
