@@ -4,10 +4,14 @@
 # lib.sh: the benchmark's test bed, in the VM: one tenant, one underlay, the
 # NVDs and gateways that send and receive, and the measurement. The three
 # systems under test (sys-*.sh) configure the same tenant in the namespace
-# "vgwb-gw", the only thing that differs between them.
+# "vgwb-gw-SYSTEM", the only thing that differs between them. The three
+# DUT namespaces exist side by side, with the same underlay address, MAC
+# and VIP; only the active one's bridge port is up (dut_activate), so the
+# runs of the systems alternate within a scenario: a slow spell of the
+# emulator (other VMs on the machine) hits all systems alike.
 #
 #   vgwb-ul    the underlay: bridge br0, every ul0 plugged in (the TOR)
-#   vgwb-gw    the device under test, 10.0.0.10, the VIP 10.0.100.1 on lo
+#   vgwb-gw-S  the device under test S, 10.0.0.10, the VIP 10.0.100.1 on lo
 #   vgwb-nvd1  NVD of instances a and c (10.0.0.21): the generator runs here
 #   vgwb-nvd2  NVD of instance b (10.0.0.22): a receiver
 #   vgwb-igw   the internet gateway's underlay end (10.0.0.100): a receiver
@@ -91,7 +95,7 @@ bulk_vnics()
 # from NS to CPU 0.
 _plug()
 {
-	local n=$1 a=$2 p=p${2##*.}
+	local n=$1 a=$2 p=${3:-p${2##*.}}
 
 	ip -n "vgwb-$n" link add ul0 address "$(ul_mac "$a")" type veth peer name "$p" netns vgwb-ul || return
 	ip -n "vgwb-$n" addr add "$a/24" dev ul0
@@ -145,34 +149,57 @@ bed_down()
 {
 	local n
 
-	gw_down
+	for n in "${DUTS[@]}"; do
+		GW=gw-$n gw_down "$n"
+	done
+	DUTS=()
 	for n in nvd1 nvd2 igw nat ul; do
 		ip netns del "vgwb-$n" 2>/dev/null
 	done
 	return 0
 }
 
-# gw_up: a fresh DUT namespace: ul0 (RPS to the DUT CPU), the VIP on lo,
-# forwarding on, neighbors resolved. Each system starts from here.
+# gw_up: a fresh DUT namespace $GW (gw-SYSTEM): ul0 (RPS to the DUT CPU),
+# its bridge port down until dut_activate, the VIP on lo, forwarding on,
+# neighbors resolved. Each system starts from here.
 gw_up()
 {
-	gw_down
-	ip netns add vgwb-gw && _plug gw "$GW_UL" || return
-	ns gw sh -c "echo $((1 << DUT_CPU)) >/sys/class/net/ul0/queues/rx-0/rps_cpus
+	ip netns add "vgwb-$GW" && _plug "$GW" "$GW_UL" "p${GW#gw-}" || return
+	ip -n vgwb-ul link set "p${GW#gw-}" down
+	ns "$GW" sh -c "echo $((1 << DUT_CPU)) >/sys/class/net/ul0/queues/rx-0/rps_cpus
 		echo 1 >/proc/sys/net/ipv4/ip_forward
 		echo 0 >/proc/sys/net/ipv4/conf/all/rp_filter
 		echo 0 >/proc/sys/net/ipv4/conf/default/rp_filter
 		echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6" || return
-	ip -n vgwb-gw link set lo up
-	ip -n vgwb-gw addr add "$VIP/32" dev lo
-	_neigh gw
+	ip -n "vgwb-$GW" link set lo up
+	ip -n "vgwb-$GW" addr add "$VIP/32" dev lo
+	_neigh "$GW"
 }
 
+# gw_down SYSTEM: the system's own teardown, then its namespace.
 gw_down()
 {
-	[ "$(type -t sys_down)" = function ] && sys_down
-	ip netns del vgwb-gw 2>/dev/null
+	"${1}_down"
+	ip netns del "vgwb-gw-$1" 2>/dev/null
 	return 0
+}
+
+# dut_activate SYSTEM: its bridge port up and the underlay's frames for
+# 10.0.0.10 to it; every other DUT's port down (and OVS's daemon stopped,
+# so that its timers do not run on the DUT CPU for another system).
+dut_activate()
+{
+	local s
+
+	for s in "${DUTS[@]}"; do
+		[ "$s" = "$1" ] && continue
+		ip -n vgwb-ul link set "p$s" down
+		[ "$(type -t "${s}_pause")" = function ] && "${s}_pause"
+	done
+	[ "$(type -t "${1}_resume")" = function ] && "${1}_resume"
+	ip -n vgwb-ul link set "p$1" up
+	bridge -n vgwb-ul fdb replace "$(ul_mac "$GW_UL")" dev "p$1" master static
+	sleep 0.3
 }
 
 # --- measurement ----------------------------------------------------------------

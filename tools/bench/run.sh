@@ -28,14 +28,14 @@ export PATH=$ROOT/build/bench/root/bin:$PATH
 export LD_LIBRARY_PATH=$ROOT/build/bench/root/lib
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	SECS=${BENCH_SECONDS:-2} REPS=${BENCH_REPS:-2}
+	SECS=${BENCH_SECONDS:-2} REPS=${BENCH_REPS:-3}
 	SCENARIOS=(
 		"v2v-1flow-64B:v2v:1:64:0:10:0"
 		"v2v-10kflows-64B:v2v:10000:64:0:10:0"
 		"nat-1flow-64B:nat:1:64:0:10:0"
 	)
 else
-	SECS=${BENCH_SECONDS:-3} REPS=${BENCH_REPS:-3}
+	SECS=${BENCH_SECONDS:-2} REPS=${BENCH_REPS:-5}
 	SCENARIOS=(
 		"v2v-1flow-64B:v2v:1:64:0:10:0"
 		"v2v-10kflows-64B:v2v:10000:64:0:10:0"
@@ -74,34 +74,47 @@ record() { jq -cn --argjson a "$1" --argjson b "$2" '$a + $b' >>"$out"; }
 bed_up || { log "test bed failed"; exit 1; }
 for scen in "${SCENARIOS[@]}"; do
 	IFS=: read -r name path flows size vnics routes conns <<<"$scen"
+	DUTS=()
+	declare -A FIELDS=() SETUP=()
 	for sys in "${SYSTEMS[@]}"; do
-		fields=$(jq -cn --arg s "$name" --arg y "$sys" --arg p "$path" \
+		FIELDS[$sys]=$(jq -cn --arg s "$name" --arg y "$sys" --arg p "$path" \
 			--argjson f "$flows" --argjson z "$size" --argjson v "$vnics" \
 			--argjson r "$routes" --argjson c "$conns" \
 			'{scenario: $s, system: $y, path: $p, flows: $f, size: $z, vnics: $v, routes: $r, conns: $c}')
-		sys_down() { "${sys}_down"; }
 		t0=$SECONDS
 		log "$name: $sys: setting up"
-		if ! "${sys}_up" "$vnics" "$routes" "$conns" 2>"$BENCH_TMP/setup.err"; then
+		if ! GW=gw-$sys "${sys}_up" "$vnics" "$routes" "$conns" 2>"$BENCH_TMP/setup.err"; then
 			err=$(tail -n 3 "$BENCH_TMP/setup.err" | tr '\n' ' ')
 			log "$name: $sys: not run: $err"
-			record "$fields" "$(jq -cn --arg e "$err" '{error: $e}')"
-			gw_down
+			record "${FIELDS[$sys]}" "$(jq -cn --arg e "$err" '{error: $e}')"
+			gw_down "$sys"
 			continue
 		fi
-		setup=$((SECONDS - t0))
+		SETUP[$sys]=$((SECONDS - t0))
+		DUTS+=("$sys")
+	done
+	for sys in "${DUTS[@]}"; do
+		dut_activate "$sys"
 		establish "$path" "$((conns > flows ? conns : flows))"
 		measure "$path" "$flows" "$size" 1 >/dev/null	# warm-up
-		for ((rep = 1; rep <= REPS; rep++)); do
+	done
+	# The systems take turns, run after run.
+	for ((rep = 1; rep <= REPS; rep++)); do
+		for sys in "${DUTS[@]}"; do
+			dut_activate "$sys"
 			m=$(measure "$path" "$flows" "$size" "$SECS")
-			record "$fields" "$(jq -c --argjson r "$rep" --argjson t "$setup" \
+			record "${FIELDS[$sys]}" "$(jq -c --argjson r "$rep" --argjson t "${SETUP[$sys]}" \
 				'. + {rep: $r, setup_s: $t}' <<<"$m")"
 			log "$name: $sys: $(jq -r '"\(.pps | floor) pps, \(.dut_busy_s) DUT CPU s, \(.pkts_per_cpu_s // 0 | floor) pkts/CPU-s, sent \(.sent), bad \(.bad)"' <<<"$m")"
 		done
+	done
+	for sys in "${DUTS[@]}"; do
 		if [ "${BENCH_PROFILE:-1}" = 1 ] && [ "$name" = "${SCENARIOS[0]%%:*}" ]; then
+			dut_activate "$sys"
 			profile "$path" "$flows" "$size" "$(dirname "$out")/profile-$sys.txt"
 		fi
-		gw_down
+		gw_down "$sys"
 	done
+	DUTS=()
 done
 log "done: $(wc -l <"$out") runs in $out"

@@ -67,12 +67,12 @@ linux_up()
 		echo "rule add pref 200 from 10.1.1.0/24 lookup 101"
 		echo "rule add pref 201 from 10.1.2.0/24 lookup 102"
 	} >"$BENCH_TMP/linux.ip"
-	ip -n vgwb-gw -batch "$BENCH_TMP/linux.ip" || return
+	ip -n "vgwb-$GW" -batch "$BENCH_TMP/linux.ip" || return
 	# Devices made after "default" was set take it; say it for all anyway.
-	ns gw sh -c 'for f in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 0 >$f; done'
+	ns "$GW" sh -c 'for f in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 0 >$f; done'
 	[ "$conns" -gt 0 ] && sysctl -qw net.netfilter.nf_conntrack_max=$((conns * 2))
 	_linux_nft "$vnics" >"$BENCH_TMP/linux.nft"
-	ns gw nft -f "$BENCH_TMP/linux.nft"
+	ns "$GW" nft -f "$BENCH_TMP/linux.nft"
 }
 
 # The rule set: one element per VNIC in each map, whatever the scale.

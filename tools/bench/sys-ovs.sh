@@ -102,32 +102,46 @@ ovs_up()
 	mkdir -p "$OVS_RUNDIR"
 	db=$ROOT/build/bench/root/conf.db
 	cp "$db" "$OVS_DBDIR/conf.db" || return
-	ns gw ovsdb-server "$OVS_DBDIR/conf.db" --remote=punix:"$OVS_RUNDIR/db.sock" \
+	ns "$GW" ovsdb-server "$OVS_DBDIR/conf.db" --remote=punix:"$OVS_RUNDIR/db.sock" \
 		--pidfile --detach --no-chdir --log-file || return
-	ns gw ovs-vsctl --no-wait init || return
-	ns gw ovs-vsctl --no-wait set Open_vSwitch . \
+	ns "$GW" ovs-vsctl --no-wait init || return
+	ns "$GW" ovs-vsctl --no-wait set Open_vSwitch . \
 		other_config:n-handler-threads=1 other_config:n-revalidator-threads=1 || return
-	ns gw taskset -c $DUT_CPU ovs-vswitchd --pidfile --detach --no-chdir --log-file \
-		--mlockall=false 2>/dev/null || ns gw taskset -c $DUT_CPU ovs-vswitchd --pidfile \
+	ns "$GW" taskset -c $DUT_CPU ovs-vswitchd --pidfile --detach --no-chdir --log-file \
+		--mlockall=false 2>/dev/null || ns "$GW" taskset -c $DUT_CPU ovs-vswitchd --pidfile \
 		--detach --no-chdir --log-file || return
 	[ "$conns" -gt 0 ] && sysctl -qw net.netfilter.nf_conntrack_max=$((conns * 2))
-	ns gw ovs-vsctl --timeout=60 add-br br0 -- set bridge br0 fail-mode=secure \
+	ns "$GW" ovs-vsctl --timeout=60 add-br br0 -- set bridge br0 fail-mode=secure \
 		-- add-port br0 vx0 -- set interface vx0 type=vxlan ofport_request=1 \
 		options:remote_ip=flow options:local_ip=flow options:key=flow || return
 	_ovs_flows "$vnics" "$routes" >"$BENCH_TMP/ovs.flows"
-	ns gw ovs-ofctl del-flows br0 &&
-	ns gw ovs-ofctl --bundle add-flows br0 "$BENCH_TMP/ovs.flows"
+	ns "$GW" ovs-ofctl del-flows br0 &&
+	ns "$GW" ovs-ofctl --bundle add-flows br0 "$BENCH_TMP/ovs.flows"
 }
+
+_ovs_signal()
+{
+	local p
+
+	for p in ovs-vswitchd ovsdb-server; do
+		[ -f "$OVS_RUNDIR/$p.pid" ] && kill "-$1" "$(cat "$OVS_RUNDIR/$p.pid")" 2>/dev/null
+	done
+	return 0
+}
+
+ovs_pause() { _ovs_signal STOP; }
+ovs_resume() { _ovs_signal CONT; }
 
 ovs_down()
 {
 	local p
 
 	[ -d "${OVS_RUNDIR:-/nonexistent}" ] || return 0
+	_ovs_signal CONT
 	for p in ovs-vswitchd ovsdb-server; do
 		[ -f "$OVS_RUNDIR/$p.pid" ] && kill "$(cat "$OVS_RUNDIR/$p.pid")" 2>/dev/null
 	done
 	sleep 0.3
-	ip netns exec vgwb-gw ip link del ovs-system 2>/dev/null
+	ip netns exec "vgwb-$GW" ip link del ovs-system 2>/dev/null
 	rm -rf "$OVS_RUNDIR"
 }

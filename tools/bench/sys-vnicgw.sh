@@ -72,8 +72,8 @@ vnicgw_up()
 	gw_up || return
 	[ -d /sys/module/vnicgw ] || insmod "$VGW_KO" || return
 	vnicgw_doc "$@" >"$doc" || return
-	ip -n vgwb-gw link add gw0 type vnicgw && ip -n vgwb-gw link set gw0 up || return
-	ns gw vnicctl apply "$doc" >/dev/null
+	ip -n "vgwb-$GW" link add gw0 type vnicgw && ip -n "vgwb-$GW" link set gw0 up || return
+	ns "$GW" vnicctl apply "$doc" >/dev/null
 }
 
 vnicgw_down() { :; }
