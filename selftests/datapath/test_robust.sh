@@ -107,20 +107,20 @@ expect_match "... and b1 got it whole" "^udp 10\.1\.1\.5 [0-9]+ 10\.1\.2\.5 7000
 
 # --- MTU: the route to b1's NVD takes 1400 bytes; encapsulation adds 50 ----------------------
 ip -n vgwt-host1 route add 10.0.0.23/32 dev ul0 mtu 1400
-expect_ok "MTU: an inner packet of 1328 bytes (outer 1378) fits" pings a1 10.1.2.5 -M do -s 1300
+expect_ok "MTU: an inner packet of 1328 bytes (outer 1378) fits" pings a1 10.1.2.5 -Mdo -s 1300
 cap_start icmp-a1 a1 eth0v icmp and 'icmp[icmptype] == icmp-unreach'
 expect_blocked "MTU: 1428 bytes without DF: dropped, not fragmented: mtu" \
-	mtu - ping1 a1 10.1.2.5 -M dont -s 1400
+	mtu - ping1 a1 10.1.2.5 -Mdont -s 1400
 cap_stop icmp-a1
 expect_eq "... and no ICMP error comes back for it" "" "$(cap_read icmp-a1)"
 cap_start icmp-a1-df a1 eth0v icmp and 'icmp[icmptype] == icmp-unreach'
-expect_blocked "MTU: 1428 bytes with DF: mtu" mtu - ping1 a1 10.1.2.5 -M do -s 1400
+expect_blocked "MTU: 1428 bytes with DF: mtu" mtu - ping1 a1 10.1.2.5 -Mdo -s 1400
 expect_ok "... and a1 is told: fragmentation needed, MTU 1350 (its path MTU to b1 is now 1350)" \
 	wait_for 3 eval "ip -n vgwt-a1 route get 10.1.2.5 | grep -q 'mtu 1350'"
 cap_stop icmp-a1-df
 expect_match "... by an ICMP error that quotes a1's packet" \
 	"ICMP 10\.1\.2\.5 unreachable - need to frag \(mtu 1350\)" "$(cap_read icmp-a1-df)"
-expect_ok "... after which 1350 bytes with DF get there" pings a1 10.1.2.5 -M do -s 1322
+expect_ok "... after which 1350 bytes with DF get there" pings a1 10.1.2.5 -Mdo -s 1322
 ip -n vgwt-host1 route del 10.0.0.23/32 dev ul0 mtu 1400
 
 # --- the underlay: outer headers ------------------------------------------------------------

@@ -33,11 +33,14 @@
 
 DP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DP_BIN=${VGW_ROOT:-$DP_DIR/../..}/build/selftests/datapath
+# shellcheck disable=SC2034 # FLOW, CRAFT, ROUTER_MAC are for the tests
 FLOW=$DP_BIN/flow
+# shellcheck disable=SC2034
 CRAFT=$DP_BIN/craft
 
 # The virtual router's MAC: source of every frame the cluster sends to an
 # instance or a gateway, and the answer to every ARP/ND it answers.
+# shellcheck disable=SC2034
 ROUTER_MAC=02:00:00:00:00:01
 
 # How an instance's Geneve NVD is made. "strict" (the default):
@@ -212,15 +215,15 @@ topo_vcn()
 # topo_subnet ID VCN CIDR [rt=ROUTE_TABLE] [sl=LIST,LIST]
 topo_subnet()
 {
-	local id=$1 vcn=$2 cidr=$3 kv obj
+	local id=$1 vcn=$2 cidr=$3 kv obj lists
 
 	shift 3
 	obj="{\"id\": $(_q "$id"), \"vcn\": $(_q "$vcn"), \"cidr\": $(_q "$cidr")"
 	for kv; do
 		case $kv in
 		rt=*) obj+=", \"route_table\": $(_q "${kv#rt=}")" ;;
-		sl=*) IFS=, read -r -a kv <<<"${kv#sl=}"
-		      obj+=", \"security_lists\": $(_qa "${kv[@]}")" ;;
+		sl=*) IFS=, read -r -a lists <<<"${kv#sl=}"
+		      obj+=", \"security_lists\": $(_qa "${lists[@]}")" ;;
 		*) echo "topo_subnet: $kv?" >&2; return 1 ;;
 		esac
 	done
@@ -267,7 +270,7 @@ topo_nsg() { _topo_rules nsgs "$@"; }
 
 _topo_rules()
 {
-	local key=$1 id=$2 vcn=$3 dir= in= out= r
+	local key=$1 id=$2 vcn=$3 dir='' in='' out='' r
 
 	shift 3
 	for r; do
@@ -395,6 +398,7 @@ topo_vip()
 	done
 	TOPO_VIPS+=("$v")
 	for h in "${TOPO_HOSTS[@]}"; do
+		# shellcheck disable=SC2046 # no word: IPv4
 		ip -n "vgwt-$h" addr add "$v/$TOPO_VIP_LEN" dev lo \
 			$(is_v6 "$v" && echo nodad) || return
 	done
@@ -420,6 +424,7 @@ _topo_tunnel()
 	local n=$1 dev=$2 vni=$3 encap=$4 remote=$5 mac=$6 v4only=${7:-} local=${TOPO_UL_IP[$1]}
 	local opts="address $mac mtu $TOPO_NIC_MTU"
 
+	# shellcheck disable=SC2086 # $opts: words
 	case $encap in
 	vxlan)
 		ip -n "vgwt-$n" link add "$dev" $opts type vxlan id "$vni" \
@@ -471,7 +476,7 @@ _topo_v4only()
 topo_vnic()
 {
 	local id=$1 sub=$2 ips=$3 vni=$4 nvd=$5 kv cidr vcn gw
-	local vip= rule= encap=vxlan mac= pub= obj= mv
+	local vip='' rule='' encap=vxlan mac='' pub='' obj='' mv lists
 
 	shift 5
 	IFS=, read -r -a ips <<<"$ips"
@@ -484,7 +489,7 @@ topo_vnic()
 		encap=*) encap=${kv#*=} ;;
 		mac=*) mac=${kv#*=} ;;
 		public_ip=*) pub=${kv#*=}; obj+=", \"public_ip\": $(_q "$pub")" ;;
-		nsgs=*) IFS=, read -r -a kv <<<"${kv#*=}"; obj+=", \"nsgs\": $(_qa "${kv[@]}")" ;;
+		nsgs=*) IFS=, read -r -a lists <<<"${kv#*=}"; obj+=", \"nsgs\": $(_qa "${lists[@]}")" ;;
 		skip_sdc=*) obj+=", \"skip_source_dest_check\": ${kv#*=}" ;;
 		ct_limit=*) obj+=", \"conntrack_limit\": ${kv#*=}" ;;
 		*) echo "topo_vnic: $kv?" >&2; return 1 ;;
@@ -560,8 +565,8 @@ _topo_default_vip()
 #                   so it answers only what was translated.
 topo_gateway()
 {
-	local id=$1 vcn=$2 type=$3 ul=$4 vni=$5 kv pub= encap=vxlan en=true
-	local host= vip c v4only=v4only gwin obj= v fwd6=
+	local id=$1 vcn=$2 type=$3 ul=$4 vni=$5 kv pub='' encap=vxlan en=true
+	local host='' vip c v4only=v4only gwin obj='' v fwd6=''
 
 	shift 5
 	for kv; do
@@ -657,10 +662,8 @@ topo_bg()
 # topo_kill PID: stop one process started here and reap it.
 topo_kill()
 {
-	local i
-
 	kill "$1" 2>/dev/null
-	for i in $(seq 30); do
+	for _ in $(seq 30); do
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done
