@@ -183,6 +183,18 @@ static bool is_ns(const struct vgw_pkt *p)
 	       p->icmp_type == NDISC_NEIGHBOUR_SOLICITATION;
 }
 
+/*
+ * IPv6 control traffic from a link-local address to a multicast group (MLD,
+ * router solicitation): every IPv6 instance sends it; it is neither for
+ * another VNIC nor a spoof.
+ */
+static bool link_local_control(const struct vgw_pkt *p)
+{
+	return p->src.family == AF_INET6 &&
+	       ipv6_addr_type(&p->src.v6) & IPV6_ADDR_LINKLOCAL &&
+	       ipv6_addr_is_multicast(&p->dst.v6);
+}
+
 /* --- what the walk needs of the tables --------------------------------- */
 
 /* Is @ip inside the VCN @vcn_id's CIDRs? */
@@ -500,6 +512,12 @@ void vgw_from_vnic(struct vgw_pkt *p)
 		return;
 	if (is_ns(p)) {
 		vgw_l2_answer(p, &back);
+		return;
+	}
+	if (link_local_control(p)) {
+		/* MLD reports, router solicitations: not for the router to forward. */
+		consume_skb(p->skb);
+		p->skb = NULL;
 		return;
 	}
 	vgw_count_out(v, p->skb->len);

@@ -124,6 +124,9 @@ void vgw_icmp_too_big(struct vgw_pkt *p, unsigned int mtu)
 	    router_ip(p, sender, p->src.family, &from))
 		icmp = p->src.family == AF_INET ? icmp4_too_big(p, &from, mtu) :
 						  icmp6_too_big(p, &from, mtu);
+	/* Charged to the sender: it is the one that must send smaller. */
+	if (sender)
+		p->vnic = sender;
 	vgw_drop(p, VNICGW_DROP_MTU);
 	if (!icmp)
 		return;
