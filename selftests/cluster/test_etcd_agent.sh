@@ -191,6 +191,21 @@ expect_within "... and their kernels hold the document written meanwhile" 10 \
 	both_equal "$WORK/doc5.json"
 expect_ok "... the NSG removed meanwhile is gone" bash -c "grep -q -- '- nsg nsg-web$' $WORK/h2.log"
 
+# --- SIGHUP, --once, no document ---------------------------------------------------------
+
+reads2=$(count_in h2 "read [0-9]+ keys under")
+kill -HUP "$PID_H2"
+expect_within "SIGHUP reads every key again" 10 \
+	bash -c "[ \$(grep -Ec 'read [0-9]+ keys under' $WORK/h2.log) -gt $reads2 ]"
+expect_ok "--once --etcd applies the document from etcd and exits 0" \
+	vnicgw-agent --once --netns vgwt-h3 --link gw0 --etcd "$AG_URL" --etcd-prefix "$P"
+expect_ok "... the kernel holds it" same_state vgwt-h3 "$WORK/doc5.json"
+g3=$(ns_gen vgwt-h3) || exit 1
+expect_fail_msg "--once from a prefix with no document exits 1, saying so" \
+	"no document in etcd: no key under /vgwt-none/objects/" \
+	vnicgw-agent --once --netns vgwt-h3 --etcd "$AG_URL" --etcd-prefix /vgwt-none/
+expect_eq "... and leaves the kernel alone" "$g3" "$(ns_gen vgwt-h3)"
+
 # --- membership and the owner table ----------------------------------------------------
 
 O1=$WORK/h1.owners O2=$WORK/h2.owners O3=$WORK/h3.owners

@@ -37,8 +37,11 @@
 
 #define RETRY_MIN_MS	100
 #define RETRY_MAX_MS	5000
-/* Unary calls block the loop: short, so a dead etcd costs little. */
-#define CALL_TIMEOUT_MS	1000
+/*
+ * Unary calls block the loop: short, so that a dead etcd costs little,
+ * but not so short that a slow commit (a loaded etcd) counts as a failure.
+ */
+#define CALL_TIMEOUT_MS	2000
 
 struct cluster {
 	const struct agent_config *cfg;

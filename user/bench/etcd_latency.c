@@ -10,9 +10,10 @@
  * 1000 + the round's number: a new value every round) and
  * writes the document with vgw_store_write(), the code of "vnicctl apply
  * --etcd" (one key changes, one transaction); the clock starts before the
- * write. Then every namespace's tables are polled (GET_INFO every 0.5 ms; a
- * new generation is dumped and the VNIC compared) until all of them hold
- * the new value. The agents of those namespaces do the work in between:
+ * write. Then every namespace's tables are polled (GET_INFO every POLL_US;
+ * a new generation is dumped and the VNIC compared) until all of them hold
+ * the new value: the figures are that much coarser, and the polling takes
+ * that little CPU away from the agents (it matters in the emulated VM). The agents of those namespaces do the work in between:
  * watch event, document reassembled and validated, difference applied.
  *
  * Prints p50/p90/p99/max over the rounds, for the last host to get each
@@ -22,6 +23,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,7 @@
 #include "vgw.h"
 
 #define MAX_NS	16
+#define POLL_US	2000
 
 struct host {
 	char name[64];
@@ -109,6 +112,7 @@ static double pct(const double *v, unsigned int n, double p)
 struct opts {
 	const char *url, *prefix, *doc, *vnic, *netns;
 	unsigned int count, timeout_s;
+	bool verbose;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -121,6 +125,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "netns", required_argument, NULL, 'n' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	int c;
@@ -136,12 +141,13 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'n': o->netns = optarg; break;
 		case 'c': o->count = (unsigned int)atoi(optarg); break;
 		case 't': o->timeout_s = (unsigned int)atoi(optarg); break;
+		case 'V': o->verbose = true; break;
 		default: return -1;
 		}
 	}
 	if (!o->url || !o->doc || !o->vnic || !o->netns || !o->count) {
 		fprintf(stderr, "usage: vgw-etcd-latency --etcd URL [--etcd-prefix P] --doc FILE --vnic ID\n"
-			"                        --netns NS[,NS...] [--count N] [--timeout SEC]\n");
+			"                        --netns NS[,NS...] [--count N] [--timeout SEC] [--verbose]\n");
 		return -1;
 	}
 	return 0;
@@ -166,18 +172,37 @@ static int open_hosts(const char *list, struct host *h, unsigned int *n)
 	return ret;
 }
 
-/* One round: write limit, wait for every host; ms, or -1 on timeout. */
+/* The wall clock, as the agents' log lines show it. */
+static void print_wall(FILE *f)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
+	fprintf(f, "%s.%03ld", buf, ts.tv_nsec / 1000000);
+}
+
+/*
+ * One round: write limit, wait for every host; ms, or -1 on timeout.
+ * @verbose: one line per round, with each host's time.
+ */
 static double round_trip(struct vgw_etcd *e, const char *prefix,
 			 struct vgw_doc *d, struct vgw_vnic *v, uint32_t limit,
-			 struct host *h, unsigned int n, unsigned int timeout_s)
+			 struct host *h, unsigned int n, unsigned int timeout_s,
+			 bool verbose)
 {
 	struct vgw_store_stats st;
 	unsigned int i, left = n;
 	unsigned char got[MAX_NS] = { 0 };
+	double t0, at[MAX_NS];
 	char err[512];
-	double t0;
 
 	v->conntrack_limit = limit;
+	if (verbose)
+		print_wall(stdout);
 	t0 = now_ms();
 	if (vgw_store_write(e, prefix, d, 0, NULL, &st, err, sizeof(err)) ||
 	    st.changed != 1) {
@@ -188,11 +213,15 @@ static double round_trip(struct vgw_etcd *e, const char *prefix,
 		for (i = 0; i < n; i++)
 			if (!got[i] && has_limit(&h[i], v->id, limit)) {
 				got[i] = 1;
+				at[i] = now_ms() - t0;
 				left--;
 			}
 		if (left)
-			usleep(500);
+			usleep(POLL_US);
 	}
+	for (i = 0; verbose && i < n; i++)
+		printf(" %s %.1f ms%s", h[i].name, got[i] ? at[i] : -1.0,
+		       i == n - 1 ? "\n" : "");
 	return left ? -1 : now_ms() - t0;
 }
 
@@ -222,8 +251,8 @@ int main(int argc, char **argv)
 	}
 	ms = calloc(o.count, sizeof(*ms));
 	for (i = 0; i < o.count; i++) {
-		ms[i] = round_trip(e, p, d, v, 1000 + i,
-				   h, n, o.timeout_s);
+		ms[i] = round_trip(e, p, d, v, 1000 + i, h, n, o.timeout_s,
+				   o.verbose);
 		if (ms[i] < 0) {
 			fprintf(stderr, "vgw-etcd-latency: round %u: not in every kernel after %u s\n",
 				i, o.timeout_s);

@@ -29,8 +29,12 @@
 
 struct vgw_etcd;
 
-/* Unary requests give up after this long (the watch stream never does). */
-#define VGW_ETCD_TIMEOUT_MS	2000
+/*
+ * Unary requests give up after this long (the watch stream never does):
+ * a write waits for etcd's commit, which a loaded etcd may take seconds
+ * for. vgw_etcd_set_timeout() changes it per client.
+ */
+#define VGW_ETCD_TIMEOUT_MS	10000
 
 /*
  * Open a client of the etcd at @url ("http://127.0.0.1:2379"; a trailing
