@@ -263,6 +263,13 @@ establish()
 		--time 60 >/dev/null
 }
 
+# warm_up PATH FLOWS SIZE: half a second of the traffic, not measured.
+warm_up()
+{
+	path_args "$1" || return
+	ns nvd1 vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU --flows "$2" --size "$3" --time 0.5 >/dev/null
+}
+
 # profile PATH FLOWS SIZE FILE: where the DUT CPU's time goes, from perf's
 # cpu-clock samples on that CPU during one run (no hardware counters under
 # emulation), as a flat symbol list.

@@ -18,6 +18,9 @@
 #   10 internet gateway: ct(commit), 1:1 NAT, to the gateway
 #   11 NAT gateway: ct(commit, nat(src=public IP)), to the gateway
 #
+# Datapath flows may idle 10 min (max-idle): while another system takes its
+# turn, the daemon is stopped and the flows must still be there after.
+#
 #   ovs_up VNICS ROUTES CONNS
 
 _ovs_env()
@@ -106,7 +109,8 @@ ovs_up()
 		--pidfile --detach --no-chdir --log-file || return
 	ns "$GW" ovs-vsctl --no-wait init || return
 	ns "$GW" ovs-vsctl --no-wait set Open_vSwitch . \
-		other_config:n-handler-threads=1 other_config:n-revalidator-threads=1 || return
+		other_config:n-handler-threads=1 other_config:n-revalidator-threads=1 \
+		other_config:max-idle=600000 || return
 	ns "$GW" taskset -c $DUT_CPU ovs-vswitchd --pidfile --detach --no-chdir --log-file \
 		--mlockall=false 2>/dev/null || ns "$GW" taskset -c $DUT_CPU ovs-vswitchd --pidfile \
 		--detach --no-chdir --log-file || return
@@ -142,6 +146,5 @@ ovs_down()
 		[ -f "$OVS_RUNDIR/$p.pid" ] && kill "$(cat "$OVS_RUNDIR/$p.pid")" 2>/dev/null
 	done
 	sleep 0.3
-	ip netns exec "vgwb-$GW" ip link del ovs-system 2>/dev/null
 	rm -rf "$OVS_RUNDIR"
 }
