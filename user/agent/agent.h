@@ -162,8 +162,7 @@ bool sync_load(struct sync *s);
  * from the one in force.
  */
 bool sync_set_want(struct sync *s, struct vgw_doc *doc, const char *why);
-/* A refused document: logged once (until the message changes); nothing
- * changes. */
+/* A refused document: logged once (until the message changes). */
 void sync_refuse(struct sync *s, const char *why);
 /* Whether the file differs (inode, size, times) from the one last read. */
 bool sync_file_changed(const struct sync *s);

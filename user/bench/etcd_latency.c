@@ -13,8 +13,9 @@
  * write. Then every namespace's tables are polled (GET_INFO every POLL_US;
  * a new generation is dumped and the VNIC compared) until all of them hold
  * the new value: the figures are that much coarser, and the polling takes
- * that little CPU away from the agents (it matters in the emulated VM). The agents of those namespaces do the work in between:
- * watch event, document reassembled and validated, difference applied.
+ * that little CPU away from the agents (it matters in the emulated VM).
+ * The agents of those namespaces do the work in between: watch event,
+ * document reassembled and validated, difference applied.
  *
  * Prints p50/p90/p99/max over the rounds, for the last host to get each
  * change; exit status 1 if a round timed out (or anything failed).
@@ -134,15 +135,32 @@ static int parse(int argc, char **argv, struct opts *o)
 			    .timeout_s = 10 };
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'e': o->url = optarg; break;
-		case 'p': o->prefix = optarg; break;
-		case 'd': o->doc = optarg; break;
-		case 'v': o->vnic = optarg; break;
-		case 'n': o->netns = optarg; break;
-		case 'c': o->count = (unsigned int)atoi(optarg); break;
-		case 't': o->timeout_s = (unsigned int)atoi(optarg); break;
-		case 'V': o->verbose = true; break;
-		default: return -1;
+		case 'e':
+			o->url = optarg;
+			break;
+		case 'p':
+			o->prefix = optarg;
+			break;
+		case 'd':
+			o->doc = optarg;
+			break;
+		case 'v':
+			o->vnic = optarg;
+			break;
+		case 'n':
+			o->netns = optarg;
+			break;
+		case 'c':
+			o->count = (unsigned int)atoi(optarg);
+			break;
+		case 't':
+			o->timeout_s = (unsigned int)atoi(optarg);
+			break;
+		case 'V':
+			o->verbose = true;
+			break;
+		default:
+			return -1;
 		}
 	}
 	if (!o->url || !o->doc || !o->vnic || !o->netns || !o->count) {

@@ -49,8 +49,10 @@ const char *vgw_etcd_error(const struct vgw_etcd *e);
 const char *vgw_etcd_url(const struct vgw_etcd *e);
 void vgw_etcd_set_timeout(struct vgw_etcd *e, long ms);
 
-/* One key and its value. Both are NUL-terminated copies (etcd keys and
- * values are bytes; a NUL inside is kept, the lengths say where they end). */
+/*
+ * One key and its value. Both are NUL-terminated copies (etcd keys and
+ * values are bytes; a NUL inside is kept, the lengths say where they end).
+ */
 struct vgw_etcd_kv {
 	char *key;
 	size_t key_len;
@@ -155,8 +157,10 @@ void vgw_etcd_watch_stop(struct vgw_etcd_watch *w);
 
 /* Standard base64 with padding; returns a malloc'd NUL-terminated string. */
 char *vgw_etcd_b64(const void *data, size_t len);
-/* Decode (padding optional); a malloc'd copy with a NUL after *len bytes,
- * or NULL if @s is not base64. */
+/*
+ * Decode (padding optional); a malloc'd copy with a NUL after *len bytes,
+ * or NULL if @s is not base64.
+ */
 char *vgw_etcd_unb64(const char *s, size_t *len);
 /*
  * The range end of a prefix: the smallest key greater than every key that

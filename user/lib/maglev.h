@@ -44,8 +44,8 @@ struct vgw_maglev {
 	unsigned int size;	/* M: slots, a prime >= n */
 	char **ids;		/* the host ids, sorted; index = host index */
 	uint16_t *owner;	/* [size] host index */
-	uint16_t *backup;	/* [size] host index, VGW_MAGLEV_NONE if n == 1;
-				 * NULL until vgw_maglev_build_backup() */
+	/* [size] host index, VGW_MAGLEV_NONE if n == 1; NULL until built */
+	uint16_t *backup;
 };
 
 /* The fixed 64-bit hash of the owner table (FNV-1a, then a 64-bit mixer). */
