@@ -36,6 +36,8 @@ static void usage(FILE *f)
 		"  info                      the module version, features and this namespace's state\n"
 		"  apply [--dry-run] FILE    make the tables equal to the desired-state document FILE\n"
 		"                            (only the difference is applied, in one transaction)\n"
+		"  apply --etcd URL [--etcd-prefix P] [--dry-run] FILE\n"
+		"                            write the document into etcd, one key per object\n"
 		"  show [TYPE [ID]]          the tables (-j: as a desired-state document), a type, one object\n"
 		"  delete TYPE ID            remove one object\n"
 		"  stats                     packets, bytes and drops by reason, per namespace and VNIC\n"
