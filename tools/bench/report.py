@@ -124,10 +124,26 @@ CURVES = [
     ("flows (VNIC to VNIC, 64 B)", "flows",
      [(1, "v2v-1flow-64B"), (10000, "v2v-10kflows-64B")]),
     ("routes in the subnet table (internet gateway)", "routes per table",
-     [(11, "igw-1flow-64B"), (10001, "routes-10k"), (100001, "routes-100k")]),
+     [(11, "igw-1flow-64B"), (500, "routes-500"), (10001, "routes-10k"), (100001, "routes-100k")]),
     ("VNICs (VNIC to VNIC)", "VNICs",
      [(3, "v2v-1flow-64B"), (1003, "vnics-1k"), (100003, "vnics-100k")]),
 ]
+
+
+# The fourth panel: the paths and sizes side by side (categories).
+CATEGORIES = [("v2v 64B", "v2v-1flow-64B"), ("v2v 1400B", "v2v-1flow-1400B"),
+              ("v2v 10k flows", "v2v-10kflows-64B"), ("igw 64B", "igw-1flow-64B"),
+              ("nat 64B", "nat-1flow-64B")]
+
+
+def _row_vals(r):
+    vals = []
+    for s in SYSTEMS:
+        d = r["systems"].get(s)
+        m = d and not d["error"] and d["ns_per_pkt"]
+        vals += ([f"{m['median'] / 1000:.3f}", f"{m['min'] / 1000:.3f}", f"{m['max'] / 1000:.3f}"]
+                 if m else ["NaN"] * 3)
+    return vals
 
 
 def plot(summary, outdir):
@@ -152,24 +168,39 @@ def plot(summary, outdir):
                              if m else ["NaN"] * 3)
                 f.write(f"{x} " + " ".join(vals) + "\n")
         panels.append((title, xlabel, dat, len(pts)))
+    cats = [(label, rows[sc]) for label, sc in CATEGORIES if sc in rows]
+    if cats:
+        dat = os.path.join(outdir, "plotcat.dat")
+        with open(dat, "w") as f:
+            for label, r in cats:
+                f.write(f'"{label}" ' + " ".join(_row_vals(r)) + "\n")
+        panels.append(("paths and sizes", "", dat, -len(cats)))
     if not panels:
         return
     png = os.path.join(outdir, "bench.png")
     gp = [
-        f"set terminal pngcairo size {520 * len(panels)},440 font ',10'" if _has_cairo()
-        else f"set terminal png size {520 * len(panels)},440",
+        f"set terminal pngcairo size 1100,{400 * ((len(panels) + 1) // 2)} font ',10'" if _has_cairo()
+        else f"set terminal png size 1100,{400 * ((len(panels) + 1) // 2)}",
         f"set output '{png}'",
-        f"set multiplot layout 1,{len(panels)} title 'DUT CPU time per delivered packet "
+        f"set multiplot layout {(len(panels) + 1) // 2},2 title 'DUT CPU time per delivered packet "
         "(µs, lower is better; median of runs, bars min–max; TCG VM: compare lines, not absolutes)'",
         "set logscale x", "set grid", "set key top left", "set yrange [0:*]", "set offsets graph 0.08, graph 0.08, 0, 0",
     ]
     styles = {"vnicgw": "lc rgb '#1b9e77' pt 7", "linux": "lc rgb '#d95f02' pt 5", "ovs": "lc rgb '#7570b3' pt 9"}
-    for title, xlabel, dat, _ in panels:
+    for title, xlabel, dat, n in panels:
         gp += [f'set title "{title}"', f'set xlabel "{xlabel}"', 'set ylabel "µs of DUT CPU per packet"']
         parts = []
         for j, s in enumerate(SYSTEMS):
             c = 2 + 3 * j
-            parts.append(f"'{dat}' using 1:{c}:{c + 1}:{c + 2} with yerrorlines {styles[s]} lw 2 title '{NAMES[s]}'")
+            if n < 0:	# categories: x is the row number, shifted per system
+                xt = ":xtic(1)" if j == 0 else ""
+                parts.append(f"'{dat}' using ($0 + {(j - 1) * 0.15}):{c}:{c + 1}:{c + 2}{xt} "
+                             f"with yerrorbars {styles[s]} lw 2 title '{NAMES[s]}'")
+            else:
+                parts.append(f"'{dat}' using 1:{c}:{c + 1}:{c + 2} with yerrorlines {styles[s]} lw 2 title '{NAMES[s]}'")
+        if n < 0:
+            gp += ["unset logscale x", f"set xrange [-0.5:{-n - 0.5}]", "set offsets 0, 0, 0, 0",
+                   "set xtics rotate by -15", "set key top right"]
         gp.append("plot " + ", ".join(parts))
     gp.append("unset multiplot")
     subprocess.run(["gnuplot"], input="\n".join(gp), text=True, check=True)

@@ -42,6 +42,7 @@ else
 		"v2v-1flow-1400B:v2v:1:1400:0:10:0"
 		"igw-1flow-64B:igw:1:64:0:10:0"
 		"nat-1flow-64B:nat:1:64:0:10:0"
+		"routes-500:igw:1:64:0:499:0"
 		"routes-10k:igw:1:64:0:10000:0"
 		"routes-100k:igw:1:64:0:100000:0"
 		"vnics-1k:v2v:1:64:1000:10:0"
