@@ -24,13 +24,12 @@
 
 /* --- parsing the inner packet ----------------------------------------- */
 
-static int parse_l4(struct vgw_pkt *p, bool first_fragment)
+/* Ports (or the ICMP type, code and echo id): the packet has an L4 header. */
+static int parse_l4(struct vgw_pkt *p)
 {
 	struct sk_buff *skb = p->skb;
 	const u8 *l4;
 
-	if (!first_fragment)
-		return 0;
 	switch (p->l4proto) {
 	case IPPROTO_TCP:
 		if (!pskb_may_pull(skb, p->l4_off + 14))
@@ -76,7 +75,7 @@ static int parse_fragment(struct vgw_pkt *p, const struct iphdr *iph)
 
 	p->frag = true;
 	if (!(iph->frag_off & htons(IP_OFFSET))) {
-		err = parse_l4(p, true);
+		err = parse_l4(p);
 		if (!err)
 			vgw_frag_note(p, iph->id);
 		return err;
@@ -111,7 +110,7 @@ static int parse_ipv4(struct vgw_pkt *p)
 	p->src.v4 = iph->saddr;
 	p->dst.v4 = iph->daddr;
 	if (!(iph->frag_off & htons(IP_MF | IP_OFFSET)))
-		return parse_l4(p, true);
+		return parse_l4(p);
 	return parse_fragment(p, iph);
 }
 
@@ -136,7 +135,7 @@ static int parse_ipv6(struct vgw_pkt *p)
 	p->dst.family = AF_INET6;
 	p->src.v6 = ip6->saddr;
 	p->dst.v6 = ip6->daddr;
-	return parse_l4(p, true);
+	return parse_l4(p);
 }
 
 /* The symmetric flow hash of vgw/flow.h, as the XDP steering computes it. */
