@@ -9,6 +9,8 @@
 #                           and the ratios on stdout
 #   make bench BENCH_QUICK=1   three scenarios, shorter runs (~3 min)
 #   make bench-report       only the host side again, from the last results
+#   make bench-native       native micro-benchmarks (bench-algo, bpf bench)
+#                           into build/bench/native.txt
 #   make bench-tools        the generator and the receiver (build/bin)
 #
 # BENCH_SCENARIOS="NAME:PATH:FLOWS:SIZE:VNICS:ROUTES:CONNS ..." runs those
@@ -29,7 +31,7 @@ BENCH_SYSTEMS ?= vnicgw linux ovs
 # Whole-run limit for qemu: the default list takes ~15 min under TCG.
 BENCH_TIMEOUT ?= 2400
 
-.PHONY: bench bench-tools bench-root bench-run bench-report
+.PHONY: bench bench-tools bench-root bench-run bench-report bench-native
 
 bench-tools: $(BENCH_TOOLS)
 
@@ -49,7 +51,16 @@ $(BENCH_ROOT)/.ready: tools/bench/stage-root
 bench: deps
 	@$(MAKE) --no-print-directory all bench-tools bench-root
 	@$(MAKE) --no-print-directory bench-run
+	@$(MAKE) --no-print-directory bench-native
 	@$(MAKE) --no-print-directory bench-report
+
+# Native figures beside the VM's: the lookup structures built in userspace
+# and the steering program through BPF_PROG_TEST_RUN, in ns per operation.
+bench-native:
+	@mkdir -p $(BENCH_DIR)
+	@{ $(MAKE) --no-print-directory bench-algo && \
+	   $(MAKE) --no-print-directory -C bpf bench; } >$(BENCH_DIR)/native.txt 2>&1 || \
+		echo "bench-native: failed, see $(BENCH_DIR)/native.txt" >&2
 
 bench-run:
 	@mkdir -p $(BENCH_DIR)

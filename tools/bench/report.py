@@ -236,6 +236,16 @@ def main():
     plot(summary, outdir)
     print()
     print(md)
+    native = os.path.join(outdir, "native.txt")
+    if os.path.exists(native):
+        with open(native) as f:
+            lines = [l.rstrip() for l in f if l.strip() and not l.startswith(("make", "cc ", "gcc "))
+                     and not l.startswith(("/", "\t"))]
+        if lines:
+            print("native micro-benchmarks (build/bench/native.txt):")
+            for l in lines[:40]:
+                print("  " + l)
+            print()
     print("vnicgw / other, packets per DUT CPU-second, median (min–max) over paired runs:")
     for row in summary:
         for other in ("linux", "ovs"):
