@@ -17,22 +17,7 @@
 #include "kselftest_harness.h"
 #include "state.h"
 
-/* user/tests/data, found from build/tests/<this binary>. */
-static const char *data_path(const char *name)
-{
-	static char path[PATH_MAX + 64];
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n <= 0)
-		return name;
-	exe[n] = '\0';
-	snprintf(path, sizeof(path), "%s/../../user/tests/data/%s",
-		 dirname(exe), name);
-	if (access(path, R_OK))
-		snprintf(path, sizeof(path), "user/tests/data/%s", name);
-	return path;
-}
+#include "test_data.h"
 
 static struct vgw_doc *load(struct __test_metadata *_metadata,
 			    const char *name)

@@ -19,21 +19,7 @@
 
 #define P	"/vnicgw/"
 
-static const char *data_path(const char *name)
-{
-	static char path[PATH_MAX + 64];
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n <= 0)
-		return name;
-	exe[n] = '\0';
-	snprintf(path, sizeof(path), "%s/../../user/tests/data/%s",
-		 dirname(exe), name);
-	if (access(path, R_OK))
-		snprintf(path, sizeof(path), "user/tests/data/%s", name);
-	return path;
-}
+#include "test_data.h"
 
 static struct vgw_doc *example(void)
 {
