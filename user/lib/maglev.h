@@ -4,8 +4,8 @@
  * "Maglev: A Fast and Reliable Software Network Load Balancer", NSDI 2016,
  * section 3.4) over the live hosts.
  *
- * Contract shared by every host (and later by the kernel, which gets the
- * table built here): the table is a pure function of the set of host ids and
+ * Contract shared by every host (and the kernel, which builds its own from
+ * the same vgw/maglev.h): the table is a pure function of the set of host ids and
  * the table size. The ids are sorted (strcmp) before anything else, each
  * host's permutation comes from a fixed hash of its id (vgw_maglev_hash(),
  * the same on every machine and architecture), and the population order is
@@ -27,15 +27,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The hash, the slot, the permutations and the population: shared with the kernel. */
+#include <vgw/maglev.h>
+
 /*
  * The default table size: a prime (every permutation must be a full cycle),
  * well above 100 slots per host for clusters up to ~650 hosts, as the paper
  * advises for small disruption; tools/maglev-sim shows the effect of M.
  */
 #define VGW_MAGLEV_SIZE_DEFAULT	65537u
-/* Host indices are 16 bits; 0xffff means "none" (a backup with one host). */
+/* Host indices are 16 bits; VGW_MAGLEV_NONE (0xffff) means "none". */
 #define VGW_MAGLEV_MAX_HOSTS	65535u
-#define VGW_MAGLEV_NONE		0xffffu
 /* Table sizes: primes up to 2^24 (16M slots, 32 MiB a table). */
 #define VGW_MAGLEV_MAX_SIZE	(1u << 24)
 
@@ -47,22 +49,6 @@ struct vgw_maglev {
 	/* [size] host index, VGW_MAGLEV_NONE if n == 1; NULL until built */
 	uint16_t *backup;
 };
-
-/* The fixed 64-bit hash of the owner table (FNV-1a, then a 64-bit mixer). */
-uint64_t vgw_maglev_hash(const void *data, size_t len, uint64_t seed);
-
-/*
- * The slot of a flow hash: the two halves folded into 32 bits (so a 32-bit
- * hash, as the kernel's vgw_flow_hash(), is used as it is), then scaled to
- * [0, size) by a multiply and a shift instead of a division (Lemire's
- * "fast range"; the kernel's reciprocal_scale()).
- */
-static inline unsigned int vgw_maglev_slot(uint64_t hash, unsigned int size)
-{
-	uint32_t h = (uint32_t)(hash ^ (hash >> 32));
-
-	return (unsigned int)(((uint64_t)h * size) >> 32);
-}
 
 /*
  * Build the owner table of hosts[0..n-1] (ids, any order, no duplicates,
@@ -102,8 +88,5 @@ int vgw_maglev_find(const struct vgw_maglev *m, const char *id);
  * compare hosts.
  */
 uint64_t vgw_maglev_fingerprint(const struct vgw_maglev *m);
-
-/* Whether @n is prime (table sizes must be). */
-int vgw_maglev_is_prime(unsigned int n);
 
 #endif /* VGW_MAGLEV_H */

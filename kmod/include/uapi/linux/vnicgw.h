@@ -64,6 +64,21 @@ enum vnicgw_cmd {
 	 * (VNICGW_A_DROPS), then one per VNIC (VNICGW_A_VNIC_STATS).
 	 */
 	VNICGW_CMD_STATS,
+	/*
+	 * CLUSTER_SET: the cluster's live hosts and which of them this
+	 * namespace is; one VNICGW_A_CLUSTER nest (enum vnicgw_cluster_attr).
+	 * Needs CAP_NET_ADMIN. The module builds the Maglev owner table
+	 * (vgw/maglev.h) from the member ids, so the same set gives the same
+	 * table on every host, then sends the connection state it holds to the
+	 * flows' new owners and backups. No members: standalone, every flow is
+	 * this host's (the default). Members without VNICGW_CLUSTER_SELF: this
+	 * host is draining (or not yet a member): it processes stateless
+	 * traffic and hands every stateful flow to its owner.
+	 * CLUSTER_GET: the same nest as set, plus the table's fingerprint, its
+	 * epoch and the cluster counters.
+	 */
+	VNICGW_CMD_CLUSTER_SET,
+	VNICGW_CMD_CLUSTER_GET,
 
 	__VNICGW_CMD_MAX,
 	VNICGW_CMD_MAX = __VNICGW_CMD_MAX - 1
@@ -91,6 +106,7 @@ enum vnicgw_attr {
 	VNICGW_A_DROPS,		/* nest: u64 per reason, attribute type = reason + 1 */
 	VNICGW_A_VNIC_STATS,	/* nest: enum vnicgw_vstats_attr */
 	VNICGW_A_CPU_RX,	/* nest: u64 per CPU, attribute type = CPU + 1 */
+	VNICGW_A_CLUSTER,	/* nest: enum vnicgw_cluster_attr */
 
 	__VNICGW_A_MAX,
 	VNICGW_A_MAX = __VNICGW_A_MAX - 1
@@ -294,7 +310,9 @@ enum vnicgw_vip_attr {
 	X(MTU, "mtu", "too big for the underlay")				\
 	X(XMIT, "xmit", "no underlay route, or the send failed")		\
 	X(TTL, "ttl", "inner TTL or hop limit expired")			\
-	X(FRAGMENT, "fragment", "an IP fragment whose first fragment was not seen")
+	X(FRAGMENT, "fragment", "an IP fragment whose first fragment was not seen") \
+	X(NOT_MEMBER, "not_member", "handoff or state from a host that is not a cluster member") \
+	X(NO_OWNER, "no_owner", "the flow's owner has no usable underlay address")
 
 enum vnicgw_drop {
 #define VNICGW_DROP_ENUM_(name, str, help) VNICGW_DROP_##name,
@@ -317,6 +335,56 @@ enum vnicgw_vstats_attr {
 };
 
 /*
+ * The cluster (CLUSTER_SET / CLUSTER_GET). Limits: VNICGW_CLUSTER_MAX_MEMBERS
+ * hosts, ids of 1..VNICGW_MEMBER_ID_MAX bytes ([A-Za-z0-9._-]), a table size
+ * that is a prime in [members, VNICGW_CLUSTER_MAX_SIZE].
+ */
+#define VNICGW_CLUSTER_MAX_MEMBERS	256
+#define VNICGW_MEMBER_ID_MAX		63
+#define VNICGW_CLUSTER_SIZE_DEFAULT	65537
+#define VNICGW_CLUSTER_MAX_SIZE		1048573	/* the largest prime < 2^20 */
+
+enum vnicgw_cluster_attr {
+	VNICGW_CLUSTER_UNSPEC,
+	VNICGW_CLUSTER_PAD,
+	VNICGW_CLUSTER_SELF,		/* string: this host's member id */
+	VNICGW_CLUSTER_SIZE,		/* u32: owner table slots (default 65537) */
+	VNICGW_CLUSTER_MEMBERS,		/* list of nests: enum vnicgw_member_attr */
+	VNICGW_CLUSTER_FINGERPRINT,	/* u64, GET: vgw_maglev_fingerprint() */
+	VNICGW_CLUSTER_EPOCH,		/* u64, GET: bumped by every SET */
+	VNICGW_CLUSTER_COUNTERS,	/* nest, GET: u64 per counter, type = counter + 1 */
+	__VNICGW_CLUSTER_MAX,
+	VNICGW_CLUSTER_MAX = __VNICGW_CLUSTER_MAX - 1
+};
+
+enum vnicgw_member_attr {
+	VNICGW_MEMBER_UNSPEC,
+	VNICGW_MEMBER_ID,		/* string: the host's id */
+	/*
+	 * binary, 4 or 16 bytes: the host's own underlay address, where the
+	 * others send the flows it owns and the state it backs up.
+	 */
+	VNICGW_MEMBER_ADDR,
+	__VNICGW_MEMBER_MAX,
+	VNICGW_MEMBER_MAX = __VNICGW_MEMBER_MAX - 1
+};
+
+/* Cluster counters, per namespace: C name, printed name, meaning. */
+#define VNICGW_CLUSTER_COUNTERS(X)					\
+	X(HANDOFF_OUT, "handoff_out", "packets handed to their flow's owner") \
+	X(HANDOFF_IN, "handoff_in", "packets handed to this host as owner") \
+	X(SYNC_OUT, "sync_out", "connection records sent to owners and backups") \
+	X(SYNC_IN, "sync_in", "connection records received and applied") \
+	X(RESYNC, "resync", "owner table changes that sent state over")
+
+enum vnicgw_cluster_counter {
+#define VNICGW_CLUSTER_COUNTER_ENUM_(name, str, help) VNICGW_CLUSTER_##name,
+	VNICGW_CLUSTER_COUNTERS(VNICGW_CLUSTER_COUNTER_ENUM_)
+#undef VNICGW_CLUSTER_COUNTER_ENUM_
+	__VNICGW_CLUSTER_COUNTER_MAX
+};
+
+/*
  * Features, as one list: bit number, C name and the name tools print.
  * A feature is listed here only once the module implements it.
  */
@@ -325,7 +393,8 @@ enum vnicgw_vstats_attr {
 	X(1, LINK, "link")		/* the vnicgw link type */		\
 	X(2, FLUSH, "flush")		/* VNICGW_CMD_FLUSH */		\
 	X(3, OBJECTS, "objects")	/* OBJ_SET/DEL/GET, transactions */	\
-	X(4, DATAPATH, "datapath")	/* VXLAN/Geneve in and out, STATS */
+	X(4, DATAPATH, "datapath")	/* VXLAN/Geneve in and out, STATS */	\
+	X(5, CLUSTER, "cluster")	/* CLUSTER_SET/GET, flow owners */
 
 enum vnicgw_feature_bit {
 #define VNICGW_FEATURE_BIT_(bit, name, str) VNICGW_FEATURE_BIT_##name = bit,
