@@ -7,6 +7,8 @@
  *   vnicctl [-j] show [TYPE [ID]]     the tables, a type, or one object
  *   vnicctl delete TYPE ID            remove one object
  *   vnicctl flush                     remove every object of this namespace
+ *   vnicctl [-j] cluster              the cluster as the kernel has it
+ *   vnicctl cluster set|clear         set it by hand (tests, hosts without an agent)
  *
  * Works on the network namespace it runs in ("ip netns exec NS vnicctl ...").
  * Exit status: 0 success, 1 refused or failed, 2 usage.
@@ -20,6 +22,7 @@
 
 #include <linux/vnicgw.h>
 
+#include "cluster_nl.h"
 #include "json.h"
 #include "nlobj.h"
 #include "stats.h"
@@ -44,6 +47,14 @@ static void usage(FILE *f)
 		"  validate FILE             check a document without the kernel (-j: canonical form)\n"
 		"  steering                  the XDP steering programs' counters, per CPU\n"
 		"  flush                     remove every object of this namespace's tables\n"
+		"  cluster                   the cluster as the kernel has it: this host's id, the\n"
+		"                            members and their share of the flow owner table,\n"
+		"                            its fingerprint and epoch, the handoff counters\n"
+		"  cluster set [--self ID] --member ID=ADDR... [--size N]\n"
+		"                            tell the kernel the live members (without --self:\n"
+		"                            this host is not one, it hands every flow on);\n"
+		"                            ADDR: the member's underlay IPv4/IPv6 address\n"
+		"  cluster clear             standalone: every flow is this host's\n"
 		"TYPE: vcn subnet route_table security_list nsg gateway vnic\n"
 		"options:\n"
 		"  -j, --json   JSON output\n"
@@ -559,6 +570,232 @@ static int cmd_delete(struct vgw_client *c, int argc, char **argv)
 	return 0;
 }
 
+/* --- cluster --------------------------------------------------------------- */
+
+/*
+ * ADDR of --member ID=ADDR: an IPv4 or IPv6 address, or (for tests of the
+ * kernel's checks) "0x" and the raw bytes in hex, sent as they are.
+ */
+static int parse_member_addr(const char *id, const char *s,
+			     struct vgw_cluster_member *m)
+{
+	struct vgw_addr a;
+	unsigned int byte;
+	size_t i, n;
+
+	if (!strncmp(s, "0x", 2)) {
+		n = strlen(s + 2);
+		if (!n || n % 2 || n / 2 > sizeof(m->addr))
+			goto bad;
+		for (i = 0; i < n / 2; i++) {
+			if (sscanf(s + 2 + 2 * i, "%2x", &byte) != 1)
+				goto bad;
+			m->addr[i] = (uint8_t)byte;
+		}
+		m->addr_len = (unsigned int)(n / 2);
+		return 0;
+	}
+	if (vgw_addr_parse(s, &a))
+		goto bad;
+	m->addr_len = a.family == AF_INET ? 4 : 16;
+	memcpy(m->addr, a.bytes, m->addr_len);
+	return 0;
+bad:
+	fprintf(stderr, "vnicctl cluster set: member \"%s\": addr \"%s\" is not an IP address\n",
+		id, s);
+	return -1;
+}
+
+/* --member ID=ADDR */
+static int parse_member(const char *arg, struct vgw_cluster *cl)
+{
+	const char *eq = strchr(arg, '=');
+	char id[VGW_CLUSTER_ID_LEN];
+
+	if (!eq || (size_t)(eq - arg) >= sizeof(id)) {
+		fprintf(stderr, "vnicctl cluster set: member \"%s\": expected ID=ADDR\n", arg);
+		return -1;
+	}
+	snprintf(id, sizeof(id), "%.*s", (int)(eq - arg), arg);
+	if (vgw_cluster_add(cl, id, NULL)) {
+		fprintf(stderr, "vnicctl cluster set: out of memory\n");
+		return -1;
+	}
+	return parse_member_addr(id, eq + 1, &cl->members[cl->n - 1]);
+}
+
+static int parse_size(const char *s, uint32_t *size)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || v > UINT32_MAX || s[0] == '-') {
+		fprintf(stderr, "vnicctl cluster set: size \"%s\" is not a number\n", s);
+		return -1;
+	}
+	*size = (uint32_t)v;
+	return 0;
+}
+
+/*
+ * The request is sent as given: the kernel's checks (ids, duplicates, self,
+ * size, address length) are the ones that count, and its refusal names the
+ * field.
+ */
+static int cluster_set(struct vgw_client *c, int argc, char **argv)
+{
+	struct vgw_cluster cl = { 0 };
+	int i, err, ret = 1;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--self") && i + 1 < argc) {
+			snprintf(cl.self, sizeof(cl.self), "%s", argv[++i]);
+		} else if (!strcmp(argv[i], "--member") && i + 1 < argc) {
+			if (parse_member(argv[++i], &cl))
+				goto out;
+		} else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
+			if (parse_size(argv[++i], &cl.size))
+				goto out;
+		} else {
+			fprintf(stderr, "usage: vnicctl cluster set [--self ID] --member ID=ADDR... [--size N]\n");
+			ret = 2;
+			goto out;
+		}
+	}
+	err = vgw_cluster_set(c, &cl);
+	if (err)
+		fprintf(stderr, "vnicctl cluster set: %s\n", vgw_errmsg(c, err));
+	ret = err ? 1 : 0;
+out:
+	vgw_cluster_free(&cl);
+	return ret;
+}
+
+static const char *cluster_state(const struct vgw_cluster *cl)
+{
+	if (!cl->n)
+		return "standalone";
+	return cl->self[0] ? "member" : "not_member";
+}
+
+static void cluster_json(const struct vgw_cluster *cl, const unsigned int *slots)
+{
+	struct vgw_json j;
+	char fp[24], a[VGW_ADDR_STRLEN * 2];
+	unsigned int i;
+
+	vgw_json_init(&j, stdout);
+	vgw_json_object_begin(&j, NULL);
+	vgw_json_string(&j, "state", cluster_state(cl));
+	if (cl->self[0])
+		vgw_json_string(&j, "self", cl->self);
+	else
+		vgw_json_null(&j, "self");
+	vgw_json_u64(&j, "epoch", cl->epoch);
+	vgw_json_u64(&j, "size", cl->size);
+	snprintf(fp, sizeof(fp), "%016llx", (unsigned long long)cl->fingerprint);
+	vgw_json_string(&j, "fingerprint", fp);
+	vgw_json_array_begin(&j, "members");
+	for (i = 0; i < cl->n; i++) {
+		vgw_json_object_begin(&j, NULL);
+		vgw_json_string(&j, "id", cl->members[i].id);
+		vgw_json_string(&j, "addr",
+				vgw_cluster_addr_str(&cl->members[i], a, sizeof(a)));
+		if (slots)
+			vgw_json_u64(&j, "slots", slots[i]);
+		vgw_json_object_end(&j);
+	}
+	vgw_json_array_end(&j);
+	vgw_json_object_begin(&j, "counters");
+	for (i = 0; i < __VNICGW_CLUSTER_COUNTER_MAX; i++)
+		vgw_json_u64(&j, vgw_cluster_counter_name(i), cl->counters[i]);
+	vgw_json_object_end(&j);
+	vgw_json_object_end(&j);
+	vgw_json_finish(&j);
+}
+
+static void cluster_text(const struct vgw_cluster *cl, const unsigned int *slots)
+{
+	char a[VGW_ADDR_STRLEN * 2];
+	unsigned int i;
+
+	if (!cl->n)
+		printf("self standalone (every flow is this host's)\n");
+	else if (cl->self[0])
+		printf("self %s\n", cl->self);
+	else
+		printf("self none: not a member (draining; every stateful flow goes to its owner)\n");
+	printf("epoch %llu\nsize %u\nfingerprint %016llx\nmembers %u\n",
+	       (unsigned long long)cl->epoch, cl->size,
+	       (unsigned long long)cl->fingerprint, cl->n);
+	for (i = 0; i < cl->n; i++) {
+		printf("  %-20s %-40s", cl->members[i].id,
+		       vgw_cluster_addr_str(&cl->members[i], a, sizeof(a)));
+		if (slots && cl->size)
+			printf(" %u slots (%.1f%%)", slots[i],
+			       100.0 * slots[i] / cl->size);
+		printf("\n");
+	}
+	printf("counters\n");
+	for (i = 0; i < __VNICGW_CLUSTER_COUNTER_MAX; i++)
+		printf("  %-12s %llu  (%s)\n", vgw_cluster_counter_name(i),
+		       (unsigned long long)cl->counters[i],
+		       vgw_cluster_counter_help(i));
+}
+
+static int cluster_show(struct vgw_client *c)
+{
+	struct vgw_cluster cl;
+	unsigned int *slots;
+	uint64_t fp;
+	int err;
+
+	err = vgw_cluster_get(c, &cl);
+	if (err) {
+		fprintf(stderr, "vnicctl cluster: %s\n", vgw_errmsg(c, err));
+		return 1;
+	}
+	/* The shares, from this build's copy of the table (maglev.c). */
+	slots = calloc(cl.n + 1, sizeof(*slots));
+	if (slots && vgw_cluster_fingerprint(&cl, &fp, slots)) {
+		free(slots);
+		slots = NULL;
+	} else if (slots && cl.n && fp != cl.fingerprint) {
+		fprintf(stderr, "vnicctl cluster: warning: the kernel's fingerprint %016llx differs from this build's %016llx (shares are this build's)\n",
+			(unsigned long long)cl.fingerprint, (unsigned long long)fp);
+	}
+	if (opt_json)
+		cluster_json(&cl, slots);
+	else
+		cluster_text(&cl, slots);
+	free(slots);
+	vgw_cluster_free(&cl);
+	return 0;
+}
+
+static int cmd_cluster(struct vgw_client *c, int argc, char **argv)
+{
+	struct vgw_cluster none = { 0 };
+	int err;
+
+	if (!argc || (argc == 1 && !strcmp(argv[0], "show")))
+		return cluster_show(c);
+	if (!strcmp(argv[0], "set"))
+		return cluster_set(c, argc - 1, argv + 1);
+	if (argc == 1 && !strcmp(argv[0], "clear")) {
+		err = vgw_cluster_set(c, &none);
+		if (err)
+			fprintf(stderr, "vnicctl cluster clear: %s\n", vgw_errmsg(c, err));
+		return err ? 1 : 0;
+	}
+	fprintf(stderr, "usage: vnicctl [-j] cluster [show]\n"
+		"       vnicctl cluster set [--self ID] --member ID=ADDR... [--size N]\n"
+		"       vnicctl cluster clear\n");
+	return 2;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct vgw_client *c, int argc, char **argv);
@@ -569,6 +806,7 @@ static const struct {
 	{ "delete", cmd_delete },
 	{ "stats", cmd_stats },
 	{ "flush", cmd_flush },
+	{ "cluster", cmd_cluster },
 };
 
 int main(int argc, char **argv)
