@@ -11,13 +11,17 @@
 #include <linux/slab.h>
 #include <net/tcp.h>
 
+#include "cluster.h"
 #include "conntrack.h"
 #include "datapath.h"
+#include "snap.h"
 
 #define CT_BUCKETS_LOG	16
 #define CT_BUCKETS	(1U << CT_BUCKETS_LOG)
 #define CT_LOCKS	1024		/* striped: bucket & (CT_LOCKS - 1) */
 #define CT_GC_PERIOD	HZ
+/* A connection that saw traffic goes to its backup again after this long. */
+#define CT_SYNC_PERIOD	(30 * HZ)
 
 enum ct_state { CT_NEW, CT_ESTABLISHED, CT_CLOSING };
 
@@ -27,6 +31,7 @@ struct vgw_ct_entry {
 	u64 vnic;			/* the VNIC's id hash */
 	struct vgw_vnic_rt *rt;		/* holds a reference */
 	unsigned long expires;		/* jiffies; written by any CPU */
+	unsigned long synced;		/* jiffies: last sent to the backup */
 	u8 opened_reversed;		/* the opening packet went daddr→saddr */
 	u8 state;			/* enum ct_state */
 	struct rcu_head rcu;
@@ -87,18 +92,54 @@ static struct vgw_ct_entry *find(struct vgw_ct_table *t,
 	return NULL;
 }
 
+/* --- the cluster: entries at the backup (cluster.h) ----------------------- */
+
+static void ct_record(const struct vgw_ct_entry *e, struct vgw_state_rec *r)
+{
+	long left = (long)(READ_ONCE(e->expires) - jiffies);
+
+	memset(r, 0, sizeof(*r));
+	r->kind = VGW_STATE_CT;
+	r->proto = e->flow.proto;
+	r->state = READ_ONCE(e->state);
+	r->flags = e->opened_reversed;
+	r->ttl = htonl(left > 0 ? left / HZ + 1 : 0);
+	put_unaligned_be64(e->vnic, r->vnic);
+	r->flow = e->flow;
+}
+
+/* Send @e to its flow's owner and backup (those that are not this host). */
+static void ct_sync(struct vgw_net *vn, struct vgw_ct_entry *e)
+{
+	const struct vgw_cluster *c = vgw_cluster_get(vn);
+	struct vgw_state_rec r;
+	u32 hash;
+
+	if (!vgw_cluster_shares(c))
+		return;
+	ct_record(e, &r);
+	hash = vgw_flow_hash(&e->flow);
+	vgw_state_send(vn, &r, &hash, 1);
+	WRITE_ONCE(e->synced, jiffies);
+}
+
 /* A packet of a tracked connection: the state moves on, the timer restarts. */
 static void see(struct vgw_ct_entry *e, const struct vgw_pkt *p, bool reversed)
 {
 	u8 state = READ_ONCE(e->state);
+	bool changed;
 
 	if (p->l4proto == IPPROTO_TCP && (p->tcp_flags & (TCPHDR_FIN | TCPHDR_RST)))
 		state = CT_CLOSING;
 	else if (state == CT_NEW && reversed != e->opened_reversed)
 		state = CT_ESTABLISHED;	/* the first reply */
-	if (state != e->state)
+	changed = state != e->state;
+	if (changed)
 		WRITE_ONCE(e->state, state);
 	WRITE_ONCE(e->expires, jiffies + timeout(e, p->l4proto));
+	/* The backup learns of every change of state. */
+	if (changed && !hlist_unhashed(&e->node))
+		ct_sync(p->vn, e);
 }
 
 bool vgw_ct_pass(struct vgw_pkt *p, const struct vgw_vnic *v)
@@ -141,6 +182,8 @@ int vgw_ct_open(struct vgw_pkt *p, const struct vgw_vnic *v, bool egress)
 	refcount_inc(&v->rt->ref);
 	e->opened_reversed = reversed;
 	e->state = CT_NEW;
+	e->node.pprev = NULL;		/* not in the table yet */
+	e->synced = jiffies;
 	see(e, p, reversed);
 	b = bucket_of(&k, e->vnic);
 	lock = &t->locks[b & (CT_LOCKS - 1)];
@@ -156,7 +199,9 @@ int vgw_ct_open(struct vgw_pkt *p, const struct vgw_vnic *v, bool egress)
 		atomic_dec(&v->rt->ct_count);
 		vgw_vnic_rt_put(e->rt);
 		kmem_cache_free(ct_cache, e);
+		return 0;
 	}
+	ct_sync(p->vn, e);
 	return 0;
 }
 
@@ -177,6 +222,24 @@ static void entry_remove(struct vgw_ct_table *t, struct vgw_ct_entry *e)
 	call_rcu(&e->rcu, entry_free_rcu);
 }
 
+/*
+ * An entry this host owns that saw traffic since it was last sent goes to
+ * its backup again every CT_SYNC_PERIOD, so the backup's copy does not time
+ * out under a live connection.
+ */
+static void refresh(struct vgw_ct_table *t, struct vgw_ct_entry *e)
+{
+	unsigned long seen = READ_ONCE(e->expires) - timeout(e, e->flow.proto);
+	const struct vgw_cluster *c = vgw_cluster_get(t->vn);
+
+	if (!vgw_cluster_shares(c) ||
+	    !time_after(jiffies, e->synced + CT_SYNC_PERIOD) ||
+	    !time_after(seen, e->synced) ||
+	    vgw_cluster_owner(c, vgw_flow_hash(&e->flow)))
+		return;
+	ct_sync(t->vn, e);
+}
+
 /* Expired entries, and those of VNICs that are gone (@all: every entry). */
 static void sweep(struct vgw_ct_table *t, bool all)
 {
@@ -190,10 +253,15 @@ static void sweep(struct vgw_ct_table *t, bool all)
 		if (hlist_empty(&t->buckets[b]))
 			continue;
 		spin_lock_bh(lock);
-		hlist_for_each_entry_safe(e, tmp, &t->buckets[b], node)
+		rcu_read_lock();
+		hlist_for_each_entry_safe(e, tmp, &t->buckets[b], node) {
 			if (all || READ_ONCE(e->rt->dead) ||
 			    time_after(jiffies, READ_ONCE(e->expires)))
 				entry_remove(t, e);
+			else
+				refresh(t, e);
+		}
+		rcu_read_unlock();
 		spin_unlock_bh(lock);
 		if (!(b & 1023))
 			cond_resched();
@@ -242,6 +310,103 @@ void vgw_ct_net_exit(struct vgw_net *vn)
 	kvfree(t->buckets);
 	kfree(t);
 	vn->ct = NULL;
+}
+
+/* After a table change: every live entry to its owner and backup. */
+void vgw_ct_resync(struct vgw_net *vn, struct vgw_state_batch *b)
+{
+	struct vgw_ct_table *t = vn->ct;
+	struct vgw_state_rec r;
+	struct vgw_ct_entry *e;
+	u32 i, hash;
+
+	for (i = 0; i < CT_BUCKETS; i++) {
+		if (hlist_empty(&t->buckets[i]))
+			continue;
+		local_bh_disable();
+		rcu_read_lock();
+		hlist_for_each_entry_rcu(e, &t->buckets[i], node) {
+			if (time_after(jiffies, READ_ONCE(e->expires)))
+				continue;
+			ct_record(e, &r);
+			hash = vgw_flow_hash(&e->flow);
+			vgw_state_add(b, &r, &hash, 1);
+		}
+		rcu_read_unlock();
+		local_bh_enable();
+		if (!(i & 1023))
+			cond_resched();
+	}
+}
+
+static bool vnic_hash_eq(const void *val, const void *key)
+{
+	return ((const struct vgw_obj *)val)->hash == *(const u64 *)key;
+}
+
+/* The VNIC whose id hashes to @hash, in the published snapshot. */
+static const struct vgw_vnic *vnic_by_hash(const struct vgw_net *vn, u64 hash)
+{
+	const struct vgw_snap *s = rcu_dereference(vn->snap);
+
+	return vgw_pmap_lookup(&s->by_id[VNICGW_OBJ_VNIC], hash, vnic_hash_eq,
+			       &hash);
+}
+
+static const unsigned long ct_max_ttl = 432000;
+
+/* A record from the owner: create or refresh; the furthest state wins. */
+void vgw_ct_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
+{
+	struct vgw_ct_table *t = vn->ct;
+	const struct vgw_vnic *v;
+	struct vgw_ct_entry *e;
+	struct vgw_flow_key k = r->flow;
+	unsigned long expires;
+	spinlock_t *lock;
+	u32 b;
+
+	v = vnic_by_hash(vn, get_unaligned_be64(r->vnic));
+	if (!v || (k.family != VGW_FLOW_IPV4 && k.family != VGW_FLOW_IPV6) ||
+	    k.pad[0] || k.pad[1] || vgw_flow_key_reversed(&k) ||
+	    r->state > CT_CLOSING || !r->ttl)
+		return;
+	expires = jiffies + min_t(unsigned long, ntohl(r->ttl), ct_max_ttl) * HZ;
+	b = bucket_of(&k, v->o.hash);
+	lock = &t->locks[b & (CT_LOCKS - 1)];
+	spin_lock_bh(lock);
+	e = find(t, &k, v->o.hash, b);
+	if (e) {
+		if (r->state > e->state) {
+			WRITE_ONCE(e->state, r->state);
+			WRITE_ONCE(e->expires, expires);
+		} else if (r->state == e->state &&
+			   time_after(expires, READ_ONCE(e->expires))) {
+			WRITE_ONCE(e->expires, expires);
+		}
+		spin_unlock_bh(lock);
+		return;
+	}
+	if (atomic_inc_return(&v->rt->ct_count) > v->ct_limit)
+		goto full;
+	e = kmem_cache_alloc(ct_cache, GFP_ATOMIC);
+	if (!e)
+		goto full;
+	e->flow = k;
+	e->vnic = v->o.hash;
+	e->rt = v->rt;
+	refcount_inc(&v->rt->ref);
+	e->opened_reversed = r->flags & 1;
+	e->state = r->state;
+	e->expires = expires;
+	e->synced = jiffies;
+	hlist_add_head_rcu(&e->node, &t->buckets[b]);
+	atomic_inc(&t->entries);
+	spin_unlock_bh(lock);
+	return;
+full:
+	atomic_dec(&v->rt->ct_count);
+	spin_unlock_bh(lock);
 }
 
 unsigned int vgw_ct_entries(const struct vgw_net *vn)

@@ -58,6 +58,8 @@ struct vgw_pkt {
 	struct vgw_ip src, dst;
 	unsigned int l3_off, l4_off;
 	u32 hash;			/* symmetric flow hash */
+	/* Handed over by another host: this host is the owner; no more handoffs. */
+	bool handed;
 
 	/*
 	 * Whose it is: the VNIC that sent it (until delivery, then the
@@ -94,6 +96,15 @@ void vgw_frag_net_exit(struct vgw_net *vn);
 
 /* tx.c: encapsulate @p's frame to @to and send it. Consumes the skb. */
 void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to);
+/*
+ * Send @skb (data at the tunnel header, pushed by the caller) over UDP to
+ * @dst port 4789/6081 (@encap), from @src (NULL: routing picks), source port
+ * from @hash. 0 (consumed), or -EMSGSIZE / -ENETUNREACH / -ENOMEM with the
+ * skb still the caller's.
+ */
+int vgw_tx_udp(struct vgw_net *vn, struct sk_buff *skb,
+	       const struct vgw_ip *src, const struct vgw_ip *dst, u32 hash,
+	       u8 encap);
 void vgw_peer_of_vnic(const struct vgw_vnic *v, struct vgw_peer *to);
 void vgw_peer_of_gw(const struct vgw_gw *g, const struct vgw_pkt *p,
 		    struct vgw_peer *to);

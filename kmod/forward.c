@@ -18,6 +18,7 @@
 #include <net/ndisc.h>
 #include <vgw/flow.h>
 
+#include "cluster.h"
 #include "conntrack.h"
 #include "nat.h"
 #include "datapath.h"
@@ -138,20 +139,29 @@ static int parse_ipv6(struct vgw_pkt *p)
 	return parse_l4(p);
 }
 
-/* The symmetric flow hash of vgw/flow.h, as the XDP steering computes it. */
-static void flow_hash(struct vgw_pkt *p)
+/*
+ * The symmetric flow hash of vgw/flow.h, as the XDP steering computes it, of
+ * @p's ports and protocol between @src and @dst.
+ */
+static u32 flow_hash_of(const struct vgw_pkt *p, const struct vgw_ip *src,
+			const struct vgw_ip *dst)
 {
 	struct vgw_flow_key k;
 
-	if (p->src.family == AF_INET)
-		vgw_flow_key_init_ipv4(&k, p->src.v4, p->dst.v4, p->l4proto);
+	if (src->family == AF_INET)
+		vgw_flow_key_init_ipv4(&k, src->v4, dst->v4, p->l4proto);
 	else
-		vgw_flow_key_init_ipv6(&k, p->src.v6.s6_addr32,
-				       p->dst.v6.s6_addr32, p->l4proto);
+		vgw_flow_key_init_ipv6(&k, src->v6.s6_addr32,
+				       dst->v6.s6_addr32, p->l4proto);
 	/* Fragments hash without ports (vgw/flow.h): one path per datagram. */
 	if (!p->frag)
 		vgw_flow_key_set_ports(&k, htons(p->sport), htons(p->dport));
-	p->hash = vgw_flow_hash(&k);
+	return vgw_flow_hash(&k);
+}
+
+static void flow_hash(struct vgw_pkt *p)
+{
+	p->hash = flow_hash_of(p, &p->src, &p->dst);
 }
 
 /* 0, or the packet is dropped (and counted). */
@@ -276,6 +286,33 @@ static int security(struct vgw_pkt *p, const struct vgw_vnic *v, bool ingress,
 		return ingress ? VNICGW_DROP_INGRESS_DENIED :
 				 VNICGW_DROP_EGRESS_DENIED;
 	}
+}
+
+/* --- flow owners (cluster.h) ---------------------------------------------- */
+
+/* May @v's rules in this direction track connections? */
+static bool stateful_rules(const struct vgw_pkt *p, const struct vgw_vnic *v,
+			   bool ingress)
+{
+	const struct vgw_policy *pol = vgw_policy_of(p->snap, v);
+
+	return pol && vgw_rules_stateful(ingress ? pol->in : pol->out);
+}
+
+/*
+ * Stateful processing happens at the flow's owner: when another host owns
+ * @hash, @p goes there as it came (true: handed over, or dropped).
+ * Stateless traffic is processed wherever ECMP brought it.
+ */
+static bool owned_elsewhere(struct vgw_pkt *p, u32 hash)
+{
+	const struct vgw_member *owner;
+
+	owner = vgw_cluster_owner(vgw_cluster_get(p->vn), hash);
+	if (!owner)
+		return false;
+	vgw_cluster_handoff(p, owner);
+	return true;
 }
 
 /* --- rewriting ----------------------------------------------------------- */
@@ -519,7 +556,9 @@ void vgw_from_vnic(struct vgw_pkt *p)
 		p->skb = NULL;
 		return;
 	}
-	vgw_count_out(v, p->skb->len);
+	/* A handed packet was counted by the host that received it. */
+	if (!p->handed)
+		vgw_count_out(v, p->skb->len);
 	p->sender = v;
 	p->sender_src = p->src;
 	if (!v->skip_sdc && !owns(v, &p->src)) {
@@ -531,6 +570,12 @@ void vgw_from_vnic(struct vgw_pkt *p)
 		vgw_drop(p, reason);
 		return;
 	}
+	if (!p->handed && vgw_cluster_get(p->vn) &&
+	    (stateful_rules(p, v, false) ||
+	     (t.kind == T_GW ? t.gw->gw_type == VNICGW_GW_TYPE_NAT :
+	      stateful_rules(p, t.vnic, true))) &&
+	    owned_elsewhere(p, p->hash))
+		return;
 	reason = security(p, v, false, t.kind == T_VNIC ? t.vnic : NULL);
 	if (reason) {
 		vgw_drop(p, reason);
@@ -550,24 +595,67 @@ void vgw_from_vnic(struct vgw_pkt *p)
 
 /* --- the walk from a gateway --------------------------------------------- */
 
-/* The VNIC a gateway's packet is for; the internet gateway un-NATs it. */
-static const struct vgw_vnic *gw_destination(struct vgw_pkt *p)
+/*
+ * The VNIC a gateway's packet is for, and its private address the packet
+ * goes to: behind an internet gateway, the primary private address of the
+ * destination public IP's family (the static 1:1 table); else the packet's
+ * own destination. Nothing is rewritten.
+ */
+static const struct vgw_vnic *gw_peer(const struct vgw_pkt *p,
+				      const struct vgw_ip **priv)
 {
 	const struct vgw_gw *g = p->gw;
 	const struct vgw_vnic *d;
 	u32 vcn = vcn_index(p->snap, g->vcn);
 	unsigned int i;
 
-	if (g->gw_type != VNICGW_GW_TYPE_INTERNET)
+	if (g->gw_type != VNICGW_GW_TYPE_INTERNET) {
+		*priv = &p->dst;
 		return vgw_vnic_by_ip(p->snap, vcn, &p->dst);
+	}
 	d = vgw_vnic_by_pub(p->snap, &p->dst);
 	if (!d || d->vcn_index != vcn)
 		return NULL;
-	/* Back to the primary private address of the same family. */
-	for (i = 0; i < d->n_ips; i++)
-		if (d->ips[i].family == p->dst.family)
-			return vgw_rewrite_addr(p, false, &d->ips[i]) ? NULL : d;
+	for (i = 0; i < d->n_ips; i++) {
+		if (d->ips[i].family == p->dst.family) {
+			*priv = &d->ips[i];
+			return d;
+		}
+	}
 	return NULL;
+}
+
+/* The VNIC a gateway's packet is for; the internet gateway un-NATs it. */
+static const struct vgw_vnic *gw_destination(struct vgw_pkt *p)
+{
+	const struct vgw_ip *priv;
+	const struct vgw_vnic *d = gw_peer(p, &priv);
+
+	if (!d || priv == &p->dst)
+		return d;
+	return vgw_rewrite_addr(p, false, priv) ? NULL : d;
+}
+
+/*
+ * Is a gateway's packet another host's to process? A NAT gateway's reply
+ * belongs to the owner of its public port's slot; anything else to the
+ * owner of its flow in private address space, when the destination tracks
+ * connections.
+ */
+static bool gw_owned_elsewhere(struct vgw_pkt *p)
+{
+	const struct vgw_ip *priv;
+	const struct vgw_vnic *d;
+
+	if (p->handed || !vgw_cluster_get(p->vn))
+		return false;
+	if (p->gw->gw_type == VNICGW_GW_TYPE_NAT)
+		return owned_elsewhere(p, vgw_nat_port_hash(&p->dst, p->dport,
+							    p->l4proto));
+	d = gw_peer(p, &priv);
+	if (!d || !stateful_rules(p, d, true))
+		return false;
+	return owned_elsewhere(p, flow_hash_of(p, &p->src, priv));
 }
 
 /* A frame from a gateway, found by its VNI. */
@@ -597,6 +685,8 @@ void vgw_from_gateway(struct vgw_pkt *p)
 		vgw_drop(p, VNICGW_DROP_GW_DISABLED);
 		return;
 	}
+	if (gw_owned_elsewhere(p))
+		return;
 	if (g->gw_type == VNICGW_GW_TYPE_NAT) {
 		err = vgw_nat_in(p, g);
 		if (err) {

@@ -14,7 +14,9 @@
 #include <net/checksum.h>
 #include <net/tcp.h>
 #include <vgw/flow.h>
+#include <vgw/maglev.h>
 
+#include "cluster.h"
 #include "datapath.h"
 #include "nat.h"
 
@@ -25,6 +27,7 @@
 #define NAT_PORT_MAX	65535
 #define NAT_PROBES	512		/* ports tried before giving up */
 #define NAT_GC_PERIOD	HZ
+#define NAT_SYNC_PERIOD	(30 * HZ)	/* as conntrack's CT_SYNC_PERIOD */
 
 struct vgw_nat_entry {
 	struct hlist_node in_node;	/* by the inside tuple */
@@ -35,12 +38,14 @@ struct vgw_nat_entry {
 	u8 proto;
 	bool closing;
 	unsigned long expires;
+	unsigned long synced;		/* jiffies: last sent to the backup */
 	struct rcu_head rcu;
 };
 
 struct vgw_nat_table {
 	struct hlist_head *in, *out;
 	spinlock_t lock;	/* all chains; an insert touches two */
+	struct vgw_net *vn;
 	struct delayed_work gc;
 };
 
@@ -71,11 +76,20 @@ static unsigned long nat_timeout(const struct vgw_nat_entry *e)
 	return e->proto == IPPROTO_UDP ? 180 * HZ : 30 * HZ;
 }
 
+static void nat_sync(struct vgw_net *vn, struct vgw_nat_entry *e);
+
+/* A packet of the mapping; @sync: tell the backup when it starts closing. */
 static void touch(struct vgw_nat_entry *e, const struct vgw_pkt *p)
 {
-	if (p->l4proto == IPPROTO_TCP && (p->tcp_flags & (TCPHDR_FIN | TCPHDR_RST)))
+	bool closing = p->l4proto == IPPROTO_TCP &&
+		       (p->tcp_flags & (TCPHDR_FIN | TCPHDR_RST)) &&
+		       !READ_ONCE(e->closing);
+
+	if (closing)
 		WRITE_ONCE(e->closing, true);
 	WRITE_ONCE(e->expires, jiffies + nat_timeout(e));
+	if (closing && e->in_node.pprev)
+		nat_sync(p->vn, e);
 }
 
 /*
@@ -100,19 +114,27 @@ static bool natable(const struct vgw_pkt *p)
 	return false;
 }
 
+static struct vgw_nat_entry *find_in_tuple(struct vgw_nat_table *t, u64 vnic,
+					   const struct vgw_ip *priv, u16 pport,
+					   const struct vgw_ip *remote,
+					   u16 rport, u8 proto)
+{
+	struct vgw_nat_entry *e;
+	u32 b = hash_in(vnic, priv, pport, remote, rport, proto);
+
+	hlist_for_each_entry_rcu(e, &t->in[b], in_node)
+		if (e->vnic == vnic && e->proto == proto &&
+		    e->priv_port == pport && e->remote_port == rport &&
+		    vgw_ip_eq(&e->priv, priv) && vgw_ip_eq(&e->remote, remote))
+			return e;
+	return NULL;
+}
+
 static struct vgw_nat_entry *find_in(struct vgw_nat_table *t, u64 vnic,
 				     const struct vgw_pkt *p)
 {
-	struct vgw_nat_entry *e;
-	u16 rport = remote_port(p, p->dport);
-	u32 b = hash_in(vnic, &p->src, p->sport, &p->dst, rport, p->l4proto);
-
-	hlist_for_each_entry_rcu(e, &t->in[b], in_node)
-		if (e->vnic == vnic && e->proto == p->l4proto &&
-		    e->priv_port == p->sport && e->remote_port == rport &&
-		    vgw_ip_eq(&e->priv, &p->src) && vgw_ip_eq(&e->remote, &p->dst))
-			return e;
-	return NULL;
+	return find_in_tuple(t, vnic, &p->src, p->sport, &p->dst,
+			     remote_port(p, p->dport), p->l4proto);
 }
 
 static struct vgw_nat_entry *find_out(struct vgw_nat_table *t,
@@ -131,18 +153,105 @@ static struct vgw_nat_entry *find_out(struct vgw_nat_table *t,
 	return NULL;
 }
 
+/* --- the cluster (cluster.h) ---------------------------------------------- */
+
+/* The hash of the mapping's flow before NAT: the packet's p->hash. */
+static u32 nat_flow_hash(const struct vgw_nat_entry *e)
+{
+	struct vgw_flow_key k;
+	u16 rport = e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP ?
+		    e->remote_port : e->priv_port;
+
+	if (e->priv.family == AF_INET)
+		vgw_flow_key_init_ipv4(&k, e->priv.v4, e->remote.v4, e->proto);
+	else
+		vgw_flow_key_init_ipv6(&k, e->priv.v6.s6_addr32,
+				       e->remote.v6.s6_addr32, e->proto);
+	vgw_flow_key_set_ports(&k, htons(e->priv_port), htons(rport));
+	return vgw_flow_hash(&k);
+}
+
+static void nat_record(const struct vgw_nat_entry *e, struct vgw_state_rec *r,
+		       u32 *hashes)
+{
+	long left = (long)(READ_ONCE(e->expires) - jiffies);
+
+	memset(r, 0, sizeof(*r));
+	r->kind = VGW_STATE_NAT;
+	r->proto = e->proto;
+	r->state = READ_ONCE(e->closing);
+	r->ttl = htonl(left > 0 ? left / HZ + 1 : 0);
+	put_unaligned_be64(e->vnic, r->vnic);
+	memcpy(r->nat.priv, e->priv.b, 16);
+	memcpy(r->nat.remote, e->remote.b, 16);
+	memcpy(r->nat.pub, e->pub.b, 16);
+	r->nat.priv_port = htons(e->priv_port);
+	r->nat.remote_port = htons(e->remote_port);
+	r->nat.pub_port = htons(e->pub_port);
+	r->nat.family = e->priv.family == AF_INET ? 4 : 6;
+	hashes[0] = nat_flow_hash(e);
+	hashes[1] = vgw_nat_port_hash(&e->pub, e->pub_port, e->proto);
+}
+
+/*
+ * A mapping goes to the owners and backups of its flow and of its public
+ * port: the two directions' owners (one host but when the table changed).
+ */
+static void nat_sync(struct vgw_net *vn, struct vgw_nat_entry *e)
+{
+	struct vgw_state_rec r;
+	u32 hashes[2];
+
+	if (!vgw_cluster_shares(vgw_cluster_get(vn)))
+		return;
+	nat_record(e, &r, hashes);
+	vgw_state_send(vn, &r, hashes, 2);
+	WRITE_ONCE(e->synced, jiffies);
+}
+
+/*
+ * Is @port of @e's public IP a good one for this host? In a cluster, the
+ * port's slot must be ours (a reply names its owner) and, best, have the
+ * flow's backup as its backup (so that one crash leaves both directions at
+ * the same host, which holds the state). 2: best, 1: ours, 0: not ours.
+ */
+static int port_fit(const struct vgw_cluster *c, const struct vgw_nat_entry *e,
+		    u16 port, u16 backup)
+{
+	u32 s;
+
+	if (!c)
+		return 2;
+	s = vgw_maglev_slot(vgw_nat_port_hash(&e->pub, port, e->proto), c->size);
+	if (c->owner[s] != c->self)
+		return 0;
+	return c->backup[s] == backup ? 2 : 1;
+}
+
+static void map_insert(struct vgw_nat_table *t, struct vgw_nat_entry *e)
+{
+	hlist_add_head_rcu(&e->in_node, &t->in[hash_in(e->vnic, &e->priv,
+		e->priv_port, &e->remote, e->remote_port, e->proto)]);
+	hlist_add_head_rcu(&e->out_node, &t->out[hash_out(&e->pub,
+		e->pub_port, &e->remote, e->remote_port, e->proto)]);
+}
+
 /* A new mapping for @p through @g, or NULL (no port, no memory). */
 static struct vgw_nat_entry *map_new(struct vgw_nat_table *t, u64 vnic,
 				     const struct vgw_pkt *p,
 				     const struct vgw_gw *g)
 {
 	const u32 span = NAT_PORT_MAX - NAT_PORT_MIN + 1;
+	const struct vgw_cluster *c = vgw_cluster_get(p->vn);
 	struct vgw_nat_entry *e, *other;
-	u32 i, start = p->hash;
+	u32 i, probes = NAT_PROBES, start = p->hash;
+	int fallback = -1, fit;
+	u16 backup = 0;
 
 	e = kmem_cache_zalloc(nat_cache, GFP_ATOMIC);
 	if (!e)
 		return NULL;
+	/* zalloc: in_node.pprev is NULL until inserted (touch() checks). */
 	e->vnic = vnic;
 	e->priv = p->src;
 	e->remote = p->dst;
@@ -151,19 +260,36 @@ static struct vgw_nat_entry *map_new(struct vgw_nat_table *t, u64 vnic,
 	e->remote_port = remote_port(p, p->dport);
 	e->proto = p->l4proto;
 	touch(e, p);
+	e->synced = jiffies;
+	if (vgw_cluster_shares(c) && c->self != VGW_MAGLEV_NONE) {
+		/* Ports of our slots are one in n: look further. */
+		probes = NAT_PROBES * 8;
+		backup = c->backup[vgw_maglev_slot(p->hash, c->size)];
+	} else {
+		c = NULL;
+	}
 	spin_lock_bh(&t->lock);
 	/* Another CPU may have mapped this connection meanwhile. */
 	other = find_in(t, vnic, p);
-	for (i = 0; !other && i < NAT_PROBES; i++) {
-		e->pub_port = NAT_PORT_MIN + (start + i) % span;
-		if (find_out(t, &e->pub, e->pub_port, &e->remote,
-			     e->remote_port, e->proto))
+	for (i = 0; !other && i < probes; i++) {
+		u16 port = NAT_PORT_MIN + (start + i) % span;
+
+		if (find_out(t, &e->pub, port, &e->remote, e->remote_port,
+			     e->proto))
 			continue;
-		hlist_add_head_rcu(&e->in_node, &t->in[hash_in(vnic, &e->priv,
-			e->priv_port, &e->remote, e->remote_port, e->proto)]);
-		hlist_add_head_rcu(&e->out_node, &t->out[hash_out(&e->pub,
-			e->pub_port, &e->remote, e->remote_port, e->proto)]);
+		fit = port_fit(c, e, port, backup);
+		if (fit == 1 && fallback < 0)
+			fallback = port;
+		if (fit == 2) {
+			fallback = port;
+			break;
+		}
+	}
+	if (!other && fallback >= 0) {
+		e->pub_port = fallback;
+		map_insert(t, e);
 		spin_unlock_bh(&t->lock);
+		nat_sync(p->vn, e);
 		return e;
 	}
 	spin_unlock_bh(&t->lock);
@@ -258,6 +384,21 @@ static void entry_free_rcu(struct rcu_head *rcu)
 	kmem_cache_free(nat_cache, container_of(rcu, struct vgw_nat_entry, rcu));
 }
 
+/* As conntrack's refresh(): a live mapping we own, to its backups again. */
+static void refresh(struct vgw_nat_table *t, struct vgw_nat_entry *e)
+{
+	unsigned long seen = READ_ONCE(e->expires) - nat_timeout(e);
+	const struct vgw_cluster *c = vgw_cluster_get(t->vn);
+
+	if (!vgw_cluster_shares(c) ||
+	    !time_after(jiffies, e->synced + NAT_SYNC_PERIOD) ||
+	    !time_after(seen, e->synced) ||
+	    vgw_cluster_owner(c, vgw_nat_port_hash(&e->pub, e->pub_port,
+						   e->proto)))
+		return;
+	nat_sync(t->vn, e);
+}
+
 static void sweep(struct vgw_nat_table *t, bool all)
 {
 	struct vgw_nat_entry *e;
@@ -268,13 +409,17 @@ static void sweep(struct vgw_nat_table *t, bool all)
 		if (hlist_empty(&t->in[b]))
 			continue;
 		spin_lock_bh(&t->lock);
+		rcu_read_lock();
 		hlist_for_each_entry_safe(e, tmp, &t->in[b], in_node) {
-			if (!all && !time_after(jiffies, READ_ONCE(e->expires)))
+			if (!all && !time_after(jiffies, READ_ONCE(e->expires))) {
+				refresh(t, e);
 				continue;
+			}
 			hlist_del_rcu(&e->in_node);
 			hlist_del_rcu(&e->out_node);
 			call_rcu(&e->rcu, entry_free_rcu);
 		}
+		rcu_read_unlock();
 		spin_unlock_bh(&t->lock);
 		if (!(b & 1023))
 			cond_resched();
@@ -288,6 +433,88 @@ static void gc_work(struct work_struct *work)
 
 	sweep(t, false);
 	queue_delayed_work(system_power_efficient_wq, &t->gc, NAT_GC_PERIOD);
+}
+
+void vgw_nat_resync(struct vgw_net *vn, struct vgw_state_batch *b)
+{
+	struct vgw_nat_table *t = vn->nat;
+	struct vgw_state_rec r;
+	struct vgw_nat_entry *e;
+	u32 i, hashes[2];
+
+	for (i = 0; i < NAT_BUCKETS; i++) {
+		if (hlist_empty(&t->in[i]))
+			continue;
+		local_bh_disable();
+		rcu_read_lock();
+		hlist_for_each_entry_rcu(e, &t->in[i], in_node) {
+			if (time_after(jiffies, READ_ONCE(e->expires)))
+				continue;
+			nat_record(e, &r, hashes);
+			vgw_state_add(b, &r, hashes, 2);
+		}
+		rcu_read_unlock();
+		local_bh_enable();
+		if (!(i & 1023))
+			cond_resched();
+	}
+}
+
+static void ip_of(struct vgw_ip *ip, const u8 *b, u8 family)
+{
+	memset(ip, 0, sizeof(*ip));
+	ip->family = family == 4 ? AF_INET : AF_INET6;
+	memcpy(ip->b, b, family == 4 ? 4 : 16);
+}
+
+/* A mapping from its owner: create or refresh (a taken port is kept). */
+void vgw_nat_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
+{
+	struct vgw_nat_table *t = vn->nat;
+	struct vgw_nat_entry *e;
+	struct vgw_ip priv, remote, pub;
+	u16 pport = ntohs(r->nat.priv_port), rport = ntohs(r->nat.remote_port);
+	u16 pubport = ntohs(r->nat.pub_port);
+	u64 vnic = get_unaligned_be64(r->vnic);
+	unsigned long expires;
+
+	if ((r->nat.family != 4 && r->nat.family != 6) || !r->ttl ||
+	    pubport < NAT_PORT_MIN)
+		return;
+	ip_of(&priv, r->nat.priv, r->nat.family);
+	ip_of(&remote, r->nat.remote, r->nat.family);
+	ip_of(&pub, r->nat.pub, r->nat.family);
+	expires = jiffies + min_t(unsigned long, ntohl(r->ttl), 432000) * HZ;
+	spin_lock_bh(&t->lock);
+	e = find_in_tuple(t, vnic, &priv, pport, &remote, rport, r->proto);
+	if (e) {
+		if (r->state && !e->closing) {
+			WRITE_ONCE(e->closing, true);
+			WRITE_ONCE(e->expires, expires);
+		} else if (time_after(expires, READ_ONCE(e->expires))) {
+			WRITE_ONCE(e->expires, expires);
+		}
+		goto out;
+	}
+	if (find_out(t, &pub, pubport, &remote, rport, r->proto))
+		goto out;	/* the port maps another connection here */
+	e = kmem_cache_zalloc(nat_cache, GFP_ATOMIC);
+	if (!e)
+		goto out;
+	e->vnic = vnic;
+	e->priv = priv;
+	e->remote = remote;
+	e->pub = pub;
+	e->priv_port = pport;
+	e->remote_port = rport;
+	e->pub_port = pubport;
+	e->proto = r->proto;
+	e->closing = r->state;
+	e->expires = expires;
+	e->synced = jiffies;
+	map_insert(t, e);
+out:
+	spin_unlock_bh(&t->lock);
 }
 
 int vgw_nat_net_init(struct vgw_net *vn)
@@ -305,6 +532,7 @@ int vgw_nat_net_init(struct vgw_net *vn)
 		return -ENOMEM;
 	}
 	spin_lock_init(&t->lock);
+	t->vn = vn;
 	INIT_DELAYED_WORK(&t->gc, gc_work);
 	queue_delayed_work(system_power_efficient_wq, &t->gc, NAT_GC_PERIOD);
 	vn->nat = t;

@@ -7,6 +7,7 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
+#include "cluster.h"
 #include "datapath.h"
 
 static struct genl_family vgw_genl_family;
@@ -36,6 +37,7 @@ static const struct nla_policy vgw_policy[VNICGW_A_MAX + 1] = {
 	[VNICGW_A_NSG] = { .type = NLA_NESTED },
 	[VNICGW_A_GATEWAY] = { .type = NLA_NESTED },
 	[VNICGW_A_VNIC] = { .type = NLA_NESTED },
+	[VNICGW_A_CLUSTER] = { .type = NLA_NESTED },
 };
 
 static const u64 vgw_features = 0
@@ -554,6 +556,33 @@ static int vgw_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/* --- the cluster (cluster.h) ------------------------------------------------ */
+
+static int vgw_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
+{
+	return vgw_cluster_nl_set(info_vn(info), info);
+}
+
+static int vgw_nl_cluster_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &vgw_genl_family, 0,
+				VNICGW_CMD_CLUSTER_GET);
+	err = hdr ? vgw_cluster_fill(msg, info_vn(info)) : -EMSGSIZE;
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
 static const struct genl_ops vgw_genl_ops[] = {
 	{
 		.cmd = VNICGW_CMD_GET_INFO,
@@ -603,6 +632,15 @@ static const struct genl_ops vgw_genl_ops[] = {
 	{
 		.cmd = VNICGW_CMD_STATS,
 		.dumpit = vgw_nl_stats_dump,
+	},
+	{
+		.cmd = VNICGW_CMD_CLUSTER_SET,
+		.doit = vgw_nl_cluster_set,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VNICGW_CMD_CLUSTER_GET,
+		.doit = vgw_nl_cluster_get,
 	},
 };
 

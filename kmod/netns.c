@@ -6,6 +6,7 @@
  */
 #include <linux/rtnetlink.h>
 
+#include "cluster.h"
 #include "conntrack.h"
 #include "nat.h"
 #include "datapath.h"
@@ -45,6 +46,7 @@ static int __net_init vgw_net_init(struct net *net)
 		kfree(s);
 		return -ENOMEM;
 	}
+	vgw_cluster_net_init(vn);
 	s->generation = 1;
 	vn->net = net;
 	mutex_init(&vn->lock);
@@ -83,6 +85,7 @@ static void __net_exit vgw_net_exit_batch(struct list_head *net_exit_list)
 		vgw_snap_destroy(rcu_dereference_protected(vn->snap, true));
 		RCU_INIT_POINTER(vn->snap, NULL);
 		mutex_unlock(&vn->lock);
+		vgw_cluster_net_exit(vn);
 		vgw_ct_net_exit(vn);
 		vgw_nat_net_exit(vn);
 		vgw_frag_net_exit(vn);

@@ -64,6 +64,7 @@ struct vgw_ruleset {
 	const struct rule4 *r4;
 	const struct rule_nsg *rn;
 	u32 n_groups, n_rules;
+	bool stateful;		/* some rule is stateful */
 	size_t size;		/* bytes of this one allocation */
 	struct rule6 r6[];	/* first: the most aligned array */
 };
@@ -396,6 +397,11 @@ static struct vgw_ruleset *rule_alloc(const struct rule_tmp *t, u32 n,
 	return rs;
 }
 
+bool vgw_rules_stateful(const struct vgw_ruleset *rs)
+{
+	return rs && rs->stateful;
+}
+
 struct vgw_ruleset *vgw_rules_build(const struct vgw_rule *rules,
 				    unsigned int n, gfp_t gfp)
 {
@@ -422,6 +428,8 @@ struct vgw_ruleset *vgw_rules_build(const struct vgw_rule *rules,
 	rs = rule_alloc(t, m, gfp);
 	if (rs) {
 		rule_emit(rs, t, m);
+		for (i = 0; i < n; i++)
+			rs->stateful |= !rules[i].stateless;
 		err = 0;
 	}
 out:

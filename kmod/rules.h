@@ -80,6 +80,8 @@ struct vgw_ruleset *vgw_rules_build(const struct vgw_rule *rules,
 
 /* Frees @rs (NULL allowed); no reader may still hold it. */
 void vgw_rules_free(struct vgw_ruleset *rs);
+/* Whether some rule of @rs (NULL: none) is stateful: it may track connections. */
+bool vgw_rules_stateful(const struct vgw_ruleset *rs);
 
 /* The verdict of @rs (not NULL) for @p. */
 enum vgw_verdict vgw_rules_match(const struct vgw_ruleset *rs,

@@ -8,9 +8,17 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
-#include <vgw/wire.h>
+#include <vgw/cluster_wire.h>
 
+#include "cluster.h"
 #include "datapath.h"
+
+/* What vnicgw's own Geneve option said, if the packet had one. */
+struct cluster_opt {
+	u8 type;			/* 0, VGW_OPT_HANDOFF or VGW_OPT_STATE */
+	u8 count;			/* state: records */
+	struct vgw_handoff_opt handoff;
+};
 
 static void outer_addrs(struct vgw_pkt *p)
 {
@@ -30,12 +38,49 @@ static void outer_addrs(struct vgw_pkt *p)
 }
 
 /*
+ * Geneve options: vnicgw's own (a handoff or state from another host) are
+ * read, the others skipped. 0, or a negative drop reason.
+ */
+static int geneve_opts(const u8 *o, unsigned int len, struct cluster_opt *co)
+{
+	const struct vgw_geneve_opt *h;
+	unsigned int dlen;
+
+	while (len >= VGW_GENEVE_OPT_HLEN) {
+		h = (const void *)o;
+		dlen = vgw_geneve_opt_data_bytes(h);
+		if (VGW_GENEVE_OPT_HLEN + dlen > len)
+			return -VNICGW_DROP_MALFORMED;
+		if (h->opt_class == htons(VGW_OPT_CLASS)) {
+			if (h->type == VGW_OPT_HANDOFF &&
+			    dlen == sizeof(co->handoff)) {
+				co->type = VGW_OPT_HANDOFF;
+				memcpy(&co->handoff, o + VGW_GENEVE_OPT_HLEN, dlen);
+			} else if (h->type == VGW_OPT_STATE &&
+				   dlen == sizeof(struct vgw_state_opt)) {
+				const struct vgw_state_opt *so =
+					(const void *)(o + VGW_GENEVE_OPT_HLEN);
+
+				if (so->version != VGW_STATE_VERSION)
+					return -VNICGW_DROP_BAD_TUNNEL;
+				co->type = VGW_OPT_STATE;
+				co->count = so->count;
+			}
+		}
+		o += VGW_GENEVE_OPT_HLEN + dlen;
+		len -= VGW_GENEVE_OPT_HLEN + dlen;
+	}
+	return 0;
+}
+
+/*
  * The VXLAN (RFC 7348) or Geneve (RFC 8926) header after the UDP header:
  * returns the bytes to pull (UDP header included), or a negative drop
- * reason. Geneve options are skipped; none is understood, so a packet that
- * says it has critical ones is dropped (RFC 8926 section 3.5).
+ * reason. Geneve options other than vnicgw's own are skipped; none is
+ * critical to us, so a packet that says it has critical ones is dropped
+ * (RFC 8926 section 3.5).
  */
-static int tunnel_header(struct vgw_pkt *p)
+static int tunnel_header(struct vgw_pkt *p, struct cluster_opt *co)
 {
 	struct sk_buff *skb = p->skb;
 	const struct vgw_genevehdr *gh;
@@ -53,11 +98,24 @@ static int tunnel_header(struct vgw_pkt *p)
 	}
 	gh = (const void *)(skb->data + sizeof(struct udphdr));
 	if (vgw_geneve_version(gh) != VGW_GENEVE_VERSION ||
-	    (gh->flags & VGW_GENEVE_FLAG_C) ||
-	    gh->protocol_type != htons(VGW_ETH_P_TEB))
+	    (gh->flags & VGW_GENEVE_FLAG_C))
+		return -VNICGW_DROP_BAD_TUNNEL;
+	len = sizeof(struct udphdr) + VGW_GENEVE_HLEN + vgw_geneve_opts_bytes(gh);
+	if (vgw_geneve_opts_bytes(gh)) {
+		int err;
+
+		if (!pskb_may_pull(skb, len))
+			return -VNICGW_DROP_MALFORMED;
+		gh = (const void *)(skb->data + sizeof(struct udphdr));
+		err = geneve_opts((const u8 *)(gh + 1),
+				  vgw_geneve_opts_bytes(gh), co);
+		if (err)
+			return err;
+	}
+	if (gh->protocol_type != htons(co->type == VGW_OPT_STATE ?
+				       VGW_ETH_P_STATE : VGW_ETH_P_TEB))
 		return -VNICGW_DROP_BAD_TUNNEL;
 	p->vni = vgw_vni_get(gh->vni);
-	len = sizeof(struct udphdr) + VGW_GENEVE_HLEN + vgw_geneve_opts_bytes(gh);
 	return len;
 }
 
@@ -76,10 +134,28 @@ static const struct vgw_obj *attachment(const struct vgw_pkt *p)
 			       vgw_attach_eq, &k);
 }
 
+/* A handoff: the receive context of the host that got it first. */
+static int handed_context(struct vgw_pkt *p, const struct vgw_handoff_opt *h)
+{
+	if ((h->family != 4 && h->family != 6) || h->encap > VNICGW_ENCAP_GENEVE)
+		return -EINVAL;
+	memset(&p->outer_src, 0, sizeof(p->outer_src));
+	memset(&p->outer_dst, 0, sizeof(p->outer_dst));
+	p->outer_src.family = h->family == 4 ? AF_INET : AF_INET6;
+	p->outer_dst.family = p->outer_src.family;
+	memcpy(p->outer_src.b, h->src, h->family == 4 ? 4 : 16);
+	memcpy(p->outer_dst.b, h->dst, h->family == 4 ? 4 : 16);
+	p->encap = h->encap;
+	p->handed = true;
+	vgw_cluster_count(p->vn, VNICGW_CLUSTER_HANDOFF_IN, 1);
+	return 0;
+}
+
 /* Called by the tunnel socket, in softirq, under rcu_read_lock(). */
 int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 {
 	struct vgw_pkt p = { .skb = skb, .vn = vn, .encap = encap };
+	struct cluster_opt co = { 0 };
 	const struct vgw_obj *o;
 	struct net_device *dev;
 	int hlen;
@@ -89,9 +165,22 @@ int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 	dev = rcu_dereference(vn->dev);
 	if (dev)
 		dev_sw_netstats_rx_add(dev, skb->len);
-	hlen = tunnel_header(&p);
+	hlen = tunnel_header(&p, &co);
 	if (hlen < 0) {
 		vgw_drop(&p, -hlen);
+		return 0;
+	}
+	if (co.type && !vgw_cluster_trusted(vn, &p.outer_src)) {
+		vgw_drop(&p, VNICGW_DROP_NOT_MEMBER);
+		return 0;
+	}
+	if (co.type == VGW_OPT_STATE) {
+		__skb_pull(skb, hlen);
+		vgw_state_rx(vn, skb, &p.outer_src, co.count);
+		return 0;
+	}
+	if (co.type == VGW_OPT_HANDOFF && handed_context(&p, &co.handoff)) {
+		vgw_drop(&p, VNICGW_DROP_MALFORMED);
 		return 0;
 	}
 	if (!pskb_may_pull(skb, hlen + ETH_HLEN)) {

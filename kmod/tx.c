@@ -63,12 +63,12 @@ void vgw_peer_of_gw(const struct vgw_gw *g, const struct vgw_pkt *p,
 	to->mac[5] = g->vni;
 }
 
-static __be16 src_port(const struct vgw_pkt *p)
+static __be16 src_port(const struct vgw_net *vn, u32 hash)
 {
 	int lo, hi;
 
-	inet_get_local_port_range(p->vn->net, &lo, &hi);
-	return htons(lo + (u32)(((u64)p->hash * (hi - lo + 1)) >> 32));
+	inet_get_local_port_range(vn->net, &lo, &hi);
+	return htons(lo + (u32)(((u64)hash * (hi - lo + 1)) >> 32));
 }
 
 /* The tunnel header, in front of the frame. */
@@ -83,35 +83,37 @@ static unsigned int push_tunnel(struct sk_buff *skb, const struct vgw_peer *to)
 }
 
 /* The underlay route to @to, IPv4. NULL (counted) if there is none. */
-static struct rtable *route4(struct vgw_pkt *p, const struct vgw_peer *to,
-			     __be16 sport, __be16 dport, struct flowi4 *fl4)
+static struct rtable *route4(struct vgw_net *vn, const struct vgw_ip *src,
+			     const struct vgw_ip *dst, __be16 sport,
+			     __be16 dport, struct flowi4 *fl4)
 {
 	struct rtable *rt;
 
 	memset(fl4, 0, sizeof(*fl4));
 	fl4->flowi4_proto = IPPROTO_UDP;
-	fl4->daddr = to->underlay->v4;
-	fl4->saddr = to->src ? to->src->v4 : 0;
+	fl4->daddr = dst->v4;
+	fl4->saddr = src ? src->v4 : 0;
 	fl4->fl4_sport = sport;
 	fl4->fl4_dport = dport;
-	rt = ip_route_output_key(p->vn->net, fl4);
+	rt = ip_route_output_key(vn->net, fl4);
 	return IS_ERR(rt) ? NULL : rt;
 }
 
-static struct dst_entry *route6(struct vgw_pkt *p, struct socket *sock,
-				const struct vgw_peer *to, __be16 sport,
+static struct dst_entry *route6(struct vgw_net *vn, struct socket *sock,
+				const struct vgw_ip *src,
+				const struct vgw_ip *to, __be16 sport,
 				__be16 dport, struct flowi6 *fl6)
 {
 	struct dst_entry *dst;
 
 	memset(fl6, 0, sizeof(*fl6));
 	fl6->flowi6_proto = IPPROTO_UDP;
-	fl6->daddr = to->underlay->v6;
-	if (to->src)
-		fl6->saddr = to->src->v6;
+	fl6->daddr = to->v6;
+	if (src)
+		fl6->saddr = src->v6;
 	fl6->fl6_sport = sport;
 	fl6->fl6_dport = dport;
-	dst = ipv6_stub->ipv6_dst_lookup_flow(p->vn->net, sock->sk, fl6, NULL);
+	dst = ipv6_stub->ipv6_dst_lookup_flow(vn->net, sock->sk, fl6, NULL);
 	return IS_ERR(dst) ? NULL : dst;
 }
 
@@ -134,7 +136,7 @@ void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to)
 	bool v6 = to->underlay->family == AF_INET6;
 	struct net_device *dev = rcu_dereference(p->vn->dev);
 	struct socket *sock = rcu_dereference(p->vn->sock[to->encap][v6]);
-	__be16 sport = src_port(p), dport;
+	__be16 sport = src_port(p->vn, p->hash), dport;
 	struct dst_entry *dst = NULL;
 	struct rtable *rt = NULL;
 	struct flowi4 fl4;
@@ -150,9 +152,10 @@ void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to)
 	dport = htons(to->encap == VNICGW_ENCAP_GENEVE ? VGW_GENEVE_PORT :
 		      VGW_VXLAN_PORT);
 	if (v6)
-		dst = route6(p, sock, to, sport, dport, &fl6);
+		dst = route6(p->vn, sock, to->src, to->underlay, sport, dport,
+			     &fl6);
 	else
-		rt = route4(p, to, sport, dport, &fl4);
+		rt = route4(p->vn, to->src, to->underlay, sport, dport, &fl4);
 	if (!dst && !rt) {
 		vgw_drop(p, VNICGW_DROP_XMIT);
 		return;
@@ -199,4 +202,55 @@ void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to)
 					   fl4.daddr, 0, VGW_OUTER_TTL,
 					   htons(IP_DF), sport, dport, false,
 					   true);
+}
+
+int vgw_tx_udp(struct vgw_net *vn, struct sk_buff *skb,
+	       const struct vgw_ip *src, const struct vgw_ip *to, u32 hash,
+	       u8 encap)
+{
+	bool v6 = to->family == AF_INET6;
+	struct net_device *dev = rcu_dereference(vn->dev);
+	struct socket *sock = rcu_dereference(vn->sock[encap][v6]);
+	__be16 sport = src_port(vn, hash), dport;
+	struct dst_entry *dst;
+	struct rtable *rt = NULL;
+	struct flowi4 fl4;
+	struct flowi6 fl6;
+	unsigned int ip_hlen = v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+
+	if (!dev || !sock)
+		return -ENETUNREACH;
+	if (src && src->family != to->family)
+		src = NULL;
+	dport = htons(encap == VNICGW_ENCAP_GENEVE ? VGW_GENEVE_PORT :
+		      VGW_VXLAN_PORT);
+	if (v6) {
+		dst = route6(vn, sock, src, to, sport, dport, &fl6);
+	} else {
+		rt = route4(vn, src, to, sport, dport, &fl4);
+		dst = rt ? &rt->dst : NULL;
+	}
+	if (!dst)
+		return -ENETUNREACH;
+	if (skb->len + sizeof(struct udphdr) + ip_hlen > dst_mtu(dst) ||
+	    skb_cow_head(skb, sizeof(struct udphdr) + ip_hlen +
+			 LL_RESERVED_SPACE(dst->dev))) {
+		int err = skb->len + sizeof(struct udphdr) + ip_hlen >
+			  dst_mtu(dst) ? -EMSGSIZE : -ENOMEM;
+
+		dst_release(dst);
+		return err;
+	}
+	skb_scrub_packet(skb, false);
+	skb->dev = dev;
+	if (v6)
+		vgw_compat_udp_tunnel6_xmit(dst, sock->sk, skb, dev, &fl6.saddr,
+					    &fl6.daddr, 0, VGW_OUTER_TTL, 0,
+					    sport, dport, false);
+	else
+		vgw_compat_udp_tunnel_xmit(rt, sock->sk, skb, fl4.saddr,
+					   fl4.daddr, 0, VGW_OUTER_TTL,
+					   htons(IP_DF), sport, dport, false,
+					   true);
+	return 0;
 }

@@ -13,6 +13,7 @@
 #define _VNICGW_H
 
 #include <linux/mutex.h>
+#include <linux/workqueue.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/netdevice.h>
 #include <net/net_namespace.h>
@@ -27,6 +28,7 @@ struct vgw_txn;
 struct vgw_ct_table;
 struct vgw_nat_table;
 struct vgw_frag_table;
+struct vgw_cluster;
 
 /* Per network namespace state: one vnicgw "host" lives in each namespace. */
 struct vgw_net {
@@ -60,11 +62,20 @@ struct vgw_net {
 	struct vgw_nat_table *nat;
 	/* The ports of fragmented datagrams, from their first fragments. */
 	struct vgw_frag_table *frag;
+	/*
+	 * The cluster's members and owner tables (cluster.h); NULL: standalone.
+	 * Replaced under @lock, read by the packet path under RCU.
+	 */
+	struct vgw_cluster __rcu *cluster;
+	u64 cluster_epoch;			/* under @lock */
+	/* Sends the state this host holds after the table changed. */
+	struct work_struct cluster_work;
 };
 
 struct vgw_net_pcpu {
 	u64 rx_packets;			/* tunnel packets this CPU processed */
 	u64 drops[__VNICGW_DROP_MAX];
+	u64 cluster[__VNICGW_CLUSTER_COUNTER_MAX];
 	struct u64_stats_sync syncp;
 };
 

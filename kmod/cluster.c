@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The cluster: owner tables, handoffs and state messages; see cluster.h.
+ */
+#include <linux/jhash.h>
+#include <linux/ipv6.h>
+#include <linux/sort.h>
+#include <linux/udp.h>
+#include <net/genetlink.h>
+#include <vgw/maglev.h>
+
+#include "cluster.h"
+#include "datapath.h"
+
+/* --- the owner table ------------------------------------------------------ */
+
+static void cluster_free(struct vgw_cluster *c)
+{
+	if (!c)
+		return;
+	kvfree(c->owner);
+	kvfree(c->backup);
+	kfree(c->members);
+	kfree(c->prev);
+	kfree(c);
+}
+
+static void cluster_free_rcu(struct rcu_head *rcu)
+{
+	cluster_free(container_of(rcu, struct vgw_cluster, rcu));
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct vgw_member *)a)->id,
+		      ((const struct vgw_member *)b)->id);
+}
+
+/* The tables of c->members (sorted): owner, backups, fingerprint. */
+static int cluster_build(struct vgw_cluster *c)
+{
+	struct vgw_maglev_perm *perm;
+	u16 *without;
+	u32 *pos, i;
+	u64 h;
+
+	c->owner = kvmalloc_array(c->size, sizeof(u16), GFP_KERNEL);
+	c->backup = kvmalloc_array(c->size, sizeof(u16), GFP_KERNEL);
+	without = kvmalloc_array(c->size, sizeof(u16), GFP_KERNEL);
+	perm = kcalloc(c->n, sizeof(*perm), GFP_KERNEL);
+	pos = kcalloc(c->n, sizeof(*pos), GFP_KERNEL);
+	if (!c->owner || !c->backup || !without || !perm || !pos) {
+		kvfree(without);
+		kfree(perm);
+		kfree(pos);
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->n; i++)
+		vgw_maglev_perm_of(c->members[i].id, strlen(c->members[i].id),
+				   c->size, &perm[i]);
+	vgw_maglev_populate(perm, c->n, c->n, pos, c->owner, c->size);
+	memset(c->backup, 0xff, c->size * sizeof(u16));
+	for (i = 0; c->n > 1 && i < c->n; i++) {
+		vgw_maglev_populate(perm, c->n, i, pos, without, c->size);
+		vgw_maglev_backup_of(c->owner, without, i, c->backup, c->size);
+		cond_resched();
+	}
+	kvfree(without);
+	kfree(perm);
+	kfree(pos);
+
+	h = vgw_maglev_hash_size(c->size);
+	for (i = 0; i < c->n; i++)
+		h = vgw_maglev_hash(c->members[i].id,
+				    strlen(c->members[i].id) + 1, h);
+	h = vgw_maglev_hash_table(c->owner, c->size, h);
+	c->fingerprint = vgw_maglev_hash_table(c->backup, c->size, h);
+	return 0;
+}
+
+/* --- CLUSTER_SET ----------------------------------------------------------- */
+
+static const struct nla_policy member_policy[VNICGW_MEMBER_MAX + 1] = {
+	[VNICGW_MEMBER_ID] = { .type = NLA_NUL_STRING,
+			       .len = VNICGW_MEMBER_ID_MAX },
+	[VNICGW_MEMBER_ADDR] = VGW_POLICY_IP,
+};
+
+static const struct nla_policy cluster_policy[VNICGW_CLUSTER_MAX + 1] = {
+	[VNICGW_CLUSTER_SELF] = { .type = NLA_NUL_STRING,
+				  .len = VNICGW_MEMBER_ID_MAX },
+	[VNICGW_CLUSTER_SIZE] = { .type = NLA_U32 },
+	[VNICGW_CLUSTER_MEMBERS] = VGW_POLICY_LIST,
+	[VNICGW_CLUSTER_FINGERPRINT] = { .type = NLA_REJECT,
+		.reject_message = "VNICGW_CLUSTER_FINGERPRINT is reply-only" },
+	[VNICGW_CLUSTER_EPOCH] = { .type = NLA_REJECT,
+		.reject_message = "VNICGW_CLUSTER_EPOCH is reply-only" },
+	[VNICGW_CLUSTER_COUNTERS] = { .type = NLA_REJECT,
+		.reject_message = "VNICGW_CLUSTER_COUNTERS is reply-only" },
+};
+
+static bool id_ok(const char *id)
+{
+	const char *s;
+
+	if (!*id)
+		return false;
+	for (s = id; *s; s++)
+		if (!isalnum(*s) && *s != '.' && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+static int parse_member(const struct nlattr *item, struct vgw_member *m,
+			unsigned int i, struct netlink_ext_ack *ea)
+{
+	struct nlattr *tb[VNICGW_MEMBER_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, VNICGW_MEMBER_MAX, item, member_policy, ea);
+	if (err)
+		return err;
+	if (!tb[VNICGW_MEMBER_ID])
+		return vgw_refuse(ea, item, "cluster: members[%u]: id is missing", i);
+	nla_strscpy(m->id, tb[VNICGW_MEMBER_ID], sizeof(m->id));
+	if (!id_ok(m->id))
+		return vgw_refuse(ea, tb[VNICGW_MEMBER_ID],
+				  "cluster: members[%u]: id \"%s\" is not 1-%d characters of [A-Za-z0-9._-]",
+				  i, m->id, VNICGW_MEMBER_ID_MAX);
+	if (!tb[VNICGW_MEMBER_ADDR])
+		return vgw_refuse(ea, item, "cluster: member %s: addr is missing",
+				  m->id);
+	err = vgw_nla_ip(tb[VNICGW_MEMBER_ADDR], &m->addr, ea);
+	if (err)
+		return vgw_refuse(ea, tb[VNICGW_MEMBER_ADDR],
+				  "cluster: member %s: addr is 4 or 16 bytes, not %d",
+				  m->id, nla_len(tb[VNICGW_MEMBER_ADDR]));
+	return 0;
+}
+
+/* A new cluster from the request, or ERR_PTR with the extack set. */
+static struct vgw_cluster *cluster_parse(const struct nlattr *nest,
+					 struct netlink_ext_ack *ea)
+{
+	struct nlattr *tb[VNICGW_CLUSTER_MAX + 1];
+	const struct nlattr *item;
+	char self[VNICGW_MEMBER_ID_MAX + 1] = "";
+	struct vgw_cluster *c;
+	int err, n = 0, rem;
+	u32 i;
+
+	err = nla_parse_nested(tb, VNICGW_CLUSTER_MAX, nest, cluster_policy, ea);
+	if (err)
+		return ERR_PTR(err);
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	c->self = VGW_MAGLEV_NONE;
+	c->size = tb[VNICGW_CLUSTER_SIZE] ? nla_get_u32(tb[VNICGW_CLUSTER_SIZE]) :
+					    VNICGW_CLUSTER_SIZE_DEFAULT;
+	if (tb[VNICGW_CLUSTER_MEMBERS]) {
+		n = vgw_nla_list(tb[VNICGW_CLUSTER_MEMBERS],
+				 VNICGW_CLUSTER_MAX_MEMBERS, ea);
+		if (n < 0) {
+			err = n;
+			goto fail;
+		}
+	}
+	c->n = n;
+	err = -EINVAL;
+	if (tb[VNICGW_CLUSTER_SIZE] &&
+	    (c->size < (n ? n : 1) || c->size > VNICGW_CLUSTER_MAX_SIZE ||
+	     !vgw_maglev_is_prime(c->size))) {
+		vgw_refuse(ea, tb[VNICGW_CLUSTER_SIZE],
+			   "cluster: size %u is not a prime between the member count and %u",
+			   c->size, VNICGW_CLUSTER_MAX_SIZE);
+		goto fail;
+	}
+	if (tb[VNICGW_CLUSTER_SELF]) {
+		nla_strscpy(self, tb[VNICGW_CLUSTER_SELF], sizeof(self));
+		if (!n) {
+			vgw_refuse(ea, tb[VNICGW_CLUSTER_SELF],
+				   "cluster: self \"%s\" but no members", self);
+			goto fail;
+		}
+	}
+	if (!n)
+		return c;	/* standalone */
+	c->members = kcalloc(n, sizeof(*c->members), GFP_KERNEL);
+	if (!c->members) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	i = 0;
+	vgw_nla_for_each_item(item, tb[VNICGW_CLUSTER_MEMBERS], rem) {
+		err = parse_member(item, &c->members[i], i, ea);
+		if (err)
+			goto fail;
+		i++;
+	}
+	sort(c->members, n, sizeof(*c->members), member_cmp, NULL);
+	err = -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (i && !strcmp(c->members[i - 1].id, c->members[i].id)) {
+			vgw_refuse(ea, tb[VNICGW_CLUSTER_MEMBERS],
+				   "cluster: member %s is listed twice",
+				   c->members[i].id);
+			goto fail;
+		}
+		if (self[0] && !strcmp(self, c->members[i].id))
+			c->self = i;
+	}
+	if (self[0] && c->self == VGW_MAGLEV_NONE) {
+		vgw_refuse(ea, tb[VNICGW_CLUSTER_SELF],
+			   "cluster: self \"%s\" is not among the members", self);
+		goto fail;
+	}
+	err = cluster_build(c);
+	if (err)
+		goto fail;
+	return c;
+
+fail:
+	cluster_free(c);
+	return ERR_PTR(err);
+}
+
+int vgw_cluster_nl_set(struct vgw_net *vn, struct genl_info *info)
+{
+	struct vgw_cluster *c, *old;
+	u32 i;
+
+	if (!info->attrs[VNICGW_A_CLUSTER]) {
+		NL_SET_ERR_MSG(info->extack, "VNICGW_A_CLUSTER is missing");
+		return -EINVAL;
+	}
+	c = cluster_parse(info->attrs[VNICGW_A_CLUSTER], info->extack);
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	mutex_lock(&vn->lock);
+	old = rcu_dereference_protected(vn->cluster, lockdep_is_held(&vn->lock));
+	/* Who was a member a moment ago may still hand over what it holds. */
+	if (old && old->n) {
+		c->prev = kcalloc(old->n, sizeof(*c->prev), GFP_KERNEL);
+		if (c->prev) {
+			for (i = 0; i < old->n; i++)
+				c->prev[i] = old->members[i].addr;
+			c->n_prev = old->n;
+		}
+	}
+	c->epoch = ++vn->cluster_epoch;
+	rcu_assign_pointer(vn->cluster, c);
+	mutex_unlock(&vn->lock);
+	if (old)
+		call_rcu(&old->rcu, cluster_free_rcu);
+	/* The state this host holds goes to the flows' new owners, backups. */
+	if (vgw_cluster_shares(c))
+		queue_work(system_unbound_wq, &vn->cluster_work);
+	return 0;
+}
+
+/* --- CLUSTER_GET ----------------------------------------------------------- */
+
+static int put_counters(struct sk_buff *msg, const struct vgw_net *vn)
+{
+	u64 sum[__VNICGW_CLUSTER_COUNTER_MAX] = { 0 };
+	struct nlattr *nest;
+	unsigned int start, i;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct vgw_net_pcpu *pc = per_cpu_ptr(vn->pcpu, cpu);
+		u64 v[__VNICGW_CLUSTER_COUNTER_MAX];
+
+		do {
+			start = u64_stats_fetch_begin(&pc->syncp);
+			memcpy(v, pc->cluster, sizeof(v));
+		} while (u64_stats_fetch_retry(&pc->syncp, start));
+		for (i = 0; i < __VNICGW_CLUSTER_COUNTER_MAX; i++)
+			sum[i] += v[i];
+	}
+	nest = nla_nest_start(msg, VNICGW_CLUSTER_COUNTERS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < __VNICGW_CLUSTER_COUNTER_MAX; i++)
+		if (nla_put_u64_64bit(msg, i + 1, sum[i], VNICGW_CLUSTER_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int vgw_cluster_fill(struct sk_buff *msg, struct vgw_net *vn)
+{
+	const struct vgw_cluster *c;
+	struct nlattr *nest, *list, *item;
+	int err = -EMSGSIZE;
+	u32 i;
+
+	nest = nla_nest_start(msg, VNICGW_A_CLUSTER);
+	if (!nest)
+		return -EMSGSIZE;
+	mutex_lock(&vn->lock);
+	c = rcu_dereference_protected(vn->cluster, lockdep_is_held(&vn->lock));
+	if (c && c->n) {
+		if (c->self != VGW_MAGLEV_NONE &&
+		    nla_put_string(msg, VNICGW_CLUSTER_SELF, c->members[c->self].id))
+			goto out;
+		if (nla_put_u32(msg, VNICGW_CLUSTER_SIZE, c->size) ||
+		    nla_put_u64_64bit(msg, VNICGW_CLUSTER_FINGERPRINT,
+				      c->fingerprint, VNICGW_CLUSTER_PAD))
+			goto out;
+		list = nla_nest_start(msg, VNICGW_CLUSTER_MEMBERS);
+		if (!list)
+			goto out;
+		for (i = 0; i < c->n; i++) {
+			item = nla_nest_start(msg, VNICGW_ITEM);
+			if (!item ||
+			    nla_put_string(msg, VNICGW_MEMBER_ID, c->members[i].id) ||
+			    vgw_put_ip(msg, VNICGW_MEMBER_ADDR, &c->members[i].addr))
+				goto out;
+			nla_nest_end(msg, item);
+		}
+		nla_nest_end(msg, list);
+	}
+	if (nla_put_u64_64bit(msg, VNICGW_CLUSTER_EPOCH, c ? c->epoch : 0,
+			      VNICGW_CLUSTER_PAD) ||
+	    put_counters(msg, vn))
+		goto out;
+	nla_nest_end(msg, nest);
+	err = 0;
+out:
+	mutex_unlock(&vn->lock);
+	return err;
+}
+
+/* --- the packet path ------------------------------------------------------ */
+
+void vgw_cluster_count(struct vgw_net *vn, enum vnicgw_cluster_counter which,
+		       unsigned int n)
+{
+	struct vgw_net_pcpu *nc = get_cpu_ptr(vn->pcpu);
+
+	u64_stats_update_begin(&nc->syncp);
+	nc->cluster[which] += n;
+	u64_stats_update_end(&nc->syncp);
+	put_cpu_ptr(vn->pcpu);
+}
+
+const struct vgw_member *vgw_cluster_owner(const struct vgw_cluster *c,
+					   u32 hash)
+{
+	u16 o;
+
+	if (!c || !c->n)
+		return NULL;
+	o = c->owner[vgw_maglev_slot(hash, c->size)];
+	return o == c->self ? NULL : &c->members[o];
+}
+
+bool vgw_cluster_trusted(const struct vgw_net *vn, const struct vgw_ip *src)
+{
+	const struct vgw_cluster *c = vgw_cluster_get(vn);
+	u32 i;
+
+	if (!c)
+		return false;
+	for (i = 0; i < c->n; i++)
+		if (vgw_ip_eq(&c->members[i].addr, src))
+			return true;
+	for (i = 0; i < c->n_prev; i++)
+		if (vgw_ip_eq(&c->prev[i], src))
+			return true;
+	return false;
+}
+
+u32 vgw_nat_port_hash(const struct vgw_ip *pub, u16 port, u8 proto)
+{
+	return jhash(pub->b, sizeof(pub->b), (u32)port << 8 | proto);
+}
+
+/* Our own underlay address, if we are a member; else routing picks. */
+static const struct vgw_ip *self_addr(const struct vgw_cluster *c)
+{
+	return c->self != VGW_MAGLEV_NONE ? &c->members[c->self].addr : NULL;
+}
+
+/* Room for the outer headers of a cluster message, whatever the underlay. */
+#define CLUSTER_HEADROOM	(LL_MAX_HEADER + sizeof(struct ipv6hdr) + \
+				 sizeof(struct udphdr) + VGW_GENEVE_HLEN + \
+				 VGW_GENEVE_OPT_HLEN + \
+				 sizeof(struct vgw_handoff_opt))
+
+static void push_opt(struct sk_buff *skb, u8 type, unsigned int dlen)
+{
+	struct vgw_geneve_opt *o = skb_push(skb, sizeof(*o));
+
+	o->opt_class = htons(VGW_OPT_CLASS);
+	o->type = type;
+	o->rsvd_len = dlen / 4;
+}
+
+void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner)
+{
+	const struct vgw_cluster *c = vgw_cluster_get(p->vn);
+	struct sk_buff *skb = p->skb;
+	struct vgw_handoff_opt *h;
+	int err;
+
+	if (owner->addr.family != AF_INET && owner->addr.family != AF_INET6) {
+		vgw_drop(p, VNICGW_DROP_NO_OWNER);
+		return;
+	}
+	if (skb_cow_head(skb, CLUSTER_HEADROOM)) {
+		vgw_drop(p, VNICGW_DROP_XMIT);
+		return;
+	}
+	h = skb_push(skb, sizeof(*h));
+	memset(h, 0, sizeof(*h));
+	h->encap = p->encap;
+	h->family = p->outer_src.family == AF_INET ? 4 : 6;
+	memcpy(h->src, p->outer_src.b, 16);
+	memcpy(h->dst, p->outer_dst.b, 16);
+	push_opt(skb, VGW_OPT_HANDOFF, sizeof(*h));
+	vgw_geneve_init(skb_push(skb, VGW_GENEVE_HLEN), p->vni,
+			VGW_GENEVE_OPT_HLEN + sizeof(*h));
+	err = vgw_tx_udp(p->vn, skb, self_addr(c), &owner->addr, p->hash,
+			 VNICGW_ENCAP_GENEVE);
+	if (err) {
+		/* Not sent: back to the frame, counted as the sender's. */
+		__skb_pull(skb, VGW_GENEVE_HLEN + VGW_GENEVE_OPT_HLEN +
+			   sizeof(*h));
+		vgw_drop(p, err == -EMSGSIZE ? VNICGW_DROP_MTU :
+			 VNICGW_DROP_XMIT);
+		return;
+	}
+	p->skb = NULL;
+	vgw_cluster_count(p->vn, VNICGW_CLUSTER_HANDOFF_OUT, 1);
+}
+
+/* --- state messages --------------------------------------------------------- */
+
+static struct sk_buff *state_skb(void)
+{
+	struct sk_buff *skb;
+
+	skb = alloc_skb(CLUSTER_HEADROOM +
+			VGW_STATE_PER_MSG * sizeof(struct vgw_state_rec),
+			GFP_ATOMIC);
+	if (skb)
+		skb_reserve(skb, CLUSTER_HEADROOM);
+	return skb;
+}
+
+/* Send the records in @skb to member @to. Consumes. */
+static void state_send_skb(struct vgw_net *vn, const struct vgw_cluster *c,
+			   struct sk_buff *skb, u16 to)
+{
+	unsigned int n = skb->len / sizeof(struct vgw_state_rec);
+	struct vgw_state_opt *so;
+	struct vgw_genevehdr *gh;
+
+	so = skb_push(skb, sizeof(*so));
+	so->version = VGW_STATE_VERSION;
+	so->count = n;
+	so->reserved[0] = 0;
+	so->reserved[1] = 0;
+	push_opt(skb, VGW_OPT_STATE, sizeof(*so));
+	gh = skb_push(skb, VGW_GENEVE_HLEN);
+	vgw_geneve_init(gh, 0, VGW_GENEVE_OPT_HLEN + sizeof(*so));
+	gh->protocol_type = htons(VGW_ETH_P_STATE);
+	skb_reset_mac_header(skb);
+	if (vgw_tx_udp(vn, skb, self_addr(c), &c->members[to].addr,
+		       jhash_1word(to, c->self), VNICGW_ENCAP_GENEVE)) {
+		kfree_skb(skb);
+		return;
+	}
+	vgw_cluster_count(vn, VNICGW_CLUSTER_SYNC_OUT, n);
+}
+
+void vgw_state_batch_init(struct vgw_state_batch *b, struct vgw_net *vn,
+			  const struct vgw_cluster *c, gfp_t gfp)
+{
+	b->vn = vn;
+	b->c = c;
+	b->sent = 0;
+	b->pending = c && c->n ? kcalloc(c->n, sizeof(*b->pending), gfp) : NULL;
+}
+
+static void state_to(struct vgw_state_batch *b, const struct vgw_state_rec *r,
+		     u16 to)
+{
+	struct sk_buff *skb = b->pending ? b->pending[to] : NULL;
+
+	if (!skb) {
+		skb = state_skb();
+		if (!skb)
+			return;
+	}
+	skb_put_data(skb, r, sizeof(*r));
+	b->sent++;
+	if (b->pending &&
+	    skb->len < VGW_STATE_PER_MSG * sizeof(struct vgw_state_rec)) {
+		b->pending[to] = skb;
+		return;
+	}
+	if (b->pending)
+		b->pending[to] = NULL;
+	state_send_skb(b->vn, b->c, skb, to);
+}
+
+void vgw_state_add(struct vgw_state_batch *b, const struct vgw_state_rec *r,
+		   const u32 *hashes, unsigned int n_hashes)
+{
+	const struct vgw_cluster *c = b->c;
+	u16 dest[4];
+	unsigned int i, j, n = 0;
+
+	if (!vgw_cluster_shares(c))
+		return;
+	for (i = 0; i < n_hashes && i < 2; i++) {
+		u32 slot = vgw_maglev_slot(hashes[i], c->size);
+		u16 cand[2] = { c->owner[slot], c->backup[slot] };
+
+		for (j = 0; j < 2; j++) {
+			unsigned int k;
+
+			if (cand[j] == VGW_MAGLEV_NONE || cand[j] == c->self)
+				continue;
+			for (k = 0; k < n && dest[k] != cand[j]; k++)
+				;
+			if (k == n)
+				dest[n++] = cand[j];
+		}
+	}
+	for (i = 0; i < n; i++)
+		state_to(b, r, dest[i]);
+}
+
+void vgw_state_flush(struct vgw_state_batch *b)
+{
+	u32 i;
+
+	if (!b->pending)
+		return;
+	for (i = 0; i < b->c->n; i++)
+		if (b->pending[i])
+			state_send_skb(b->vn, b->c, b->pending[i], i);
+	kfree(b->pending);
+	b->pending = NULL;
+}
+
+void vgw_state_send(struct vgw_net *vn, const struct vgw_state_rec *r,
+		    const u32 *hashes, unsigned int n_hashes)
+{
+	struct vgw_state_batch b = {
+		.vn = vn,
+		.c = vgw_cluster_get(vn),
+	};
+
+	vgw_state_add(&b, r, hashes, n_hashes);
+}
+
+void vgw_state_rx(struct vgw_net *vn, struct sk_buff *skb,
+		  const struct vgw_ip *src, unsigned int n)
+{
+	const struct vgw_state_rec *r;
+	unsigned int i, applied = 0;
+
+	if (n > VGW_STATE_PER_MSG || !pskb_may_pull(skb, n * sizeof(*r))) {
+		kfree_skb(skb);
+		return;
+	}
+	r = (const void *)skb->data;
+	for (i = 0; i < n; i++, r++) {
+		switch (r->kind) {
+		case VGW_STATE_CT:
+			vgw_ct_apply(vn, r);
+			applied++;
+			break;
+		case VGW_STATE_NAT:
+			vgw_nat_apply(vn, r);
+			applied++;
+			break;
+		}
+	}
+	vgw_cluster_count(vn, VNICGW_CLUSTER_SYNC_IN, applied);
+	consume_skb(skb);
+}
+
+/* After a table change: what this host holds, to where it now belongs. */
+static void resync_work(struct work_struct *work)
+{
+	struct vgw_net *vn = container_of(work, struct vgw_net, cluster_work);
+	const struct vgw_cluster *c;
+	struct vgw_state_batch b;
+
+	mutex_lock(&vn->lock);
+	c = rcu_dereference_protected(vn->cluster, lockdep_is_held(&vn->lock));
+	if (vgw_cluster_shares(c)) {
+		vgw_state_batch_init(&b, vn, c, GFP_KERNEL);
+		vgw_ct_resync(vn, &b);
+		vgw_nat_resync(vn, &b);
+		local_bh_disable();
+		rcu_read_lock();
+		vgw_state_flush(&b);
+		rcu_read_unlock();
+		local_bh_enable();
+		vgw_cluster_count(vn, VNICGW_CLUSTER_RESYNC, 1);
+	}
+	mutex_unlock(&vn->lock);
+}
+
+int vgw_cluster_net_init(struct vgw_net *vn)
+{
+	RCU_INIT_POINTER(vn->cluster, NULL);
+	INIT_WORK(&vn->cluster_work, resync_work);
+	return 0;
+}
+
+/* No packet and no request can reach the namespace any more. */
+void vgw_cluster_net_exit(struct vgw_net *vn)
+{
+	cancel_work_sync(&vn->cluster_work);
+	cluster_free(rcu_dereference_protected(vn->cluster, true));
+	RCU_INIT_POINTER(vn->cluster, NULL);
+}

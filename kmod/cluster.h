@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The cluster: which host owns each stateful flow, and the traffic between
+ * hosts that follows from it (../shared/DESIGN.md, "Cluster").
+ *
+ * The agent sets the live members (CLUSTER_SET); the module builds the
+ * Maglev owner and backup tables (vgw/maglev.h) and publishes them with one
+ * rcu_assign_pointer(). The packet path asks who owns a flow:
+ *   - the flow's hash is the symmetric hash of its canonical key in the
+ *     VCN's private address space, before any NAT (vgw/flow.h): both
+ *     directions, on any host, give the same owner without looking at state;
+ *   - a NAT gateway's reply is owned by the host whose slot its public port
+ *     falls in; the owner allocates ports only from its own slots;
+ *   - a host that does not own a flow hands the packet to the owner
+ *     (vgw/cluster_wire.h), which processes it as received.
+ * State: each connection entry also lives at the flow's backup (the owner of
+ * its slot without the owner), sent when it opens or changes state and
+ * refreshed by the entries' sweep; when the table changes every host sends
+ * the entries it holds to their new owners and backups. A crash loses no
+ * connection: the backup is the new owner. A join or a drain loses none:
+ * state follows the table.
+ *
+ * Without members (the default) the host is standalone: it owns everything.
+ */
+#ifndef _VGW_CLUSTER_H
+#define _VGW_CLUSTER_H
+
+#include <linux/rcupdate.h>
+#include <linux/workqueue.h>
+#include <vgw/cluster_wire.h>
+
+#include "nlattr.h"
+
+struct genl_info;
+struct sk_buff;
+struct vgw_net;
+struct vgw_pkt;
+
+struct vgw_member {
+	char id[VNICGW_MEMBER_ID_MAX + 1];
+	struct vgw_ip addr;
+};
+
+struct vgw_cluster {
+	u32 n;				/* members, sorted by id */
+	u32 size;			/* owner table slots (prime) */
+	u16 self;			/* VGW_MAGLEV_NONE: not a member */
+	u64 epoch;
+	u64 fingerprint;
+	struct vgw_member *members;
+	u16 *owner, *backup;		/* [size] member indexes */
+	/* The previous set's addresses: a drained host's last words count. */
+	struct vgw_ip *prev;
+	u32 n_prev;
+	struct rcu_head rcu;
+};
+
+/* Per namespace. */
+int vgw_cluster_net_init(struct vgw_net *vn);
+void vgw_cluster_net_exit(struct vgw_net *vn);
+
+/* Netlink: CLUSTER_SET and CLUSTER_GET. */
+int vgw_cluster_nl_set(struct vgw_net *vn, struct genl_info *info);
+int vgw_cluster_fill(struct sk_buff *msg, struct vgw_net *vn);
+
+/* Packet path, under rcu_read_lock(). */
+static inline const struct vgw_cluster *vgw_cluster_get(const struct vgw_net *vn);
+
+void vgw_cluster_count(struct vgw_net *vn, enum vnicgw_cluster_counter which,
+		       unsigned int n);
+
+/* The member owning slot of @hash, or NULL when this host owns it. */
+const struct vgw_member *vgw_cluster_owner(const struct vgw_cluster *c,
+					   u32 hash);
+/*
+ * Hand @p (as received, its inner frame untouched) to @owner. Consumes the
+ * packet; counted.
+ */
+void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner);
+/* A handoff's option arrived: is its sender a member (now or just before)? */
+bool vgw_cluster_trusted(const struct vgw_net *vn, const struct vgw_ip *src);
+/* A state message from @src; @payload holds @count records. Consumes skb. */
+void vgw_state_rx(struct vgw_net *vn, struct sk_buff *skb,
+		  const struct vgw_ip *src, unsigned int count);
+
+/*
+ * The hash that decides who owns a NAT gateway's public (address, port):
+ * the same on every host.
+ */
+u32 vgw_nat_port_hash(const struct vgw_ip *pub, u16 port, u8 proto);
+
+/*
+ * Sending state. A batch gathers records per destination and sends them
+ * VGW_STATE_PER_MSG at a time; the destinations of a record are the owners
+ * and backups of its hashes (one or two: a NAT mapping also has its port's),
+ * this host left out. Callers hold rcu_read_lock() and have BHs disabled.
+ */
+struct vgw_state_batch {
+	struct vgw_net *vn;
+	const struct vgw_cluster *c;
+	struct sk_buff **pending;	/* [c->n], or NULL: one record each */
+	unsigned int sent;		/* records */
+};
+
+void vgw_state_batch_init(struct vgw_state_batch *b, struct vgw_net *vn,
+			  const struct vgw_cluster *c, gfp_t gfp);
+void vgw_state_add(struct vgw_state_batch *b, const struct vgw_state_rec *r,
+		   const u32 *hashes, unsigned int n_hashes);
+void vgw_state_flush(struct vgw_state_batch *b);
+
+/* One record now, from the packet path (a new or changed connection). */
+void vgw_state_send(struct vgw_net *vn, const struct vgw_state_rec *r,
+		    const u32 *hashes, unsigned int n_hashes);
+
+/* Whether state needs sending at all (a cluster with other members). */
+static inline bool vgw_cluster_shares(const struct vgw_cluster *c)
+{
+	return c && c->n > 1;
+}
+
+#include "vnicgw.h"
+
+static inline const struct vgw_cluster *vgw_cluster_get(const struct vgw_net *vn)
+{
+	return rcu_dereference(vn->cluster);
+}
+
+/* conntrack.c, nat.c: every entry to @b (after a table change). */
+void vgw_ct_resync(struct vgw_net *vn, struct vgw_state_batch *b);
+void vgw_nat_resync(struct vgw_net *vn, struct vgw_state_batch *b);
+/* conntrack.c, nat.c: apply a received record. */
+void vgw_ct_apply(struct vgw_net *vn, const struct vgw_state_rec *r);
+void vgw_nat_apply(struct vgw_net *vn, const struct vgw_state_rec *r);
+
+#endif /* _VGW_CLUSTER_H */

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * vgw/cluster_wire.h - what vnicgw hosts send each other over the underlay.
+ *
+ * Both messages are Geneve (RFC 8926) to UDP 6081 of a member's underlay
+ * address, from the sender's, carrying one option of vnicgw's class (in the
+ * experimental range of RFC 8926 section 7.1), not critical. Same rules as
+ * vgw/wire.h (kernel, BPF and userspace: fixed-width types, no bitfields).
+ *
+ * Handoff (option type VGW_OPT_HANDOFF): a packet of a flow that another
+ * host owns. The Geneve VNI is the VNI it arrived with, the payload its
+ * inner Ethernet frame untouched, and the option keeps the rest of its
+ * receive context: the tunnel it came on, the outer source (the NVD or
+ * gateway) and the outer destination (the VIP). The owner processes it as if
+ * it had received it, and never hands it on again.
+ *
+ * State (option type VGW_OPT_STATE, protocol type VGW_ETH_P_STATE): records
+ * of connections (tracking entries and NAT mappings) that the receiver owns
+ * or backs up, applied as "create or refresh".
+ */
+#ifndef _VGW_CLUSTER_WIRE_H
+#define _VGW_CLUSTER_WIRE_H
+
+#include "wire.h"
+#include "flow.h"
+
+#define VGW_OPT_CLASS		0xff76	/* experimental class, 'v' */
+#define VGW_OPT_HANDOFF		0x01
+#define VGW_OPT_STATE		0x02
+/* IEEE 802 "local experimental" EtherType: the payload is state records. */
+#define VGW_ETH_P_STATE		0x88b5
+
+/* The option data of a handoff (36 bytes). */
+struct vgw_handoff_opt {
+	__u8 encap;		/* the tunnel it arrived on: 0 VXLAN, 1 Geneve */
+	__u8 family;		/* 4 or 6: of the two addresses */
+	__u8 flags;		/* 0 */
+	__u8 reserved;		/* 0 */
+	__u8 src[16];		/* outer source it arrived from */
+	__u8 dst[16];		/* outer destination it arrived on: the VIP */
+};
+
+_Static_assert(sizeof(struct vgw_handoff_opt) == 36, "handoff option");
+
+/* The option data of a state message (4 bytes). */
+struct vgw_state_opt {
+	__u8 version;		/* VGW_STATE_VERSION */
+	__u8 count;		/* records in the payload */
+	__u8 reserved[2];
+};
+
+#define VGW_STATE_VERSION	1
+
+enum vgw_state_kind {
+	VGW_STATE_CT = 1,	/* a connection tracking entry */
+	VGW_STATE_NAT = 2,	/* a NAT gateway mapping */
+};
+
+/* One connection record (72 bytes); multi-byte fields big-endian. */
+struct vgw_state_rec {
+	__u8 kind;		/* enum vgw_state_kind */
+	__u8 proto;		/* IP protocol */
+	__u8 state;		/* CT: tracking state; NAT: 1 closing */
+	__u8 flags;		/* CT: bit 0, opened from daddr to saddr */
+	__be32 ttl;		/* seconds left */
+	__u8 vnic[8];		/* the VNIC: the hash of its id, big-endian */
+	union {
+		struct vgw_flow_key flow;	/* CT: canonical key */
+		struct {
+			__u8 priv[16], remote[16], pub[16];
+			__be16 priv_port, remote_port, pub_port;
+			__u8 family;		/* 4 or 6 */
+			__u8 pad;
+		} nat;
+	};
+};
+
+_Static_assert(sizeof(struct vgw_state_rec) == 72, "state record");
+
+/* Records per message: they fit a 1500-byte underlay with room to spare. */
+#define VGW_STATE_PER_MSG	16
+
+#endif /* _VGW_CLUSTER_WIRE_H */
