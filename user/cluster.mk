@@ -63,3 +63,15 @@ $(VM_LIBS)/.stamp: $(CURL_SO)
 		case $${f##*/} in libc.so.*|ld-linux*) ;; *) cp -L $$f $(VM_LIBS)/ ;; esac; \
 	done
 	@touch $@
+
+# --- the cluster in the kernel (CLUSTER_SET/GET) -------------------------------------
+#
+# build/tests/test_cluster_nl (user/lib/cluster_nl.c) is built by the generic
+# rule; the agent's cluster settings need its pure config code, as
+# test_agent_config does (user/agent.mk).
+tests: $(BUILD)/tests/test_agent_drain_config
+
+$(BUILD)/tests/test_agent_drain_config: user/tests/test_agent_drain_config.c \
+		$(AGENT_TEST_OBJS) user/agent/agent.h $(KSFT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -I$(TOP)/user/agent -o $@ $< $(AGENT_TEST_OBJS)

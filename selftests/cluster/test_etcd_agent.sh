@@ -21,24 +21,15 @@ top=$(cd "$here/../.." && pwd)
 . "$here/../lib.sh"
 . "$here/../agent/agent_lib.sh"
 . "$top/user/tests/etcd_lib.sh"
+. "$here/cluster_lib.sh"
 
 # The image has no libcurl yet; the build copies it (user/cluster.mk).
 export LD_LIBRARY_PATH=$top/build/vm-libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 
-cleanup()
-{
-	etcd_stop KILL
-	[ "$TAP_FAILED" -gt 0 ] && tail -n 15 "$WORK/etcd/etcd.log" 2>/dev/null | diag
-	agent_cleanup
-	netns_cleanup
-	ip link del vgwt-br 2>/dev/null
-	unload_module
-}
-trap cleanup EXIT
+trap cluster_cleanup EXIT
 
 DATA=$top/user/tests/data
 P=/vgwt/
-BR=10.99.0.1
 TTL=3
 
 tap_begin
@@ -46,59 +37,12 @@ load_module
 
 # --- the management network and etcd -----------------------------------------
 
-ip link add vgwt-br type bridge
-ip addr add $BR/24 dev vgwt-br
-ip link set vgwt-br up
-for h in 1 2 3; do
-	ip netns add vgwt-h$h
-	ip link add vgwt-m$h type veth peer name mgmt netns vgwt-h$h
-	ip link set vgwt-m$h master vgwt-br up
-	ip -n vgwt-h$h addr add 10.99.0.1$h/24 dev mgmt
-	ip -n vgwt-h$h link set mgmt up
-	ip -n vgwt-h$h link set lo up
-done
-PORT=$(free_port)
-URLS=http://127.0.0.1:$PORT,http://$BR:$PORT
-etcd_start "$WORK/etcd" "$URLS" || exit 1
-AG_URL=http://$BR:$PORT
-E=(--etcd "$ETCD_URL" --etcd-prefix "$P")
-
-# start_host N [ARGS...]: the agent of host N (namespace vgwt-hN, id hN).
-start_host()
-{
-	local n=$1
-	shift
-	start_agent "$WORK/h$n.log" --netns vgwt-h$n --link gw0 --interval 0.5 \
-		--etcd "$AG_URL" --etcd-prefix "$P" --host-id "h$n" \
-		--member-ttl $TTL --owner-table "$WORK/h$n.owners" "$@"
-	eval "PID_H$n=$AGENT_PID"
-}
+cluster_setup 3 || exit 1
 
 both_equal() # FILE: both hosts' kernels hold document FILE
 {
 	same_state vgwt-h1 "$1" && same_state vgwt-h2 "$1"
 }
-
-members_are() # JSON FILE...: every owner table lists exactly these members
-{
-	local want=$1 f
-	shift
-	for f; do
-		[ "$(jq -c .members "$f" 2>/dev/null)" = "$want" ] || return 1
-	done
-}
-
-tables_agree() # FILE...: the same table in every file (all but "self")
-{
-	local first f
-	first=$(jq -c 'del(.self)' "$1") || return 1
-	for f in "${@:2}"; do
-		[ "$(jq -c 'del(.self)' "$f")" = "$first" ] || return 1
-	done
-}
-
-log_has() { grep -Eq -- "$2" "$WORK/$1.log"; }
-count_in() { grep -Ec -- "$2" "$WORK/$1.log"; }
 
 # --- the document from etcd into both kernels --------------------------------------
 

@@ -15,7 +15,8 @@
  *   notify.c  readiness and status for systemd (Type=notify)
  *   instance.c  one agent per network namespace
  *   cluster.c the document from etcd: read, watch, resume, re-read
- *   members.c membership under a lease; the flow owner table
+ *   members.c membership under a lease; the flow owner table; the
+ *             cluster for the kernel (CLUSTER_SET); drain
  *
  * Everything runs on one thread: no locking anywhere.
  */
@@ -38,6 +39,7 @@
 #define AGENT_PREFIX_MAX	256	/* VGW_STORE_PREFIX_MAX */
 #define AGENT_DEFAULT_PREFIX	"/vnicgw/"
 #define AGENT_DEFAULT_TTL_S	5
+#define AGENT_DEFAULT_DRAIN_WAIT_MS	2000
 
 enum xdp_mode {
 	XDP_MODE_AUTO,		/* native, else generic with a warning */
@@ -83,12 +85,15 @@ struct agent_config {
 	char host_id[64];		/* "" = not a member */
 	char owner_table[PATH_MAX];	/* "" = only logged */
 	unsigned int member_ttl_s;	/* the member key's lease */
+	char underlay[64];		/* this host's underlay address; "": none */
+	char drain_cmd[1024];		/* run by a drain (SIGUSR1); "": none */
+	unsigned int drain_wait_ms;	/* then wait this long before leaving */
 
 	/*
 	 * Which source set each key last: a list key (xdp-if) set by a
 	 * later source starts a new list instead of appending.
 	 */
-	unsigned char src[16];
+	unsigned char src[32];
 };
 
 /* Where a setting came from, in increasing precedence. */
@@ -178,6 +183,14 @@ void sync_recheck(struct sync *s, const char *reason);
 bool sync_ever_applied(const struct sync *s);
 /* --once: 0 if the kernel now holds the document, else 1. */
 int sync_once(struct sync *s);
+/*
+ * The cluster the kernel must have (taken over; @fp its fingerprint as the
+ * agent computes it, @why for the log): sent by the next sync_run(), and
+ * again after a module reload, a new link, or a change behind our back.
+ */
+struct vgw_cluster;
+void sync_set_cluster(struct sync *s, struct vgw_cluster *cl, uint64_t fp,
+		      const char *why);
 
 /* link.c: create the namespace's vnicgw link @name, up. 0, or -1 and err. */
 int link_create(const char *name, char *err, size_t errlen);
@@ -215,12 +228,17 @@ void cluster_free(struct cluster *c);
  */
 unsigned int cluster_fds(struct cluster *c, struct pollfd *fds,
 			 unsigned int max, uint64_t *deadline);
-/* Read the watch, reconnect, keep the lease. True: the document changed. */
+/*
+ * Read the watch, reconnect, keep the lease. True: the document or the
+ * kernel's cluster set changed (sync_run() is due now).
+ */
 bool cluster_run(struct cluster *c);
 /* SIGHUP: read every key again. */
 void cluster_resync(struct cluster *c);
 /* --once: read the document into @s once. 0, or -1 (logged). */
 int cluster_read_once(struct cluster *c);
+/* SIGUSR1 with --host-id: drain this host (members_drain()). */
+void cluster_drain(struct cluster *c);
 
 /*
  * members.c: this host's member key under a lease (with --host-id), and
@@ -228,16 +246,32 @@ int cluster_read_once(struct cluster *c);
  */
 struct members;
 struct vgw_etcd;
-struct members *members_new(const struct agent_config *cfg);
+struct vgw_cluster;
+struct members *members_new(const struct agent_config *cfg, struct sync *s);
 void members_free(struct members *m);
-/* Register or keep the lease alive when due; returns the next due time. */
+/*
+ * Register or keep the lease alive when due, and move a drain on; returns
+ * the next due time.
+ */
 uint64_t members_run(struct members *m, struct vgw_etcd *e);
 uint64_t members_next(const struct members *m);
-/* The live hosts changed: @ids sorted. Logs (and saves) a new table. */
-void members_update(struct members *m, const char *const *ids,
-		    unsigned int n);
+/*
+ * The live hosts changed: @live (ids sorted, with the addresses of their
+ * values; taken over). Logs (and saves) a new table, and gives the kernel
+ * its set (sync_set_cluster()) when that changed. @bad_value: the first
+ * member value that was refused, or "".
+ */
+void members_update(struct members *m, struct vgw_cluster *live,
+		    const char *bad_value);
+/* Whether the kernel was given a new set since the last call. */
+bool members_kick(struct members *m);
 /* Revoke the lease: the other hosts see this one leave at once. */
 void members_leave(struct members *m, struct vgw_etcd *e);
+/*
+ * SIGUSR1: drain this host: --drain-cmd, --drain-wait, leave, then the
+ * kernel without SELF (moved on by members_run()).
+ */
+void members_drain(struct members *m);
 
 /* loop.c; @c is NULL with a state file. */
 int agent_loop(const struct agent_config *cfg, struct sync *s,

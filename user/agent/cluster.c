@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "cluster_nl.h"
 #include "etcd.h"
 #include "store.h"
 
@@ -90,7 +91,7 @@ struct cluster *cluster_new(const struct agent_config *cfg, struct sync *s)
 	c->resync = true;
 	srandom((unsigned int)getpid() ^ (unsigned int)now_ms());
 	c->store = vgw_store_new(cfg->etcd_prefix);
-	c->members = members_new(cfg);
+	c->members = members_new(cfg, s);
 	if (!c->store || !c->members) {
 		cluster_free(c);
 		return NULL;
@@ -254,15 +255,19 @@ static bool publish_doc(struct cluster *c)
 
 static void publish_members(struct cluster *c)
 {
-	const char **ids;
-	int n = vgw_store_members(c->store, &ids);
+	struct vgw_cluster live;
+	char bad[512];
 
-	if (n < 0) {
+	if (vgw_store_cluster(c->store, &live, bad, sizeof(bad))) {
 		log_err("members: out of memory");
 		return;
 	}
-	members_update(c->members, ids, (unsigned int)n);
-	free(ids);
+	members_update(c->members, &live, bad);
+}
+
+void cluster_drain(struct cluster *c)
+{
+	members_drain(c->members);
 }
 
 bool cluster_run(struct cluster *c)
@@ -285,7 +290,7 @@ bool cluster_run(struct cluster *c)
 		publish_members(c);
 	c->changed = 0;
 	members_run(c->members, c->etcd);
-	return doc_changed;
+	return members_kick(c->members) || doc_changed;
 }
 
 unsigned int cluster_fds(struct cluster *c, struct pollfd *fds,

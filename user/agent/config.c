@@ -10,6 +10,7 @@
  * List keys (xdp-if) may repeat and take several names separated by spaces
  * or commas.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -41,6 +42,7 @@ void config_defaults(struct agent_config *cfg)
 	cfg->qsize = AGENT_DEFAULT_QSIZE;
 	strcpy(cfg->etcd_prefix, AGENT_DEFAULT_PREFIX);
 	cfg->member_ttl_s = AGENT_DEFAULT_TTL_S;
+	cfg->drain_wait_ms = AGENT_DEFAULT_DRAIN_WAIT_MS;
 }
 
 /* Copy a value that must fit (with its NUL) into size bytes. */
@@ -194,6 +196,7 @@ enum key {
 	K_STATE, K_NETNS, K_LINK, K_INTERVAL, K_STATS_INTERVAL, K_LOG_LEVEL,
 	K_XDP_IF, K_XDP_MODE, K_XDP_QSIZE, K_CPUS,
 	K_ETCD, K_ETCD_PREFIX, K_HOST_ID, K_OWNER_TABLE, K_MEMBER_TTL,
+	K_UNDERLAY, K_DRAIN_CMD, K_DRAIN_WAIT,
 	N_KEYS
 };
 
@@ -217,6 +220,9 @@ static const struct {
 	[K_HOST_ID] = { "host-id" },
 	[K_OWNER_TABLE] = { "owner-table" },
 	[K_MEMBER_TTL] = { "member-ttl" },
+	[K_UNDERLAY] = { "underlay" },
+	[K_DRAIN_CMD] = { "drain-cmd" },
+	[K_DRAIN_WAIT] = { "drain-wait" },
 };
 
 _Static_assert(N_KEYS <= sizeof(((struct agent_config *)0)->src),
@@ -233,6 +239,19 @@ static int set_xdp_mode(struct agent_config *cfg, const char *v, char *err,
 		cfg->xdp_mode = XDP_MODE_AUTO;
 	else
 		return fail(err, errlen, "xdp-mode: \"%s\" is not native, generic or auto", v);
+	return 0;
+}
+
+/* This host's underlay address: an IPv4 or IPv6 address, kept as text. */
+static int set_underlay(struct agent_config *cfg, const char *v, char *err,
+			size_t errlen)
+{
+	unsigned char buf[16];
+
+	if (strlen(v) >= sizeof(cfg->underlay) ||
+	    (inet_pton(AF_INET, v, buf) != 1 && inet_pton(AF_INET6, v, buf) != 1))
+		return fail(err, errlen, "underlay: \"%s\" is not an IPv4 or IPv6 address", v);
+	strcpy(cfg->underlay, v);
 	return 0;
 }
 
@@ -268,6 +287,15 @@ static int set_cluster_key(struct agent_config *cfg, enum key k,
 		if (parse_uint(v, 2, 300, &n))
 			return fail(err, errlen, "member-ttl: \"%s\" is not 2..300 seconds", v);
 		cfg->member_ttl_s = (unsigned int)n;
+		return 0;
+	case K_UNDERLAY:
+		return set_underlay(cfg, v, err, errlen);
+	case K_DRAIN_CMD:
+		return set_str(cfg->drain_cmd, sizeof(cfg->drain_cmd), key, v, err, errlen);
+	case K_DRAIN_WAIT:
+		if (config_parse_seconds(v, &cfg->drain_wait_ms) ||
+		    cfg->drain_wait_ms > 600000)
+			return fail(err, errlen, "drain-wait: \"%s\" is not 0..600 seconds", v);
 		return 0;
 	default:
 		return -EINVAL;
@@ -353,6 +381,9 @@ int config_check(const struct agent_config *cfg, char *err, size_t errlen)
 	if (!cfg->etcd[0] && (cfg->host_id[0] || cfg->owner_table[0]))
 		return fail(err, errlen, "--%s needs --etcd (membership lives in etcd)",
 			    cfg->host_id[0] ? "host-id" : "owner-table");
+	if (!cfg->host_id[0] && (cfg->underlay[0] || cfg->drain_cmd[0]))
+		return fail(err, errlen, "--%s needs --host-id (it is about this host as a cluster member)",
+			    cfg->underlay[0] ? "underlay" : "drain-cmd");
 	return 0;
 }
 

@@ -77,6 +77,7 @@ static int loop_init(struct loop *l)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
 	l->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	l->ino_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (l->sig_fd < 0 || l->ino_fd < 0) {
@@ -157,6 +158,15 @@ static void read_signals(struct loop *l)
 			l->reload_at = now_ms();
 			break;
 		case SIGUSR1:
+			/* A cluster member drains; others log the counters. */
+			if (l->cluster && l->cfg->host_id[0]) {
+				cluster_drain(l->cluster);
+				l->cluster_at = 0;
+				break;
+			}
+			steer_print_stats(l->steer);
+			break;
+		case SIGUSR2:
 			steer_print_stats(l->steer);
 			break;
 		}

@@ -44,6 +44,14 @@ static void usage(FILE *f)
 		"      --member-ttl SEC      the member lease (default %u; a host that dies leaves\n"
 		"                            after at most this long)\n"
 		"      --owner-table FILE    also write the owner table to FILE (JSON)\n"
+		"      --underlay ADDR       this host's underlay IPv4/IPv6 address, where the\n"
+		"                            others send the flows it owns (in its member key);\n"
+		"                            with --host-id the agent tells its kernel the live\n"
+		"                            members that have one (CLUSTER_SET)\n"
+		"      --drain-cmd CMD       run by a drain (SIGUSR1) first, with /bin/sh -c\n"
+		"                            (e.g. \"birdc disable vips\": withdraw the routes)\n"
+		"      --drain-wait SEC      then wait SEC for packets in flight before leaving\n"
+		"                            (default 2)\n"
 		"  -c, --host-config FILE    host settings, \"key = value\" lines whose keys are\n"
 		"                            the long options below; the command line wins\n"
 		"  -n, --netns NAME|PATH     work in network namespace NAME (/run/netns/NAME)\n"
@@ -66,7 +74,11 @@ static void usage(FILE *f)
 		"\n"
 		"Signals: SIGTERM/SIGINT exit (the tables stay, XDP is detached, the member\n"
 		"key goes); SIGHUP re-reads the document and compares the whole kernel state;\n"
-		"SIGUSR1 logs the steering counters.\n",
+		"SIGUSR1 with --host-id drains this host: runs --drain-cmd, waits --drain-wait,\n"
+		"leaves the membership and tells the kernel it is no member any more (it hands\n"
+		"every stateful flow, and its state, to the owners), then keeps the tables until\n"
+		"SIGTERM; without --host-id SIGUSR1 logs the steering counters. SIGUSR2 logs the\n"
+		"steering counters.\n",
 		AGENT_DEFAULT_PREFIX, AGENT_DEFAULT_TTL_S,
 		AGENT_DEFAULT_INTERVAL_MS / 1000, AGENT_DEFAULT_QSIZE);
 }
@@ -90,6 +102,9 @@ static const struct option options[] = {
 	{ "host-id", required_argument, NULL, OPT_KEY },
 	{ "member-ttl", required_argument, NULL, OPT_KEY },
 	{ "owner-table", required_argument, NULL, OPT_KEY },
+	{ "underlay", required_argument, NULL, OPT_KEY },
+	{ "drain-cmd", required_argument, NULL, OPT_KEY },
+	{ "drain-wait", required_argument, NULL, OPT_KEY },
 	{ "host-config", required_argument, NULL, 'c' },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -243,6 +258,7 @@ int main(int argc, char **argv)
 		sigaddset(&mask, SIGINT);
 		sigaddset(&mask, SIGHUP);
 		sigaddset(&mask, SIGUSR1);
+		sigaddset(&mask, SIGUSR2);
 		sigprocmask(SIG_BLOCK, &mask, NULL);
 	}
 	log_init(cfg.log_level);

@@ -16,44 +16,90 @@
  * soon as their watches have caught up, which the fingerprint in the log
  * line shows. The table goes to the log and, with --owner-table, to a file
  * (written to a temporary name and renamed, so a reader never sees half of
- * one); the kernel will take it over netlink later.
+ * one).
+ *
+ * The kernel (CLUSTER_SET, through sync.c) gets the live members that have
+ * an underlay address ("addr" in their key's value, from --underlay), and
+ * this host's id as SELF while it is registered and not draining. It builds
+ * the same Maglev table from the ids, so a member without an address makes
+ * the kernels' tables differ from the logged one: that is warned about.
+ * The first set goes to the kernel once this agent's own key is seen; from
+ * then on every change of the set (ids, addresses, self) does.
+ *
+ * Drain (SIGUSR1): run --drain-cmd (withdraw the routes to this host), wait
+ * --drain-wait for the packets in flight, leave (revoke the lease), and
+ * give the kernel the remaining members without SELF, so that it hands
+ * every stateful flow and its state to the owners. The agent then stays,
+ * keeping the tables, never registering again, until SIGTERM.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agent.h"
+#include "cluster_nl.h"
 #include "etcd.h"
 #include "maglev.h"
 #include "store.h"
 
 #define RETRY_MS	1000
+#define DRAIN_POLL_MS	50	/* how often the drain command is waited for */
+
+enum drain_step {
+	DRAIN_NONE,
+	DRAIN_CMD,		/* --drain-cmd running */
+	DRAIN_WAIT,		/* packets in flight arrive */
+	DRAIN_DONE,		/* left; the kernel has no SELF */
+};
 
 struct members {
 	const struct agent_config *cfg;
+	struct sync *sync;
 	char key[VGW_STORE_KEY_MAX];
+	struct vgw_addr underlay;	/* family 0: none */
 	int64_t lease;			/* 0: none */
 	bool registered;		/* our key is in etcd */
 	uint64_t next_ms;		/* next registration or keepalive */
 	uint64_t fingerprint;		/* of the table last logged; 0: none */
 	char last_err[512];
+
+	struct vgw_cluster live;	/* the member keys, ids sorted */
+	struct vgw_cluster kset;	/* what the kernel was given last */
+	bool pushed;			/* the kernel was given a set */
+	bool kick;			/* ... a new one, for sync.c now */
+	char no_addr[512];		/* members without an address, as logged */
+	char bad_value[512];		/* a member value refused, as logged */
+
+	enum drain_step drain;
+	pid_t drain_pid;
+	uint64_t drain_until;		/* end of DRAIN_WAIT */
 };
 
-struct members *members_new(const struct agent_config *cfg)
+struct members *members_new(const struct agent_config *cfg, struct sync *s)
 {
 	struct members *m = calloc(1, sizeof(*m));
 
 	if (!m)
 		return NULL;
 	m->cfg = cfg;
+	m->sync = s;
 	vgw_store_member_key(cfg->etcd_prefix, cfg->host_id, m->key);
+	/* Checked by config.c already. */
+	if (cfg->underlay[0] && vgw_addr_parse(cfg->underlay, &m->underlay))
+		memset(&m->underlay, 0, sizeof(m->underlay));
 	return m;
 }
 
 void members_free(struct members *m)
 {
+	if (!m)
+		return;
+	vgw_cluster_free(&m->live);
+	vgw_cluster_free(&m->kset);
 	free(m);
 }
 
@@ -74,18 +120,21 @@ static void report(struct members *m, const char *what, struct vgw_etcd *e)
 static int register_key(struct members *m, struct vgw_etcd *e)
 {
 	struct vgw_etcd_txn *t = vgw_etcd_txn_new();
-	char value[160];
+	char *value = vgw_member_value(m->cfg->host_id, (int)getpid(),
+				       &m->underlay);
 	bool done = false;
 	int ret;
 
-	if (!t)
+	if (!t || !value) {
+		vgw_etcd_txn_free(t);
+		free(value);
 		return -ENOMEM;
-	snprintf(value, sizeof(value), "{\"id\": \"%s\", \"pid\": %d}",
-		 m->cfg->host_id, (int)getpid());
+	}
 	ret = vgw_etcd_txn_if_mod(t, m->key, 0) ?:
 	      vgw_etcd_txn_put(t, m->key, value, strlen(value), m->lease) ?:
 	      vgw_etcd_txn_commit(e, t, &done, NULL);
 	vgw_etcd_txn_free(t);
+	free(value);
 	if (ret)
 		return ret;
 	if (!done) {
@@ -97,9 +146,10 @@ static int register_key(struct members *m, struct vgw_etcd *e)
 	}
 	m->registered = true;
 	m->last_err[0] = '\0';
-	log_info("joined the cluster as %s (%s, lease %llx, TTL %u s)",
+	log_info("joined the cluster as %s (%s, lease %llx, TTL %u s, underlay %s)",
 		 m->cfg->host_id, m->key, (unsigned long long)m->lease,
-		 m->cfg->member_ttl_s);
+		 m->cfg->member_ttl_s,
+		 m->cfg->underlay[0] ? m->cfg->underlay : "none");
 	return 0;
 }
 
@@ -124,12 +174,17 @@ static int keepalive(struct members *m, struct vgw_etcd *e)
 	return 0;
 }
 
+static void drain_step(struct members *m, struct vgw_etcd *e);
+
 uint64_t members_run(struct members *m, struct vgw_etcd *e)
 {
 	uint64_t now = now_ms(), period = m->cfg->member_ttl_s * 1000ULL / 3;
 	int ret = 0;
 
 	if (!m->cfg->host_id[0])
+		return UINT64_MAX;
+	drain_step(m, e);
+	if (m->drain == DRAIN_DONE)
 		return UINT64_MAX;
 	if (now < m->next_ms)
 		return m->next_ms;
@@ -239,16 +294,240 @@ static void log_table(const struct members *m, const struct vgw_maglev *t,
 			 m->cfg->host_id[0] ? "; this host is not a member (yet)" : "");
 }
 
-void members_update(struct members *m, const char *const *ids, unsigned int n)
+/* --- the cluster for the kernel ------------------------------------------------ */
+
+static bool same_set(const struct vgw_cluster *a, const struct vgw_cluster *b)
 {
-	struct vgw_maglev t;
 	unsigned int i;
+
+	if (a->n != b->n || strcmp(a->self, b->self))
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->members[i].id, b->members[i].id) ||
+		    a->members[i].addr_len != b->members[i].addr_len ||
+		    memcmp(a->members[i].addr, b->members[i].addr,
+			   a->members[i].addr_len))
+			return false;
+	return true;
+}
+
+static bool live_has_self(const struct members *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->live.n; i++)
+		if (!strcmp(m->live.members[i].id, m->cfg->host_id))
+			return true;
+	return false;
+}
+
+/* Members without an address: warned about whenever that list changes. */
+static void warn_no_addr(struct members *m, const char *list, unsigned int n)
+{
+	if (!strcmp(list, m->no_addr))
+		return;
+	snprintf(m->no_addr, sizeof(m->no_addr), "%s", list);
+	if (n)
+		log_warn("cluster: %u member%s without an underlay address (%s): left out of the kernel's set, so the kernels' owner tables differ from the one logged (give every agent --underlay)",
+			 n, n == 1 ? "" : "s", list);
+	else
+		log_info("cluster: every member has an underlay address");
+}
+
+/* The kernel's set: the live members with an address; SELF if we are one. */
+static int kernel_set(struct members *m, struct vgw_cluster *k)
+{
+	char list[sizeof(m->no_addr)] = "";
+	unsigned int i, missing = 0;
+	struct vgw_addr a;
+	size_t len = 0;
+	bool self_in = false;
+
+	memset(k, 0, sizeof(*k));
+	k->size = VGW_MAGLEV_SIZE_DEFAULT;	/* the logged table's */
+	for (i = 0; i < m->live.n; i++) {
+		const struct vgw_cluster_member *x = &m->live.members[i];
+		bool self = !strcmp(x->id, m->cfg->host_id);
+
+		if (self && m->drain == DRAIN_DONE)
+			continue;
+		if (vgw_cluster_member_addr(x, &a)) {
+			if (len + strlen(x->id) + 2 < sizeof(list))
+				len += (size_t)snprintf(list + len, sizeof(list) - len,
+							"%s%s", missing ? " " : "", x->id);
+			missing++;
+			continue;
+		}
+		if (vgw_cluster_add(k, x->id, &a))
+			return -ENOMEM;
+		self_in |= self;
+	}
+	warn_no_addr(m, list, missing);
+	if (self_in && m->registered && m->drain != DRAIN_DONE)
+		snprintf(k->self, sizeof(k->self), "%s", m->cfg->host_id);
+	return 0;
+}
+
+/* Give the kernel the set, if it changed (or @force). */
+static void push_kernel(struct members *m, const char *why, bool force)
+{
+	struct vgw_cluster k;
+	char err[256];
 	uint64_t fp;
 
+	if (kernel_set(m, &k)) {
+		log_err("cluster: out of memory");
+		return;
+	}
+	if (m->pushed && !force && same_set(&k, &m->kset)) {
+		vgw_cluster_free(&k);
+		return;
+	}
+	if (vgw_cluster_check(&k, err, sizeof(err)) ||
+	    vgw_cluster_fingerprint(&k, &fp, NULL)) {
+		log_err("cluster: cannot give the kernel this set: %s", err);
+		vgw_cluster_free(&k);
+		return;
+	}
+	log_info("cluster: %u member%s with an underlay address, %s, fingerprint %016llx (%s)",
+		 k.n, k.n == 1 ? "" : "s", k.self[0] ? "this host one of them" :
+		 k.n ? "this host not one of them" : "standalone",
+		 (unsigned long long)fp, why);
+	/* A copy for the comparison next time; the set itself goes to sync.c. */
+	vgw_cluster_free(&m->kset);
+	m->kset = k;
+	m->kset.members = malloc((k.n + 1) * sizeof(*k.members));
+	if (m->kset.members)
+		memcpy(m->kset.members, k.members, k.n * sizeof(*k.members));
+	else
+		m->kset.n = 0;
+	sync_set_cluster(m->sync, &k, fp, why);
+	m->pushed = true;
+	m->kick = true;
+}
+
+bool members_kick(struct members *m)
+{
+	bool k = m->kick;
+
+	m->kick = false;
+	return k;
+}
+
+/* --- drain ------------------------------------------------------------------ */
+
+static void drain_start_cmd(struct members *m)
+{
+	sigset_t none;
+	pid_t pid;
+
+	log_info("drain: running --drain-cmd: %s", m->cfg->drain_cmd);
+	pid = fork();
+	if (pid == 0) {
+		/* The agent blocks its signals for the signalfd: not the command. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execl("/bin/sh", "sh", "-c", m->cfg->drain_cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0) {
+		log_err("drain: cannot run --drain-cmd: %s; draining anyway",
+			strerror(errno));
+		m->drain = DRAIN_WAIT;
+		m->drain_until = now_ms() + m->cfg->drain_wait_ms;
+		return;
+	}
+	m->drain_pid = pid;
+	m->drain = DRAIN_CMD;
+}
+
+void members_drain(struct members *m)
+{
+	if (m->drain != DRAIN_NONE) {
+		log_info("drain: SIGUSR1 again: %s", m->drain == DRAIN_DONE ?
+			 "this host is drained already" : "draining already");
+		return;
+	}
+	log_info("drain: SIGUSR1: draining this host (%s)", m->cfg->host_id);
+	if (m->cfg->drain_cmd[0]) {
+		drain_start_cmd(m);
+		return;
+	}
+	m->drain = DRAIN_WAIT;
+	m->drain_until = now_ms() + m->cfg->drain_wait_ms;
+	log_info("drain: no --drain-cmd; waiting %.1f s for packets in flight",
+		 m->cfg->drain_wait_ms / 1000.0);
+}
+
+static void drain_cmd_done(struct members *m, int status)
+{
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		log_info("drain: --drain-cmd done (exit 0)");
+	else if (WIFEXITED(status))
+		log_warn("drain: --drain-cmd exited with %d; draining anyway",
+			 WEXITSTATUS(status));
+	else
+		log_warn("drain: --drain-cmd ended by signal %d; draining anyway",
+			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	m->drain = DRAIN_WAIT;
+	m->drain_until = now_ms() + m->cfg->drain_wait_ms;
+	log_info("drain: waiting %.1f s for packets in flight",
+		 m->cfg->drain_wait_ms / 1000.0);
+}
+
+static void drain_step(struct members *m, struct vgw_etcd *e)
+{
+	pid_t pid;
+	int status;
+
+	if (m->drain == DRAIN_CMD) {
+		pid = waitpid(m->drain_pid, &status, WNOHANG);
+		if (pid == m->drain_pid || (pid < 0 && errno != EINTR))
+			drain_cmd_done(m, pid < 0 ? 0 : status);
+	}
+	if (m->drain != DRAIN_WAIT || now_ms() < m->drain_until)
+		return;
+	m->drain = DRAIN_DONE;
+	members_leave(m, e);
+	push_kernel(m, "drained", true);
+	log_info("drain: done: %s is no member any more; the kernel hands its stateful flows to their owners; the tables stay until SIGTERM",
+		 m->cfg->host_id);
+}
+
+uint64_t members_next(const struct members *m)
+{
+	if (!m->cfg->host_id[0] || m->drain == DRAIN_DONE)
+		return UINT64_MAX;
+	if (m->drain == DRAIN_CMD)
+		return now_ms() + DRAIN_POLL_MS;
+	if (m->drain == DRAIN_WAIT && m->drain_until < m->next_ms)
+		return m->drain_until;
+	return m->next_ms;
+}
+
+/* --- the live set -------------------------------------------------------------- */
+
+void members_update(struct members *m, struct vgw_cluster *live,
+		    const char *bad_value)
+{
+	struct vgw_maglev t;
+	const char **ids;
+	unsigned int i, n = live->n;
+	uint64_t fp;
+
+	vgw_cluster_free(&m->live);
+	m->live = *live;
+	memset(live, 0, sizeof(*live));
+	if (strcmp(bad_value, m->bad_value) && bad_value[0])
+		log_warn("members: %s (that member counts without an address)",
+			 bad_value);
+	snprintf(m->bad_value, sizeof(m->bad_value), "%s", bad_value);
+	if (m->cfg->host_id[0] && (m->pushed || m->drain == DRAIN_DONE ||
+				   (m->registered && live_has_self(m))))
+		push_kernel(m, "members changed", false);
+
 	/* Our key vanished though the lease lives (deleted by hand): again. */
-	for (i = 0; i < n && strcmp(ids[i], m->cfg->host_id); i++)
-		;
-	if (m->registered && i == n) {
+	if (m->registered && !live_has_self(m) && m->drain != DRAIN_DONE) {
 		log_warn("%s was deleted; joining again", m->key);
 		m->registered = false;
 		m->next_ms = 0;
@@ -259,11 +538,16 @@ void members_update(struct members *m, const char *const *ids, unsigned int n)
 		m->fingerprint = 0;
 		return;
 	}
-	if (vgw_maglev_build(ids, n, VGW_MAGLEV_SIZE_DEFAULT, &t) ||
+	ids = calloc(n, sizeof(*ids));
+	for (i = 0; ids && i < n; i++)
+		ids[i] = m->live.members[i].id;
+	if (!ids || vgw_maglev_build(ids, n, VGW_MAGLEV_SIZE_DEFAULT, &t) ||
 	    vgw_maglev_build_backup(&t)) {
 		log_err("owner table: cannot build it for %u members", n);
+		free(ids);
 		return;
 	}
+	free(ids);
 	fp = vgw_maglev_fingerprint(&t);
 	if (fp != m->fingerprint) {
 		log_table(m, &t, fp);
@@ -274,7 +558,3 @@ void members_update(struct members *m, const char *const *ids, unsigned int n)
 	vgw_maglev_free(&t);
 }
 
-uint64_t members_next(const struct members *m)
-{
-	return m->cfg->host_id[0] ? m->next_ms : UINT64_MAX;
-}

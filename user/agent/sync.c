@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 
 #include "agent.h"
+#include "cluster_nl.h"
 #include "nlobj.h"
 #include "state.h"
 #include "vgw.h"
@@ -63,6 +64,20 @@ struct sync {
 	char why[64];			/* a reason given by sync_set_want() */
 	char source[PATH_MAX + 16];	/* the document's name, for messages */
 	char last_err[512];		/* logged once until it changes */
+
+	/*
+	 * The cluster for the kernel (members.c), once there is one: sent
+	 * when it changes, after a reconnect (module reload) or a new link,
+	 * and whenever the kernel's epoch is not the one our last SET made
+	 * (someone else set it).
+	 */
+	struct vgw_cluster cluster;
+	bool has_cluster;
+	bool cluster_sent;		/* the kernel has it, at cluster_epoch */
+	uint64_t cluster_epoch;
+	uint64_t cluster_fp;		/* the fingerprint members.c computed */
+	char cluster_why[64];
+	char cluster_err[512];
 };
 
 struct sync *sync_new(const struct agent_config *cfg)
@@ -88,6 +103,7 @@ void sync_free(struct sync *s)
 	if (s->connected)
 		vgw_close(&s->c);
 	vgw_doc_free(s->want);
+	vgw_cluster_free(&s->cluster);
 	free(s);
 }
 
@@ -222,6 +238,7 @@ static void disconnect(struct sync *s)
 	vgw_close(&s->c);
 	s->connected = false;
 	s->verified_gen = 0;
+	s->cluster_sent = false;
 }
 
 static int connect_kernel(struct sync *s)
@@ -247,8 +264,10 @@ static int connect_kernel(struct sync *s)
 		 s->was_connected ? "reconnected to" : "connected to",
 		 info.version, (unsigned long long)info.generation,
 		 info.ifindex ? info.ifname : "none");
-	if (s->was_connected)
+	if (s->was_connected) {
 		s->reason = "module reloaded";
+		snprintf(s->cluster_why, sizeof(s->cluster_why), "module reloaded");
+	}
 	s->was_connected = true;
 	s->last_err[0] = '\0';
 	return 0;
@@ -266,6 +285,101 @@ static void ensure_link(struct sync *s)
 		return;
 	}
 	log_info("+ link %s (type vnicgw, up)", s->cfg->link);
+	if (s->cluster_sent)
+		snprintf(s->cluster_why, sizeof(s->cluster_why), "link %s made again",
+			 s->cfg->link);
+	s->cluster_sent = false;
+}
+
+/* --- the cluster ------------------------------------------------------------- */
+
+void sync_set_cluster(struct sync *s, struct vgw_cluster *cl, uint64_t fp,
+		      const char *why)
+{
+	vgw_cluster_free(&s->cluster);
+	s->cluster = *cl;
+	memset(cl, 0, sizeof(*cl));
+	s->has_cluster = true;
+	s->cluster_sent = false;
+	s->cluster_fp = fp;
+	snprintf(s->cluster_why, sizeof(s->cluster_why), "%s", why);
+}
+
+static void cluster_report(struct sync *s, const char *msg)
+{
+	if (strcmp(msg, s->cluster_err))
+		log_warn("%s", msg);
+	else
+		log_debug("still: %s", msg);
+	snprintf(s->cluster_err, sizeof(s->cluster_err), "%s", msg);
+}
+
+/* What the kernel now holds, after our SET: logged, its epoch kept. */
+static void cluster_confirm(struct sync *s)
+{
+	struct vgw_cluster got;
+	int err = vgw_cluster_get(&s->c, &got);
+
+	if (err) {
+		log_warn("cluster: set, but cannot read it back: %s",
+			 vgw_errmsg(&s->c, err));
+		return;
+	}
+	s->cluster_epoch = got.epoch;
+	log_info("cluster: kernel set (%s): %u members, %s, epoch %llu, fingerprint %016llx",
+		 s->cluster_why, got.n,
+		 !got.n ? "standalone" : got.self[0] ? got.self : "not a member",
+		 (unsigned long long)got.epoch, (unsigned long long)got.fingerprint);
+	if (got.n && got.fingerprint != s->cluster_fp)
+		log_warn("cluster: the kernel's fingerprint %016llx differs from the agent's %016llx for the same members: the module builds another table than user/lib/maglev.c",
+			 (unsigned long long)got.fingerprint,
+			 (unsigned long long)s->cluster_fp);
+	vgw_cluster_free(&got);
+}
+
+/*
+ * Whether the kernel still has what we set: its epoch moves with every SET,
+ * so another epoch means someone else set it (a reload starts again).
+ */
+static bool cluster_intact(struct sync *s)
+{
+	struct vgw_cluster got;
+	bool same;
+
+	if (vgw_cluster_get(&s->c, &got))
+		return false;
+	same = got.epoch == s->cluster_epoch;
+	if (!same) {
+		log_warn("cluster: the kernel's set changed behind the agent (epoch %llu, %llu expected): setting it again",
+			 (unsigned long long)got.epoch,
+			 (unsigned long long)s->cluster_epoch);
+		snprintf(s->cluster_why, sizeof(s->cluster_why), "drift repair");
+	}
+	vgw_cluster_free(&got);
+	return same;
+}
+
+static void sync_cluster(struct sync *s)
+{
+	char msg[512];
+	int err;
+
+	if (!s->has_cluster || (s->cluster_sent && cluster_intact(s)))
+		return;
+	s->cluster_sent = false;
+	err = vgw_cluster_set(&s->c, &s->cluster);
+	if (err) {
+		snprintf(msg, sizeof(msg), "cluster: the kernel refused CLUSTER_SET: %s%s",
+			 vgw_errmsg(&s->c, err),
+			 err == -EOPNOTSUPP || err == -EINVAL ?
+			 " (a module without cluster support?); it stays as it is, retrying" :
+			 "; retrying");
+		cluster_report(s, msg);
+		return;
+	}
+	s->cluster_sent = true;
+	s->cluster_err[0] = '\0';
+	cluster_confirm(s);
 }
 
 /*
@@ -383,7 +497,7 @@ unsigned int sync_run(struct sync *s)
 	struct vgw_info info;
 	int err;
 
-	if (!s->want)
+	if (!s->want && !s->has_cluster)
 		return s->cfg->interval_ms;
 	if (!s->connected && connect_kernel(s))
 		return retry(s);
@@ -396,7 +510,8 @@ unsigned int sync_run(struct sync *s)
 	}
 	if (s->cfg->link[0] && !info.ifindex)
 		ensure_link(s);
-	if (may_have_drifted(s, info.generation) &&
+	sync_cluster(s);
+	if (s->want && may_have_drifted(s, info.generation) &&
 	    apply(s, info.generation))
 		return retry(s);
 	s->backoff_ms = 0;

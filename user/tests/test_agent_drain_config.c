@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent's settings for the cluster in the kernel (user/agent/config.c):
+ * --underlay, --drain-cmd, --drain-wait: syntax, defaults, refusals naming
+ * the key, and that they need --host-id.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "agent.h"
+
+static int parse(struct agent_config *cfg, const char *text, char *err)
+{
+	config_defaults(cfg);
+	err[0] = '\0';
+	return config_parse_text(cfg, "host.conf", text, err, 256);
+}
+
+TEST(drain_wait_defaults_to_two_seconds)
+{
+	struct agent_config cfg;
+
+	config_defaults(&cfg);
+	EXPECT_EQ(2000, cfg.drain_wait_ms);
+	EXPECT_STREQ("", cfg.underlay);
+	EXPECT_STREQ("", cfg.drain_cmd);
+}
+
+TEST(underlay_and_drain_keys)
+{
+	struct agent_config cfg;
+	char err[256];
+
+	ASSERT_EQ(0, parse(&cfg,
+			   "etcd = http://10.0.0.1:2379\n"
+			   "host-id = gw-1\n"
+			   "underlay = 10.0.0.11\n"
+			   "drain-cmd = birdc disable vips\n"
+			   "drain-wait = 0.5\n", err)) TH_LOG("%s", err);
+	EXPECT_STREQ("10.0.0.11", cfg.underlay);
+	EXPECT_STREQ("birdc disable vips", cfg.drain_cmd);
+	EXPECT_EQ(500, cfg.drain_wait_ms);
+	EXPECT_EQ(0, config_check(&cfg, err, sizeof(err)));
+	EXPECT_EQ(0, parse(&cfg, "underlay = fd00:99::11\n", err));
+	EXPECT_STREQ("fd00:99::11", cfg.underlay);
+	EXPECT_EQ(0, parse(&cfg, "drain-wait = 0\n", err));
+	EXPECT_EQ(0, cfg.drain_wait_ms);
+}
+
+TEST(refusals_name_the_key)
+{
+	struct agent_config cfg;
+	char err[256];
+
+	EXPECT_EQ(-EINVAL, parse(&cfg, "underlay = 10.0.0.x\n", err));
+	EXPECT_STREQ("host.conf:1: underlay: \"10.0.0.x\" is not an IPv4 or IPv6 address", err);
+	EXPECT_EQ(-EINVAL, parse(&cfg, "underlay = 10.0.0.0/24\n", err));
+	EXPECT_EQ(-EINVAL, parse(&cfg, "drain-wait = soon\n", err));
+	EXPECT_STREQ("host.conf:1: drain-wait: \"soon\" is not 0..600 seconds", err);
+	EXPECT_EQ(-EINVAL, parse(&cfg, "drain-wait = 601\n", err));
+}
+
+TEST(they_need_a_host_id)
+{
+	struct agent_config cfg;
+	char err[256];
+
+	ASSERT_EQ(0, parse(&cfg, "etcd = http://10.0.0.1:2379\nunderlay = 10.0.0.1\n", err));
+	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
+	EXPECT_STREQ("--underlay needs --host-id (it is about this host as a cluster member)", err);
+	ASSERT_EQ(0, parse(&cfg, "etcd = http://10.0.0.1:2379\ndrain-cmd = true\n", err));
+	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
+	EXPECT_STREQ("--drain-cmd needs --host-id (it is about this host as a cluster member)", err);
+}
+
+TEST_HARNESS_MAIN
