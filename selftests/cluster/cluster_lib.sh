@@ -4,9 +4,9 @@
 # Hosts of a cluster for the VM tests: a management bridge (vgwt-br,
 # 10.99.0.1/24) with up to N network namespaces vgwt-h1.. (10.99.0.1N on
 # their "mgmt" veth), a real etcd reachable from all of them, and an agent
-# per host. Source after ../lib.sh, ../agent/agent_lib.sh and
-# user/tests/etcd_lib.sh; set P (the etcd prefix) and TTL (the member
-# lease) first.
+# per host. Set P (the etcd prefix) and TTL (the member lease) before use.
+# Sourcing this file sources ../lib.sh, ../agent/agent_lib.sh and
+# user/tests/etcd_lib.sh too.
 #
 #   cluster_setup N        the bridge, hosts 1..N and etcd; sets AG_URL, E, URLS
 #   cluster_cleanup        etcd, the agents, the namespaces, the bridge, the module
@@ -15,6 +15,15 @@
 #   tables_agree FILE...   the same table in every file (but "self")
 #   log_has NAME ERE       $WORK/NAME.log has a line matching ERE
 #   count_in NAME ERE      how many lines of $WORK/NAME.log match ERE
+
+cl_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$cl_dir/../lib.sh"
+. "$cl_dir/../agent/agent_lib.sh"
+. "$cl_dir/../../user/tests/etcd_lib.sh"
+
+# The image has no libcurl yet; the build copies it (user/cluster.mk).
+LD_LIBRARY_PATH=$(cd "$cl_dir/../.." && pwd)/build/vm-libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export LD_LIBRARY_PATH
 
 BR=10.99.0.1
 
@@ -38,17 +47,18 @@ cluster_setup()
 	ip addr add $BR/24 dev vgwt-br
 	ip link set vgwt-br up
 	for h in $(seq "$1"); do
-		ip netns add vgwt-h$h
-		ip link add vgwt-m$h type veth peer name mgmt netns vgwt-h$h
-		ip link set vgwt-m$h master vgwt-br up
-		ip -n vgwt-h$h addr add 10.99.0.1$h/24 dev mgmt
-		ip -n vgwt-h$h link set mgmt up
-		ip -n vgwt-h$h link set lo up
+		ip netns add "vgwt-h$h"
+		ip link add "vgwt-m$h" type veth peer name mgmt netns "vgwt-h$h"
+		ip link set "vgwt-m$h" master vgwt-br up
+		ip -n "vgwt-h$h" addr add "10.99.0.1$h/24" dev mgmt
+		ip -n "vgwt-h$h" link set mgmt up
+		ip -n "vgwt-h$h" link set lo up
 	done
 	PORT=$(free_port)
 	URLS=http://127.0.0.1:$PORT,http://$BR:$PORT
 	etcd_start "$WORK/etcd" "$URLS" || return 1
 	AG_URL=http://$BR:$PORT
+	# shellcheck disable=SC2034 # for the tests
 	E=(--etcd "$ETCD_URL" --etcd-prefix "$P")
 }
 
@@ -57,7 +67,7 @@ start_host()
 {
 	local n=$1
 	shift
-	start_agent "$WORK/h$n.log" --netns vgwt-h$n --link gw0 --interval 0.5 \
+	start_agent "$WORK/h$n.log" --netns "vgwt-h$n" --link gw0 --interval 0.5 \
 		--etcd "$AG_URL" --etcd-prefix "$P" --host-id "h$n" \
 		--member-ttl "$TTL" --owner-table "$WORK/h$n.owners" "$@"
 	eval "PID_H$n=$AGENT_PID"

@@ -18,13 +18,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-. "$here/../lib.sh"
-. "$here/../agent/agent_lib.sh"
-. "$top/user/tests/etcd_lib.sh"
-. "$here/cluster_lib.sh"
-
-# The image has no libcurl yet; the build copies it (user/cluster.mk).
-export LD_LIBRARY_PATH=$top/build/vm-libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+. "$here/cluster_lib.sh"	# with ../lib.sh, agent_lib.sh, etcd_lib.sh
 
 trap cluster_cleanup EXIT
 

@@ -65,7 +65,7 @@ static void usage(FILE *f)
 		"      --cpus LIST           worker CPUs, e.g. 0-3,6 (default: every online CPU)\n"
 		"      --xdp-qsize N         cpumap queue per worker CPU (default %u)\n"
 		"      --stats-interval SEC  log the steering counters every SEC seconds\n"
-		"                            (default 0: only on SIGUSR1)\n"
+		"                            (default 0: only on SIGUSR2)\n"
 		"      --log-level LEVEL     error, warn, info (default) or debug\n"
 		"  -v, --verbose             --log-level debug\n"
 		"      --once                apply the document (and the link) once and exit:\n"
