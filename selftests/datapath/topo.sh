@@ -356,11 +356,16 @@ _topo_plug()
 }
 
 # _topo_vip_route NS: the VIPs are reached through the vnicgw hosts (several:
-# one multipath route, the later ECMP).
+# one multipath route), or, when TOPO_VIP_VIA is set (a routed underlay: the
+# cluster's TOR), through that address.
 _topo_vip_route()
 {
 	local h nh=()
 
+	if [ -n "${TOPO_VIP_VIA:-}" ]; then
+		ip -n "vgwt-$1" route replace "$TOPO_VIP_NET" via "$TOPO_VIP_VIA"
+		return
+	fi
 	[ "${#TOPO_HOSTS[@]}" -gt 0 ] || return 0
 	for h in "${TOPO_HOSTS[@]}"; do
 		nh+=(nexthop via "${TOPO_UL_IP[$h]}")
@@ -372,9 +377,20 @@ _topo_vip_route()
 # gw0 (up: the module listens on 4789 and 6081), every VIP on lo.
 topo_host()
 {
+	local v
+
+	_topo_ns "$1" && _topo_plug "$1" "$2" && _topo_host_setup "$1" || return
+	for v in "${TOPO_NODES[@]}"; do
+		_topo_vip_route "$v" || return
+	done
+}
+
+# _topo_host_setup NAME: what makes a namespace with an underlay address a
+# vnicgw host: gw0 up, every VIP on lo; registered in TOPO_HOSTS.
+_topo_host_setup()
+{
 	local n=$1 v
 
-	_topo_ns "$n" && _topo_plug "$n" "$2" || return
 	{
 		echo "link add gw0 type vnicgw"
 		echo "link set gw0 up"
@@ -383,9 +399,6 @@ topo_host()
 		done
 	} | in_ns "$n" || return
 	TOPO_HOSTS+=("$n")
-	for v in "${TOPO_NODES[@]}"; do
-		_topo_vip_route "$v" || return
-	done
 }
 
 # topo_vip VIP: make VIP a local address of every host.
