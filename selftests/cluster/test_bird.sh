@@ -1,0 +1,220 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The BGP side of the cluster with BIRD 2 and the example configurations of
+# examples/bird, filled in only with addresses and AS numbers: a TOR
+# namespace and three host namespaces (h1..h3 on their own links to the TOR,
+# AS 65101..65103 against the TOR's 65000), BIRD in each. Proves: the TOR's
+# kernel gets ONE multipath route for the VIP prefix with a nexthop per host;
+# `birdc disable vips` on a host (the drain) takes its nexthop out and
+# `birdc enable vips` puts it back; a host's BIRD SIGKILLed is out at once
+# (its session closes), a hung one (SIGSTOP) after the hold time (3 s in the
+# example), and back when it runs again; BIRD stopping on the TOR removes
+# the route. No vnicgw module is needed: this is the routing alone.
+#
+# Runs in the VM: tools/vm run selftests/run-vm.sh cluster/test_bird.sh
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$here/../lib.sh"
+
+EX=$top/examples/bird
+VIP_PREFIX=10.0.100.0/24
+TOR_AS=65000
+WORK=$(mktemp -d /tmp/vgwt-bird.XXXXXX)
+declare -A BIRD_PID=()
+
+cleanup()
+{
+	local n
+
+	for n in "${!BIRD_PID[@]}"; do
+		bird_stop "$n" KILL
+	done
+	if [ "$TAP_FAILED" -gt 0 ]; then
+		for n in "$WORK"/*.log; do
+			[ -s "$n" ] && { echo "${n##*/}:"; tail -n 15 "$n"; } | diag
+		done
+	fi
+	for n in tor h1 h2 h3; do
+		ip netns del "vgwt-b$n" 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# wait_until SECS CMD...: poll CMD every 0.1 s; false after SECS seconds.
+wait_until()
+{
+	local end=$(($(date +%s%N) / 1000000 + $1 * 1000))
+
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(($(date +%s%N) / 1000000))" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+expect_within()
+{
+	local desc=$1 secs=$2
+
+	shift 2
+	if wait_until "$secs" "$@"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		{ echo "not true after ${secs}s: $*"; echo "TOR's route: $(ip -n vgwt-btor route show $VIP_PREFIX)"
+		  birdc_in tor show protocols 2>&1; } | diag
+	fi
+}
+
+# fill TEMPLATE OUT KEY=VALUE...: the example with its @KEY@ placeholders
+# replaced; fails if one is left.
+fill()
+{
+	local in=$1 out=$2 kv args=()
+
+	shift 2
+	for kv; do
+		args+=(-e "s|@${kv%%=*}@|${kv#*=}|g")
+	done
+	sed "${args[@]}" "$in" >"$out" || return 1
+	! grep -n '@[A-Z_]*@' "$out"
+}
+
+# bird_start NAME: BIRD in namespace vgwt-bNAME, in the foreground, with its
+# configuration and control socket in WORK.
+bird_start()
+{
+	local n=$1
+
+	ip netns exec "vgwt-b$n" bird -f -c "$WORK/$n.conf" -s "$WORK/$n.ctl" \
+		>>"$WORK/bird-$n.log" 2>&1 </dev/null &
+	BIRD_PID[$n]=$!
+	wait_until 10 test -S "$WORK/$n.ctl"
+}
+
+# bird_stop NAME [SIGNAL]: signal it (TERM) and reap it.
+bird_stop()
+{
+	local n=$1 sig=${2:-TERM} p=${BIRD_PID[$1]:-}
+
+	[ -n "$p" ] || return 0
+	kill "-$sig" "$p" 2>/dev/null
+	kill -CONT "$p" 2>/dev/null
+	wait_until 10 eval "! [ -e /proc/$p ] || [ \"\$(awk '{ print \$3 }' /proc/$p/stat)\" = Z ]"
+	kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	unset "BIRD_PID[$n]"
+	rm -f "$WORK/$n.ctl"
+}
+
+birdc_in()
+{
+	local n=$1
+
+	shift
+	birdc -s "$WORK/$n.ctl" "$@"
+}
+
+# nexthops: the nexthops of the TOR's kernel route for the VIP prefix.
+nexthops()
+{
+	ip -n vgwt-btor route show "$VIP_PREFIX" |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "via") printf "%s%s", s, $(i + 1); s = " " } END { print "" }' |
+		sed 's/^ *//'
+}
+
+nexthops_are() { [ "$(nexthops)" = "$1" ]; }
+
+ms() { echo $(($(date +%s%N) / 1000000)); }
+
+tap_begin
+
+# --- the namespaces and the configurations ----------------------------------------
+
+ip netns add vgwt-btor
+ip -n vgwt-btor link set lo up
+for n in 1 2 3; do
+	ip netns add "vgwt-bh$n"
+	ip -n vgwt-btor link add "h$n" type veth peer name ul0 netns "vgwt-bh$n"
+	ip -n vgwt-btor addr add "10.0.$n.1/24" dev "h$n"
+	ip -n vgwt-btor link set "h$n" up
+	ip -n "vgwt-bh$n" addr add "10.0.$n.2/24" dev ul0
+	ip -n "vgwt-bh$n" link set ul0 up
+	ip -n "vgwt-bh$n" link set lo up
+	ip -n "vgwt-bh$n" addr add 10.0.100.1/32 dev lo
+done
+ip netns exec vgwt-btor sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1
+
+expect_ok "the TOR's configuration is the example with its addresses and AS" \
+	fill "$EX/tor.conf" "$WORK/tor.conf" TOR_IP=10.0.1.1 TOR_AS=$TOR_AS \
+		HOST_RANGE=10.0.0.0/16 VIP_PREFIX=$VIP_PREFIX
+for n in 1 2 3; do
+	fill "$EX/host.conf" "$WORK/h$n.conf" HOST_IP="10.0.$n.2" HOST_AS=$((65100 + n)) \
+		TOR_IP="10.0.$n.1" TOR_AS=$TOR_AS VIP_PREFIX=$VIP_PREFIX >/dev/null ||
+		not_ok "host.conf for h$n has a placeholder left"
+done
+expect_ok "bird -p accepts the TOR's configuration" bird -p -c "$WORK/tor.conf"
+expect_ok "... and the hosts'" bird -p -c "$WORK/h1.conf"
+
+# --- three hosts announce, the TOR installs one multipath route --------------------------
+
+t0=$(ms)
+if bird_start tor; then
+	ok "BIRD runs in the TOR"
+else
+	not_ok "BIRD runs in the TOR"
+fi
+for n in 1 2 3; do
+	bird_start "h$n" || not_ok "BIRD does not start in h$n"
+done
+ALL="10.0.1.2 10.0.2.2 10.0.3.2"
+expect_within "the TOR's kernel gets one route for $VIP_PREFIX with 3 nexthops (h1, h2, h3)" 30 \
+	nexthops_are "$ALL"
+echo "3 sessions up and the route installed $(($(ms) - t0)) ms after start" | diag
+expect_match "... installed by BIRD" "proto bird" "$(ip -n vgwt-btor route show $VIP_PREFIX)"
+expect_eq "... 3 established BGP sessions on the TOR" 3 \
+	"$(birdc_in tor show protocols | grep -c 'Established')"
+
+# --- drain and back ----------------------------------------------------------------
+
+expect_ok "birdc disable vips on h2 (the drain)" birdc_in h2 disable vips
+expect_within "... the TOR's route goes down to 2 nexthops (h1, h3)" 10 \
+	nexthops_are "10.0.1.2 10.0.3.2"
+expect_match "... while h2's BGP session stays up" "Established" \
+	"$(birdc_in h2 show protocols tor)"
+expect_ok "birdc enable vips on h2" birdc_in h2 enable vips
+expect_within "... back to 3 nexthops" 10 nexthops_are "$ALL"
+
+# --- a host's BIRD killed, a host's BIRD hung -----------------------------------------
+
+t0=$(ms)
+bird_stop h3 KILL
+expect_within "h3's BIRD SIGKILLed: out of the route (its session closes)" 10 \
+	nexthops_are "10.0.1.2 10.0.2.2"
+echo "h3 out $(($(ms) - t0)) ms after SIGKILL" | diag
+
+t0=$(ms)
+kill -STOP "${BIRD_PID[h1]}"
+expect_within "h1's BIRD hung (SIGSTOP): out of the route when the hold time (3 s) ends" 15 \
+	nexthops_are "10.0.2.2"
+t1=$(($(ms) - t0))
+echo "h1 out $t1 ms after SIGSTOP (hold time 3 s)" | diag
+expect_ok "... not before the hold time (2 s at least: $t1 ms)" test "$t1" -ge 2000
+kill -CONT "${BIRD_PID[h1]}"
+expect_within "... and back when it runs again" 20 nexthops_are "10.0.1.2 10.0.2.2"
+
+bird_start h3
+expect_within "h3's BIRD restarted: 3 nexthops again" 20 nexthops_are "$ALL"
+
+# --- the TOR's BIRD stops -------------------------------------------------------------
+
+bird_stop tor TERM
+expect_within "the TOR's BIRD stopped: its route leaves the kernel" 10 nexthops_are ""
+for n in 1 2 3; do
+	bird_stop "h$n" TERM
+done
+
+tap_end
