@@ -24,6 +24,7 @@ TESTS=(
 	datapath/test_robust.sh
 	datapath/test_ipv6.sh
 	cluster/test_etcd_agent.sh
+	cluster/test_cluster_nl.sh
 	cluster/test_owner.sh
 )
 [ $# -gt 0 ] && TESTS=("$@")
