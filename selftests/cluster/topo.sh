@@ -63,7 +63,7 @@ CL_MGMT_BR=vgwt-mgmt
 CL_MGMT_IP=10.99.0.1
 CL_PREFIX=${CL_PREFIX:-/vgwt-cluster/}
 CL_MEMBER_TTL=${CL_MEMBER_TTL:-3}
-# Extra agent options for every host (e.g. the coming --underlay).
+# Extra agent options for every host.
 CL_AGENT_ARGS=()
 
 # cl_within DESC SECS CMD...: CMD succeeds within SECS seconds (polled).
@@ -162,7 +162,7 @@ agent_start()
 
 	vnicgw-agent --netns "vgwt-h$n" --link gw0 --interval 0.5 \
 		--etcd "http://$CL_MGMT_IP:$CL_ETCD_PORT" --etcd-prefix "$CL_PREFIX" \
-		--host-id "h$n" --member-ttl "$CL_MEMBER_TTL" \
+		--host-id "h$n" --underlay "10.0.$n.2" --member-ttl "$CL_MEMBER_TTL" \
 		--owner-table "$TOPO_DIR/owners-h$n.json" "${CL_AGENT_ARGS[@]}" \
 		>>"$TOPO_DIR/agent-h$n.log" 2>&1 </dev/null &
 	CL_AGENT_PID[$n]=$!
