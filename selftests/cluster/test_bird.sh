@@ -13,9 +13,11 @@
 # the route. No vnicgw module is needed: this is the routing alone.
 #
 # Runs in the VM: tools/vm run selftests/run-vm.sh cluster/test_bird.sh
+# shellcheck disable=SC2317 # functions called by the EXIT trap and wait_until
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib.sh
 . "$here/../lib.sh"
 
 EX=$top/examples/bird

@@ -21,7 +21,9 @@
 # Runs in the VM: tools/vm run --mem 4G selftests/run-vm.sh cluster/test_ecmp.sh
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib.sh
 . "$here/../lib.sh"
+# shellcheck source=topo.sh
 . "$here/topo.sh"
 
 FLOWS=250

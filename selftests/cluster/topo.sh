@@ -51,8 +51,11 @@
 
 CL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CL_TOP=$(cd "$CL_DIR/../.." && pwd)
+# shellcheck source=../datapath/topo.sh
 . "$CL_DIR/../datapath/topo.sh"
+# shellcheck source=../datapath/traffic.sh
 . "$CL_DIR/../datapath/traffic.sh"
+# shellcheck source=../../user/tests/etcd_lib.sh
 . "$CL_TOP/user/tests/etcd_lib.sh"
 
 # The guest image may lack libcurl; the build copies it (user/cluster.mk).
@@ -144,7 +147,7 @@ host_add()
 		# Complete checksums on the wire, as topo.sh's underlay does.
 		nsx "$h" ethtool -K ul0 tx off >/dev/null &&
 		nsx ul ethtool -K "$h" tx off >/dev/null || return
-		TOPO_UL_IP[$h]=10.0.$n.2
+		TOPO_UL_IP[$h]=10.0.$n.2	# (topo.sh reads it)
 		_topo_host_setup "$h" || return
 	fi
 	if [ -z "${CL_AGENT_PID[$n]:-}" ] || ! kill -0 "${CL_AGENT_PID[$n]}" 2>/dev/null; then
@@ -324,6 +327,7 @@ cluster_all_same()
 # (bash's /dev/udp: a new source port each, in one process).
 udp_flows()
 {
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	nsx "$1" bash -c 'for ((i = 0; i < $3; i++)); do
 		echo "f$i" >"/dev/udp/$1/$2" || exit 1; done' - "$2" "$3" "$4"
 }
@@ -336,6 +340,7 @@ stream_start()
 {
 	local name=$1 n=$2 dst=$3 port=$4
 
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	topo_bg "stream-$name" "$n" bash -c \
 		'exec "$1" hold tcp "$2" "$3" --timeout 5000 < <(while sleep 0.1; do echo tick; done)' \
 		- "$FLOW" "$dst" "$port"
