@@ -55,7 +55,7 @@ UTESTS := $(patsubst user/tests/%.c,$(BUILD)/tests/%,$(UTEST_SRCS))
 KTEST_SRCS := $(filter-out selftests/vm-runner/%,$(wildcard selftests/*/*.c))
 KTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(KTEST_SRCS))
 
-.PHONY: all module bpf user tests check check-host check-vm demo vm-shell \
+.PHONY: all module bpf user tests check check-host check-vm demo demo-host bench-failover vm-shell \
 	clean deps kernel
 .DELETE_ON_ERROR:
 
@@ -148,7 +148,15 @@ check-vm: all
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@$(TOP)/tools/vm run --name demo $(TOP)/tools/demo.sh
+	@$(TOP)/tools/vm run --name demo --timeout 900 --mem 2G $(TOP)/tools/demo.sh
+
+demo-host: deps
+	@$(MAKE) --no-print-directory all
+	@$(TOP)/tools/vm run --name demo-host $(TOP)/tools/demo-host.sh
+
+bench-failover: all
+	@$(TOP)/tools/vm run --name bench-failover --timeout 900 --mem 2G \
+		$(TOP)/tools/bench/cluster-failover.sh
 
 vm-shell: all
 	@$(TOP)/tools/vm shell
