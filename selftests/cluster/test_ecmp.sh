@@ -257,8 +257,13 @@ cl_within "... h3 leaves the members in etcd when its lease ends" $((CL_MEMBER_T
 	eval "[ \"\$(vnicctl-etcd --etcd $ETCD_URL --etcd-prefix $CL_PREFIX members | xargs)\" = 'h1 h2 h4' ]"
 stream_stop s1
 
-# --- the kernel log ----------------------------------------------------------------
+# --- the agents and the kernel log ------------------------------------------------
 
+dead=
+for n in 1 2 4; do
+	_cl_exited "${CL_AGENT_PID[$n]}" && dead+=" h$n"
+done
+expect_eq "every agent started is still running (none crashed)" "" "$dead"
 bad=$(dmesg | grep -E 'WARNING|BUG|Oops|general protection|refcount_t|leak|lockdep|RCU stall' | head -n 5)
 expect_eq "the kernel log has no warning, bug or oops" "" "$bad"
 
