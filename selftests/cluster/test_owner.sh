@@ -74,14 +74,19 @@ sum_counter()
 	echo $n
 }
 
-# tcp_many N NODE ADDR: N TCP connections from distinct source ports; prints
-# how many were answered.
+# tcp_many N NODE ADDR: N TCP connections, each from a source port never
+# used before in this test (no old connection's state in the way); prints
+# how many were answered. (Runs in $( ): the next port is kept in a file.)
+SPORT_FILE=$(mktemp /tmp/vgwt-sport.XXXXXX)
+echo 40000 >"$SPORT_FILE"
 tcp_many()
 {
-	local n=$1 node=$2 addr=$3 i ok=0
+	local n=$1 node=$2 addr=$3 i ok=0 sport
 
+	sport=$(cat "$SPORT_FILE")
+	echo $((sport + n)) >"$SPORT_FILE"
 	for ((i = 0; i < n; i++)); do
-		tcp "$node" "$addr" 7000 --sport $((40000 + i)) --timeout 3000 \
+		tcp "$node" "$addr" 7000 --sport $((sport + i)) --timeout 3000 \
 			>/dev/null 2>&1 && ok=$((ok + 1))
 	done
 	echo $ok
@@ -232,4 +237,5 @@ stats | jq -c .drops | diag
 for h in $survivors h4; do
 	diag "$h: $(nsx "$h" vnicctl -j cluster | jq -c .counters)"
 done
+rm -f "$SPORT_FILE"
 tap_end
