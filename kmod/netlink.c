@@ -204,12 +204,12 @@ static const struct vgw_obj_type *nest_type(const struct nlattr *a)
 }
 
 /*
- * The one object nest of a SET request, parsed into a new object. The raw
+ * The one object nest of a SET request, parsed into @tb. The raw
  * attributes are walked: the parsed table keeps only the last of a type.
  */
-static struct vgw_obj *parse_obj(struct genl_info *info)
+static const struct vgw_obj_type *parse_nest(struct genl_info *info,
+					     struct nlattr **tb)
 {
-	struct nlattr *tb[VGW_NEST_ATTRS_MAX + 1];
 	const struct vgw_obj_type *ty = NULL;
 	struct nlattr *nest = NULL, *a;
 	int rem, err;
@@ -231,16 +231,45 @@ static struct vgw_obj *parse_obj(struct genl_info *info)
 		return ERR_PTR(-EINVAL);
 	}
 	BUILD_BUG_ON(VNICGW_VNIC_MAX > VGW_NEST_ATTRS_MAX ||
-		     VNICGW_GW_MAX > VGW_NEST_ATTRS_MAX);
+		     VNICGW_GW_MAX > VGW_NEST_ATTRS_MAX ||
+		     VNICGW_RT_MAX > VGW_NEST_ATTRS_MAX);
 	err = nla_parse_nested(tb, ty->maxattr, nest, ty->policy, info->extack);
 	if (err)
 		return ERR_PTR(err);
-	return ty->parse(tb, info->extack);
+	return ty;
 }
 
 static int set_op(struct vgw_net *vn, struct genl_info *info, void *arg)
 {
 	return vgw_txn_set(vn, arg, info->extack);
+}
+
+/*
+ * More rules for a route table set earlier in the caller's transaction
+ * (VNICGW_RT_APPEND). Only inside a transaction: the pieces of one table
+ * must reach packets together. A refused append aborts the transaction.
+ */
+static int rt_append(struct vgw_net *vn, struct genl_info *info,
+		     struct nlattr **tb)
+{
+	const char *id = tb[VNICGW_RT_ID] ? nla_data(tb[VNICGW_RT_ID]) : "?";
+	int err;
+
+	mutex_lock(&vn->lock);
+	if (!vn->txn) {
+		err = vgw_refuse(info->extack, tb[VNICGW_RT_APPEND],
+				 "route table %s: VNICGW_RT_APPEND only inside a transaction (TXN_BEGIN first)",
+				 id);
+	} else {
+		err = own_txn(vn, info);
+		if (!err) {
+			err = vgw_rt_append(vn->txn, tb, info->extack);
+			if (err)
+				vgw_txn_abort(vn);
+		}
+	}
+	mutex_unlock(&vn->lock);
+	return err;
 }
 
 /*
@@ -258,10 +287,17 @@ static int refuse_in_txn(struct vgw_net *vn, struct genl_info *info, int err)
 
 static int vgw_nl_obj_set(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vgw_obj *obj = parse_obj(info);
+	struct nlattr *tb[VGW_NEST_ATTRS_MAX + 1];
+	const struct vgw_obj_type *ty = parse_nest(info, tb);
+	struct vgw_obj *obj;
 	bool ran = false;
 	int err;
 
+	if (IS_ERR(ty))
+		return refuse_in_txn(info_vn(info), info, PTR_ERR(ty));
+	if (ty->nest == VNICGW_A_ROUTE_TABLE && tb[VNICGW_RT_APPEND])
+		return rt_append(info_vn(info), info, tb);
+	obj = ty->parse(tb, info->extack);
 	if (IS_ERR(obj))
 		return refuse_in_txn(info_vn(info), info, PTR_ERR(obj));
 	err = in_txn(info_vn(info), info, set_op, obj, &ran);
@@ -305,12 +341,18 @@ static int vgw_nl_obj_del(struct sk_buff *skb, struct genl_info *info)
 	return in_txn(info_vn(info), info, del_op, &d, &ran);
 }
 
-/* One object in its own message; @cb for dumps, else NULL. */
+/*
+ * One object in its own message, from list item *@from on; @cb for dumps,
+ * else NULL. With @split, as much as fits (vgw_obj_fill_part(): 0, 1 or
+ * -EMSGSIZE); without, the whole rest or nothing (0 or -EMSGSIZE).
+ */
 static int put_obj_msg(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 		       u64 generation, const struct vgw_obj *o,
-		       struct netlink_callback *cb)
+		       struct netlink_callback *cb, u32 *from, bool split)
 {
+	u32 start = *from;
 	void *hdr;
+	int ret;
 
 	hdr = genlmsg_put(skb, portid, seq, &vgw_genl_family, flags,
 			  VNICGW_CMD_OBJ_GET);
@@ -320,48 +362,77 @@ static int put_obj_msg(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u64_64bit(skb, VNICGW_A_GENERATION, generation,
 			      VNICGW_A_PAD) ||
-	    nla_put_u64_64bit(skb, VNICGW_A_OBJ_GEN, o->gen, VNICGW_A_PAD) ||
-	    vgw_obj_fill(skb, o)) {
+	    nla_put_u64_64bit(skb, VNICGW_A_OBJ_GEN, o->gen, VNICGW_A_PAD))
+		ret = -EMSGSIZE;
+	else
+		ret = vgw_obj_fill_part(skb, o, from);
+	if (ret < 0 || (ret > 0 && !split)) {
 		genlmsg_cancel(skb, hdr);
+		*from = start;
 		return -EMSGSIZE;
 	}
 	genlmsg_end(skb, hdr);
-	return 0;
+	return ret;
+}
+
+/*
+ * The do: one object, in as many replies as it takes (uapi: OBJ_GET), all
+ * from the snapshot published when it starts: vn->lock keeps it there.
+ * The replies are queued before the ack, so they must fit the caller's
+ * receive buffer; a dump has no such limit.
+ */
+static int obj_get_parts(struct vgw_net *vn, struct genl_info *info,
+			 const struct del_arg *d)
+{
+	const struct vgw_snap *s;
+	const struct vgw_obj *o;
+	struct sk_buff *msg;
+	u32 from = 0;
+	int ret = 0;
+
+	mutex_lock(&vn->lock);
+	s = vgw_snap_get(vn);
+	o = vgw_obj_find(s, d->type, d->id);
+	if (!o) {
+		ret = vgw_refuse(info->extack, info->attrs[VNICGW_A_OBJ_ID],
+				 "no %s %s", vgw_obj_types[d->type]->name, d->id);
+		ret = -ENOENT;
+	}
+	while (o) {
+		msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+		if (!msg) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = put_obj_msg(msg, info->snd_portid, info->snd_seq, 0,
+				  s->generation, o, NULL, &from, true);
+		if (ret < 0) {
+			nlmsg_free(msg);
+			break;
+		}
+		if (genlmsg_unicast(genl_info_net(info), msg, info->snd_portid)) {
+			ret = vgw_refuse(info->extack, info->attrs[VNICGW_A_OBJ_ID],
+					 "%s %s does not fit the socket's receive buffer: dump it (NLM_F_DUMP with the type and id)",
+					 vgw_obj_types[d->type]->name, d->id);
+			ret = -ENOBUFS;
+			break;
+		}
+		if (!ret)
+			break;
+	}
+	mutex_unlock(&vn->lock);
+	return ret;
 }
 
 static int vgw_nl_obj_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vgw_net *vn = info_vn(info);
-	const struct vgw_snap *s;
-	const struct vgw_obj *o;
-	struct sk_buff *msg;
 	struct del_arg d;
 	int err;
 
 	err = type_and_id(info, &d);
 	if (err)
 		return err;
-	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	rcu_read_lock();
-	s = rcu_dereference(vn->snap);
-	o = vgw_obj_find(s, d.type, d.id);
-	if (o)
-		err = put_obj_msg(msg, info->snd_portid, info->snd_seq, 0,
-				  s->generation, o, NULL);
-	rcu_read_unlock();
-	if (!o) {
-		nlmsg_free(msg);
-		vgw_refuse(info->extack, info->attrs[VNICGW_A_OBJ_ID], "no %s %s",
-			   vgw_obj_types[d.type]->name, d.id);
-		return -ENOENT;
-	}
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return genlmsg_reply(msg, info);
+	return obj_get_parts(info_vn(info), info, &d);
 }
 
 /*
@@ -371,30 +442,51 @@ static int vgw_nl_obj_get(struct sk_buff *skb, struct genl_info *info)
  * one, and if a commit came in between, the messages carry NLM_F_DUMP_INTR
  * (the generation is the dump's sequence): the reader knows to dump again
  * for a consistent view.
+ *
+ * An object larger than a message (a route table) goes on in the next
+ * ones: @from is its next list item, @hash and @gen tell which object (and
+ * version) it was. The cursor stays on it until its last part is out.
  */
 struct dump_state {
 	u8 type, last;
+	bool one;			/* VNICGW_A_OBJ_ID: that object only */
+	u32 from;
 	struct vgw_pmap_cursor cur;
+	u64 hash, gen;
 };
 
 struct dump_walk {
 	struct sk_buff *skb;
 	struct netlink_callback *cb;
+	struct dump_state *st;
 	u64 generation;
 	int count;
 };
 
 static int dump_one(void *val, void *arg)
 {
+	const struct vgw_obj *o = val;
 	struct dump_walk *w = arg;
-	int err;
+	struct dump_state *st = w->st;
+	int ret;
 
-	err = put_obj_msg(w->skb, NETLINK_CB(w->cb->skb).portid,
-			  w->cb->nlh->nlmsg_seq, NLM_F_MULTI, w->generation, val,
-			  w->cb);
-	if (err)
-		return err;	/* full: this object starts the next message */
+	/* A part of an object that changed since: start it again (INTR). */
+	if (st->from && (o->hash != st->hash || o->gen != st->gen))
+		st->from = 0;
+	/* Split only an object that does not fit a message of its own. */
+	ret = put_obj_msg(w->skb, NETLINK_CB(w->cb->skb).portid,
+			  w->cb->nlh->nlmsg_seq, NLM_F_MULTI, w->generation, o,
+			  w->cb, &st->from, !w->count);
+	if (ret < 0)
+		return ret;	/* full: this object starts the next message */
 	w->count++;
+	if (ret > 0) {
+		/* Part of it went out: the rest starts the next message. */
+		st->hash = o->hash;
+		st->gen = o->gen;
+		return -EMSGSIZE;
+	}
+	st->from = 0;
 	return 0;
 }
 
@@ -403,22 +495,43 @@ static int vgw_nl_obj_dump_start(struct netlink_callback *cb)
 	struct dump_state *st = (void *)cb->ctx;
 	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
 	struct nlattr *type = di->attrs[VNICGW_A_OBJ_TYPE];
+	struct nlattr *id = di->attrs[VNICGW_A_OBJ_ID];
 
 	BUILD_BUG_ON(sizeof(*st) > sizeof(cb->ctx));
 	memset(st, 0, sizeof(*st));
 	st->last = __VNICGW_OBJ_MAX - 1;
+	if (id && !type) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, id,
+				    "a dump of one object needs its type too");
+		return -EINVAL;
+	}
 	if (type) {
 		st->type = nla_get_u8(type);
 		st->last = st->type;
 	}
+	st->one = id;
 	return 0;
+}
+
+/* A dump of the object VNICGW_A_OBJ_ID: no walk, but the same parts. */
+static int dump_by_id(const struct vgw_snap *s, struct dump_walk *w)
+{
+	struct nlattr *id = genl_dumpit_info(w->cb)->attrs[VNICGW_A_OBJ_ID];
+	const struct vgw_obj *o;
+
+	/*
+	 * The policy made it a NUL-terminated id. Gone between two parts:
+	 * a commit came in between, and NLMSG_DONE carries NLM_F_DUMP_INTR.
+	 */
+	o = vgw_obj_find(s, w->st->type, nla_data(id));
+	return o ? dump_one((void *)o, w) : 0;
 }
 
 static int vgw_nl_obj_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct vgw_net *vn = vgw_net(sock_net(cb->skb->sk));
 	struct dump_state *st = (void *)cb->ctx;
-	struct dump_walk w = { .skb = skb, .cb = cb };
+	struct dump_walk w = { .skb = skb, .cb = cb, .st = st };
 	const struct vgw_snap *s;
 	int err = 0;
 
@@ -426,6 +539,12 @@ static int vgw_nl_obj_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	s = rcu_dereference(vn->snap);
 	w.generation = s->generation;
 	cb->seq = s->generation;
+	if (st->one) {
+		if (st->type <= st->last)
+			err = dump_by_id(s, &w);
+		if (!err)
+			st->type = st->last + 1;
+	}
 	while (st->type <= st->last) {
 		err = vgw_pmap_walk(&s->by_id[st->type], &st->cur, dump_one, &w);
 		if (err)

@@ -296,15 +296,27 @@ int vgw_txn_check(struct vgw_txn *t, struct netlink_ext_ack *extack)
 
 int vgw_obj_fill(struct sk_buff *skb, const struct vgw_obj *o)
 {
+	u32 from = 0;
+
+	return vgw_obj_fill_part(skb, o, &from) ? -EMSGSIZE : 0;
+}
+
+int vgw_obj_fill_part(struct sk_buff *skb, const struct vgw_obj *o, u32 *from)
+{
 	const struct vgw_obj_type *ty = vgw_obj_types[o->type];
 	struct nlattr *nest = nla_nest_start(skb, ty->nest);
+	int ret;
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (ty->fill(skb, o)) {
+	if (ty->fill_part)
+		ret = ty->fill_part(skb, o, from);
+	else
+		ret = ty->fill(skb, o) ? -EMSGSIZE : 0;
+	if (ret < 0) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
 	nla_nest_end(skb, nest);
-	return 0;
+	return ret;
 }

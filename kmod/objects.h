@@ -23,8 +23,7 @@
 #define VGW_MAX_SERVICES	64
 #define VGW_MAX_SERVICE_PFXS	256
 #define VGW_MAX_SEC_RULES	1024
-/* Route tables may be large: the benchmarks use 100k routes. */
-#define VGW_MAX_ROUTES		(1U << 20)
+/* Route tables may be large (VNICGW_RT_RULES_MAX, set in pieces). */
 
 struct vgw_vcn {
 	struct vgw_obj o;
@@ -63,7 +62,12 @@ struct vgw_rt {
 	/* Destination → index in @rules; service labels expanded. */
 	struct vgw_lpm *lpm;
 	u32 n_rules;
-	struct vgw_route rules[];
+	/*
+	 * Room in @rules. Appends (VNICGW_RT_APPEND) grow a table in place
+	 * while it belongs to the open transaction only, never once published.
+	 */
+	u32 cap;
+	struct vgw_route *rules;		/* its own allocation */
 };
 
 struct vgw_secrule {
@@ -185,6 +189,14 @@ struct vgw_obj_type {
 	int (*in_use)(const struct vgw_snap *s, const struct vgw_obj *obj,
 		      struct netlink_ext_ack *extack);
 	int (*fill)(struct sk_buff *skb, const struct vgw_obj *obj);
+	/*
+	 * Optional, for objects that may exceed one message (route tables):
+	 * fill from list item *@from on, and advance it. 0 when the rest of
+	 * the object fit; 1 when only some items did (the rest goes in the
+	 * next message); -EMSGSIZE when none did.
+	 */
+	int (*fill_part)(struct sk_buff *skb, const struct vgw_obj *obj,
+			 u32 *from);
 	void (*free)(struct vgw_obj *obj);
 };
 
@@ -260,11 +272,25 @@ struct vgw_attach_key {
 u64 vgw_attach_hash(const struct vgw_attach_key *k);
 bool vgw_attach_eq(const void *val, const void *key);
 
+/*
+ * route.c: add the rules of @tb (a VNICGW_A_ROUTE_TABLE nest with
+ * VNICGW_RT_APPEND) to the table of the same id set earlier in @t.
+ */
+int vgw_rt_append(struct vgw_txn *t, struct nlattr **tb,
+		  struct netlink_ext_ack *extack);
+
 /* route.c: rebuild the route tables that use service gateway @gw. */
 int vgw_rt_refresh_for_gw(struct vgw_txn *t, const char *gw,
 			  struct netlink_ext_ack *extack);
 
 /* objects.c: the netlink face of the tables. */
+/* The object's nest, whole: 0 or -EMSGSIZE. */
 int vgw_obj_fill(struct sk_buff *skb, const struct vgw_obj *o);
+/*
+ * The object's nest from list item *@from on (vgw_obj_type.fill_part):
+ * 0 when it ends in this message, 1 when it goes on in the next (*@from
+ * advanced), -EMSGSIZE when nothing fit (the nest is cancelled).
+ */
+int vgw_obj_fill_part(struct sk_buff *skb, const struct vgw_obj *o, u32 *from);
 
 #endif /* _VGW_OBJECTS_H */

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Route tables: destination (a prefix, or a service label of the target
- * service gateway) → target (a gateway, or a private IP). Each table holds
- * a longest-prefix-match structure (lpm.c) built when the table is set, with
+ * service gateway) → target (a gateway, or a private IP), up to
+ * VNICGW_RT_RULES_MAX rules in the order sent; a large table arrives in
+ * pieces (VNICGW_RT_APPEND) within one transaction. Each table holds a
+ * longest-prefix-match structure (lpm.c) built once, at the commit, with
  * service labels expanded into the prefixes their gateway lists; a change of
  * a service gateway's services rebuilds the tables that use it.
  */
+#include <linux/sort.h>
+
 #include "objects.h"
 
 static const struct nla_policy route_policy[VNICGW_ROUTE_MAX + 1] = {
@@ -19,23 +23,65 @@ static const struct nla_policy rt_policy[VNICGW_RT_MAX + 1] = {
 	[VNICGW_RT_ID] = VGW_POLICY_ID,
 	[VNICGW_RT_VCN] = VGW_POLICY_ID,
 	[VNICGW_RT_RULES] = VGW_POLICY_LIST,
+	[VNICGW_RT_APPEND] = { .type = NLA_FLAG },
 };
 
-static bool route_same_dst(const struct vgw_route *a, const struct vgw_route *b)
+/* Order of destinations, to find repeated ones: CIDRs, then services. */
+static int route_dst_cmp(const void *x, const void *y, const void *priv)
 {
+	const struct vgw_route *rules = priv;
+	const struct vgw_route *a = &rules[*(const u32 *)x];
+	const struct vgw_route *b = &rules[*(const u32 *)y];
+
 	if (a->dst_kind != b->dst_kind)
-		return false;
+		return a->dst_kind < b->dst_kind ? -1 : 1;
 	if (a->dst_kind == VGW_DST_SERVICE)
-		return !strcmp(a->service, b->service);
-	return a->dst.len == b->dst.len && vgw_ip_eq(&a->dst.ip, &b->dst.ip);
+		return strcmp(a->service, b->service);
+	if (a->dst.ip.family != b->dst.ip.family)
+		return a->dst.ip.family < b->dst.ip.family ? -1 : 1;
+	if (a->dst.len != b->dst.len)
+		return a->dst.len < b->dst.len ? -1 : 1;
+	return memcmp(a->dst.ip.b, b->dst.ip.b, 16);
 }
 
+/*
+ * Refuse two rules with one destination, naming both. Sorting indexes
+ * keeps it O(n log n): tables have up to VNICGW_RT_RULES_MAX rules.
+ */
+static int rt_check_dups(const struct vgw_rt *rt,
+			 struct netlink_ext_ack *extack)
+{
+	u32 *idx, i, a, b;
+	int err = 0;
+
+	if (rt->n_rules < 2)
+		return 0;
+	idx = kvmalloc_array(rt->n_rules, sizeof(*idx), GFP_KERNEL);
+	if (!idx)
+		return -ENOMEM;
+	for (i = 0; i < rt->n_rules; i++)
+		idx[i] = i;
+	sort_r(idx, rt->n_rules, sizeof(*idx), route_dst_cmp, NULL, rt->rules);
+	for (i = 1; i < rt->n_rules; i++) {
+		if (route_dst_cmp(&idx[i - 1], &idx[i], rt->rules))
+			continue;
+		a = min(idx[i - 1], idx[i]);
+		b = max(idx[i - 1], idx[i]);
+		err = vgw_refuse(extack, NULL,
+				 "route table %s: rules[%u] repeats the destination of rules[%u]",
+				 rt->o.id, b, a);
+		break;
+	}
+	kvfree(idx);
+	return err;
+}
+
+/* Parse rule @i (its index in the whole table) into rt->rules[@i]. */
 static int parse_route(struct vgw_rt *rt, unsigned int i, const struct nlattr *a,
 		       struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[VNICGW_ROUTE_MAX + 1];
 	struct vgw_route *r = &rt->rules[i];
-	unsigned int j;
 	int err;
 
 	err = nla_parse_nested(tb, VNICGW_ROUTE_MAX, a, route_policy, extack);
@@ -49,6 +95,7 @@ static int parse_route(struct vgw_rt *rt, unsigned int i, const struct nlattr *a
 		return vgw_refuse(extack, a,
 				  "route table %s: rules[%u] needs one target",
 				  rt->o.id, i);
+	memset(r, 0, sizeof(*r));
 	if (tb[VNICGW_ROUTE_DST]) {
 		r->dst_kind = VGW_DST_CIDR;
 		err = vgw_nla_pfx(tb[VNICGW_ROUTE_DST], &r->dst, extack);
@@ -60,57 +107,132 @@ static int parse_route(struct vgw_rt *rt, unsigned int i, const struct nlattr *a
 		return err;
 	if (tb[VNICGW_ROUTE_TARGET_GW]) {
 		r->target_kind = VGW_TARGET_GW;
-		err = vgw_nla_id(tb[VNICGW_ROUTE_TARGET_GW], r->gw, extack);
-	} else {
-		r->target_kind = VGW_TARGET_IP;
-		err = vgw_nla_ip(tb[VNICGW_ROUTE_TARGET_IP], &r->ip, extack);
+		return vgw_nla_id(tb[VNICGW_ROUTE_TARGET_GW], r->gw, extack);
 	}
+	r->target_kind = VGW_TARGET_IP;
+	return vgw_nla_ip(tb[VNICGW_ROUTE_TARGET_IP], &r->ip, extack);
+}
+
+/* Room for @want rules; doubling keeps a table set in pieces linear. */
+static int rt_grow(struct vgw_rt *rt, u32 want)
+{
+	struct vgw_route *rules;
+	u32 cap;
+
+	if (want <= rt->cap)
+		return 0;
+	cap = clamp_t(u32, 2 * rt->cap, want, VNICGW_RT_RULES_MAX);
+	rules = kvmalloc_array(cap, sizeof(*rules), GFP_KERNEL);
+	if (!rules)
+		return -ENOMEM;
+	if (rt->n_rules)
+		memcpy(rules, rt->rules, rt->n_rules * sizeof(*rules));
+	kvfree(rt->rules);
+	rt->rules = rules;
+	rt->cap = cap;
+	return 0;
+}
+
+/* Add the rules of @list after those @rt has: 0, or -errno with the extack. */
+static int parse_rules(struct vgw_rt *rt, const struct nlattr *list,
+		       struct netlink_ext_ack *extack)
+{
+	const struct nlattr *pos;
+	u32 i = rt->n_rules;
+	int n, rem, err;
+
+	n = vgw_nla_list(list, VNICGW_RT_RULES_MAX + 1, extack);
+	if (n < 0)
+		return n;
+	if (n > VNICGW_RT_RULES_MAX - rt->n_rules)
+		return vgw_refuse(extack, list,
+				  "route table %s: more than %u rules (it has %u, %d more sent)",
+				  rt->o.id, VNICGW_RT_RULES_MAX, rt->n_rules, n);
+	err = rt_grow(rt, rt->n_rules + n);
 	if (err)
 		return err;
-	for (j = 0; j < i; j++)
-		if (route_same_dst(&rt->rules[j], r))
-			return vgw_refuse(extack, a,
-					  "route table %s: rules[%u] repeats the destination of rules[%u]",
-					  rt->o.id, i, j);
+	vgw_nla_for_each_item(pos, list, rem) {
+		err = parse_route(rt, i++, pos, extack);
+		if (err)
+			return err;
+	}
+	rt->n_rules += n;
 	return 0;
+}
+
+static void rt_free(struct vgw_obj *obj)
+{
+	struct vgw_rt *rt = (void *)obj;
+
+	if (rt->lpm)
+		vgw_lpm_free(rt->lpm);
+	kvfree(rt->rules);
+	kfree(rt);
 }
 
 static struct vgw_obj *rt_parse(struct nlattr **tb,
 				struct netlink_ext_ack *extack)
 {
-	const struct nlattr *pos;
 	struct vgw_rt *rt;
-	int n = 0, rem, i = 0, err;
+	int err;
 
 	if (!tb[VNICGW_RT_ID] || !tb[VNICGW_RT_VCN])
 		return ERR_PTR(vgw_refuse(extack, NULL,
 					  "route table: id and vcn are required"));
-	if (tb[VNICGW_RT_RULES]) {
-		n = vgw_nla_list(tb[VNICGW_RT_RULES], VGW_MAX_ROUTES, extack);
-		if (n < 0)
-			return ERR_PTR(n);
-	}
-	rt = kvzalloc(struct_size(rt, rules, n), GFP_KERNEL);
+	if (tb[VNICGW_RT_APPEND])	/* netlink.c sends appends elsewhere */
+		return ERR_PTR(vgw_refuse(extack, tb[VNICGW_RT_APPEND],
+					  "route table: an append is not an object"));
+	rt = kzalloc(sizeof(*rt), GFP_KERNEL);
 	if (!rt)
 		return ERR_PTR(-ENOMEM);
 	rt->o.id = rt->idbuf;
 	err = vgw_nla_id(tb[VNICGW_RT_ID], rt->idbuf, extack);
 	if (!err)
 		err = vgw_nla_id(tb[VNICGW_RT_VCN], rt->vcn, extack);
-	if (!err && n) {
-		vgw_nla_for_each_item(pos, tb[VNICGW_RT_RULES], rem) {
-			err = parse_route(rt, i++, pos, extack);
-			if (err)
-				break;
-		}
-	}
+	if (!err && tb[VNICGW_RT_RULES])
+		err = parse_rules(rt, tb[VNICGW_RT_RULES], extack);
 	if (err) {
-		kvfree(rt);
+		rt_free(&rt->o);
 		return ERR_PTR(err);
 	}
-	rt->n_rules = n;
 	vgw_obj_init(&rt->o, VNICGW_OBJ_ROUTE_TABLE);
 	return &rt->o;
+}
+
+/*
+ * The table was set earlier in this transaction, so only the transaction
+ * can reach it: its rules grow in place. Checks against other objects and
+ * the LPM wait for the commit (rt_link), once for the whole table.
+ */
+int vgw_rt_append(struct vgw_txn *t, struct nlattr **tb,
+		  struct netlink_ext_ack *extack)
+{
+	char id[VNICGW_ID_MAX], vcn[VNICGW_ID_MAX];
+	struct vgw_rt *rt;
+	int err;
+
+	if (!tb[VNICGW_RT_ID])
+		return vgw_refuse(extack, NULL, "route table: an append needs the id");
+	err = vgw_nla_id(tb[VNICGW_RT_ID], id, extack);
+	if (err)
+		return err;
+	rt = (struct vgw_rt *)vgw_obj_find(t->snap, VNICGW_OBJ_ROUTE_TABLE, id);
+	/* Objects set in this transaction carry the next generation. */
+	if (!rt || rt->o.gen != t->snap->generation + 1)
+		return vgw_refuse(extack, tb[VNICGW_RT_ID],
+				  "route table %s: an append needs the table set earlier in the same transaction",
+				  id);
+	if (tb[VNICGW_RT_VCN]) {
+		err = vgw_nla_id(tb[VNICGW_RT_VCN], vcn, extack);
+		if (err)
+			return err;
+		if (strcmp(vcn, rt->vcn))
+			return vgw_refuse(extack, tb[VNICGW_RT_VCN],
+					  "route table %s: an append names vcn %s, the table is in vcn %s",
+					  id, vcn, rt->vcn);
+	}
+	return tb[VNICGW_RT_RULES] ?
+	       parse_rules(rt, tb[VNICGW_RT_RULES], extack) : 0;
 }
 
 static const struct vgw_service *find_service(const struct vgw_gw *g,
@@ -206,6 +328,8 @@ static int rt_link(struct vgw_txn *t, const struct vgw_obj *obj,
 
 	err = vgw_ref_check(t->snap, VNICGW_OBJ_VCN, rt->vcn, NULL,
 			    rt->o.id, extack);
+	if (!err)
+		err = rt_check_dups(rt, extack);
 	if (err)
 		return err;
 	if (rt->lpm) {
@@ -239,23 +363,28 @@ static int refresh_one(const struct vgw_obj *o, void *arg)
 	const struct vgw_rt *rt = (const void *)o;
 	struct refresh_args *a = arg;
 	struct vgw_rt *copy;
-	size_t size = struct_size(rt, rules, rt->n_rules);
 
 	/* Touched tables are built when they are linked, later in the commit. */
 	if (!rt_uses_services_of(rt, a->gw) ||
 	    vgw_txn_touched(a->t, o->type, o->id))
 		return 0;
-	copy = kvmalloc(size, GFP_KERNEL);
+	copy = kmemdup(rt, sizeof(*rt), GFP_KERNEL);
 	if (!copy) {
 		a->err = -ENOMEM;
 		return 1;
 	}
-	memcpy(copy, rt, size);
 	copy->o.id = copy->idbuf;
 	copy->lpm = NULL;
-	a->err = rt_build(a->t->snap, copy, a->extack);
+	copy->cap = rt->n_rules;
+	copy->rules = kvmalloc_array(rt->n_rules ?: 1, sizeof(*copy->rules),
+				     GFP_KERNEL);
+	a->err = copy->rules ? 0 : -ENOMEM;
+	if (!a->err) {
+		memcpy(copy->rules, rt->rules, rt->n_rules * sizeof(*rt->rules));
+		a->err = rt_build(a->t->snap, copy, a->extack);
+	}
 	if (a->err) {
-		kvfree(copy);
+		rt_free(&copy->o);
 		return 1;
 	}
 	a->err = vgw_txn_replace(a->t, &copy->o);
@@ -304,44 +433,56 @@ static int fill_route(struct sk_buff *skb, const struct vgw_route *r)
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (r->dst_kind == VGW_DST_CIDR ?
-	    vgw_put_pfx(skb, VNICGW_ROUTE_DST, &r->dst) :
-	    nla_put_string(skb, VNICGW_ROUTE_DST_SERVICE, r->service))
+	if ((r->dst_kind == VGW_DST_CIDR ?
+	     vgw_put_pfx(skb, VNICGW_ROUTE_DST, &r->dst) :
+	     nla_put_string(skb, VNICGW_ROUTE_DST_SERVICE, r->service)) ||
+	    (r->target_kind == VGW_TARGET_GW ?
+	     nla_put_string(skb, VNICGW_ROUTE_TARGET_GW, r->gw) :
+	     vgw_put_ip(skb, VNICGW_ROUTE_TARGET_IP, &r->ip))) {
+		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
-	if (r->target_kind == VGW_TARGET_GW ?
-	    nla_put_string(skb, VNICGW_ROUTE_TARGET_GW, r->gw) :
-	    vgw_put_ip(skb, VNICGW_ROUTE_TARGET_IP, &r->ip))
-		return -EMSGSIZE;
+	}
 	nla_nest_end(skb, nest);
 	return 0;
 }
 
-static int rt_fill(struct sk_buff *skb, const struct vgw_obj *obj)
+/* An attribute's length is 16 bits: a rule list stops short of it. */
+#define VGW_RT_NEST_MAX		(U16_MAX - 256)
+
+/*
+ * The table from rule *@from on, as many rules as the message holds; a part
+ * after the first carries VNICGW_RT_APPEND (uapi: VNICGW_CMD_OBJ_GET).
+ */
+static int rt_fill_part(struct sk_buff *skb, const struct vgw_obj *obj,
+			u32 *from)
 {
 	const struct vgw_rt *rt = (const void *)obj;
 	struct nlattr *list;
 	u32 i;
 
 	if (nla_put_string(skb, VNICGW_RT_ID, rt->o.id) ||
-	    nla_put_string(skb, VNICGW_RT_VCN, rt->vcn))
+	    nla_put_string(skb, VNICGW_RT_VCN, rt->vcn) ||
+	    (*from && nla_put_flag(skb, VNICGW_RT_APPEND)))
 		return -EMSGSIZE;
 	list = nla_nest_start(skb, VNICGW_RT_RULES);
 	if (!list)
 		return -EMSGSIZE;
-	for (i = 0; i < rt->n_rules; i++)
-		if (fill_route(skb, &rt->rules[i]))
-			return -EMSGSIZE;
+	for (i = *from; i < rt->n_rules; i++)
+		if (skb_tail_pointer(skb) - (unsigned char *)list >
+		    VGW_RT_NEST_MAX || fill_route(skb, &rt->rules[i]))
+			break;
+	if (i == *from && i < rt->n_rules)
+		return -EMSGSIZE;
 	nla_nest_end(skb, list);
-	return 0;
+	*from = i;
+	return i < rt->n_rules ? 1 : 0;
 }
 
-static void rt_free(struct vgw_obj *obj)
+static int rt_fill(struct sk_buff *skb, const struct vgw_obj *obj)
 {
-	struct vgw_rt *rt = (void *)obj;
+	u32 from = 0;
 
-	if (rt->lpm)
-		vgw_lpm_free(rt->lpm);
-	kvfree(rt);
+	return rt_fill_part(skb, obj, &from) ? -EMSGSIZE : 0;
 }
 
 const struct vgw_obj_type vgw_rt_type = {
@@ -353,5 +494,6 @@ const struct vgw_obj_type vgw_rt_type = {
 	.link = rt_link,
 	.in_use = rt_in_use,
 	.fill = rt_fill,
+	.fill_part = rt_fill_part,
 	.free = rt_free,
 };

@@ -345,6 +345,27 @@ static int show_type(const struct vgw_doc *d, int t, const char *id)
 	return 0;
 }
 
+/* One object, read by itself (OBJ_GET do), in its full form. */
+static int show_one(struct vgw_client *c, int t, const char *id)
+{
+	struct vgw_doc *d;
+	int err;
+
+	err = vgw_get_obj(c, t, id, &d, NULL);
+	if (err == -ENOENT) {
+		fprintf(stderr, "vnicctl show: no %s %s\n",
+			vgw_obj_type_name(t), id);
+		return 1;
+	}
+	if (err) {
+		fprintf(stderr, "vnicctl show: %s\n", vgw_errmsg(c, err));
+		return 1;
+	}
+	vgw_obj_write_json(t, vgw_doc_obj(d, t, 0), stdout);
+	vgw_doc_free(d);
+	return 0;
+}
+
 static int cmd_show(struct vgw_client *c, int argc, char **argv)
 {
 	struct vgw_doc *d;
@@ -356,6 +377,8 @@ static int cmd_show(struct vgw_client *c, int argc, char **argv)
 	}
 	if (argc && (t = type_of(argv[0])) < 0)
 		return 2;
+	if (argc == 2)
+		return show_one(c, t, argv[1]);
 	err = vgw_dump_doc_gens(c, &d, &gens, &n_gens);
 	if (err) {
 		fprintf(stderr, "vnicctl show: %s\n", vgw_errmsg(c, err));

@@ -26,6 +26,8 @@ _Static_assert(VNICGW_OBJ_VCN == (int)VGW_OBJ_VCN &&
 	       VNICGW_OBJ_VNIC == (int)VGW_OBJ_VNIC &&
 	       __VNICGW_OBJ_MAX == (int)VGW_OBJ_NTYPES,
 	       "object types differ between the UAPI and state.h");
+_Static_assert(VGW_MAX_ROUTE_RULES == VNICGW_RT_RULES_MAX,
+	       "the document's route table limit is the kernel's");
 
 static const int obj_nest[VGW_OBJ_NTYPES] = {
 	[VGW_OBJ_VCN] = VNICGW_A_VCN,
@@ -118,19 +120,34 @@ static int put_route_rule(struct nl_msg *m, const struct vgw_route_rule *r)
 	return 0;
 }
 
-static int put_route_table(struct nl_msg *m, const struct vgw_route_table *rt)
+/* Bytes of the nest that @a starts, so far. */
+static size_t nest_len(struct nl_msg *m, const struct nlattr *a)
+{
+	return (size_t)((const char *)nlmsg_tail(nlmsg_hdr(m)) -
+			(const char *)a);
+}
+
+/*
+ * Rules *@from.. of @rt, as many as VGW_RT_PART_BYTES holds; a part after
+ * the first is an append (VNICGW_RT_APPEND). Advances *@from.
+ */
+static int put_route_table(struct nl_msg *m, const struct vgw_route_table *rt,
+			   unsigned int *from)
 {
 	struct nlattr *l;
 	unsigned int i;
 
 	TRY(nla_put_string(m, VNICGW_RT_ID, rt->id));
 	TRY(nla_put_string(m, VNICGW_RT_VCN, rt->vcn));
+	if (*from)
+		TRY(nla_put_flag(m, VNICGW_RT_APPEND));
 	l = nla_nest_start(m, VNICGW_RT_RULES);
 	if (!l)
 		return -EMSGSIZE;
-	for (i = 0; i < rt->n_rules; i++)
+	for (i = *from; i < rt->n_rules && nest_len(m, l) < VGW_RT_PART_BYTES; i++)
 		TRY(put_route_rule(m, &rt->rules[i]));
 	nla_nest_end(m, l);
+	*from = i;
 	return 0;
 }
 
@@ -290,6 +307,19 @@ static int put_vnic(struct nl_msg *m, const struct vgw_vnic *v)
 
 int vgw_obj_put(struct nl_msg *msg, enum vgw_obj_type t, const void *obj)
 {
+	unsigned int from = 0;
+	int err;
+
+	err = vgw_obj_put_part(msg, t, obj, &from);
+	if (!err && t == VGW_OBJ_ROUTE_TABLE &&
+	    from < ((const struct vgw_route_table *)obj)->n_rules)
+		return -E2BIG;
+	return err;
+}
+
+int vgw_obj_put_part(struct nl_msg *msg, enum vgw_obj_type t, const void *obj,
+		     unsigned int *from)
+{
 	struct nlattr *nest = nla_nest_start(msg, obj_nest[t]);
 	int err;
 
@@ -303,7 +333,7 @@ int vgw_obj_put(struct nl_msg *msg, enum vgw_obj_type t, const void *obj)
 		err = put_gateway(msg, obj);
 		break;
 	case VGW_OBJ_ROUTE_TABLE:
-		err = put_route_table(msg, obj);
+		err = put_route_table(msg, obj, from);
 		break;
 	case VGW_OBJ_SECURITY_LIST:
 	case VGW_OBJ_NSG:
@@ -484,30 +514,74 @@ static int dec_route_rule(struct dec *d, struct nlattr *a,
 	return get_addr(d, tb[VNICGW_ROUTE_TARGET_IP], &r->private_ip);
 }
 
-static int dec_route_table(struct dec *d, struct nlattr *a,
+/* Add the rules of @list after those @rt has. */
+static int dec_route_rules(struct dec *d, struct nlattr *list,
 			   struct vgw_route_table *rt)
 {
-	struct nlattr *tb[VNICGW_RT_MAX + 1], *pos;
-	unsigned int i = 0;
+	unsigned int i = rt->n_rules, n = count_items(list);
+	struct vgw_route_rule *rules;
+	struct nlattr *pos;
 	int rem, err;
 
-	err = nest(d, tb, VNICGW_RT_MAX, a, "route table");
-	if (!err)
-		err = get_id(d, tb[VNICGW_RT_ID], rt->id);
-	if (!err)
-		err = get_id(d, tb[VNICGW_RT_VCN], rt->vcn);
-	if (err)
-		return err;
-	rt->rules = alloc_items(tb[VNICGW_RT_RULES], sizeof(*rt->rules), &rt->n_rules);
-	if (!rt->rules)
+	rules = realloc(rt->rules, ((size_t)i + n ? (size_t)i + n : 1) *
+			sizeof(*rules));
+	if (!rules)
 		return -ENOMEM;
-	if (tb[VNICGW_RT_RULES])
-		nla_for_each_nested(pos, tb[VNICGW_RT_RULES], rem) {
-			rt->rules[i].pos = i;
-			if ((err = dec_route_rule(d, pos, &rt->rules[i++])))
+	rt->rules = rules;
+	memset(&rules[i], 0, (size_t)n * sizeof(*rules));
+	if (list)
+		nla_for_each_nested(pos, list, rem) {
+			rules[i].pos = i;
+			if ((err = dec_route_rule(d, pos, &rules[i++])))
 				return err;
+			rt->n_rules = i;
 		}
 	return 0;
+}
+
+static int dec_route_table(struct dec *d, struct nlattr **tb,
+			   struct vgw_route_table *rt)
+{
+	int err;
+
+	err = get_id(d, tb[VNICGW_RT_ID], rt->id);
+	if (!err)
+		err = get_id(d, tb[VNICGW_RT_VCN], rt->vcn);
+	return err ?: dec_route_rules(d, tb[VNICGW_RT_RULES], rt);
+}
+
+/*
+ * The next part of a split route table (VNICGW_RT_APPEND): more rules for
+ * the table decoded last, which must be the same one.
+ */
+static int dec_route_table_more(struct dec *d, struct nlattr **tb,
+				struct vgw_doc *doc)
+{
+	struct vgw_route_table *rt;
+	char id[VGW_ID_MAX], vcn[VGW_ID_MAX];
+	int err;
+
+	err = get_id(d, tb[VNICGW_RT_ID], id);
+	if (!err)
+		err = get_id(d, tb[VNICGW_RT_VCN], vcn);
+	if (err)
+		return err;
+	rt = doc->n_route_tables ?
+	     &doc->route_tables[doc->n_route_tables - 1] : NULL;
+	if (!rt || strcmp(rt->id, id) || strcmp(rt->vcn, vcn))
+		return bad(d, "route table part (no first part before it)");
+	return dec_route_rules(d, tb[VNICGW_RT_RULES], rt);
+}
+
+/* Is @tb the continuation of a split object? */
+static bool is_part(struct nlattr **tb)
+{
+	struct nlattr *rt[VNICGW_RT_MAX + 1];
+
+	return tb[VNICGW_A_ROUTE_TABLE] &&
+	       !nla_parse_nested(rt, VNICGW_RT_MAX, tb[VNICGW_A_ROUTE_TABLE],
+				 NULL) &&
+	       rt[VNICGW_RT_APPEND];
 }
 
 static void get_ports(struct nlattr **tb, int lo, int hi,
@@ -769,6 +843,19 @@ int vgw_obj_decode(struct nlattr **tb, struct vgw_doc *doc, char *err,
 			break;
 	if (t == VGW_OBJ_NTYPES)
 		return bad(&d, "object");
+	if (t == VGW_OBJ_ROUTE_TABLE) {
+		struct nlattr *rt[VNICGW_RT_MAX + 1];
+
+		if (nest(&d, rt, VNICGW_RT_MAX, tb[obj_nest[t]], "route table"))
+			return -EPROTO;
+		if (rt[VNICGW_RT_APPEND])
+			return dec_route_table_more(&d, rt, doc);
+		obj = append(doc, t);
+		if (!obj)
+			return -ENOMEM;
+		((struct vgw_route_table *)obj)->pos = vgw_doc_count(doc, t) - 1;
+		return dec_route_table(&d, rt, obj);
+	}
 	obj = append(doc, t);
 	if (!obj)
 		return -ENOMEM;
@@ -778,8 +865,6 @@ int vgw_obj_decode(struct nlattr **tb, struct vgw_doc *doc, char *err,
 		return dec_vcn(&d, tb[obj_nest[t]], obj);
 	case VGW_OBJ_GATEWAY:
 		return dec_gateway(&d, tb[obj_nest[t]], obj);
-	case VGW_OBJ_ROUTE_TABLE:
-		return dec_route_table(&d, tb[obj_nest[t]], obj);
 	case VGW_OBJ_SECURITY_LIST:
 	case VGW_OBJ_NSG:
 		return dec_seclist(&d, tb[obj_nest[t]], obj);
@@ -795,6 +880,7 @@ int vgw_obj_decode(struct nlattr **tb, struct vgw_doc *doc, char *err,
 struct dump_ctx {
 	struct vgw_client *c;
 	struct vgw_doc *doc;
+	uint64_t generation;		/* of the message before; 0: none */
 	struct vgw_obj_gen *gens;	/* NULL: not wanted */
 	unsigned int n_gens, cap_gens;
 };
@@ -822,13 +908,28 @@ static int note_gen(struct dump_ctx *d, struct nlattr **tb)
 	return 0;
 }
 
+static uint64_t msg_gen(struct nlattr **tb)
+{
+	return tb[VNICGW_A_GENERATION] && nla_len(tb[VNICGW_A_GENERATION]) == 8 ?
+	       nla_get_u64(tb[VNICGW_A_GENERATION]) : 0;
+}
+
 static int dump_one(struct nlattr **tb, void *arg)
 {
 	struct dump_ctx *d = arg;
+	bool part = is_part(tb);
 	int err;
 
+	/*
+	 * The parts of a split object come from one snapshot; a commit
+	 * between them also marks the dump NLM_F_DUMP_INTR, so this is the
+	 * belt to those braces: read it again.
+	 */
+	if (part && msg_gen(tb) != d->generation)
+		return -EINTR;
+	d->generation = msg_gen(tb);
 	err = vgw_obj_decode(tb, d->doc, d->c->errmsg, sizeof(d->c->errmsg));
-	if (!err && d->cap_gens != UINT_MAX)
+	if (!err && !part && d->cap_gens != UINT_MAX)
 		err = note_gen(d, tb);
 	return err;
 }
@@ -856,6 +957,7 @@ static int dump(struct vgw_client *c, struct vgw_doc **out,
 		if (!d->doc)
 			return -ENOMEM;
 		d->n_gens = 0;
+		d->generation = 0;
 		err = vgw_call(c, VNICGW_CMD_OBJ_GET, NLM_F_DUMP, NULL,
 			       dump_one, d);
 		if (err)
@@ -906,13 +1008,36 @@ uint64_t vgw_obj_gen_find(const struct vgw_obj_gen *gens, unsigned int n,
 struct put_args {
 	enum vgw_obj_type t;
 	const void *obj;
+	unsigned int from, next;	/* the part of a route table */
 };
 
 static int build_set(struct nl_msg *msg, void *arg)
 {
-	const struct put_args *p = arg;
+	struct put_args *p = arg;
 
-	return vgw_obj_put(msg, p->t, p->obj);
+	p->next = p->from;
+	return vgw_obj_put_part(msg, p->t, p->obj, &p->next);
+}
+
+/*
+ * Set @obj inside the open transaction: one request, or for a route table
+ * too large for one attribute, the table with its first rules and then
+ * appends (uapi: VNICGW_RT_APPEND), the kernel compiling it at the commit.
+ */
+static int set_obj(struct vgw_client *c, enum vgw_obj_type t, const void *obj)
+{
+	struct put_args p = { .t = t, .obj = obj };
+	unsigned int n = t == VGW_OBJ_ROUTE_TABLE ?
+			 ((const struct vgw_route_table *)obj)->n_rules : 0;
+	int err;
+
+	do {
+		err = vgw_call_sized(c, VNICGW_CMD_OBJ_SET, 0,
+				     n ? VGW_RT_PART_BYTES + 4096 : 16384,
+				     build_set, NULL, &p);
+		p.from = p.next;
+	} while (!err && p.from < n);
+	return err;
 }
 
 static int build_del(struct nl_msg *msg, void *arg)
@@ -925,9 +1050,68 @@ static int build_del(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
+struct get_ctx {
+	struct dump_ctx d;
+	enum vgw_obj_type type;
+	const char *id;
+	uint64_t gen;
+	unsigned int n;		/* messages that began an object */
+};
+
+static int get_one(struct nlattr **tb, void *arg)
+{
+	struct get_ctx *g = arg;
+
+	if (!is_part(tb)) {
+		if (g->n++) {
+			snprintf(g->d.c->errmsg, sizeof(g->d.c->errmsg),
+				 "kernel sent two objects for one");
+			return -EPROTO;
+		}
+		g->gen = tb[VNICGW_A_OBJ_GEN] &&
+			 nla_len(tb[VNICGW_A_OBJ_GEN]) == 8 ?
+			 nla_get_u64(tb[VNICGW_A_OBJ_GEN]) : 0;
+	}
+	return dump_one(tb, &g->d);
+}
+
+static int build_get(struct nl_msg *msg, void *arg)
+{
+	const struct get_ctx *g = arg;
+
+	if (nla_put_u8(msg, VNICGW_A_OBJ_TYPE, g->type) < 0 ||
+	    nla_put_string(msg, VNICGW_A_OBJ_ID, g->id) < 0)
+		return -EMSGSIZE;
+	return 0;
+}
+
+int vgw_get_obj(struct vgw_client *c, enum vgw_obj_type t, const char *id,
+		struct vgw_doc **out, uint64_t *gen)
+{
+	struct get_ctx g = { .d = { .c = c, .cap_gens = UINT_MAX },
+			     .type = t, .id = id };
+	int err;
+
+	g.d.doc = vgw_doc_new();
+	if (!g.d.doc)
+		return -ENOMEM;
+	err = vgw_call(c, VNICGW_CMD_OBJ_GET, 0, build_get, get_one, &g);
+	if (!err && !g.n)
+		err = -EPROTO;
+	if (err) {
+		vgw_doc_free(g.d.doc);
+		return err;
+	}
+	vgw_doc_normalize(g.d.doc);
+	*out = g.d.doc;
+	if (gen)
+		*gen = g.gen;
+	return 0;
+}
+
 int vgw_obj_del(struct vgw_client *c, enum vgw_obj_type t, const char *id)
 {
-	struct put_args p = { t, id };
+	struct put_args p = { .t = t, .obj = id };
 
 	return vgw_call(c, VNICGW_CMD_OBJ_DEL, 0, build_del, NULL, &p);
 }
@@ -944,7 +1128,7 @@ static int apply_one(enum vgw_obj_type t, enum vgw_change change,
 {
 	struct apply_ctx *a = arg;
 	const char *id = new_obj ? new_obj : old_obj;
-	struct put_args p = { t, change == VGW_REMOVED ? (const void *)id : new_obj };
+	struct put_args p = { .t = t, .obj = id };
 	static const char mark[] = { [VGW_ADDED] = '+', [VGW_REMOVED] = '-',
 				     [VGW_CHANGED] = '~' };
 	int err;
@@ -954,8 +1138,7 @@ static int apply_one(enum vgw_obj_type t, enum vgw_change change,
 	if (change == VGW_REMOVED)
 		err = vgw_call(a->c, VNICGW_CMD_OBJ_DEL, 0, build_del, NULL, &p);
 	else
-		err = vgw_call_sized(a->c, VNICGW_CMD_OBJ_SET, 0, 16384,
-				     build_set, NULL, &p);
+		err = set_obj(a->c, t, new_obj);
 	if (err)
 		return err;
 	if (a->log)

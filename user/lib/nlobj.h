@@ -16,11 +16,31 @@
 struct nl_msg;
 struct nlattr;
 
-/* Add the object nest (VNICGW_A_VCN, ...) of @obj to @msg: 0 or -errno. */
+/*
+ * Add the object nest (VNICGW_A_VCN, ...) of @obj to @msg: 0 or -errno;
+ * -E2BIG for a route table too large for one attribute (see below).
+ */
 int vgw_obj_put(struct nl_msg *msg, enum vgw_obj_type t, const void *obj);
+
+/*
+ * A netlink attribute holds < 64 KiB, so a large route table travels in
+ * parts (uapi: VNICGW_RT_APPEND), each with about this many bytes of rules
+ * (~1,000 IPv4 rules), set one after the other in one transaction.
+ */
+#define VGW_RT_PART_BYTES	(40 * 1024)
+
+/*
+ * The part of @obj that starts at list item *@from (route tables; other
+ * types are always whole): the first part is an ordinary object nest, the
+ * later ones appends. Advances *@from past what it added.
+ */
+int vgw_obj_put_part(struct nl_msg *msg, enum vgw_obj_type t, const void *obj,
+		     unsigned int *from);
 /*
  * Decode the object nest found among the top-level attributes @tb into a
- * new element of @d (not normalised). 0 or -EPROTO (with a message).
+ * new element of @d (not normalised). A later part of a split route table
+ * (VNICGW_RT_APPEND) adds its rules to the route table decoded last, which
+ * must have its id. 0 or -EPROTO (with a message).
  */
 int vgw_obj_decode(struct nlattr **tb, struct vgw_doc *d, char *err,
 		   size_t errlen);
@@ -58,6 +78,16 @@ struct vgw_apply_stats {
  */
 int vgw_apply_doc(struct vgw_client *c, const struct vgw_doc *want, int flags,
 		  FILE *log, struct vgw_apply_stats *stats);
+
+/*
+ * One object (OBJ_GET do): a new document holding only it, and the
+ * generation that set it in *@gen (may be NULL). A split route table comes
+ * in several replies, merged; a table too large for the socket's receive
+ * buffer fails with -ENOBUFS (vgw_dump_doc() has no such limit). -ENOENT
+ * when there is no such object.
+ */
+int vgw_get_obj(struct vgw_client *c, enum vgw_obj_type t, const char *id,
+		struct vgw_doc **out, uint64_t *gen);
 
 /* Delete one object: 0 or -errno. */
 int vgw_obj_del(struct vgw_client *c, enum vgw_obj_type t, const char *id);

@@ -78,7 +78,7 @@
 #define VGW_MAX_VNIC_NSGS	5	/* NSGs per VNIC (OCI) */
 #define VGW_MAX_PRIVATE_IPS	64
 #define VGW_MAX_VIPS		16
-#define VGW_MAX_ROUTE_RULES	512
+#define VGW_MAX_ROUTE_RULES	262144	/* VNICGW_RT_RULES_MAX: the kernel's */
 #define VGW_MAX_SEC_RULES	1024	/* per direction, per list */
 #define VGW_MAX_SERVICES	64
 #define VGW_MAX_SERVICE_PREFIXES 256

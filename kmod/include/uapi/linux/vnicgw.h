@@ -57,6 +57,18 @@ enum vnicgw_cmd {
 	 * so it survives concurrent changes: an object present throughout
 	 * the dump is reported once. VNICGW_A_GENERATION in every message
 	 * tells which snapshot it came from.
+	 *
+	 * An object too large for one message (a route table of thousands of
+	 * rules) is split: its first message is an ordinary object nest with
+	 * the first rules; each following message, the next in the dump,
+	 * holds the same table again (VNICGW_RT_ID, VNICGW_RT_VCN) with
+	 * VNICGW_RT_APPEND and the next rules, and the same
+	 * VNICGW_A_GENERATION and VNICGW_A_OBJ_GEN. The reader appends them to
+	 * the table it just read. A dump with VNICGW_A_OBJ_TYPE and
+	 * VNICGW_A_OBJ_ID reports that one object only (split the same way),
+	 * whatever its size. A do answers the same parts as separate replies
+	 * before its ack (from one snapshot); when they do not fit the
+	 * socket's receive buffer it fails with -ENOBUFS: dump instead.
 	 */
 	VNICGW_CMD_OBJ_GET,
 	/*
@@ -169,11 +181,25 @@ enum vnicgw_subnet_attr {
 	VNICGW_SUBNET_MAX = __VNICGW_SUBNET_MAX - 1
 };
 
+/*
+ * A route table holds at most VNICGW_RT_RULES_MAX rules, kept in the order
+ * sent. A netlink attribute holds less than 64 KiB (about 1,500 rules), so a
+ * larger table is set in pieces inside one transaction: an OBJ_SET with the
+ * table's attributes and the first rules, then OBJ_SETs of the same id
+ * with VNICGW_RT_APPEND and the next rules (VNICGW_RT_VCN may be left out;
+ * if present it must be the table's). An append is refused outside a
+ * transaction, to a table not set earlier in the same transaction, and
+ * beyond VNICGW_RT_RULES_MAX rules. The table is checked and compiled once,
+ * at the commit. Dumps split large tables the same way (VNICGW_CMD_OBJ_GET).
+ */
+#define VNICGW_RT_RULES_MAX	262144
+
 enum vnicgw_rt_attr {
 	VNICGW_RT_UNSPEC,
 	VNICGW_RT_ID,		/* string */
 	VNICGW_RT_VCN,		/* string */
 	VNICGW_RT_RULES,	/* list of nests: enum vnicgw_route_attr */
+	VNICGW_RT_APPEND,	/* flag: these rules continue the table */
 	__VNICGW_RT_MAX,
 	VNICGW_RT_MAX = __VNICGW_RT_MAX - 1
 };
