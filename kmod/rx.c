@@ -13,6 +13,13 @@
 #include "cluster.h"
 #include "datapath.h"
 
+/*
+ * A drop reason as a negative return value; reason 0 (malformed) must not
+ * read as success.
+ */
+#define DROP(reason)	(-1 - (int)(reason))
+#define REASON(ret)	(-1 - (ret))
+
 /* What vnicgw's own Geneve option said, if the packet had one. */
 struct cluster_opt {
 	u8 type;			/* 0, VGW_OPT_HANDOFF or VGW_OPT_STATE */
@@ -39,7 +46,7 @@ static void outer_addrs(struct vgw_pkt *p)
 
 /*
  * Geneve options: vnicgw's own (a handoff or state from another host) are
- * read, the others skipped. 0, or a negative drop reason.
+ * read, the others skipped. 0, or DROP(reason).
  */
 static int geneve_opts(const u8 *o, unsigned int len, struct cluster_opt *co)
 {
@@ -50,7 +57,7 @@ static int geneve_opts(const u8 *o, unsigned int len, struct cluster_opt *co)
 		h = (const void *)o;
 		dlen = vgw_geneve_opt_data_bytes(h);
 		if (VGW_GENEVE_OPT_HLEN + dlen > len)
-			return -VNICGW_DROP_MALFORMED;
+			return DROP(VNICGW_DROP_MALFORMED);
 		if (h->opt_class == htons(VGW_OPT_CLASS)) {
 			if (h->type == VGW_OPT_HANDOFF &&
 			    dlen == sizeof(co->handoff)) {
@@ -62,7 +69,7 @@ static int geneve_opts(const u8 *o, unsigned int len, struct cluster_opt *co)
 					(const void *)(o + VGW_GENEVE_OPT_HLEN);
 
 				if (so->version != VGW_STATE_VERSION)
-					return -VNICGW_DROP_BAD_TUNNEL;
+					return DROP(VNICGW_DROP_BAD_TUNNEL);
 				co->type = VGW_OPT_STATE;
 				co->count = so->count;
 			}
@@ -75,10 +82,10 @@ static int geneve_opts(const u8 *o, unsigned int len, struct cluster_opt *co)
 
 /*
  * The VXLAN (RFC 7348) or Geneve (RFC 8926) header after the UDP header:
- * returns the bytes to pull (UDP header included), or a negative drop
- * reason. Geneve options other than vnicgw's own are skipped; none is
- * critical to us, so a packet that says it has critical ones is dropped
- * (RFC 8926 section 3.5).
+ * returns the bytes to pull (UDP header included), or DROP(reason).
+ * Geneve options other than vnicgw's own are skipped; none is critical to
+ * us, so a packet that says it has critical ones is dropped (RFC 8926
+ * section 3.5).
  */
 static int tunnel_header(struct vgw_pkt *p, struct cluster_opt *co)
 {
@@ -88,24 +95,24 @@ static int tunnel_header(struct vgw_pkt *p, struct cluster_opt *co)
 	unsigned int len;
 
 	if (!pskb_may_pull(skb, sizeof(struct udphdr) + VGW_VXLAN_HLEN))
-		return -VNICGW_DROP_MALFORMED;
+		return DROP(VNICGW_DROP_MALFORMED);
 	if (p->encap == VNICGW_ENCAP_VXLAN) {
 		vh = (const void *)(skb->data + sizeof(struct udphdr));
 		if (!vgw_vxlan_valid(vh))
-			return -VNICGW_DROP_BAD_TUNNEL;
+			return DROP(VNICGW_DROP_BAD_TUNNEL);
 		p->vni = vgw_vni_get(vh->vni);
 		return sizeof(struct udphdr) + VGW_VXLAN_HLEN;
 	}
 	gh = (const void *)(skb->data + sizeof(struct udphdr));
 	if (vgw_geneve_version(gh) != VGW_GENEVE_VERSION ||
 	    (gh->flags & VGW_GENEVE_FLAG_C))
-		return -VNICGW_DROP_BAD_TUNNEL;
+		return DROP(VNICGW_DROP_BAD_TUNNEL);
 	len = sizeof(struct udphdr) + VGW_GENEVE_HLEN + vgw_geneve_opts_bytes(gh);
 	if (vgw_geneve_opts_bytes(gh)) {
 		int err;
 
 		if (!pskb_may_pull(skb, len))
-			return -VNICGW_DROP_MALFORMED;
+			return DROP(VNICGW_DROP_MALFORMED);
 		gh = (const void *)(skb->data + sizeof(struct udphdr));
 		err = geneve_opts((const u8 *)(gh + 1),
 				  vgw_geneve_opts_bytes(gh), co);
@@ -114,7 +121,7 @@ static int tunnel_header(struct vgw_pkt *p, struct cluster_opt *co)
 	}
 	if (gh->protocol_type != htons(co->type == VGW_OPT_STATE ?
 				       VGW_ETH_P_STATE : VGW_ETH_P_TEB))
-		return -VNICGW_DROP_BAD_TUNNEL;
+		return DROP(VNICGW_DROP_BAD_TUNNEL);
 	p->vni = vgw_vni_get(gh->vni);
 	return len;
 }
@@ -167,7 +174,7 @@ int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 		dev_sw_netstats_rx_add(dev, skb->len);
 	hlen = tunnel_header(&p, &co);
 	if (hlen < 0) {
-		vgw_drop(&p, -hlen);
+		vgw_drop(&p, REASON(hlen));
 		return 0;
 	}
 	if (co.type && !vgw_cluster_trusted(vn, &p.outer_src)) {
