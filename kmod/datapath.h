@@ -31,6 +31,8 @@ struct vgw_peer {
 	u32 vni;
 	u8 encap;			/* enum vnicgw_encap */
 	u8 mac[ETH_ALEN];		/* inner destination MAC */
+	u8 n_txc;			/* route caches (tx.c); 0: none */
+	struct vgw_txc __rcu **txc;
 };
 
 /*

@@ -324,6 +324,7 @@ static int gw_fill(struct sk_buff *skb, const struct vgw_obj *obj)
 
 static void gw_free(struct vgw_obj *obj)
 {
+	vgw_txc_free(((struct vgw_gw *)obj)->txc, VGW_GW_TXC);
 	kfree(obj);
 }
 

@@ -95,6 +95,16 @@ struct vgw_service {
 	struct vgw_pfx *pfxs;
 };
 
+/*
+ * tx.c: the cached underlay route to one peer (struct dst_cache and the
+ * addresses it is for). A VNIC's lives in its runtime state (one, for its
+ * NVD); a gateway's in the object, by the VIP the packets arrived on.
+ */
+struct vgw_txc;
+#define VGW_GW_TXC		4
+/* Free the caches in @slots: nothing can reach them any more. */
+void vgw_txc_free(struct vgw_txc __rcu **slots, unsigned int n);
+
 struct vgw_gw {
 	struct vgw_obj o;
 	char idbuf[VNICGW_ID_MAX];
@@ -107,6 +117,7 @@ struct vgw_gw {
 	struct vgw_ip underlay;
 	u16 n_services;
 	struct vgw_service *services;		/* in the same allocation */
+	struct vgw_txc __rcu *txc[VGW_GW_TXC];	/* filled by the packet path */
 };
 
 struct vgw_vip {
@@ -158,6 +169,8 @@ struct vgw_vnic_rt {
 	/* The VNIC holds one reference, each tracked connection one. */
 	refcount_t ref;
 	bool dead;				/* the VNIC is deleted */
+	/* The route to its NVD; filled by the packet path, kept by versions. */
+	struct vgw_txc __rcu *txc;
 };
 
 struct vgw_vnic_rt *vgw_vnic_rt_new(void);

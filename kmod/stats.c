@@ -25,6 +25,7 @@ struct vgw_vnic_rt *vgw_vnic_rt_new(void)
 void vgw_vnic_rt_put(struct vgw_vnic_rt *rt)
 {
 	if (refcount_dec_and_test(&rt->ref)) {
+		vgw_txc_free(&rt->txc, 1);
 		free_percpu(rt->pcpu);
 		kfree(rt);
 	}
