@@ -14,6 +14,7 @@ TESTS=(
 	module/test_vnicctl.sh
 	genl/run.sh
 	control/test_apply.sh
+	control/test_big_tables.sh
 	agent/test_agent.sh
 	agent/test_agent_xdp.sh
 	steer/test_cpumap.sh
