@@ -28,8 +28,11 @@ BENCH_HDRS := tools/bench/bench_pkt.h kmod/include/vgw/wire.h
 BENCH_QUICK ?= 0
 BENCH_SCENARIOS ?=
 BENCH_SYSTEMS ?= vnicgw linux ovs
-# Whole-run limit for qemu: the default list takes ~15 min under TCG.
-BENCH_TIMEOUT ?= 2400
+BENCH_CT_RATE ?= 20000
+# Whole-run limit for qemu: the default list takes ~35 min under TCG.
+BENCH_TIMEOUT ?= 5400
+# The 1M-connection scenario's tables, and 100k VXLAN netdevs.
+BENCH_MEM ?= 6G
 
 .PHONY: bench bench-tools bench-root bench-run bench-report bench-native
 
@@ -64,8 +67,9 @@ bench-native:
 
 bench-run:
 	@mkdir -p $(BENCH_DIR)
-	$(TOP)/tools/vm run --mem 4G --timeout $(BENCH_TIMEOUT) --name bench \
+	$(TOP)/tools/vm run --mem $(BENCH_MEM) --timeout $(BENCH_TIMEOUT) --name bench \
 		env BENCH_QUICK=$(BENCH_QUICK) BENCH_SYSTEMS="$(BENCH_SYSTEMS)" \
+		BENCH_CT_RATE=$(BENCH_CT_RATE) \
 		$(TOP)/tools/bench/run.sh $(BENCH_DIR)/runs.jsonl $(BENCH_SCENARIOS)
 
 bench-report:

@@ -342,3 +342,102 @@ measure()
 		 pps_sent: ($g.sent / $g.seconds), pps: ($r.ok / $g.seconds),
 		 pkts_per_cpu_s: (if $bs > 0 then $r.ok / $bs else null end)}'
 }
+
+# --- many tracked connections (the CONNS of a scenario) ---------------------------
+
+# _reply_args PATH: the far end's generator options for the replies of PATH's
+# flows (REPLY_NS, REPLY_ARGS), and what those replies look like when they
+# reach instance a's NVD (BACK_ARGS, for vrecv). 1: the path has no replies.
+_reply_args()
+{
+	case $1 in
+	v2v) REPLY_NS=nvd2 REPLY_ARGS=(--src 10.0.0.22 --vni 1002 --ismac "$(mac_of 10.1.3.5)"
+		--isrc 10.1.3.5 --idst 10.1.1.5)
+		BACK_ARGS=(--dst 10.0.0.21 --vni 1001 --ismac $ROUTER_MAC --idmac "$(mac_of 10.1.1.5)"
+		--isrc 10.1.3.5 --idst 10.1.1.5) ;;
+	igw) REPLY_NS=igw REPLY_ARGS=(--src $IGW_UL --vni $IGW_VNI --ismac "$(gw_mac $IGW_VNI)"
+		--isrc $INET_HOST --idst 203.0.113.5)
+		BACK_ARGS=(--dst 10.0.0.21 --vni 1001 --ismac $ROUTER_MAC --idmac "$(mac_of 10.1.1.5)"
+		--isrc $INET_HOST --idst 10.1.1.5) ;;
+	*) return 1 ;;
+	esac
+	REPLY_ARGS=(-i ul0 --dmac "$(ul_mac "$GW_UL")" --dst $VIP --idmac $ROUTER_MAC
+		"${REPLY_ARGS[@]}" --reverse)
+}
+
+# _vrecv_start NS OUT ARGS...: a receiver in NS writing its JSON to OUT; the
+# pid in VRECV_PID once it is ready.
+_vrecv_start()
+{
+	local n=$1 o=$2 rdy=$BENCH_TMP/ready.$RANDOM
+
+	shift 2
+	ip netns exec "vgwb-$n" vrecv -i ul0 --cpu $GEN_CPU --ready "$rdy" "$@" >"$o" 2>/dev/null &
+	VRECV_PID=$!
+	for _ in $(seq 50); do [ -e "$rdy" ] && break; sleep 0.1; done
+	rm -f "$rdy"
+}
+
+# establish_many PATH N: open N connections (flows 0..N-1) through the active
+# DUT and answer each from the far end, in chunks of 50k: open a chunk at
+# BENCH_CT_RATE packets/s, answer it, next chunk (each flow's reply comes
+# seconds after its opening, and the first chunk's are not near their
+# timeouts when the last chunk is done). Receivers behind the DUT count what
+# went through: flows opened (the opening packet reached the far end) and
+# flows established (the reply came back to the instance). Prints
+# {"opened": N, "established": N, "seconds": S}.
+establish_many()
+{
+	local path=$1 n=$2 rate=${BENCH_CT_RATE:-20000} chunk=50000 first c t0 p1 p2=
+	local backlog
+
+	path_args "$path" || return
+	backlog=$(cat /proc/sys/net/core/netdev_max_backlog)
+	# The generator sends in bursts of 64; the DUT CPU's queue takes them.
+	sysctl -qw net.core.netdev_max_backlog=10000
+	_vrecv_start "$RECV_NS" "$BENCH_TMP/opened.json" "${RECV_ARGS[@]}"
+	p1=$VRECV_PID
+	if _reply_args "$path"; then
+		_vrecv_start nvd1 "$BENCH_TMP/answered.json" "${BACK_ARGS[@]}"
+		p2=$VRECV_PID
+	fi
+	t0=$(date +%s.%N)
+	for ((first = 0; first < n; first += chunk)); do
+		c=$((n - first < chunk ? n - first : chunk))
+		ns nvd1 vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU --first $first --flows $c \
+			--count $c --pps "$rate" --time 600 >/dev/null
+		[ -n "$p2" ] && ns "$REPLY_NS" vgen "${REPLY_ARGS[@]}" --cpu $GEN_CPU \
+			--first $first --flows $c --count $c --pps "$rate" --time 600 >/dev/null
+	done
+	sleep 0.5
+	kill -INT $p1 $p2
+	wait $p1 $p2
+	sysctl -qw net.core.netdev_max_backlog="$backlog"
+	jq -cn --slurpfile o "$BENCH_TMP/opened.json" \
+		--arg a "$( [ -n "$p2" ] && cat "$BENCH_TMP/answered.json")" \
+		--arg s "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')" \
+		'{opened: ($o[0].flows // 0),
+		  established: (if $a == "" then null else ($a | fromjson).flows end),
+		  establish_s: ($s | tonumber)}'
+}
+
+# mem_kb: "slab_kb used_kb" of the whole VM now (/proc/meminfo): slab, and
+# total minus free minus page cache and buffers.
+mem_kb()
+{
+	awk '/^MemTotal:/ { t = $2 } /^MemFree:/ { f = $2 } /^Buffers:/ { b = $2 }
+		/^Cached:/ { c = $2 } /^Slab:/ { s = $2 }
+		END { print s, t - f - b - c }' /proc/meminfo
+}
+
+# ct_entries SYSTEM: the entries of the system's connection table now. Linux
+# and OVS: nf_conntrack's count in the DUT namespace; vnicgw: the objects of
+# its slab cache (shared with others if SLUB merged it: then approximate,
+# the delta is what counts).
+ct_entries()
+{
+	case $1 in
+	vnicgw) cat /sys/kernel/slab/vgw_ct_entry/objects 2>/dev/null | awk '{ print $1 }' ;;
+	*) ns "gw-$1" cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null ;;
+	esac
+}

@@ -65,7 +65,15 @@ def summarize(runs):
                 "ns_per_pkt": mmm([1e9 / r["pkts_per_cpu_s"] for r in good if r.get("pkts_per_cpu_s")]),
                 "delivered": mmm([r["ok"] / r["sent"] for r in good if r.get("sent")]),
                 "bad": sum(r.get("bad") or 0 for r in good),
+                "setup_s": mmm([r.get("setup_s") for r in good]),
             }
+            # Tracked-connection scenarios (run.sh ct_scenario): the same
+            # figures in every run of a system; keep the first.
+            ct = next((r for r in good if "established" in r or "opened" in r), None)
+            if ct:
+                row["systems"][sysname]["ct"] = {k: ct.get(k) for k in (
+                    "opened", "established", "establish_s", "table_slab_kb", "table_used_kb",
+                    "table_entries", "table_entries_after")}
         v = [r for r in s["systems"].get("vnicgw", []) if r.get("pkts_per_cpu_s")]
         for other in ("linux", "ovs"):
             o = [r for r in s["systems"].get(other, []) if r.get("pkts_per_cpu_s")]
@@ -112,11 +120,67 @@ def markdown(summary):
             f"{row['vnics'] + 3} | {row['routes'] + 1} | " + " | ".join(cells)
             + f" | {fmt_ratio(row['ratios'].get('linux', {}).get('pkts_per_cpu_s'))}"
             + f" | {fmt_ratio(row['ratios'].get('ovs', {}).get('pkts_per_cpu_s'))} |")
+    lines += ct_markdown(summary) + setup_markdown(summary)
     notes = [f"{row['scenario']}/{s}: {d['error'][:160]}" for row in summary
              for s, d in row["systems"].items() if d["error"]]
     if notes:
         lines += ["", "¹ not run:"] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"
+
+
+def ct_markdown(summary):
+    """Scenarios with CONNS tracked connections: each against its -empty twin."""
+    rows = {r["scenario"]: r for r in summary}
+    out = []
+    for row in summary:
+        base = rows.get(row["scenario"] + "-empty")
+        if not base or row["conns"] <= row["flows"]:
+            continue
+        if not out:
+            out = ["", "Tracked connections: the same flows measured with only themselves in the "
+                   "connection table (empty) and after CONNS more connections were opened and answered.",
+                   "",
+                   "| scenario | system | connections opened / established | table entries | "
+                   "slab growth | bytes per connection | pkts/CPU-s, empty table | pkts/CPU-s, full table | "
+                   "full / empty |",
+                   "|" + " --- |" * 9]
+        for s in SYSTEMS:
+            d, b = row["systems"].get(s), base["systems"].get(s)
+            if not d or d["error"] or not d.get("ct"):
+                out.append(f"| {row['scenario']} | {NAMES[s]} | not run | | | | | | |")
+                continue
+            ct = d["ct"]
+            conns = ct.get("established") or ct.get("opened") or 0
+            slab = ct.get("table_slab_kb")
+            per = f"{slab * 1024 / conns:.0f}" if slab and conns else "–"
+            full = d["pkts_per_cpu_s"] and d["pkts_per_cpu_s"]["median"]
+            empty = b and not b["error"] and b["pkts_per_cpu_s"] and b["pkts_per_cpu_s"]["median"]
+            ent = ct.get("table_entries")
+            out.append(
+                f"| {row['scenario']} | {NAMES[s]} | {ct.get('opened')} / {ct.get('established')} "
+                f"({ct.get('establish_s') or 0:.0f} s) | {ent if ent is not None else '–'} | "
+                f"{(slab or 0) / 1024:.0f} MB | {per} | {fmt_k(empty or None)} | {fmt_k(full or None)} | "
+                f"{(full / empty if full and empty else float('nan')):.2f} |")
+    return out
+
+
+def setup_markdown(summary):
+    """How long each system took to be set up, for the scale scenarios."""
+    out = []
+    for row in summary:
+        if row["vnics"] < 1000 and row["routes"] < 1000:
+            continue
+        if not out:
+            out = ["", "Setup time of the scale scenarios (s, the system's configuration from an "
+                   "empty namespace):", "", "| scenario | " + " | ".join(NAMES[s] for s in SYSTEMS) + " |",
+                   "|" + " --- |" * (1 + len(SYSTEMS))]
+        cells = []
+        for s in SYSTEMS:
+            d = row["systems"].get(s)
+            t = d and not d["error"] and d.get("setup_s")
+            cells.append(f"{t['median']:.0f}" if t else "not run")
+        out.append(f"| {row['scenario']} | " + " | ".join(cells) + " |")
+    return out
 
 
 # The curves of the plot: (panel title, x label, [(x, scenario)...]).

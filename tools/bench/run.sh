@@ -10,8 +10,10 @@
 #   tools/vm run --mem 4G tools/bench/run.sh OUT [SCENARIO...]
 #
 # Environment: BENCH_QUICK=1 (fewer scenarios, shorter runs), BENCH_SECONDS,
-# BENCH_REPS, BENCH_SYSTEMS ("vnicgw linux ovs"), BENCH_PROFILE=0 (no perf).
-# A scenario: NAME:PATH:FLOWS:SIZE:VNICS:ROUTES:CONNS.
+# BENCH_REPS, BENCH_SYSTEMS ("vnicgw linux ovs"), BENCH_PROFILE=0 (no perf),
+# BENCH_CT_RATE (packets/s while opening CONNS connections, 20000).
+# A scenario: NAME:PATH:FLOWS:SIZE:VNICS:ROUTES:CONNS; CONNS > FLOWS: see
+# ct_scenario.
 set -u
 [ "${BENCH_TRACE:-0}" = 1 ] && set -x
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,6 +49,7 @@ else
 		"routes-100k:igw:1:64:0:100000:0"
 		"vnics-1k:v2v:1:64:1000:10:0"
 		"vnics-100k:v2v:1:64:100000:10:0"
+		"ct-1M:v2v:10000:64:0:10:1000000"
 	)
 fi
 [ $# -gt 0 ] && SCENARIOS=("$@")
@@ -71,9 +74,82 @@ log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
 # record FIELDS_JSON MEASURE_JSON: one line of OUT.
 record() { jq -cn --argjson a "$1" --argjson b "$2" '$a + $b' >>"$out"; }
 
+# fields NAME SYSTEM PATH FLOWS SIZE VNICS ROUTES CONNS: a run's identity.
+fields()
+{
+	jq -cn --arg s "$1" --arg y "$2" --arg p "$3" --argjson f "$4" --argjson z "$5" \
+		--argjson v "$6" --argjson r "$7" --argjson c "$8" \
+		'{scenario: $s, system: $y, path: $p, flows: $f, size: $z, vnics: $v, routes: $r, conns: $c}'
+}
+
+# ct_scenario NAME PATH FLOWS SIZE VNICS ROUTES CONNS: CONNS tracked
+# connections. Each system in turn, alone (three tables of a million
+# entries at once need not fit, and a table's entries must not time out
+# while the other systems take their turns): FLOWS flows established and
+# measured (NAME-empty: the table holds just those), then CONNS connections
+# opened and answered (establish_many: FLOWS are the first of them), and the
+# same FLOWS measured again (NAME). The table's memory is the growth of the
+# VM's slab over the opening of the CONNS connections.
+ct_scenario()
+{
+	local name=$1 path=$2 flows=$3 size=$4 vnics=$5 routes=$6 conns=$7
+	local sys f0 f1 t0 setup est m s0 u0 s1 u1 e0 e1 rep
+
+	for sys in "${SYSTEMS[@]}"; do
+		f0=$(fields "$name-empty" "$sys" "$path" "$flows" "$size" "$vnics" "$routes" "$flows")
+		f1=$(fields "$name" "$sys" "$path" "$flows" "$size" "$vnics" "$routes" "$conns")
+		t0=$SECONDS
+		log "$name: $sys: setting up"
+		if ! GW=gw-$sys "${sys}_up" "$vnics" "$routes" "$conns" 2>"$BENCH_TMP/setup.err"; then
+			err=$(tail -n 3 "$BENCH_TMP/setup.err" | tr '\n' ' ')
+			log "$name: $sys: not run: $err"
+			record "$f1" "$(jq -cn --arg e "$err" '{error: $e}')"
+			gw_down "$sys"
+			continue
+		fi
+		setup=$((SECONDS - t0))
+		DUTS=("$sys")
+		dut_activate "$sys"
+		establish "$path" "$flows"
+		for ((rep = 1; rep <= REPS; rep++)); do
+			warm_up "$path" "$flows" "$size"
+			m=$(measure "$path" "$flows" "$size" "$SECS")
+			record "$f0" "$(jq -c --argjson r "$rep" --argjson t "$setup" '. + {rep: $r, setup_s: $t}' <<<"$m")"
+			log "$name-empty: $sys: $(jq -r '"\(.pkts_per_cpu_s // 0 | floor) pkts/CPU-s, bad \(.bad)"' <<<"$m")"
+		done
+		sync
+		echo 1 >/proc/sys/vm/drop_caches
+		read -r s0 u0 < <(mem_kb)
+		e0=$(ct_entries "$sys")
+		log "$name: $sys: opening $conns connections"
+		est=$(establish_many "$path" "$conns")
+		read -r s1 u1 < <(mem_kb)
+		e1=$(ct_entries "$sys")
+		est=$(jq -c --argjson s0 "$s0" --argjson s1 "$s1" --argjson u0 "$u0" --argjson u1 "$u1" \
+			--arg e0 "${e0:-}" --arg e1 "${e1:-}" \
+			'. + {table_slab_kb: ($s1 - $s0), table_used_kb: ($u1 - $u0),
+			      table_entries: (if $e0 != "" and $e1 != "" then ($e1 | tonumber) - ($e0 | tonumber) else null end)}' <<<"$est")
+		log "$name: $sys: $est"
+		for ((rep = 1; rep <= REPS; rep++)); do
+			warm_up "$path" "$flows" "$size"
+			m=$(measure "$path" "$flows" "$size" "$SECS")
+			record "$f1" "$(jq -c --argjson r "$rep" --argjson t "$setup" --argjson e "$est" \
+				--arg after "$(ct_entries "$sys")" \
+				'. + {rep: $r, setup_s: $t} + $e + {table_entries_after: (if $after == "" then null else ($after | tonumber) end)}' <<<"$m")"
+			log "$name: $sys: $(jq -r '"\(.pkts_per_cpu_s // 0 | floor) pkts/CPU-s, bad \(.bad)"' <<<"$m")"
+		done
+		gw_down "$sys"
+		DUTS=()
+	done
+}
+
 bed_up || { log "test bed failed"; exit 1; }
 for scen in "${SCENARIOS[@]}"; do
 	IFS=: read -r name path flows size vnics routes conns <<<"$scen"
+	if [ "$conns" -gt "$flows" ]; then
+		ct_scenario "$name" "$path" "$flows" "$size" "$vnics" "$routes" "$conns"
+		continue
+	fi
 	DUTS=()
 	declare -A FIELDS=() SETUP=()
 	for sys in "${SYSTEMS[@]}"; do

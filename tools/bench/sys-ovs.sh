@@ -89,7 +89,7 @@ _ovs_flows()
 	bulk_routes "$routes" "table=2,priority=124,reg1=101,ip,nw_dst=%s,actions=resubmit(,10)"
 }
 
-OVS_MAX_VNICS=${OVS_MAX_VNICS:-10000}	# 3 flows each: see README
+OVS_MAX_VNICS=${OVS_MAX_VNICS:-100000}	# 3 flows each: see README
 
 ovs_up()
 {
@@ -114,7 +114,9 @@ ovs_up()
 	ns "$GW" taskset -c $DUT_CPU ovs-vswitchd --pidfile --detach --no-chdir --log-file \
 		--mlockall=false 2>/dev/null || ns "$GW" taskset -c $DUT_CPU ovs-vswitchd --pidfile \
 		--detach --no-chdir --log-file || return
-	[ "$conns" -gt 0 ] && sysctl -qw net.netfilter.nf_conntrack_max=$((conns * 2))
+	# Linux's conntrack holds OVS's connections (sys-linux.sh). OVS's own
+	# per-zone limit (dpctl/ct-set-limits) is off by default: no limit.
+	ct_tune "$conns"
 	ns "$GW" ovs-vsctl --timeout=60 add-br br0 -- set bridge br0 fail-mode=secure \
 		-- add-port br0 vx0 -- set interface vx0 type=vxlan ofport_request=1 \
 		options:remote_ip=flow options:local_ip=flow options:key=flow || return

@@ -12,7 +12,8 @@ vnicgw_doc()
 {
 	local vnics=$1 routes=$2 conns=$3 i v id ip vni nvd sub pub rt ctl=
 
-	[ "$conns" -gt 0 ] && ctl=", \"conntrack_limit\": $((conns + 100000))"
+	# Room for CONNS connections and some, within the document's bound.
+	[ "$conns" -gt 0 ] && ctl=", \"conntrack_limit\": $((conns + 40000 > 1048576 ? 1048576 : conns + 40000))"
 	printf '{"vcns": [{"id": "vcn-a", "cidrs": ["%s", "%s"]}],\n' "$VCN_CIDR" "$BULK_CIDR"
 	printf '"security_lists": [{"id": "sl", "vcn": "vcn-a",
 	  "ingress": [{"source": "%s", "protocol": "all"}],

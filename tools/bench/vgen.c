@@ -6,7 +6,7 @@
  *   vgen -i DEV --dmac MAC --src IP --dst VIP --vni N
  *        --ismac MAC --idmac MAC --isrc IP --idst IP
  *        [--size BYTES] [--flows N] [--time SEC] [--batch N] [--cpu N]
- *        [--pps RATE] [--count N] [--reverse]
+ *        [--pps RATE] [--count N] [--reverse] [--first F]
  *
  * Pre-built VXLAN frames (outer IPv4/UDP to the VIP, the instance's inner
  * Ethernet/IPv4/UDP frame) go out of DEV through an AF_PACKET socket that
@@ -21,6 +21,10 @@
  * flow number: three stores per packet. --reverse swaps the inner ports
  * (the replies of the same flows, sent from the other end); --count stops
  * after N packets (one per flow: opens the flows, or answers them).
+ * --first F numbers the flows F..F+N-1 instead of 0..N-1 (the flows of one
+ * chunk of a large set, tools/bench/lib.sh's establish_many). A frame that
+ * the kernel did not take is sent again, not skipped: with --count, every
+ * flow of the range goes out once.
  *
  * Prints one JSON object: {"sent": N, "errors": N, "seconds": S, "pps": R}.
  */
@@ -46,7 +50,7 @@ struct gen {
 	const char *dev;
 	uint8_t smac[6], dmac[6], ismac[6], idmac[6];
 	uint32_t src, dst, isrc, idst, vni;
-	unsigned int size, flows, batch;
+	unsigned int size, flows, batch, first;
 	double seconds, pps;
 	int reverse;
 	unsigned long long count;
@@ -75,7 +79,8 @@ static void usage(void)
 		"usage: vgen -i DEV --dmac MAC --src IP --dst IP --vni N\n"
 		"            --ismac MAC --idmac MAC --isrc IP --idst IP\n"
 		"            [--size BYTES] [--flows N] [--time SEC] [--batch N]\n"
-		"            [--cpu N] [--pps RATE] [--count N] [--reverse]\n");
+		"            [--cpu N] [--pps RATE] [--count N] [--reverse]\n"
+		"            [--first F]\n");
 	exit(2);
 }
 
@@ -181,7 +186,8 @@ static int parse(struct gen *g, int argc, char **argv)
 		{ "idmac", 1, 0, 'M' }, { "isrc", 1, 0, 'a' }, { "idst", 1, 0, 'b' },
 		{ "size", 1, 0, 'l' }, { "flows", 1, 0, 'f' }, { "time", 1, 0, 't' },
 		{ "batch", 1, 0, 'B' }, { "cpu", 1, 0, 'c' }, { "pps", 1, 0, 'r' },
-		{ "reverse", 0, 0, 'R' }, { "count", 1, 0, 'n' }, { 0 }
+		{ "reverse", 0, 0, 'R' }, { "count", 1, 0, 'n' },
+		{ "first", 1, 0, 'F' }, { 0 }
 	};
 	int c, bad = 0;
 
@@ -204,6 +210,7 @@ static int parse(struct gen *g, int argc, char **argv)
 		case 'r': g->pps = atof(optarg); break;
 		case 'R': g->reverse = 1; break;
 		case 'n': g->count = strtoull(optarg, NULL, 0); break;
+		case 'F': g->first = (unsigned int)strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
@@ -260,11 +267,8 @@ int main(int argc, char **argv)
 	for (t = t0; t < end && !stop && (!g.count || sent < g.count); t = now()) {
 		int n;
 
-		for (i = 0; i < g.batch; i++) {
-			set_flow(&g, frames[i], flow);
-			if (++flow == g.flows)
-				flow = 0;
-		}
+		for (i = 0; i < g.batch; i++)
+			set_flow(&g, frames[i], g.first + (flow + i) % g.flows);
 		n = sendmmsg(fd, msgs, g.count && g.count - sent < g.batch ?
 			     (unsigned int)(g.count - sent) : g.batch, 0);
 		if (n < 0) {
@@ -275,6 +279,8 @@ int main(int argc, char **argv)
 			}
 			continue;
 		}
+		/* The next batch starts with the first frame not sent. */
+		flow = (flow + (unsigned int)n) % g.flows;
 		sent += (unsigned int)n;
 		/* A fixed rate: sleep off the time ahead of schedule. */
 		if (g.pps > 0) {
