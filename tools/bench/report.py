@@ -190,7 +190,7 @@ CURVES = [
     ("routes in the subnet table (internet gateway)", "routes per table",
      [(11, "igw-1flow-64B"), (500, "routes-500"), (10001, "routes-10k"), (100001, "routes-100k")]),
     ("VNICs (VNIC to VNIC)", "VNICs",
-     [(3, "v2v-1flow-64B"), (1003, "vnics-1k"), (100003, "vnics-100k")]),
+     [(3, "v2v-1flow-64B"), (1003, "vnics-1k"), (10003, "vnics-10k"), (100003, "vnics-100k")]),
 ]
 
 
