@@ -305,6 +305,7 @@ topo_init()
 	TOPO_VCN_CIDRS=() TOPO_SUBNET_CIDR=() TOPO_SUBNET_VCN=() TOPO_GW_TYPE=()
 	TOPO_GW_VCN=() TOPO_VNIC_VCN=() TOPO_VNIC_PUB=()
 	TOPO_PORTS=0
+	TOPO_VIP_VIA=		# set after topo_init: the VIPs via one router
 	TOPO_DIR=$(mktemp -d /tmp/vgwt-dp.XXXXXX)
 	TOPO_DOC=$TOPO_DIR/state.json
 	if [ "$TOPO_FAMILY" = 6 ]; then
