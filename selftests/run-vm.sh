@@ -27,6 +27,8 @@ TESTS=(
 	cluster/test_etcd_agent.sh
 	cluster/test_cluster_nl.sh
 	cluster/test_owner.sh
+	cluster/test_ecmp.sh
+	cluster/test_bird.sh
 )
 [ $# -gt 0 ] && TESTS=("$@")
 
