@@ -347,10 +347,21 @@ int vgw_nat_out(struct vgw_pkt *p, const struct vgw_gw *g)
 	if (!natable(p) || g->public_ip.family != p->src.family)
 		return VNICGW_DROP_NAT_NO_PORT;
 	e = find_in(t, p->vnic->o.hash, p);
-	if (e && !time_after(jiffies, READ_ONCE(e->expires)))
+	if (e && !time_after(jiffies, READ_ONCE(e->expires))) {
 		touch(e, p);
-	else
+	} else if (p->l4proto == IPPROTO_TCP && !p->later_frag &&
+		   (p->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) != TCPHDR_SYN) {
+		/*
+		 * Only a SYN opens a TCP mapping. A later segment without one
+		 * is of a connection whose mapping is elsewhere or on its way
+		 * (a new owner before the state arrived): a new port would
+		 * make the far end answer with a reset. Dropped, the segment
+		 * is sent again, and by then the mapping is here.
+		 */
+		return VNICGW_DROP_NAT_NO_MAPPING;
+	} else {
 		e = map_new(t, p->vnic->o.hash, p, g);
+	}
 	if (!e)
 		return VNICGW_DROP_NAT_NO_PORT;
 	if (vgw_rewrite_addr(p, true, &e->pub) ||

@@ -7,7 +7,8 @@
 # stateful rules everywhere; STREAMS long-running TCP connections between
 # instances and through the NAT gateway, each a line every 0.1 s answered.
 # A connection counts as lost when its client gave up (no answer within
-# 30 s, or a reset). Prints the figures; asserts nothing.
+# 30 s, or a reset; each step is followed by 35 s for stalls to show).
+# Prints the figures; asserts nothing.
 #
 #   tools/vm run --timeout 900 tools/bench/cluster-failover.sh [STREAMS]
 #   (make bench-failover)
@@ -31,24 +32,40 @@ start_stream()
 
 answers() { grep -c . "$TOPO_DIR/fo-$1.log" 2>/dev/null || echo 0; }
 
-# alive: streams whose client still runs and got an answer in the last 15 s.
-alive()
+# dead KIND: streams of KIND (v2v, nat) whose client gave up (a reset, or
+# 30 s without an answer).
+dead()
 {
-	local s n=0 c
+	local s n=0
 
-	declare -A before=()
 	for s in "${!SPID[@]}"; do
-		before[$s]=$(answers "$s")
-	done
-	sleep 15
-	for s in "${!SPID[@]}"; do
-		c=$(answers "$s")
-		kill -0 "${SPID[$s]}" 2>/dev/null && [ "$c" -gt "${before[$s]}" ] &&
-			n=$((n + 1))
+		[ "${KIND[$s]}" = "$1" ] || continue
+		kill -0 "${SPID[$s]}" 2>/dev/null || n=$((n + 1))
 	done
 	echo $n
 }
 
+# settle: long enough for a stalled connection to give up (its client waits
+# 30 s for an answer), then "v2v NAT" counts of dead streams.
+settle()
+{
+	sleep 35
+	echo "$(dead v2v) $(dead nat)"
+}
+
+# drops: the non-zero drop counters summed over the hosts.
+drops()
+{
+	local n
+
+	for n in $(_cl_host_numbers); do
+		nsx "h$n" vnicctl -j stats
+	done | jq -s -c '[.[].drops | to_entries[]] | group_by(.key) |
+		map({key: .[0].key, value: (map(.value) | add)}) |
+		map(select(.value > 0)) | from_entries'
+}
+
+declare -A KIND=()
 tap_begin() { :; }
 cluster_up 3 || { echo "cluster_up failed"; exit 1; }
 topo_vcn vcn-a 10.1.0.0/16
@@ -66,32 +83,44 @@ serve a2 tcp 7000 nat-a-host tcp 7000 || { echo "servers"; exit 1; }
 for ((i = 0; i < STREAMS; i++)); do
 	if ((i % 2)); then
 		start_stream "s$i" a1 10.1.1.6		# VNIC to VNIC
+		KIND[s$i]=v2v
 	else
 		start_stream "s$i" a1 198.18.0.10	# through the NAT gateway
+		KIND[s$i]=nat
 	fi
 done
-sleep 5
-base=$(alive)
-echo "streams established: $base/$STREAMS (half VNIC to VNIC, half through the NAT gateway)"
+read -r d0v d0n < <(settle)
+echo "streams: $STREAMS ($((STREAMS / 2)) VNIC to VNIC, $((STREAMS / 2)) through the NAT gateway); $((d0v + d0n)) failed to start"
 echo "per-host tunnel packets: $(cluster_rx)"
+echo "drops so far: $(drops)"
+
+# phase KEY TEXT: print what the last step cost (dead streams since the
+# last phase).
+phase()
+{
+	local v n
+
+	read -r v n < <(settle)
+	echo "$2: $((v - pv)) VNIC-to-VNIC and $((n - pn)) NAT connections lost; drops so far: $(drops)"
+	LOST+=("${1}_lost=$((v - pv + n - pn))")
+	pv=$v pn=$n
+}
+pv=$d0v pn=$d0n LOST=()
 
 host_add 4
-join=$(alive)
-echo "join of h4: $((base - join)) of $base connections lost"
+phase join "join of h4"
 
 # Drain h1: out of ECMP first, then the agent leaves the member set and
 # hands the state over (SIGUSR1).
 host_withdraw 1
 sleep 1
 kill -USR1 "${CL_AGENT_PID[1]}"
-drain=$(alive)
-echo "drain of h1: $((join - drain)) of $join connections lost"
+phase drain "drain of h1"
 
 host_kill 2
-crash=$(alive)
-echo "crash of h2 (SIGKILL, namespace deleted; lease TTL ${CL_MEMBER_TTL} s): $((drain - crash)) of $drain connections lost"
+phase crash "crash of h2 (SIGKILL, namespace deleted; lease TTL ${CL_MEMBER_TTL} s)"
 echo "per-host tunnel packets: $(cluster_rx)"
 for n in $(_cl_host_numbers); do
 	echo "h$n cluster counters: $(nsx "h$n" vnicctl -j cluster | jq -c .counters)"
 done
-echo "RESULT join_lost=$((base - join)) drain_lost=$((join - drain)) crash_lost=$((drain - crash)) streams=$base"
+echo "RESULT ${LOST[*]} streams=$STREAMS"
