@@ -5,13 +5,14 @@
 # namespace with its link, its VIPs on lo and its agent on etcd), a TOR
 # namespace with one multipath route for the VIPs (L4 hash), instances
 # behind Linux VXLAN and Geneve NVDs, an internet gateway and a NAT gateway
-# on the access segment. Security rules are stateless: a flow's packets land
-# on whichever host the TOR picks, and stateful tracking needs the flow-owner
-# handoff the kernel does not have yet.
+# on the access segment. Security rules are stateful: a flow's packets land
+# on whichever host the TOR picks, and the hosts hand each stateful packet
+# to its flow's owner.
 #
 # Proves: the TOR's route is multipath with the L4 policy; 250 flows spread
 # over every host in service, none takes all; VNIC to VNIC and the internet
-# gateway work both ways whichever host ECMP picks; a change written to etcd
+# gateway work both ways, and the NAT gateway out, whichever host ECMP
+# picks; a change written to etcd
 # reaches every kernel; an agent SIGKILLed and restarted, and etcd SIGKILLed
 # and restarted, under a live TCP stream: traffic keeps flowing and the
 # agents resume; host_withdraw moves all new traffic off a host, host_add
@@ -93,9 +94,13 @@ if ! cluster_up 3; then
 	exit 1
 fi
 topo_vcn vcn-a 10.1.0.0/16
+# Stateful rules: a reply passes only where its connection is tracked, so
+# every path below works only because each flow is processed by its owner,
+# whichever host the TOR picks for each direction.
 topo_seclist sl vcn-a \
-	ingress "$(rule source=0.0.0.0/0 protocol=all stateless=true)" \
-	egress "$(rule destination=0.0.0.0/0 protocol=all stateless=true)"
+	ingress "$(rule source=0.0.0.0/0 protocol=tcp dst_ports=7000)" \
+		"$(rule source=0.0.0.0/0 protocol=udp dst_ports=7000-7001)" \
+	egress "$(rule destination=0.0.0.0/0 protocol=all)"
 topo_gateway igw-a vcn-a internet 10.0.0.100 9001 host=198.18.0.10/24
 topo_gateway nat-a vcn-a nat 10.0.0.101 9002 public_ip=198.51.100.10 host=198.19.0.10/24
 topo_route_table rt-pub vcn-a 0.0.0.0/0=igw-a
@@ -123,7 +128,7 @@ expect_eq "... hashing L4 (net.ipv4.fib_multipath_hash_policy = 1)" 1 \
 expect_eq "... and forwarding" 1 "$(nsx ul cat /proc/sys/net/ipv4/ip_forward)"
 
 serve a1 tcp 7000 a2 tcp 7000 a2 udp 7000 b1 udp 7000 \
-	igw-a-host tcp 7000 a1 udp 7001 || exit 1
+	igw-a-host tcp 7000 nat-a-host tcp 7000 a1 udp 7001 || exit 1
 pings a1 10.1.1.6 >/dev/null	# ARP for the router, both instances
 
 # --- flows spread over the hosts ------------------------------------------------
@@ -154,6 +159,8 @@ many "internet gateway out: a1 -> the internet host, seen from a1's public IP" 2
 	'igw-a-host 203\.0\.113\.5 [0-9]+' tcp a1 198.18.0.10 7000
 many "internet gateway in: the internet host -> a1's public IP" 20 \
 	'a1 198\.18\.0\.10 [0-9]+' udp igw-a-host 203.0.113.5 7001
+many "NAT gateway out: b1 -> the internet host, seen from the gateway's public IP" 20 \
+	'nat-a-host 198\.51\.100\.10 [0-9]+' tcp b1 198.19.0.10 7000
 rx2=$(cluster_rx)
 if spread_ok "$rx1" "$rx2" 1 2 3; then
 	ok "... and those connections went through every host (${SPREAD})"

@@ -64,6 +64,7 @@ CL_TOP=$(cd "$CL_DIR/../.." && pwd)
 export LD_LIBRARY_PATH=$CL_TOP/build/vm-libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 
 CL_TOR_IP=10.0.0.1		# the TOR on the access segment (br0)
+CL_HOST_MTU=1600		# TOR <-> host links (the access segment: 1500)
 CL_MGMT_BR=vgwt-mgmt
 CL_MGMT_IP=10.99.0.1
 CL_PREFIX=${CL_PREFIX:-/vgwt-cluster/}
@@ -133,7 +134,10 @@ host_add()
 
 	if ! _cl_exists "$n"; then
 		_topo_ns "$h" || return
-		ip -n vgwt-ul link add "$h" type veth peer name ul0 netns "vgwt-$h" || return
+		# Host links take a handoff (the frame + 76 bytes: outer IPv4,
+		# UDP, Geneve and vnicgw's option) of a full-size instance frame.
+		ip -n vgwt-ul link add "$h" mtu "$CL_HOST_MTU" type veth peer name ul0 \
+			mtu "$CL_HOST_MTU" netns "vgwt-$h" || return
 		in_ns ul <<-EOF || return
 			addr add 10.0.$n.1/24 dev $h
 			link set $h up
