@@ -191,6 +191,8 @@ int sync_once(struct sync *s);
 struct vgw_cluster;
 void sync_set_cluster(struct sync *s, struct vgw_cluster *cl, uint64_t fp,
 		      const char *why);
+/* Whether the kernel holds the last set given to sync_set_cluster(). */
+bool sync_cluster_sent(const struct sync *s);
 
 /* link.c: create the namespace's vnicgw link @name, up. 0, or -1 and err. */
 int link_create(const char *name, char *err, size_t errlen);

@@ -70,6 +70,7 @@ struct members {
 	struct vgw_cluster live;	/* the member keys, ids sorted */
 	struct vgw_cluster kset;	/* what the kernel was given last */
 	bool pushed;			/* the kernel was given a set */
+	bool live_known;		/* members_update() ran once */
 	bool kick;			/* ... a new one, for sync.c now */
 	char no_addr[512];		/* members without an address, as logged */
 	char bad_value[512];		/* a member value refused, as logged */
@@ -175,6 +176,7 @@ static int keepalive(struct members *m, struct vgw_etcd *e)
 }
 
 static void drain_step(struct members *m, struct vgw_etcd *e);
+static void push_kernel(struct members *m, const char *why, bool force);
 
 uint64_t members_run(struct members *m, struct vgw_etcd *e)
 {
@@ -192,6 +194,23 @@ uint64_t members_run(struct members *m, struct vgw_etcd *e)
 		ret = vgw_etcd_lease_grant(e, m->cfg->member_ttl_s, &m->lease);
 		if (ret)
 			report(m, "cannot get a lease", e);
+	}
+	if (!ret && !m->registered && !m->live_known) {
+		/* The member list is read with the document: not yet. */
+		m->next_ms = now + 100;
+		return m->next_ms;
+	}
+	if (!ret && !m->registered && !sync_cluster_sent(m->sync)) {
+		/*
+		 * Before the others learn of this host, its kernel learns of
+		 * them (as a host that is not a member yet): the state they
+		 * send it when they add it to their tables comes from members
+		 * it trusts, and what the TOR may send it meanwhile goes to
+		 * the flows' owners.
+		 */
+		push_kernel(m, "before joining", false);
+		m->next_ms = now + 100;
+		return m->next_ms;
 	}
 	if (!ret && !m->registered) {
 		ret = register_key(m, e);
@@ -517,13 +536,13 @@ void members_update(struct members *m, struct vgw_cluster *live,
 
 	vgw_cluster_free(&m->live);
 	m->live = *live;
+	m->live_known = true;
 	memset(live, 0, sizeof(*live));
 	if (strcmp(bad_value, m->bad_value) && bad_value[0])
 		log_warn("members: %s (that member counts without an address)",
 			 bad_value);
 	snprintf(m->bad_value, sizeof(m->bad_value), "%s", bad_value);
-	if (m->cfg->host_id[0] && (m->pushed || m->drain == DRAIN_DONE ||
-				   (m->registered && live_has_self(m))))
+	if (m->cfg->host_id[0])
 		push_kernel(m, "members changed", false);
 
 	/* Our key vanished though the lease lives (deleted by hand): again. */

@@ -305,6 +305,11 @@ void sync_set_cluster(struct sync *s, struct vgw_cluster *cl, uint64_t fp,
 	snprintf(s->cluster_why, sizeof(s->cluster_why), "%s", why);
 }
 
+bool sync_cluster_sent(const struct sync *s)
+{
+	return s->has_cluster && s->cluster_sent;
+}
+
 static void cluster_report(struct sync *s, const char *msg)
 {
 	if (strcmp(msg, s->cluster_err))
