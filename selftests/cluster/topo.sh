@@ -279,6 +279,14 @@ host_rx()
 		     END { print ok ? n : "none" }'
 }
 
+# host_from_nvds N: packets host hN received from the instances' NVDs (the
+# VNICs' out_packets there: a packet handed over by another host is counted
+# where it arrived, not again at its owner).
+host_from_nvds()
+{
+	nsx "h$1" vnicctl -j stats 2>/dev/null | jq '[.vnics[].out_packets] | add // 0'
+}
+
 # cluster_rx: "N=COUNT" for every existing host, on one line.
 cluster_rx()
 {
