@@ -115,9 +115,7 @@ nsx h1 vnicctl cluster | grep -E '^(members|  )' | sed 's/^/  /'
 long_report
 
 step "a host drains: h1 leaves the TOR's route, then its agent leaves the cluster (SIGUSR1)"
-host_withdraw 1
-sleep 1
-kill -USR1 "${CL_AGENT_PID[1]}"
+host_drain 1
 sleep 8
 say "h1 now: $(nsx h1 vnicctl -j cluster | jq -c '{self, members: [.members[].id]}')"
 long_report

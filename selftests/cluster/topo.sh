@@ -13,7 +13,11 @@
 #                             multipath route once its kernel holds the
 #                             document (a host that exists: back into
 #                             service, its agent started if it is not running)
-#   host_withdraw N           out of the TOR's route only (drain)
+#   host_withdraw N           out of the TOR's route only
+#   host_drain N              out of the TOR's route, then out of the member
+#                             set (SIGUSR1 to its agent: it hands over)
+#   cluster_settled           every running agent's host is a member in every
+#                             kernel (host_add and cluster_apply wait for it)
 #   host_kill N               SIGKILL its agent, delete its namespace (and so
 #                             its link), out of the TOR's route
 #   agent_kill N / agent_start N    the agent of hN alone
@@ -92,7 +96,7 @@ cluster_up()
 {
 	local n nhosts=${1:-3}
 
-	declare -gA CL_AGENT_PID=() CL_IN_SERVICE=()
+	declare -gA CL_AGENT_PID=() CL_IN_SERVICE=() CL_DRAINED=()
 	CL_APPLIED=
 	topo_init 4 || return
 	trap cluster_down EXIT
@@ -166,6 +170,14 @@ host_add()
 	if [ -n "${CL_APPLIED:-}" ] && ! wait_for 30 cluster_same "$h"; then
 		echo "host_add $n: its kernel does not hold the document after 30 s" | diag
 		tail -n 10 "$TOPO_DIR/agent-$h.log" | diag
+		return 1
+	fi
+	# ... and once it is a member in every kernel, itself included (a
+	# host hands flows only to hosts that know it, and takes handoffs
+	# only from members; BIRD's announcement is ordered the same way).
+	if [ -n "${CL_APPLIED:-}" ] && ! wait_for 30 cluster_settled; then
+		echo "host_add $n: the kernels do not agree on the members after 30 s" | diag
+		cluster_members | diag
 		return 1
 	fi
 	CL_IN_SERVICE[$n]=1
@@ -326,6 +338,57 @@ cluster_apply()
 			return 1
 		fi
 	done
+	if ! wait_for 30 cluster_settled; then
+		echo "the kernels do not agree on the members after 30 s:" | diag
+		cluster_members | diag
+		return 1
+	fi
+}
+
+# host_drain N: hN leaves the TOR's route, then (SIGUSR1) its agent leaves
+# the member set and its kernel hands what it holds to the others.
+host_drain()
+{
+	host_withdraw "$1"
+	sleep 1
+	kill -USR1 "${CL_AGENT_PID[$1]}" || return
+	CL_DRAINED[$1]=1
+}
+
+# cluster_members: each host's kernel view, "hN: self=ID members=A,B,...".
+cluster_members()
+{
+	local h
+
+	for h in "${TOPO_HOSTS[@]}"; do
+		echo "$h: $(nsx "$h" vnicctl -j cluster 2>/dev/null |
+			jq -r '"self=\(.self) members=\([.members[]?.id] | join(","))"')"
+	done
+}
+
+# cluster_settled: every host whose agent runs and has not drained is a
+# member in every such host's kernel, and knows it is one.
+cluster_settled()
+{
+	local n ids=() want got
+
+	for n in $(_cl_host_numbers); do
+		_cl_member_host "$n" && ids+=("h$n")
+	done
+	want=$(IFS=,; echo "${ids[*]}")
+	for n in $(_cl_host_numbers); do
+		_cl_member_host "$n" || continue
+		got=$(nsx "h$n" vnicctl -j cluster 2>/dev/null |
+			jq -r '"\(.self) \([.members[]?.id] | sort | join(","))"') || return 1
+		[ "$got" = "h$n $want" ] || return 1
+	done
+}
+
+# _cl_member_host N: hN's agent runs and was not told to drain.
+_cl_member_host()
+{
+	[ -n "${CL_AGENT_PID[$1]:-}" ] && ! _cl_exited "${CL_AGENT_PID[$1]}" &&
+		[ -z "${CL_DRAINED[$1]:-}" ]
 }
 
 # cluster_same hN: the tables of hN equal the document (canonical JSON).
@@ -423,6 +486,6 @@ cluster_down()
 	fi
 	topo_cleanup
 	ip link del "$CL_MGMT_BR" 2>/dev/null
-	CL_AGENT_PID=() CL_IN_SERVICE=()
+	CL_AGENT_PID=() CL_IN_SERVICE=() CL_DRAINED=()
 	return 0
 }

@@ -112,9 +112,7 @@ phase join "join of h4"
 
 # Drain h1: out of ECMP first, then the agent leaves the member set and
 # hands the state over (SIGUSR1).
-host_withdraw 1
-sleep 1
-kill -USR1 "${CL_AGENT_PID[1]}"
+host_drain 1
 phase drain "drain of h1"
 
 host_kill 2

@@ -190,32 +190,36 @@ uint64_t members_run(struct members *m, struct vgw_etcd *e)
 		return UINT64_MAX;
 	if (now < m->next_ms)
 		return m->next_ms;
-	if (!m->lease) {
-		ret = vgw_etcd_lease_grant(e, m->cfg->member_ttl_s, &m->lease);
-		if (ret)
-			report(m, "cannot get a lease", e);
-	}
-	if (!ret && !m->registered && !m->live_known) {
+	if (!m->registered && !m->live_known) {
 		/* The member list is read with the document: not yet. */
 		m->next_ms = now + 100;
 		return m->next_ms;
 	}
-	if (!ret && !m->registered && !sync_cluster_sent(m->sync)) {
+	if (!m->registered && !sync_cluster_sent(m->sync)) {
 		/*
 		 * Before the others learn of this host, its kernel learns of
 		 * them (as a host that is not a member yet): the state they
 		 * send it when they add it to their tables comes from members
-		 * it trusts, and what the TOR may send it meanwhile goes to
-		 * the flows' owners.
+		 * it trusts. (Announcing the VIPs to the TOR comes after the
+		 * join, withdrawing them before the leave: a host hands flows
+		 * over only to hosts that know it.)
 		 */
 		push_kernel(m, "before joining", false);
 		m->next_ms = now + 100;
 		return m->next_ms;
 	}
+	if (!m->lease) {
+		ret = vgw_etcd_lease_grant(e, m->cfg->member_ttl_s, &m->lease);
+		if (ret)
+			report(m, "cannot get a lease", e);
+	}
 	if (!ret && !m->registered) {
 		ret = register_key(m, e);
-		if (ret && ret != -EEXIST)
+		if (ret && ret != -EEXIST) {
 			report(m, "cannot register", e);
+			/* The lease may be what failed (expired): a new one. */
+			m->lease = 0;
+		}
 	} else if (!ret) {
 		ret = keepalive(m, e);
 		if (ret && ret != -EAGAIN)
