@@ -128,6 +128,12 @@ static inline const struct vgw_cluster *vgw_cluster_get(const struct vgw_net *vn
 /* conntrack.c, nat.c: every entry to @b (after a table change). */
 void vgw_ct_resync(struct vgw_net *vn, struct vgw_state_batch *b);
 void vgw_nat_resync(struct vgw_net *vn, struct vgw_state_batch *b);
+/*
+ * conntrack.c: the record of @vnic's entry for the canonical key @k, if it
+ * is tracked (true). Under rcu_read_lock().
+ */
+bool vgw_ct_record_of(struct vgw_net *vn, u64 vnic, const struct vgw_flow_key *k,
+		      struct vgw_state_rec *r);
 /* conntrack.c, nat.c: apply a received record. */
 void vgw_ct_apply(struct vgw_net *vn, const struct vgw_state_rec *r);
 void vgw_nat_apply(struct vgw_net *vn, const struct vgw_state_rec *r);

@@ -339,6 +339,18 @@ void vgw_ct_resync(struct vgw_net *vn, struct vgw_state_batch *b)
 	}
 }
 
+bool vgw_ct_record_of(struct vgw_net *vn, u64 vnic, const struct vgw_flow_key *k,
+		      struct vgw_state_rec *r)
+{
+	struct vgw_ct_table *t = vn->ct;
+	struct vgw_ct_entry *e = find(t, k, vnic, bucket_of(k, vnic));
+
+	if (!e || time_after(jiffies, READ_ONCE(e->expires)))
+		return false;
+	ct_record(e, r);
+	return true;
+}
+
 static bool vnic_hash_eq(const void *val, const void *key)
 {
 	return ((const struct vgw_obj *)val)->hash == *(const u64 *)key;

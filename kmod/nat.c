@@ -155,19 +155,26 @@ static struct vgw_nat_entry *find_out(struct vgw_nat_table *t,
 
 /* --- the cluster (cluster.h) ---------------------------------------------- */
 
-/* The hash of the mapping's flow before NAT: the packet's p->hash. */
-static u32 nat_flow_hash(const struct vgw_nat_entry *e)
+/* The key of the mapping's flow before NAT, in the packets' order. */
+static void nat_flow_key(const struct vgw_nat_entry *e, struct vgw_flow_key *k)
 {
-	struct vgw_flow_key k;
 	u16 rport = e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP ?
 		    e->remote_port : e->priv_port;
 
 	if (e->priv.family == AF_INET)
-		vgw_flow_key_init_ipv4(&k, e->priv.v4, e->remote.v4, e->proto);
+		vgw_flow_key_init_ipv4(k, e->priv.v4, e->remote.v4, e->proto);
 	else
-		vgw_flow_key_init_ipv6(&k, e->priv.v6.s6_addr32,
+		vgw_flow_key_init_ipv6(k, e->priv.v6.s6_addr32,
 				       e->remote.v6.s6_addr32, e->proto);
-	vgw_flow_key_set_ports(&k, htons(e->priv_port), htons(rport));
+	vgw_flow_key_set_ports(k, htons(e->priv_port), htons(rport));
+}
+
+/* The hash of the mapping's flow before NAT: the packet's p->hash. */
+static u32 nat_flow_hash(const struct vgw_nat_entry *e)
+{
+	struct vgw_flow_key k;
+
+	nat_flow_key(e, &k);
 	return vgw_flow_hash(&k);
 }
 
@@ -446,6 +453,25 @@ static void gc_work(struct work_struct *work)
 	queue_delayed_work(system_power_efficient_wq, &t->gc, NAT_GC_PERIOD);
 }
 
+/*
+ * The VNIC's tracking entry of a mapped connection goes where the mapping
+ * goes: after a table change the public port's slot may have an owner other
+ * than the flow's, and the replies it takes pass the VNIC's ingress rules
+ * only with the entry.
+ */
+static void nat_resync_ct(struct vgw_net *vn, struct vgw_state_batch *b,
+			  const struct vgw_nat_entry *e, const u32 *hashes)
+{
+	struct vgw_state_rec r;
+	struct vgw_flow_key k;
+
+	nat_flow_key(e, &k);
+	if (vgw_flow_key_reversed(&k))
+		vgw_flow_key_reverse(&k);
+	if (vgw_ct_record_of(vn, e->vnic, &k, &r))
+		vgw_state_add(b, &r, hashes, 2);
+}
+
 void vgw_nat_resync(struct vgw_net *vn, struct vgw_state_batch *b)
 {
 	struct vgw_nat_table *t = vn->nat;
@@ -463,6 +489,7 @@ void vgw_nat_resync(struct vgw_net *vn, struct vgw_state_batch *b)
 				continue;
 			nat_record(e, &r, hashes);
 			vgw_state_add(b, &r, hashes, 2);
+			nat_resync_ct(vn, b, e, hashes);
 		}
 		rcu_read_unlock();
 		local_bh_enable();
