@@ -161,6 +161,8 @@ if burst a2 a1 10.1.1.6 7000; then
 	ok "$FLOWS UDP flows a1 -> a2 (VXLAN to Geneve) arrive ($ARRIVED)"
 else
 	not_ok "$FLOWS UDP flows a1 -> a2 (VXLAN to Geneve) arrive (${ARRIVED:-0})"
+	cluster_drops | diag
+	nsx ul nstat -az 2>/dev/null | grep -E 'Drop|Discard|Error|Overflow' | grep -v ' 0 ' | diag
 fi
 rx1=$(cluster_rx)
 if spread_ok "$rx0" "$rx1" 1 2 3; then
