@@ -399,8 +399,12 @@ void vgw_ct_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
 		spin_unlock_bh(lock);
 		return;
 	}
-	if (atomic_inc_return(&v->rt->ct_count) > v->ct_limit)
-		goto full;
+	/*
+	 * No limit here: the owner admitted the connection; refusing its
+	 * copy would only lose it in a failover. It counts towards the
+	 * VNIC's entries on this host, which bound what this host opens.
+	 */
+	atomic_inc(&v->rt->ct_count);
 	e = kmem_cache_alloc(ct_cache, GFP_ATOMIC);
 	if (!e)
 		goto full;

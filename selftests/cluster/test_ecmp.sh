@@ -195,11 +195,11 @@ fi
 
 # --- a change in etcd reaches every kernel ----------------------------------------------
 
-topo_jq '(.vnics[] | select(.id == "a1") | .conntrack_limit) = 777'
+topo_jq '(.vnics[] | select(.id == "a1") | .conntrack_limit) = 7777'
 vnicctl apply --etcd "$ETCD_URL" --etcd-prefix "$CL_PREFIX" "$(topo_doc)" >/dev/null
 cl_within "a change written to etcd reaches the kernel of every host (vnicctl show)" 15 \
 	cluster_all_same
-expect_match "... h3's kernel shows it" '"conntrack_limit": *777' \
+expect_match "... h3's kernel shows it" '"conntrack_limit": *7777' \
 	"$(nsx h3 vnicctl -j show vnic a1)"
 
 # --- an agent SIGKILLed and restarted mid-stream -------------------------------------------
