@@ -605,7 +605,9 @@ static int put_vnic_stats(struct sk_buff *skb, const struct vgw_vnic *v)
 			      VNICGW_VSTATS_PAD) ||
 	    nla_put_u64_64bit(skb, VNICGW_VSTATS_OUT_BYTES, s.out_bytes,
 			      VNICGW_VSTATS_PAD) ||
-	    put_drops(skb, VNICGW_VSTATS_DROPS, s.drops))
+	    put_drops(skb, VNICGW_VSTATS_DROPS, s.drops) ||
+	    nla_put_u32(skb, VNICGW_VSTATS_CONNS,
+			(u32)atomic_read(&v->rt->ct_count)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

@@ -105,7 +105,7 @@ cluster_drops()
 	local n
 
 	for n in $(_cl_host_numbers); do
-		echo "h$n: $(nsx "h$n" vnicctl -j stats | jq -c '.drops | with_entries(select(.value > 0))') $(nsx "h$n" vnicctl -j cluster | jq -c .counters)"
+		echo "h$n: $(nsx "h$n" vnicctl -j stats | jq -c '(.drops | with_entries(select(.value > 0))), (.vnics | map_values(.conns))' | xargs) $(nsx "h$n" vnicctl -j cluster | jq -c .counters)"
 	done
 }
 

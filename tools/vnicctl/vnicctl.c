@@ -481,6 +481,7 @@ static int cmd_stats(struct vgw_client *c, int argc, char **argv)
 			vgw_json_u64(&j, "in_bytes", v->in_bytes);
 			vgw_json_u64(&j, "out_packets", v->out_packets);
 			vgw_json_u64(&j, "out_bytes", v->out_bytes);
+			vgw_json_u64(&j, "conns", v->conns);
 			json_drops(&j, v->drops);
 			vgw_json_object_end(&j);
 		}
@@ -496,11 +497,11 @@ static int cmd_stats(struct vgw_client *c, int argc, char **argv)
 		for (i = 0; i < st.n_vnics; i++) {
 			const struct vgw_vnic_stats *v = &st.vnics[i];
 
-			printf("vnic %s in %llu pkts %llu bytes out %llu pkts %llu bytes\n",
+			printf("vnic %s in %llu pkts %llu bytes out %llu pkts %llu bytes conns %u\n",
 			       v->id, (unsigned long long)v->in_packets,
 			       (unsigned long long)v->in_bytes,
 			       (unsigned long long)v->out_packets,
-			       (unsigned long long)v->out_bytes);
+			       (unsigned long long)v->out_bytes, v->conns);
 			print_drops("  ", v->drops);
 		}
 	}

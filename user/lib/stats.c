@@ -95,6 +95,8 @@ static int parse_stats(struct nlattr **tb, void *arg)
 	vs->out_bytes = u64_of(v[VNICGW_VSTATS_OUT_BYTES]);
 	if (v[VNICGW_VSTATS_DROPS])
 		get_drops(v[VNICGW_VSTATS_DROPS], vs->drops);
+	if (v[VNICGW_VSTATS_CONNS] && nla_len(v[VNICGW_VSTATS_CONNS]) == 4)
+		vs->conns = nla_get_u32(v[VNICGW_VSTATS_CONNS]);
 	return 0;
 }
 

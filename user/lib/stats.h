@@ -12,6 +12,7 @@
 struct vgw_vnic_stats {
 	char id[64];
 	uint64_t in_packets, in_bytes, out_packets, out_bytes;
+	uint32_t conns;			/* tracked connections on this host */
 	uint64_t drops[__VNICGW_DROP_MAX];
 };
 

@@ -357,6 +357,7 @@ enum vnicgw_vstats_attr {
 	VNICGW_VSTATS_OUT_PACKETS,	/* u64: from the instance */
 	VNICGW_VSTATS_OUT_BYTES,	/* u64 */
 	VNICGW_VSTATS_DROPS,		/* nest, as VNICGW_A_DROPS */
+	VNICGW_VSTATS_CONNS,		/* u32: its tracked connections on this host */
 	__VNICGW_VSTATS_MAX,
 	VNICGW_VSTATS_MAX = __VNICGW_VSTATS_MAX - 1
 };
