@@ -105,7 +105,7 @@ cluster_drops()
 	local n
 
 	for n in $(_cl_host_numbers); do
-		echo "h$n: $(nsx "h$n" vnicctl -j stats | jq -c '(.drops | with_entries(select(.value > 0))), (.vnics | map_values(.conns))' | xargs) $(nsx "h$n" vnicctl -j cluster | jq -c .counters)"
+		echo "h$n: $(nsx "h$n" vnicctl -j stats | jq -c '(.drops | with_entries(select(.value > 0))), (.vnics | map_values({conns, drops: (.drops | with_entries(select(.value > 0)))}))' | xargs) limits $(nsx "h$n" vnicctl -j show | jq -c '[.vnics[] | {(.id): .conntrack_limit}] | add') $(nsx "h$n" vnicctl -j cluster | jq -c .counters)"
 	done
 }
 
@@ -211,7 +211,7 @@ else
 fi
 agent_kill 1 KILL
 expect_ok "h1's agent SIGKILLed: the stream keeps flowing" stream_flowing s1
-topo_jq '(.vnics[] | select(.id == "a1") | .conntrack_limit) = 778'
+topo_jq '(.vnics[] | select(.id == "a1") | .conntrack_limit) = 7778'
 vnicctl apply --etcd "$ETCD_URL" --etcd-prefix "$CL_PREFIX" "$(topo_doc)" >/dev/null
 cl_within "... a change meanwhile reaches h2 and h3" 15 \
 	eval "cluster_same h2 && cluster_same h3"
@@ -242,7 +242,7 @@ if cluster_etcd_start; then
 else
 	not_ok "etcd restarted (same data)"
 fi
-topo_jq '(.vnics[] | select(.id == "a1") | .conntrack_limit) = 779'
+topo_jq '(.vnics[] | select(.id == "a1") | .conntrack_limit) = 7779'
 vnicctl apply --etcd "$ETCD_URL" --etcd-prefix "$CL_PREFIX" "$(topo_doc)" >/dev/null
 cl_within "... the agents resume: a change after the restart reaches every kernel" 20 \
 	cluster_all_same
