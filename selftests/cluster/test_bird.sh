@@ -204,7 +204,9 @@ expect_within "h1's BIRD hung (SIGSTOP): out of the route when the hold time (3 
 	nexthops_are "10.0.2.2"
 t1=$(($(ms) - t0))
 echo "h1 out $t1 ms after SIGSTOP (hold time 3 s)" | diag
-expect_ok "... not before the hold time (2 s at least: $t1 ms)" test "$t1" -ge 2000
+# The hold timer runs from the last keepalive heard (1 s apart, with BIRD's
+# jitter): out at 2-3 s after the stop, never at once as a closed session.
+expect_ok "... by the hold time, not at once (more than 1 s: $t1 ms)" test "$t1" -ge 1000
 kill -CONT "${BIRD_PID[h1]}"
 expect_within "... and back when it runs again" 20 nexthops_are "10.0.1.2 10.0.2.2"
 
