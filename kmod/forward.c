@@ -299,6 +299,12 @@ static bool stateful_rules(const struct vgw_pkt *p, const struct vgw_vnic *v,
 	return pol && vgw_rules_stateful(ingress ? pol->in : pol->out);
 }
 
+/* May another host own this flow? (Not once a host handed it here.) */
+static bool clustered(const struct vgw_pkt *p)
+{
+	return !p->handed && vgw_cluster_get(p->vn);
+}
+
 /*
  * Stateful processing happens at the flow's owner: when another host owns
  * @hash, @p goes there as it came (true: handed over, or dropped).
@@ -570,7 +576,7 @@ void vgw_from_vnic(struct vgw_pkt *p)
 		vgw_drop(p, reason);
 		return;
 	}
-	if (!p->handed && vgw_cluster_get(p->vn) &&
+	if (clustered(p) &&
 	    (stateful_rules(p, v, false) ||
 	     (t.kind == T_GW ? t.gw->gw_type == VNICGW_GW_TYPE_NAT :
 	      stateful_rules(p, t.vnic, true))) &&
@@ -625,44 +631,12 @@ static const struct vgw_vnic *gw_peer(const struct vgw_pkt *p,
 	return NULL;
 }
 
-/* The VNIC a gateway's packet is for; the internet gateway un-NATs it. */
-static const struct vgw_vnic *gw_destination(struct vgw_pkt *p)
-{
-	const struct vgw_ip *priv;
-	const struct vgw_vnic *d = gw_peer(p, &priv);
-
-	if (!d || priv == &p->dst)
-		return d;
-	return vgw_rewrite_addr(p, false, priv) ? NULL : d;
-}
-
-/*
- * Is a gateway's packet another host's to process? A NAT gateway's reply
- * belongs to the owner of its public port's slot; anything else to the
- * owner of its flow in private address space, when the destination tracks
- * connections.
- */
-static bool gw_owned_elsewhere(struct vgw_pkt *p)
-{
-	const struct vgw_ip *priv;
-	const struct vgw_vnic *d;
-
-	if (p->handed || !vgw_cluster_get(p->vn))
-		return false;
-	if (p->gw->gw_type == VNICGW_GW_TYPE_NAT)
-		return owned_elsewhere(p, vgw_nat_port_hash(&p->dst, p->dport,
-							    p->l4proto));
-	d = gw_peer(p, &priv);
-	if (!d || !stateful_rules(p, d, true))
-		return false;
-	return owned_elsewhere(p, flow_hash_of(p, &p->src, priv));
-}
-
 /* A frame from a gateway, found by its VNI. */
 void vgw_from_gateway(struct vgw_pkt *p)
 {
 	const struct vgw_gw *g = p->gw;
 	const struct vgw_vnic *d;
+	const struct vgw_ip *priv;
 	struct vgw_peer back;
 	int err;
 
@@ -685,17 +659,33 @@ void vgw_from_gateway(struct vgw_pkt *p)
 		vgw_drop(p, VNICGW_DROP_GW_DISABLED);
 		return;
 	}
-	if (gw_owned_elsewhere(p))
-		return;
+	/*
+	 * Whose flow it is: a NAT gateway's reply belongs to the owner of
+	 * its public port's slot; anything else to the owner of its flow in
+	 * private address space, when the destination tracks connections.
+	 */
 	if (g->gw_type == VNICGW_GW_TYPE_NAT) {
+		if (clustered(p) &&
+		    owned_elsewhere(p, vgw_nat_port_hash(&p->dst, p->dport,
+							 p->l4proto)))
+			return;
 		err = vgw_nat_in(p, g);
 		if (err) {
 			vgw_drop(p, err);
 			return;
 		}
 	}
-	d = gw_destination(p);
+	d = gw_peer(p, &priv);
 	if (!d) {
+		vgw_drop(p, VNICGW_DROP_NO_DST_VNIC);
+		return;
+	}
+	if (g->gw_type != VNICGW_GW_TYPE_NAT && clustered(p) &&
+	    stateful_rules(p, d, true) &&
+	    owned_elsewhere(p, flow_hash_of(p, &p->src, priv)))
+		return;
+	/* The internet gateway's 1:1 NAT, back to the private address. */
+	if (priv != &p->dst && vgw_rewrite_addr(p, false, priv)) {
 		vgw_drop(p, VNICGW_DROP_NO_DST_VNIC);
 		return;
 	}
