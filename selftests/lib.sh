@@ -119,3 +119,16 @@ unload_module()
 {
 	! module_loaded || rmmod vnicgw
 }
+
+# wait_for SECS CMD...: poll CMD every 0.1 s until it succeeds; false after
+# SECS seconds.
+wait_for()
+{
+	local end=$((SECONDS + $1))
+
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}

@@ -13,7 +13,7 @@
 # the route. No vnicgw module is needed: this is the routing alone.
 #
 # Runs in the VM: tools/vm run selftests/run-vm.sh cluster/test_bird.sh
-# shellcheck disable=SC2317 # functions called by the EXIT trap and wait_until
+# shellcheck disable=SC2317 # functions called by the EXIT trap and wait_for
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -45,24 +45,12 @@ cleanup()
 }
 trap cleanup EXIT
 
-# wait_until SECS CMD...: poll CMD every 0.1 s; false after SECS seconds.
-wait_until()
-{
-	local end=$(($(date +%s%N) / 1000000 + $1 * 1000))
-
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(($(date +%s%N) / 1000000))" -lt "$end" ] || return 1
-		sleep 0.1
-	done
-}
-
 expect_within()
 {
 	local desc=$1 secs=$2
 
 	shift 2
-	if wait_until "$secs" "$@"; then
+	if wait_for "$secs" "$@"; then
 		ok "$desc"
 	else
 		not_ok "$desc"
@@ -94,7 +82,7 @@ bird_start()
 	ip netns exec "vgwt-b$n" bird -f -c "$WORK/$n.conf" -s "$WORK/$n.ctl" \
 		>>"$WORK/bird-$n.log" 2>&1 </dev/null &
 	BIRD_PID[$n]=$!
-	wait_until 10 test -S "$WORK/$n.ctl"
+	wait_for 10 test -S "$WORK/$n.ctl"
 }
 
 # bird_stop NAME [SIGNAL]: signal it (TERM) and reap it.
@@ -105,7 +93,7 @@ bird_stop()
 	[ -n "$p" ] || return 0
 	kill "-$sig" "$p" 2>/dev/null
 	kill -CONT "$p" 2>/dev/null
-	wait_until 10 eval "! [ -e /proc/$p ] || [ \"\$(awk '{ print \$3 }' /proc/$p/stat)\" = Z ]"
+	wait_for 10 eval "! [ -e /proc/$p ] || [ \"\$(awk '{ print \$3 }' /proc/$p/stat)\" = Z ]"
 	kill -KILL "$p" 2>/dev/null
 	wait "$p" 2>/dev/null
 	unset "BIRD_PID[$n]"

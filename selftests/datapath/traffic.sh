@@ -16,18 +16,7 @@
 #   expect_blocked / expect_counted / expect_passes
 #   cap_start / cap_stop / cap_read    tcpdump on an interface
 
-# wait_for SECS CMD...: poll CMD every 0.1 s until it succeeds; false after
-# SECS seconds.
-wait_for()
-{
-	local end=$((SECONDS + $1))
-
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.1
-	done
-}
+# (wait_for is in ../lib.sh.)
 
 # --- traffic -----------------------------------------------------------------
 
