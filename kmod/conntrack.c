@@ -7,7 +7,7 @@
  *   TCP opening (no reply yet) 120, established 432000 (5 days), closing
  *   (FIN or RST seen) 10; UDP unreplied 30, replied 180; ICMP and others 30.
  */
-#include <linux/jhash.h>
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/tcp.h>
 
@@ -16,20 +16,34 @@
 #include "datapath.h"
 #include "snap.h"
 
-#define CT_BUCKETS_LOG	16
-#define CT_BUCKETS	(1U << CT_BUCKETS_LOG)
-#define CT_LOCKS	1024		/* striped: bucket & (CT_LOCKS - 1) */
 #define CT_GC_PERIOD	HZ
+/*
+ * Each run of the collector visits at least CT_GC_MIN entries and at least
+ * 1/CT_GC_SLICES of the table: a pass takes a second up to 64k entries and
+ * at most 16 s above a million, and no run is long.
+ */
+#define CT_GC_MIN	65536
+#define CT_GC_SLICES	16
 /* A connection that saw traffic goes to its backup again after this long. */
 #define CT_SYNC_PERIOD	(30 * HZ)
 
 enum ct_state { CT_NEW, CT_ESTABLISHED, CT_CLOSING };
 
-struct vgw_ct_entry {
-	struct hlist_node node;		/* in its bucket, under the lock */
+/* What an entry is found by. */
+struct vgw_ct_key {
 	struct vgw_flow_key flow;	/* canonical endpoint order */
 	u64 vnic;			/* the VNIC's id hash */
-	struct vgw_vnic_rt *rt;		/* holds a reference */
+};
+
+struct vgw_ct_entry {
+	struct rhash_head node;
+	struct vgw_ct_key key;
+	/*
+	 * The VNIC's runtime state, holds a reference. A VNIC deleted and
+	 * made again under the same id has a new one: its predecessor's
+	 * entries are not its own.
+	 */
+	struct vgw_vnic_rt *rt;
 	unsigned long expires;		/* jiffies; written by any CPU */
 	unsigned long synced;		/* jiffies: last sent to the backup */
 	u8 opened_reversed;		/* the opening packet went daddr→saddr */
@@ -37,21 +51,28 @@ struct vgw_ct_entry {
 	struct rcu_head rcu;
 };
 
+/*
+ * The table grows and shrinks with its entries (rhashtable: resized by a
+ * worker at 75 % and 30 % load; lookups under RCU see either table).
+ */
 struct vgw_ct_table {
-	struct hlist_head *buckets;
-	spinlock_t locks[CT_LOCKS];	/* bucket b: locks[b % CT_LOCKS] */
-	atomic_t entries;
+	struct rhashtable ht;
 	struct vgw_net *vn;
 	struct delayed_work gc;
+	struct rhashtable_iter gc_iter;	/* where the collector goes on */
+	bool gc_walking;		/* gc_iter is entered */
+};
+
+static const struct rhashtable_params ct_params = {
+	.head_offset = offsetof(struct vgw_ct_entry, node),
+	.key_offset = offsetof(struct vgw_ct_entry, key),
+	.key_len = sizeof(struct vgw_ct_key),
+	.min_size = 1024,
+	.max_size = 1U << 24,	/* buckets: up to 2^25 entries */
+	.automatic_shrinking = true,
 };
 
 static struct kmem_cache *ct_cache;
-
-static u32 bucket_of(const struct vgw_flow_key *k, u64 vnic)
-{
-	return jhash2((const u32 *)k, sizeof(*k) / 4, (u32)vnic ^ (u32)(vnic >> 32)) &
-	       (CT_BUCKETS - 1);
-}
 
 static unsigned long timeout(const struct vgw_ct_entry *e, u8 proto)
 {
@@ -67,9 +88,11 @@ static unsigned long timeout(const struct vgw_ct_entry *e, u8 proto)
 }
 
 /* The packet's canonical key; *@reversed tells its direction. */
-static void key_of(const struct vgw_pkt *p, struct vgw_flow_key *k,
+static void key_of(const struct vgw_pkt *p, u64 vnic, struct vgw_ct_key *ck,
 		   bool *reversed)
 {
+	struct vgw_flow_key *k = &ck->flow;
+
 	if (p->src.family == AF_INET)
 		vgw_flow_key_init_ipv4(k, p->src.v4, p->dst.v4, p->l4proto);
 	else
@@ -79,17 +102,45 @@ static void key_of(const struct vgw_pkt *p, struct vgw_flow_key *k,
 	*reversed = vgw_flow_key_reversed(k);
 	if (*reversed)
 		vgw_flow_key_reverse(k);
+	ck->vnic = vnic;
 }
 
 static struct vgw_ct_entry *find(struct vgw_ct_table *t,
-				 const struct vgw_flow_key *k, u64 vnic, u32 b)
+				 const struct vgw_ct_key *k)
 {
-	struct vgw_ct_entry *e;
+	return rhashtable_lookup(&t->ht, k, ct_params);
+}
 
-	hlist_for_each_entry_rcu(e, &t->buckets[b], node)
-		if (e->vnic == vnic && !memcmp(&e->flow, k, sizeof(*k)))
-			return e;
-	return NULL;
+static bool expired(const struct vgw_ct_entry *e)
+{
+	return time_after(jiffies, READ_ONCE(e->expires));
+}
+
+/* @e stands for a connection of the VNIC whose runtime state is @rt. */
+static bool live(const struct vgw_ct_entry *e, const struct vgw_vnic_rt *rt)
+{
+	return e->rt == rt && !expired(e);
+}
+
+static void entry_free_rcu(struct rcu_head *rcu)
+{
+	struct vgw_ct_entry *e = container_of(rcu, struct vgw_ct_entry, rcu);
+
+	vgw_vnic_rt_put(e->rt);
+	kmem_cache_free(ct_cache, e);
+}
+
+static void entry_release(struct vgw_ct_entry *e)
+{
+	atomic_dec(&e->rt->ct_count);
+	call_rcu(&e->rcu, entry_free_rcu);
+}
+
+/* Out of the table; whoever takes it out releases it (exactly once). */
+static void entry_remove(struct vgw_ct_table *t, struct vgw_ct_entry *e)
+{
+	if (!rhashtable_remove_fast(&t->ht, &e->node, ct_params))
+		entry_release(e);
 }
 
 /* --- the cluster: entries at the backup (cluster.h) ----------------------- */
@@ -100,12 +151,12 @@ static void ct_record(const struct vgw_ct_entry *e, struct vgw_state_rec *r)
 
 	memset(r, 0, sizeof(*r));
 	r->kind = VGW_STATE_CT;
-	r->proto = e->flow.proto;
+	r->proto = e->key.flow.proto;
 	r->state = READ_ONCE(e->state);
 	r->flags = e->opened_reversed;
 	r->ttl = htonl(left > 0 ? left / HZ + 1 : 0);
-	put_unaligned_be64(e->vnic, r->vnic);
-	r->flow = e->flow;
+	put_unaligned_be64(e->key.vnic, r->vnic);
+	r->flow = e->key.flow;
 }
 
 /* Send @e to its flow's owner and backup (those that are not this host). */
@@ -118,13 +169,16 @@ static void ct_sync(struct vgw_net *vn, struct vgw_ct_entry *e)
 	if (!vgw_cluster_shares(c))
 		return;
 	ct_record(e, &r);
-	hash = vgw_flow_hash(&e->flow);
+	hash = vgw_flow_hash(&e->key.flow);
 	vgw_state_send(vn, &r, &hash, 1);
 	WRITE_ONCE(e->synced, jiffies);
 }
 
-/* A packet of a tracked connection: the state moves on, the timer restarts. */
-static void see(struct vgw_ct_entry *e, const struct vgw_pkt *p, bool reversed)
+/*
+ * A packet of a tracked connection: the state moves on, the timer restarts.
+ * True if the state changed (the backup is to learn of it).
+ */
+static bool see(struct vgw_ct_entry *e, const struct vgw_pkt *p, bool reversed)
 {
 	u8 state = READ_ONCE(e->state);
 	bool changed;
@@ -137,23 +191,23 @@ static void see(struct vgw_ct_entry *e, const struct vgw_pkt *p, bool reversed)
 	if (changed)
 		WRITE_ONCE(e->state, state);
 	WRITE_ONCE(e->expires, jiffies + timeout(e, p->l4proto));
-	/* The backup learns of every change of state. */
-	if (changed && !hlist_unhashed(&e->node))
-		ct_sync(p->vn, e);
+	return changed;
 }
 
 bool vgw_ct_pass(struct vgw_pkt *p, const struct vgw_vnic *v)
 {
 	struct vgw_ct_table *t = p->vn->ct;
 	struct vgw_ct_entry *e;
-	struct vgw_flow_key k;
+	struct vgw_ct_key k;
 	bool reversed;
 
-	key_of(p, &k, &reversed);
-	e = find(t, &k, v->o.hash, bucket_of(&k, v->o.hash));
-	if (!e || time_after(jiffies, READ_ONCE(e->expires)))
+	key_of(p, v->o.hash, &k, &reversed);
+	e = find(t, &k);
+	if (!e || !live(e, v->rt))
 		return false;
-	see(e, p, reversed);
+	/* The backup learns of every change of state. */
+	if (see(e, p, reversed))
+		ct_sync(p->vn, e);
 	return true;
 }
 
@@ -161,10 +215,7 @@ int vgw_ct_open(struct vgw_pkt *p, const struct vgw_vnic *v, bool egress)
 {
 	struct vgw_ct_table *t = p->vn->ct;
 	struct vgw_ct_entry *e, *other;
-	struct vgw_flow_key k;
 	bool reversed;
-	spinlock_t *lock;
-	u32 b;
 
 	if (atomic_inc_return(&v->rt->ct_count) > v->ct_limit) {
 		atomic_dec(&v->rt->ct_count);
@@ -175,51 +226,32 @@ int vgw_ct_open(struct vgw_pkt *p, const struct vgw_vnic *v, bool egress)
 		atomic_dec(&v->rt->ct_count);
 		return -ENOMEM;
 	}
-	key_of(p, &k, &reversed);
-	e->flow = k;
-	e->vnic = v->o.hash;
+	key_of(p, v->o.hash, &e->key, &reversed);
 	e->rt = v->rt;
 	refcount_inc(&v->rt->ref);
 	e->opened_reversed = reversed;
 	e->state = CT_NEW;
-	e->node.pprev = NULL;		/* not in the table yet */
 	e->synced = jiffies;
 	see(e, p, reversed);
-	b = bucket_of(&k, e->vnic);
-	lock = &t->locks[b & (CT_LOCKS - 1)];
-	spin_lock_bh(lock);
-	/* Another CPU may have opened it meanwhile: keep theirs. */
-	other = find(t, &k, e->vnic, b);
-	if (!other) {
-		hlist_add_head_rcu(&e->node, &t->buckets[b]);
-		atomic_inc(&t->entries);
-	}
-	spin_unlock_bh(lock);
-	if (other) {
-		atomic_dec(&v->rt->ct_count);
-		vgw_vnic_rt_put(e->rt);
-		kmem_cache_free(ct_cache, e);
-		return 0;
+	for (;;) {
+		other = rhashtable_lookup_get_insert_fast(&t->ht, &e->node,
+							  ct_params);
+		if (!other)
+			break;
+		if (IS_ERR(other) || live(other, v->rt)) {
+			/* Another CPU opened it meanwhile: theirs it is. */
+			if (!IS_ERR(other) && see(other, p, reversed))
+				ct_sync(p->vn, other);
+			atomic_dec(&v->rt->ct_count);
+			vgw_vnic_rt_put(e->rt);
+			kmem_cache_free(ct_cache, e);
+			return IS_ERR(other) ? PTR_ERR(other) : 0;
+		}
+		/* Expired, or a deleted namesake's: ours replaces it. */
+		entry_remove(t, other);
 	}
 	ct_sync(p->vn, e);
 	return 0;
-}
-
-static void entry_free_rcu(struct rcu_head *rcu)
-{
-	struct vgw_ct_entry *e = container_of(rcu, struct vgw_ct_entry, rcu);
-
-	vgw_vnic_rt_put(e->rt);
-	kmem_cache_free(ct_cache, e);
-}
-
-/* Under the bucket's lock. */
-static void entry_remove(struct vgw_ct_table *t, struct vgw_ct_entry *e)
-{
-	hlist_del_rcu(&e->node);
-	atomic_dec(&t->entries);
-	atomic_dec(&e->rt->ct_count);
-	call_rcu(&e->rcu, entry_free_rcu);
 }
 
 /*
@@ -229,69 +261,80 @@ static void entry_remove(struct vgw_ct_table *t, struct vgw_ct_entry *e)
  */
 static void refresh(struct vgw_ct_table *t, struct vgw_ct_entry *e)
 {
-	unsigned long seen = READ_ONCE(e->expires) - timeout(e, e->flow.proto);
+	unsigned long seen = READ_ONCE(e->expires) - timeout(e, e->key.flow.proto);
 	const struct vgw_cluster *c = vgw_cluster_get(t->vn);
 
 	if (!vgw_cluster_shares(c) ||
 	    !time_after(jiffies, e->synced + CT_SYNC_PERIOD) ||
 	    !time_after(seen, e->synced) ||
-	    vgw_cluster_owner(c, vgw_flow_hash(&e->flow)))
+	    vgw_cluster_owner(c, vgw_flow_hash(&e->key.flow)))
 		return;
 	ct_sync(t->vn, e);
 }
 
-/* Expired entries, and those of VNICs that are gone (@all: every entry). */
-static void sweep(struct vgw_ct_table *t, bool all)
-{
-	struct vgw_ct_entry *e;
-	struct hlist_node *tmp;
-	u32 b;
-
-	for (b = 0; b < CT_BUCKETS; b++) {
-		spinlock_t *lock = &t->locks[b & (CT_LOCKS - 1)];
-
-		if (hlist_empty(&t->buckets[b]))
-			continue;
-		spin_lock_bh(lock);
-		rcu_read_lock();
-		hlist_for_each_entry_safe(e, tmp, &t->buckets[b], node) {
-			if (all || READ_ONCE(e->rt->dead) ||
-			    time_after(jiffies, READ_ONCE(e->expires)))
-				entry_remove(t, e);
-			else
-				refresh(t, e);
-		}
-		rcu_read_unlock();
-		spin_unlock_bh(lock);
-		if (!(b & 1023))
-			cond_resched();
-	}
-}
-
+/*
+ * One run of the collector: expired entries and those of deleted VNICs go,
+ * live ones owned here go to their backup again when due. The walk goes on
+ * where the last run stopped; a resize restarts it (-EAGAIN), which only
+ * means visiting some entries twice.
+ */
 static void gc_work(struct work_struct *work)
 {
 	struct vgw_ct_table *t = container_of(to_delayed_work(work),
 					      struct vgw_ct_table, gc);
+	unsigned int budget = max_t(unsigned int, CT_GC_MIN,
+				    atomic_read(&t->ht.nelems) / CT_GC_SLICES);
+	struct vgw_ct_entry *e;
+	unsigned int n = 0;
 
-	sweep(t, false);
+	if (!t->gc_walking) {
+		rhashtable_walk_enter(&t->ht, &t->gc_iter);
+		t->gc_walking = true;
+	}
+	rhashtable_walk_start(&t->gc_iter);
+	while (n < budget) {
+		e = rhashtable_walk_next(&t->gc_iter);
+		if (IS_ERR(e)) {
+			if (PTR_ERR(e) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (!e) {		/* the pass is complete */
+			rhashtable_walk_stop(&t->gc_iter);
+			rhashtable_walk_exit(&t->gc_iter);
+			t->gc_walking = false;
+			goto again;
+		}
+		local_bh_disable();
+		if (READ_ONCE(e->rt->dead) || expired(e))
+			entry_remove(t, e);
+		else
+			refresh(t, e);
+		local_bh_enable();
+		if (!(++n & 1023)) {
+			rhashtable_walk_stop(&t->gc_iter);
+			cond_resched();
+			rhashtable_walk_start(&t->gc_iter);
+		}
+	}
+	rhashtable_walk_stop(&t->gc_iter);
+again:
 	queue_delayed_work(system_power_efficient_wq, &t->gc, CT_GC_PERIOD);
 }
 
 int vgw_ct_net_init(struct vgw_net *vn)
 {
 	struct vgw_ct_table *t;
-	unsigned int i;
+	int err;
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
-	t->buckets = kvcalloc(CT_BUCKETS, sizeof(*t->buckets), GFP_KERNEL);
-	if (!t->buckets) {
+	err = rhashtable_init(&t->ht, &ct_params);
+	if (err) {
 		kfree(t);
-		return -ENOMEM;
+		return err;
 	}
-	for (i = 0; i < CT_LOCKS; i++)
-		spin_lock_init(&t->locks[i]);
 	t->vn = vn;
 	INIT_DELAYED_WORK(&t->gc, gc_work);
 	queue_delayed_work(system_power_efficient_wq, &t->gc, CT_GC_PERIOD);
@@ -299,15 +342,21 @@ int vgw_ct_net_init(struct vgw_net *vn)
 	return 0;
 }
 
-/* No packet can reach the table any more: empty it and wait for the frees. */
+static void entry_destroy(void *ptr, void *arg)
+{
+	entry_release(ptr);
+}
+
+/* No packet can reach the table any more: empty it; the frees go by RCU. */
 void vgw_ct_net_exit(struct vgw_net *vn)
 {
 	struct vgw_ct_table *t = vn->ct;
 
 	cancel_delayed_work_sync(&t->gc);
-	/* Entries go through RCU; they do not refer to the table. */
-	sweep(t, true);
-	kvfree(t->buckets);
+	if (t->gc_walking)
+		rhashtable_walk_exit(&t->gc_iter);
+	/* Entries do not refer to the table. */
+	rhashtable_free_and_destroy(&t->ht, entry_destroy, NULL);
 	kfree(t);
 	vn->ct = NULL;
 }
@@ -316,36 +365,45 @@ void vgw_ct_net_exit(struct vgw_net *vn)
 void vgw_ct_resync(struct vgw_net *vn, struct vgw_state_batch *b)
 {
 	struct vgw_ct_table *t = vn->ct;
+	struct rhashtable_iter iter;
 	struct vgw_state_rec r;
 	struct vgw_ct_entry *e;
-	u32 i, hash;
+	unsigned int n = 0;
+	u32 hash;
 
-	for (i = 0; i < CT_BUCKETS; i++) {
-		if (hlist_empty(&t->buckets[i]))
-			continue;
-		local_bh_disable();
-		rcu_read_lock();
-		hlist_for_each_entry_rcu(e, &t->buckets[i], node) {
-			if (time_after(jiffies, READ_ONCE(e->expires)))
+	rhashtable_walk_enter(&t->ht, &iter);
+	rhashtable_walk_start(&iter);
+	/* A resize restarts the walk: some records go twice, which is harmless. */
+	while ((e = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(e)) {
+			if (PTR_ERR(e) == -EAGAIN)
 				continue;
-			ct_record(e, &r);
-			hash = vgw_flow_hash(&e->flow);
-			vgw_state_add(b, &r, &hash, 1);
+			break;
 		}
-		rcu_read_unlock();
+		if (expired(e) || READ_ONCE(e->rt->dead))
+			continue;
+		ct_record(e, &r);
+		hash = vgw_flow_hash(&e->key.flow);
+		local_bh_disable();
+		vgw_state_add(b, &r, &hash, 1);
 		local_bh_enable();
-		if (!(i & 1023))
+		if (!(++n & 1023)) {
+			rhashtable_walk_stop(&iter);
 			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
 	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
 }
 
 bool vgw_ct_record_of(struct vgw_net *vn, u64 vnic, const struct vgw_flow_key *k,
 		      struct vgw_state_rec *r)
 {
-	struct vgw_ct_table *t = vn->ct;
-	struct vgw_ct_entry *e = find(t, k, vnic, bucket_of(k, vnic));
+	struct vgw_ct_key ck = { .flow = *k, .vnic = vnic };
+	struct vgw_ct_entry *e = find(vn->ct, &ck);
 
-	if (!e || time_after(jiffies, READ_ONCE(e->expires)))
+	if (!e || expired(e))
 		return false;
 	ct_record(e, r);
 	return true;
@@ -367,36 +425,42 @@ static const struct vgw_vnic *vnic_by_hash(const struct vgw_net *vn, u64 hash)
 
 static const unsigned long ct_max_ttl = 432000;
 
-/* A record from the owner: create or refresh; the furthest state wins. */
+/* A record from the owner for @e: the furthest state wins. */
+static void refresh_from(struct vgw_ct_entry *e, u8 state, unsigned long expires)
+{
+	if (state > READ_ONCE(e->state)) {
+		WRITE_ONCE(e->state, state);
+		WRITE_ONCE(e->expires, expires);
+	} else if (state == READ_ONCE(e->state) &&
+		   time_after(expires, READ_ONCE(e->expires))) {
+		WRITE_ONCE(e->expires, expires);
+	}
+}
+
+/*
+ * A record from the owner: create or refresh. (A refresh that races with the
+ * collector taking out the same entry at its expiry is lost; the owner sends
+ * again on the next change of state or within CT_SYNC_PERIOD.)
+ */
 void vgw_ct_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
 {
 	struct vgw_ct_table *t = vn->ct;
+	struct vgw_ct_entry *e, *other;
 	const struct vgw_vnic *v;
-	struct vgw_ct_entry *e;
-	struct vgw_flow_key k = r->flow;
+	struct vgw_ct_key k;
 	unsigned long expires;
-	spinlock_t *lock;
-	u32 b;
 
 	v = vnic_by_hash(vn, get_unaligned_be64(r->vnic));
-	if (!v || (k.family != VGW_FLOW_IPV4 && k.family != VGW_FLOW_IPV6) ||
-	    k.pad[0] || k.pad[1] || vgw_flow_key_reversed(&k) ||
+	k.flow = r->flow;
+	if (!v || (k.flow.family != VGW_FLOW_IPV4 && k.flow.family != VGW_FLOW_IPV6) ||
+	    k.flow.pad[0] || k.flow.pad[1] || vgw_flow_key_reversed(&k.flow) ||
 	    r->state > CT_CLOSING || !r->ttl)
 		return;
+	k.vnic = v->o.hash;
 	expires = jiffies + min_t(unsigned long, ntohl(r->ttl), ct_max_ttl) * HZ;
-	b = bucket_of(&k, v->o.hash);
-	lock = &t->locks[b & (CT_LOCKS - 1)];
-	spin_lock_bh(lock);
-	e = find(t, &k, v->o.hash, b);
-	if (e) {
-		if (r->state > e->state) {
-			WRITE_ONCE(e->state, r->state);
-			WRITE_ONCE(e->expires, expires);
-		} else if (r->state == e->state &&
-			   time_after(expires, READ_ONCE(e->expires))) {
-			WRITE_ONCE(e->expires, expires);
-		}
-		spin_unlock_bh(lock);
+	e = find(t, &k);
+	if (e && live(e, v->rt)) {
+		refresh_from(e, r->state, expires);
 		return;
 	}
 	/*
@@ -406,28 +470,46 @@ void vgw_ct_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
 	 */
 	atomic_inc(&v->rt->ct_count);
 	e = kmem_cache_alloc(ct_cache, GFP_ATOMIC);
-	if (!e)
-		goto full;
-	e->flow = k;
-	e->vnic = v->o.hash;
+	if (!e) {
+		atomic_dec(&v->rt->ct_count);
+		return;
+	}
+	e->key = k;
 	e->rt = v->rt;
 	refcount_inc(&v->rt->ref);
 	e->opened_reversed = r->flags & 1;
 	e->state = r->state;
 	e->expires = expires;
 	e->synced = jiffies;
-	hlist_add_head_rcu(&e->node, &t->buckets[b]);
-	atomic_inc(&t->entries);
-	spin_unlock_bh(lock);
-	return;
-full:
+	for (;;) {
+		other = rhashtable_lookup_get_insert_fast(&t->ht, &e->node,
+							  ct_params);
+		if (!other)
+			return;
+		if (IS_ERR(other) || live(other, v->rt))
+			break;
+		entry_remove(t, other);
+	}
+	if (!IS_ERR(other))
+		refresh_from(other, r->state, expires);
 	atomic_dec(&v->rt->ct_count);
-	spin_unlock_bh(lock);
+	vgw_vnic_rt_put(e->rt);
+	kmem_cache_free(ct_cache, e);
 }
 
 unsigned int vgw_ct_entries(const struct vgw_net *vn)
 {
-	return atomic_read(&vn->ct->entries);
+	return atomic_read(&vn->ct->ht.nelems);
+}
+
+unsigned int vgw_ct_buckets(const struct vgw_net *vn)
+{
+	unsigned int size;
+
+	rcu_read_lock();
+	size = rcu_dereference(vn->ct->ht.tbl)->size;
+	rcu_read_unlock();
+	return size;
 }
 
 int __init vgw_ct_init(void)

@@ -6,9 +6,11 @@
  * without rules. Bounded per VNIC (conntrack_limit): when a VNIC's table is
  * full, new connections are dropped and counted, existing ones go on.
  *
- * Lookups are lock-free under RCU; inserts and removals take one of a set of
- * striped bucket locks; a worker expires entries and drops those of deleted
- * VNICs.
+ * The table is an rhashtable: it grows and shrinks with the entries, so a
+ * million connections cost the same per packet as ten. Lookups are lock-free
+ * under RCU; inserts and removals lock one bucket. A worker expires entries
+ * and drops those of deleted VNICs, a slice of the table per second; a
+ * lookup never takes an expired entry or a deleted VNIC's.
  */
 #ifndef _VGW_CONNTRACK_H
 #define _VGW_CONNTRACK_H
@@ -37,7 +39,8 @@ int vgw_ct_open(struct vgw_pkt *p, const struct vgw_vnic *v, bool egress);
 int vgw_ct_init(void);
 void vgw_ct_exit(void);
 
-/* Tracked connections of a namespace (for vnicctl). */
+/* Tracked connections of a namespace, and its table's size (for vnicctl). */
 unsigned int vgw_ct_entries(const struct vgw_net *vn);
+unsigned int vgw_ct_buckets(const struct vgw_net *vn);
 
 #endif /* _VGW_CONNTRACK_H */

@@ -8,6 +8,7 @@
 #include <net/sock.h>
 
 #include "cluster.h"
+#include "conntrack.h"
 #include "datapath.h"
 
 static struct genl_family vgw_genl_family;
@@ -28,6 +29,8 @@ static const struct nla_policy vgw_policy[VNICGW_A_MAX + 1] = {
 	[VNICGW_A_DROPS] = VGW_REPLY_ONLY(DROPS),
 	[VNICGW_A_VNIC_STATS] = VGW_REPLY_ONLY(VNIC_STATS),
 	[VNICGW_A_CPU_RX] = VGW_REPLY_ONLY(CPU_RX),
+	[VNICGW_A_CT_ENTRIES] = VGW_REPLY_ONLY(CT_ENTRIES),
+	[VNICGW_A_CT_BUCKETS] = VGW_REPLY_ONLY(CT_BUCKETS),
 	[VNICGW_A_OBJ_TYPE] = NLA_POLICY_MAX(NLA_U8, __VNICGW_OBJ_MAX - 1),
 	[VNICGW_A_OBJ_ID] = VGW_POLICY_ID,
 	[VNICGW_A_VCN] = { .type = NLA_NESTED },
@@ -660,7 +663,9 @@ static int vgw_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 				  NLM_F_MULTI, VNICGW_CMD_STATS);
 		vgw_net_drops(vn, drops);
 		if (!hdr || put_drops(skb, VNICGW_A_DROPS, drops) ||
-		    put_cpu_rx(skb, vn))
+		    put_cpu_rx(skb, vn) ||
+		    nla_put_u32(skb, VNICGW_A_CT_ENTRIES, vgw_ct_entries(vn)) ||
+		    nla_put_u32(skb, VNICGW_A_CT_BUCKETS, vgw_ct_buckets(vn)))
 			return -EMSGSIZE;
 		genlmsg_end(skb, hdr);
 		st->net_done = true;

@@ -23,6 +23,11 @@
  *   flow hold tcp ADDR PORT [options of send]
  *	Connects, then for each line of stdin sends it and prints the answer
  *	line; exits 0 at the end of stdin, 1 or 2 as send does.
+ *
+ *   flow spray udp ADDR PORT --count N [--sport N] [--bind ADDR]
+ *	Sends one datagram to each of the N ports PORT..PORT+N-1 (N
+ *	connections for a connection table), answers not awaited; prints
+ *	"sent N".
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -56,6 +61,7 @@ struct opts {
 	int df;		/* -1: the kernel's default, 0: never, 1: always */
 	int timeout_ms;
 	const char *tag;
+	int count;
 };
 
 static void __attribute__((noreturn)) usage(void)
@@ -64,7 +70,8 @@ static void __attribute__((noreturn)) usage(void)
 		"usage: flow serve tcp|udp PORT [--tag TAG]\n"
 		"       flow send tcp|udp ADDR PORT [--sport N] [--bind ADDR] [--msg TEXT]\n"
 		"                 [--size N] [--ttl N] [--df|--no-df] [--timeout MS]\n"
-		"       flow hold tcp ADDR PORT [options of send]\n");
+		"       flow hold tcp ADDR PORT [options of send]\n"
+		"       flow spray udp ADDR PORT --count N [--sport N] [--bind ADDR]\n");
 	exit(64);
 }
 
@@ -456,6 +463,28 @@ static int hold(const struct opts *o)
 	return 0;
 }
 
+/* As fast as the socket takes them: the caller counts what arrived. */
+static int spray(const struct opts *o)
+{
+	struct sockaddr_storage dst;
+	socklen_t dlen;
+	int fd, i;
+
+	if (o->tcp || o->count < 1 || o->port + o->count - 1 > 65535)
+		usage();
+	fd = client_socket(o, &dst, &dlen);
+	for (i = 0; i < o->count; i++) {
+		if (dst.ss_family == AF_INET)
+			((struct sockaddr_in *)&dst)->sin_port = htons(o->port + i);
+		else
+			((struct sockaddr_in6 *)&dst)->sin6_port = htons(o->port + i);
+		if (sendto(fd, o->msg, strlen(o->msg), 0, (void *)&dst, dlen) < 0)
+			fail_errno("sendto");
+	}
+	printf("sent %d\n", o->count);
+	return 0;
+}
+
 static int number(const char *s)
 {
 	char *end;
@@ -481,7 +510,8 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "serve")) {
 		o.port = number(argv[3]);
 		pos = 4;
-	} else if (!strcmp(mode, "send") || !strcmp(mode, "hold")) {
+	} else if (!strcmp(mode, "send") || !strcmp(mode, "hold") ||
+		   !strcmp(mode, "spray")) {
 		if (argc < 5 || (!strcmp(mode, "hold") && !o.tcp))
 			usage();
 		o.addr = argv[3];
@@ -518,6 +548,8 @@ int main(int argc, char **argv)
 			o.ttl = number(v);
 		else if (!strcmp(a, "--timeout"))
 			o.timeout_ms = number(v);
+		else if (!strcmp(a, "--count"))
+			o.count = number(v);
 		else
 			usage();
 	}
@@ -526,5 +558,7 @@ int main(int argc, char **argv)
 		return serve(&o);
 	if (!strcmp(mode, "send"))
 		return send_one(&o);
+	if (!strcmp(mode, "spray"))
+		return spray(&o);
 	return hold(&o);
 }

@@ -151,4 +151,42 @@ topo_apply
 expect_answer "conntrack: entries go with their VNIC: c1 removed and added again opens a new connection" \
 	"b1 10\.1\.1\.7 5003" udp c1 10.1.2.5 7000 --sport 5003
 
+# --- the connection table grows with its connections and shrinks after them -------------
+# g1 opens 100k UDP connections to ports that b1 and s1 refuse: each is
+# tracked once, on g1's egress. The table (1024 buckets nearly empty) must
+# grow past its entries and keep every one; once g1 is deleted its entries
+# go and the table shrinks back. (Unanswered UDP is tracked for 30 s: the
+# counts are read right after the sending.)
+ct_of() { stats | json_num "conntrack/$1"; }
+conns_of() { stats | json_num "vnics/$1/conns"; }
+buckets_at_most() { [ "$(ct_of buckets)" -le "$1" ]; }
+topo_vnic g1 sub-a 10.1.1.8 1006 10.0.0.26 vip=10.0.100.2 ct_limit=200000
+topo_apply || not_ok "g1 added"
+sysctl -qw net.core.netdev_max_backlog=100000
+expect_answer "conntrack scale: g1 -> b1:7000 is answered (1 connection)" \
+	"b1 10\.1\.1\.8 [0-9]+" udp g1 10.1.2.5 7000
+buckets0=$(ct_of buckets)
+expect_ok "conntrack scale: a table of $(ct_of entries) entries has $buckets0 buckets (at most 4096)" \
+	test "$buckets0" -le 4096
+denied0=$(( $(drops ingress_denied b1) + $(drops ingress_denied s1) ))
+t0=$SECONDS
+expect_eq "conntrack scale: g1 sends 2 x 50000 datagrams to ports nobody admits" \
+	"sent 50000 sent 50000" \
+	"$({ nsx g1 "$FLOW" spray udp 10.1.2.5 10000 --count 50000
+	     nsx g1 "$FLOW" spray udp 10.1.3.5 10000 --count 50000; } | xargs)"
+conns=$(conns_of g1) entries=$(ct_of entries) buckets=$(ct_of buckets)
+echo "sent in $((SECONDS - t0)) s; g1 tracks $conns, the table $entries entries in $buckets buckets" | diag
+expect_eq "conntrack scale: g1 tracks every one of them, and its first" 100001 "$conns"
+expect_ok "conntrack scale: the table grew to hold them: $buckets buckets for $entries entries" \
+	test "$buckets" -ge "$entries" -a "$buckets" -gt 65536
+expect_answer "conntrack scale: the first connection is still known among 100k (b1's answer passes)" \
+	"b1 10\.1\.1\.8 [0-9]+" udp g1 10.1.2.5 7000
+expect_eq "conntrack scale: the refused datagrams were counted at b1 and s1" 100000 \
+	$(( $(drops ingress_denied b1) + $(drops ingress_denied s1) - denied0 ))
+topo_jq 'del(.vnics[] | select(.id == "g1"))'
+topo_apply
+expect_ok "conntrack scale: g1 deleted: its entries go and the table shrinks to at most 4096 buckets" \
+	wait_for 30 buckets_at_most 4096
+echo "after: $(ct_of entries) entries in $(ct_of buckets) buckets" | diag
+
 tap_end

@@ -472,6 +472,10 @@ static int cmd_stats(struct vgw_client *c, int argc, char **argv)
 			vgw_json_object_end(&j);
 		}
 		vgw_json_object_end(&j);
+		vgw_json_object_begin(&j, "conntrack");
+		vgw_json_u64(&j, "entries", st.ct_entries);
+		vgw_json_u64(&j, "buckets", st.ct_buckets);
+		vgw_json_object_end(&j);
 		vgw_json_object_begin(&j, "vnics");
 		for (i = 0; i < st.n_vnics; i++) {
 			const struct vgw_vnic_stats *v = &st.vnics[i];
@@ -492,7 +496,9 @@ static int cmd_stats(struct vgw_client *c, int argc, char **argv)
 		printf("tunnel packets per CPU:");
 		for (i = 0; i < st.n_cpus; i++)
 			printf(" %u:%llu", i, (unsigned long long)st.cpu_rx[i]);
-		printf("\ndrops:\n");
+		printf("\nconntrack: %u entries, %u buckets\n", st.ct_entries,
+		       st.ct_buckets);
+		printf("drops:\n");
 		print_drops("  ", st.drops);
 		for (i = 0; i < st.n_vnics; i++) {
 			const struct vgw_vnic_stats *v = &st.vnics[i];

@@ -73,6 +73,10 @@ static int parse_stats(struct nlattr **tb, void *arg)
 		get_drops(tb[VNICGW_A_DROPS], st->drops);
 		if (tb[VNICGW_A_CPU_RX])
 			get_cpus(tb[VNICGW_A_CPU_RX], st);
+		if (tb[VNICGW_A_CT_ENTRIES] && nla_len(tb[VNICGW_A_CT_ENTRIES]) == 4)
+			st->ct_entries = nla_get_u32(tb[VNICGW_A_CT_ENTRIES]);
+		if (tb[VNICGW_A_CT_BUCKETS] && nla_len(tb[VNICGW_A_CT_BUCKETS]) == 4)
+			st->ct_buckets = nla_get_u32(tb[VNICGW_A_CT_BUCKETS]);
 		return 0;
 	}
 	if (!tb[VNICGW_A_VNIC_STATS] ||

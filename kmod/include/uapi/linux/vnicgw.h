@@ -73,7 +73,8 @@ enum vnicgw_cmd {
 	VNICGW_CMD_OBJ_GET,
 	/*
 	 * STATS (dump): first a message with the namespace's drops
-	 * (VNICGW_A_DROPS), then one per VNIC (VNICGW_A_VNIC_STATS).
+	 * (VNICGW_A_DROPS), tunnel packets per CPU and connection table
+	 * (VNICGW_A_CT_*), then one per VNIC (VNICGW_A_VNIC_STATS).
 	 */
 	VNICGW_CMD_STATS,
 	/*
@@ -119,6 +120,8 @@ enum vnicgw_attr {
 	VNICGW_A_VNIC_STATS,	/* nest: enum vnicgw_vstats_attr */
 	VNICGW_A_CPU_RX,	/* nest: u64 per CPU, attribute type = CPU + 1 */
 	VNICGW_A_CLUSTER,	/* nest: enum vnicgw_cluster_attr */
+	VNICGW_A_CT_ENTRIES,	/* u32: tracked connections, every VNIC's */
+	VNICGW_A_CT_BUCKETS,	/* u32: the connection table's size now */
 
 	__VNICGW_A_MAX,
 	VNICGW_A_MAX = __VNICGW_A_MAX - 1
