@@ -6,7 +6,11 @@
  * where a cloud gateway has no reason to remember long:
  *   TCP opening (no reply yet) 120, established 432000 (5 days), closing
  *   (FIN or RST seen) 10; UDP unreplied 30, replied 180; ICMP and others 30.
+ * Each is a module parameter (/sys/module/vnicgw/parameters/ct_*_timeout,
+ * 1..432000), as nf_conntrack's sysctls are; a change applies from the
+ * next packet of each connection.
  */
+#include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/tcp.h>
@@ -20,10 +24,12 @@
 /*
  * Each run of the collector visits at least CT_GC_MIN entries and at least
  * 1/CT_GC_SLICES of the table: a pass takes a second up to 64k entries and
- * at most 16 s above a million, and no run is long.
+ * at most 32 s above two million, and no run is long. An expired entry is
+ * never used; until the collector reaches it, it still counts towards its
+ * VNIC's conntrack_limit.
  */
 #define CT_GC_MIN	65536
-#define CT_GC_SLICES	16
+#define CT_GC_SLICES	32
 /* A connection that saw traffic goes to its backup again after this long. */
 #define CT_SYNC_PERIOD	(30 * HZ)
 
@@ -74,17 +80,56 @@ static const struct rhashtable_params ct_params = {
 
 static struct kmem_cache *ct_cache;
 
+#define CT_TIMEOUT_MAX	432000U		/* s: the longest a timeout may be */
+
+static int set_timeout(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, CT_TIMEOUT_MAX);
+}
+
+static const struct kernel_param_ops timeout_ops = {
+	.set = set_timeout,
+	.get = param_get_uint,
+};
+
+static unsigned int ct_tcp_syn_timeout = 120;
+static unsigned int ct_tcp_established_timeout = CT_TIMEOUT_MAX;
+static unsigned int ct_tcp_close_timeout = 10;
+static unsigned int ct_udp_timeout = 30;
+static unsigned int ct_udp_stream_timeout = 180;
+static unsigned int ct_other_timeout = 30;
+module_param_cb(ct_tcp_syn_timeout, &timeout_ops, &ct_tcp_syn_timeout, 0644);
+MODULE_PARM_DESC(ct_tcp_syn_timeout, "s: a TCP connection not yet answered");
+module_param_cb(ct_tcp_established_timeout, &timeout_ops,
+		&ct_tcp_established_timeout, 0644);
+MODULE_PARM_DESC(ct_tcp_established_timeout, "s: an answered TCP connection");
+module_param_cb(ct_tcp_close_timeout, &timeout_ops, &ct_tcp_close_timeout, 0644);
+MODULE_PARM_DESC(ct_tcp_close_timeout, "s: a TCP connection after FIN or RST");
+module_param_cb(ct_udp_timeout, &timeout_ops, &ct_udp_timeout, 0644);
+MODULE_PARM_DESC(ct_udp_timeout, "s: a UDP flow not yet answered");
+module_param_cb(ct_udp_stream_timeout, &timeout_ops, &ct_udp_stream_timeout, 0644);
+MODULE_PARM_DESC(ct_udp_stream_timeout, "s: an answered UDP flow");
+module_param_cb(ct_other_timeout, &timeout_ops, &ct_other_timeout, 0644);
+MODULE_PARM_DESC(ct_other_timeout, "s: ICMP and other protocols");
+
 static unsigned long timeout(const struct vgw_ct_entry *e, u8 proto)
 {
+	unsigned int s;
+
 	switch (proto) {
 	case IPPROTO_TCP:
-		return e->state == CT_ESTABLISHED ? 432000 * HZ :
-		       e->state == CT_CLOSING ? 10 * HZ : 120 * HZ;
+		s = e->state == CT_ESTABLISHED ? READ_ONCE(ct_tcp_established_timeout) :
+		    e->state == CT_CLOSING ? READ_ONCE(ct_tcp_close_timeout) :
+		    READ_ONCE(ct_tcp_syn_timeout);
+		break;
 	case IPPROTO_UDP:
-		return e->state == CT_ESTABLISHED ? 180 * HZ : 30 * HZ;
+		s = e->state == CT_ESTABLISHED ? READ_ONCE(ct_udp_stream_timeout) :
+		    READ_ONCE(ct_udp_timeout);
+		break;
 	default:
-		return 30 * HZ;
+		s = READ_ONCE(ct_other_timeout);
 	}
+	return s * HZ;
 }
 
 /* The packet's canonical key; *@reversed tells its direction. */
@@ -423,7 +468,6 @@ static const struct vgw_vnic *vnic_by_hash(const struct vgw_net *vn, u64 hash)
 			       &hash);
 }
 
-static const unsigned long ct_max_ttl = 432000;
 
 /* A record from the owner for @e: the furthest state wins. */
 static void refresh_from(struct vgw_ct_entry *e, u8 state, unsigned long expires)
@@ -457,7 +501,7 @@ void vgw_ct_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
 	    r->state > CT_CLOSING || !r->ttl)
 		return;
 	k.vnic = v->o.hash;
-	expires = jiffies + min_t(unsigned long, ntohl(r->ttl), ct_max_ttl) * HZ;
+	expires = jiffies + min_t(unsigned long, ntohl(r->ttl), CT_TIMEOUT_MAX) * HZ;
 	e = find(t, &k);
 	if (e && live(e, v->rt)) {
 		refresh_from(e, r->state, expires);

@@ -160,11 +160,25 @@ expect_answer "conntrack: entries go with their VNIC: c1 removed and added again
 ct_of() { stats | json_num "conntrack/$1"; }
 conns_of() { stats | json_num "vnics/$1/conns"; }
 buckets_at_most() { [ "$(ct_of buckets)" -le "$1" ]; }
+conns_are() { [ "$(conns_of "$1")" = "$2" ]; }
 topo_vnic g1 sub-a 10.1.1.8 1006 10.0.0.26 vip=10.0.100.2 ct_limit=200000
 topo_apply || not_ok "g1 added"
 sysctl -qw net.core.netdev_max_backlog=100000
 expect_answer "conntrack scale: g1 -> b1:7000 is answered (1 connection)" \
 	"b1 10\.1\.1\.8 [0-9]+" udp g1 10.1.2.5 7000
+# Timeouts are module parameters, as nf_conntrack's are sysctls.
+param=/sys/module/vnicgw/parameters/ct_udp_timeout
+expect_fail "conntrack timeouts: 0 s is refused" sh -c "echo 0 >$param"
+expect_fail "conntrack timeouts: more than 5 days is refused" sh -c "echo 432001 >$param"
+expect_eq "conntrack timeouts: the refusals left the default (unanswered UDP: 30 s)" 30 "$(cat $param)"
+echo 3 >$param
+expect_eq "conntrack timeouts: g1 opens 500 unanswered flows" "sent 500" \
+	"$(nsx g1 "$FLOW" spray udp 10.1.2.5 60000 --count 500)"
+conns=$(conns_of g1)
+expect_ok "conntrack timeouts: tracked at once ($conns connections)" test "$conns" -ge 501
+expect_ok "conntrack timeouts: with ct_udp_timeout 3 s they are gone within 20 s; the answered flow stays" \
+	wait_for 20 conns_are g1 1
+echo 30 >$param
 buckets0=$(ct_of buckets)
 expect_ok "conntrack scale: a table of $(ct_of entries) entries has $buckets0 buckets (at most 4096)" \
 	test "$buckets0" -le 4096

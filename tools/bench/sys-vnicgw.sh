@@ -72,6 +72,12 @@ vnicgw_up()
 
 	gw_up || return
 	[ -d /sys/module/vnicgw ] || insmod "$VGW_KO" || return
+	# The UDP timeouts Linux's conntrack gets for the same scenario
+	# (ct_tune in sys-linux.sh), the defaults otherwise.
+	local udp=30 stream=180
+	[ "$3" -gt 0 ] && udp=600 stream=600
+	echo $udp >/sys/module/vnicgw/parameters/ct_udp_timeout &&
+		echo $stream >/sys/module/vnicgw/parameters/ct_udp_stream_timeout || return
 	vnicgw_doc "$@" >"$doc" || return
 	ip -n "vgwb-$GW" link add gw0 type vnicgw && ip -n "vgwb-$GW" link set gw0 up || return
 	ns "$GW" vnicctl apply "$doc" >/dev/null
