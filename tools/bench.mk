@@ -12,6 +12,9 @@
 #   make bench-native       native micro-benchmarks (bench-algo, bpf bench)
 #                           into build/bench/native.txt
 #   make bench-tools        the generator and the receiver (build/bin)
+#   make bench-ovs-kmod     Debian's openvswitch.ko rebuilt without the
+#                           conntrack hooks it turns on in every namespace
+#                           (tools/bench/openvswitch-ct-hooks.patch)
 #
 # BENCH_SCENARIOS="NAME:PATH:FLOWS:SIZE:VNICS:ROUTES:CONNS ..." runs those
 # instead of the default list; BENCH_SYSTEMS="vnicgw linux" a subset.
@@ -24,6 +27,7 @@
 BENCH_DIR := $(BUILD)/bench
 BENCH_ROOT := $(BENCH_DIR)/root
 BENCH_TOOLS := $(BIN)/vgen $(BIN)/vrecv
+BENCH_OVS_KO := $(BENCH_DIR)/kmod/openvswitch.ko
 BENCH_HDRS := tools/bench/bench_pkt.h kmod/include/vgw/wire.h
 BENCH_QUICK ?= 0
 BENCH_SCENARIOS ?=
@@ -34,7 +38,7 @@ BENCH_TIMEOUT ?= 5400
 # The 1M-connection scenario's tables, and 100k VXLAN netdevs.
 BENCH_MEM ?= 6G
 
-.PHONY: bench bench-tools bench-root bench-run bench-report bench-native
+.PHONY: bench bench-tools bench-root bench-ovs-kmod bench-run bench-report bench-native
 
 bench-tools: $(BENCH_TOOLS)
 
@@ -51,8 +55,13 @@ bench-root: $(BENCH_ROOT)/.ready
 $(BENCH_ROOT)/.ready: tools/bench/stage-root
 	$(TOP)/tools/bench/stage-root $(BENCH_ROOT)
 
+bench-ovs-kmod: $(BENCH_OVS_KO)
+
+$(BENCH_OVS_KO): tools/bench/ovs-kmod tools/bench/openvswitch-ct-hooks.patch $(MOD_KDIR_DEP)
+	$(TOP)/tools/bench/ovs-kmod $(MOD_KDIR) $(KVER) $(@D)
+
 bench: deps
-	@$(MAKE) --no-print-directory all bench-tools bench-root
+	@$(MAKE) --no-print-directory all bench-tools bench-root bench-ovs-kmod
 	@$(MAKE) --no-print-directory bench-run
 	@$(MAKE) --no-print-directory bench-native
 	@$(MAKE) --no-print-directory bench-report

@@ -129,13 +129,39 @@ _receiver_ns()
 	ns "$1" tc filter add dev ul0 ingress protocol ip matchall action drop
 }
 
+# _ovs_kmod: load openvswitch.ko, the one tools/bench/ovs-kmod built if it is
+# there. Debian's 6.1 module, from its load on, registers netfilter
+# conntrack's IPv4/IPv6 hooks in every network namespace, those made before
+# and after (ovs_init_net -> nf_conncount_init -> nf_ct_netns_get): the
+# vnicgw namespace's underlay packets would go through conntrack (README,
+# "Netfilter's conntrack in the vnicgw namespace"). OVS_KMOD says which one
+# is loaded: "patched" (out of tree: taint O) or "debian".
+_ovs_kmod()
+{
+	local ko=$ROOT/build/bench/kmod/openvswitch.ko deps
+
+	if [ ! -f "$ko" ]; then
+		echo "bench: no $ko (make bench-ovs-kmod): Debian's openvswitch.ko," \
+			"netfilter conntrack on in every namespace" >&2
+		modprobe -q openvswitch
+	elif [ ! -d /sys/module/openvswitch ]; then
+		IFS=, read -r -a deps <<<"$(modinfo -F depends "$ko")"
+		modprobe -a -q "${deps[@]}"
+		insmod "$ko" || echo "bench: cannot load $ko" >&2
+	fi
+	OVS_KMOD=debian
+	grep -qs O /sys/module/openvswitch/taint && OVS_KMOD=patched
+	return 0
+}
+
 bed_up()
 {
 	local n
 
 	bed_down
 	modprobe -a -q veth bridge vxlan vrf nf_conntrack nf_tables nft_ct nft_nat \
-		nft_chain_nat openvswitch 2>/dev/null
+		nft_chain_nat 2>/dev/null
+	_ovs_kmod
 	ip netns add vgwb-ul || return
 	ip -n vgwb-ul link add br0 type bridge
 	ip -n vgwb-ul link set br0 up
