@@ -130,9 +130,17 @@ _linux_nft()
 			set vnic_src { type ifname . ipv4_addr; elements = { ${src%, } } }
 			map egress { type ifname : verdict; elements = { ${eg%, } } }
 			map ingress { type ifname : verdict; elements = { ${in%, } } }
+			# The tunnels' own UDP is not tracked (an operator's first
+			# tuning of a stateful tunnel endpoint); the inner packets,
+			# on the VXLAN devices, are.
 			chain pre {
 				type filter hook prerouting priority raw; policy accept;
+				udp dport 4789 notrack
 				iifname "vx-*" iifname . ip saddr != @vnic_src drop
+			}
+			chain out {
+				type filter hook output priority raw; policy accept;
+				udp dport 4789 notrack
 			}
 			chain forward {
 				type filter hook forward priority filter; policy drop;
