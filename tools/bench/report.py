@@ -9,7 +9,8 @@ VM) and writes
                     second, and the ratios vnicgw/linux and vnicgw/ovs
   DIR/results.md    the same as a markdown table
   DIR/bench.png     DUT CPU time per packet against flow count, routes per
-                    table and VNICs, one line per system (gnuplot)
+                    table, VNICs and tracked connections, one line per
+                    system, and per path and size (gnuplot)
 and prints the ratios. The ratio of a scenario is taken run by run (the
 i-th run of vnicgw against the i-th of the other system: neighbours in
 time) and summarized as min/median/max.
@@ -191,6 +192,8 @@ CURVES = [
      [(11, "igw-1flow-64B"), (500, "routes-500"), (10001, "routes-10k"), (100001, "routes-100k")]),
     ("VNICs (VNIC to VNIC)", "VNICs",
      [(3, "v2v-1flow-64B"), (1003, "vnics-1k"), (10003, "vnics-10k"), (100003, "vnics-100k")]),
+    ("connections tracked (VNIC to VNIC, the same 10k flows measured)", "connections in the table",
+     [(10000, "ct-1M-empty"), (1000000, "ct-1M")]),
 ]
 
 
@@ -224,13 +227,7 @@ def plot(summary, outdir):
         with open(dat, "w") as f:
             f.write("# x " + " ".join(f"{s}_med {s}_min {s}_max" for s in SYSTEMS) + "\n")
             for x, r in pts:
-                vals = []
-                for s in SYSTEMS:
-                    d = r["systems"].get(s)
-                    m = d and not d["error"] and d["ns_per_pkt"]
-                    vals += ([f"{m['median'] / 1000:.3f}", f"{m['min'] / 1000:.3f}", f"{m['max'] / 1000:.3f}"]
-                             if m else ["NaN"] * 3)
-                f.write(f"{x} " + " ".join(vals) + "\n")
+                f.write(f"{x} " + " ".join(_row_vals(r)) + "\n")
         panels.append((title, xlabel, dat, len(pts)))
     cats = [(label, rows[sc]) for label, sc in CATEGORIES if sc in rows]
     if cats:
