@@ -206,25 +206,28 @@ static bool link_local_control(const struct vgw_pkt *p)
 
 /* --- what the walk needs of the tables --------------------------------- */
 
-/* Is @ip inside the VCN @vcn_id's CIDRs? */
-static bool in_vcn(const struct vgw_snap *s, const char *vcn_id,
+/* Is @ip inside the CIDRs of @sn's VCN? */
+static bool in_vcn(const struct vgw_snap *s, const struct vgw_subnet *sn,
 		   const struct vgw_ip *ip)
 {
 	const struct vgw_vcn *vcn;
 	unsigned int i;
 
-	vcn = (const void *)vgw_obj_find(s, VNICGW_OBJ_VCN, vcn_id);
+	vcn = (const void *)vgw_obj_find_hashed(s, VNICGW_OBJ_VCN, sn->vcn,
+						sn->vcn_hash);
 	for (i = 0; vcn && i < vcn->n_cidrs; i++)
 		if (vgw_pfx_contains(&vcn->cidrs[i], ip))
 			return true;
 	return false;
 }
 
-static u32 vcn_index(const struct vgw_snap *s, const char *vcn_id)
+/* The index of @g's VCN. */
+static u32 gw_vcn_index(const struct vgw_snap *s, const struct vgw_gw *g)
 {
 	const struct vgw_vcn *vcn;
 
-	vcn = (const void *)vgw_obj_find(s, VNICGW_OBJ_VCN, vcn_id);
+	vcn = (const void *)vgw_obj_find_hashed(s, VNICGW_OBJ_VCN, g->vcn,
+						g->vcn_hash);
 	return vcn ? vcn->index : 0;
 }
 
@@ -471,9 +474,11 @@ struct target {
 	const struct vgw_gw *gw;
 };
 
-static const struct vgw_gw *find_gw(const struct vgw_pkt *p, const char *id)
+static const struct vgw_gw *find_gw(const struct vgw_pkt *p, const char *id,
+				    u64 hash)
 {
-	return (const void *)vgw_obj_find(p->snap, VNICGW_OBJ_GATEWAY, id);
+	return (const void *)vgw_obj_find_hashed(p->snap, VNICGW_OBJ_GATEWAY,
+						 id, hash);
 }
 
 /* The target of a route rule. 0, or a drop reason. */
@@ -482,7 +487,7 @@ static int rule_target(const struct vgw_pkt *p, const struct vgw_route *r,
 {
 	if (r->target_kind == VGW_TARGET_GW) {
 		t->kind = T_GW;
-		t->gw = find_gw(p, r->gw);
+		t->gw = find_gw(p, r->gw, r->gw_hash);
 		return t->gw ? 0 : VNICGW_DROP_NO_ROUTE;
 	}
 	t->kind = T_VNIC;
@@ -503,22 +508,24 @@ static int route(const struct vgw_pkt *p, struct target *t)
 	for (i = 0; i < v->n_vips; i++) {
 		if (v->vips[i].target && vgw_ip_eq(&v->vips[i].ip, &p->outer_dst)) {
 			t->kind = T_GW;
-			t->gw = find_gw(p, v->vips[i].target);
+			t->gw = find_gw(p, v->vips[i].target,
+					v->vips[i].target_hash);
 			return t->gw ? 0 : VNICGW_DROP_NO_ROUTE;
 		}
 	}
-	sn = (const void *)vgw_obj_find(p->snap, VNICGW_OBJ_SUBNET, v->subnet);
+	sn = (const void *)vgw_obj_find_hashed(p->snap, VNICGW_OBJ_SUBNET,
+					       v->subnet, v->subnet_hash);
 	if (!sn)
 		return VNICGW_DROP_NO_ROUTE;
 	/* VCN-local traffic goes through the virtual router, implicitly. */
-	if (in_vcn(p->snap, sn->vcn, &p->dst)) {
+	if (in_vcn(p->snap, sn, &p->dst)) {
 		t->kind = T_VNIC;
 		t->vnic = vgw_vnic_by_ip(p->snap, v->vcn_index, &p->dst);
 		return t->vnic ? 0 : VNICGW_DROP_NO_DST_VNIC;
 	}
-	rt = sn->rt[0] ? (const void *)vgw_obj_find(p->snap,
-						    VNICGW_OBJ_ROUTE_TABLE,
-						    sn->rt) : NULL;
+	rt = sn->rt[0] ? (const void *)vgw_obj_find_hashed(p->snap,
+							   VNICGW_OBJ_ROUTE_TABLE,
+							   sn->rt, sn->rt_hash) : NULL;
 	if (!rt || !rt->lpm)
 		return VNICGW_DROP_NO_ROUTE;
 	hit = p->dst.family == AF_INET ?
@@ -612,7 +619,7 @@ static const struct vgw_vnic *gw_peer(const struct vgw_pkt *p,
 {
 	const struct vgw_gw *g = p->gw;
 	const struct vgw_vnic *d;
-	u32 vcn = vcn_index(p->snap, g->vcn);
+	u32 vcn = gw_vcn_index(p->snap, g);
 	unsigned int i;
 
 	if (g->gw_type != VNICGW_GW_TYPE_INTERNET) {

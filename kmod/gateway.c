@@ -153,6 +153,7 @@ static struct vgw_obj *gw_parse(struct nlattr **tb,
 		return ERR_PTR(err);
 	}
 	g->n_services = n;
+	g->vcn_hash = vgw_obj_hash(VNICGW_OBJ_VCN, g->vcn);
 	vgw_obj_init(&g->o, VNICGW_OBJ_GATEWAY);
 	return &g->o;
 }

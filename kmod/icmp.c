@@ -23,7 +23,8 @@ static bool router_ip(const struct vgw_pkt *p, const struct vgw_vnic *v,
 {
 	const struct vgw_subnet *sn;
 
-	sn = (const void *)vgw_obj_find(p->snap, VNICGW_OBJ_SUBNET, v->subnet);
+	sn = (const void *)vgw_obj_find_hashed(p->snap, VNICGW_OBJ_SUBNET,
+					       v->subnet, v->subnet_hash);
 	if (!sn || sn->cidr.ip.family != family)
 		return false;
 	*ip = sn->cidr.ip;

@@ -39,6 +39,7 @@ struct vgw_subnet {
 	char vcn[VNICGW_ID_MAX];
 	struct vgw_pfx cidr;
 	char rt[VNICGW_ID_MAX];			/* "": none */
+	u64 vcn_hash, rt_hash;			/* their vgw_obj_hash() */
 	u8 n_sls;
 	char sls[][VNICGW_ID_MAX];
 };
@@ -52,6 +53,7 @@ struct vgw_route {
 	struct vgw_pfx dst;			/* VGW_DST_CIDR */
 	char service[VNICGW_ID_MAX];		/* VGW_DST_SERVICE */
 	char gw[VNICGW_ID_MAX];			/* VGW_TARGET_GW */
+	u64 gw_hash;				/* its vgw_obj_hash() */
 	struct vgw_ip ip;			/* VGW_TARGET_IP */
 };
 
@@ -109,6 +111,7 @@ struct vgw_gw {
 	struct vgw_obj o;
 	char idbuf[VNICGW_ID_MAX];
 	char vcn[VNICGW_ID_MAX];
+	u64 vcn_hash;				/* its vgw_obj_hash() */
 	u8 gw_type;				/* enum vnicgw_gw_type */
 	u8 encap;				/* enum vnicgw_encap */
 	bool enabled;
@@ -123,6 +126,7 @@ struct vgw_gw {
 struct vgw_vip {
 	struct vgw_ip ip;
 	const char *target;			/* a gateway id; NULL: route */
+	u64 target_hash;			/* its vgw_obj_hash() */
 };
 
 /*
@@ -132,6 +136,7 @@ struct vgw_vip {
 struct vgw_vnic {
 	struct vgw_obj o;
 	const char *subnet;
+	u64 subnet_hash;			/* its vgw_obj_hash() */
 	u8 mac[ETH_ALEN];
 	bool skip_sdc;
 	u8 mv_encap;

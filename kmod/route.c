@@ -107,7 +107,9 @@ static int parse_route(struct vgw_rt *rt, unsigned int i, const struct nlattr *a
 		return err;
 	if (tb[VNICGW_ROUTE_TARGET_GW]) {
 		r->target_kind = VGW_TARGET_GW;
-		return vgw_nla_id(tb[VNICGW_ROUTE_TARGET_GW], r->gw, extack);
+		err = vgw_nla_id(tb[VNICGW_ROUTE_TARGET_GW], r->gw, extack);
+		r->gw_hash = vgw_obj_hash(VNICGW_OBJ_GATEWAY, r->gw);
+		return err;
 	}
 	r->target_kind = VGW_TARGET_IP;
 	return vgw_nla_ip(tb[VNICGW_ROUTE_TARGET_IP], &r->ip, extack);

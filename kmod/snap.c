@@ -67,13 +67,18 @@ static bool obj_eq(const void *val, const void *key)
 	return o->type == k->type && !strcmp(o->id, k->id);
 }
 
-const struct vgw_obj *vgw_obj_find(const struct vgw_snap *s, u8 type,
-				   const char *id)
+const struct vgw_obj *vgw_obj_find_hashed(const struct vgw_snap *s, u8 type,
+					  const char *id, u64 hash)
 {
 	struct obj_key k = { type, id };
 
-	return vgw_pmap_lookup(&s->by_id[type], vgw_obj_hash(type, id),
-			       obj_eq, &k);
+	return vgw_pmap_lookup(&s->by_id[type], hash, obj_eq, &k);
+}
+
+const struct vgw_obj *vgw_obj_find(const struct vgw_snap *s, u8 type,
+				   const char *id)
+{
+	return vgw_obj_find_hashed(s, type, id, vgw_obj_hash(type, id));
 }
 
 struct vgw_snap *vgw_snap_new_empty(void)

@@ -77,6 +77,13 @@ static inline struct vgw_snap *vgw_snap_get(struct vgw_net *vn)
 
 const struct vgw_obj *vgw_obj_find(const struct vgw_snap *s, u8 type,
 				   const char *id);
+/*
+ * The same, for the packet path: @hash is vgw_obj_hash(@type, @id), kept by
+ * the object that refers to @id since it was parsed (the *_hash fields of
+ * objects.h), so no id string is hashed per packet.
+ */
+const struct vgw_obj *vgw_obj_find_hashed(const struct vgw_snap *s, u8 type,
+					  const char *id, u64 hash);
 
 /* Lifecycle, under vn->lock. */
 struct vgw_snap *vgw_snap_new_empty(void);

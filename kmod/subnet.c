@@ -67,6 +67,9 @@ static struct vgw_obj *subnet_parse(struct nlattr **tb,
 		return ERR_PTR(err);
 	}
 	sn->n_sls = n;
+	sn->vcn_hash = vgw_obj_hash(VNICGW_OBJ_VCN, sn->vcn);
+	if (sn->rt[0])
+		sn->rt_hash = vgw_obj_hash(VNICGW_OBJ_ROUTE_TABLE, sn->rt);
 	vgw_obj_init(&sn->o, VNICGW_OBJ_SUBNET);
 	return &sn->o;
 }

@@ -156,6 +156,7 @@ static void vnic_layout(struct vgw_vnic *v, const struct vnic_sizes *sz)
 	v->o.id = memcpy(p, sz->id, strlen(sz->id) + 1);
 	p += strlen(sz->id) + 1;
 	v->subnet = memcpy(p, sz->subnet, strlen(sz->subnet) + 1);
+	v->subnet_hash = vgw_obj_hash(VNICGW_OBJ_SUBNET, v->subnet);
 	p += strlen(sz->subnet) + 1;
 	v->ips = (struct vgw_ip *)PTR_ALIGN(p, 4);
 	p = (u8 *)v->ips;
@@ -213,6 +214,8 @@ static int parse_vips(struct vgw_vnic *v, const struct nlattr *list,
 		if (!err && tb[VNICGW_VIP_TARGET]) {
 			err = vgw_nla_id(tb[VNICGW_VIP_TARGET], target, extack);
 			v->vips[i].target = target;
+			v->vips[i].target_hash = vgw_obj_hash(VNICGW_OBJ_GATEWAY,
+							      target);
 			target += VNICGW_ID_MAX;
 		}
 		if (err)
