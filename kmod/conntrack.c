@@ -132,6 +132,19 @@ static unsigned long timeout(const struct vgw_ct_entry *e, u8 proto)
 	return s * HZ;
 }
 
+unsigned long vgw_ct_idle_timeout(u8 proto, bool closing)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return (closing ? READ_ONCE(ct_tcp_close_timeout) :
+			READ_ONCE(ct_tcp_established_timeout)) * HZ;
+	case IPPROTO_UDP:
+		return READ_ONCE(ct_udp_stream_timeout) * HZ;
+	default:
+		return READ_ONCE(ct_other_timeout) * HZ;
+	}
+}
+
 /* The packet's canonical key; *@reversed tells its direction. */
 static void key_of(const struct vgw_pkt *p, u64 vnic, struct vgw_ct_key *ck,
 		   bool *reversed)

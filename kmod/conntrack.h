@@ -36,6 +36,13 @@ bool vgw_ct_pass(struct vgw_pkt *p, const struct vgw_vnic *v);
  */
 int vgw_ct_open(struct vgw_pkt *p, const struct vgw_vnic *v, bool egress);
 
+/*
+ * How long an answered connection of @proto stays known without traffic,
+ * or one that is closing (TCP FIN or RST seen): the conntrack module
+ * parameters, for the NAT gateway's mappings to follow (jiffies).
+ */
+unsigned long vgw_ct_idle_timeout(u8 proto, bool closing);
+
 int vgw_ct_init(void);
 void vgw_ct_exit(void);
 

@@ -17,6 +17,7 @@
 #include <vgw/maglev.h>
 
 #include "cluster.h"
+#include "conntrack.h"
 #include "datapath.h"
 #include "nat.h"
 
@@ -69,11 +70,10 @@ static u32 hash_out(const struct vgw_ip *pub, u16 pubport,
 	return h & (NAT_BUCKETS - 1);
 }
 
+/* As long as an answered tracked connection (the ct_*_timeout parameters). */
 static unsigned long nat_timeout(const struct vgw_nat_entry *e)
 {
-	if (e->proto == IPPROTO_TCP)
-		return e->closing ? 10 * HZ : 432000 * HZ;
-	return e->proto == IPPROTO_UDP ? 180 * HZ : 30 * HZ;
+	return vgw_ct_idle_timeout(e->proto, READ_ONCE(e->closing));
 }
 
 static void nat_sync(struct vgw_net *vn, struct vgw_nat_entry *e);

@@ -94,6 +94,23 @@ expect_blocked "NAT: a datagram from the internet to the public IP is refused: n
 expect_blocked "NAT: so is an echo request: nat_inbound" nat_inbound - ping1 nat-a-host 198.51.100.10
 expect_eq "NAT: n1's server never saw the internet" "0" \
 	"$(served n1 udp 7000 | grep -c 198.18.0.10)"
+# A mapping lives as long as an answered tracked connection: the conntrack
+# module parameters (here UDP, ct_udp_stream_timeout) set it.
+param=/sys/module/vnicgw/parameters/ct_udp_stream_timeout
+echo 4 >$param
+ans=$(udp n1 198.18.0.10 7000 --sport 6200)
+pport=$(seen_port "$ans")
+expect_match "NAT timeout: n1:6200 is answered through the NAT (public port $pport)" \
+	"^nat-a-host 198\.51\.100\.10 [0-9]+$" "$ans"
+before=$(drops nat_inbound)
+udp_no nat-a-host 198.51.100.10 "${pport:-0}" --sport 7000 >/dev/null 2>&1
+sleep 0.5
+expect_eq "NAT timeout: while the mapping lives, the internet host's datagram to port $pport is mapped in (no nat_inbound)" \
+	"$before" "$(drops nat_inbound)"
+sleep 6
+expect_blocked "NAT timeout: 4 s after its last packet (ct_udp_stream_timeout 4) the mapping is gone: nat_inbound" \
+	nat_inbound - udp_no nat-a-host 198.51.100.10 "${pport:-0}" --sport 7000
+echo 180 >$param
 
 # --- service gateway, DRG, LPG: forwarded with the private IP ----------------------------
 expect_answer "SGW: service:all takes 192.0.2.0/24 to the service gateway; the service sees p1's private IP" \
