@@ -8,7 +8,8 @@
  *   (FIN or RST seen) 10; UDP unreplied 30, replied 180; ICMP and others 30.
  * Each is a module parameter (/sys/module/vnicgw/parameters/ct_*_timeout,
  * 1..432000), as nf_conntrack's sysctls are; a change applies from the
- * next packet of each connection.
+ * next packet of each connection. The NAT gateway's mappings live as long
+ * as an answered connection (vgw_ct_idle_timeout()).
  */
 #include <linux/moduleparam.h>
 #include <linux/rhashtable.h>

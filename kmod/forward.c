@@ -508,8 +508,10 @@ static int route(const struct vgw_pkt *p, struct target *t)
 	for (i = 0; i < v->n_vips; i++) {
 		if (v->vips[i].target && vgw_ip_eq(&v->vips[i].ip, &p->outer_dst)) {
 			t->kind = T_GW;
+			/* Rare (VIPs of appliances): hashed here, not kept. */
 			t->gw = find_gw(p, v->vips[i].target,
-					v->vips[i].target_hash);
+					vgw_obj_hash(VNICGW_OBJ_GATEWAY,
+						     v->vips[i].target));
 			return t->gw ? 0 : VNICGW_DROP_NO_ROUTE;
 		}
 	}

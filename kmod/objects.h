@@ -126,7 +126,6 @@ struct vgw_gw {
 struct vgw_vip {
 	struct vgw_ip ip;
 	const char *target;			/* a gateway id; NULL: route */
-	u64 target_hash;			/* its vgw_obj_hash() */
 };
 
 /*

@@ -214,8 +214,6 @@ static int parse_vips(struct vgw_vnic *v, const struct nlattr *list,
 		if (!err && tb[VNICGW_VIP_TARGET]) {
 			err = vgw_nla_id(tb[VNICGW_VIP_TARGET], target, extack);
 			v->vips[i].target = target;
-			v->vips[i].target_hash = vgw_obj_hash(VNICGW_OBJ_GATEWAY,
-							      target);
 			target += VNICGW_ID_MAX;
 		}
 		if (err)

@@ -7,7 +7,7 @@
  * large deployment.
  *
  *   maglev-sim [--hosts 3,1000] [--flows 10000,1000000] [--size 65537]
- *              [--seed 1] [--vnics 1000000] [--vnic-bytes 436]
+ *              [--seed 1] [--vnics 1000000] [--vnic-bytes 473]
  *   maglev-sim --table h1,h2,h3 [--size 65537]
  *
  * Flows are random 64-bit flow hashes (a seeded generator: the same seed
@@ -349,7 +349,7 @@ static void usage(FILE *f)
 		"Simulates the cluster's flow owner table: build time, lookup cost, flows moved\n"
 		"by a join or a leave, where a failed host's flows go, spread, memory.\n"
 		"Defaults: --hosts 3,1000 --flows 10000,1000000 --size %u --seed 1\n"
-		"--vnics 1000000 --vnic-bytes 436. Sizes must be primes.\n",
+		"--vnics 1000000 --vnic-bytes 473. Sizes must be primes.\n",
 		VGW_MAGLEV_SIZE_DEFAULT);
 }
 
@@ -372,7 +372,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ .hosts = { 3, 1000 }, .n_hosts = 2,
 			    .flows = { 10000, 1000000 }, .n_flows = 2,
 			    .sizes = { VGW_MAGLEV_SIZE_DEFAULT }, .n_sizes = 1,
-			    .seed = 1, .vnics = 1000000, .vnic_bytes = 436 };
+			    .seed = 1, .vnics = 1000000, .vnic_bytes = 473 };
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'H':
