@@ -4,12 +4,16 @@
  *
  * A mapping is found from inside by (VNIC, private address and port, remote
  * address and port, protocol) and from outside by (public address and port,
- * remote address and port, protocol): two chains per entry. Ports are
- * endpoint-dependent: one public port may serve several remotes. Ports come
- * from 1024-65535, starting at a hash of the flow and probing on.
+ * remote address and port, protocol): two tables, each an rhashtable that
+ * grows and shrinks with the mappings, as conntrack's does. Lookups are
+ * under RCU; changes (a new mapping into both tables, a removal from both)
+ * take the table's lock, so a port is checked free and taken in one step.
+ * Ports are endpoint-dependent: one public port may serve several remotes.
+ * Ports come from 1024-65535, starting at a hash of the flow and probing on.
  */
 #include <linux/icmp.h>
 #include <linux/jhash.h>
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/checksum.h>
 #include <net/tcp.h>
@@ -21,54 +25,142 @@
 #include "datapath.h"
 #include "nat.h"
 
-#define NAT_BUCKETS_LOG	16
-#define NAT_BUCKETS	(1U << NAT_BUCKETS_LOG)
-#define NAT_LOCKS	1024
 #define NAT_PORT_MIN	1024
 #define NAT_PORT_MAX	65535
 #define NAT_PROBES	512		/* ports tried before giving up */
 #define NAT_GC_PERIOD	HZ
+/* As conntrack's collector: a slice of the table per run. */
+#define NAT_GC_MIN	65536
+#define NAT_GC_SLICES	32
 #define NAT_SYNC_PERIOD	(30 * HZ)	/* as conntrack's CT_SYNC_PERIOD */
 
 struct vgw_nat_entry {
-	struct hlist_node in_node;	/* by the inside tuple */
-	struct hlist_node out_node;	/* by the outside tuple */
+	struct rhash_head in_node;	/* by the inside tuple */
+	struct rhash_head out_node;	/* by the outside tuple */
 	u64 vnic;
 	struct vgw_ip priv, remote, pub;
 	u16 priv_port, remote_port, pub_port;
 	u8 proto;
 	bool closing;
+	bool in_table;			/* inserted (or being inserted) */
 	unsigned long expires;
 	unsigned long synced;		/* jiffies: last sent to the backup */
 	struct rcu_head rcu;
 };
 
 struct vgw_nat_table {
-	struct hlist_head *in, *out;
-	spinlock_t lock;	/* all chains; an insert touches two */
+	struct rhashtable in, out;
+	spinlock_t lock;	/* changes: an insert or a removal touches both */
 	struct vgw_net *vn;
 	struct delayed_work gc;
+	struct rhashtable_iter gc_iter;	/* where the collector goes on */
+	bool gc_walking;		/* gc_iter is entered */
 };
 
 static struct kmem_cache *nat_cache;
 
-static u32 hash_in(u64 vnic, const struct vgw_ip *priv, u16 pport,
-		   const struct vgw_ip *remote, u16 rport, u8 proto)
-{
-	u32 h = jhash(priv->b, 16, (u32)vnic ^ proto);
+/* What a mapping is looked up by, from inside and from outside. */
+struct nat_in_key {
+	u64 vnic;
+	const struct vgw_ip *priv, *remote;
+	u16 pport, rport;
+	u8 proto;
+};
 
-	h = jhash(remote->b, 16, h ^ ((u32)pport << 16 | rport));
-	return h & (NAT_BUCKETS - 1);
+struct nat_out_key {
+	const struct vgw_ip *pub, *remote;
+	u16 pubport, rport;
+	u8 proto;
+};
+
+static u32 hash_in(u64 vnic, const struct vgw_ip *priv, u16 pport,
+		   const struct vgw_ip *remote, u16 rport, u8 proto, u32 seed)
+{
+	u32 h = jhash(priv->b, 16, seed ^ (u32)vnic ^ (u32)(vnic >> 32) ^ proto);
+
+	return jhash(remote->b, 16, h ^ ((u32)pport << 16 | rport));
 }
 
 static u32 hash_out(const struct vgw_ip *pub, u16 pubport,
-		    const struct vgw_ip *remote, u16 rport, u8 proto)
+		    const struct vgw_ip *remote, u16 rport, u8 proto, u32 seed)
 {
-	u32 h = jhash(pub->b, 16, proto);
+	u32 h = jhash(pub->b, 16, seed ^ proto);
 
-	h = jhash(remote->b, 16, h ^ ((u32)pubport << 16 | rport));
-	return h & (NAT_BUCKETS - 1);
+	return jhash(remote->b, 16, h ^ ((u32)pubport << 16 | rport));
 }
+
+static u32 in_key_hash(const void *data, u32 len, u32 seed)
+{
+	const struct nat_in_key *k = data;
+
+	return hash_in(k->vnic, k->priv, k->pport, k->remote, k->rport,
+		       k->proto, seed);
+}
+
+static u32 in_obj_hash(const void *data, u32 len, u32 seed)
+{
+	const struct vgw_nat_entry *e = data;
+
+	return hash_in(e->vnic, &e->priv, e->priv_port, &e->remote,
+		       e->remote_port, e->proto, seed);
+}
+
+static int in_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct nat_in_key *k = arg->key;
+	const struct vgw_nat_entry *e = obj;
+
+	return !(e->vnic == k->vnic && e->proto == k->proto &&
+		 e->priv_port == k->pport && e->remote_port == k->rport &&
+		 vgw_ip_eq(&e->priv, k->priv) && vgw_ip_eq(&e->remote, k->remote));
+}
+
+static u32 out_key_hash(const void *data, u32 len, u32 seed)
+{
+	const struct nat_out_key *k = data;
+
+	return hash_out(k->pub, k->pubport, k->remote, k->rport, k->proto, seed);
+}
+
+static u32 out_obj_hash(const void *data, u32 len, u32 seed)
+{
+	const struct vgw_nat_entry *e = data;
+
+	return hash_out(&e->pub, e->pub_port, &e->remote, e->remote_port,
+			e->proto, seed);
+}
+
+static int out_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct nat_out_key *k = arg->key;
+	const struct vgw_nat_entry *e = obj;
+
+	return !(e->proto == k->proto && e->pub_port == k->pubport &&
+		 e->remote_port == k->rport && vgw_ip_eq(&e->pub, k->pub) &&
+		 vgw_ip_eq(&e->remote, k->remote));
+}
+
+static const struct rhashtable_params in_params = {
+	.head_offset = offsetof(struct vgw_nat_entry, in_node),
+	.key_len = sizeof(struct nat_in_key),
+	.hashfn = in_key_hash,
+	.obj_hashfn = in_obj_hash,
+	.obj_cmpfn = in_cmp,
+	.min_size = 256,
+	.max_size = 1U << 24,
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params out_params = {
+	.head_offset = offsetof(struct vgw_nat_entry, out_node),
+	.key_len = sizeof(struct nat_out_key),
+	.hashfn = out_key_hash,
+	.obj_hashfn = out_obj_hash,
+	.obj_cmpfn = out_cmp,
+	.min_size = 256,
+	.max_size = 1U << 24,
+	.automatic_shrinking = true,
+};
 
 /* As long as an answered tracked connection (the ct_*_timeout parameters). */
 static unsigned long nat_timeout(const struct vgw_nat_entry *e)
@@ -88,7 +180,7 @@ static void touch(struct vgw_nat_entry *e, const struct vgw_pkt *p)
 	if (closing)
 		WRITE_ONCE(e->closing, true);
 	WRITE_ONCE(e->expires, jiffies + nat_timeout(e));
-	if (closing && e->in_node.pprev)
+	if (closing && READ_ONCE(e->in_table))
 		nat_sync(p->vn, e);
 }
 
@@ -119,15 +211,12 @@ static struct vgw_nat_entry *find_in_tuple(struct vgw_nat_table *t, u64 vnic,
 					   const struct vgw_ip *remote,
 					   u16 rport, u8 proto)
 {
-	struct vgw_nat_entry *e;
-	u32 b = hash_in(vnic, priv, pport, remote, rport, proto);
+	struct nat_in_key k = {
+		.vnic = vnic, .priv = priv, .remote = remote,
+		.pport = pport, .rport = rport, .proto = proto,
+	};
 
-	hlist_for_each_entry_rcu(e, &t->in[b], in_node)
-		if (e->vnic == vnic && e->proto == proto &&
-		    e->priv_port == pport && e->remote_port == rport &&
-		    vgw_ip_eq(&e->priv, priv) && vgw_ip_eq(&e->remote, remote))
-			return e;
-	return NULL;
+	return rhashtable_lookup(&t->in, &k, in_params);
 }
 
 static struct vgw_nat_entry *find_in(struct vgw_nat_table *t, u64 vnic,
@@ -142,15 +231,12 @@ static struct vgw_nat_entry *find_out(struct vgw_nat_table *t,
 				      const struct vgw_ip *remote, u16 rport,
 				      u8 proto)
 {
-	struct vgw_nat_entry *e;
-	u32 b = hash_out(pub, pubport, remote, rport, proto);
+	struct nat_out_key k = {
+		.pub = pub, .remote = remote, .pubport = pubport,
+		.rport = rport, .proto = proto,
+	};
 
-	hlist_for_each_entry_rcu(e, &t->out[b], out_node)
-		if (e->proto == proto && e->pub_port == pubport &&
-		    e->remote_port == rport && vgw_ip_eq(&e->pub, pub) &&
-		    vgw_ip_eq(&e->remote, remote))
-			return e;
-	return NULL;
+	return rhashtable_lookup(&t->out, &k, out_params);
 }
 
 /* --- the cluster (cluster.h) ---------------------------------------------- */
@@ -235,12 +321,36 @@ static int port_fit(const struct vgw_cluster *c, const struct vgw_nat_entry *e,
 	return c->backup[s] == backup ? 2 : 1;
 }
 
-static void map_insert(struct vgw_nat_table *t, struct vgw_nat_entry *e)
+static void entry_free_rcu(struct rcu_head *rcu)
 {
-	hlist_add_head_rcu(&e->in_node, &t->in[hash_in(e->vnic, &e->priv,
-		e->priv_port, &e->remote, e->remote_port, e->proto)]);
-	hlist_add_head_rcu(&e->out_node, &t->out[hash_out(&e->pub,
-		e->pub_port, &e->remote, e->remote_port, e->proto)]);
+	kmem_cache_free(nat_cache, container_of(rcu, struct vgw_nat_entry, rcu));
+}
+
+/*
+ * Under t->lock: @e into both tables, or into neither (-ENOMEM, -E2BIG).
+ * On failure @e may have been seen by a lookup: free it by RCU.
+ */
+static int map_insert(struct vgw_nat_table *t, struct vgw_nat_entry *e)
+{
+	int err;
+
+	WRITE_ONCE(e->in_table, true);
+	err = rhashtable_insert_fast(&t->in, &e->in_node, in_params);
+	if (err)
+		return err;
+	err = rhashtable_insert_fast(&t->out, &e->out_node, out_params);
+	if (err)
+		rhashtable_remove_fast(&t->in, &e->in_node, in_params);
+	return err;
+}
+
+/* Under t->lock: out of both tables, freed after a grace period. */
+static void map_remove(struct vgw_nat_table *t, struct vgw_nat_entry *e)
+{
+	if (rhashtable_remove_fast(&t->in, &e->in_node, in_params))
+		return;		/* already gone */
+	rhashtable_remove_fast(&t->out, &e->out_node, out_params);
+	call_rcu(&e->rcu, entry_free_rcu);
 }
 
 /* A new mapping for @p through @g, or NULL (no port, no memory). */
@@ -258,7 +368,7 @@ static struct vgw_nat_entry *map_new(struct vgw_nat_table *t, u64 vnic,
 	e = kmem_cache_zalloc(nat_cache, GFP_ATOMIC);
 	if (!e)
 		return NULL;
-	/* zalloc: in_node.pprev is NULL until inserted (touch() checks). */
+	/* zalloc: in_table is false until inserted (touch() checks). */
 	e->vnic = vnic;
 	e->priv = p->src;
 	e->remote = p->dst;
@@ -294,10 +404,14 @@ static struct vgw_nat_entry *map_new(struct vgw_nat_table *t, u64 vnic,
 	}
 	if (!other && fallback >= 0) {
 		e->pub_port = fallback;
-		map_insert(t, e);
+		if (!map_insert(t, e)) {
+			spin_unlock_bh(&t->lock);
+			nat_sync(p->vn, e);
+			return e;
+		}
 		spin_unlock_bh(&t->lock);
-		nat_sync(p->vn, e);
-		return e;
+		call_rcu(&e->rcu, entry_free_rcu);
+		return NULL;
 	}
 	spin_unlock_bh(&t->lock);
 	kmem_cache_free(nat_cache, e);
@@ -397,11 +511,6 @@ int vgw_nat_in(struct vgw_pkt *p, const struct vgw_gw *g)
 	return 0;
 }
 
-static void entry_free_rcu(struct rcu_head *rcu)
-{
-	kmem_cache_free(nat_cache, container_of(rcu, struct vgw_nat_entry, rcu));
-}
-
 /* As conntrack's refresh(): a live mapping we own, to its backups again. */
 static void refresh(struct vgw_nat_table *t, struct vgw_nat_entry *e)
 {
@@ -417,39 +526,55 @@ static void refresh(struct vgw_nat_table *t, struct vgw_nat_entry *e)
 	nat_sync(t->vn, e);
 }
 
-static void sweep(struct vgw_nat_table *t, bool all)
-{
-	struct vgw_nat_entry *e;
-	struct hlist_node *tmp;
-	u32 b;
-
-	for (b = 0; b < NAT_BUCKETS; b++) {
-		if (hlist_empty(&t->in[b]))
-			continue;
-		spin_lock_bh(&t->lock);
-		rcu_read_lock();
-		hlist_for_each_entry_safe(e, tmp, &t->in[b], in_node) {
-			if (!all && !time_after(jiffies, READ_ONCE(e->expires))) {
-				refresh(t, e);
-				continue;
-			}
-			hlist_del_rcu(&e->in_node);
-			hlist_del_rcu(&e->out_node);
-			call_rcu(&e->rcu, entry_free_rcu);
-		}
-		rcu_read_unlock();
-		spin_unlock_bh(&t->lock);
-		if (!(b & 1023))
-			cond_resched();
-	}
-}
-
+/*
+ * One run of the collector (as conntrack's): expired mappings go, live
+ * ones owned here go to their backups again when due; the walk goes on
+ * where the last run stopped.
+ */
 static void gc_work(struct work_struct *work)
 {
 	struct vgw_nat_table *t = container_of(to_delayed_work(work),
 					       struct vgw_nat_table, gc);
+	unsigned int budget = max_t(unsigned int, NAT_GC_MIN,
+				    atomic_read(&t->in.nelems) / NAT_GC_SLICES);
+	struct vgw_nat_entry *e;
+	unsigned int n = 0;
 
-	sweep(t, false);
+	if (!t->gc_walking) {
+		rhashtable_walk_enter(&t->in, &t->gc_iter);
+		t->gc_walking = true;
+	}
+	rhashtable_walk_start(&t->gc_iter);
+	while (n < budget) {
+		e = rhashtable_walk_next(&t->gc_iter);
+		if (IS_ERR(e)) {
+			if (PTR_ERR(e) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (!e) {		/* the pass is complete */
+			rhashtable_walk_stop(&t->gc_iter);
+			rhashtable_walk_exit(&t->gc_iter);
+			t->gc_walking = false;
+			goto again;
+		}
+		if (time_after(jiffies, READ_ONCE(e->expires))) {
+			spin_lock_bh(&t->lock);
+			map_remove(t, e);
+			spin_unlock_bh(&t->lock);
+		} else {
+			local_bh_disable();
+			refresh(t, e);
+			local_bh_enable();
+		}
+		if (!(++n & 1023)) {
+			rhashtable_walk_stop(&t->gc_iter);
+			cond_resched();
+			rhashtable_walk_start(&t->gc_iter);
+		}
+	}
+	rhashtable_walk_stop(&t->gc_iter);
+again:
 	queue_delayed_work(system_power_efficient_wq, &t->gc, NAT_GC_PERIOD);
 }
 
@@ -475,27 +600,36 @@ static void nat_resync_ct(struct vgw_net *vn, struct vgw_state_batch *b,
 void vgw_nat_resync(struct vgw_net *vn, struct vgw_state_batch *b)
 {
 	struct vgw_nat_table *t = vn->nat;
+	struct rhashtable_iter iter;
 	struct vgw_state_rec r;
 	struct vgw_nat_entry *e;
-	u32 i, hashes[2];
+	unsigned int n = 0;
+	u32 hashes[2];
 
-	for (i = 0; i < NAT_BUCKETS; i++) {
-		if (hlist_empty(&t->in[i]))
+	rhashtable_walk_enter(&t->in, &iter);
+	rhashtable_walk_start(&iter);
+	/* A resize restarts the walk: some records go twice, which is harmless. */
+	while ((e = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(e)) {
+			if (PTR_ERR(e) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (time_after(jiffies, READ_ONCE(e->expires)))
 			continue;
 		local_bh_disable();
-		rcu_read_lock();
-		hlist_for_each_entry_rcu(e, &t->in[i], in_node) {
-			if (time_after(jiffies, READ_ONCE(e->expires)))
-				continue;
-			nat_record(e, &r, hashes);
-			vgw_state_add(b, &r, hashes, 2);
-			nat_resync_ct(vn, b, e, hashes);
-		}
-		rcu_read_unlock();
+		nat_record(e, &r, hashes);
+		vgw_state_add(b, &r, hashes, 2);
+		nat_resync_ct(vn, b, e, hashes);
 		local_bh_enable();
-		if (!(i & 1023))
+		if (!(++n & 1023)) {
+			rhashtable_walk_stop(&iter);
 			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
 	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
 }
 
 static void ip_of(struct vgw_ip *ip, const u8 *b, u8 family)
@@ -550,24 +684,35 @@ void vgw_nat_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
 	e->closing = r->state;
 	e->expires = expires;
 	e->synced = jiffies;
-	map_insert(t, e);
+	if (map_insert(t, e))
+		call_rcu(&e->rcu, entry_free_rcu);
 out:
 	spin_unlock_bh(&t->lock);
+}
+
+static void entry_destroy(void *ptr, void *arg)
+{
+	struct vgw_nat_entry *e = ptr;
+
+	call_rcu(&e->rcu, entry_free_rcu);
 }
 
 int vgw_nat_net_init(struct vgw_net *vn)
 {
 	struct vgw_nat_table *t = kzalloc(sizeof(*t), GFP_KERNEL);
+	int err;
 
 	if (!t)
 		return -ENOMEM;
-	t->in = kvcalloc(NAT_BUCKETS, sizeof(*t->in), GFP_KERNEL);
-	t->out = kvcalloc(NAT_BUCKETS, sizeof(*t->out), GFP_KERNEL);
-	if (!t->in || !t->out) {
-		kvfree(t->in);
-		kvfree(t->out);
+	err = rhashtable_init(&t->in, &in_params);
+	if (!err) {
+		err = rhashtable_init(&t->out, &out_params);
+		if (err)
+			rhashtable_destroy(&t->in);
+	}
+	if (err) {
 		kfree(t);
-		return -ENOMEM;
+		return err;
 	}
 	spin_lock_init(&t->lock);
 	t->vn = vn;
@@ -582,9 +727,11 @@ void vgw_nat_net_exit(struct vgw_net *vn)
 	struct vgw_nat_table *t = vn->nat;
 
 	cancel_delayed_work_sync(&t->gc);
-	sweep(t, true);
-	kvfree(t->in);
-	kvfree(t->out);
+	if (t->gc_walking)
+		rhashtable_walk_exit(&t->gc_iter);
+	/* No packet can reach the tables any more; the frees go by RCU. */
+	rhashtable_free_and_destroy(&t->out, NULL, NULL);
+	rhashtable_free_and_destroy(&t->in, entry_destroy, NULL);
 	kfree(t);
 	vn->nat = NULL;
 }
