@@ -690,6 +690,21 @@ out:
 	spin_unlock_bh(&t->lock);
 }
 
+unsigned int vgw_nat_entries(const struct vgw_net *vn)
+{
+	return atomic_read(&vn->nat->in.nelems);
+}
+
+unsigned int vgw_nat_buckets(const struct vgw_net *vn)
+{
+	unsigned int size;
+
+	rcu_read_lock();
+	size = rcu_dereference(vn->nat->in.tbl)->size;
+	rcu_read_unlock();
+	return size;
+}
+
 static void entry_destroy(void *ptr, void *arg)
 {
 	struct vgw_nat_entry *e = ptr;

@@ -23,4 +23,8 @@ int vgw_nat_out(struct vgw_pkt *p, const struct vgw_gw *g);
 /* Rewrite @p (a reply from @g) back to the inside. 0 or a drop reason. */
 int vgw_nat_in(struct vgw_pkt *p, const struct vgw_gw *g);
 
+/* The namespace's mappings, and its tables' size (for vnicctl). */
+unsigned int vgw_nat_entries(const struct vgw_net *vn);
+unsigned int vgw_nat_buckets(const struct vgw_net *vn);
+
 #endif /* _VGW_NAT_H */

@@ -10,6 +10,7 @@
 #include "cluster.h"
 #include "conntrack.h"
 #include "datapath.h"
+#include "nat.h"
 
 static struct genl_family vgw_genl_family;
 
@@ -31,6 +32,8 @@ static const struct nla_policy vgw_policy[VNICGW_A_MAX + 1] = {
 	[VNICGW_A_CPU_RX] = VGW_REPLY_ONLY(CPU_RX),
 	[VNICGW_A_CT_ENTRIES] = VGW_REPLY_ONLY(CT_ENTRIES),
 	[VNICGW_A_CT_BUCKETS] = VGW_REPLY_ONLY(CT_BUCKETS),
+	[VNICGW_A_NAT_ENTRIES] = VGW_REPLY_ONLY(NAT_ENTRIES),
+	[VNICGW_A_NAT_BUCKETS] = VGW_REPLY_ONLY(NAT_BUCKETS),
 	[VNICGW_A_OBJ_TYPE] = NLA_POLICY_MAX(NLA_U8, __VNICGW_OBJ_MAX - 1),
 	[VNICGW_A_OBJ_ID] = VGW_POLICY_ID,
 	[VNICGW_A_VCN] = { .type = NLA_NESTED },
@@ -665,7 +668,9 @@ static int vgw_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		if (!hdr || put_drops(skb, VNICGW_A_DROPS, drops) ||
 		    put_cpu_rx(skb, vn) ||
 		    nla_put_u32(skb, VNICGW_A_CT_ENTRIES, vgw_ct_entries(vn)) ||
-		    nla_put_u32(skb, VNICGW_A_CT_BUCKETS, vgw_ct_buckets(vn)))
+		    nla_put_u32(skb, VNICGW_A_CT_BUCKETS, vgw_ct_buckets(vn)) ||
+		    nla_put_u32(skb, VNICGW_A_NAT_ENTRIES, vgw_nat_entries(vn)) ||
+		    nla_put_u32(skb, VNICGW_A_NAT_BUCKETS, vgw_nat_buckets(vn)))
 			return -EMSGSIZE;
 		genlmsg_end(skb, hdr);
 		st->net_done = true;

@@ -110,6 +110,26 @@ expect_eq "NAT timeout: while the mapping lives, the internet host's datagram to
 sleep 6
 expect_blocked "NAT timeout: 4 s after its last packet (ct_udp_stream_timeout 4) the mapping is gone: nat_inbound" \
 	nat_inbound - udp_no nat-a-host 198.51.100.10 "${pport:-0}" --sport 7000
+
+# The mapping tables grow with the mappings and shrink after them: n1 opens
+# 60000 (one datagram to each of 60000 ports of the internet host; they
+# live 10 s), more than the 49152 that 65536 buckets hold at 75 %.
+nat_of() { stats | json_num "nat/$1"; }
+nat_buckets_over() { [ "$(nat_of buckets)" -gt "$1" ]; }
+nat_back_to() { [ "$(nat_of entries)" -le "$1" ] && [ "$(nat_of buckets)" -le 1024 ]; }
+echo 10 >$param
+m0=$(nat_of entries)
+expect_eq "NAT scale: n1 sends one datagram to each of 60000 ports of the internet host" \
+	"sent 60000" "$(nsx n1 "$FLOW" spray udp 198.18.0.10 2000 --count 60000)"
+m=$(nat_of entries)
+expect_eq "NAT scale: each got its mapping (entries $m0 -> $m)" 60000 $((m - m0))
+expect_ok "NAT scale: the tables grew past 65536 buckets" wait_for 10 nat_buckets_over 65536
+echo "$(nat_of entries) mappings in $(nat_of buckets) buckets" | diag
+expect_answer "NAT scale: a new connection among them is answered through the NAT" \
+	"nat-a-host 198\.51\.100\.10 [0-9]+" udp n1 198.18.0.10 7000 --sport 6300
+expect_ok "NAT scale: 10 s on they expire, and the tables shrink to at most 1024 buckets" \
+	wait_for 40 nat_back_to "$m0"
+echo "after: $(nat_of entries) mappings in $(nat_of buckets) buckets" | diag
 echo 180 >$param
 
 # --- service gateway, DRG, LPG: forwarded with the private IP ----------------------------

@@ -476,6 +476,10 @@ static int cmd_stats(struct vgw_client *c, int argc, char **argv)
 		vgw_json_u64(&j, "entries", st.ct_entries);
 		vgw_json_u64(&j, "buckets", st.ct_buckets);
 		vgw_json_object_end(&j);
+		vgw_json_object_begin(&j, "nat");
+		vgw_json_u64(&j, "entries", st.nat_entries);
+		vgw_json_u64(&j, "buckets", st.nat_buckets);
+		vgw_json_object_end(&j);
 		vgw_json_object_begin(&j, "vnics");
 		for (i = 0; i < st.n_vnics; i++) {
 			const struct vgw_vnic_stats *v = &st.vnics[i];
@@ -498,6 +502,8 @@ static int cmd_stats(struct vgw_client *c, int argc, char **argv)
 			printf(" %u:%llu", i, (unsigned long long)st.cpu_rx[i]);
 		printf("\nconntrack: %u entries, %u buckets\n", st.ct_entries,
 		       st.ct_buckets);
+		printf("nat: %u mappings, %u buckets\n", st.nat_entries,
+		       st.nat_buckets);
 		printf("drops:\n");
 		print_drops("  ", st.drops);
 		for (i = 0; i < st.n_vnics; i++) {

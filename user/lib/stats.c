@@ -77,6 +77,10 @@ static int parse_stats(struct nlattr **tb, void *arg)
 			st->ct_entries = nla_get_u32(tb[VNICGW_A_CT_ENTRIES]);
 		if (tb[VNICGW_A_CT_BUCKETS] && nla_len(tb[VNICGW_A_CT_BUCKETS]) == 4)
 			st->ct_buckets = nla_get_u32(tb[VNICGW_A_CT_BUCKETS]);
+		if (tb[VNICGW_A_NAT_ENTRIES] && nla_len(tb[VNICGW_A_NAT_ENTRIES]) == 4)
+			st->nat_entries = nla_get_u32(tb[VNICGW_A_NAT_ENTRIES]);
+		if (tb[VNICGW_A_NAT_BUCKETS] && nla_len(tb[VNICGW_A_NAT_BUCKETS]) == 4)
+			st->nat_buckets = nla_get_u32(tb[VNICGW_A_NAT_BUCKETS]);
 		return 0;
 	}
 	if (!tb[VNICGW_A_VNIC_STATS] ||

@@ -23,6 +23,7 @@ struct vgw_stats {
 	uint64_t cpu_rx[VGW_STATS_MAX_CPUS];	/* tunnel packets per CPU */
 	unsigned int n_cpus;
 	uint32_t ct_entries, ct_buckets;	/* the connection table */
+	uint32_t nat_entries, nat_buckets;	/* the NAT mappings */
 	struct vgw_vnic_stats *vnics;		/* sorted by id */
 	unsigned int n_vnics;
 };

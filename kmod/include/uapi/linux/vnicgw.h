@@ -73,8 +73,9 @@ enum vnicgw_cmd {
 	VNICGW_CMD_OBJ_GET,
 	/*
 	 * STATS (dump): first a message with the namespace's drops
-	 * (VNICGW_A_DROPS), tunnel packets per CPU and connection table
-	 * (VNICGW_A_CT_*), then one per VNIC (VNICGW_A_VNIC_STATS).
+	 * (VNICGW_A_DROPS), tunnel packets per CPU, connection table
+	 * (VNICGW_A_CT_*) and NAT mappings (VNICGW_A_NAT_*), then one per
+	 * VNIC (VNICGW_A_VNIC_STATS).
 	 */
 	VNICGW_CMD_STATS,
 	/*
@@ -122,6 +123,8 @@ enum vnicgw_attr {
 	VNICGW_A_CLUSTER,	/* nest: enum vnicgw_cluster_attr */
 	VNICGW_A_CT_ENTRIES,	/* u32: tracked connections, every VNIC's */
 	VNICGW_A_CT_BUCKETS,	/* u32: the connection table's size now */
+	VNICGW_A_NAT_ENTRIES,	/* u32: NAT gateway mappings, every gateway's */
+	VNICGW_A_NAT_BUCKETS,	/* u32: the mapping tables' size now (each) */
 
 	__VNICGW_A_MAX,
 	VNICGW_A_MAX = __VNICGW_A_MAX - 1
