@@ -62,7 +62,7 @@ BENCH_TMP=$(mktemp -d /tmp/vgwb.XXXXXX)
 trap 'bed_down; rm -rf "$BENCH_TMP"' EXIT
 : >"$out"
 rm -f "$(dirname "$out")"/profile-*.txt
-jq -n --arg k "$(uname -r)" --arg c "$(getconf _NPROCESSORS_ONLN)" --arg s "$SECS" --arg r "$REPS" \
+jq -n --arg k "$(uname -r)" --arg c "$(grep -c '^cpu[0-9]' /proc/stat)" --arg s "$SECS" --arg r "$REPS" \
 	--arg q "${BENCH_QUICK:-0}" --arg d "$(date -u +%FT%TZ)" \
 	--arg g "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)" \
 	'{kernel: $k, cpus: ($c | tonumber), seconds: ($s | tonumber), reps: ($r | tonumber),
