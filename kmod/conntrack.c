@@ -19,6 +19,7 @@
 #include "cluster.h"
 #include "conntrack.h"
 #include "datapath.h"
+#include "rhtwalk.h"
 #include "snap.h"
 
 #define CT_GC_PERIOD	HZ
@@ -66,8 +67,7 @@ struct vgw_ct_table {
 	struct rhashtable ht;
 	struct vgw_net *vn;
 	struct delayed_work gc;
-	struct rhashtable_iter gc_iter;	/* where the collector goes on */
-	bool gc_walking;		/* gc_iter is entered */
+	struct vgw_rht_sweep sweep;	/* where the collector goes on */
 };
 
 static const struct rhashtable_params ct_params = {
@@ -332,52 +332,28 @@ static void refresh(struct vgw_ct_table *t, struct vgw_ct_entry *e)
 }
 
 /*
- * One run of the collector: expired entries and those of deleted VNICs go,
- * live ones owned here go to their backup again when due. The walk goes on
- * where the last run stopped; a resize restarts it (-EAGAIN), which only
- * means visiting some entries twice.
+ * The collector visits @e: expired entries and those of deleted VNICs go,
+ * live ones owned here go to their backup again when due.
  */
+static void gc_visit(void *obj, void *arg)
+{
+	struct vgw_ct_entry *e = obj;
+	struct vgw_ct_table *t = arg;
+
+	local_bh_disable();
+	if (READ_ONCE(e->rt->dead) || expired(e))
+		entry_remove(t, e);
+	else
+		refresh(t, e);
+	local_bh_enable();
+}
+
 static void gc_work(struct work_struct *work)
 {
 	struct vgw_ct_table *t = container_of(to_delayed_work(work),
 					      struct vgw_ct_table, gc);
-	unsigned int budget = max_t(unsigned int, CT_GC_MIN,
-				    atomic_read(&t->ht.nelems) / CT_GC_SLICES);
-	struct vgw_ct_entry *e;
-	unsigned int n = 0;
 
-	if (!t->gc_walking) {
-		rhashtable_walk_enter(&t->ht, &t->gc_iter);
-		t->gc_walking = true;
-	}
-	rhashtable_walk_start(&t->gc_iter);
-	while (n < budget) {
-		e = rhashtable_walk_next(&t->gc_iter);
-		if (IS_ERR(e)) {
-			if (PTR_ERR(e) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (!e) {		/* the pass is complete */
-			rhashtable_walk_stop(&t->gc_iter);
-			rhashtable_walk_exit(&t->gc_iter);
-			t->gc_walking = false;
-			goto again;
-		}
-		local_bh_disable();
-		if (READ_ONCE(e->rt->dead) || expired(e))
-			entry_remove(t, e);
-		else
-			refresh(t, e);
-		local_bh_enable();
-		if (!(++n & 1023)) {
-			rhashtable_walk_stop(&t->gc_iter);
-			cond_resched();
-			rhashtable_walk_start(&t->gc_iter);
-		}
-	}
-	rhashtable_walk_stop(&t->gc_iter);
-again:
+	vgw_rht_sweep(&t->sweep, &t->ht, CT_GC_MIN, CT_GC_SLICES, gc_visit, t);
 	queue_delayed_work(system_power_efficient_wq, &t->gc, CT_GC_PERIOD);
 }
 
@@ -412,48 +388,32 @@ void vgw_ct_net_exit(struct vgw_net *vn)
 	struct vgw_ct_table *t = vn->ct;
 
 	cancel_delayed_work_sync(&t->gc);
-	if (t->gc_walking)
-		rhashtable_walk_exit(&t->gc_iter);
+	vgw_rht_sweep_exit(&t->sweep);
 	/* Entries do not refer to the table. */
 	rhashtable_free_and_destroy(&t->ht, entry_destroy, NULL);
 	kfree(t);
 	vn->ct = NULL;
 }
 
+static void resync_visit(void *obj, void *arg)
+{
+	struct vgw_ct_entry *e = obj;
+	struct vgw_state_rec r;
+	u32 hash;
+
+	if (expired(e) || READ_ONCE(e->rt->dead))
+		return;
+	ct_record(e, &r);
+	hash = vgw_flow_hash(&e->key.flow);
+	local_bh_disable();
+	vgw_state_add(arg, &r, &hash, 1);
+	local_bh_enable();
+}
+
 /* After a table change: every live entry to its owner and backup. */
 void vgw_ct_resync(struct vgw_net *vn, struct vgw_state_batch *b)
 {
-	struct vgw_ct_table *t = vn->ct;
-	struct rhashtable_iter iter;
-	struct vgw_state_rec r;
-	struct vgw_ct_entry *e;
-	unsigned int n = 0;
-	u32 hash;
-
-	rhashtable_walk_enter(&t->ht, &iter);
-	rhashtable_walk_start(&iter);
-	/* A resize restarts the walk: some records go twice, which is harmless. */
-	while ((e = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(e)) {
-			if (PTR_ERR(e) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (expired(e) || READ_ONCE(e->rt->dead))
-			continue;
-		ct_record(e, &r);
-		hash = vgw_flow_hash(&e->key.flow);
-		local_bh_disable();
-		vgw_state_add(b, &r, &hash, 1);
-		local_bh_enable();
-		if (!(++n & 1023)) {
-			rhashtable_walk_stop(&iter);
-			cond_resched();
-			rhashtable_walk_start(&iter);
-		}
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
+	vgw_rht_walk_all(&vn->ct->ht, resync_visit, b);
 }
 
 bool vgw_ct_record_of(struct vgw_net *vn, u64 vnic, const struct vgw_flow_key *k,
@@ -562,12 +522,7 @@ unsigned int vgw_ct_entries(const struct vgw_net *vn)
 
 unsigned int vgw_ct_buckets(const struct vgw_net *vn)
 {
-	unsigned int size;
-
-	rcu_read_lock();
-	size = rcu_dereference(vn->ct->ht.tbl)->size;
-	rcu_read_unlock();
-	return size;
+	return vgw_rht_buckets(&vn->ct->ht);
 }
 
 int __init vgw_ct_init(void)

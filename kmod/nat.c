@@ -24,6 +24,7 @@
 #include "conntrack.h"
 #include "datapath.h"
 #include "nat.h"
+#include "rhtwalk.h"
 
 #define NAT_PORT_MIN	1024
 #define NAT_PORT_MAX	65535
@@ -53,8 +54,7 @@ struct vgw_nat_table {
 	spinlock_t lock;	/* changes: an insert or a removal touches both */
 	struct vgw_net *vn;
 	struct delayed_work gc;
-	struct rhashtable_iter gc_iter;	/* where the collector goes on */
-	bool gc_walking;		/* gc_iter is entered */
+	struct vgw_rht_sweep sweep;	/* where the collector goes on */
 };
 
 static struct kmem_cache *nat_cache;
@@ -527,54 +527,31 @@ static void refresh(struct vgw_nat_table *t, struct vgw_nat_entry *e)
 }
 
 /*
- * One run of the collector (as conntrack's): expired mappings go, live
- * ones owned here go to their backups again when due; the walk goes on
- * where the last run stopped.
+ * The collector visits @e (as conntrack's): an expired mapping goes, a live
+ * one owned here goes to its backups again when due.
  */
+static void gc_visit(void *obj, void *arg)
+{
+	struct vgw_nat_entry *e = obj;
+	struct vgw_nat_table *t = arg;
+
+	if (time_after(jiffies, READ_ONCE(e->expires))) {
+		spin_lock_bh(&t->lock);
+		map_remove(t, e);
+		spin_unlock_bh(&t->lock);
+	} else {
+		local_bh_disable();
+		refresh(t, e);
+		local_bh_enable();
+	}
+}
+
 static void gc_work(struct work_struct *work)
 {
 	struct vgw_nat_table *t = container_of(to_delayed_work(work),
 					       struct vgw_nat_table, gc);
-	unsigned int budget = max_t(unsigned int, NAT_GC_MIN,
-				    atomic_read(&t->in.nelems) / NAT_GC_SLICES);
-	struct vgw_nat_entry *e;
-	unsigned int n = 0;
 
-	if (!t->gc_walking) {
-		rhashtable_walk_enter(&t->in, &t->gc_iter);
-		t->gc_walking = true;
-	}
-	rhashtable_walk_start(&t->gc_iter);
-	while (n < budget) {
-		e = rhashtable_walk_next(&t->gc_iter);
-		if (IS_ERR(e)) {
-			if (PTR_ERR(e) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (!e) {		/* the pass is complete */
-			rhashtable_walk_stop(&t->gc_iter);
-			rhashtable_walk_exit(&t->gc_iter);
-			t->gc_walking = false;
-			goto again;
-		}
-		if (time_after(jiffies, READ_ONCE(e->expires))) {
-			spin_lock_bh(&t->lock);
-			map_remove(t, e);
-			spin_unlock_bh(&t->lock);
-		} else {
-			local_bh_disable();
-			refresh(t, e);
-			local_bh_enable();
-		}
-		if (!(++n & 1023)) {
-			rhashtable_walk_stop(&t->gc_iter);
-			cond_resched();
-			rhashtable_walk_start(&t->gc_iter);
-		}
-	}
-	rhashtable_walk_stop(&t->gc_iter);
-again:
+	vgw_rht_sweep(&t->sweep, &t->in, NAT_GC_MIN, NAT_GC_SLICES, gc_visit, t);
 	queue_delayed_work(system_power_efficient_wq, &t->gc, NAT_GC_PERIOD);
 }
 
@@ -597,39 +574,32 @@ static void nat_resync_ct(struct vgw_net *vn, struct vgw_state_batch *b,
 		vgw_state_add(b, &r, hashes, 2);
 }
 
-void vgw_nat_resync(struct vgw_net *vn, struct vgw_state_batch *b)
+struct resync_args {
+	struct vgw_net *vn;
+	struct vgw_state_batch *b;
+};
+
+static void resync_visit(void *obj, void *arg)
 {
-	struct vgw_nat_table *t = vn->nat;
-	struct rhashtable_iter iter;
+	const struct resync_args *a = arg;
+	struct vgw_nat_entry *e = obj;
 	struct vgw_state_rec r;
-	struct vgw_nat_entry *e;
-	unsigned int n = 0;
 	u32 hashes[2];
 
-	rhashtable_walk_enter(&t->in, &iter);
-	rhashtable_walk_start(&iter);
-	/* A resize restarts the walk: some records go twice, which is harmless. */
-	while ((e = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(e)) {
-			if (PTR_ERR(e) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (time_after(jiffies, READ_ONCE(e->expires)))
-			continue;
-		local_bh_disable();
-		nat_record(e, &r, hashes);
-		vgw_state_add(b, &r, hashes, 2);
-		nat_resync_ct(vn, b, e, hashes);
-		local_bh_enable();
-		if (!(++n & 1023)) {
-			rhashtable_walk_stop(&iter);
-			cond_resched();
-			rhashtable_walk_start(&iter);
-		}
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
+	if (time_after(jiffies, READ_ONCE(e->expires)))
+		return;
+	local_bh_disable();
+	nat_record(e, &r, hashes);
+	vgw_state_add(a->b, &r, hashes, 2);
+	nat_resync_ct(a->vn, a->b, e, hashes);
+	local_bh_enable();
+}
+
+void vgw_nat_resync(struct vgw_net *vn, struct vgw_state_batch *b)
+{
+	struct resync_args a = { .vn = vn, .b = b };
+
+	vgw_rht_walk_all(&vn->nat->in, resync_visit, &a);
 }
 
 static void ip_of(struct vgw_ip *ip, const u8 *b, u8 family)
@@ -697,12 +667,7 @@ unsigned int vgw_nat_entries(const struct vgw_net *vn)
 
 unsigned int vgw_nat_buckets(const struct vgw_net *vn)
 {
-	unsigned int size;
-
-	rcu_read_lock();
-	size = rcu_dereference(vn->nat->in.tbl)->size;
-	rcu_read_unlock();
-	return size;
+	return vgw_rht_buckets(&vn->nat->in);
 }
 
 static void entry_destroy(void *ptr, void *arg)
@@ -742,8 +707,7 @@ void vgw_nat_net_exit(struct vgw_net *vn)
 	struct vgw_nat_table *t = vn->nat;
 
 	cancel_delayed_work_sync(&t->gc);
-	if (t->gc_walking)
-		rhashtable_walk_exit(&t->gc_iter);
+	vgw_rht_sweep_exit(&t->sweep);
 	/* No packet can reach the tables any more; the frees go by RCU. */
 	rhashtable_free_and_destroy(&t->out, NULL, NULL);
 	rhashtable_free_and_destroy(&t->in, entry_destroy, NULL);
