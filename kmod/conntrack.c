@@ -270,47 +270,79 @@ bool vgw_ct_pass(struct vgw_pkt *p, const struct vgw_vnic *v)
 	return true;
 }
 
-int vgw_ct_open(struct vgw_pkt *p, const struct vgw_vnic *v, bool egress)
+/*
+ * A new entry of @v, counted towards its entries on this host (@bounded:
+ * refused with -ENOSPC beyond its conntrack_limit); the caller fills in the
+ * key and state.
+ */
+static struct vgw_ct_entry *entry_new(const struct vgw_vnic *v, bool bounded)
 {
-	struct vgw_ct_table *t = p->vn->ct;
-	struct vgw_ct_entry *e, *other;
-	bool reversed;
+	struct vgw_ct_entry *e;
 
-	if (atomic_inc_return(&v->rt->ct_count) > v->ct_limit) {
+	if (atomic_inc_return(&v->rt->ct_count) > v->ct_limit && bounded) {
 		atomic_dec(&v->rt->ct_count);
-		return -ENOSPC;
+		return ERR_PTR(-ENOSPC);
 	}
 	e = kmem_cache_alloc(ct_cache, GFP_ATOMIC);
 	if (!e) {
 		atomic_dec(&v->rt->ct_count);
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	}
-	key_of(p, v->o.hash, &e->key, &reversed);
 	e->rt = v->rt;
 	refcount_inc(&v->rt->ref);
-	e->opened_reversed = reversed;
-	e->state = CT_NEW;
 	e->synced = jiffies;
-	see(e, p, reversed);
+	return e;
+}
+
+/* An entry from entry_new() that never made it into the table. */
+static void entry_drop(struct vgw_ct_entry *e)
+{
+	atomic_dec(&e->rt->ct_count);
+	vgw_vnic_rt_put(e->rt);
+	kmem_cache_free(ct_cache, e);
+}
+
+/*
+ * @e into the table: NULL when it is in, else the live entry of the same
+ * key that another CPU (or record) put there first, or an ERR_PTR. An
+ * expired entry, or a deleted namesake VNIC's, is replaced.
+ */
+static struct vgw_ct_entry *entry_insert(struct vgw_ct_table *t,
+					 struct vgw_ct_entry *e)
+{
+	struct vgw_ct_entry *other;
+
 	for (;;) {
 		other = rhashtable_lookup_get_insert_fast(&t->ht, &e->node,
 							  ct_params);
-		if (!other)
-			break;
-		if (IS_ERR(other) || live(other, v->rt)) {
-			/* Another CPU opened it meanwhile: theirs it is. */
-			if (!IS_ERR(other) && see(other, p, reversed))
-				ct_sync(p->vn, other);
-			atomic_dec(&v->rt->ct_count);
-			vgw_vnic_rt_put(e->rt);
-			kmem_cache_free(ct_cache, e);
-			return IS_ERR(other) ? PTR_ERR(other) : 0;
-		}
-		/* Expired, or a deleted namesake's: ours replaces it. */
+		if (!other || IS_ERR(other) || live(other, e->rt))
+			return other;
 		entry_remove(t, other);
 	}
-	ct_sync(p->vn, e);
-	return 0;
+}
+
+int vgw_ct_open(struct vgw_pkt *p, const struct vgw_vnic *v, bool egress)
+{
+	struct vgw_ct_entry *e, *other;
+	bool reversed;
+
+	e = entry_new(v, true);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	key_of(p, v->o.hash, &e->key, &reversed);
+	e->opened_reversed = reversed;
+	e->state = CT_NEW;
+	see(e, p, reversed);
+	other = entry_insert(p->vn->ct, e);
+	if (!other) {
+		ct_sync(p->vn, e);
+		return 0;
+	}
+	/* Another CPU opened it meanwhile: theirs it is. */
+	if (!IS_ERR(other) && see(other, p, reversed))
+		ct_sync(p->vn, other);
+	entry_drop(e);
+	return PTR_ERR_OR_ZERO(other);
 }
 
 /*
@@ -486,33 +518,19 @@ void vgw_ct_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
 	 * copy would only lose it in a failover. It counts towards the
 	 * VNIC's entries on this host, which bound what this host opens.
 	 */
-	atomic_inc(&v->rt->ct_count);
-	e = kmem_cache_alloc(ct_cache, GFP_ATOMIC);
-	if (!e) {
-		atomic_dec(&v->rt->ct_count);
+	e = entry_new(v, false);
+	if (IS_ERR(e))
 		return;
-	}
 	e->key = k;
-	e->rt = v->rt;
-	refcount_inc(&v->rt->ref);
 	e->opened_reversed = r->flags & 1;
 	e->state = r->state;
 	e->expires = expires;
-	e->synced = jiffies;
-	for (;;) {
-		other = rhashtable_lookup_get_insert_fast(&t->ht, &e->node,
-							  ct_params);
-		if (!other)
-			return;
-		if (IS_ERR(other) || live(other, v->rt))
-			break;
-		entry_remove(t, other);
-	}
+	other = entry_insert(t, e);
+	if (!other)
+		return;
 	if (!IS_ERR(other))
 		refresh_from(other, r->state, expires);
-	atomic_dec(&v->rt->ct_count);
-	vgw_vnic_rt_put(e->rt);
-	kmem_cache_free(ct_cache, e);
+	entry_drop(e);
 }
 
 unsigned int vgw_ct_entries(const struct vgw_net *vn)
