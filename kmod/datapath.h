@@ -76,6 +76,9 @@ struct vgw_pkt {
 
 /* rx.c */
 int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap);
+/* A packet refused before it was parsed: counted as received and dropped. */
+void vgw_rx_drop(struct vgw_net *vn, struct sk_buff *skb,
+		 enum vnicgw_drop reason);
 
 /* l2.c: answers ARP; 0 if consumed (sent or dropped). */
 void vgw_l2_answer(struct vgw_pkt *p, const struct vgw_peer *back);

@@ -158,6 +158,53 @@ static int handed_context(struct vgw_pkt *p, const struct vgw_handoff_opt *h)
 	return 0;
 }
 
+/*
+ * The checksum state of the inner frame (skb->data at its Ethernet header),
+ * made plain: afterwards every checksum in the frame is complete and
+ * skb->ip_summed is CHECKSUM_NONE, so that rewrites update checksums that
+ * are really there and the frame leaves as it will be checked.
+ *
+ * - CHECKSUM_PARTIAL (a sender on this machine; also every GSO segment
+ *   but the ones socket.c has completed): the checksum at csum_start +
+ *   csum_offset holds only the pseudo-header sum. Inside the frame it is
+ *   computed now; before the frame (the outer UDP checksum was the one
+ *   left pending) the inner ones are already complete.
+ * - CHECKSUM_COMPLETE: skb->csum covered the outer headers too; nothing
+ *   here reads it, and the frame is about to change: dropped rather than
+ *   kept up to date through every pull and rewrite.
+ * - CHECKSUM_UNNECESSARY: a verdict on the received packet, not on the
+ *   frame that will leave.
+ *
+ * 0, or -EINVAL for a pending checksum that points outside the frame.
+ */
+static int plain_checksum(struct sk_buff *skb)
+{
+	int start;
+
+	if (skb->ip_summed != CHECKSUM_PARTIAL) {
+		skb->ip_summed = CHECKSUM_NONE;
+		return 0;
+	}
+	start = skb_checksum_start_offset(skb);
+	if (start < 0) {
+		skb->ip_summed = CHECKSUM_NONE;
+		return 0;
+	}
+	/* skb_checksum_help() wants the field in the linear area. */
+	if (!pskb_may_pull(skb, start + skb->csum_offset + sizeof(__sum16)))
+		return -EINVAL;
+	return skb_checksum_help(skb);
+}
+
+void vgw_rx_drop(struct vgw_net *vn, struct sk_buff *skb,
+		 enum vnicgw_drop reason)
+{
+	struct vgw_pkt p = { .skb = skb, .vn = vn };
+
+	vgw_count_rx(vn);
+	vgw_drop(&p, reason);
+}
+
 /* Called by the tunnel socket, in softirq, under rcu_read_lock(). */
 int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 {
@@ -196,8 +243,10 @@ int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 	}
 	__skb_pull(skb, hlen);
 	skb_reset_mac_header(skb);
-	/* The frame will be rewritten: no receive checksum state survives. */
-	skb->ip_summed = CHECKSUM_NONE;
+	if (plain_checksum(skb)) {
+		vgw_drop(&p, VNICGW_DROP_MALFORMED);
+		return 0;
+	}
 	p.ethertype = eth_hdr(skb)->h_proto;
 	p.snap = rcu_dereference(vn->snap);
 

@@ -4,11 +4,60 @@
  * and IPv6, bound to every address, open while the vnicgw link is up. What
  * arrives goes to the packet path (rx.c) on the CPU that received it: the
  * XDP steering program has already picked that CPU.
+ *
+ * A GSO packet is cut into the packets it stands for here, before anything
+ * reads it. Such a packet comes from a sender on this machine (a VXLAN or
+ * Geneve device whose frames reach the socket through a veth or loopback
+ * keep their segmentation offload: SKB_GSO_UDP_TUNNEL over an inner TCP or
+ * UDP GSO type); UDP's own receive path segments only the GSO types that
+ * no socket of this kind expects (udp_unexpected_gso()) and hands these
+ * through unsegmented. The packet path then sees wire-sized packets only:
+ * its MTU check, its rules and connection tracking, its counters and the
+ * frames it sends are per packet, as they are for packets from a NIC.
  */
+#include <net/udp.h>
 #include <net/udp_tunnel.h>
 #include <vgw/wire.h>
 
 #include "datapath.h"
+
+/*
+ * Segment the GSO packet @skb (data at its outer UDP header) and run each
+ * segment through the packet path. The segments get complete checksums:
+ * no features are offered to the segmentation, so the inner transport
+ * checksum is computed in software (rx.c expects nothing else to be
+ * pending).
+ */
+static void vgw_rx_gso(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
+{
+	struct sk_buff *segs, *seg, *next;
+	unsigned int gso_type = skb_shinfo(skb)->gso_type;
+
+	/*
+	 * Only a tunnel GSO packet is expected here (see above), and only as
+	 * the stack builds one: with its inner checksum pending. Anything
+	 * else (a packet socket's forged virtio header, say) is malformed.
+	 */
+	if (!(gso_type & (SKB_GSO_UDP_TUNNEL | SKB_GSO_UDP_TUNNEL_CSUM)) ||
+	    skb->ip_summed != CHECKSUM_PARTIAL ||
+	    skb->inner_protocol_type != ENCAP_TYPE_ETHER) {
+		vgw_rx_drop(vn, skb, VNICGW_DROP_MALFORMED);
+		return;
+	}
+	/* Segmentation starts at the outer network header. */
+	__skb_push(skb, skb_transport_offset(skb) - skb_network_offset(skb));
+	segs = __skb_gso_segment(skb, 0, false);
+	if (IS_ERR_OR_NULL(segs)) {
+		vgw_rx_drop(vn, skb, VNICGW_DROP_MALFORMED);
+		return;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		__skb_pull(seg, skb_transport_offset(seg));
+		vgw_rx(vn, seg, encap);
+	}
+}
 
 static int vgw_encap_rcv(struct sock *sk, struct sk_buff *skb, u8 encap)
 {
@@ -18,7 +67,10 @@ static int vgw_encap_rcv(struct sock *sk, struct sk_buff *skb, u8 encap)
 		kfree_skb(skb);
 		return 0;
 	}
-	vgw_rx(vn, skb, encap);
+	if (skb_is_gso(skb))
+		vgw_rx_gso(vn, skb, encap);
+	else
+		vgw_rx(vn, skb, encap);
 	return 0;	/* consumed */
 }
 

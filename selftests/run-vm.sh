@@ -5,7 +5,12 @@
 # after the other, each printing TAP. Exit status: non-zero if any failed.
 # tools/check counts the ok/not ok lines.
 #
-# usage: selftests/run-vm.sh [TEST...]   (default: all of them)
+# usage: selftests/run-vm.sh [[VAR=VALUE...] TEST...]   (default: all of them)
+#
+# A test may be preceded by environment settings for it alone, e.g.
+# "TOPO_OFFLOADS=on datapath/test_vnic.sh" (one argument, or two).
+# Every data-path and cluster suite runs twice: with the devices' offloads
+# off, then on (datapath/topo.sh, TOPO_OFFLOADS).
 set -u
 cd "$(dirname "$0")"
 
@@ -30,13 +35,32 @@ TESTS=(
 	cluster/test_ecmp.sh
 	cluster/test_bird.sh
 )
-[ $# -gt 0 ] && TESTS=("$@")
+# Offloads on: everything whose packets cross veths and tunnel devices.
+for t in "${TESTS[@]}"; do
+	case $t in
+	datapath/test_topo.sh) ;;	# the test bed itself: captures of checksums
+	datapath/* | cluster/*) TESTS+=("TOPO_OFFLOADS=on $t") ;;
+	esac
+done
+if [ $# -gt 0 ]; then
+	TESTS=()
+	pending=
+	for a; do
+		case $a in
+		*=*/*) TESTS+=("$a") ;;		# "VAR=VALUE TEST" as one word
+		*=*) pending+="$a " ;;
+		*) TESTS+=("$pending$a"); pending= ;;
+		esac
+	done
+fi
 
 rc=0
 for t in "${TESTS[@]}"; do
 	echo "# ---- $t"
 	start=$(date +%s)
-	if ! "./$t"; then
+	read -r -a words <<<"$t"
+	n=${#words[@]}
+	if ! env "${words[@]:0:n-1}" "./${words[n-1]}"; then
 		echo "# ---- $t FAILED"
 		rc=1
 	fi

@@ -137,6 +137,8 @@ expect_ok "... equal to userspace's table of the same set" \
 
 ok=$(tcp_many 20 a1 10.1.2.5)
 expect_ok "with flow owners: 20/20 TCP connections a1 -> a2 (got $ok)" test "$ok" -eq 20
+expect_bulk "with flow owners: TCP bulk a1 -> a2 through a handoff, 2 MB each way, every byte intact" \
+	a1 10.1.2.5 7000 2000000
 # The last segments of the closing connections may still be on the way
 # while the hosts' counters are read one after the other: equal once they
 # settle (a lost handoff keeps "out" above "in" for good).

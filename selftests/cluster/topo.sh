@@ -155,9 +155,8 @@ host_add()
 			addr add $CL_MGMT_IP$n/24 dev mgmt
 			link set mgmt up
 		EOF
-		# Complete checksums on the wire, as topo.sh's underlay does.
-		nsx "$h" ethtool -K ul0 tx off >/dev/null &&
-		nsx ul ethtool -K "$h" tx off >/dev/null || return
+		# Offloads as topo.sh's underlay has them (TOPO_OFFLOADS).
+		topo_offloads "$h" ul0 veth && topo_offloads ul "$h" veth || return
 		TOPO_UL_IP[$h]=10.0.$n.2	# (topo.sh reads it)
 		_topo_host_setup "$h" || return
 	fi

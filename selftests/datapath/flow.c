@@ -28,6 +28,17 @@
  *	Sends one datagram to each of the N ports PORT..PORT+N-1 (N
  *	connections for a connection table), answers not awaited; prints
  *	"sent N".
+ *
+ *   flow bulk tcp ADDR PORT --bytes N [--seed S] [--timeout MS]
+ *	Bulk data both ways, every byte checked: sends a line "BULK N S",
+ *	then N bytes of the stream named by S in large writes (so that the
+ *	stack builds full-size and GSO segments); a `flow serve tcp` server
+ *	checks each byte, answers "TAG PEER PEER_PORT got N" (or "bad at
+ *	OFFSET") and sends the stream of S+1 back, which the client checks.
+ *	Prints the server's line and "verified N bytes each way in MS ms
+ *	(MBIT Mbit/s)". Exit status 0 only if every byte arrived intact in
+ *	both directions within MS (default 2000) from the start; 3: a byte
+ *	differed.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -39,10 +50,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,6 +75,8 @@ struct opts {
 	int timeout_ms;
 	const char *tag;
 	int count;
+	long bytes;
+	unsigned int seed;
 };
 
 static void __attribute__((noreturn)) usage(void)
@@ -71,7 +86,8 @@ static void __attribute__((noreturn)) usage(void)
 		"       flow send tcp|udp ADDR PORT [--sport N] [--bind ADDR] [--msg TEXT]\n"
 		"                 [--size N] [--ttl N] [--df|--no-df] [--timeout MS]\n"
 		"       flow hold tcp ADDR PORT [options of send]\n"
-		"       flow spray udp ADDR PORT --count N [--sport N] [--bind ADDR]\n");
+		"       flow spray udp ADDR PORT --count N [--sport N] [--bind ADDR]\n"
+		"       flow bulk tcp ADDR PORT --bytes N [--seed S] [--timeout MS]\n");
 	exit(64);
 }
 
@@ -240,6 +256,121 @@ static void udp_one(int fd)
 		fprintf(stderr, "flow: answer: %s\n", strerror(errno));
 }
 
+/* --- bulk data ------------------------------------------------------------ */
+
+/*
+ * The bytes of stream @seed from @off on (splitmix64 of the seed and the
+ * 8-byte block): any byte lost, doubled, reordered or changed shows.
+ */
+static void stream_fill(unsigned int seed, uint64_t off, unsigned char *buf,
+			size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++, off++) {
+		uint64_t z = ((uint64_t)seed << 40 ^ off / 8) +
+			     0x9e3779b97f4a7c15ULL;
+
+		z = (z ^ z >> 30) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ z >> 27) * 0x94d049bb133111ebULL;
+		z ^= z >> 31;
+		buf[i] = z >> (off % 8 * 8);
+	}
+}
+
+/* Write all of @buf (a blocking socket); false on error. */
+static bool write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
+/*
+ * The server's side of `flow bulk`, in a child of its own: @head holds what
+ * was read so far (the "BULK N S" line and maybe data after it).
+ */
+static void __attribute__((noreturn)) bulk_serve(int fd, const char *first,
+						 size_t hlen)
+{
+	static unsigned char buf[MAX_MSG], want[MAX_MSG];
+	static char head[MAX_MSG + 1];
+	struct sockaddr_storage peer;
+	socklen_t pl = sizeof(peer);
+	char line[160], pa[INET6_ADDRSTRLEN];
+	unsigned long long total, got = 0, bad = ~0ULL;
+	unsigned int seed;
+	const char *nl;
+	size_t n, i;
+	ssize_t r;
+
+	memcpy(head, first, hlen);
+	/* The first line may have come in pieces. */
+	while (!(nl = memchr(head, '\n', hlen)) && hlen < 64) {
+		r = read(fd, head + hlen, 64 - hlen);
+		if (r <= 0)
+			_exit(2);
+		hlen += r;
+	}
+	head[hlen] = 0;
+	if (!nl || sscanf(head, "BULK %llu %u", &total, &seed) != 2)
+		_exit(2);
+	n = hlen - (nl + 1 - head);
+	memcpy(buf, nl + 1, n);
+	getpeername(fd, (void *)&peer, &pl);
+	for (;;) {
+		if (n > total - got)
+			n = total - got;
+		stream_fill(seed, got, want, n);
+		for (i = 0; i < n && bad == ~0ULL; i++)
+			if (buf[i] != want[i])
+				bad = got + i;
+		got += n;
+		if (got == total)
+			break;
+		r = read(fd, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (r <= 0)
+			break;
+		n = r;
+	}
+	if (got < total)
+		snprintf(line, sizeof(line), "%s %s %d short: %llu of %llu\n",
+			 server_tag, addr_str(&peer, pa, sizeof(pa)),
+			 port_of(&peer), got, total);
+	else if (bad != ~0ULL)
+		snprintf(line, sizeof(line), "%s %s %d bad at %llu\n",
+			 server_tag, addr_str(&peer, pa, sizeof(pa)),
+			 port_of(&peer), bad);
+	else
+		snprintf(line, sizeof(line), "%s %s %d got %llu\n", server_tag,
+			 addr_str(&peer, pa, sizeof(pa)), port_of(&peer), got);
+	printf("bulk %s", line);
+	fflush(stdout);
+	if (!write_all(fd, line, strlen(line)) || got < total || bad != ~0ULL)
+		_exit(1);
+	for (got = 0; got < total; got += n) {
+		n = total - got < sizeof(buf) ? total - got : sizeof(buf);
+		stream_fill(seed + 1, got, buf, n);
+		if (!write_all(fd, buf, n))
+			_exit(1);
+	}
+	_exit(0);
+}
+
 /* Read what a TCP client sent and answer it; false when it is gone. */
 static bool tcp_one(int fd)
 {
@@ -253,6 +384,12 @@ static bool tcp_one(int fd)
 	n = read(fd, buf, sizeof(buf));
 	if (n <= 0)
 		return false;
+	if (n >= 5 && !memcmp(buf, "BULK ", 5)) {
+		/* Bulk data: a child takes the connection. */
+		if (fork() == 0)
+			bulk_serve(fd, buf, n);
+		return false;
+	}
 	getpeername(fd, (void *)&peer, &pl);
 	getsockname(fd, (void *)&local, &ll);
 	log_msg("tcp", &peer, &local, buf, n);
@@ -266,6 +403,7 @@ static int serve(const struct opts *o)
 	int nl = 0, nfds, i;
 
 	server_tag = o->tag ? o->tag : "server";
+	signal(SIGCHLD, SIG_IGN);	/* bulk children reap themselves */
 	for (i = 0; i < 2; i++) {
 		int fd = listen_socket(i ? AF_INET6 : AF_INET, o->tcp, o->port);
 
@@ -485,6 +623,98 @@ static int spray(const struct opts *o)
 	return 0;
 }
 
+/* Read exactly @len bytes before @deadline; false on timeout or error. */
+static bool read_full(int fd, unsigned char *buf, size_t len, long deadline)
+{
+	ssize_t n;
+
+	while (len) {
+		if (!wait_fd(fd, POLLIN, deadline))
+			return false;
+		n = recv(fd, buf, len, 0);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= n;
+	}
+	return true;
+}
+
+static int bulk(const struct opts *o)
+{
+	static unsigned char buf[1 << 20], want[1 << 20];
+	long start = now_ms(), deadline = start + o->timeout_ms, ms;
+	unsigned long long total = o->bytes, done;
+	struct sockaddr_storage dst;
+	char head[64], line[200];
+	socklen_t dlen;
+	size_t n, i, ll = 0;
+	ssize_t w;
+	int fd;
+
+	if (!o->tcp || o->bytes < 1)
+		usage();
+	fd = client_socket(o, &dst, &dlen);
+	client_connect(fd, &dst, dlen, deadline);
+	snprintf(head, sizeof(head), "BULK %llu %u\n", total, o->seed);
+	for (done = 0, n = 0; done < total || n < strlen(head);) {
+		size_t len;
+
+		if (!wait_fd(fd, POLLOUT, deadline)) {
+			fprintf(stderr, "flow: bulk: sent %llu of %llu bytes\n",
+				done, total);
+			exit(1);
+		}
+		if (n < strlen(head)) {
+			w = send(fd, head + n, strlen(head) - n, 0);
+			if (w > 0)
+				n += w;
+		} else {
+			len = total - done < sizeof(buf) ? total - done :
+							     sizeof(buf);
+			stream_fill(o->seed, done, buf, len);
+			w = send(fd, buf, len, 0);
+			if (w > 0)
+				done += w;
+		}
+		if (w < 0 && errno != EAGAIN && errno != EINTR)
+			fail_errno("bulk: send");
+	}
+	/* The server's line, then the stream back. */
+	while (ll < sizeof(line) - 1 && (!ll || line[ll - 1] != '\n')) {
+		if (!read_full(fd, (unsigned char *)line + ll, 1, deadline)) {
+			fprintf(stderr, "flow: bulk: no answer from the server\n");
+			exit(1);
+		}
+		ll++;
+	}
+	line[ll] = 0;
+	fputs(line, stdout);
+	if (!strstr(line, " got "))
+		exit(3);
+	for (done = 0; done < total; done += n) {
+		n = total - done < sizeof(buf) ? total - done : sizeof(buf);
+		if (!read_full(fd, buf, n, deadline)) {
+			fprintf(stderr, "flow: bulk: received %llu of %llu bytes\n",
+				done, total);
+			exit(1);
+		}
+		stream_fill(o->seed + 1, done, want, n);
+		for (i = 0; i < n; i++) {
+			if (buf[i] != want[i]) {
+				printf("bad at %llu\n", done + i);
+				exit(3);
+			}
+		}
+	}
+	ms = now_ms() - start;
+	printf("verified %llu bytes each way in %ld ms (%.1f Mbit/s)\n", total,
+	       ms, ms ? 2.0 * total * 8 / 1000 / ms : 0.0);
+	return 0;
+}
+
 static int number(const char *s)
 {
 	char *end;
@@ -511,7 +741,7 @@ int main(int argc, char **argv)
 		o.port = number(argv[3]);
 		pos = 4;
 	} else if (!strcmp(mode, "send") || !strcmp(mode, "hold") ||
-		   !strcmp(mode, "spray")) {
+		   !strcmp(mode, "spray") || !strcmp(mode, "bulk")) {
 		if (argc < 5 || (!strcmp(mode, "hold") && !o.tcp))
 			usage();
 		o.addr = argv[3];
@@ -550,6 +780,10 @@ int main(int argc, char **argv)
 			o.timeout_ms = number(v);
 		else if (!strcmp(a, "--count"))
 			o.count = number(v);
+		else if (!strcmp(a, "--bytes"))
+			o.bytes = number(v);
+		else if (!strcmp(a, "--seed"))
+			o.seed = number(v);
 		else
 			usage();
 	}
@@ -558,6 +792,8 @@ int main(int argc, char **argv)
 		return serve(&o);
 	if (!strcmp(mode, "send"))
 		return send_one(&o);
+	if (!strcmp(mode, "bulk"))
+		return bulk(&o);
 	if (!strcmp(mode, "spray"))
 		return spray(&o);
 	return hold(&o);

@@ -51,6 +51,48 @@ ROUTER_MAC=02:00:00:00:00:01
 # accepts packets from any source and VNI.
 TOPO_GENEVE_NVD=${TOPO_GENEVE_NVD:-strict}
 
+# The devices' offloads. "off" (the default): every veth and tunnel device
+# sends complete checksums (tx checksum offload off, hence no TSO either),
+# as on a wire: captures show real checksums and every receiver verifies
+# them. "on": Linux's defaults (checksum offload, TSO/GSO: frames cross the
+# veths as CHECKSUM_PARTIAL and GSO super-packets) and GRO on every veth
+# (GRO-built, non-linear skbs): what a host really hands vnicgw. run-vm.sh
+# runs every data-path and cluster suite both ways.
+TOPO_OFFLOADS=${TOPO_OFFLOADS:-off}
+case $TOPO_OFFLOADS in
+on | off) ;;
+*) echo "topo.sh: TOPO_OFFLOADS=$TOPO_OFFLOADS (on or off)" >&2; exit 2 ;;
+esac
+
+# topo_veth_gro on|off: GRO on every veth of the topology (TOPO_OFFLOADS=on
+# only). A veth with GRO takes packets through a ring of 256: a burst of
+# tens of thousands of datagrams from one sender overflows it, where the
+# per-CPU backlog of a veth without (net.core.netdev_max_backlog) can be
+# made to hold it. Tests that spray such bursts turn it off around them.
+topo_veth_gro()
+{
+	local n d
+
+	[ "$TOPO_OFFLOADS" = on ] || return 0
+	for n in "${TOPO_NS[@]}"; do
+		for d in $(ip -n "vgwt-$n" -o link show type veth |
+			   awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+			nsx "$n" ethtool -K "$d" gro "$1" >/dev/null || return
+		done
+	done
+}
+
+# topo_offloads NS DEV [veth]: DEV's offloads as TOPO_OFFLOADS says (GRO
+# only on veths: a tunnel device has it on already).
+topo_offloads()
+{
+	if [ "$TOPO_OFFLOADS" = off ]; then
+		nsx "$1" ethtool -K "$2" tx off >/dev/null
+	elif [ "${3:-}" = veth ]; then
+		nsx "$1" ethtool -K "$2" gro on >/dev/null
+	fi
+}
+
 nsx()
 {
 	local n=$1
@@ -350,9 +392,7 @@ _topo_plug()
 		link set ul0 up
 	EOF
 	ip -n vgwt-ul link set "$p" master br0 up || return
-	# Checksums leave ul0 complete, as on a wire: captures show them as
-	# they are, and every receiver verifies them.
-	nsx "$n" ethtool -K ul0 tx off >/dev/null || return
+	topo_offloads "$n" ul0 veth && topo_offloads ul "$p" veth || return
 	TOPO_UL_IP[$n]=$a
 }
 
@@ -462,8 +502,8 @@ _topo_tunnel()
 	local sysctl=router_solicitations val=0
 
 	[ -z "$v4only" ] || sysctl=disable_ipv6 val=1
-	nsx "$n" sh -c "echo $val >/proc/sys/net/ipv6/conf/$dev/$sysctl &&
-		ethtool -K $dev tx off >/dev/null" &&
+	nsx "$n" sh -c "echo $val >/proc/sys/net/ipv6/conf/$dev/$sysctl" &&
+	topo_offloads "$n" "$dev" &&
 	ip -n "vgwt-$n" link set "$dev" up
 }
 
@@ -631,7 +671,7 @@ topo_gateway()
 		addr add $gwin/${host#*/} dev in0 $(is_v6 "$gwin" && echo nodad)
 		link set in0 up
 	EOF
-	nsx "$id-host" ethtool -K eth0 tx off >/dev/null || return
+	topo_offloads "$id-host" eth0 veth && topo_offloads "$id" in0 veth || return
 	{
 		echo "addr add $host dev eth0 $(is_v6 "$gwin" && echo nodad)"
 		echo "link set eth0 up"

@@ -49,6 +49,29 @@ served()
 udp() { local n=$1; shift; nsx "$n" "$FLOW" send udp "$@"; }
 tcp() { local n=$1; shift; nsx "$n" "$FLOW" send tcp "$@"; }
 
+# bulk NS DST PORT BYTES: BYTES of TCP data each way between NS and a `serve
+# ... tcp PORT` server, every byte checked (flow bulk); 30 s at most.
+bulk() { nsx "$1" "$FLOW" bulk tcp "$2" "$3" --bytes "$4" --timeout 30000; }
+
+# expect_bulk DESC NS DST PORT BYTES: the bulk exchange completes, every
+# byte intact; its rate is printed as a diagnostic (not asserted).
+expect_bulk()
+{
+	local desc=$1 out
+
+	shift
+	if ! out=$(bulk "$@" 2>&1); then
+		not_ok "$desc"
+		{ echo "command failed: bulk $*"; echo "$out"; } | diag
+	elif ! grep -Eq "^verified $4 bytes each way" <<<"$out"; then
+		not_ok "$desc"
+		echo "$out" | diag
+	else
+		ok "$desc"
+		grep '^verified' <<<"$out" | diag
+	fi
+}
+
 # Short timeouts for exchanges that must fail.
 udp_no() { udp "$@" --timeout 800; }
 tcp_no() { tcp "$@" --timeout 800; }
