@@ -69,9 +69,22 @@ struct vgw_pkt {
 	 */
 	const struct vgw_vnic *vnic;
 	const struct vgw_gw *gw;
-	/* The VNIC that sent it, and its source address before any NAT. */
+	/* The VNIC that sent it, and its source address and port before NAT. */
 	const struct vgw_vnic *sender;
 	struct vgw_ip sender_src;
+	u16 sender_sport;
+};
+
+/*
+ * The packet an ICMP error quotes (icmp.c): its ends, protocol and ports
+ * (ICMP echo: the identifier as both), and where its headers are, from
+ * skb->data.
+ */
+struct vgw_quote {
+	struct vgw_ip src, dst;
+	u16 sport, dport;
+	u8 proto;
+	unsigned int l3_off, l4_off;
 };
 
 /* rx.c */
@@ -80,7 +93,7 @@ int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap);
 void vgw_rx_drop(struct vgw_net *vn, struct sk_buff *skb,
 		 enum vnicgw_drop reason);
 
-/* l2.c: answers ARP; 0 if consumed (sent or dropped). */
+/* l2.c: answers ARP and IPv6 neighbour solicitations; consumes the skb. */
 void vgw_l2_answer(struct vgw_pkt *p, const struct vgw_peer *back);
 
 /* forward.c */
@@ -92,6 +105,10 @@ int vgw_rewrite_addr(struct vgw_pkt *p, bool src, const struct vgw_ip *to);
 
 /* icmp.c */
 void vgw_icmp_too_big(struct vgw_pkt *p, unsigned int mtu);
+bool vgw_icmp_is_error(const struct vgw_pkt *p);
+int vgw_icmp_quote(struct vgw_pkt *p, struct vgw_quote *q);
+int vgw_icmp_quote_rewrite(struct vgw_pkt *p, struct vgw_quote *q, bool src,
+			   const struct vgw_ip *addr, int port);
 
 /* frag.c: the ports of a fragmented datagram, from its first fragment. */
 void vgw_frag_note(struct vgw_pkt *p, __be16 id);

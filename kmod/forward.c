@@ -164,6 +164,36 @@ static void flow_hash(struct vgw_pkt *p)
 	p->hash = flow_hash_of(p, &p->src, &p->dst);
 }
 
+/* The symmetric flow hash of a quoted packet, with @src as its source. */
+static u32 quote_hash(const struct vgw_quote *q, const struct vgw_ip *src)
+{
+	struct vgw_flow_key k;
+
+	if (src->family == AF_INET)
+		vgw_flow_key_init_ipv4(&k, src->v4, q->dst.v4, q->proto);
+	else
+		vgw_flow_key_init_ipv6(&k, src->v6.s6_addr32,
+				       q->dst.v6.s6_addr32, q->proto);
+	vgw_flow_key_set_ports(&k, htons(q->sport), htons(q->dport));
+	return vgw_flow_hash(&k);
+}
+
+/*
+ * Is @p an ICMP error? Then @q is what it quotes, and @p belongs to the
+ * quoted packet's flow: its hash (the flow's owner, its underlay path) is
+ * that flow's. 1 if so, 0 if @p is no error, -EINVAL for an error whose
+ * quote we cannot read (dropped by the caller).
+ */
+static int icmp_error(struct vgw_pkt *p, struct vgw_quote *q)
+{
+	if (!vgw_icmp_is_error(p))
+		return 0;
+	if (vgw_icmp_quote(p, q))
+		return -EINVAL;
+	p->hash = quote_hash(q, &q->src);
+	return 1;
+}
+
 /* 0, or the packet is dropped (and counted). */
 int vgw_parse_ip(struct vgw_pkt *p)
 {
@@ -284,6 +314,9 @@ static int security(struct vgw_pkt *p, const struct vgw_vnic *v, bool ingress,
 	case VGW_ALLOW_STATELESS:
 		return 0;
 	case VGW_ALLOW_STATEFUL:
+		/* An ICMP error is judged by the rules; it opens nothing. */
+		if (vgw_icmp_is_error(p))
+			return 0;
 		return vgw_ct_open(p, v, !ingress) ? VNICGW_DROP_CT_FULL : 0;
 	default:
 		return ingress ? VNICGW_DROP_INGRESS_DENIED :
@@ -349,7 +382,11 @@ static int hop(struct vgw_pkt *p)
 	return 0;
 }
 
-/* Where the transport checksum is, if it covers the addresses. */
+/*
+ * Where the transport checksum is, if it covers the addresses: NULL if
+ * there is none, an ERR_PTR() if there is one that cannot be written (the
+ * rewrite must then not happen: the checksum would be left stale).
+ */
 static __sum16 *l4_csum(struct vgw_pkt *p, bool *udp)
 {
 	struct sk_buff *skb = p->skb;
@@ -373,7 +410,7 @@ static __sum16 *l4_csum(struct vgw_pkt *p, bool *udp)
 		return NULL;	/* ICMP (v4) has no pseudo-header */
 	}
 	if (skb_ensure_writable(skb, p->l4_off + off + 2))
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	return (__sum16 *)(skb->data + p->l4_off + off);
 }
 
@@ -392,6 +429,8 @@ int vgw_rewrite_addr(struct vgw_pkt *p, bool src, const struct vgw_ip *to)
 	if (skb_ensure_writable(skb, p->l4_off))
 		return -ENOMEM;
 	check = l4_csum(p, &udp);
+	if (IS_ERR(check))
+		return PTR_ERR(check);
 	if (p->src.family == AF_INET) {
 		struct iphdr *iph = (void *)(skb->data + p->l3_off);
 		__be32 *a = src ? &iph->saddr : &iph->daddr;
@@ -436,7 +475,14 @@ static void to_vnic(struct vgw_pkt *p, const struct vgw_vnic *d,
 	vgw_tx(p, &to);
 }
 
-static void to_gateway(struct vgw_pkt *p, const struct vgw_gw *g)
+/*
+ * @quote: what @p quotes when it is an ICMP error (the VNIC reports a
+ * problem with a packet it received), else NULL. The NAT of an error
+ * applies to the quote too: it is about a packet the far end sent to the
+ * public side.
+ */
+static void to_gateway(struct vgw_pkt *p, const struct vgw_gw *g,
+		       struct vgw_quote *quote)
 {
 	const struct vgw_vnic *v = p->vnic;
 	struct vgw_peer to;
@@ -446,14 +492,22 @@ static void to_gateway(struct vgw_pkt *p, const struct vgw_gw *g)
 		return;
 	}
 	if (g->gw_type == VNICGW_GW_TYPE_INTERNET) {
+		struct vgw_ip priv = p->src;
+
 		/* 1:1 NAT of the private source to the VNIC's public IP. */
 		if (v->public_ip.family != p->src.family ||
 		    vgw_rewrite_addr(p, true, &v->public_ip)) {
 			vgw_drop(p, VNICGW_DROP_NO_PUBLIC_IP);
 			return;
 		}
+		if (quote && vgw_ip_eq(&quote->dst, &priv) &&
+		    vgw_icmp_quote_rewrite(p, quote, false, &v->public_ip, -1)) {
+			vgw_drop(p, VNICGW_DROP_MALFORMED);
+			return;
+		}
 	} else if (g->gw_type == VNICGW_GW_TYPE_NAT) {
-		int reason = vgw_nat_out(p, g);
+		int reason = quote ? vgw_nat_icmp_out(p, g, quote) :
+				     vgw_nat_out(p, g);
 
 		if (reason) {
 			vgw_drop(p, reason);
@@ -542,9 +596,10 @@ static int route(const struct vgw_pkt *p, struct target *t)
 void vgw_from_vnic(struct vgw_pkt *p)
 {
 	const struct vgw_vnic *v = p->vnic;
+	struct vgw_quote quote;
 	struct vgw_peer back;
 	struct target t;
-	int reason;
+	int reason, err;
 
 	if (!vgw_ip_eq(&p->outer_src, &v->mv_nvd)) {
 		vgw_drop(p, VNICGW_DROP_OUTER_SRC_SPOOF);
@@ -576,6 +631,7 @@ void vgw_from_vnic(struct vgw_pkt *p)
 		vgw_count_out(v, p->skb->len);
 	p->sender = v;
 	p->sender_src = p->src;
+	p->sender_sport = p->sport;
 	if (!v->skip_sdc && !owns(v, &p->src)) {
 		vgw_drop(p, VNICGW_DROP_SRC_IP_SPOOF);
 		return;
@@ -583,6 +639,11 @@ void vgw_from_vnic(struct vgw_pkt *p)
 	reason = route(p, &t);
 	if (reason) {
 		vgw_drop(p, reason);
+		return;
+	}
+	err = icmp_error(p, &quote);
+	if (err < 0) {
+		vgw_drop(p, VNICGW_DROP_MALFORMED);
 		return;
 	}
 	if (clustered(p) &&
@@ -605,7 +666,7 @@ void vgw_from_vnic(struct vgw_pkt *p)
 	if (t.kind == T_VNIC)
 		to_vnic(p, t.vnic, v);
 	else
-		to_gateway(p, t.gw);
+		to_gateway(p, t.gw, err ? &quote : NULL);
 }
 
 /* --- the walk from a gateway --------------------------------------------- */
@@ -646,8 +707,9 @@ void vgw_from_gateway(struct vgw_pkt *p)
 	const struct vgw_gw *g = p->gw;
 	const struct vgw_vnic *d;
 	const struct vgw_ip *priv;
+	struct vgw_quote quote;
 	struct vgw_peer back;
-	int err;
+	int err, icmp;
 
 	if (!vgw_ip_eq(&p->outer_src, &g->underlay)) {
 		vgw_drop(p, VNICGW_DROP_OUTER_SRC_SPOOF);
@@ -668,17 +730,27 @@ void vgw_from_gateway(struct vgw_pkt *p)
 		vgw_drop(p, VNICGW_DROP_GW_DISABLED);
 		return;
 	}
+	/* An ICMP error goes where the packet it quotes came from. */
+	icmp = icmp_error(p, &quote);
+	if (icmp < 0) {
+		vgw_drop(p, VNICGW_DROP_MALFORMED);
+		return;
+	}
 	/*
 	 * Whose flow it is: a NAT gateway's reply belongs to the owner of
-	 * its public port's slot; anything else to the owner of its flow in
-	 * private address space, when the destination tracks connections.
+	 * its public port's slot (an error: the slot of the port it quotes);
+	 * anything else to the owner of its flow in private address space,
+	 * when the destination tracks connections.
 	 */
 	if (g->gw_type == VNICGW_GW_TYPE_NAT) {
 		if (clustered(p) &&
-		    owned_elsewhere(p, vgw_nat_port_hash(&p->dst, p->dport,
-							 p->l4proto)))
+		    owned_elsewhere(p, icmp ?
+				    vgw_nat_port_hash(&quote.src, quote.sport,
+						      quote.proto) :
+				    vgw_nat_port_hash(&p->dst, p->dport,
+						      p->l4proto)))
 			return;
-		err = vgw_nat_in(p, g);
+		err = icmp ? vgw_nat_icmp_in(p, g, &quote) : vgw_nat_in(p, g);
 		if (err) {
 			vgw_drop(p, err);
 			return;
@@ -691,12 +763,25 @@ void vgw_from_gateway(struct vgw_pkt *p)
 	}
 	if (g->gw_type != VNICGW_GW_TYPE_NAT && clustered(p) &&
 	    stateful_rules(p, d, true) &&
-	    owned_elsewhere(p, flow_hash_of(p, &p->src, priv)))
+	    owned_elsewhere(p, icmp ? quote_hash(&quote, priv) :
+			    flow_hash_of(p, &p->src, priv)))
 		return;
-	/* The internet gateway's 1:1 NAT, back to the private address. */
-	if (priv != &p->dst && vgw_rewrite_addr(p, false, priv)) {
-		vgw_drop(p, VNICGW_DROP_NO_DST_VNIC);
-		return;
+	/*
+	 * The internet gateway's 1:1 NAT, back to the private address; an
+	 * error's quote is of a packet the VNIC sent from its public IP.
+	 */
+	if (priv != &p->dst) {
+		struct vgw_ip pub = p->dst;
+
+		if (vgw_rewrite_addr(p, false, priv)) {
+			vgw_drop(p, VNICGW_DROP_NO_DST_VNIC);
+			return;
+		}
+		if (icmp && vgw_ip_eq(&quote.src, &pub) &&
+		    vgw_icmp_quote_rewrite(p, &quote, true, priv, -1)) {
+			vgw_drop(p, VNICGW_DROP_MALFORMED);
+			return;
+		}
 	}
 	err = hop(p);
 	if (err) {

@@ -13,6 +13,8 @@
 #include <net/ip6_checksum.h>
 #include <net/ipv6.h>
 
+#include <vgw/flow.h>
+
 #include "datapath.h"
 
 #define ICMP_ROOM (LL_MAX_HEADER + 128)
@@ -32,6 +34,74 @@ static bool router_ip(const struct vgw_pkt *p, const struct vgw_vnic *v,
 	return true;
 }
 
+/*
+ * The quote is of the packet as it was about to leave: after the NAT
+ * gateway or the internet gateway, its source is a public address and
+ * port. The sender matches the error to its socket by what it sent, so
+ * the quote gets back the sender's own source address and port (@ip: the
+ * quoted IP header, @l4 and @l4len: what the quote holds after it), with
+ * the checksums the quote holds.
+ */
+static void quote_sender(const struct vgw_pkt *p, void *ip, u8 *l4,
+			 unsigned int l4len)
+{
+	bool ports = p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP;
+	bool echo = vgw_flow_icmp_is_echo(p->l4proto, p->icmp_type);
+	unsigned int coff = p->l4proto == IPPROTO_UDP ? 6 : 2;
+	__sum16 *check = NULL;
+	__be16 *port = NULL;
+
+	if (!p->later_frag && (ports || echo) && l4len >= 8) {
+		port = (__be16 *)(ports ? l4 : l4 + 4);
+		/* TCP's checksum is past the 8 bytes an IPv4 quote has. */
+		if (p->l4proto != IPPROTO_TCP || l4len >= 18) {
+			coff = p->l4proto == IPPROTO_TCP ? 16 : coff;
+			check = (__sum16 *)(l4 + coff);
+			if (p->l4proto == IPPROTO_UDP && !*check)
+				check = NULL;
+		}
+	}
+	if (p->src.family == AF_INET) {
+		struct iphdr *iph = ip;
+
+		if (check && p->l4proto != IPPROTO_ICMP)
+			csum_replace4(check, iph->saddr, p->sender_src.v4);
+		iph->saddr = p->sender_src.v4;
+		ip_send_check(iph);
+	} else {
+		struct ipv6hdr *ip6 = ip;
+
+		if (check) {
+			__be32 diff[] = {
+				~ip6->saddr.s6_addr32[0], ~ip6->saddr.s6_addr32[1],
+				~ip6->saddr.s6_addr32[2], ~ip6->saddr.s6_addr32[3],
+				p->sender_src.v6.s6_addr32[0],
+				p->sender_src.v6.s6_addr32[1],
+				p->sender_src.v6.s6_addr32[2],
+				p->sender_src.v6.s6_addr32[3],
+			};
+
+			*check = csum_fold(csum_partial(diff, sizeof(diff),
+							~csum_unfold(*check)));
+		}
+		ip6->saddr = p->sender_src.v6;
+	}
+	if (port) {
+		__be16 old = *port;
+
+		*port = htons(p->sender_sport);
+		if (check)
+			csum_replace2(check, old, *port);
+	}
+	if (check && p->l4proto == IPPROTO_UDP && !*check)
+		*check = CSUM_MANGLED_0;
+}
+
+/*
+ * The quote is the datagram's IP header and the 8 bytes after it (RFC 792).
+ * Only the IP header is sure to be in the linear area (parsing pulled it);
+ * the rest may be in page fragments, so it is copied from wherever it is.
+ */
 static struct sk_buff *icmp4_too_big(const struct vgw_pkt *p,
 				     const struct vgw_ip *from, unsigned int mtu)
 {
@@ -51,9 +121,12 @@ static struct sk_buff *icmp4_too_big(const struct vgw_pkt *p,
 	skb_put(skb, ETH_HLEN);
 	iph = skb_put_zero(skb, sizeof(*iph));
 	ic = skb_put_zero(skb, sizeof(*ic));
-	skb_put_data(skb, orig, quote);
-	/* Quote what the sender sent: its own address as source. */
-	((struct iphdr *)(ic + 1))->saddr = p->sender_src.v4;
+	if (skb_copy_bits(p->skb, p->l3_off, skb_put(skb, quote), quote)) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	quote_sender(p, ic + 1, (u8 *)(ic + 1) + (p->l4_off - p->l3_off),
+		     quote - (p->l4_off - p->l3_off));
 	ic->type = ICMP_DEST_UNREACH;
 	ic->code = ICMP_FRAG_NEEDED;
 	ic->un.frag.mtu = htons(mtu);
@@ -94,7 +167,8 @@ static struct sk_buff *icmp6_too_big(const struct vgw_pkt *p,
 		kfree_skb(skb);
 		return NULL;
 	}
-	((struct ipv6hdr *)(ic + 1))->saddr = p->sender_src.v6;
+	quote_sender(p, ic + 1, (u8 *)(ic + 1) + (p->l4_off - p->l3_off),
+		     quote - min_t(unsigned int, quote, p->l4_off - p->l3_off));
 	ic->icmp6_type = ICMPV6_PKT_TOOBIG;
 	ic->icmp6_mtu = htonl(mtu);
 	ip6->version = 6;
@@ -137,4 +211,191 @@ void vgw_icmp_too_big(struct vgw_pkt *p, unsigned int mtu)
 	vgw_count_in(sender, icmp->len);
 	vgw_peer_of_vnic(sender, &to);
 	vgw_tx(p, &to);
+}
+
+/* --- errors about other packets, through the gateways' NAT ----------------- */
+
+/*
+ * Is @p an ICMP or ICMPv6 error, which quotes a packet it is about
+ * (RFC 792: destination unreachable, source quench, time exceeded,
+ * parameter problem; RFC 4443: types 1 to 4)?
+ */
+bool vgw_icmp_is_error(const struct vgw_pkt *p)
+{
+	if (p->later_frag)
+		return false;
+	if (p->l4proto == IPPROTO_ICMP)
+		return p->icmp_type == ICMP_DEST_UNREACH ||
+		       p->icmp_type == ICMP_SOURCE_QUENCH ||
+		       p->icmp_type == ICMP_TIME_EXCEEDED ||
+		       p->icmp_type == ICMP_PARAMETERPROB;
+	if (p->l4proto == IPPROTO_ICMPV6)
+		return p->icmp_type >= ICMPV6_DEST_UNREACH &&
+		       p->icmp_type <= ICMPV6_PARAMPROB;
+	return false;
+}
+
+/*
+ * The packet an ICMP error of @p's quotes: its addresses, protocol and
+ * ports (ICMP echo: the identifier as both), and where its headers are.
+ * The quote must hold the IP header and 8 bytes after it (RFC 792; RFC
+ * 4443 quotes as much as fits), of the error's own family, with a
+ * transport header we translate (TCP, UDP, ICMP echo); IPv6 extension
+ * headers in a quote are not walked. 0, or -EINVAL.
+ */
+int vgw_icmp_quote(struct vgw_pkt *p, struct vgw_quote *q)
+{
+	struct sk_buff *skb = p->skb;
+	const u8 *l4;
+
+	memset(q, 0, sizeof(*q));
+	q->l3_off = p->l4_off + 8;
+	if (p->src.family == AF_INET) {
+		const struct iphdr *iph;
+
+		if (!pskb_may_pull(skb, q->l3_off + sizeof(*iph)))
+			return -EINVAL;
+		iph = (const void *)(skb->data + q->l3_off);
+		if (iph->version != 4 || iph->ihl < 5 ||
+		    iph->frag_off & htons(IP_OFFSET))
+			return -EINVAL;
+		q->l4_off = q->l3_off + iph->ihl * 4;
+		q->proto = iph->protocol;
+		q->src.family = q->dst.family = AF_INET;
+		q->src.v4 = iph->saddr;
+		q->dst.v4 = iph->daddr;
+	} else {
+		const struct ipv6hdr *ip6;
+
+		if (!pskb_may_pull(skb, q->l3_off + sizeof(*ip6)))
+			return -EINVAL;
+		ip6 = (const void *)(skb->data + q->l3_off);
+		if (ip6->version != 6)
+			return -EINVAL;
+		q->l4_off = q->l3_off + sizeof(*ip6);
+		q->proto = ip6->nexthdr;
+		q->src.family = q->dst.family = AF_INET6;
+		q->src.v6 = ip6->saddr;
+		q->dst.v6 = ip6->daddr;
+	}
+	if (!pskb_may_pull(skb, q->l4_off + 8))
+		return -EINVAL;
+	l4 = skb->data + q->l4_off;
+	switch (q->proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		q->sport = get_unaligned_be16(l4);
+		q->dport = get_unaligned_be16(l4 + 2);
+		return 0;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (q->proto != (q->src.family == AF_INET ? IPPROTO_ICMP :
+				 IPPROTO_ICMPV6) ||
+		    !vgw_flow_icmp_is_echo(q->proto, l4[0]))
+			return -EINVAL;
+		q->sport = get_unaligned_be16(l4 + 4);
+		q->dport = q->sport;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * Rewrite one end of the quoted packet: its source (@src) or destination
+ * address to @addr and, @port >= 0, its port on that side (ICMP echo: the
+ * identifier). The quoted IP header's checksum and the quoted transport
+ * checksum (where the quote holds it) follow; the error's own checksum is
+ * computed again over the whole message, as the error's addresses may
+ * have changed too (call this after rewriting them). 0, or -ENOMEM.
+ */
+int vgw_icmp_quote_rewrite(struct vgw_pkt *p, struct vgw_quote *q, bool src,
+			   const struct vgw_ip *addr, int port)
+{
+	struct sk_buff *skb = p->skb;
+	bool ports = q->proto == IPPROTO_TCP || q->proto == IPPROTO_UDP;
+	unsigned int csum_off, need, len;
+	__sum16 *l4check = NULL;
+	__be16 *pfield;
+	__wsum csum;
+	u8 *l4;
+
+	csum_off = q->proto == IPPROTO_TCP ? offsetof(struct tcphdr, check) :
+		   q->proto == IPPROTO_UDP ? offsetof(struct udphdr, check) :
+		   offsetof(struct icmphdr, checksum);
+	/* The quoted transport checksum is rewritten if the quote has it. */
+	need = q->l4_off + max_t(unsigned int, 8, csum_off + 2);
+	if (skb->len < need)
+		need = q->l4_off + 8;
+	if (skb_ensure_writable(skb, need))
+		return -ENOMEM;
+	l4 = skb->data + q->l4_off;
+	/* Ports: source or destination; ICMP echo: the identifier. */
+	pfield = (__be16 *)(ports ? l4 + (src ? 0 : 2) : l4 + 4);
+	if (need >= q->l4_off + csum_off + 2) {
+		l4check = (__sum16 *)(l4 + csum_off);
+		if (q->proto == IPPROTO_UDP && !*l4check)
+			l4check = NULL;	/* a datagram sent without one */
+	}
+	/*
+	 * skb->ip_summed is CHECKSUM_NONE on the packet path (rx.c), so the
+	 * inet_proto_csum_replace*() helpers only fix the field they are
+	 * given; the quoted IPv4 ICMP checksum has no pseudo-header.
+	 */
+	if (q->src.family == AF_INET) {
+		struct iphdr *iph = (void *)(skb->data + q->l3_off);
+		__be32 *a = src ? &iph->saddr : &iph->daddr;
+
+		csum_replace4(&iph->check, *a, addr->v4);
+		if (l4check && ports)
+			inet_proto_csum_replace4(l4check, skb, *a, addr->v4,
+						 false);
+		*a = addr->v4;
+	} else {
+		struct ipv6hdr *ip6 = (void *)(skb->data + q->l3_off);
+		struct in6_addr *a = src ? &ip6->saddr : &ip6->daddr;
+
+		if (l4check)
+			inet_proto_csum_replace16(l4check, skb, a->s6_addr32,
+						  addr->v6.s6_addr32, false);
+		*a = addr->v6;
+	}
+	if (port >= 0) {
+		__be16 old = *pfield;
+
+		*pfield = htons(port);
+		if (l4check)
+			inet_proto_csum_replace2(l4check, skb, old, *pfield,
+						 false);
+	}
+	if (l4check && q->proto == IPPROTO_UDP && !*l4check)
+		*l4check = CSUM_MANGLED_0;
+	if (src)
+		q->src = *addr;
+	else
+		q->dst = *addr;
+	if (src && port >= 0)
+		q->sport = port;
+	else if (port >= 0)
+		q->dport = port;
+
+	/* The error's own checksum, over the whole message. */
+	if (skb_ensure_writable(skb, p->l4_off + 4))
+		return -ENOMEM;
+	len = skb->len - p->l4_off;
+	if (p->src.family == AF_INET) {
+		struct icmphdr *ic = (void *)(skb->data + p->l4_off);
+
+		ic->checksum = 0;
+		csum = skb_checksum(skb, p->l4_off, len, 0);
+		ic->checksum = csum_fold(csum);
+	} else {
+		struct ipv6hdr *ip6 = (void *)(skb->data + p->l3_off);
+		struct icmp6hdr *ic = (void *)(skb->data + p->l4_off);
+
+		ic->icmp6_cksum = 0;
+		csum = skb_checksum(skb, p->l4_off, len, 0);
+		ic->icmp6_cksum = csum_ipv6_magic(&ip6->saddr, &ip6->daddr, len,
+						  IPPROTO_ICMPV6, csum);
+	}
+	return 0;
 }

@@ -511,6 +511,75 @@ int vgw_nat_in(struct vgw_pkt *p, const struct vgw_gw *g)
 	return 0;
 }
 
+/*
+ * A live mapping of the quoted packet's protocol, by its outside tuple
+ * (public address and port, remote address and port), public at @g.
+ */
+static struct vgw_nat_entry *quoted_mapping(struct vgw_nat_table *t,
+					    const struct vgw_gw *g,
+					    const struct vgw_ip *pub, u16 pport,
+					    const struct vgw_ip *remote,
+					    u16 rport, u8 proto)
+{
+	struct vgw_nat_entry *e;
+
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		rport = 0;
+	e = find_out(t, pub, pport, remote, rport, proto);
+	if (!e || time_after(jiffies, READ_ONCE(e->expires)) ||
+	    !vgw_ip_eq(&e->pub, &g->public_ip))
+		return NULL;
+	return e;
+}
+
+/*
+ * An ICMP error from outside about a packet a mapping sent (@q: its
+ * quote, from the public address and port to the remote end): to the
+ * inside, with the quote as the VNIC sent it. It neither opens nor
+ * refreshes the mapping.
+ */
+int vgw_nat_icmp_in(struct vgw_pkt *p, const struct vgw_gw *g,
+		    struct vgw_quote *q)
+{
+	struct vgw_nat_entry *e;
+
+	e = quoted_mapping(p->vn->nat, g, &q->src, q->sport, &q->dst,
+			   q->dport, q->proto);
+	if (!e || !vgw_ip_eq(&p->dst, &e->pub))
+		return VNICGW_DROP_NAT_INBOUND;
+	if (vgw_rewrite_addr(p, false, &e->priv) ||
+	    vgw_icmp_quote_rewrite(p, q, true, &e->priv, e->priv_port))
+		return VNICGW_DROP_MALFORMED;
+	return 0;
+}
+
+/*
+ * An ICMP error from a VNIC about a reply that came in through a mapping
+ * (@q: its quote, from the remote end to the private address and port):
+ * out with the public address, and the quote as the remote end sent it.
+ */
+int vgw_nat_icmp_out(struct vgw_pkt *p, const struct vgw_gw *g,
+		     struct vgw_quote *q)
+{
+	struct vgw_nat_table *t = p->vn->nat;
+	struct vgw_nat_entry *e;
+	u16 rport = q->proto == IPPROTO_TCP || q->proto == IPPROTO_UDP ?
+		    q->sport : 0;
+
+	if (q->proto != IPPROTO_TCP && q->proto != IPPROTO_UDP &&
+	    q->proto != IPPROTO_ICMP && q->proto != IPPROTO_ICMPV6)
+		return VNICGW_DROP_NAT_NO_MAPPING;
+	e = find_in_tuple(t, p->vnic->o.hash, &q->dst, q->dport, &q->src,
+			  rport, q->proto);
+	if (!e || time_after(jiffies, READ_ONCE(e->expires)) ||
+	    !vgw_ip_eq(&e->pub, &g->public_ip) || !vgw_ip_eq(&p->src, &e->priv))
+		return VNICGW_DROP_NAT_NO_MAPPING;
+	if (vgw_rewrite_addr(p, true, &e->pub) ||
+	    vgw_icmp_quote_rewrite(p, q, false, &e->pub, e->pub_port))
+		return VNICGW_DROP_MALFORMED;
+	return 0;
+}
+
 /* As conntrack's refresh(): a live mapping we own, to its backups again. */
 static void refresh(struct vgw_nat_table *t, struct vgw_nat_entry *e)
 {

@@ -12,6 +12,7 @@
 struct vgw_net;
 struct vgw_pkt;
 struct vgw_gw;
+struct vgw_quote;
 
 int vgw_nat_net_init(struct vgw_net *vn);
 void vgw_nat_net_exit(struct vgw_net *vn);
@@ -22,6 +23,15 @@ void vgw_nat_exit(void);
 int vgw_nat_out(struct vgw_pkt *p, const struct vgw_gw *g);
 /* Rewrite @p (a reply from @g) back to the inside. 0 or a drop reason. */
 int vgw_nat_in(struct vgw_pkt *p, const struct vgw_gw *g);
+/*
+ * ICMP errors (@q: what @p quotes) about a mapping's packets: from outside
+ * to the inside, and from a VNIC out. 0 or a drop reason; no mapping is
+ * opened or refreshed.
+ */
+int vgw_nat_icmp_in(struct vgw_pkt *p, const struct vgw_gw *g,
+		    struct vgw_quote *q);
+int vgw_nat_icmp_out(struct vgw_pkt *p, const struct vgw_gw *g,
+		     struct vgw_quote *q);
 
 /* The namespace's mappings, and its tables' size (for vnicctl). */
 unsigned int vgw_nat_entries(const struct vgw_net *vn);

@@ -7,7 +7,11 @@
  * - vgw_net->lock (a mutex, one per namespace) serialises every change of
  *   the namespace's tables. Writers build new objects aside and publish them
  *   with rcu_assign_pointer(); old ones are freed after a grace period.
- * - The packet path only reads, under rcu_read_lock() (softirq context).
+ * - The packet path reads the configuration under rcu_read_lock()
+ *   (softirq context) and never changes it; it does write the state it
+ *   keeps itself: connection tracking and NAT mappings (rhashtables, with
+ *   their own spinlocks: conntrack.c, nat.c), the fragment table
+ *   (frag.c), route caches (tx.c) and per-CPU counters.
  */
 #ifndef _VNICGW_H
 #define _VNICGW_H

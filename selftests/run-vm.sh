@@ -28,6 +28,8 @@ TESTS=(
 	datapath/test_security.sh
 	datapath/test_gateways.sh
 	datapath/test_robust.sh
+	datapath/test_nonlinear.sh
+	datapath/test_icmp_errors.sh
 	datapath/test_ipv6.sh
 	cluster/test_etcd_agent.sh
 	cluster/test_cluster_nl.sh

@@ -319,8 +319,8 @@ enum vnicgw_vip_attr {
 };
 
 /*
- * Why a packet was dropped: one list, for the module's counters, the trace
- * output and vnicctl. Name in C, name printed, what it means.
+ * Why a packet was dropped: one list, for the module's counters and
+ * vnicctl. Name in C, name printed, what it means.
  */
 #define VNICGW_DROP_REASONS(X)						\
 	X(MALFORMED, "malformed", "truncated or unparsable packet")		\
