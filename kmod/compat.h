@@ -10,6 +10,11 @@
 #include <linux/version.h>
 #include <linux/netdevice.h>
 
+/* 6.4 moved __skb_gso_segment() and its friends into <net/gso.h>. */
+#if __has_include(<net/gso.h>)
+#include <net/gso.h>
+#endif
+
 /* 6.12 turned NETIF_F_NETNS_LOCAL and NETIF_F_LLTX into net_device bits. */
 static inline void vgw_compat_netdev_flags(struct net_device *dev)
 {

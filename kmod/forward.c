@@ -431,12 +431,15 @@ int vgw_rewrite_addr(struct vgw_pkt *p, bool src, const struct vgw_ip *to)
 	check = l4_csum(p, &udp);
 	if (IS_ERR(check))
 		return PTR_ERR(check);
+	/* An IPv4 UDP datagram sent without a checksum leaves without one. */
+	if (check && udp && !*check && p->src.family == AF_INET)
+		check = NULL;
 	if (p->src.family == AF_INET) {
 		struct iphdr *iph = (void *)(skb->data + p->l3_off);
 		__be32 *a = src ? &iph->saddr : &iph->daddr;
 
 		csum_replace4(&iph->check, *a, to->v4);
-		if (check && !(udp && !*check))
+		if (check)
 			inet_proto_csum_replace4(check, skb, *a, to->v4, true);
 		*a = to->v4;
 	} else {

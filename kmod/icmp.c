@@ -195,7 +195,8 @@ void vgw_icmp_too_big(struct vgw_pkt *p, unsigned int mtu)
 	struct vgw_peer to;
 	struct vgw_ip from;
 
-	if (sender && p->src.family &&
+	/* Never an error about an error (RFC 1122 3.2.2, RFC 4443 2.4). */
+	if (sender && p->src.family && !vgw_icmp_is_error(p) &&
 	    router_ip(p, sender, p->src.family, &from))
 		icmp = p->src.family == AF_INET ? icmp4_too_big(p, &from, mtu) :
 						  icmp6_too_big(p, &from, mtu);
@@ -222,7 +223,12 @@ void vgw_icmp_too_big(struct vgw_pkt *p, unsigned int mtu)
  */
 bool vgw_icmp_is_error(const struct vgw_pkt *p)
 {
-	if (p->later_frag)
+	/*
+	 * A fragmented error is not translated: its checksum covers the
+	 * whole message, which no fragment holds. (Errors are small; one
+	 * that comes in fragments is dropped as the gateway's rules say.)
+	 */
+	if (p->frag)
 		return false;
 	if (p->l4proto == IPPROTO_ICMP)
 		return p->icmp_type == ICMP_DEST_UNREACH ||

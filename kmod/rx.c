@@ -18,6 +18,9 @@
  * read as success.
  */
 #define DROP(reason)	(-1 - (int)(reason))
+
+/* VXLAN's remote checksum offload flag: bit 21 of the first word. */
+#define VGW_VXLAN_RCO	0x20
 #define REASON(ret)	(-1 - (ret))
 
 /* What vnicgw's own Geneve option said, if the packet had one. */
@@ -98,7 +101,13 @@ static int tunnel_header(struct vgw_pkt *p, struct cluster_opt *co)
 		return DROP(VNICGW_DROP_MALFORMED);
 	if (p->encap == VNICGW_ENCAP_VXLAN) {
 		vh = (const void *)(skb->data + sizeof(struct udphdr));
-		if (!vgw_vxlan_valid(vh))
+		/*
+		 * Remote checksum offload (RCO, a Linux extension: a flag in
+		 * the first reserved byte, the checksum's place in the VNI
+		 * field's low bits) changes what the frame means; it is not
+		 * spoken here.
+		 */
+		if (!vgw_vxlan_valid(vh) || (vh->reserved1[0] & VGW_VXLAN_RCO))
 			return DROP(VNICGW_DROP_BAD_TUNNEL);
 		p->vni = vgw_vni_get(vh->vni);
 		return sizeof(struct udphdr) + VGW_VXLAN_HLEN;

@@ -6,27 +6,31 @@
  * XDP steering program has already picked that CPU.
  *
  * A GSO packet is cut into the packets it stands for here, before anything
- * reads it. Such a packet comes from a sender on this machine (a VXLAN or
+ * reads it. Such a packet comes from a sender on this machine: a VXLAN or
  * Geneve device whose frames reach the socket through a veth or loopback
- * keep their segmentation offload: SKB_GSO_UDP_TUNNEL over an inner TCP or
- * UDP GSO type); UDP's own receive path segments only the GSO types that
- * no socket of this kind expects (udp_unexpected_gso()) and hands these
- * through unsegmented. The packet path then sees wire-sized packets only:
- * its MTU check, its rules and connection tracking, its counters and the
- * frames it sends are per packet, as they are for packets from a NIC.
+ * keeps their segmentation offload (SKB_GSO_UDP_TUNNEL[_CSUM] over TCP).
+ * UDP's own receive path segments the GSO types that no socket of this
+ * kind accepts (udp_unexpected_gso(): UDP_L4, fraglist) and hands tunnel
+ * GSO through unsegmented. The packet path then sees wire-sized packets
+ * only: its MTU check, its rules and connection tracking, its counters and
+ * the frames it sends are per packet, as they are for packets from a NIC.
  */
 #include <net/udp.h>
 #include <net/udp_tunnel.h>
 #include <vgw/wire.h>
 
+#include "compat.h"
 #include "datapath.h"
 
 /*
  * Segment the GSO packet @skb (data at its outer UDP header) and run each
- * segment through the packet path. The segments get complete checksums:
- * no features are offered to the segmentation, so the inner transport
- * checksum is computed in software (rx.c expects nothing else to be
- * pending).
+ * segment through the packet path. No features are offered to the
+ * segmentation: each segment is linear and its inner transport checksum is
+ * computed in software. (Its outer UDP checksum, for a tunnel that has
+ * one, may be left pending: rx.c takes a pending checksum before the frame
+ * as the outer one's.) A segmentation that fails or finds nothing to do
+ * (a "super-packet" of one segment, which a sender would not have built)
+ * drops the packet as malformed.
  */
 static void vgw_rx_gso(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 {
@@ -35,12 +39,17 @@ static void vgw_rx_gso(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 
 	/*
 	 * Only a tunnel GSO packet is expected here (see above), and only as
-	 * the stack builds one: with its inner checksum pending. Anything
-	 * else (a packet socket's forged virtio header, say) is malformed.
+	 * the stack builds one: an Ethernet frame inside, its checksum
+	 * pending. Remote checksum offload is refused: its segments would
+	 * keep an inner checksum that only the tunnel header can complete.
+	 * Anything else (NIC hardware GRO of tunnels, a forged virtio
+	 * header on newer kernels) is dropped.
 	 */
 	if (!(gso_type & (SKB_GSO_UDP_TUNNEL | SKB_GSO_UDP_TUNNEL_CSUM)) ||
-	    skb->ip_summed != CHECKSUM_PARTIAL ||
-	    skb->inner_protocol_type != ENCAP_TYPE_ETHER) {
+	    (gso_type & SKB_GSO_TUNNEL_REMCSUM) ||
+	    skb->ip_summed != CHECKSUM_PARTIAL || !skb->encapsulation ||
+	    skb->inner_protocol_type != ENCAP_TYPE_ETHER ||
+	    skb->inner_protocol != htons(ETH_P_TEB)) {
 		vgw_rx_drop(vn, skb, VNICGW_DROP_MALFORMED);
 		return;
 	}

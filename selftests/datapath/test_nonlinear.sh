@@ -81,4 +81,24 @@ expect_ok "a non-linear frame a1 -> the internet is source-NATed, and the host t
 served nat-a-host udp 7000 | diag
 expect_eq "vnicgw counted no malformed frame" 0 "$(drops malformed)"
 
+# --- odd but valid, and not ours ------------------------------------------------------
+# An IPv4 UDP datagram may go without a checksum (0): after NAT it still has
+# none (a checksum "fixed" from 0 would be wrong, and the host would drop
+# it). VXLAN 8, Ethernet 14, IPv4 20, then the UDP checksum at 6.
+hex=$("$CRAFT" --from 10.0.0.21 --to 10.0.100.1 --vxlan 1001 --smac "$(mac_of 10.1.1.5)" \
+	--src 10.1.1.5 --dst 198.18.0.10 --proto udp --payload no-checksum --hex)
+hex=${hex:0:96}0000${hex:100}
+nsx host1 "$FRAGTAP" --from 10.0.0.21 --to 10.0.100.1 <<<"$hex" >/dev/null
+expect_ok "a UDP datagram without a checksum crosses the NAT without one, and the host there takes it" \
+	wait_for 3 eval "served nat-a-host udp 7000 | grep -q no-checksum"
+# VXLAN's remote checksum offload (a Linux extension: flag 0x20 in the first
+# reserved byte) changes what the frame means; vnicgw does not speak it.
+hex=$("$CRAFT" --from 10.0.0.21 --to 10.0.100.1 --vxlan 1001 --smac "$(mac_of 10.1.1.5)" \
+	--src 10.1.1.5 --dst 10.1.1.6 --proto udp --payload rco --hex)
+hex=${hex:0:2}20${hex:4}
+before=$(drops bad_tunnel)
+nsx host1 "$FRAGTAP" --from 10.0.0.21 --to 10.0.100.1 <<<"$hex" >/dev/null
+expect_eq "a VXLAN frame with the remote-checksum-offload flag is dropped: bad_tunnel" \
+	1 $(($(drops bad_tunnel) - before))
+
 tap_end
