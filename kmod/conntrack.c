@@ -9,7 +9,7 @@
  * Each is a module parameter (/sys/module/vnicgw/parameters/ct_*_timeout,
  * 1..432000), as nf_conntrack's sysctls are; a change applies from the
  * next packet of each connection. The NAT gateway's mappings live as long
- * as an answered connection (vgw_ct_idle_timeout()).
+ * as their connection would here (vgw_ct_idle_timeout()).
  */
 #include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
@@ -115,35 +115,34 @@ MODULE_PARM_DESC(ct_other_timeout, "s: ICMP and other protocols");
 
 static unsigned long timeout(const struct vgw_ct_entry *e, u8 proto)
 {
+	u8 state = READ_ONCE(e->state);
+
+	return vgw_ct_idle_timeout(proto, state == CT_ESTABLISHED,
+				   state == CT_CLOSING);
+}
+
+/*
+ * Unanswered (CT_NEW: no reply seen), answered (CT_ESTABLISHED) or closing
+ * (CT_CLOSING): the tracker's own entries and the NAT gateway's mappings.
+ */
+unsigned long vgw_ct_idle_timeout(u8 proto, bool replied, bool closing)
+{
 	unsigned int s;
 
 	switch (proto) {
 	case IPPROTO_TCP:
-		s = e->state == CT_ESTABLISHED ? READ_ONCE(ct_tcp_established_timeout) :
-		    e->state == CT_CLOSING ? READ_ONCE(ct_tcp_close_timeout) :
+		s = closing ? READ_ONCE(ct_tcp_close_timeout) :
+		    replied ? READ_ONCE(ct_tcp_established_timeout) :
 		    READ_ONCE(ct_tcp_syn_timeout);
 		break;
 	case IPPROTO_UDP:
-		s = e->state == CT_ESTABLISHED ? READ_ONCE(ct_udp_stream_timeout) :
+		s = replied ? READ_ONCE(ct_udp_stream_timeout) :
 		    READ_ONCE(ct_udp_timeout);
 		break;
 	default:
 		s = READ_ONCE(ct_other_timeout);
 	}
 	return s * HZ;
-}
-
-unsigned long vgw_ct_idle_timeout(u8 proto, bool closing)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return (closing ? READ_ONCE(ct_tcp_close_timeout) :
-			READ_ONCE(ct_tcp_established_timeout)) * HZ;
-	case IPPROTO_UDP:
-		return READ_ONCE(ct_udp_stream_timeout) * HZ;
-	default:
-		return READ_ONCE(ct_other_timeout) * HZ;
-	}
 }
 
 /* The packet's canonical key; *@reversed tells its direction. */
@@ -466,7 +465,7 @@ static bool vnic_hash_eq(const void *val, const void *key)
 }
 
 /* The VNIC whose id hashes to @hash, in the published snapshot. */
-static const struct vgw_vnic *vnic_by_hash(const struct vgw_net *vn, u64 hash)
+const struct vgw_vnic *vgw_vnic_by_hash(const struct vgw_net *vn, u64 hash)
 {
 	const struct vgw_snap *s = rcu_dereference(vn->snap);
 
@@ -500,7 +499,7 @@ void vgw_ct_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
 	struct vgw_ct_key k;
 	unsigned long expires;
 
-	v = vnic_by_hash(vn, get_unaligned_be64(r->vnic));
+	v = vgw_vnic_by_hash(vn, get_unaligned_be64(r->vnic));
 	k.flow = r->flow;
 	if (!v || (k.flow.family != VGW_FLOW_IPV4 && k.flow.family != VGW_FLOW_IPV6) ||
 	    k.flow.pad[0] || k.flow.pad[1] || vgw_flow_key_reversed(&k.flow) ||
