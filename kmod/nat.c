@@ -26,9 +26,9 @@
  * count as well (nat_charge()): the namespace's bound holds for them, the
  * VNIC's does not (its owner admitted the connection).
  */
-#include <linux/moduleparam.h>
 #include <linux/icmp.h>
 #include <linux/jhash.h>
+#include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/checksum.h>
