@@ -9,7 +9,26 @@
  * Each is a module parameter (/sys/module/vnicgw/parameters/ct_*_timeout,
  * 1..432000), as nf_conntrack's sysctls are; a change applies from the
  * next packet of each connection. The NAT gateway's mappings live as long
- * as an answered connection (vgw_ct_idle_timeout()).
+ * as their connection would here (vgw_ct_idle_timeout()).
+ *
+ * TCP: a FIN or RST closes an entry only when its sequence number is where
+ * the connection is (RFC 5961 section 3 in spirit), so that whoever knows
+ * the four-tuple cannot tear down the gateway's state blind. Per direction
+ * the entry keeps how far the sender got (the end of its furthest segment)
+ * and the largest window it advertised (scaled, RFC 7323); a segment is in
+ * window when it starts no more than the receiver's largest window behind
+ * that end and ends no more than that window beyond it: what the receiver
+ * may still accept. (Lighter than nf_conntrack_proto_tcp, which also holds
+ * the acknowledgements to the window; this is enough for the teardown.)
+ * An out-of-window segment passes, as any packet of the connection does,
+ * restarts the timer and changes nothing else: the receiving stack judges
+ * it by its own window (RFC 5961) and our state cannot be moved by it.
+ * Dropping it instead would cut connections whenever our view of the window
+ * is short of the endpoints'. Where the entry knows nothing of a direction
+ * (picked up mid-stream, or taken from the owner's record, which carries no
+ * window: after a failover the new owner learns it again) the first segment
+ * from there is learned as it comes; while an opening handshake is under
+ * way an answer must acknowledge the SYN exactly (RFC 793's SYN-SENT rule).
  */
 #include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
@@ -43,6 +62,18 @@ struct vgw_ct_key {
 	u64 vnic;			/* the VNIC's id hash */
 };
 
+/* TCP: one direction's window, as the tracker saw it. */
+struct ct_win {
+	u32 end;	/* the sender's furthest sequence number + length */
+	u32 maxwin;	/* the largest window it advertised, scaled */
+};
+
+#define CT_WSCALE_MAX	14	/* RFC 7323 section 2.3 */
+#define CT_WSCALE_NONE	15	/* its SYN had no window scale option */
+/* Bits of vgw_ct_entry.seen, per direction d (0: as the key, 1: reversed). */
+#define CT_SEEN(d)	(1 << (d))	/* win[d] is learned */
+#define CT_SYN(d)	(4 << (d))	/* its SYN seen: wscale[d] is its option */
+
 struct vgw_ct_entry {
 	struct rhash_head node;
 	struct vgw_ct_key key;
@@ -56,7 +87,12 @@ struct vgw_ct_entry {
 	unsigned long synced;		/* jiffies: last sent to the backup */
 	u8 opened_reversed;		/* the opening packet went daddr→saddr */
 	u8 state;			/* enum ct_state */
+	/* TCP (in what was padding): */
+	u8 wscale[2];			/* per direction: its SYN's option */
+	u8 seen;			/* CT_SEEN(), CT_SYN() */
 	struct rcu_head rcu;
+	/* TCP only (the entry comes from ct_tcp_cache): per direction. */
+	struct ct_win win[];
 };
 
 /*
@@ -79,7 +115,13 @@ static const struct rhashtable_params ct_params = {
 	.automatic_shrinking = true,
 };
 
-static struct kmem_cache *ct_cache;
+/* TCP entries carry their windows: 16 bytes more than the others. */
+static struct kmem_cache *ct_cache, *ct_tcp_cache;
+
+static struct kmem_cache *cache_of(u8 proto)
+{
+	return proto == IPPROTO_TCP ? ct_tcp_cache : ct_cache;
+}
 
 #define CT_TIMEOUT_MAX	432000U		/* s: the longest a timeout may be */
 
@@ -115,35 +157,34 @@ MODULE_PARM_DESC(ct_other_timeout, "s: ICMP and other protocols");
 
 static unsigned long timeout(const struct vgw_ct_entry *e, u8 proto)
 {
+	u8 state = READ_ONCE(e->state);
+
+	return vgw_ct_idle_timeout(proto, state == CT_ESTABLISHED,
+				   state == CT_CLOSING);
+}
+
+/*
+ * Unanswered (CT_NEW: no reply seen), answered (CT_ESTABLISHED) or closing
+ * (CT_CLOSING): the tracker's own entries and the NAT gateway's mappings.
+ */
+unsigned long vgw_ct_idle_timeout(u8 proto, bool replied, bool closing)
+{
 	unsigned int s;
 
 	switch (proto) {
 	case IPPROTO_TCP:
-		s = e->state == CT_ESTABLISHED ? READ_ONCE(ct_tcp_established_timeout) :
-		    e->state == CT_CLOSING ? READ_ONCE(ct_tcp_close_timeout) :
+		s = closing ? READ_ONCE(ct_tcp_close_timeout) :
+		    replied ? READ_ONCE(ct_tcp_established_timeout) :
 		    READ_ONCE(ct_tcp_syn_timeout);
 		break;
 	case IPPROTO_UDP:
-		s = e->state == CT_ESTABLISHED ? READ_ONCE(ct_udp_stream_timeout) :
+		s = replied ? READ_ONCE(ct_udp_stream_timeout) :
 		    READ_ONCE(ct_udp_timeout);
 		break;
 	default:
 		s = READ_ONCE(ct_other_timeout);
 	}
 	return s * HZ;
-}
-
-unsigned long vgw_ct_idle_timeout(u8 proto, bool closing)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return (closing ? READ_ONCE(ct_tcp_close_timeout) :
-			READ_ONCE(ct_tcp_established_timeout)) * HZ;
-	case IPPROTO_UDP:
-		return READ_ONCE(ct_udp_stream_timeout) * HZ;
-	default:
-		return READ_ONCE(ct_other_timeout) * HZ;
-	}
 }
 
 /* The packet's canonical key; *@reversed tells its direction. */
@@ -186,7 +227,7 @@ static void entry_free_rcu(struct rcu_head *rcu)
 	struct vgw_ct_entry *e = container_of(rcu, struct vgw_ct_entry, rcu);
 
 	vgw_vnic_rt_put(e->rt);
-	kmem_cache_free(ct_cache, e);
+	kmem_cache_free(cache_of(e->key.flow.proto), e);
 }
 
 static void entry_release(struct vgw_ct_entry *e)
@@ -233,16 +274,162 @@ static void ct_sync(struct vgw_net *vn, struct vgw_ct_entry *e)
 	WRITE_ONCE(e->synced, jiffies);
 }
 
+/* --- TCP windows ----------------------------------------------------------- */
+
+/* What the tracker reads of a TCP segment. */
+struct ct_seg {
+	u32 seq, ack;
+	u32 end;	/* seq + its length, SYN and FIN counting one */
+	u32 win;	/* the window field, not scaled */
+	u8 flags;
+	u8 wscale;	/* a SYN's window scale option, or CT_WSCALE_NONE */
+};
+
+/* The window scale option of a SYN whose header is @hl bytes. */
+static u8 syn_wscale(const struct vgw_pkt *p, unsigned int hl)
+{
+	u8 buf[40];
+	const u8 *o;
+	unsigned int i = 0, n = hl - sizeof(struct tcphdr);
+
+	o = skb_header_pointer(p->skb, p->l4_off + sizeof(struct tcphdr), n,
+			       buf);
+	while (o && i < n) {
+		if (o[i] == TCPOPT_EOL)
+			break;
+		if (o[i] == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || o[i + 1] < 2 || i + o[i + 1] > n)
+			break;
+		if (o[i] == TCPOPT_WINDOW && o[i + 1] == TCPOLEN_WINDOW)
+			return min_t(u8, o[i + 2], CT_WSCALE_MAX);
+		i += o[i + 1];
+	}
+	return CT_WSCALE_NONE;
+}
+
+/* @p's TCP header; false when it has none (a later fragment) or a bad one. */
+static bool tcp_seg(const struct vgw_pkt *p, struct ct_seg *s)
+{
+	const struct tcphdr *th;
+	struct tcphdr buf;
+	unsigned int hl, len = p->skb->len - p->l4_off;	/* trimmed: rx.c */
+
+	if (p->later_frag)
+		return false;
+	th = skb_header_pointer(p->skb, p->l4_off, sizeof(buf), &buf);
+	if (!th)
+		return false;
+	hl = th->doff * 4;
+	if (hl < sizeof(*th) || hl > len)
+		return false;
+	s->flags = tcp_flag_byte(th);
+	s->seq = ntohl(th->seq);
+	s->ack = ntohl(th->ack_seq);
+	s->win = ntohs(th->window);
+	s->end = s->seq + len - hl + !!th->syn + !!th->fin;
+	s->wscale = th->syn ? syn_wscale(p, hl) : CT_WSCALE_NONE;
+	return true;
+}
+
 /*
- * A packet of a tracked connection: the state moves on, the timer restarts.
- * True if the state changed (the backup is to learn of it).
+ * How far direction @d's window fields are to be shifted: unknown (no SYN
+ * seen from it): the most RFC 7323 allows, so that nothing legitimate is
+ * out of window; no scaling unless both SYNs had the option.
+ */
+static u8 ct_shift(const struct vgw_ct_entry *e, u8 seen, int d)
+{
+	u8 own = READ_ONCE(e->wscale[d]);
+
+	if (!(seen & CT_SYN(d)))
+		return CT_WSCALE_MAX;
+	if (own == CT_WSCALE_NONE ||
+	    (seen & CT_SYN(!d) && READ_ONCE(e->wscale[!d]) == CT_WSCALE_NONE))
+		return 0;
+	return own;
+}
+
+/* How far beyond (or behind) its peer's end direction @d lets it send. */
+static u32 ct_maxwin(const struct vgw_ct_entry *e, u8 seen, int d)
+{
+	if (seen & CT_SEEN(d))
+		return READ_ONCE(e->win[d].maxwin);
+	return 65535U << ct_shift(e, seen, d);
+}
+
+static void learn(struct vgw_ct_entry *e, int d, const struct ct_seg *s,
+		  u32 win, u8 seen)
+{
+	WRITE_ONCE(e->win[d].end, s->end);
+	WRITE_ONCE(e->win[d].maxwin, max(win, 1U));
+	WRITE_ONCE(e->seen, seen | CT_SEEN(d));
+}
+
+/*
+ * A TCP segment in direction @d (the packet's "reversed"): is it where the
+ * connection is? If so its direction's window moves on and the caller may
+ * let its flags change the state. The fields are read and written without
+ * a lock: both directions of a flow are processed on one CPU when steered
+ * (bpf/); otherwise a lost update makes a direction be learned again.
+ */
+static bool tcp_in_window(struct vgw_ct_entry *e, const struct vgw_pkt *p,
+			  int d)
+{
+	u8 seen = READ_ONCE(e->seen), state = READ_ONCE(e->state);
+	struct ct_win *w = &e->win[d];
+	u32 end, rwin, win;
+	struct ct_seg s;
+
+	if (!tcp_seg(p, &s))
+		return false;
+	/*
+	 * Opening: the first answer to a SYN is a SYN-ACK or a RST that
+	 * acknowledges exactly that SYN (what the opener itself accepts).
+	 */
+	if (state == CT_NEW && (seen & CT_SYN(!d)) && !(seen & CT_SEEN(d)) &&
+	    (!(s.flags & (TCPHDR_SYN | TCPHDR_RST)) ||
+	     !(s.flags & TCPHDR_ACK) || s.ack != READ_ONCE(e->win[!d].end)))
+		return false;
+	if ((s.flags & TCPHDR_SYN) &&
+	    (state == CT_NEW || !(seen & CT_SEEN(d)))) {
+		/* A SYN (or SYN-ACK) starts its direction; never scaled. */
+		WRITE_ONCE(e->wscale[d], s.wscale);
+		learn(e, d, &s, s.win, seen | CT_SYN(d));
+		return true;
+	}
+	win = (s.flags & TCPHDR_SYN) ? s.win : s.win << ct_shift(e, seen, d);
+	if (!(seen & CT_SEEN(d))) {
+		/* Nothing seen from here yet: nothing to hold it to. */
+		learn(e, d, &s, win, seen);
+		return true;
+	}
+	end = READ_ONCE(w->end);
+	rwin = ct_maxwin(e, seen, !d);
+	if (before(s.seq, end - rwin) || after(s.end, end + rwin))
+		return false;
+	if (after(s.end, end))
+		WRITE_ONCE(w->end, s.end);
+	if (win > READ_ONCE(w->maxwin))
+		WRITE_ONCE(w->maxwin, win);
+	return true;
+}
+
+/*
+ * A packet of a tracked connection: the state moves on (TCP: only with a
+ * segment in window), the timer restarts. True if the state changed (the
+ * backup is to learn of it).
  */
 static bool see(struct vgw_ct_entry *e, const struct vgw_pkt *p, bool reversed)
 {
 	u8 state = READ_ONCE(e->state);
 	bool changed;
 
-	if (p->l4proto == IPPROTO_TCP && (p->tcp_flags & (TCPHDR_FIN | TCPHDR_RST)))
+	if (p->l4proto == IPPROTO_TCP && !tcp_in_window(e, p, reversed))
+		;	/* out of window: passes, moves nothing */
+	else if (p->l4proto == IPPROTO_TCP &&
+		 (p->tcp_flags & (TCPHDR_FIN | TCPHDR_RST)))
 		state = CT_CLOSING;
 	else if (state == CT_NEW && reversed != e->opened_reversed)
 		state = CT_ESTABLISHED;	/* the first reply */
@@ -271,11 +458,12 @@ bool vgw_ct_pass(struct vgw_pkt *p, const struct vgw_vnic *v)
 }
 
 /*
- * A new entry of @v, counted towards its entries on this host (@bounded:
- * refused with -ENOSPC beyond its conntrack_limit); the caller fills in the
- * key and state.
+ * A new entry of @v for a connection of @proto, counted towards its entries
+ * on this host (@bounded: refused with -ENOSPC beyond its conntrack_limit);
+ * the caller fills in the key (of @proto) and state.
  */
-static struct vgw_ct_entry *entry_new(const struct vgw_vnic *v, bool bounded)
+static struct vgw_ct_entry *entry_new(const struct vgw_vnic *v, bool bounded,
+				      u8 proto)
 {
 	struct vgw_ct_entry *e;
 
@@ -283,7 +471,7 @@ static struct vgw_ct_entry *entry_new(const struct vgw_vnic *v, bool bounded)
 		atomic_dec(&v->rt->ct_count);
 		return ERR_PTR(-ENOSPC);
 	}
-	e = kmem_cache_alloc(ct_cache, GFP_ATOMIC);
+	e = kmem_cache_alloc(cache_of(proto), GFP_ATOMIC);
 	if (!e) {
 		atomic_dec(&v->rt->ct_count);
 		return ERR_PTR(-ENOMEM);
@@ -291,6 +479,7 @@ static struct vgw_ct_entry *entry_new(const struct vgw_vnic *v, bool bounded)
 	e->rt = v->rt;
 	refcount_inc(&v->rt->ref);
 	e->synced = jiffies;
+	e->seen = 0;		/* no window known */
 	return e;
 }
 
@@ -299,7 +488,7 @@ static void entry_drop(struct vgw_ct_entry *e)
 {
 	atomic_dec(&e->rt->ct_count);
 	vgw_vnic_rt_put(e->rt);
-	kmem_cache_free(ct_cache, e);
+	kmem_cache_free(cache_of(e->key.flow.proto), e);
 }
 
 /*
@@ -326,7 +515,7 @@ int vgw_ct_open(struct vgw_pkt *p, const struct vgw_vnic *v, bool egress)
 	struct vgw_ct_entry *e, *other;
 	bool reversed;
 
-	e = entry_new(v, true);
+	e = entry_new(v, true, p->l4proto);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 	key_of(p, v->o.hash, &e->key, &reversed);
@@ -466,7 +655,7 @@ static bool vnic_hash_eq(const void *val, const void *key)
 }
 
 /* The VNIC whose id hashes to @hash, in the published snapshot. */
-static const struct vgw_vnic *vnic_by_hash(const struct vgw_net *vn, u64 hash)
+const struct vgw_vnic *vgw_vnic_by_hash(const struct vgw_net *vn, u64 hash)
 {
 	const struct vgw_snap *s = rcu_dereference(vn->snap);
 
@@ -475,9 +664,14 @@ static const struct vgw_vnic *vnic_by_hash(const struct vgw_net *vn, u64 hash)
 }
 
 
-/* A record from the owner for @e: the furthest state wins. */
+/*
+ * A record from the owner for @e: the furthest state wins. Another host
+ * sees the connection's packets now: what this one knew of its windows
+ * goes stale, and is learned again if the flow comes back.
+ */
 static void refresh_from(struct vgw_ct_entry *e, u8 state, unsigned long expires)
 {
+	WRITE_ONCE(e->seen, 0);
 	if (state > READ_ONCE(e->state)) {
 		WRITE_ONCE(e->state, state);
 		WRITE_ONCE(e->expires, expires);
@@ -500,7 +694,7 @@ void vgw_ct_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
 	struct vgw_ct_key k;
 	unsigned long expires;
 
-	v = vnic_by_hash(vn, get_unaligned_be64(r->vnic));
+	v = vgw_vnic_by_hash(vn, get_unaligned_be64(r->vnic));
 	k.flow = r->flow;
 	if (!v || (k.flow.family != VGW_FLOW_IPV4 && k.flow.family != VGW_FLOW_IPV6) ||
 	    k.flow.pad[0] || k.flow.pad[1] || vgw_flow_key_reversed(&k.flow) ||
@@ -518,7 +712,7 @@ void vgw_ct_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
 	 * copy would only lose it in a failover. It counts towards the
 	 * VNIC's entries on this host, which bound what this host opens.
 	 */
-	e = entry_new(v, false);
+	e = entry_new(v, false, k.flow.proto);
 	if (IS_ERR(e))
 		return;
 	e->key = k;
@@ -546,12 +740,21 @@ unsigned int vgw_ct_buckets(const struct vgw_net *vn)
 int __init vgw_ct_init(void)
 {
 	ct_cache = KMEM_CACHE(vgw_ct_entry, 0);
-	return ct_cache ? 0 : -ENOMEM;
+	ct_tcp_cache = kmem_cache_create("vgw_ct_tcp_entry",
+					 struct_size_t(struct vgw_ct_entry, win, 2),
+					 __alignof__(struct vgw_ct_entry), 0, NULL);
+	if (!ct_cache || !ct_tcp_cache) {
+		kmem_cache_destroy(ct_tcp_cache);
+		kmem_cache_destroy(ct_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* After every namespace is gone. */
 void vgw_ct_exit(void)
 {
 	rcu_barrier();		/* the last entries' frees */
+	kmem_cache_destroy(ct_tcp_cache);
 	kmem_cache_destroy(ct_cache);
 }

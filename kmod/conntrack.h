@@ -37,11 +37,16 @@ bool vgw_ct_pass(struct vgw_pkt *p, const struct vgw_vnic *v);
 int vgw_ct_open(struct vgw_pkt *p, const struct vgw_vnic *v, bool egress);
 
 /*
- * How long an answered connection of @proto stays known without traffic,
- * or one that is closing (TCP FIN or RST seen): the conntrack module
- * parameters, for the NAT gateway's mappings to follow (jiffies).
+ * How long a connection of @proto stays known without traffic: unanswered
+ * (!@replied: no packet came back yet), answered, or closing (TCP FIN or
+ * RST seen). The conntrack module parameters, by the rule the tracker
+ * applies to its own entries, for the NAT gateway's mappings to follow
+ * (jiffies).
  */
-unsigned long vgw_ct_idle_timeout(u8 proto, bool closing);
+unsigned long vgw_ct_idle_timeout(u8 proto, bool replied, bool closing);
+
+/* The VNIC whose id hashes to @hash in the published snapshot (RCU), or NULL. */
+const struct vgw_vnic *vgw_vnic_by_hash(const struct vgw_net *vn, u64 hash);
 
 int vgw_ct_init(void);
 void vgw_ct_exit(void);

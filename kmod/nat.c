@@ -10,9 +10,25 @@
  * take the table's lock, so a port is checked free and taken in one step.
  * Ports are endpoint-dependent: one public port may serve several remotes.
  * Ports come from 1024-65535, starting at a hash of the flow and probing on.
+ *
+ * A mapping lives as long as its connection would in the connection
+ * tracker: until its first reply as long as an unanswered connection
+ * (ct_tcp_syn_timeout, ct_udp_timeout), then as long as an answered one,
+ * and after a FIN or RST as long as a closing one (vgw_ct_idle_timeout()).
+ * An expired mapping is never used: lookups skip it, and a new mapping of
+ * the same connection or the same public port takes its place at once,
+ * before the collector gets to it.
+ *
+ * Mappings are bounded, so that no tenant can fill the host's memory: at
+ * most nat_max_per_vnic per VNIC and nat_max per namespace (module
+ * parameters). A connection beyond either is dropped (nat_full); the
+ * mappings there keep working. Mappings from another member's records
+ * count as well (nat_charge()): the namespace's bound holds for them, the
+ * VNIC's does not (its owner admitted the connection).
  */
 #include <linux/icmp.h>
 #include <linux/jhash.h>
+#include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/checksum.h>
@@ -34,15 +50,46 @@
 #define NAT_GC_MIN	65536
 #define NAT_GC_SLICES	32
 #define NAT_SYNC_PERIOD	(30 * HZ)	/* as conntrack's CT_SYNC_PERIOD */
+/* The most either bound may be: the tables' largest size. */
+#define NAT_MAX_LIMIT	(1U << 24)
+
+static int set_max(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, NAT_MAX_LIMIT);
+}
+
+static const struct kernel_param_ops max_ops = {
+	.set = set_max,
+	.get = param_get_uint,
+};
+
+/*
+ * As many as a VNIC may track by default (conntrack_limit 65536), and per
+ * namespace as many as a VNIC's conntrack_limit may be at most (2^20).
+ */
+static unsigned int nat_max_per_vnic = 65536;
+static unsigned int nat_max = 1U << 20;
+module_param_cb(nat_max_per_vnic, &max_ops, &nat_max_per_vnic, 0644);
+MODULE_PARM_DESC(nat_max_per_vnic,
+		 "NAT gateway mappings one VNIC may have on this host (1..16777216); beyond: dropped, nat_full");
+module_param_cb(nat_max, &max_ops, &nat_max, 0644);
+MODULE_PARM_DESC(nat_max,
+		 "NAT gateway mappings per network namespace (1..16777216); beyond: dropped, nat_full");
 
 struct vgw_nat_entry {
 	struct rhash_head in_node;	/* by the inside tuple */
 	struct rhash_head out_node;	/* by the outside tuple */
 	u64 vnic;
+	/*
+	 * The VNIC's runtime state, whose count of mappings this one is in
+	 * (a reference held); NULL for a record of a VNIC unknown here.
+	 */
+	struct vgw_vnic_rt *rt;
 	struct vgw_ip priv, remote, pub;
 	u16 priv_port, remote_port, pub_port;
 	u8 proto;
 	bool closing;
+	bool replied;			/* a reply came: the connection is answered */
 	bool in_table;			/* inserted (or being inserted) */
 	unsigned long expires;
 	unsigned long synced;		/* jiffies: last sent to the backup */
@@ -52,6 +99,7 @@ struct vgw_nat_entry {
 struct vgw_nat_table {
 	struct rhashtable in, out;
 	spinlock_t lock;	/* changes: an insert or a removal touches both */
+	atomic_t count;		/* mappings charged (nat_charge()) */
 	struct vgw_net *vn;
 	struct delayed_work gc;
 	struct vgw_rht_sweep sweep;	/* where the collector goes on */
@@ -162,25 +210,37 @@ static const struct rhashtable_params out_params = {
 	.automatic_shrinking = true,
 };
 
-/* As long as an answered tracked connection (the ct_*_timeout parameters). */
+/* As long as its connection in the tracker (the ct_*_timeout parameters). */
 static unsigned long nat_timeout(const struct vgw_nat_entry *e)
 {
-	return vgw_ct_idle_timeout(e->proto, READ_ONCE(e->closing));
+	return vgw_ct_idle_timeout(e->proto, READ_ONCE(e->replied),
+				   READ_ONCE(e->closing));
+}
+
+static bool expired(const struct vgw_nat_entry *e)
+{
+	return time_after(jiffies, READ_ONCE(e->expires));
 }
 
 static void nat_sync(struct vgw_net *vn, struct vgw_nat_entry *e);
 
-/* A packet of the mapping; @sync: tell the backup when it starts closing. */
-static void touch(struct vgw_nat_entry *e, const struct vgw_pkt *p)
+/*
+ * A packet of the mapping (@reply: from the remote); the backup learns when
+ * the connection is first answered and when it starts closing.
+ */
+static void touch(struct vgw_nat_entry *e, const struct vgw_pkt *p, bool reply)
 {
 	bool closing = p->l4proto == IPPROTO_TCP &&
 		       (p->tcp_flags & (TCPHDR_FIN | TCPHDR_RST)) &&
 		       !READ_ONCE(e->closing);
+	bool answered = reply && !READ_ONCE(e->replied);
 
 	if (closing)
 		WRITE_ONCE(e->closing, true);
+	if (answered)
+		WRITE_ONCE(e->replied, true);
 	WRITE_ONCE(e->expires, jiffies + nat_timeout(e));
-	if (closing && READ_ONCE(e->in_table))
+	if ((closing || answered) && READ_ONCE(e->in_table))
 		nat_sync(p->vn, e);
 }
 
@@ -206,37 +266,90 @@ static bool natable(const struct vgw_pkt *p)
 	return false;
 }
 
+static void map_remove(struct vgw_nat_table *t, struct vgw_nat_entry *e);
+
+/*
+ * The lookups find live mappings only. Under t->lock they also take an
+ * expired one out of the tables, so that the insert that follows replaces
+ * it (there is never more than one mapping of a key in a table).
+ */
+static struct vgw_nat_entry *live_or_reap(struct vgw_nat_table *t,
+					  struct vgw_nat_entry *e, bool locked)
+{
+	if (!e || !expired(e))
+		return e;
+	if (locked)
+		map_remove(t, e);
+	return NULL;
+}
+
 static struct vgw_nat_entry *find_in_tuple(struct vgw_nat_table *t, u64 vnic,
 					   const struct vgw_ip *priv, u16 pport,
 					   const struct vgw_ip *remote,
-					   u16 rport, u8 proto)
+					   u16 rport, u8 proto, bool locked)
 {
 	struct nat_in_key k = {
 		.vnic = vnic, .priv = priv, .remote = remote,
 		.pport = pport, .rport = rport, .proto = proto,
 	};
 
-	return rhashtable_lookup(&t->in, &k, in_params);
+	return live_or_reap(t, rhashtable_lookup(&t->in, &k, in_params),
+			    locked);
 }
 
 static struct vgw_nat_entry *find_in(struct vgw_nat_table *t, u64 vnic,
-				     const struct vgw_pkt *p)
+				     const struct vgw_pkt *p, bool locked)
 {
 	return find_in_tuple(t, vnic, &p->src, p->sport, &p->dst,
-			     remote_port(p, p->dport), p->l4proto);
+			     remote_port(p, p->dport), p->l4proto, locked);
 }
 
 static struct vgw_nat_entry *find_out(struct vgw_nat_table *t,
 				      const struct vgw_ip *pub, u16 pubport,
 				      const struct vgw_ip *remote, u16 rport,
-				      u8 proto)
+				      u8 proto, bool locked)
 {
 	struct nat_out_key k = {
 		.pub = pub, .remote = remote, .pubport = pubport,
 		.rport = rport, .proto = proto,
 	};
 
-	return rhashtable_lookup(&t->out, &k, out_params);
+	return live_or_reap(t, rhashtable_lookup(&t->out, &k, out_params),
+			    locked);
+}
+
+/*
+ * Count a new mapping towards the namespace's bound (nat_max) and, when
+ * @rt is known, its VNIC's (nat_max_per_vnic; enforced if @bounded). 0, or
+ * -ENOSPC with nothing counted. Every packet path and the records from the
+ * other members (vgw_nat_apply()) come through here; nat_uncharge() undoes
+ * it when the mapping goes.
+ */
+static int nat_charge(struct vgw_nat_table *t, struct vgw_vnic_rt *rt,
+		      bool bounded)
+{
+	if (atomic_inc_return(&t->count) > READ_ONCE(nat_max))
+		goto full;
+	if (rt) {
+		if (atomic_inc_return(&rt->nat_count) >
+		    READ_ONCE(nat_max_per_vnic) && bounded) {
+			atomic_dec(&rt->nat_count);
+			goto full;
+		}
+		refcount_inc(&rt->ref);
+	}
+	return 0;
+full:
+	atomic_dec(&t->count);
+	return -ENOSPC;
+}
+
+/* @e no longer counts (it is out of the tables, or never got in). */
+static void nat_uncharge(struct vgw_nat_table *t, struct vgw_nat_entry *e)
+{
+	atomic_dec(&t->count);
+	if (e->rt)
+		atomic_dec(&e->rt->nat_count);
 }
 
 /* --- the cluster (cluster.h) ---------------------------------------------- */
@@ -273,6 +386,7 @@ static void nat_record(const struct vgw_nat_entry *e, struct vgw_state_rec *r,
 	r->kind = VGW_STATE_NAT;
 	r->proto = e->proto;
 	r->state = READ_ONCE(e->closing);
+	r->flags = READ_ONCE(e->replied);
 	r->ttl = htonl(left > 0 ? left / HZ + 1 : 0);
 	put_unaligned_be64(e->vnic, r->vnic);
 	memcpy(r->nat.priv, e->priv.b, 16);
@@ -321,9 +435,21 @@ static int port_fit(const struct vgw_cluster *c, const struct vgw_nat_entry *e,
 	return c->backup[s] == backup ? 2 : 1;
 }
 
+/* The reference to the VNIC's state goes after the last reader. */
 static void entry_free_rcu(struct rcu_head *rcu)
 {
-	kmem_cache_free(nat_cache, container_of(rcu, struct vgw_nat_entry, rcu));
+	struct vgw_nat_entry *e = container_of(rcu, struct vgw_nat_entry, rcu);
+
+	if (e->rt)
+		vgw_vnic_rt_put(e->rt);
+	kmem_cache_free(nat_cache, e);
+}
+
+/* A charged mapping that did not make it into the tables. */
+static void entry_drop(struct vgw_nat_table *t, struct vgw_nat_entry *e)
+{
+	nat_uncharge(t, e);
+	call_rcu(&e->rcu, entry_free_rcu);
 }
 
 /*
@@ -350,11 +476,16 @@ static void map_remove(struct vgw_nat_table *t, struct vgw_nat_entry *e)
 	if (rhashtable_remove_fast(&t->in, &e->in_node, in_params))
 		return;		/* already gone */
 	rhashtable_remove_fast(&t->out, &e->out_node, out_params);
-	call_rcu(&e->rcu, entry_free_rcu);
+	entry_drop(t, e);
 }
 
-/* A new mapping for @p through @g, or NULL (no port, no memory). */
-static struct vgw_nat_entry *map_new(struct vgw_nat_table *t, u64 vnic,
+/*
+ * A new mapping for @p from @v through @g, or the one another CPU made for
+ * it meanwhile; NULL when no port is free or no memory left, ERR_PTR(-ENOSPC)
+ * when @v or the namespace has as many as it may (nat_charge()).
+ */
+static struct vgw_nat_entry *map_new(struct vgw_nat_table *t,
+				     const struct vgw_vnic *v,
 				     const struct vgw_pkt *p,
 				     const struct vgw_gw *g)
 {
@@ -369,14 +500,14 @@ static struct vgw_nat_entry *map_new(struct vgw_nat_table *t, u64 vnic,
 	if (!e)
 		return NULL;
 	/* zalloc: in_table is false until inserted (touch() checks). */
-	e->vnic = vnic;
+	e->vnic = v->o.hash;
 	e->priv = p->src;
 	e->remote = p->dst;
 	e->pub = g->public_ip;
 	e->priv_port = p->sport;
 	e->remote_port = remote_port(p, p->dport);
 	e->proto = p->l4proto;
-	touch(e, p);
+	touch(e, p, false);
 	e->synced = jiffies;
 	if (vgw_cluster_shares(c) && c->self != VGW_MAGLEV_NONE) {
 		/* Ports of our slots are one in n: look further. */
@@ -387,12 +518,12 @@ static struct vgw_nat_entry *map_new(struct vgw_nat_table *t, u64 vnic,
 	}
 	spin_lock_bh(&t->lock);
 	/* Another CPU may have mapped this connection meanwhile. */
-	other = find_in(t, vnic, p);
+	other = find_in(t, e->vnic, p, true);
 	for (i = 0; !other && i < probes; i++) {
 		u16 port = NAT_PORT_MIN + (start + i) % span;
 
 		if (find_out(t, &e->pub, port, &e->remote, e->remote_port,
-			     e->proto))
+			     e->proto, true))
 			continue;
 		fit = port_fit(c, e, port, backup);
 		if (fit == 1 && fallback < 0)
@@ -402,20 +533,26 @@ static struct vgw_nat_entry *map_new(struct vgw_nat_table *t, u64 vnic,
 			break;
 		}
 	}
-	if (!other && fallback >= 0) {
-		e->pub_port = fallback;
-		if (!map_insert(t, e)) {
-			spin_unlock_bh(&t->lock);
-			nat_sync(p->vn, e);
-			return e;
-		}
+	if (other || fallback < 0) {
 		spin_unlock_bh(&t->lock);
-		call_rcu(&e->rcu, entry_free_rcu);
+		kmem_cache_free(nat_cache, e);
+		return other;
+	}
+	if (nat_charge(t, v->rt, true)) {
+		spin_unlock_bh(&t->lock);
+		kmem_cache_free(nat_cache, e);
+		return ERR_PTR(-ENOSPC);
+	}
+	e->rt = v->rt;
+	e->pub_port = fallback;
+	if (map_insert(t, e)) {
+		spin_unlock_bh(&t->lock);
+		entry_drop(t, e);
 		return NULL;
 	}
 	spin_unlock_bh(&t->lock);
-	kmem_cache_free(nat_cache, e);
-	return other;
+	nat_sync(p->vn, e);
+	return e;
 }
 
 /* The port (or echo id) field and the checksum that covers it. */
@@ -467,9 +604,9 @@ int vgw_nat_out(struct vgw_pkt *p, const struct vgw_gw *g)
 
 	if (!natable(p) || g->public_ip.family != p->src.family)
 		return VNICGW_DROP_NAT_NO_PORT;
-	e = find_in(t, p->vnic->o.hash, p);
-	if (e && !time_after(jiffies, READ_ONCE(e->expires))) {
-		touch(e, p);
+	e = find_in(t, p->vnic->o.hash, p, false);
+	if (e) {
+		touch(e, p, false);
 	} else if (p->l4proto == IPPROTO_TCP && !p->later_frag &&
 		   (p->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) != TCPHDR_SYN) {
 		/*
@@ -481,7 +618,9 @@ int vgw_nat_out(struct vgw_pkt *p, const struct vgw_gw *g)
 		 */
 		return VNICGW_DROP_NAT_NO_MAPPING;
 	} else {
-		e = map_new(t, p->vnic->o.hash, p, g);
+		e = map_new(t, p->vnic, p, g);
+		if (IS_ERR(e))
+			return VNICGW_DROP_NAT_FULL;
 	}
 	if (!e)
 		return VNICGW_DROP_NAT_NO_PORT;
@@ -500,11 +639,10 @@ int vgw_nat_in(struct vgw_pkt *p, const struct vgw_gw *g)
 		return VNICGW_DROP_NAT_INBOUND;
 	/* A reply: to (public, port) from (remote, remote port). */
 	e = find_out(t, &p->dst, p->dport, &p->src, remote_port(p, p->sport),
-		     p->l4proto);
-	if (!e || time_after(jiffies, READ_ONCE(e->expires)) ||
-	    !vgw_ip_eq(&e->pub, &g->public_ip))
+		     p->l4proto, false);
+	if (!e || !vgw_ip_eq(&e->pub, &g->public_ip))
 		return VNICGW_DROP_NAT_INBOUND;
-	touch(e, p);
+	touch(e, p, true);
 	if (vgw_rewrite_addr(p, false, &e->priv) ||
 	    rewrite_port(p, false, e->priv_port))
 		return VNICGW_DROP_MALFORMED;
@@ -604,9 +742,9 @@ static void gc_visit(void *obj, void *arg)
 	struct vgw_nat_entry *e = obj;
 	struct vgw_nat_table *t = arg;
 
-	if (time_after(jiffies, READ_ONCE(e->expires))) {
+	if (expired(e)) {
 		spin_lock_bh(&t->lock);
-		map_remove(t, e);
+		map_remove(t, e);	/* a no-op if an insert reaped it */
 		spin_unlock_bh(&t->lock);
 	} else {
 		local_bh_disable();
@@ -655,7 +793,7 @@ static void resync_visit(void *obj, void *arg)
 	struct vgw_state_rec r;
 	u32 hashes[2];
 
-	if (time_after(jiffies, READ_ONCE(e->expires)))
+	if (expired(e))
 		return;
 	local_bh_disable();
 	nat_record(e, &r, hashes);
@@ -687,6 +825,7 @@ void vgw_nat_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
 	u16 pport = ntohs(r->nat.priv_port), rport = ntohs(r->nat.remote_port);
 	u16 pubport = ntohs(r->nat.pub_port);
 	u64 vnic = get_unaligned_be64(r->vnic);
+	const struct vgw_vnic *v;
 	unsigned long expires;
 
 	if ((r->nat.family != 4 && r->nat.family != 6) || !r->ttl ||
@@ -697,8 +836,11 @@ void vgw_nat_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
 	ip_of(&pub, r->nat.pub, r->nat.family);
 	expires = jiffies + min_t(unsigned long, ntohl(r->ttl), 432000) * HZ;
 	spin_lock_bh(&t->lock);
-	e = find_in_tuple(t, vnic, &priv, pport, &remote, rport, r->proto);
+	e = find_in_tuple(t, vnic, &priv, pport, &remote, rport, r->proto,
+			  true);
 	if (e) {
+		if (r->flags & 1)
+			WRITE_ONCE(e->replied, true);
 		if (r->state && !e->closing) {
 			WRITE_ONCE(e->closing, true);
 			WRITE_ONCE(e->expires, expires);
@@ -707,11 +849,18 @@ void vgw_nat_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
 		}
 		goto out;
 	}
-	if (find_out(t, &pub, pubport, &remote, rport, r->proto))
+	if (find_out(t, &pub, pubport, &remote, rport, r->proto, true))
 		goto out;	/* the port maps another connection here */
 	e = kmem_cache_zalloc(nat_cache, GFP_ATOMIC);
 	if (!e)
 		goto out;
+	/* Counted, but only the namespace's bound refuses it. */
+	v = vgw_vnic_by_hash(vn, vnic);
+	if (nat_charge(t, v ? v->rt : NULL, false)) {
+		kmem_cache_free(nat_cache, e);
+		goto out;
+	}
+	e->rt = v ? v->rt : NULL;
 	e->vnic = vnic;
 	e->priv = priv;
 	e->remote = remote;
@@ -721,10 +870,11 @@ void vgw_nat_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
 	e->pub_port = pubport;
 	e->proto = r->proto;
 	e->closing = r->state;
+	e->replied = r->flags & 1;
 	e->expires = expires;
 	e->synced = jiffies;
 	if (map_insert(t, e))
-		call_rcu(&e->rcu, entry_free_rcu);
+		entry_drop(t, e);
 out:
 	spin_unlock_bh(&t->lock);
 }
@@ -741,9 +891,7 @@ unsigned int vgw_nat_buckets(const struct vgw_net *vn)
 
 static void entry_destroy(void *ptr, void *arg)
 {
-	struct vgw_nat_entry *e = ptr;
-
-	call_rcu(&e->rcu, entry_free_rcu);
+	entry_drop(arg, ptr);
 }
 
 int vgw_nat_net_init(struct vgw_net *vn)
@@ -779,7 +927,7 @@ void vgw_nat_net_exit(struct vgw_net *vn)
 	vgw_rht_sweep_exit(&t->sweep);
 	/* No packet can reach the tables any more; the frees go by RCU. */
 	rhashtable_free_and_destroy(&t->out, NULL, NULL);
-	rhashtable_free_and_destroy(&t->in, entry_destroy, NULL);
+	rhashtable_free_and_destroy(&t->in, entry_destroy, t);
 	kfree(t);
 	vn->nat = NULL;
 }

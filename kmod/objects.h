@@ -170,7 +170,8 @@ struct vgw_vnic_pcpu {
 struct vgw_vnic_rt {
 	struct vgw_vnic_pcpu __percpu *pcpu;
 	atomic_t ct_count;			/* tracked connections */
-	/* The VNIC holds one reference, each tracked connection one. */
+	atomic_t nat_count;			/* its NAT gateway mappings */
+	/* The VNIC holds one reference, each tracked connection and mapping one. */
 	refcount_t ref;
 	bool dead;				/* the VNIC is deleted */
 	/* The route to its NVD; filled by the packet path, kept by versions. */

@@ -24,7 +24,12 @@
  *   --ethertype N        override the EtherType
  *   --arp TARGET         an ARP request for TARGET from --smac/--src
  *   --src IP --dst IP    IPv4 or IPv6 packet
- *   --proto udp|tcp|icmp UDP datagram, TCP SYN, ICMP/ICMPv6 echo request
+ *   --proto udp|tcp|icmp UDP datagram, TCP segment (a SYN unless told),
+ *                        ICMP/ICMPv6 echo request
+ *   --tcp-flags FLAGS    TCP flags, letters of FSRPAU (default S)
+ *   --seq N --ack N      TCP sequence and acknowledgement numbers (default
+ *                        1 and 0)
+ *   --win N              TCP window field (default 65535)
  *   --sport N --dport-in N  ports (default 40000, 7000)
  *   --ttl N              IPv4 TTL / IPv6 hop limit (default 64)
  *   --df                 IPv4 don't-fragment flag
@@ -83,6 +88,11 @@ struct spec {
 	bool frag_mf;
 	int ihl, ip_len;
 	const char *payload;
+	struct tcp_fields {
+		uint8_t flags;
+		uint32_t seq, ack;
+		uint16_t win;
+	} tcp;
 	int truncate;
 	int count;
 	bool hex;
@@ -181,6 +191,45 @@ static size_t tunnel_header(const struct spec *s, uint8_t *p)
 	return off;
 }
 
+/* The TCP header's own options (--tcp-flags, --seq, --ack, --win); false: not one. */
+static bool tcp_option(struct tcp_fields *t, const char *a, const char *v)
+{
+	static const char letters[] = "FSRPAU";	/* bit 0 upwards */
+	const char *c;
+	char *end;
+	unsigned long n;
+
+	if (!strcmp(a, "--tcp-flags")) {
+		t->flags = 0;
+		for (; *v; v++) {
+			c = strchr(letters, *v);
+			if (!c)
+				usage(v);
+			t->flags |= 1 << (c - letters);
+		}
+		return true;
+	}
+	if (strcmp(a, "--seq") && strcmp(a, "--ack") && strcmp(a, "--win"))
+		return false;
+	errno = 0;
+	n = strtoul(v, &end, 0);
+	if (!*v || *end || errno || n > (strcmp(a, "--win") ? 0xffffffffUL : 0xffff))
+		usage(v);
+	if (!strcmp(a, "--seq"))
+		t->seq = n;
+	else if (!strcmp(a, "--ack"))
+		t->ack = n;
+	else
+		t->win = n;
+	return true;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
 static size_t arp_request(const struct spec *s, uint8_t *p)
 {
 	struct in_addr spa, tpa;
@@ -228,10 +277,11 @@ static size_t l4(const struct spec *s, uint8_t *p, uint32_t psum, bool v6)
 		memcpy(p + hl, s->payload, plen);
 		put16(p, s->sport);
 		put16(p + 2, s->dport);
-		p[7] = 1;		/* sequence number 1 */
+		put32(p + 4, s->tcp.seq);
+		put32(p + 8, s->tcp.ack);
 		p[12] = 5 << 4;		/* data offset */
-		p[13] = 0x02;		/* SYN */
-		put16(p + 14, 65535);	/* window */
+		p[13] = s->tcp.flags;
+		put16(p + 14, s->tcp.win);
 		ck = csum_fold(csum_add(psum + hl + plen, p, hl + plen));
 		memcpy(p + 16, &ck, 2);
 		return hl + plen;
@@ -366,6 +416,7 @@ int main(int argc, char **argv)
 		.dmac = { 2, 0, 0, 0, 0, 1 }, .smac = { 2, 0, 0, 0, 0, 0x99 },
 		.ethertype = -1, .proto = IPPROTO_UDP, .sport = 40000,
 		.dport = 7000, .ttl = 64, .payload = "craft", .truncate = -1,
+		.tcp = { .flags = 0x02, .seq = 1, .win = 65535 },
 		.count = 1,
 	};
 	size_t len;
@@ -460,6 +511,8 @@ int main(int argc, char **argv)
 			s.truncate = number(v, MAX_PKT);
 		} else if (!strcmp(a, "--count")) {
 			s.count = number(v, 100000);
+		} else if (tcp_option(&s.tcp, a, v)) {
+			continue;
 		} else {
 			usage(a);
 		}

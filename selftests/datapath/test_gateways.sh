@@ -4,7 +4,8 @@
 # Every next-hop target with its real behaviour, against gateway namespaces
 # that only forward (they do no NAT themselves) and hosts behind them: the
 # internet gateway's 1:1 NAT both ways, the NAT gateway's source NAT (TCP,
-# UDP, ICMP echo; a port per connection; nothing from outside), the service
+# UDP, ICMP echo; a port per connection; nothing from outside; unanswered
+# mappings short-lived; bounded per VNIC and per namespace), the service
 # gateway's "service:" label, the DRG (over Geneve), the local peering
 # gateway, a private IP (a firewall that skips the source/destination check),
 # a VIP whose rule names a gateway, and what must be dropped: a VNIC without
@@ -116,30 +117,106 @@ expect_blocked "NAT timeout: 4 s after its last packet (ct_udp_stream_timeout 4)
 	nat_inbound - udp_no nat-a-host 198.51.100.10 "${pport:-0}" --sport 7000
 
 # The mapping tables grow with the mappings and shrink after them: n1 opens
-# 60000 (one datagram to each of 60000 ports of the internet host; they
-# live 10 s), more than the 49152 that 65536 buckets hold at 75 %.
+# 60000 (one datagram to each of 60000 ports of the internet host; nobody
+# answers, so they live ct_udp_timeout, 30 s here: the burst takes 5-40 s in
+# the VM), more than the 49152 that 65536 buckets hold at 75 %.
 nat_of() { stats | json_num "nat/$1"; }
 nat_buckets_over() { [ "$(nat_of buckets)" -gt "$1" ]; }
 nat_back_to() { [ "$(nat_of entries)" -le "$1" ] && [ "$(nat_of buckets)" -le 1024 ]; }
-echo 10 >$param
+echo 30 >/sys/module/vnicgw/parameters/ct_udp_timeout
 # The burst must not be lost in the veths' per-CPU backlog (1000 packets by
 # default) when the VM's CPUs are slow to drain it.
 sysctl -qw net.core.netdev_max_backlog=100000
 topo_veth_gro off
 m0=$(nat_of entries)
+t0=$SECONDS
 expect_eq "NAT scale: n1 sends one datagram to each of 60000 ports of the internet host" \
 	"sent 60000" "$(nsx n1 "$FLOW" spray udp 198.18.0.10 2000 --count 60000)"
 m=$(nat_of entries)
+echo "sent in $((SECONDS - t0)) s" | diag
 expect_eq "NAT scale: each got its mapping (entries $m0 -> $m)" 60000 $((m - m0))
 expect_ok "NAT scale: the tables grew past 65536 buckets" wait_for 10 nat_buckets_over 65536
 echo "$(nat_of entries) mappings in $(nat_of buckets) buckets" | diag
 topo_veth_gro on
 expect_answer "NAT scale: a new connection among them is answered through the NAT" \
 	"nat-a-host 198\.51\.100\.10 [0-9]+" udp n1 198.18.0.10 7000 --sport 6300
-expect_ok "NAT scale: 10 s on they expire, and the tables shrink to at most 1024 buckets" \
-	wait_for 40 nat_back_to "$m0"
+expect_ok "NAT scale: 30 s on they expire, and the tables shrink to at most 1024 buckets" \
+	wait_for 70 nat_back_to "$m0"
 echo "after: $(nat_of entries) mappings in $(nat_of buckets) buckets" | diag
 echo 180 >$param
+echo 30 >/sys/module/vnicgw/parameters/ct_udp_timeout
+
+# A mapping whose connection was never answered lives as long as an
+# unanswered connection in the tracker (ct_udp_timeout, ct_tcp_syn_timeout),
+# an answered one as long as an answered connection.
+P=/sys/module/vnicgw/parameters
+echo 5 >$P/ct_udp_timeout
+echo 20 >$P/ct_tcp_syn_timeout
+nat_at_most() { [ "$(nat_of entries)" -le "$1" ]; }
+ans=$(udp n1 198.18.0.10 7000 --sport 6400)
+pport=$(seen_port "$ans")
+expect_match "NAT unanswered: n1:6400 is answered through the NAT (public port $pport)" \
+	"^nat-a-host 198\.51\.100\.10 [0-9]+$" "$ans"
+m1=$(nat_of entries)
+expect_eq "NAT unanswered: n1 sends one datagram to each of 500 ports nobody serves" \
+	"sent 500" "$(nsx n1 "$FLOW" spray udp 198.18.0.10 20000 --count 500)"
+m2=$(nat_of entries)
+expect_ok "NAT unanswered: each got its mapping (entries $m1 -> $m2)" test $((m2 - m1)) -ge 500
+expect_ok "NAT unanswered: with ct_udp_timeout 5 s they are gone within 25 s" \
+	wait_for 25 nat_at_most "$m1"
+# SYNs to an address behind the NAT gateway that nobody has: never answered
+# (sent from n1's NVD, in one shell: the timeout must not run out while
+# they are sent).
+m3=$(nat_of entries)
+t0=$SECONDS
+nsx n1 sh -c 'for sp in $(seq 41000 41019); do
+	"$0" --from 10.0.0.23 --to 10.0.100.2 --vxlan 1003 --smac 02:00:0a:01:02:05 \
+		--src 10.1.2.5 --dst 198.18.0.99 --proto tcp --dport-in 7000 \
+		--payload "" --sport "$sp" || exit
+done' "$CRAFT"
+sleep 0.5
+m4=$(nat_of entries)
+echo "sent in $((SECONDS - t0)) s" | diag
+expect_ok "NAT unanswered: 20 SYNs that nobody answers got their mappings (entries $m3 -> $m4)" \
+	test $((m4 - m3)) -ge 20
+expect_ok "NAT unanswered: with ct_tcp_syn_timeout 20 s they are gone within 60 s" \
+	wait_for 60 nat_at_most "$m3"
+before=$(drops nat_inbound)
+udp_no nat-a-host 198.51.100.10 "${pport:-0}" --sport 7000 >/dev/null 2>&1
+sleep 0.5
+expect_eq "NAT unanswered: the answered mapping of n1:6400 lives on (the internet host's datagram to port $pport is mapped in)" \
+	"$before" "$(drops nat_inbound)"
+
+# Bounds: nat_max_per_vnic and nat_max (module parameters). A VNIC beyond
+# its bound gets nat_full for new connections; its mappings keep working;
+# another VNIC is not affected until the namespace's bound.
+expect_fail "NAT bounds: nat_max_per_vnic 0 is refused" sh -c "echo 0 >$P/nat_max_per_vnic"
+expect_fail "NAT bounds: nat_max above 2^24 is refused" sh -c "echo 16777217 >$P/nat_max"
+expect_eq "NAT bounds: the refusals left the defaults" "65536 1048576" \
+	"$(cat $P/nat_max_per_vnic) $(cat $P/nat_max)"
+echo 20 >$P/nat_max_per_vnic
+m5=$(nat_of entries)
+expect_counted "NAT bounds: n1 (at most 20 mappings) opens 100 connections: nat_full on n1" \
+	nat_full n1 nsx n1 "$FLOW" spray udp 198.18.0.10 30000 --count 100
+m6=$(nat_of entries)
+expect_ok "NAT bounds: n1 got no more than 20 new mappings (entries $m5 -> $m6)" \
+	test $((m6 - m5)) -le 20
+expect_answer "NAT bounds: n1's connection from 6400 still works" \
+	"nat-a-host 198\.51\.100\.10 ${pport:-x}" udp n1 198.18.0.10 7000 --sport 6400
+expect_answer "NAT bounds: n2 is not bound by n1's limit: its new connection is answered" \
+	"nat-a-host 198\.51\.100\.10 [0-9]+" udp n2 198.18.0.10 7000 --sport 6500
+n2port=$(seen_port "$(udp n2 198.18.0.10 7000 --sport 6500)")
+echo 65536 >$P/nat_max_per_vnic
+echo 1 >$P/nat_max
+expect_blocked "NAT bounds: the namespace at nat_max: n2's next new connection is dropped: nat_full on n2" \
+	nat_full n2 udp_no n2 198.18.0.10 7000 --sport 6501
+expect_answer "NAT bounds: n2's connection from 6500 still works" \
+	"nat-a-host 198\.51\.100\.10 ${n2port:-x}" udp n2 198.18.0.10 7000 --sport 6500
+echo 1048576 >$P/nat_max
+expect_answer "NAT bounds: the bound raised, n2's new connection is answered" \
+	"nat-a-host 198\.51\.100\.10 [0-9]+" udp n2 198.18.0.10 7000 --sport 6501
+echo 30 >$P/ct_udp_timeout
+echo 120 >$P/ct_tcp_syn_timeout
 
 # --- service gateway, DRG, LPG: forwarded with the private IP ----------------------------
 expect_answer "SGW: service:all takes 192.0.2.0/24 to the service gateway; the service sees p1's private IP" \

@@ -67,6 +67,62 @@ expect_ok "stateful: a1 pings b1, the echo reply is a reply" pings a1 10.1.2.5
 expect_blocked "... but b1 cannot ping a1 (no ICMP rule in): ingress_denied on a1" \
 	ingress_denied a1 ping1 b1 10.1.1.5
 
+# --- TCP: no blind teardown --------------------------------------------------------------
+# a1 holds a TCP connection to b1:7000 from port 5555; both track it (a1's
+# egress rule, b1's ingress rule), and a1 admits nothing from b1:7000
+# otherwise. A RST forged as b1's (through b1's NVD, so that every check
+# but the sequence number passes) may close the tracked connection only when
+# its sequence number is in the window. The observable: with
+# ct_tcp_close_timeout 2 s, a closed entry is gone 3 s later, and then b1's
+# next segment is refused at a1 (ingress_denied); an entry still
+# established lets it in.
+P=/sys/module/vnicgw/parameters
+echo 2 >$P/ct_tcp_close_timeout
+cap_start rst b1 eth0v tcp port 7000
+coproc RST_HOLD { exec ip netns exec vgwt-a1 "$FLOW" hold tcp 10.1.2.5 7000 --sport 5555 --timeout 20000 2>&1; }
+TOPO_PIDS+=("$RST_HOLD_PID")
+rst_say()
+{
+	local line
+
+	echo "$1" >&"${RST_HOLD[1]}" && read -r -t 5 line <&"${RST_HOLD[0]}" && echo "$line"
+}
+# b1's next sequence number (the end of its last segment to a1) and a1's.
+b1_next() { cap_read rst -S 'src port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
+a1_next() { cap_read rst -S 'dst port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
+# forge FLAGS SEQ: a segment b1:7000 -> a1:5555 as b1's NVD sends it.
+forge()
+{
+	nsx b1 "$CRAFT" --from 10.0.0.23 --to 10.0.100.1 --vxlan 1003 \
+		--smac 02:00:0a:01:02:05 --src 10.1.2.5 --dst 10.1.1.5 --proto tcp \
+		--sport 7000 --dport-in 5555 --payload "" --tcp-flags "$1" --seq "$2" \
+		--ack "$(a1_next)" --win 502
+}
+expect_match "RST: a1 holds a TCP connection to b1 from port 5555" "^b1 10\.1\.1\.5 5555$" \
+	"$(rst_say one)"
+sleep 0.3
+seq=$(b1_next)
+echo "b1's next sequence number $seq, a1's $(a1_next)" | diag
+expect_ok "RST: a RST forged as b1's, 2^31 out of a1's window, is sent" \
+	forge RA $(( (${seq:-0} + 2147483648) % 4294967296 ))
+sleep 3
+denied=$(drops ingress_denied a1)
+forge A "${seq:-0}"
+sleep 0.5
+expect_eq "RST: 3 s on (ct_tcp_close_timeout 2), b1's next segment still passes a1: the out-of-window RST closed nothing" \
+	"$denied" "$(drops ingress_denied a1)"
+expect_match "RST: the connection works" "^b1 10\.1\.1\.5 5555$" "$(rst_say two)"
+sleep 0.3
+seq=$(b1_next)
+expect_ok "RST: a RST forged as b1's, 100 into a1's window, is sent" \
+	forge RA $(( (${seq:-0} + 100) % 4294967296 ))
+sleep 3
+expect_counted "RST: 3 s on, b1's next segment is refused at a1: the in-window RST closed the entry (ingress_denied on a1)" \
+	ingress_denied a1 forge A "${seq:-0}"
+cap_stop rst
+topo_kill "$RST_HOLD_PID"
+echo 10 >$P/ct_tcp_close_timeout
+
 # --- stateless: no tracking, the reverse needs its own rule ------------------------------
 expect_blocked "stateless in, nothing out: s1's answer to a1 is dropped: egress_denied on s1" \
 	egress_denied s1 udp_no a1 10.1.3.5 7200 --msg stateless-in

@@ -345,7 +345,8 @@ enum vnicgw_vip_attr {
 	X(FRAGMENT, "fragment", "an IP fragment whose first fragment was not seen") \
 	X(NOT_MEMBER, "not_member", "handoff or state from a host that is not a cluster member") \
 	X(NO_OWNER, "no_owner", "the flow's owner has no usable underlay address") \
-	X(NAT_NO_MAPPING, "nat_no_mapping", "NAT gateway: a TCP segment other than a SYN, of no known connection")
+	X(NAT_NO_MAPPING, "nat_no_mapping", "NAT gateway: a TCP segment other than a SYN, of no known connection") \
+	X(NAT_FULL, "nat_full", "NAT gateway: the VNIC's or the namespace's mapping limit is reached")
 
 enum vnicgw_drop {
 #define VNICGW_DROP_ENUM_(name, str, help) VNICGW_DROP_##name,
