@@ -663,9 +663,8 @@ static struct vgw_nat_entry *quoted_mapping(struct vgw_nat_table *t,
 
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		rport = 0;
-	e = find_out(t, pub, pport, remote, rport, proto);
-	if (!e || time_after(jiffies, READ_ONCE(e->expires)) ||
-	    !vgw_ip_eq(&e->pub, &g->public_ip))
+	e = find_out(t, pub, pport, remote, rport, proto, false);
+	if (!e || !vgw_ip_eq(&e->pub, &g->public_ip))
 		return NULL;
 	return e;
 }
@@ -708,9 +707,9 @@ int vgw_nat_icmp_out(struct vgw_pkt *p, const struct vgw_gw *g,
 	    q->proto != IPPROTO_ICMP && q->proto != IPPROTO_ICMPV6)
 		return VNICGW_DROP_NAT_NO_MAPPING;
 	e = find_in_tuple(t, p->vnic->o.hash, &q->dst, q->dport, &q->src,
-			  rport, q->proto);
-	if (!e || time_after(jiffies, READ_ONCE(e->expires)) ||
-	    !vgw_ip_eq(&e->pub, &g->public_ip) || !vgw_ip_eq(&p->src, &e->priv))
+			  rport, q->proto, false);
+	if (!e || !vgw_ip_eq(&e->pub, &g->public_ip) ||
+	    !vgw_ip_eq(&p->src, &e->priv))
 		return VNICGW_DROP_NAT_NO_MAPPING;
 	if (vgw_rewrite_addr(p, true, &e->pub) ||
 	    vgw_icmp_quote_rewrite(p, q, false, &e->pub, e->pub_port))
