@@ -6,9 +6,10 @@
 # behind Linux VXLAN and Geneve NVDs, neighbour discovery answered as the
 # virtual router (never for the instance's own address, so its duplicate
 # address detection succeeds), IPv6 security rules, the source check, a DRG
-# with IPv6 behind it, crafted packets over IPv6, outer hop limit, source and
-# UDP checksum, and ICMPv6 Packet Too Big for what does not fit the
-# underlay. Runs in the VM.
+# with IPv6 behind it, crafted packets over IPv6, extension headers (rules
+# and tracking on the L4 header behind them, IPv6 fragments), outer hop
+# limit, source and UDP checksum, and ICMPv6 Packet Too Big for what does
+# not fit the underlay. Runs in the VM.
 set -u
 DIR=$(dirname "$0")
 . "$DIR/../lib.sh"

@@ -5,7 +5,8 @@
 # outer sources, unknown VNIs, spoofed MACs and inner source IPs, and crafted
 # malformed packets, each dropped and counted under its own reason, with the
 # host forwarding on and the kernel log clean; valid oddities (Geneve
-# options, IPv4 options, fragments) forwarded; frames too big for the
+# options, IPv4 options, fragments) forwarded; one sender's first fragment
+# never speaks for another's later ones; frames too big for the
 # underlay dropped as "mtu" with ICMP fragmentation-needed when DF is set;
 # outer TTL 64 and DF, the VIP as outer source, zero UDP checksum over IPv4,
 # and outer UDP source ports that follow the inner flow. Runs in the VM.
