@@ -7,13 +7,14 @@
  * A datagram is known by its sender (the VNIC or gateway it came from, and
  * that one's VCN), its addresses, its IP id (IPv4: 16 bits, with the
  * protocol, RFC 791; IPv6: 32 bits, RFC 8200) — so a tenant can neither
- * read nor overwrite another's entries, even with the same addresses and
+ * read nor rewrite another's entries, even with the same addresses and
  * id. A first fragment is noted only once its sender passed the source
  * check (forward.c). The buckets are chosen by a keyed hash, seeded per
  * namespace, so that no sender can aim at another's bucket; a bucket holds
  * a few datagrams, and a newer one replaces an expired, else the oldest
- * (whose later fragments are then dropped and counted). Entries last 30 s,
- * as Linux's reassembly timeout.
+ * (whose later fragments are then dropped and counted): the table is
+ * bounded, so a sender that floods it still evicts, but blindly. Entries
+ * last 30 s, as Linux's reassembly timeout.
  */
 #include <linux/random.h>
 #include <linux/siphash.h>
@@ -49,7 +50,7 @@ struct vgw_frag_table {
 	struct frag_slot slot[FRAG_BUCKETS][FRAG_WAYS];
 };
 
-/* The VCN index of @p's sender (0 if its VCN is gone: it matches nothing). */
+/* The index of @p's sender's VCN (0 if gone: the sender still counts). */
 static u32 sender_vcn(const struct vgw_pkt *p)
 {
 	const struct vgw_vcn *vcn;
