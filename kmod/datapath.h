@@ -54,11 +54,15 @@ struct vgw_pkt {
 	u8 l4proto;
 	u8 icmp_type, icmp_code;
 	u8 tcp_flags;
-	/* An IPv4 fragment; not the first: no L4 header (ports recalled). */
+	/*
+	 * An IP fragment (IPv4, or IPv6 with a fragment header); not the
+	 * first: no L4 header (protocol, ports and ICMP type recalled).
+	 */
 	bool frag, later_frag;
 	u16 sport, dport;		/* host order; ICMP echo: the id */
 	struct vgw_ip src, dst;
-	unsigned int l3_off, l4_off;
+	unsigned int l3_off, l4_off;	/* l4_off: past IPv6 extension headers */
+	u32 frag_id;			/* a fragment's datagram id (IPv4: 16 bits) */
 	u32 hash;			/* symmetric flow hash */
 	/* Handed over by another host: this host is the owner; no more handoffs. */
 	bool handed;
@@ -110,9 +114,13 @@ int vgw_icmp_quote(struct vgw_pkt *p, struct vgw_quote *q);
 int vgw_icmp_quote_rewrite(struct vgw_pkt *p, struct vgw_quote *q, bool src,
 			   const struct vgw_ip *addr, int port);
 
-/* frag.c: the ports of a fragmented datagram, from its first fragment. */
-void vgw_frag_note(struct vgw_pkt *p, __be16 id);
-bool vgw_frag_recall(struct vgw_pkt *p, __be16 id);
+/*
+ * frag.c: the ports of a fragmented datagram, from its first fragment, kept
+ * per sender. Note @p if it is a first fragment, once its sender passed its
+ * checks; recall (at parse) fills a later fragment's L4 fields, or false.
+ */
+void vgw_frag_note(const struct vgw_pkt *p);
+bool vgw_frag_recall(struct vgw_pkt *p);
 int vgw_frag_net_init(struct vgw_net *vn);
 void vgw_frag_net_exit(struct vgw_net *vn);
 

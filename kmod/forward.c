@@ -64,25 +64,21 @@ static int parse_l4(struct vgw_pkt *p)
 }
 
 /*
- * An IPv4 fragment. The first carries the L4 header: its ports are noted,
- * so that the later ones, which carry none, are matched, tracked and
- * translated as the datagram they belong to (a virtual reassembly: nothing
- * is held back or rebuilt). A later fragment whose first was not seen here
- * is dropped.
+ * An IP fragment (IPv4, or IPv6 with a fragment header). The first carries
+ * the L4 header: its ports are noted once the sender has passed its source
+ * check (vgw_frag_note()), so that the later ones, which carry none, are
+ * matched, tracked and translated as the datagram they belong to (a virtual
+ * reassembly: nothing is held back or rebuilt). A later fragment whose
+ * first was not seen here is dropped (-ENOENT).
  */
-static int parse_fragment(struct vgw_pkt *p, const struct iphdr *iph)
+static int parse_fragment(struct vgw_pkt *p, bool first, u32 id)
 {
-	int err;
-
 	p->frag = true;
-	if (!(iph->frag_off & htons(IP_OFFSET))) {
-		err = parse_l4(p);
-		if (!err)
-			vgw_frag_note(p, iph->id);
-		return err;
-	}
+	p->frag_id = id;
+	if (first)
+		return parse_l4(p);
 	p->later_frag = true;
-	return vgw_frag_recall(p, iph->id) ? 0 : -ENOENT;
+	return vgw_frag_recall(p) ? 0 : -ENOENT;
 }
 
 static int parse_ipv4(struct vgw_pkt *p)
@@ -112,7 +108,94 @@ static int parse_ipv4(struct vgw_pkt *p)
 	p->dst.v4 = iph->daddr;
 	if (!(iph->frag_off & htons(IP_MF | IP_OFFSET)))
 		return parse_l4(p);
-	return parse_fragment(p, iph);
+	return parse_fragment(p, !(iph->frag_off & htons(IP_OFFSET)),
+			      ntohs(iph->id));
+}
+
+/*
+ * Extension headers walked before the upper-layer header; a packet with
+ * more is dropped. RFC 8200's recommended order has at most seven (the
+ * destination options twice) before ESP or the upper layer; an instance
+ * has no reason to send more.
+ */
+#define VGW_IPV6_MAX_EXTHDRS	8
+
+/*
+ * The IPv6 extension headers from @nexthdr at @off (just past the fixed
+ * header) to the upper-layer header, whose protocol and offset go to @p,
+ * then parse_l4(). RFC 8200's: hop-by-hop options (first only), routing,
+ * destination options, authentication (RFC 4302's length) and the fragment
+ * header (once). Anything else is the upper layer: ESP, "no next header",
+ * mobility and the like have no ports and are matched by protocol only.
+ * A fragment: a non-first one ends the walk (its payload is the datagram's
+ * continuation); the first one must hold the whole chain and the L4 header
+ * (RFC 7112), else it is malformed. An atomic fragment (offset 0, no M
+ * flag) is a whole datagram. Like ipv6_skip_exthdr(), read through
+ * skb_header_pointer(), so a non-linear skb is walked without pulling; unlike
+ * it, the walk is bounded and reports the fragment header's identification.
+ */
+static int walk_ipv6(struct vgw_pkt *p, u8 nexthdr, unsigned int off)
+{
+	struct sk_buff *skb = p->skb;
+	bool fragmented = false, first = false;
+	unsigned int n, hlen;
+	u32 id = 0;
+
+	for (n = 0; ; n++) {
+		struct frag_hdr _fh;
+		const struct frag_hdr *fh;
+		struct ipv6_opt_hdr _h;
+		const struct ipv6_opt_hdr *h;
+
+		switch (nexthdr) {
+		case NEXTHDR_HOP:
+			if (n)
+				return -EINVAL;	/* only right after the header */
+			break;
+		case NEXTHDR_ROUTING:
+		case NEXTHDR_DEST:
+		case NEXTHDR_AUTH:
+		case NEXTHDR_FRAGMENT:
+			break;
+		default:
+			goto upper;
+		}
+		if (n == VGW_IPV6_MAX_EXTHDRS)
+			return -EINVAL;
+		if (nexthdr == NEXTHDR_FRAGMENT) {
+			u16 fo;
+
+			fh = skb_header_pointer(skb, off, sizeof(_fh), &_fh);
+			if (!fh || fragmented)
+				return -EINVAL;	/* cut short, or a second one */
+			fo = ntohs(fh->frag_off);
+			nexthdr = fh->nexthdr;
+			off += sizeof(*fh);
+			if (!(fo & (IP6_OFFSET | IP6_MF)))
+				continue;	/* atomic: not a fragment */
+			fragmented = true;
+			first = !(fo & IP6_OFFSET);
+			id = ntohl(fh->identification);
+			if (!first)
+				goto upper;	/* the rest is the datagram's */
+			continue;
+		}
+		h = skb_header_pointer(skb, off, sizeof(_h), &_h);
+		if (!h)
+			return -EINVAL;
+		hlen = nexthdr == NEXTHDR_AUTH ? ipv6_authlen(h) :
+						 ipv6_optlen(h);
+		if (off + hlen > skb->len)
+			return -EINVAL;
+		nexthdr = h->nexthdr;
+		off += hlen;
+	}
+upper:
+	p->l4proto = nexthdr;
+	p->l4_off = off;
+	if (!fragmented)
+		return parse_l4(p);
+	return parse_fragment(p, first, id);
 }
 
 static int parse_ipv6(struct vgw_pkt *p)
@@ -130,13 +213,11 @@ static int parse_ipv6(struct vgw_pkt *p)
 		return -EINVAL;
 	ip6 = (const void *)(skb->data + ETH_HLEN);
 	p->l3_off = ETH_HLEN;
-	p->l4_off = ETH_HLEN + sizeof(*ip6);
-	p->l4proto = ip6->nexthdr;	/* extension headers are not walked */
 	p->src.family = AF_INET6;
 	p->dst.family = AF_INET6;
 	p->src.v6 = ip6->saddr;
 	p->dst.v6 = ip6->daddr;
-	return parse_l4(p);
+	return walk_ipv6(p, ip6->nexthdr, ETH_HLEN + sizeof(*ip6));
 }
 
 /*
@@ -216,9 +297,10 @@ int vgw_parse_ip(struct vgw_pkt *p)
 	return 0;
 }
 
+/* A neighbour solicitation; never a fragment (RFC 6980). */
 static bool is_ns(const struct vgw_pkt *p)
 {
-	return p->l4proto == IPPROTO_ICMPV6 &&
+	return p->l4proto == IPPROTO_ICMPV6 && !p->frag &&
 	       p->icmp_type == NDISC_NEIGHBOUR_SOLICITATION;
 }
 
@@ -639,6 +721,8 @@ void vgw_from_vnic(struct vgw_pkt *p)
 		vgw_drop(p, VNICGW_DROP_SRC_IP_SPOOF);
 		return;
 	}
+	/* Only now may a first fragment speak for its datagram. */
+	vgw_frag_note(p);
 	reason = route(p, &t);
 	if (reason) {
 		vgw_drop(p, reason);
@@ -733,6 +817,8 @@ void vgw_from_gateway(struct vgw_pkt *p)
 		vgw_drop(p, VNICGW_DROP_GW_DISABLED);
 		return;
 	}
+	/* The gateway's outer source is checked: its word counts. */
+	vgw_frag_note(p);
 	/* An ICMP error goes where the packet it quotes came from. */
 	icmp = icmp_error(p, &quote);
 	if (icmp < 0) {

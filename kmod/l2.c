@@ -67,7 +67,11 @@ static void answer_arp(struct vgw_pkt *p, const struct vgw_peer *back)
 	a->tip = sip;
 	ether_addr_copy(a->sha, router_mac);
 	a->sip = tip.v4;
-	pskb_trim(skb, ETH_HLEN + sizeof(*a));
+	/* The request's padding is not part of the answer. */
+	if (pskb_trim(skb, ETH_HLEN + sizeof(*a))) {
+		vgw_drop(p, VNICGW_DROP_MALFORMED);
+		return;
+	}
 	vgw_tx(p, back);
 }
 

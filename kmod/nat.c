@@ -566,9 +566,12 @@ static int rewrite_port(struct vgw_pkt *p, bool src, u16 to)
 
 	if (p->later_frag) {
 		/* No transport header here; the first fragment had it. */
-		if (src || p->l4proto == IPPROTO_ICMP)
+		bool echo = p->l4proto == IPPROTO_ICMP ||
+			    p->l4proto == IPPROTO_ICMPV6;
+
+		if (src || echo)
 			p->sport = to;
-		if (!src || p->l4proto == IPPROTO_ICMP)
+		if (!src || echo)
 			p->dport = to;
 		return 0;
 	}

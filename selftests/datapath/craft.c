@@ -34,7 +34,18 @@
  *   --ttl N              IPv4 TTL / IPv6 hop limit (default 64)
  *   --df                 IPv4 don't-fragment flag
  *   --ip-options N       N bytes of IPv4 options (NOPs then an end), N % 4 == 0
- *   --frag OFFSET[:mf]   IPv4 fragment offset (8-byte units) and MF flag
+ *   --frag OFFSET[:mf]   IPv4 fragment offset (8-byte units) and MF flag;
+ *                        with --ext6 frag, the IPv6 fragment header's
+ *   --frag-id N          IPv4 identification / IPv6 fragment header
+ *                        identification (default 0x1234)
+ *   --ext6 LIST          IPv6 extension headers, in this order, between the
+ *                        fixed header and the L4 header: a comma-separated
+ *                        list of hop (hop-by-hop options), dest (destination
+ *                        options), rt (routing, type 253, segments left 0),
+ *                        frag (fragment header, as --frag and --frag-id).
+ *                        The options headers carry one PadN; the L4
+ *                        checksum is over the L4 header and payload given,
+ *                        even in a fragment
  *   --ihl N              override the IPv4 header length field
  *   --ip-len N           override IPv4 total length / IPv6 payload length
  *   --payload TEXT       L4 payload (default "craft")
@@ -59,6 +70,7 @@
 
 #define MAX_PKT		9000
 #define MAX_OPTS	8
+#define MAX_EXT6	16
 
 struct gopt {
 	uint16_t cls;
@@ -86,6 +98,9 @@ struct spec {
 	int ip_options;
 	int frag_off;
 	bool frag_mf;
+	uint32_t frag_id;
+	int ext6[MAX_EXT6];	/* IPv6 extension header types, in order */
+	int next6;
 	int ihl, ip_len;
 	const char *payload;
 	struct tcp_fields {
@@ -319,7 +334,7 @@ static size_t ipv4(const struct spec *s, uint8_t *p)
 	len = hl + l4(s, p + hl, psum, false);
 	p[0] = 0x40 | ((s->ihl ? s->ihl : (int)hl / 4) & 0xf);
 	put16(p + 2, s->ip_len ? s->ip_len : (int)len);
-	put16(p + 4, 0x1234);
+	put16(p + 4, s->frag_id);
 	put16(p + 6, (s->df ? 0x4000 : 0) | (s->frag_mf ? 0x2000 : 0) |
 		     (s->frag_off & 0x1fff));
 	p[8] = s->ttl;
@@ -331,12 +346,68 @@ static size_t ipv4(const struct spec *s, uint8_t *p)
 	return len;
 }
 
+/*
+ * The IPv6 extension headers of --ext6 at p, the last one's next header
+ * @l4proto; returns their length. Each is 8 bytes: an options header holds
+ * a PadN option of 4 bytes, the routing header an unknown type (253, RFC
+ * 4727's experiment) with no segments left, which a receiver ignores (RFC
+ * 8200 section 4.4).
+ */
+static size_t ext6_headers(const struct spec *s, uint8_t *p, int l4proto)
+{
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < s->next6; i++, off += 8) {
+		uint8_t *h = p + off;
+
+		memset(h, 0, 8);
+		h[0] = i + 1 < s->next6 ? s->ext6[i + 1] : l4proto;
+		switch (s->ext6[i]) {
+		case 0:		/* hop-by-hop */
+		case 60:	/* destination options */
+			h[2] = 1;	/* PadN */
+			h[3] = 4;
+			break;
+		case 43:	/* routing */
+			h[2] = 253;
+			break;
+		case 44:	/* fragment */
+			put16(h + 2, (s->frag_off << 3) | s->frag_mf);
+			put16(h + 4, s->frag_id >> 16);
+			put16(h + 6, s->frag_id);
+			break;
+		}
+	}
+	return off;
+}
+
+static void parse_ext6(struct spec *s, char *list)
+{
+	char *w, *save = NULL;
+
+	for (w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (s->next6 == MAX_EXT6)
+			usage("too many --ext6 headers");
+		if (!strcmp(w, "hop"))
+			s->ext6[s->next6++] = 0;
+		else if (!strcmp(w, "dest"))
+			s->ext6[s->next6++] = 60;
+		else if (!strcmp(w, "rt"))
+			s->ext6[s->next6++] = 43;
+		else if (!strcmp(w, "frag"))
+			s->ext6[s->next6++] = 44;
+		else
+			usage(w);
+	}
+}
+
 static size_t ipv6(const struct spec *s, uint8_t *p)
 {
 	struct in6_addr sa, da;
 	int nh = s->proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : s->proto;
 	uint32_t psum;
-	size_t len;
+	size_t len, xl;
 
 	if (inet_pton(AF_INET6, s->src, &sa) != 1 ||
 	    inet_pton(AF_INET6, s->dst, &da) != 1)
@@ -345,10 +416,11 @@ static size_t ipv6(const struct spec *s, uint8_t *p)
 	psum = csum_add(0, &sa, 16);
 	psum = csum_add(psum, &da, 16);
 	psum += nh;
-	len = l4(s, p + 40, psum, true);
+	xl = ext6_headers(s, p + 40, nh);
+	len = xl + l4(s, p + 40 + xl, psum, true);
 	p[0] = 0x60;
 	put16(p + 4, s->ip_len ? s->ip_len : (int)len);
-	p[6] = nh;
+	p[6] = s->next6 ? s->ext6[0] : nh;
 	p[7] = s->ttl;
 	memcpy(p + 8, &sa, 16);
 	memcpy(p + 24, &da, 16);
@@ -417,7 +489,7 @@ int main(int argc, char **argv)
 		.ethertype = -1, .proto = IPPROTO_UDP, .sport = 40000,
 		.dport = 7000, .ttl = 64, .payload = "craft", .truncate = -1,
 		.tcp = { .flags = 0x02, .seq = 1, .win = 65535 },
-		.count = 1,
+		.count = 1, .frag_id = 0x1234,
 	};
 	size_t len;
 	int i;
@@ -499,6 +571,10 @@ int main(int argc, char **argv)
 			if (colon)
 				*colon = 0;
 			s.frag_off = number(v, 0x1fff);
+		} else if (!strcmp(a, "--frag-id")) {
+			s.frag_id = number(v, 0xffffffff);
+		} else if (!strcmp(a, "--ext6")) {
+			parse_ext6(&s, (char *)v);
 		} else if (!strcmp(a, "--ihl")) {
 			s.ihl = number(v, 15);
 		} else if (!strcmp(a, "--ip-len")) {

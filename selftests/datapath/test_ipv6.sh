@@ -6,9 +6,10 @@
 # behind Linux VXLAN and Geneve NVDs, neighbour discovery answered as the
 # virtual router (never for the instance's own address, so its duplicate
 # address detection succeeds), IPv6 security rules, the source check, a DRG
-# with IPv6 behind it, crafted packets over IPv6, outer hop limit, source and
-# UDP checksum, and ICMPv6 Packet Too Big for what does not fit the
-# underlay. Runs in the VM.
+# with IPv6 behind it, crafted packets over IPv6, extension headers (rules
+# and tracking on the L4 header behind them, IPv6 fragments), outer hop
+# limit, source and UDP checksum, and ICMPv6 Packet Too Big for what does
+# not fit the underlay. Runs in the VM.
 set -u
 DIR=$(dirname "$0")
 . "$DIR/../lib.sh"
@@ -103,6 +104,44 @@ expect_counted "over IPv6: an IPv6 payload length beyond the frame: malformed" m
 "${V6A[@]}" --geneve 2001 --opt 0x0102:0x01:8 --payload geneve6-options
 expect_ok "over IPv6: Geneve with options from v6a's NVD reaches v6b" \
 	wait_for 3 grep -q geneve6-options "$TOPO_DIR/serve-v6b-udp-7000.log"
+
+# --- IPv6 extension headers: rules, tracking and fragments see the real L4 header ----------
+# (v6b allows UDP and TCP to port 7000 only; v6a UDP to 7000 only.)
+V6B=(nsx v6b "$CRAFT" --from fd00::22 --to fd00:100::2 --geneve 2002
+     --smac "$(mac_of 2001:db8:1:2::5)" --src 2001:db8:1:2::5 --dst 2001:db8:1:1::5)
+"${V6A[@]}" --vxlan 2001 --ext6 dest --payload behind-dest-opts
+expect_ok "ext6: UDP behind a destination options header, to v6b's allowed port 7000: delivered" \
+	wait_for 3 grep -q behind-dest-opts "$TOPO_DIR/serve-v6b-udp-7000.log"
+"${V6A[@]}" --vxlan 2001 --ext6 hop,rt,dest --payload behind-three-headers
+expect_ok "ext6: UDP behind hop-by-hop, routing and destination options, to port 7000: delivered" \
+	wait_for 3 grep -q behind-three-headers "$TOPO_DIR/serve-v6b-udp-7000.log"
+expect_counted "ext6: UDP behind destination options to port 7001, which no rule allows: ingress_denied on v6b" \
+	ingress_denied v6b "${V6A[@]}" --vxlan 2001 --ext6 dest --dport-in 7001 --payload dest-opts-7001
+expect_eq "... and v6b's server on 7001 never got it" 0 "$(served v6b udp 7001 | grep -c dest-opts-7001)"
+cap_start synack v6a eth0v tcp and src port 7000
+"${V6A[@]}" --vxlan 2001 --ext6 dest --proto tcp --sport 40100
+expect_ok "ext6: a TCP SYN behind destination options to v6b's port 7000 passes: v6a gets the SYN-ACK" \
+	wait_for 3 eval "cap_read synack | grep -q '7000 > 2001:db8:1:1::5\.40100: Flags \[S\.\]'"
+cap_stop synack
+expect_counted "ext6: nine extension headers (eight are walked at most): malformed" malformed - \
+	"${V6A[@]}" --vxlan 2001 --ext6 dest,dest,dest,dest,dest,dest,dest,dest,dest
+expect_counted "ext6: hop-by-hop options after another header: malformed" malformed - \
+	"${V6A[@]}" --vxlan 2001 --ext6 dest,hop
+expect_counted "ext6: a first fragment (offset 0, M) without its UDP header: malformed" malformed - \
+	"${V6A[@]}" --vxlan 2001 --ext6 frag --frag 0:mf --ip-len 8
+# v6a's first fragment opens tracked connections with its real ports
+# (40000 -> 7000); a reverse packet with a fragment header and other ports
+# must meet v6a's rules, not pass through a port-less entry.
+"${V6A[@]}" --vxlan 2001 --ext6 frag --frag 0:mf --frag-id 0x1111 --payload first-frag
+expect_counted "ext6: after v6a's first fragment to v6b:7000, a fragment from v6b:7001 to v6a:40001 is not a reply: ingress_denied on v6a" \
+	ingress_denied v6a "${V6B[@]}" --ext6 frag --frag 0:mf --frag-id 0x2222 --sport 7001 --dport-in 40001
+expect_counted "ext6: a non-first fragment (offset 1480) whose first fragment was never seen: fragment" \
+	fragment - "${V6A[@]}" --vxlan 2001 --ext6 frag --frag 185 --frag-id 0x3333
+expect_answer "ext6: a 3000-byte UDP datagram, fragmented by v6a (MTU 1430), to v6b's allowed port: answered" \
+	"v6b 2001:db8:1:1::5 [0-9]+" udp v6a 2001:db8:1:2::5 7000 --size 3000 --no-df \
+	--bind 2001:db8:1:1::5
+expect_match "... and v6b got it whole" "^udp 2001:db8:1:1::5 [0-9]+ 2001:db8:1:2::5 7000 3000 " \
+	"$(served v6b udp 7000)"
 
 # --- the underlay -------------------------------------------------------------------------
 out=$(cap_read ul-v6b -vv | grep -A1 'hlim' | grep -B1 ' > fd00::22\.6081')

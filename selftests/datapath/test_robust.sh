@@ -5,7 +5,8 @@
 # outer sources, unknown VNIs, spoofed MACs and inner source IPs, and crafted
 # malformed packets, each dropped and counted under its own reason, with the
 # host forwarding on and the kernel log clean; valid oddities (Geneve
-# options, IPv4 options, fragments) forwarded; frames too big for the
+# options, IPv4 options, fragments) forwarded; one sender's first fragment
+# never speaks for another's later ones; frames too big for the
 # underlay dropped as "mtu" with ICMP fragmentation-needed when DF is set;
 # outer TTL 64 and DF, the VIP as outer source, zero UDP checksum over IPv4,
 # and outer UDP source ports that follow the inner flow. Runs in the VM.
@@ -28,6 +29,11 @@ topo_subnet sub-b vcn-a 10.1.2.0/24 sl=sl
 topo_vnic a1 sub-a 10.1.1.5,10.1.1.55 1001 10.0.0.21 vip=10.0.100.1
 topo_vnic a2 sub-a 10.1.1.6 1002 10.0.0.22 vip=10.0.100.2 encap=geneve
 topo_vnic b1 sub-b 10.1.2.5 1003 10.0.0.23 vip=10.0.100.1
+# Another tenant with the same CIDR: c1 has a1's address (and MAC).
+topo_vcn vcn-c 10.1.0.0/16
+topo_seclist sl-c vcn-c egress "$(rule destination=0.0.0.0/0 protocol=all)"
+topo_subnet sub-c vcn-c 10.1.1.0/24 sl=sl-c
+topo_vnic c1 sub-c 10.1.1.5 1005 10.0.0.25 vip=10.0.100.1
 # An impostor: a1's VNI, VIP, MAC and IP, from another NVD address. It knows
 # the router's MAC already, so it does send its datagrams.
 topo_instance evil 10.0.0.66 1001 vxlan 10.0.100.1 02:00:0a:01:01:05 10.1.1.0/24 10.1.1.5
@@ -104,6 +110,29 @@ expect_answer "a 3000-byte UDP datagram, fragmented by a1 (MTU 1450), to an allo
 	"b1 10\.1\.1\.5 [0-9]+" udp a1 10.1.2.5 7000 --size 3000 --no-df
 expect_match "... and b1 got it whole" "^udp 10\.1\.1\.5 [0-9]+ 10\.1\.2\.5 7000 3000 " \
 	"$(served b1 udp 7000)"
+
+# --- the fragment table: one tenant's fragments never speak for another's ------------------
+# a1 (vcn-a) and c1 (vcn-c) have the same address; both send a first
+# fragment to 10.1.2.5 with IP id 0x5151, a1's to port 7000 (b1 allows it),
+# c1's to 7001. a1's later fragment must go on with a1's ports.
+"${A1[@]}" --vxlan 1001 --frag 0:mf --frag-id 0x5151
+C1=(nsx c1 "$CRAFT" --from 10.0.0.25 --to 10.0.100.1 --vxlan 1005 --smac 02:00:0a:01:01:05
+    --src 10.1.1.5 --dst 10.1.2.5)
+expect_counted "frag: c1 (another VCN, a1's address) sends a first fragment of the same id to port 7001: no_dst_vnic there" \
+	no_dst_vnic c1 "${C1[@]}" --dport-in 7001 --frag 0:mf --frag-id 0x5151
+before=$(stats)
+denied=$(drops ingress_denied b1)
+"${A1[@]}" --vxlan 1001 --frag 185 --frag-id 0x5151
+wait_for 3 eval '[ "$(stats_delta "$before" "$(stats)" b1 in_packets)" != 0 ]'
+expect_eq "frag: a1's later fragment reaches b1 on a1's port 7000, not c1's 7001 (b1: in_packets +1, ingress_denied +0)" \
+	"1 0" "$(stats_delta "$before" "$(stats)" b1 in_packets) $(($(drops ingress_denied b1) - denied))"
+# a1 claims b1's address in a first fragment to a2:7000 (allowed there);
+# dropped as a spoof, it must not vouch for b1's later fragment of that id.
+expect_counted "frag: a1 sends a first fragment from b1's address (10.1.2.5) to a2:7000: src_ip_spoof on a1" \
+	src_ip_spoof a1 "${A1[@]}" --vxlan 1001 --src 10.1.2.5 --dst 10.1.1.6 --frag 0:mf --frag-id 0x6161
+expect_counted "frag: ... so b1's later fragment of that id to a2 has no first fragment: fragment on b1" \
+	fragment b1 nsx b1 "$CRAFT" --from 10.0.0.23 --to 10.0.100.1 --vxlan 1003 \
+	--smac 02:00:0a:01:02:05 --src 10.1.2.5 --dst 10.1.1.6 --frag 185 --frag-id 0x6161
 
 # --- MTU: the route to b1's NVD takes 1400 bytes; encapsulation adds 50 ----------------------
 ip -n vgwt-host1 route add 10.0.0.23/32 dev ul0 mtu 1400

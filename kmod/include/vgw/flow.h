@@ -68,8 +68,13 @@ enum vgw_flow_family {
  *     datagram agree): then the ports stay 0;
  *   - ICMP echo request/reply (and ICMPv6's): sport = dport = identifier, so
  *     request and reply agree;
- *   - anything else (other ICMP types, other protocols, an IPv6 extension
- *     header, which is not walked): ports 0;
+ *   - anything else (other ICMP types, other protocols): ports 0;
+ *   - IPv6 extension headers: the XDP steering does not walk them (proto =
+ *     the fixed header's next header, ports 0); the module does (proto = the
+ *     upper-layer protocol, ports as above, none for any fragment of a
+ *     datagram, as for IPv4). The two hashes then differ for such a packet,
+ *     which only changes the worker CPU it is processed on; every host's
+ *     module computes the same one, so flow owners agree;
  *   - not IP (ARP, ...): family VGW_FLOW_L2, saddr/daddr hold the source and
  *     destination MAC in their first 6 bytes, proto and ports 0.
  * The tunnel VNI and the outer headers are deliberately NOT part of the key:
