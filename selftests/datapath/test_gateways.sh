@@ -134,7 +134,9 @@ expect_eq "NAT scale: n1 sends one datagram to each of 60000 ports of the intern
 	"sent 60000" "$(nsx n1 "$FLOW" spray udp 198.18.0.10 2000 --count 60000)"
 m=$(nat_of entries)
 echo "sent in $((SECONDS - t0)) s" | diag
-expect_eq "NAT scale: each got its mapping (entries $m0 -> $m)" 60000 $((m - m0))
+# The $m0 older mappings may expire meanwhile: at least 60000 - $m0 more.
+expect_ok "NAT scale: each got its mapping (entries $m0 -> $m)" \
+	test "$m" -ge 60000 -a $((m - m0)) -le 60000
 expect_ok "NAT scale: the tables grew past 65536 buckets" wait_for 10 nat_buckets_over 65536
 echo "$(nat_of entries) mappings in $(nat_of buckets) buckets" | diag
 topo_veth_gro on
