@@ -71,7 +71,7 @@ bool vgw_frag_recall(struct vgw_pkt *p, __be16 id)
 
 int vgw_frag_net_init(struct vgw_net *vn)
 {
-	vn->frag = kvzalloc(sizeof(*vn->frag), GFP_KERNEL);
+	vn->frag = kvzalloc(sizeof(*vn->frag), GFP_KERNEL_ACCOUNT);
 	if (!vn->frag)
 		return -ENOMEM;
 	spin_lock_init(&vn->frag->lock);
