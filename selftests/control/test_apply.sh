@@ -180,6 +180,18 @@ expect_eq "... it is gone" "" "$(vnicctl show vnic | awk '$2 == "vnic-fw"')"
 # attribute holds (64 KiB), so vnicctl sets them in parts and the kernel
 # dumps them in parts (uapi: VNICGW_SECLIST_APPEND), which vnicctl joins.
 ip netns add vgwt-sl
+# 1200 short rules: one request (no append), but more than one dump message.
+jq '(.security_lists[] | select(.id == "sl-a")) |= (.ingress =
+	[range(0; 1000) | {source: "10.\(. / 256 | floor).\(. % 256).0/24",
+		protocol: "all"}] | .egress =
+	[range(0; 200) | {destination: "172.16.\(.).0/24", protocol: "all"}])' \
+	"$DATA/example.json" >"$TMP/sl1200.json"
+canon "$TMP/sl1200.json" >"$TMP/sl1200.want"
+expect_ok "a security list of 1200 rules applies in one request" \
+	ip netns exec vgwt-sl vnicctl apply "$TMP/sl1200.json"
+ip netns exec vgwt-sl vnicctl -j show >"$TMP/sl1200.got"
+expect_ok "... and the dump, in parts, gives it back rule for rule" \
+	diff -u "$TMP/sl1200.want" "$TMP/sl1200.got"
 jq '(.security_lists[] | select(.id == "sl-a")) |= (
 	.ingress = [range(0; 1024) | {source: "10.\(. / 256 | floor).\(. % 256).0/24",
 		protocol: "tcp", src_ports: "1024-65535", dst_ports: "\(. + 1)"}] |
