@@ -175,6 +175,8 @@ expect_eq "... and nothing changed (generation)" "$g" "$(gen)"
 # Exactly the maximum is taken; then removed again. Meanwhile requests in
 # another namespace are answered: the family runs in parallel (parallel_ops),
 # so a long transaction holds its own namespace's lock, not genl_mutex.
+# (Before, the slowest info waited out the commit: 4.6 s; after, under the
+# VM's load, up to ~0.8 s: starting vnicctl while both CPUs are busy.)
 ip netns add vgwt-par
 t0=$(now)
 nsx host1 "$RTA" set rt-max vcn-a drg-a $RULES_MAX commit \
@@ -192,8 +194,8 @@ wait "$rta"
 rc=$?
 t1=$(now)
 expect_eq "a table of exactly $RULES_MAX rules commits" 0 "$rc"
-expect_ok "meanwhile another namespace's requests are not held up: the slowest of $calls infos took $slowest ms (< 1000)" \
-	test "$slowest" -lt 1000
+expect_ok "meanwhile another namespace's requests are not held up: the slowest of $calls infos took $slowest ms (< 2000)" \
+	test "$slowest" -lt 2000
 ip netns del vgwt-par
 echo "set and commit $RULES_MAX rules (rt_append, no JSON): $(ms "$t0" "$t1") ms" | diag
 expect_eq "... a new generation" "$((g + 1))" "$(gen)"
