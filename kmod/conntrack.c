@@ -583,7 +583,7 @@ int vgw_ct_net_init(struct vgw_net *vn)
 	struct vgw_ct_table *t;
 	int err;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return -ENOMEM;
 	err = rhashtable_init(&t->ht, &ct_params);

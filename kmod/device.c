@@ -90,6 +90,20 @@ static int vgw_newlink(VGW_NEWLINK_ARGS(dev, extack))
 	int err;
 
 	ASSERT_RTNL();
+	/*
+	 * rtnetlink checked CAP_NET_ADMIN in the user namespace owning the
+	 * link's network namespace, for the sender and the socket's opener.
+	 * Unless allow_userns, it must be the initial one's too: ->newlink
+	 * has no request skb for netlink_capable(), but the request is
+	 * handled in the sender's context, so capable() (ns_capable() on
+	 * &init_user_ns) checks the sender, and rtnetlink's check covered the
+	 * opener wherever the namespace is owned by the initial one.
+	 */
+	if (!READ_ONCE(vgw_allow_userns) && !capable(CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "a vnicgw link needs CAP_NET_ADMIN in the initial user namespace (module parameter allow_userns is off)");
+		return -EPERM;
+	}
 	other = rtnl_dereference(vn->dev);
 	if (other) {
 		NL_SET_ERR_MSG_MOD(extack,

@@ -161,7 +161,7 @@ bool vgw_frag_recall(struct vgw_pkt *p)
 
 int vgw_frag_net_init(struct vgw_net *vn)
 {
-	vn->frag = kvzalloc(sizeof(*vn->frag), GFP_KERNEL);
+	vn->frag = kvzalloc(sizeof(*vn->frag), GFP_KERNEL_ACCOUNT);
 	if (!vn->frag)
 		return -ENOMEM;
 	get_random_bytes(&vn->frag->seed, sizeof(vn->frag->seed));

@@ -134,7 +134,7 @@ static struct vgw_obj *gw_parse(struct nlattr **tb,
 			return ERR_PTR(n);
 	}
 	g = kzalloc(sizeof(*g) + n * sizeof(struct vgw_service) +
-		    n_pfx * sizeof(struct vgw_pfx), GFP_KERNEL);
+		    n_pfx * sizeof(struct vgw_pfx), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		return ERR_PTR(-ENOMEM);
 	g->o.id = g->idbuf;

@@ -15,6 +15,29 @@
 #include "snap.h"
 #include "vnicgw.h"
 
+/*
+ * Who may use vnicgw. The family and the link type are reachable from any
+ * network namespace, and the module loads on demand, so without this every
+ * user could reach the packet path through an unprivileged user namespace
+ * (Debian allows them). Writable by root at run time, so the host can open
+ * or close it without a reload that would take every namespace's tables.
+ */
+bool vgw_allow_userns;
+module_param_named(allow_userns, vgw_allow_userns, bool, 0644);
+MODULE_PARM_DESC(allow_userns,
+		 "let CAP_NET_ADMIN of a network namespace's owning user namespace suffice (default: CAP_NET_ADMIN in the initial user namespace)");
+
+/* Room for 100k VNICs and their subnets, lists and tables, with margin. */
+unsigned int vgw_max_objects = 1U << 20;
+module_param_named(max_objects, vgw_max_objects, uint, 0644);
+MODULE_PARM_DESC(max_objects, "the most objects in one namespace's tables");
+
+/* A table of VNICGW_RT_RULES_MAX CIDR rules, four times over. */
+unsigned int vgw_max_table_routes = 4 * VNICGW_RT_RULES_MAX;
+module_param_named(max_table_routes, vgw_max_table_routes, uint, 0644);
+MODULE_PARM_DESC(max_table_routes,
+		 "the most routes of one route table, service destinations expanded (at most 4194304)");
+
 static int __init vgw_init(void)
 {
 	int err;

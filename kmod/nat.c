@@ -898,7 +898,7 @@ static void entry_destroy(void *ptr, void *arg)
 
 int vgw_nat_net_init(struct vgw_net *vn)
 {
-	struct vgw_nat_table *t = kzalloc(sizeof(*t), GFP_KERNEL);
+	struct vgw_nat_table *t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 	int err;
 
 	if (!t)

@@ -251,25 +251,37 @@ static int set_op(struct vgw_net *vn, struct genl_info *info, void *arg)
 }
 
 /*
- * More rules for a route table set earlier in the caller's transaction
- * (VNICGW_RT_APPEND). Only inside a transaction: the pieces of one table
- * must reach packets together. A refused append aborts the transaction.
+ * More rules for a route table (VNICGW_RT_APPEND), a security list or an
+ * NSG (VNICGW_SECLIST_APPEND) set earlier in the caller's transaction. Only
+ * inside a transaction: the pieces of one object must reach packets
+ * together. A refused append aborts the transaction.
  */
-static int rt_append(struct vgw_net *vn, struct genl_info *info,
-		     struct nlattr **tb)
+static int obj_append(struct vgw_net *vn, struct genl_info *info,
+		      const struct vgw_obj_type *ty, struct nlattr **tb)
 {
-	const char *id = tb[VNICGW_RT_ID] ? nla_data(tb[VNICGW_RT_ID]) : "?";
+	bool rt = ty->nest == VNICGW_A_ROUTE_TABLE;
+	struct nlattr *id_attr = tb[rt ? VNICGW_RT_ID : VNICGW_SECLIST_ID];
+	/* The policy made the id, if any, a terminated string. */
+	const char *id = id_attr ? nla_data(id_attr) : "?";
 	int err;
 
 	mutex_lock(&vn->lock);
 	if (!vn->txn) {
-		err = vgw_refuse(info->extack, tb[VNICGW_RT_APPEND],
-				 "route table %s: VNICGW_RT_APPEND only inside a transaction (TXN_BEGIN first)",
-				 id);
+		err = vgw_refuse(info->extack,
+				 tb[rt ? VNICGW_RT_APPEND : VNICGW_SECLIST_APPEND],
+				 "%s %s: %s only inside a transaction (TXN_BEGIN first)",
+				 ty->name, id,
+				 rt ? "VNICGW_RT_APPEND" : "VNICGW_SECLIST_APPEND");
 	} else {
 		err = own_txn(vn, info);
 		if (!err) {
-			err = vgw_rt_append(vn->txn, tb, info->extack);
+			if (rt)
+				err = vgw_rt_append(vn->txn, tb, info->extack);
+			else
+				err = vgw_sl_append(vn, ty->nest == VNICGW_A_NSG ?
+						    VNICGW_OBJ_NSG :
+						    VNICGW_OBJ_SECLIST,
+						    tb, info->extack);
 			if (err)
 				vgw_txn_abort(vn);
 		}
@@ -301,8 +313,10 @@ static int vgw_nl_obj_set(struct sk_buff *skb, struct genl_info *info)
 
 	if (IS_ERR(ty))
 		return refuse_in_txn(info_vn(info), info, PTR_ERR(ty));
-	if (ty->nest == VNICGW_A_ROUTE_TABLE && tb[VNICGW_RT_APPEND])
-		return rt_append(info_vn(info), info, tb);
+	if ((ty->nest == VNICGW_A_ROUTE_TABLE && tb[VNICGW_RT_APPEND]) ||
+	    ((ty->nest == VNICGW_A_SECLIST || ty->nest == VNICGW_A_NSG) &&
+	     tb[VNICGW_SECLIST_APPEND]))
+		return obj_append(info_vn(info), info, ty, tb);
 	obj = ty->parse(tb, info->extack);
 	if (IS_ERR(obj))
 		return refuse_in_txn(info_vn(info), info, PTR_ERR(obj));
@@ -455,6 +469,7 @@ static int vgw_nl_obj_get(struct sk_buff *skb, struct genl_info *info)
  */
 struct dump_state {
 	u8 type, last;
+	bool allowed;			/* the first call checked the sender */
 	bool one;			/* VNICGW_A_OBJ_ID: that object only */
 	u32 from;
 	struct vgw_pmap_cursor cur;
@@ -644,8 +659,12 @@ static int stats_one(void *val, void *arg)
 	return 0;
 }
 
-/* cb->ctx: whether the namespace message went out, then the VNIC cursor. */
+/*
+ * cb->ctx: whether the sender was checked, whether the namespace message
+ * went out, then the VNIC cursor.
+ */
 struct stats_state {
+	bool allowed;			/* the first call checked the sender */
 	bool net_done, vnics_done;
 	struct vgw_pmap_cursor cur;
 };
@@ -664,14 +683,19 @@ static int vgw_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &vgw_genl_family,
 				  NLM_F_MULTI, VNICGW_CMD_STATS);
+		if (!hdr)
+			return -EMSGSIZE;
 		vgw_net_drops(vn, drops);
-		if (!hdr || put_drops(skb, VNICGW_A_DROPS, drops) ||
+		if (put_drops(skb, VNICGW_A_DROPS, drops) ||
 		    put_cpu_rx(skb, vn) ||
 		    nla_put_u32(skb, VNICGW_A_CT_ENTRIES, vgw_ct_entries(vn)) ||
 		    nla_put_u32(skb, VNICGW_A_CT_BUCKETS, vgw_ct_buckets(vn)) ||
 		    nla_put_u32(skb, VNICGW_A_NAT_ENTRIES, vgw_nat_entries(vn)) ||
-		    nla_put_u32(skb, VNICGW_A_NAT_BUCKETS, vgw_nat_buckets(vn)))
+		    nla_put_u32(skb, VNICGW_A_NAT_BUCKETS, vgw_nat_buckets(vn))) {
+			/* No half message: the dump ends with an error. */
+			genlmsg_cancel(skb, hdr);
 			return -EMSGSIZE;
+		}
 		genlmsg_end(skb, hdr);
 		st->net_done = true;
 	}
@@ -714,73 +738,175 @@ static int vgw_nl_cluster_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/* --- who may ask ------------------------------------------------------------ */
+
+/*
+ * What a command needs beyond reaching the family: every command but
+ * GET_INFO changes the namespace or reads its tenants' configuration,
+ * counters or cluster, so it needs CAP_NET_ADMIN.
+ */
+static bool cmd_needs_admin(u8 cmd)
+{
+	return cmd != VNICGW_CMD_GET_INFO;
+}
+
+/*
+ * May the sender of @skb run @cmd in its socket's namespace? The
+ * netlink_*capable() helpers check the capability both of the task that
+ * sends and of the one that opened the socket (its file's credentials), as
+ * GENL_ADMIN_PERM does: a socket opened unprivileged and handed to a
+ * privileged program does not carry the program's rights.
+ *
+ * With allow_userns off, changes and reads of the tables need
+ * CAP_NET_ADMIN in the initial user namespace (netlink_capable()), and a
+ * namespace owned by another user namespace does not even answer GET_INFO
+ * to the unprivileged. With it on, CAP_NET_ADMIN in the user namespace that
+ * owns the network namespace suffices (netlink_net_capable(), as
+ * GENL_UNS_ADMIN_PERM): a container's root manages its own namespace and
+ * nobody else's. The checks are here rather than in the ops' flags so that
+ * a refusal says why, and so that the parameter is read per request.
+ */
+static int vgw_nl_allowed(struct sk_buff *skb, u8 cmd,
+			  struct netlink_ext_ack *extack)
+{
+	const struct net *net = sock_net(skb->sk);
+	bool userns = READ_ONCE(vgw_allow_userns);
+
+	if (!userns) {
+		if (netlink_capable(skb, CAP_NET_ADMIN))
+			return 0;
+		if (net->user_ns != &init_user_ns) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "needs CAP_NET_ADMIN in the initial user namespace: this network namespace belongs to another user namespace (module parameter allow_userns is off)");
+			return -EPERM;
+		}
+		if (cmd_needs_admin(cmd)) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "this command needs CAP_NET_ADMIN in the initial user namespace");
+			return -EPERM;
+		}
+		return 0;
+	}
+	if (cmd_needs_admin(cmd) && !netlink_net_capable(skb, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "this command needs CAP_NET_ADMIN in the user namespace owning the network namespace");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int (*const vgw_doits[])(struct sk_buff *, struct genl_info *) = {
+	[VNICGW_CMD_GET_INFO] = vgw_nl_get_info,
+	[VNICGW_CMD_FLUSH] = vgw_nl_flush,
+	[VNICGW_CMD_TXN_BEGIN] = vgw_nl_txn_begin,
+	[VNICGW_CMD_TXN_COMMIT] = vgw_nl_txn_end,
+	[VNICGW_CMD_TXN_ABORT] = vgw_nl_txn_end,
+	[VNICGW_CMD_OBJ_SET] = vgw_nl_obj_set,
+	[VNICGW_CMD_OBJ_DEL] = vgw_nl_obj_del,
+	[VNICGW_CMD_OBJ_GET] = vgw_nl_obj_get,
+	[VNICGW_CMD_CLUSTER_SET] = vgw_nl_cluster_set,
+	[VNICGW_CMD_CLUSTER_GET] = vgw_nl_cluster_get,
+};
+
+/*
+ * Every do goes through here: the permission check, then the handler with
+ * the request registered, so that its refusals' messages go to its own
+ * namespace (vgw_refuse(), nlattr.c).
+ */
+static int vgw_nl_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u8 cmd = info->genlhdr->cmd;
+	struct vgw_req req;
+	int err;
+
+	err = vgw_nl_allowed(skb, cmd, info->extack);
+	if (err)
+		return err;
+	err = vgw_req_enter(&req, info_vn(info), info->extack);
+	if (err)
+		return err;
+	err = vgw_doits[cmd](skb, info);
+	vgw_req_leave(&req);
+	return err;
+}
+
+/*
+ * A dump is checked by its first call, before it puts anything: that call
+ * runs in the requester's context (netlink_dump_start()), as a do does, and
+ * unlike ->start (6.1 gives it no extack) it can say why, in NLMSG_DONE.
+ * cb->skb is the request. Later calls go on with what the first allowed.
+ */
+static int dump_allowed(struct netlink_callback *cb, u8 cmd, bool *checked)
+{
+	int err;
+
+	if (*checked)
+		return 0;
+	err = vgw_nl_allowed(cb->skb, cmd, cb->extack);
+	if (!err)
+		*checked = true;
+	return err;
+}
+
+static int vgw_nl_obj_dump_checked(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct dump_state *st = (void *)cb->ctx;
+
+	return dump_allowed(cb, VNICGW_CMD_OBJ_GET, &st->allowed) ?:
+	       vgw_nl_obj_dump(skb, cb);
+}
+
+static int vgw_nl_stats_dump_checked(struct sk_buff *skb,
+				     struct netlink_callback *cb)
+{
+	struct stats_state *st = (void *)cb->ctx;
+
+	return dump_allowed(cb, VNICGW_CMD_STATS, &st->allowed) ?:
+	       vgw_nl_stats_dump(skb, cb);
+}
+
+/*
+ * No op has permission flags: vgw_nl_allowed() checks every request, do
+ * and dump, and says why it refuses.
+ */
 static const struct genl_ops vgw_genl_ops[] = {
-	{
-		.cmd = VNICGW_CMD_GET_INFO,
-		.doit = vgw_nl_get_info,
-	},
-	/*
-	 * Changes need CAP_NET_ADMIN in the user namespace owning the
-	 * network namespace (GENL_UNS_ADMIN_PERM), so a container's root
-	 * manages its own namespace and nobody else's.
-	 */
-	{
-		.cmd = VNICGW_CMD_FLUSH,
-		.doit = vgw_nl_flush,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = VNICGW_CMD_TXN_BEGIN,
-		.doit = vgw_nl_txn_begin,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = VNICGW_CMD_TXN_COMMIT,
-		.doit = vgw_nl_txn_end,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = VNICGW_CMD_TXN_ABORT,
-		.doit = vgw_nl_txn_end,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = VNICGW_CMD_OBJ_SET,
-		.doit = vgw_nl_obj_set,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = VNICGW_CMD_OBJ_DEL,
-		.doit = vgw_nl_obj_del,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
+	{ .cmd = VNICGW_CMD_GET_INFO, .doit = vgw_nl_doit },
+	{ .cmd = VNICGW_CMD_FLUSH, .doit = vgw_nl_doit },
+	{ .cmd = VNICGW_CMD_TXN_BEGIN, .doit = vgw_nl_doit },
+	{ .cmd = VNICGW_CMD_TXN_COMMIT, .doit = vgw_nl_doit },
+	{ .cmd = VNICGW_CMD_TXN_ABORT, .doit = vgw_nl_doit },
+	{ .cmd = VNICGW_CMD_OBJ_SET, .doit = vgw_nl_doit },
+	{ .cmd = VNICGW_CMD_OBJ_DEL, .doit = vgw_nl_doit },
 	{
 		.cmd = VNICGW_CMD_OBJ_GET,
-		.doit = vgw_nl_obj_get,
+		.doit = vgw_nl_doit,
 		.start = vgw_nl_obj_dump_start,
-		.dumpit = vgw_nl_obj_dump,
+		.dumpit = vgw_nl_obj_dump_checked,
 	},
 	{
 		.cmd = VNICGW_CMD_STATS,
-		.dumpit = vgw_nl_stats_dump,
+		.dumpit = vgw_nl_stats_dump_checked,
 	},
-	{
-		.cmd = VNICGW_CMD_CLUSTER_SET,
-		.doit = vgw_nl_cluster_set,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = VNICGW_CMD_CLUSTER_GET,
-		.doit = vgw_nl_cluster_get,
-	},
+	{ .cmd = VNICGW_CMD_CLUSTER_SET, .doit = vgw_nl_doit },
+	{ .cmd = VNICGW_CMD_CLUSTER_GET, .doit = vgw_nl_doit },
 };
 
+/*
+ * parallel_ops: requests are not serialised by genl_mutex, so a long commit
+ * in one namespace does not stall every other namespace's requests. What
+ * the mutex used to serialise, vn->lock does: every transaction step, the
+ * snapshot a GET replies from, the cluster (cluster.c). Dumps read the
+ * published snapshot under RCU, one call at a time (their state is in
+ * cb->ctx), and GET_INFO reads it under RCU.
+ */
 static struct genl_family vgw_genl_family __ro_after_init = {
 	.name = VNICGW_GENL_NAME,
 	.version = VNICGW_GENL_VERSION,
 	.maxattr = VNICGW_A_MAX,
 	.policy = vgw_policy,
 	.netnsok = true,
+	.parallel_ops = true,
 	.module = THIS_MODULE,
 	.ops = vgw_genl_ops,
 	.n_ops = ARRAY_SIZE(vgw_genl_ops),

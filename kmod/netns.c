@@ -10,6 +10,7 @@
 #include "conntrack.h"
 #include "nat.h"
 #include "datapath.h"
+#include "nlattr.h"
 #include "snap.h"
 #include "vnicgw.h"
 
@@ -89,6 +90,7 @@ static void __net_exit vgw_net_exit_batch(struct list_head *net_exit_list)
 		vgw_ct_net_exit(vn);
 		vgw_nat_net_exit(vn);
 		vgw_frag_net_exit(vn);
+		vgw_req_net_exit(vn);
 		free_percpu(vn->pcpu);
 	}
 }

@@ -41,29 +41,88 @@ int vgw_refuse(struct netlink_ext_ack *extack, const struct nlattr *attr,
 #else
 /*
  * 6.1 has no buffer in the extack, and the ack that copies the message is
- * built after the handler returns, outside our lock. So messages live in a
- * ring of static buffers: one is reused only after 64 later refusals, far
- * more than can happen between a handler's return and its ack. The last byte
- * of each buffer is never written, so a reader always finds a terminator.
+ * built after the handler returns, outside our lock. So a message lives in a
+ * ring of buffers of the namespace the request is for: one is reused only
+ * after VGW_MSG_RING later refusals in that namespace, far more than can
+ * happen between a handler's return and its ack, and a refusal in one
+ * namespace never reads or writes another's messages. The last byte of each
+ * buffer is never written, so a reader always finds a terminator.
+ *
+ * The namespace is found by the request's extack: netlink.c registers each
+ * request while its handler runs (vgw_req_enter()). A refusal outside a
+ * registered request gets a fixed message.
  */
-#define VGW_MSG_RING 64
-#define VGW_MSG_LEN 160
-static char vgw_msg_ring[VGW_MSG_RING][VGW_MSG_LEN];
-static atomic_t vgw_msg_next = ATOMIC_INIT(0);
+static DEFINE_SPINLOCK(vgw_reqs_lock);
+static LIST_HEAD(vgw_reqs);
+
+int vgw_req_enter(struct vgw_req *req, struct vgw_net *vn,
+		  struct netlink_ext_ack *extack)
+{
+	struct vgw_msg_ring *ring;
+
+	/* The ring is the namespace's first refusal's; the tenant pays. */
+	if (!READ_ONCE(vn->msgs)) {
+		ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT);
+		if (!ring)
+			return -ENOMEM;
+		if (cmpxchg(&vn->msgs, NULL, ring))
+			kfree(ring);
+	}
+	req->vn = vn;
+	req->extack = extack;
+	spin_lock(&vgw_reqs_lock);
+	list_add(&req->node, &vgw_reqs);
+	spin_unlock(&vgw_reqs_lock);
+	return 0;
+}
+
+void vgw_req_leave(struct vgw_req *req)
+{
+	spin_lock(&vgw_reqs_lock);
+	list_del(&req->node);
+	spin_unlock(&vgw_reqs_lock);
+}
+
+void vgw_req_net_exit(struct vgw_net *vn)
+{
+	kfree(vn->msgs);
+	vn->msgs = NULL;
+}
+
+static struct vgw_msg_ring *req_ring(const struct netlink_ext_ack *extack)
+{
+	struct vgw_msg_ring *ring = NULL;
+	struct vgw_req *req;
+
+	spin_lock(&vgw_reqs_lock);
+	list_for_each_entry(req, &vgw_reqs, node)
+		if (req->extack == extack) {
+			ring = READ_ONCE(req->vn->msgs);
+			break;
+		}
+	spin_unlock(&vgw_reqs_lock);
+	return ring;
+}
 
 int vgw_refuse(struct netlink_ext_ack *extack, const struct nlattr *attr,
 	       const char *fmt, ...)
 {
+	struct vgw_msg_ring *ring;
 	unsigned int i;
 	va_list ap;
 
 	if (!extack)
 		return -EINVAL;
-	i = (unsigned int)atomic_inc_return(&vgw_msg_next) % VGW_MSG_RING;
-	va_start(ap, fmt);
-	vsnprintf(vgw_msg_ring[i], VGW_MSG_LEN - 1, fmt, ap);
-	va_end(ap);
-	extack->_msg = vgw_msg_ring[i];
+	ring = req_ring(extack);
+	if (ring) {
+		i = (unsigned int)atomic_inc_return(&ring->next) % VGW_MSG_RING;
+		va_start(ap, fmt);
+		vsnprintf(ring->msg[i], VGW_MSG_LEN - 1, fmt, ap);
+		va_end(ap);
+		extack->_msg = ring->msg[i];
+	} else {
+		extack->_msg = "vnicgw: invalid request";
+	}
 	if (attr)
 		NL_SET_BAD_ATTR(extack, attr);
 	return -EINVAL;
@@ -80,11 +139,33 @@ static bool id_valid(const char *s)
 	return n >= 1 && n < VNICGW_ID_MAX;
 }
 
+/*
+ * Is @a a terminated string of at most VNICGW_ID_MAX bytes? The policies
+ * (VGW_POLICY_ID) check that for named attributes; list items have no
+ * policy, so every id is checked here before it is read as a string.
+ */
+static bool id_terminated(const struct nlattr *a)
+{
+	int len = nla_len(a);
+
+	return len >= 1 && len <= VNICGW_ID_MAX && memchr(nla_data(a), 0, len);
+}
+
 int vgw_nla_id(const struct nlattr *a, char *id, struct netlink_ext_ack *ea)
 {
-	/* The policy (NLA_NUL_STRING, bounded) made it a terminated string. */
-	if (!id_valid(nla_data(a)))
+	if (!id_terminated(a) || !id_valid(nla_data(a)))
 		return vgw_refuse(ea, a, "an id is 1 to 63 of [A-Za-z0-9._-]");
+	strscpy(id, nla_data(a), VNICGW_ID_MAX);
+	return 0;
+}
+
+int vgw_nla_item_id(const struct nlattr *a, char *id, const char *what,
+		    unsigned int i, struct netlink_ext_ack *ea)
+{
+	if (!id_terminated(a) || !id_valid(nla_data(a)))
+		return vgw_refuse(ea, a,
+				  "%s[%u]: an id is 1 to 63 of [A-Za-z0-9._-], NUL-terminated",
+				  what, i);
 	strscpy(id, nla_data(a), VNICGW_ID_MAX);
 	return 0;
 }

@@ -135,7 +135,7 @@ static int touch(struct vgw_txn *t, u8 type, const char *id,
 
 	if (vgw_pmap_lookup(&t->touched, hash, touch_eq, &k))
 		return 0;
-	tc = kmalloc(sizeof(*tc), GFP_KERNEL);
+	tc = kmalloc(sizeof(*tc), GFP_KERNEL_ACCOUNT);
 	if (!tc)
 		return -ENOMEM;
 	tc->type = type;
@@ -155,16 +155,26 @@ int vgw_txn_set(struct vgw_net *vn, struct vgw_obj *obj,
 {
 	struct vgw_txn *t = vn->txn;
 	struct id_key k = { obj->type, obj->id };
+	const struct vgw_obj *cur;
+	u32 max = READ_ONCE(vgw_max_objects);
 	void *prev;
 	int err;
 
+	/* A namespace's tables are bounded: a tenant cannot take the host. */
+	cur = vgw_obj_find(t->snap, obj->type, obj->id);
+	if (!cur && t->snap->n_objs >= max) {
+		err = vgw_refuse(extack, NULL,
+				 "%s %s: the namespace holds %u objects, the most it may (module parameter max_objects)",
+				 vgw_obj_types[obj->type]->name, obj->id, max);
+		vgw_obj_types[obj->type]->free(obj);
+		return err;
+	}
 	err = vgw_pedit_track(&t->edit, obj, obj_free);
 	if (err) {
 		vgw_obj_types[obj->type]->free(obj);
 		return err;
 	}
-	err = touch(t, obj->type, obj->id,
-		    vgw_obj_find(t->snap, obj->type, obj->id));
+	err = touch(t, obj->type, obj->id, cur);
 	/* The transaction's snapshot holds the published generation. */
 	obj->gen = t->snap->generation + 1;
 	if (err)

@@ -297,6 +297,14 @@ bool vgw_attach_eq(const void *val, const void *key);
 int vgw_rt_append(struct vgw_txn *t, struct nlattr **tb,
 		  struct netlink_ext_ack *extack);
 
+/*
+ * seclist.c: add the rules of @tb (a VNICGW_A_SECLIST or VNICGW_A_NSG nest
+ * with VNICGW_SECLIST_APPEND) to the list of the same id set earlier in the
+ * open transaction. Under vn->lock.
+ */
+int vgw_sl_append(struct vgw_net *vn, u8 type, struct nlattr **tb,
+		  struct netlink_ext_ack *extack);
+
 /* route.c: rebuild the route tables that use service gateway @gw. */
 int vgw_rt_refresh_for_gw(struct vgw_txn *t, const char *gw,
 			  struct netlink_ext_ack *extack);

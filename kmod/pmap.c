@@ -101,7 +101,7 @@ static int push(struct vgw_pgarbage **list, void *ptr, void (*fn)(void *ptr))
 	struct vgw_pgarbage *g = *list;
 
 	if (!g || g->n == VGW_PGARBAGE_CHUNK) {
-		g = kmalloc(sizeof(*g), GFP_KERNEL);
+		g = kmalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
 		if (!g)
 			return -ENOMEM;
 		g->n = 0;
@@ -194,7 +194,7 @@ static struct vgw_pnode *node_alloc(struct vgw_pedit *e, unsigned int cap)
 {
 	struct vgw_pnode *n;
 
-	n = kmalloc(sizeof(*n) + cap * sizeof(n->slot[0]), GFP_KERNEL);
+	n = kmalloc(sizeof(*n) + cap * sizeof(n->slot[0]), GFP_KERNEL_ACCOUNT);
 	if (!n)
 		return NULL;
 	if (push(&e->fresh, n, NULL)) {

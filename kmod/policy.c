@@ -87,7 +87,7 @@ static struct vgw_policy *writable(struct vgw_txn *t, struct vgw_policy *p,
 
 	if (p->edit == t->edit.id)
 		return p;
-	c = kmemdup(p, sizeof(*p), GFP_KERNEL);
+	c = kmemdup(p, sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	c->edit = t->edit.id;
@@ -109,7 +109,7 @@ static int policy_new(struct vgw_txn *t, const struct vgw_vnic *v,
 	struct vgw_policy *p;
 	void *prev;
 
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
 	p->key = v->policy;
@@ -245,11 +245,11 @@ static struct vgw_ruleset *compile(const struct vgw_snap *s,
 	struct vgw_ruleset *rs;
 	int err;
 
-	b.r = kvmalloc_array(cap, sizeof(*b.r), GFP_KERNEL);
+	b.r = kvmalloc_array(cap, sizeof(*b.r), GFP_KERNEL_ACCOUNT);
 	if (!b.r)
 		return ERR_PTR(-ENOMEM);
 	err = gather(s, p, ingress, &b);
-	rs = err ? ERR_PTR(err) : vgw_rules_build(b.r, b.n, GFP_KERNEL);
+	rs = err ? ERR_PTR(err) : vgw_rules_build(b.r, b.n, GFP_KERNEL_ACCOUNT);
 	kvfree(b.r);
 	return rs;
 }

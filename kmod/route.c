@@ -56,7 +56,7 @@ static int rt_check_dups(const struct vgw_rt *rt,
 
 	if (rt->n_rules < 2)
 		return 0;
-	idx = kvmalloc_array(rt->n_rules, sizeof(*idx), GFP_KERNEL);
+	idx = kvmalloc_array(rt->n_rules, sizeof(*idx), GFP_KERNEL_ACCOUNT);
 	if (!idx)
 		return -ENOMEM;
 	for (i = 0; i < rt->n_rules; i++)
@@ -124,7 +124,7 @@ static int rt_grow(struct vgw_rt *rt, u32 want)
 	if (want <= rt->cap)
 		return 0;
 	cap = clamp_t(u32, 2 * rt->cap, want, VNICGW_RT_RULES_MAX);
-	rules = kvmalloc_array(cap, sizeof(*rules), GFP_KERNEL);
+	rules = kvmalloc_array(cap, sizeof(*rules), GFP_KERNEL_ACCOUNT);
 	if (!rules)
 		return -ENOMEM;
 	if (rt->n_rules)
@@ -184,7 +184,7 @@ static struct vgw_obj *rt_parse(struct nlattr **tb,
 	if (tb[VNICGW_RT_APPEND])	/* netlink.c sends appends elsewhere */
 		return ERR_PTR(vgw_refuse(extack, tb[VNICGW_RT_APPEND],
 					  "route table: an append is not an object"));
-	rt = kzalloc(sizeof(*rt), GFP_KERNEL);
+	rt = kzalloc(sizeof(*rt), GFP_KERNEL_ACCOUNT);
 	if (!rt)
 		return ERR_PTR(-ENOMEM);
 	rt->o.id = rt->idbuf;
@@ -261,6 +261,8 @@ static void add_route(struct vgw_lpm_route *out, const struct vgw_pfx *p,
 static int rt_build(const struct vgw_snap *s, struct vgw_rt *rt,
 		    struct netlink_ext_ack *extack)
 {
+	u32 max = min_t(u32, READ_ONCE(vgw_max_table_routes),
+			VGW_LPM_MAX_ROUTES);
 	struct vgw_lpm_route *routes;
 	const struct vgw_service *svc;
 	const struct vgw_gw *g;
@@ -268,6 +270,11 @@ static int rt_build(const struct vgw_snap *s, struct vgw_rt *rt,
 	struct vgw_lpm *lpm;
 	int err;
 
+	/*
+	 * Service destinations expand into their gateway's prefixes: up to
+	 * VGW_MAX_SERVICE_PFXS per rule, ~67M for a full table. The count is
+	 * bounded before anything is allocated for it.
+	 */
 	for (i = 0; i < rt->n_rules; i++) {
 		const struct vgw_route *r = &rt->rules[i];
 
@@ -286,6 +293,10 @@ static int rt_build(const struct vgw_snap *s, struct vgw_rt *rt,
 						  rt->o.id, i, r->gw, r->service);
 			n += svc->n_pfxs;
 		}
+		if (n > max)
+			return vgw_refuse(extack, NULL,
+					  "route table %s: rules[%u] makes it more than %u routes with service prefixes expanded (module parameter max_table_routes)",
+					  rt->o.id, i, max);
 		if (r->target_kind == VGW_TARGET_GW) {
 			err = vgw_ref_check(s, VNICGW_OBJ_GATEWAY, r->gw, rt->vcn,
 					    "route table", extack);
@@ -293,7 +304,7 @@ static int rt_build(const struct vgw_snap *s, struct vgw_rt *rt,
 				return err;
 		}
 	}
-	routes = kvcalloc(n ?: 1, sizeof(*routes), GFP_KERNEL);
+	routes = kvcalloc(n ?: 1, sizeof(*routes), GFP_KERNEL_ACCOUNT);
 	if (!routes)
 		return -ENOMEM;
 	for (i = 0, n = 0; i < rt->n_rules; i++) {
@@ -308,7 +319,7 @@ static int rt_build(const struct vgw_snap *s, struct vgw_rt *rt,
 		for (j = 0; j < svc->n_pfxs; j++)
 			add_route(&routes[n++], &svc->pfxs[j], i);
 	}
-	lpm = vgw_lpm_build(routes, n, GFP_KERNEL);
+	lpm = vgw_lpm_build(routes, n, GFP_KERNEL_ACCOUNT);
 	kvfree(routes);
 	if (IS_ERR(lpm)) {
 		if (PTR_ERR(lpm) == -EEXIST)
@@ -370,7 +381,7 @@ static int refresh_one(const struct vgw_obj *o, void *arg)
 	if (!rt_uses_services_of(rt, a->gw) ||
 	    vgw_txn_touched(a->t, o->type, o->id))
 		return 0;
-	copy = kmemdup(rt, sizeof(*rt), GFP_KERNEL);
+	copy = kmemdup(rt, sizeof(*rt), GFP_KERNEL_ACCOUNT);
 	if (!copy) {
 		a->err = -ENOMEM;
 		return 1;
@@ -379,7 +390,7 @@ static int refresh_one(const struct vgw_obj *o, void *arg)
 	copy->lpm = NULL;
 	copy->cap = rt->n_rules;
 	copy->rules = kvmalloc_array(rt->n_rules ?: 1, sizeof(*copy->rules),
-				     GFP_KERNEL);
+				     GFP_KERNEL_ACCOUNT);
 	a->err = copy->rules ? 0 : -ENOMEM;
 	if (!a->err) {
 		memcpy(copy->rules, rt->rules, rt->n_rules * sizeof(*rt->rules));

@@ -25,6 +25,7 @@ static const struct nla_policy seclist_policy[VNICGW_SECLIST_MAX + 1] = {
 	[VNICGW_SECLIST_VCN] = VGW_POLICY_ID,
 	[VNICGW_SECLIST_INGRESS] = VGW_POLICY_LIST,
 	[VNICGW_SECLIST_EGRESS] = VGW_POLICY_LIST,
+	[VNICGW_SECLIST_APPEND] = { .type = NLA_FLAG },
 };
 
 static bool has_ports(u16 proto)
@@ -110,62 +111,156 @@ static int parse_rule(struct vgw_secrule *r, const struct nlattr *a,
 	return parse_rule_l4(r, tb, what, extack);
 }
 
+/* The rules of @list into @out; the first is rule @i of its direction. */
 static int parse_rules(struct vgw_seclist *sl, struct vgw_secrule *out,
-		       const struct nlattr *list, const char *dir,
-		       struct netlink_ext_ack *extack)
+		       unsigned int i, const struct nlattr *list,
+		       const char *dir, struct netlink_ext_ack *extack)
 {
 	const struct nlattr *pos;
 	char what[VNICGW_ID_MAX + 32];
-	int rem, i = 0, err;
+	int rem, err;
 
 	nla_for_each_nested(pos, list, rem) {
-		snprintf(what, sizeof(what), "%s %s: %s[%d]",
+		snprintf(what, sizeof(what), "%s %s: %s[%u]",
 			 sl->o.type == VNICGW_OBJ_NSG ? "nsg" : "security list",
 			 sl->o.id, dir, i);
-		err = parse_rule(&out[i++], pos, what, extack);
+		err = parse_rule(out++, pos, what, extack);
+		i++;
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static struct vgw_obj *parse_common(struct nlattr **tb, u8 type,
+/* The rules of list @list (may be NULL): at most @room more, by name. */
+static int count_rules(const struct nlattr *list, unsigned int have,
+		       const char *what, const char *id, const char *dir,
+		       struct netlink_ext_ack *extack)
+{
+	int n;
+
+	if (!list)
+		return 0;
+	n = vgw_nla_list(list, VGW_MAX_SEC_RULES + 1, extack);
+	if (n > (int)(VGW_MAX_SEC_RULES - have))
+		return vgw_refuse(extack, list,
+				  "%s %s: more than %u %s rules (it has %u, %d more sent)",
+				  what, id, VGW_MAX_SEC_RULES, dir, have, n);
+	return n;
+}
+
+/*
+ * A new list: the rules of @base (NULL: none, and @tb names the id and the
+ * VCN) followed by those of @tb, ingress and egress alike.
+ */
+static struct vgw_seclist *sl_build(const struct vgw_seclist *base, u8 type,
+				    struct nlattr **tb, const char *id,
 				    struct netlink_ext_ack *extack)
 {
+	const char *what = vgw_obj_types[type]->name;
 	struct nlattr *in = tb[VNICGW_SECLIST_INGRESS];
 	struct nlattr *eg = tb[VNICGW_SECLIST_EGRESS];
+	unsigned int b_in = base ? base->n_in : 0, b_out = base ? base->n_out : 0;
 	struct vgw_seclist *sl;
-	int n_in = 0, n_out = 0, err;
+	int n_in, n_out, err;
 
-	if (!tb[VNICGW_SECLIST_ID] || !tb[VNICGW_SECLIST_VCN])
-		return ERR_PTR(vgw_refuse(extack, NULL, "%s: id and vcn are required",
-					  vgw_obj_types[type]->name));
-	if (in)
-		n_in = vgw_nla_list(in, VGW_MAX_SEC_RULES, extack);
-	if (n_in >= 0 && eg)
-		n_out = vgw_nla_list(eg, VGW_MAX_SEC_RULES, extack);
-	if (n_in < 0 || n_out < 0)
-		return ERR_PTR(-EINVAL);
-	sl = kvzalloc(struct_size(sl, rules, n_in + n_out), GFP_KERNEL);
+	n_in = count_rules(in, b_in, what, id, "ingress", extack);
+	if (n_in < 0)
+		return ERR_PTR(n_in);
+	n_out = count_rules(eg, b_out, what, id, "egress", extack);
+	if (n_out < 0)
+		return ERR_PTR(n_out);
+	sl = kvzalloc(struct_size(sl, rules, b_in + n_in + b_out + n_out),
+		      GFP_KERNEL_ACCOUNT);
 	if (!sl)
 		return ERR_PTR(-ENOMEM);
 	sl->o.id = sl->idbuf;
 	sl->o.type = type;
-	err = vgw_nla_id(tb[VNICGW_SECLIST_ID], sl->idbuf, extack);
-	if (!err)
-		err = vgw_nla_id(tb[VNICGW_SECLIST_VCN], sl->vcn, extack);
+	if (base) {
+		strscpy(sl->idbuf, base->idbuf, sizeof(sl->idbuf));
+		strscpy(sl->vcn, base->vcn, sizeof(sl->vcn));
+		memcpy(sl->rules, base->rules, b_in * sizeof(*sl->rules));
+		memcpy(sl->rules + b_in + n_in, base->rules + b_in,
+		       b_out * sizeof(*sl->rules));
+		err = 0;
+	} else {
+		err = vgw_nla_id(tb[VNICGW_SECLIST_ID], sl->idbuf, extack);
+		if (!err)
+			err = vgw_nla_id(tb[VNICGW_SECLIST_VCN], sl->vcn, extack);
+	}
 	if (!err && in)
-		err = parse_rules(sl, sl->rules, in, "ingress", extack);
+		err = parse_rules(sl, sl->rules + b_in, b_in, in, "ingress",
+				  extack);
 	if (!err && eg)
-		err = parse_rules(sl, sl->rules + n_in, eg, "egress", extack);
+		err = parse_rules(sl, sl->rules + b_in + n_in + b_out, b_out, eg,
+				  "egress", extack);
 	if (err) {
 		kvfree(sl);
 		return ERR_PTR(err);
 	}
-	sl->n_in = n_in;
-	sl->n_out = n_out;
+	sl->n_in = b_in + n_in;
+	sl->n_out = b_out + n_out;
 	vgw_obj_init(&sl->o, type);
-	return &sl->o;
+	return sl;
+}
+
+static struct vgw_obj *parse_common(struct nlattr **tb, u8 type,
+				    struct netlink_ext_ack *extack)
+{
+	const char *what = vgw_obj_types[type]->name;
+	struct vgw_seclist *sl;
+
+	if (!tb[VNICGW_SECLIST_ID] || !tb[VNICGW_SECLIST_VCN])
+		return ERR_PTR(vgw_refuse(extack, NULL, "%s: id and vcn are required",
+					  what));
+	/* netlink.c sends appends to vgw_sl_append() */
+	if (tb[VNICGW_SECLIST_APPEND])
+		return ERR_PTR(vgw_refuse(extack, tb[VNICGW_SECLIST_APPEND],
+					  "%s: an append is not an object", what));
+	sl = sl_build(NULL, type, tb, nla_data(tb[VNICGW_SECLIST_ID]), extack);
+	return IS_ERR(sl) ? ERR_CAST(sl) : &sl->o;
+}
+
+/*
+ * More rules for the list set earlier in the caller's transaction: a list
+ * whose rules do not fit one attribute (64 KiB) is set in pieces. The list
+ * is set again, whole, with the rules appended (a transaction may set an
+ * object more than once); checks against other objects wait for the commit.
+ */
+int vgw_sl_append(struct vgw_net *vn, u8 type, struct nlattr **tb,
+		  struct netlink_ext_ack *extack)
+{
+	struct vgw_txn *t = vn->txn;
+	const char *what = vgw_obj_types[type]->name;
+	const struct vgw_seclist *old;
+	char id[VNICGW_ID_MAX], vcn[VNICGW_ID_MAX];
+	struct vgw_seclist *sl;
+	int err;
+
+	if (!tb[VNICGW_SECLIST_ID])
+		return vgw_refuse(extack, NULL, "%s: an append needs the id", what);
+	err = vgw_nla_id(tb[VNICGW_SECLIST_ID], id, extack);
+	if (err)
+		return err;
+	old = (const void *)vgw_obj_find(t->snap, type, id);
+	/* Objects set in this transaction carry the next generation. */
+	if (!old || old->o.gen != t->snap->generation + 1)
+		return vgw_refuse(extack, tb[VNICGW_SECLIST_ID],
+				  "%s %s: an append needs the list set earlier in the same transaction",
+				  what, id);
+	if (tb[VNICGW_SECLIST_VCN]) {
+		err = vgw_nla_id(tb[VNICGW_SECLIST_VCN], vcn, extack);
+		if (err)
+			return err;
+		if (strcmp(vcn, old->vcn))
+			return vgw_refuse(extack, tb[VNICGW_SECLIST_VCN],
+					  "%s %s: an append names vcn %s, the list is in vcn %s",
+					  what, id, vcn, old->vcn);
+	}
+	sl = sl_build(old, type, tb, id, extack);
+	if (IS_ERR(sl))
+		return PTR_ERR(sl);
+	return vgw_txn_set(vn, &sl->o, extack);
 }
 
 static struct vgw_obj *seclist_parse(struct nlattr **tb,
@@ -296,10 +391,10 @@ static int fill_rule(struct sk_buff *skb, const struct vgw_secrule *r)
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (r->peer_nsg[0] ? nla_put_string(skb, VNICGW_RULE_PEER_NSG, r->peer_nsg) :
-			     vgw_put_pfx(skb, VNICGW_RULE_PEER, &r->peer))
-		return -EMSGSIZE;
-	if (nla_put_u16(skb, VNICGW_RULE_PROTO, r->proto) ||
+	if ((r->peer_nsg[0] ?
+	     nla_put_string(skb, VNICGW_RULE_PEER_NSG, r->peer_nsg) :
+	     vgw_put_pfx(skb, VNICGW_RULE_PEER, &r->peer)) ||
+	    nla_put_u16(skb, VNICGW_RULE_PROTO, r->proto) ||
 	    put_ports(skb, VNICGW_RULE_SPORT_LO, VNICGW_RULE_SPORT_HI,
 		      r->sport_lo, r->sport_hi) ||
 	    put_ports(skb, VNICGW_RULE_DPORT_LO, VNICGW_RULE_DPORT_HI,
@@ -308,38 +403,79 @@ static int fill_rule(struct sk_buff *skb, const struct vgw_secrule *r)
 	     nla_put_u8(skb, VNICGW_RULE_ICMP_TYPE, r->icmp_type)) ||
 	    (r->icmp_code >= 0 &&
 	     nla_put_u8(skb, VNICGW_RULE_ICMP_CODE, r->icmp_code)) ||
-	    (r->stateless && nla_put_flag(skb, VNICGW_RULE_STATELESS)))
+	    (r->stateless && nla_put_flag(skb, VNICGW_RULE_STATELESS))) {
+		/* A rule that does not fit goes in the next part, whole. */
+		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
+	}
 	nla_nest_end(skb, nest);
 	return 0;
 }
 
+/* An attribute's length is 16 bits: a rule list stops short of it. */
+#define VGW_SL_NEST_MAX		(U16_MAX - 256)
+
+/*
+ * The list @type with rules [*@i, @n) of @r, as many as fit; advances *@i.
+ * Returns -EMSGSIZE when not even the empty list fits.
+ */
 static int fill_rules(struct sk_buff *skb, int type,
-		      const struct vgw_secrule *r, unsigned int n)
+		      const struct vgw_secrule *r, u32 *i, u32 n)
 {
 	struct nlattr *list = nla_nest_start(skb, type);
-	unsigned int i;
 
 	if (!list)
 		return -EMSGSIZE;
-	for (i = 0; i < n; i++)
-		if (fill_rule(skb, &r[i]))
-			return -EMSGSIZE;
+	for (; *i < n; (*i)++)
+		if (skb_tail_pointer(skb) - (unsigned char *)list >
+		    VGW_SL_NEST_MAX || fill_rule(skb, &r[*i]))
+			break;
 	nla_nest_end(skb, list);
 	return 0;
 }
 
-static int seclist_fill(struct sk_buff *skb, const struct vgw_obj *obj)
+/*
+ * The list from rule *@from on, counting the ingress rules then the egress
+ * ones, as many as the message holds; a part after the first carries
+ * VNICGW_SECLIST_APPEND (uapi: VNICGW_CMD_OBJ_GET). A part has the lists
+ * whose rules it carries: the first one both, empty or not, when they fit;
+ * a reader takes a list a part leaves out as nothing more.
+ */
+static int seclist_fill_part(struct sk_buff *skb, const struct vgw_obj *obj,
+			     u32 *from)
 {
 	const struct vgw_seclist *sl = (const void *)obj;
+	u32 n = sl->n_in + sl->n_out, i = *from, e;
 
 	if (nla_put_string(skb, VNICGW_SECLIST_ID, sl->o.id) ||
 	    nla_put_string(skb, VNICGW_SECLIST_VCN, sl->vcn) ||
-	    fill_rules(skb, VNICGW_SECLIST_INGRESS, sl->rules, sl->n_in) ||
-	    fill_rules(skb, VNICGW_SECLIST_EGRESS, sl->rules + sl->n_in,
-		       sl->n_out))
+	    (*from && nla_put_flag(skb, VNICGW_SECLIST_APPEND)))
 		return -EMSGSIZE;
-	return 0;
+	if ((!*from || i < sl->n_in) &&
+	    fill_rules(skb, VNICGW_SECLIST_INGRESS, sl->rules, &i, sl->n_in))
+		return -EMSGSIZE;
+	if (i >= sl->n_in) {
+		e = i - sl->n_in;
+		if (fill_rules(skb, VNICGW_SECLIST_EGRESS, sl->rules + sl->n_in,
+			       &e, sl->n_out)) {
+			/* The ingress rules of this part go; none fit. */
+			if (i == *from)
+				return -EMSGSIZE;
+		} else {
+			i = sl->n_in + e;
+		}
+	}
+	if (i == *from && i < n)
+		return -EMSGSIZE;
+	*from = i;
+	return i < n ? 1 : 0;
+}
+
+static int seclist_fill(struct sk_buff *skb, const struct vgw_obj *obj)
+{
+	u32 from = 0;
+
+	return seclist_fill_part(skb, obj, &from) ? -EMSGSIZE : 0;
 }
 
 static void seclist_free(struct vgw_obj *obj)
@@ -357,6 +493,7 @@ const struct vgw_obj_type vgw_seclist_type = {
 	.unlink = seclist_unlink,
 	.in_use = seclist_in_use,
 	.fill = seclist_fill,
+	.fill_part = seclist_fill_part,
 	.free = seclist_free,
 };
 
@@ -370,5 +507,6 @@ const struct vgw_obj_type vgw_nsg_type = {
 	.unlink = seclist_unlink,
 	.in_use = seclist_in_use,
 	.fill = seclist_fill,
+	.fill_part = seclist_fill_part,
 	.free = seclist_free,
 };

@@ -83,7 +83,7 @@ const struct vgw_obj *vgw_obj_find(const struct vgw_snap *s, u8 type,
 
 struct vgw_snap *vgw_snap_new_empty(void)
 {
-	return kzalloc(sizeof(struct vgw_snap), GFP_KERNEL);
+	return kzalloc(sizeof(struct vgw_snap), GFP_KERNEL_ACCOUNT);
 }
 
 static void free_obj(void *p)
@@ -124,12 +124,12 @@ int vgw_txn_begin(struct vgw_net *vn, u32 portid,
 				   "another transaction is open in this namespace");
 		return -EBUSY;
 	}
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return -ENOMEM;
 	t->snap = kmemdup(rcu_dereference_protected(vn->snap,
 						    lockdep_is_held(&vn->lock)),
-			  sizeof(*t->snap), GFP_KERNEL);
+			  sizeof(*t->snap), GFP_KERNEL_ACCOUNT);
 	if (!t->snap) {
 		kfree(t);
 		return -ENOMEM;

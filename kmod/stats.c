@@ -9,11 +9,12 @@
 
 struct vgw_vnic_rt *vgw_vnic_rt_new(void)
 {
-	struct vgw_vnic_rt *rt = kzalloc(sizeof(*rt), GFP_KERNEL);
+	struct vgw_vnic_rt *rt = kzalloc(sizeof(*rt), GFP_KERNEL_ACCOUNT);
 
 	if (!rt)
 		return NULL;
-	rt->pcpu = netdev_alloc_pcpu_stats(struct vgw_vnic_pcpu);
+	rt->pcpu = __netdev_alloc_pcpu_stats(struct vgw_vnic_pcpu,
+					     GFP_KERNEL_ACCOUNT);
 	if (!rt->pcpu) {
 		kfree(rt);
 		return NULL;

@@ -16,11 +16,13 @@ static const struct nla_policy subnet_policy[VNICGW_SUBNET_MAX + 1] = {
 static int parse_sls(struct vgw_subnet *sn, const struct nlattr *list,
 		     struct netlink_ext_ack *extack)
 {
+	char what[VNICGW_ID_MAX + 32];
 	const struct nlattr *pos;
 	int rem, i = 0, j, err;
 
+	snprintf(what, sizeof(what), "subnet %s: security_lists", sn->o.id);
 	nla_for_each_nested(pos, list, rem) {
-		err = vgw_nla_id(pos, sn->sls[i], extack);
+		err = vgw_nla_item_id(pos, sn->sls[i], what, i, extack);
 		if (err)
 			return err;
 		for (j = 0; j < i; j++)
@@ -49,7 +51,7 @@ static struct vgw_obj *subnet_parse(struct nlattr **tb,
 		if (n < 0)
 			return ERR_PTR(n);
 	}
-	sn = kzalloc(struct_size(sn, sls, n), GFP_KERNEL);
+	sn = kzalloc(struct_size(sn, sls, n), GFP_KERNEL_ACCOUNT);
 	if (!sn)
 		return ERR_PTR(-ENOMEM);
 	sn->o.id = sn->idbuf;

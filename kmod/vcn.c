@@ -25,7 +25,7 @@ static struct vgw_obj *vcn_parse(struct nlattr **tb,
 	if (n == 0)
 		return ERR_PTR(vgw_refuse(extack, tb[VNICGW_VCN_CIDRS],
 					  "vcn: at least one CIDR"));
-	v = kzalloc(struct_size(v, cidrs, n), GFP_KERNEL);
+	v = kzalloc(struct_size(v, cidrs, n), GFP_KERNEL_ACCOUNT);
 	if (!v)
 		return ERR_PTR(-ENOMEM);
 	v->o.id = v->idbuf;

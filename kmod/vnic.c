@@ -243,13 +243,16 @@ static int cmp_u32(const void *a, const void *b)
 static int parse_nsgs(struct vgw_vnic *v, const struct nlattr *list,
 		      struct netlink_ext_ack *extack)
 {
+	char what[VNICGW_ID_MAX + 16];
 	const struct nlattr *pos;
 	int rem, i = 0, err;
 
+	snprintf(what, sizeof(what), "vnic %s: nsgs", v->o.id);
 	nla_for_each_nested(pos, list, rem) {
-		err = vgw_nla_id(pos, v->nsgs[i++], extack);
+		err = vgw_nla_item_id(pos, v->nsgs[i], what, i, extack);
 		if (err)
 			return err;
+		i++;
 	}
 	v->n_nsgs = i;
 	/* A set: sorted, so that equal sets compare equal (policy keys). */
@@ -295,7 +298,7 @@ static struct vgw_obj *vnic_parse(struct nlattr **tb,
 	err = vnic_count(tb, &sz, extack);
 	if (err)
 		return ERR_PTR(err);
-	v = kzalloc(vnic_size(&sz), GFP_KERNEL);
+	v = kzalloc(vnic_size(&sz), GFP_KERNEL_ACCOUNT);
 	if (!v)
 		return ERR_PTR(-ENOMEM);
 	vnic_layout(v, &sz);

@@ -33,6 +33,7 @@ struct vgw_ct_table;
 struct vgw_nat_table;
 struct vgw_frag_table;
 struct vgw_cluster;
+struct vgw_msg_ring;
 
 /* Per network namespace state: one vnicgw "host" lives in each namespace. */
 struct vgw_net {
@@ -74,6 +75,8 @@ struct vgw_net {
 	u64 cluster_epoch;			/* under @lock */
 	/* Sends the state this host holds after the table changed. */
 	struct work_struct cluster_work;
+	/* 6.1: the messages of refused requests (nlattr.c); NULL until one. */
+	struct vgw_msg_ring *msgs;
 };
 
 struct vgw_net_pcpu {
@@ -98,6 +101,19 @@ void vgw_netns_exit(void);
 int vgw_device_init(void);
 void vgw_device_exit(void);
 void vgw_device_destroy_all(struct net *net, struct list_head *kill);
+
+/*
+ * main.c: module parameters.
+ * vgw_allow_userns: may a namespace owned by a user namespace other than the
+ * initial one have a link and use the family (its owner's CAP_NET_ADMIN
+ * suffices)? Off: CAP_NET_ADMIN in the initial user namespace is required.
+ * vgw_max_objects: the most objects one namespace's tables hold.
+ * vgw_max_table_routes: the most routes one route table compiles to, its
+ * service destinations expanded (at most VGW_LPM_MAX_ROUTES).
+ */
+extern bool vgw_allow_userns;
+extern unsigned int vgw_max_objects;
+extern unsigned int vgw_max_table_routes;
 
 /* netlink.c */
 int vgw_genl_init(void);

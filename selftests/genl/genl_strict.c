@@ -115,9 +115,43 @@ TEST_F(genl, flush_without_cap_net_admin_is_refused_and_changes_nothing)
 	ASSERT_EQ(0, vgw_get_info(&self->c, &a));
 	ASSERT_EQ(0, drop_net_admin());
 	EXPECT_EQ(-EPERM, vgw_flush(&self->c));
-	/* Reading needs no privilege. */
+	EXPECT_STREQ("vnicgw: this command needs CAP_NET_ADMIN in the initial user namespace",
+		     self->c.errmsg);
+	/* GET_INFO needs no privilege (in a namespace of the initial one). */
 	ASSERT_EQ(0, vgw_get_info(&self->c, &b));
 	EXPECT_EQ(a.generation, b.generation);
+}
+
+static int put_get(struct nl_msg *m, void *arg)
+{
+	nla_put_u8(m, VNICGW_A_OBJ_TYPE, VNICGW_OBJ_VCN);
+	return nla_put_string(m, VNICGW_A_OBJ_ID, arg);
+}
+
+/*
+ * The tables, the counters and the cluster are the tenants': reading them
+ * needs CAP_NET_ADMIN like changing them, and the refusal says so. The
+ * socket was opened with the capability; the sender no longer has it.
+ */
+TEST_F(genl, reads_of_tables_stats_and_cluster_need_cap_net_admin)
+{
+	static const char need[] =
+		"vnicgw: this command needs CAP_NET_ADMIN in the initial user namespace";
+
+	ASSERT_EQ(0, vgw_flush(&self->c));
+	ASSERT_EQ(0, drop_net_admin());
+	EXPECT_EQ(-EPERM, vgw_call(&self->c, VNICGW_CMD_OBJ_GET, 0, put_get,
+				   NULL, "vcn-a"));
+	EXPECT_STREQ(need, self->c.errmsg);
+	EXPECT_EQ(-EPERM, vgw_call(&self->c, VNICGW_CMD_OBJ_GET, NLM_F_DUMP,
+				   NULL, NULL, NULL));
+	EXPECT_STREQ(need, self->c.errmsg);
+	EXPECT_EQ(-EPERM, vgw_call(&self->c, VNICGW_CMD_STATS, NLM_F_DUMP,
+				   NULL, NULL, NULL));
+	EXPECT_STREQ(need, self->c.errmsg);
+	EXPECT_EQ(-EPERM, vgw_call(&self->c, VNICGW_CMD_CLUSTER_GET, 0,
+				   NULL, NULL, NULL));
+	EXPECT_STREQ(need, self->c.errmsg);
 }
 
 /* --- objects built attribute by attribute --------------------------------- */
@@ -217,6 +251,27 @@ static int put_subnet(struct nl_msg *m, const void *arg)
 	return 0;
 }
 
+/*
+ * A subnet whose security_lists list has an item of the bytes "sl-1" with
+ * no NUL, followed by a well-formed item: a reader that takes the first as
+ * a C string runs into the second's header.
+ */
+static int put_subnet_unterminated_sl(struct nl_msg *m, const void *arg)
+{
+	const struct subnet_spec *s = arg;
+	struct nlattr *o = nla_nest_start(m, VNICGW_A_SUBNET), *l;
+
+	nla_put_string(m, VNICGW_SUBNET_ID, s->id);
+	nla_put_string(m, VNICGW_SUBNET_VCN, s->vcn);
+	put_pfx(m, VNICGW_SUBNET_CIDR, s->addr_be, s->len);
+	l = nla_nest_start(m, VNICGW_SUBNET_SECLISTS);
+	nla_put(m, VNICGW_ITEM, 4, "sl-1");
+	nla_put_string(m, VNICGW_ITEM, "sl-2");
+	nla_nest_end(m, l);
+	nla_nest_end(m, o);
+	return 0;
+}
+
 static int put_two(struct nl_msg *m, const void *arg)
 {
 	const struct vcn_spec *v = arg;
@@ -311,6 +366,20 @@ TEST_F(obj, id_with_bad_characters_is_refused)
 
 	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &v));
 	EXPECT_STREQ("an id is 1 to 63 of [A-Za-z0-9._-]", self->c.errmsg);
+	unchanged(_metadata, &self->c, &self->before);
+}
+
+TEST_F(obj, a_list_item_id_without_nul_is_refused_naming_the_field)
+{
+	struct vcn_spec v = { "vcn-a", A(10, 1, 0, 0), 16 };
+	struct subnet_spec s = { "sub", "vcn-a", A(10, 1, 1, 0), 24 };
+
+	ASSERT_EQ(0, call(&self->c, VNICGW_CMD_OBJ_SET, put_vcn, &v));
+	ASSERT_EQ(0, vgw_get_info(&self->c, &self->before));
+	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET,
+				put_subnet_unterminated_sl, &s));
+	EXPECT_STREQ("subnet sub: security_lists[0]: an id is 1 to 63 of [A-Za-z0-9._-], NUL-terminated",
+		     self->c.errmsg);
 	unchanged(_metadata, &self->c, &self->before);
 }
 

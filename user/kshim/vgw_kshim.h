@@ -70,6 +70,7 @@ static inline bool IS_ERR_OR_NULL(const void *ptr)
 typedef unsigned int gfp_t;
 #define __GFP_ZERO	0x100u
 #define GFP_KERNEL	0x1u
+#define GFP_KERNEL_ACCOUNT	(GFP_KERNEL | 0x400u)
 #define GFP_ATOMIC	0x2u
 
 /*

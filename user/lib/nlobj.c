@@ -185,26 +185,50 @@ static int put_sec_rule(struct nl_msg *m, const struct vgw_sec_rule *r)
 	return 0;
 }
 
-static int put_sec_rules(struct nl_msg *m, int type,
-			 const struct vgw_sec_rule *r, unsigned int n)
+/*
+ * The list @type with rules *@i.. of @r (@n in all), until the object nest
+ * @obj holds VGW_RT_PART_BYTES; advances *@i.
+ */
+static int put_sec_rules(struct nl_msg *m, const struct nlattr *obj, int type,
+			 const struct vgw_sec_rule *r, unsigned int *i,
+			 unsigned int n)
 {
 	struct nlattr *l = nla_nest_start(m, type);
-	unsigned int i;
 
 	if (!l)
 		return -EMSGSIZE;
-	for (i = 0; i < n; i++)
-		TRY(put_sec_rule(m, &r[i]));
+	for (; *i < n && nest_len(m, obj) < VGW_RT_PART_BYTES; (*i)++)
+		TRY(put_sec_rule(m, &r[*i]));
 	nla_nest_end(m, l);
 	return 0;
 }
 
-static int put_seclist(struct nl_msg *m, const struct vgw_seclist *s)
+/*
+ * Rules *@from.. of @s, counting the ingress rules then the egress ones, as
+ * many as VGW_RT_PART_BYTES holds; a part after the first is an append
+ * (VNICGW_SECLIST_APPEND) and has the lists whose rules it carries.
+ * Advances *@from.
+ */
+static int put_seclist(struct nl_msg *m, const struct nlattr *obj,
+		       const struct vgw_seclist *s, unsigned int *from)
 {
+	unsigned int i = *from, e;
+
 	TRY(nla_put_string(m, VNICGW_SECLIST_ID, s->id));
 	TRY(nla_put_string(m, VNICGW_SECLIST_VCN, s->vcn));
-	TRY(put_sec_rules(m, VNICGW_SECLIST_INGRESS, s->ingress, s->n_ingress));
-	return put_sec_rules(m, VNICGW_SECLIST_EGRESS, s->egress, s->n_egress);
+	if (*from)
+		TRY(nla_put_flag(m, VNICGW_SECLIST_APPEND));
+	if (!*from || i < s->n_ingress)
+		TRY(put_sec_rules(m, obj, VNICGW_SECLIST_INGRESS, s->ingress,
+				  &i, s->n_ingress));
+	if (i >= s->n_ingress) {
+		e = i - s->n_ingress;
+		TRY(put_sec_rules(m, obj, VNICGW_SECLIST_EGRESS, s->egress,
+				  &e, s->n_egress));
+		i = s->n_ingress + e;
+	}
+	*from = i;
+	return 0;
 }
 
 static int put_services(struct nl_msg *m, const struct vgw_gateway *g)
@@ -305,14 +329,29 @@ static int put_vnic(struct nl_msg *m, const struct vgw_vnic *v)
 	return put_vips(m, v);
 }
 
+/* The list items of an object that is sent in parts; 0 for the others. */
+static unsigned int obj_items(enum vgw_obj_type t, const void *obj)
+{
+	const struct vgw_seclist *s = obj;
+
+	switch (t) {
+	case VGW_OBJ_ROUTE_TABLE:
+		return ((const struct vgw_route_table *)obj)->n_rules;
+	case VGW_OBJ_SECURITY_LIST:
+	case VGW_OBJ_NSG:
+		return s->n_ingress + s->n_egress;
+	default:
+		return 0;
+	}
+}
+
 int vgw_obj_put(struct nl_msg *msg, enum vgw_obj_type t, const void *obj)
 {
 	unsigned int from = 0;
 	int err;
 
 	err = vgw_obj_put_part(msg, t, obj, &from);
-	if (!err && t == VGW_OBJ_ROUTE_TABLE &&
-	    from < ((const struct vgw_route_table *)obj)->n_rules)
+	if (!err && from < obj_items(t, obj))
 		return -E2BIG;
 	return err;
 }
@@ -337,7 +376,7 @@ int vgw_obj_put_part(struct nl_msg *msg, enum vgw_obj_type t, const void *obj,
 		break;
 	case VGW_OBJ_SECURITY_LIST:
 	case VGW_OBJ_NSG:
-		err = put_seclist(msg, obj);
+		err = put_seclist(msg, nest, obj, from);
 		break;
 	case VGW_OBJ_SUBNET:
 		err = put_subnet(msg, obj);
@@ -350,8 +389,8 @@ int vgw_obj_put_part(struct nl_msg *msg, enum vgw_obj_type t, const void *obj,
 	}
 	if (err)
 		return err;
-	nla_nest_end(msg, nest);
-	return 0;
+	/* An object nest longer than 64 KiB cannot be sent (nla_len). */
+	return nla_nest_end(msg, nest) < 0 ? -E2BIG : 0;
 }
 
 /* --- decoding ------------------------------------------------------------ */
@@ -577,11 +616,15 @@ static int dec_route_table_more(struct dec *d, struct nlattr **tb,
 static bool is_part(struct nlattr **tb)
 {
 	struct nlattr *rt[VNICGW_RT_MAX + 1];
+	struct nlattr *sl[VNICGW_SECLIST_MAX + 1];
+	struct nlattr *a = tb[VNICGW_A_SECLIST] ?: tb[VNICGW_A_NSG];
 
-	return tb[VNICGW_A_ROUTE_TABLE] &&
-	       !nla_parse_nested(rt, VNICGW_RT_MAX, tb[VNICGW_A_ROUTE_TABLE],
-				 NULL) &&
-	       rt[VNICGW_RT_APPEND];
+	if (tb[VNICGW_A_ROUTE_TABLE])
+		return !nla_parse_nested(rt, VNICGW_RT_MAX,
+					 tb[VNICGW_A_ROUTE_TABLE], NULL) &&
+		       rt[VNICGW_RT_APPEND];
+	return a && !nla_parse_nested(sl, VNICGW_SECLIST_MAX, a, NULL) &&
+	       sl[VNICGW_SECLIST_APPEND];
 }
 
 static void get_ports(struct nlattr **tb, int lo, int hi,
@@ -627,40 +670,72 @@ static int dec_sec_rule(struct dec *d, struct nlattr *a, struct vgw_sec_rule *r)
 	return 0;
 }
 
+/* Add the rules of @list (may be NULL: none) after the *@n of *@out. */
 static int dec_sec_rules(struct dec *d, struct nlattr *list,
 			 struct vgw_sec_rule **out, unsigned int *n)
 {
+	unsigned int i = *n, more = count_items(list);
+	struct vgw_sec_rule *rules;
 	struct nlattr *pos;
-	unsigned int i = 0;
 	int rem, err;
 
-	*out = alloc_items(list, sizeof(**out), n);
-	if (!*out)
+	rules = realloc(*out, ((size_t)i + more ? (size_t)i + more : 1) *
+			sizeof(*rules));
+	if (!rules)
 		return -ENOMEM;
+	*out = rules;
+	memset(&rules[i], 0, (size_t)more * sizeof(*rules));
 	if (list)
-		nla_for_each_nested(pos, list, rem)
-			if ((err = dec_sec_rule(d, pos, &(*out)[i++])))
+		nla_for_each_nested(pos, list, rem) {
+			if ((err = dec_sec_rule(d, pos, &rules[i++])))
 				return err;
+			*n = i;
+		}
 	return 0;
 }
 
-static int dec_seclist(struct dec *d, struct nlattr *a, struct vgw_seclist *s)
+static int dec_seclist_rules(struct dec *d, struct nlattr **tb,
+			     struct vgw_seclist *s)
 {
-	struct nlattr *tb[VNICGW_SECLIST_MAX + 1];
 	int err;
 
-	err = nest(d, tb, VNICGW_SECLIST_MAX, a, "security list");
-	if (!err)
-		err = get_id(d, tb[VNICGW_SECLIST_ID], s->id);
+	err = dec_sec_rules(d, tb[VNICGW_SECLIST_INGRESS], &s->ingress,
+			    &s->n_ingress);
+	return err ?: dec_sec_rules(d, tb[VNICGW_SECLIST_EGRESS], &s->egress,
+				    &s->n_egress);
+}
+
+static int dec_seclist(struct dec *d, struct nlattr **tb, struct vgw_seclist *s)
+{
+	int err;
+
+	err = get_id(d, tb[VNICGW_SECLIST_ID], s->id);
 	if (!err)
 		err = get_id(d, tb[VNICGW_SECLIST_VCN], s->vcn);
+	return err ?: dec_seclist_rules(d, tb, s);
+}
+
+/*
+ * The next part of a split security list or NSG (VNICGW_SECLIST_APPEND):
+ * more rules for the one of type @t decoded last, which must be the same.
+ */
+static int dec_seclist_more(struct dec *d, struct nlattr **tb,
+			    struct vgw_doc *doc, enum vgw_obj_type t)
+{
+	unsigned int n = vgw_doc_count(doc, t);
+	char id[VGW_ID_MAX], vcn[VGW_ID_MAX];
+	struct vgw_seclist *s;
+	int err;
+
+	err = get_id(d, tb[VNICGW_SECLIST_ID], id);
 	if (!err)
-		err = dec_sec_rules(d, tb[VNICGW_SECLIST_INGRESS], &s->ingress,
-				    &s->n_ingress);
-	if (!err)
-		err = dec_sec_rules(d, tb[VNICGW_SECLIST_EGRESS], &s->egress,
-				    &s->n_egress);
-	return err;
+		err = get_id(d, tb[VNICGW_SECLIST_VCN], vcn);
+	if (err)
+		return err;
+	s = n ? (struct vgw_seclist *)vgw_doc_obj(doc, t, n - 1) : NULL;
+	if (!s || strcmp(s->id, id) || strcmp(s->vcn, vcn))
+		return bad(d, "security list part (no first part before it)");
+	return dec_seclist_rules(d, tb, s);
 }
 
 static int dec_service(struct dec *d, struct nlattr *a, struct vgw_service *s)
@@ -856,6 +931,20 @@ int vgw_obj_decode(struct nlattr **tb, struct vgw_doc *doc, char *err,
 		((struct vgw_route_table *)obj)->pos = vgw_doc_count(doc, t) - 1;
 		return dec_route_table(&d, rt, obj);
 	}
+	if (t == VGW_OBJ_SECURITY_LIST || t == VGW_OBJ_NSG) {
+		struct nlattr *sl[VNICGW_SECLIST_MAX + 1];
+
+		if (nest(&d, sl, VNICGW_SECLIST_MAX, tb[obj_nest[t]],
+			 "security list"))
+			return -EPROTO;
+		if (sl[VNICGW_SECLIST_APPEND])
+			return dec_seclist_more(&d, sl, doc, t);
+		obj = append(doc, t);
+		if (!obj)
+			return -ENOMEM;
+		((struct vgw_seclist *)obj)->pos = vgw_doc_count(doc, t) - 1;
+		return dec_seclist(&d, sl, obj);
+	}
 	obj = append(doc, t);
 	if (!obj)
 		return -ENOMEM;
@@ -865,9 +954,6 @@ int vgw_obj_decode(struct nlattr **tb, struct vgw_doc *doc, char *err,
 		return dec_vcn(&d, tb[obj_nest[t]], obj);
 	case VGW_OBJ_GATEWAY:
 		return dec_gateway(&d, tb[obj_nest[t]], obj);
-	case VGW_OBJ_SECURITY_LIST:
-	case VGW_OBJ_NSG:
-		return dec_seclist(&d, tb[obj_nest[t]], obj);
 	case VGW_OBJ_SUBNET:
 		return dec_subnet(&d, tb[obj_nest[t]], obj);
 	default:
@@ -1021,14 +1107,14 @@ static int build_set(struct nl_msg *msg, void *arg)
 
 /*
  * Set @obj inside the open transaction: one request, or for a route table
- * too large for one attribute, the table with its first rules and then
- * appends (uapi: VNICGW_RT_APPEND), the kernel compiling it at the commit.
+ * or a security list too large for one attribute, the object with its first
+ * rules and then appends (uapi: VNICGW_RT_APPEND, VNICGW_SECLIST_APPEND),
+ * the kernel checking it at the commit.
  */
 static int set_obj(struct vgw_client *c, enum vgw_obj_type t, const void *obj)
 {
 	struct put_args p = { .t = t, .obj = obj };
-	unsigned int n = t == VGW_OBJ_ROUTE_TABLE ?
-			 ((const struct vgw_route_table *)obj)->n_rules : 0;
+	unsigned int n = obj_items(t, obj);
 	int err;
 
 	do {

@@ -68,6 +68,22 @@ static void extack_msg(const struct nlmsgerr *e, char *buf, size_t len)
 		snprintf(buf, len, "%s", (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
 }
 
+/* The same from NLMSG_DONE: the error number, then the TLVs. */
+static void done_extack_msg(const struct nlmsghdr *h, char *buf, size_t len)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	int off = NLMSG_ALIGN(sizeof(int));
+	int alen = (int)(h->nlmsg_len - NLMSG_HDRLEN) - off;
+
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS) || alen <= 0 ||
+	    nla_parse(tb, NLMSGERR_ATTR_MAX,
+		      (struct nlattr *)((char *)nlmsg_data(h) + off), alen, NULL))
+		return;
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(buf, len, "%.*s", nla_len(tb[NLMSGERR_ATTR_MSG]),
+			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+}
+
 static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 {
 	struct vgw_req *req = arg;
@@ -86,11 +102,17 @@ static int on_finish(struct nl_msg *msg, void *arg)
 	struct vgw_req *req = arg;
 	int e;
 
-	/* A dump that failed says so in NLMSG_DONE's payload. */
+	/*
+	 * A dump that failed says so in NLMSG_DONE's payload, and why in the
+	 * extack TLVs after it (NLM_F_ACK_TLVS).
+	 */
 	if (h->nlmsg_len >= NLMSG_HDRLEN + sizeof(int)) {
 		memcpy(&e, nlmsg_data(h), sizeof(e));
-		if (e < 0 && !req->err)
+		if (e < 0 && !req->err) {
 			req->err = e;
+			done_extack_msg(h, req->c->errmsg,
+					sizeof(req->c->errmsg));
+		}
 	}
 	req->done = 1;
 	return NL_STOP;

@@ -5,8 +5,12 @@
  *
  * Conventions:
  * - Every command works on the network namespace of the requesting socket.
- * - Commands that change state need CAP_NET_ADMIN in the user namespace that
- *   owns that network namespace; reading needs no privilege.
+ * - Every command but GET_INFO (reads of the tables, counters and cluster
+ *   included) needs CAP_NET_ADMIN in the initial user namespace; with the
+ *   module parameter allow_userns, CAP_NET_ADMIN in the user namespace that
+ *   owns the network namespace suffices. GET_INFO needs no privilege in a
+ *   namespace owned by the initial user namespace, or with allow_userns.
+ *   Creating a vnicgw link follows the same rule.
  * - Attributes are validated strictly: unknown attributes, wrong types and
  *   trailing data are refused, and the extack message names the attribute.
  */
@@ -59,12 +63,14 @@ enum vnicgw_cmd {
 	 * tells which snapshot it came from.
 	 *
 	 * An object too large for one message (a route table of thousands of
-	 * rules) is split: its first message is an ordinary object nest with
-	 * the first rules; each following message, the next in the dump,
-	 * holds the same table again (VNICGW_RT_ID, VNICGW_RT_VCN) with
-	 * VNICGW_RT_APPEND and the next rules, and the same
-	 * VNICGW_A_GENERATION and VNICGW_A_OBJ_GEN. The reader appends them to
-	 * the table it just read. A dump with VNICGW_A_OBJ_TYPE and
+	 * rules, a security list or NSG of a thousand) is split: its first
+	 * message is an ordinary object nest with the first rules; each
+	 * following message, the next in the dump, holds the same object
+	 * again (its ID and VCN) with VNICGW_RT_APPEND (VNICGW_SECLIST_APPEND)
+	 * and the next rules, and the same VNICGW_A_GENERATION and
+	 * VNICGW_A_OBJ_GEN. The reader appends them to the object it just
+	 * read; a security list part's INGRESS and EGRESS lists continue the
+	 * object's (either may be absent from a part). A dump with VNICGW_A_OBJ_TYPE and
 	 * VNICGW_A_OBJ_ID reports that one object only (split the same way),
 	 * whatever its size. A do answers the same parts as separate replies
 	 * before its ack (from one snapshot); when they do not fit the
@@ -221,13 +227,21 @@ enum vnicgw_route_attr {
 	VNICGW_ROUTE_MAX = __VNICGW_ROUTE_MAX - 1
 };
 
-/* Security lists and NSGs have the same shape. */
+/*
+ * Security lists and NSGs have the same shape. One whose rules do not fit
+ * one attribute (64 KiB) is set in pieces inside one transaction, as route
+ * tables are: an OBJ_SET with the list's attributes and the first rules,
+ * then OBJ_SETs of the same id with VNICGW_SECLIST_APPEND and the next
+ * ingress and egress rules (VNICGW_SECLIST_VCN may be left out; if present
+ * it must be the list's). Dumps split large lists the same way.
+ */
 enum vnicgw_seclist_attr {
 	VNICGW_SECLIST_UNSPEC,
 	VNICGW_SECLIST_ID,	/* string */
 	VNICGW_SECLIST_VCN,	/* string */
 	VNICGW_SECLIST_INGRESS,	/* list of nests: enum vnicgw_rule_attr */
 	VNICGW_SECLIST_EGRESS,	/* list of nests: enum vnicgw_rule_attr */
+	VNICGW_SECLIST_APPEND,	/* flag: these rules continue the list */
 	__VNICGW_SECLIST_MAX,
 	VNICGW_SECLIST_MAX = __VNICGW_SECLIST_MAX - 1
 };
