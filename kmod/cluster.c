@@ -617,10 +617,27 @@ int vgw_cluster_net_init(struct vgw_net *vn)
 	return 0;
 }
 
-/* No packet and no request can reach the namespace any more. */
-void vgw_cluster_net_exit(struct vgw_net *vn)
+/*
+ * No request can reach the namespace any more (its netlink sockets are gone
+ * with it), so nothing queues the resync again once it is cancelled.
+ */
+void vgw_cluster_net_stop(struct vgw_net *vn)
 {
 	cancel_work_sync(&vn->cluster_work);
-	cluster_free(rcu_dereference_protected(vn->cluster, true));
+}
+
+/*
+ * After vgw_cluster_net_stop() and after the collectors stopped: nothing
+ * but a reader already under rcu_read_lock() can still see the cluster.
+ * Unpublished, and freed after a grace period (the module's exit waits for
+ * it: rcu_barrier() in vgw_nat_exit() and vgw_ct_exit()).
+ */
+void vgw_cluster_net_exit(struct vgw_net *vn)
+{
+	struct vgw_cluster *c = rcu_dereference_protected(vn->cluster, true);
+
+	vgw_cluster_net_stop(vn);
 	RCU_INIT_POINTER(vn->cluster, NULL);
+	if (c)
+		call_rcu(&c->rcu, cluster_free_rcu);
 }

@@ -55,8 +55,15 @@ struct vgw_cluster {
 	struct rcu_head rcu;
 };
 
-/* Per namespace. */
+/*
+ * Per namespace. At exit, vgw_cluster_net_stop() first (the resync work is
+ * done and cannot be queued again), then every other worker that reads the
+ * cluster stops (the collectors: vgw_ct_net_stop(), vgw_nat_net_stop()),
+ * then vgw_cluster_net_exit() unpublishes it and frees it after a grace
+ * period.
+ */
 int vgw_cluster_net_init(struct vgw_net *vn);
+void vgw_cluster_net_stop(struct vgw_net *vn);
 void vgw_cluster_net_exit(struct vgw_net *vn);
 
 /* Netlink: CLUSTER_SET and CLUSTER_GET. */

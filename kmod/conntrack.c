@@ -414,13 +414,24 @@ static void entry_destroy(void *ptr, void *arg)
 	entry_release(ptr);
 }
 
-/* No packet can reach the table any more: empty it; the frees go by RCU. */
-void vgw_ct_net_exit(struct vgw_net *vn)
+/*
+ * The collector stops, and does not queue itself again (cancel waits for a
+ * run under way: it may be reading the cluster, which goes next).
+ */
+void vgw_ct_net_stop(struct vgw_net *vn)
 {
 	struct vgw_ct_table *t = vn->ct;
 
 	cancel_delayed_work_sync(&t->gc);
 	vgw_rht_sweep_exit(&t->sweep);
+}
+
+/* No packet and no worker can reach the table any more: empty it. */
+void vgw_ct_net_exit(struct vgw_net *vn)
+{
+	struct vgw_ct_table *t = vn->ct;
+
+	vgw_ct_net_stop(vn);
 	/* Entries do not refer to the table. */
 	rhashtable_free_and_destroy(&t->ht, entry_destroy, NULL);
 	kfree(t);

@@ -702,13 +702,21 @@ int vgw_nat_net_init(struct vgw_net *vn)
 	return 0;
 }
 
-void vgw_nat_net_exit(struct vgw_net *vn)
+/* As conntrack's: the collector stops before the cluster goes. */
+void vgw_nat_net_stop(struct vgw_net *vn)
 {
 	struct vgw_nat_table *t = vn->nat;
 
 	cancel_delayed_work_sync(&t->gc);
 	vgw_rht_sweep_exit(&t->sweep);
-	/* No packet can reach the tables any more; the frees go by RCU. */
+}
+
+void vgw_nat_net_exit(struct vgw_net *vn)
+{
+	struct vgw_nat_table *t = vn->nat;
+
+	vgw_nat_net_stop(vn);
+	/* No packet or worker can reach the tables any more; frees by RCU. */
 	rhashtable_free_and_destroy(&t->out, NULL, NULL);
 	rhashtable_free_and_destroy(&t->in, entry_destroy, NULL);
 	kfree(t);

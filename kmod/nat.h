@@ -14,6 +14,8 @@ struct vgw_pkt;
 struct vgw_gw;
 
 int vgw_nat_net_init(struct vgw_net *vn);
+/* As vgw_ct_net_stop() and vgw_ct_net_exit(). */
+void vgw_nat_net_stop(struct vgw_net *vn);
 void vgw_nat_net_exit(struct vgw_net *vn);
 int vgw_nat_init(void);
 void vgw_nat_exit(void);
