@@ -69,7 +69,8 @@ struct vgw_net {
 	struct vgw_cluster __rcu *cluster;
 	u64 cluster_epoch;			/* under @lock */
 	/* Sends the state this host holds after the table changed. */
-	struct work_struct cluster_work;
+	struct delayed_work cluster_work;
+	u8 cluster_resyncs;			/* runs still due; under @lock */
 };
 
 struct vgw_net_pcpu {

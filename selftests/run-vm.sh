@@ -27,6 +27,7 @@ TESTS=(
 	cluster/test_etcd_agent.sh
 	cluster/test_cluster_nl.sh
 	cluster/test_owner.sh
+	cluster/test_forged.sh
 	cluster/test_exit_race.sh
 	cluster/test_ecmp.sh
 	cluster/test_bird.sh
