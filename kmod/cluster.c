@@ -2,11 +2,14 @@
 /*
  * The cluster: owner tables, handoffs and state messages; see cluster.h.
  */
+#include <linux/inetdevice.h>
 #include <linux/jhash.h>
 #include <linux/ipv6.h>
 #include <linux/sort.h>
 #include <linux/udp.h>
+#include <net/addrconf.h>
 #include <net/genetlink.h>
+#include <net/route.h>
 #include <vgw/maglev.h>
 
 #include "cluster.h"
@@ -248,14 +251,29 @@ int vgw_cluster_nl_set(struct vgw_net *vn, struct genl_info *info)
 			c->n_prev = old->n;
 		}
 	}
+	/*
+	 * Where the others send to this host; kept when it drains or goes
+	 * standalone (the members before may still hand over their state).
+	 */
+	if (c->self != VGW_MAGLEV_NONE)
+		c->addr = c->members[c->self].addr;
+	else if (old)
+		c->addr = old->addr;
 	c->epoch = ++vn->cluster_epoch;
 	rcu_assign_pointer(vn->cluster, c);
+	/*
+	 * The state this host holds goes to the flows' new owners and
+	 * backups, now and once more RESYNC_AGAIN later: a member that takes
+	 * the new set after this one refuses records of flows it does not
+	 * hold yet in its old table (vgw_cluster_holds()).
+	 */
+	if (vgw_cluster_shares(c)) {
+		vn->cluster_resyncs = 2;
+		mod_delayed_work(system_unbound_wq, &vn->cluster_work, 0);
+	}
 	mutex_unlock(&vn->lock);
 	if (old)
 		call_rcu(&old->rcu, cluster_free_rcu);
-	/* The state this host holds goes to the flows' new owners, backups. */
-	if (vgw_cluster_shares(c))
-		queue_work(system_unbound_wq, &vn->cluster_work);
 	return 0;
 }
 
@@ -357,19 +375,67 @@ const struct vgw_member *vgw_cluster_owner(const struct vgw_cluster *c,
 	return o == c->self ? NULL : &c->members[o];
 }
 
-bool vgw_cluster_trusted(const struct vgw_net *vn, const struct vgw_ip *src)
+/*
+ * Did this host itself send @skb? Whatever a local process sends to a local
+ * address comes in over loopback (one bit to test); a source that is one of
+ * this namespace's own addresses (its member address among them) can only be
+ * this host or a forgery (a lookup in the local table, or IPv6's address
+ * hash). Either way, not another member.
+ */
+static bool from_this_host(const struct vgw_net *vn, const struct sk_buff *skb,
+			   const struct vgw_ip *src)
+{
+	if (skb->dev && (skb->dev->flags & IFF_LOOPBACK))
+		return true;
+	if (src->family == AF_INET)
+		return inet_addr_type(vn->net, src->v4) == RTN_LOCAL;
+#if IS_ENABLED(CONFIG_IPV6)
+	return ipv6_chk_addr(vn->net, &src->v6, NULL, 0);
+#else
+	return false;
+#endif
+}
+
+int vgw_cluster_untrusted(const struct vgw_net *vn, const struct sk_buff *skb,
+			  const struct vgw_ip *src, const struct vgw_ip *dst)
 {
 	const struct vgw_cluster *c = vgw_cluster_get(vn);
+	bool member = false;
 	u32 i;
 
 	if (!c)
+		return VNICGW_DROP_NOT_MEMBER;
+	if (from_this_host(vn, skb, src))
+		return VNICGW_DROP_CLUSTER_FORGED;
+	for (i = 0; i < c->n && !member; i++)
+		member = vgw_ip_eq(&c->members[i].addr, src);
+	for (i = 0; i < c->n_prev && !member; i++)
+		member = vgw_ip_eq(&c->prev[i], src);
+	if (!member)
+		return VNICGW_DROP_NOT_MEMBER;
+	/* A member sends to this host's member address, nowhere else. */
+	if (!c->addr.family || !vgw_ip_eq(&c->addr, dst))
+		return VNICGW_DROP_CLUSTER_FORGED;
+	return -1;
+}
+
+bool vgw_cluster_holds(const struct vgw_cluster *c, const u32 *hashes,
+		       unsigned int n_hashes)
+{
+	unsigned int i;
+	u32 slot;
+
+	if (!c)
 		return false;
-	for (i = 0; i < c->n; i++)
-		if (vgw_ip_eq(&c->members[i].addr, src))
+	if (!c->n)
+		return true;	/* standalone: every flow is this host's */
+	if (c->self == VGW_MAGLEV_NONE)
+		return false;
+	for (i = 0; i < n_hashes; i++) {
+		slot = vgw_maglev_slot(hashes[i], c->size);
+		if (c->owner[slot] == c->self || c->backup[slot] == c->self)
 			return true;
-	for (i = 0; i < c->n_prev; i++)
-		if (vgw_ip_eq(&c->prev[i], src))
-			return true;
+	}
 	return false;
 }
 
@@ -560,11 +626,18 @@ void vgw_state_send(struct vgw_net *vn, const struct vgw_state_rec *r,
 	vgw_state_add(&b, r, hashes, n_hashes);
 }
 
+/*
+ * Each record applies only where its flow is this host's, as owner or as
+ * backup, and within the limits of a local connection; the others are
+ * counted (sync_refused) and go.
+ */
 void vgw_state_rx(struct vgw_net *vn, struct sk_buff *skb,
 		  const struct vgw_ip *src, unsigned int n)
 {
+	const struct vgw_cluster *c = vgw_cluster_get(vn);
 	const struct vgw_state_rec *r;
 	unsigned int i, applied = 0;
+	bool ok;
 
 	if (n > VGW_STATE_PER_MSG || !pskb_may_pull(skb, n * sizeof(*r))) {
 		kfree_skb(skb);
@@ -574,28 +647,40 @@ void vgw_state_rx(struct vgw_net *vn, struct sk_buff *skb,
 	for (i = 0; i < n; i++, r++) {
 		switch (r->kind) {
 		case VGW_STATE_CT:
-			vgw_ct_apply(vn, r);
-			applied++;
+			ok = vgw_ct_apply(vn, c, r);
 			break;
 		case VGW_STATE_NAT:
-			vgw_nat_apply(vn, r);
-			applied++;
+			ok = vgw_nat_apply(vn, c, r);
 			break;
+		default:
+			ok = false;
 		}
+		applied += ok;
 	}
 	vgw_cluster_count(vn, VNICGW_CLUSTER_SYNC_IN, applied);
+	if (applied < n)
+		vgw_cluster_count(vn, VNICGW_CLUSTER_SYNC_REFUSED, n - applied);
 	consume_skb(skb);
 }
+
+/* The second resync after a table change (see vgw_cluster_nl_set()). */
+#define RESYNC_AGAIN	(3 * HZ)
 
 /* After a table change: what this host holds, to where it now belongs. */
 static void resync_work(struct work_struct *work)
 {
-	struct vgw_net *vn = container_of(work, struct vgw_net, cluster_work);
+	struct vgw_net *vn = container_of(to_delayed_work(work), struct vgw_net,
+					  cluster_work);
 	const struct vgw_cluster *c;
 	struct vgw_state_batch b;
+	bool first;
 
 	mutex_lock(&vn->lock);
 	c = rcu_dereference_protected(vn->cluster, lockdep_is_held(&vn->lock));
+	first = vn->cluster_resyncs == 2;
+	if (vn->cluster_resyncs && --vn->cluster_resyncs)
+		queue_delayed_work(system_unbound_wq, &vn->cluster_work,
+				   RESYNC_AGAIN);
 	if (vgw_cluster_shares(c)) {
 		vgw_state_batch_init(&b, vn, c, GFP_KERNEL);
 		vgw_ct_resync(vn, &b);
@@ -605,7 +690,8 @@ static void resync_work(struct work_struct *work)
 		vgw_state_flush(&b);
 		rcu_read_unlock();
 		local_bh_enable();
-		vgw_cluster_count(vn, VNICGW_CLUSTER_RESYNC, 1);
+		if (first)
+			vgw_cluster_count(vn, VNICGW_CLUSTER_RESYNC, 1);
 	}
 	mutex_unlock(&vn->lock);
 }
@@ -613,14 +699,32 @@ static void resync_work(struct work_struct *work)
 int vgw_cluster_net_init(struct vgw_net *vn)
 {
 	RCU_INIT_POINTER(vn->cluster, NULL);
-	INIT_WORK(&vn->cluster_work, resync_work);
+	INIT_DELAYED_WORK(&vn->cluster_work, resync_work);
+	vn->cluster_resyncs = 0;
 	return 0;
 }
 
-/* No packet and no request can reach the namespace any more. */
+/*
+ * No request can reach the namespace any more (its netlink sockets are gone
+ * with it), so nothing queues the resync again once it is cancelled.
+ */
+void vgw_cluster_net_stop(struct vgw_net *vn)
+{
+	cancel_delayed_work_sync(&vn->cluster_work);
+}
+
+/*
+ * After vgw_cluster_net_stop() and after the collectors stopped: nothing
+ * but a reader already under rcu_read_lock() can still see the cluster.
+ * Unpublished, and freed after a grace period (the module's exit waits for
+ * it: rcu_barrier() in vgw_nat_exit() and vgw_ct_exit()).
+ */
 void vgw_cluster_net_exit(struct vgw_net *vn)
 {
-	cancel_work_sync(&vn->cluster_work);
-	cluster_free(rcu_dereference_protected(vn->cluster, true));
+	struct vgw_cluster *c = rcu_dereference_protected(vn->cluster, true);
+
+	vgw_cluster_net_stop(vn);
 	RCU_INIT_POINTER(vn->cluster, NULL);
+	if (c)
+		call_rcu(&c->rcu, cluster_free_rcu);
 }

@@ -16,7 +16,9 @@
  * State: each connection entry also lives at the flow's backup (the owner of
  * its slot without the owner), sent when it opens or changes state and
  * refreshed by the entries' sweep; when the table changes every host sends
- * the entries it holds to their new owners and backups. A crash loses no
+ * the entries it holds to their new owners and backups (twice: a host takes
+ * a record only for a flow it owns or backs up, and a member that learns
+ * of the change late refuses the first). A crash loses no
  * connection: the backup is the new owner. A join or a drain loses none:
  * state follows the table.
  *
@@ -52,11 +54,25 @@ struct vgw_cluster {
 	/* The previous set's addresses: a drained host's last words count. */
 	struct vgw_ip *prev;
 	u32 n_prev;
+	/*
+	 * This host's own underlay address, where the others send it
+	 * handoffs and state: its member address; when it is no member any
+	 * more (draining, standalone), the one it had; family 0: it never
+	 * was one.
+	 */
+	struct vgw_ip addr;
 	struct rcu_head rcu;
 };
 
-/* Per namespace. */
+/*
+ * Per namespace. At exit, vgw_cluster_net_stop() first (the resync work is
+ * done and cannot be queued again), then every other worker that reads the
+ * cluster stops (the collectors: vgw_ct_net_stop(), vgw_nat_net_stop()),
+ * then vgw_cluster_net_exit() unpublishes it and frees it after a grace
+ * period.
+ */
 int vgw_cluster_net_init(struct vgw_net *vn);
+void vgw_cluster_net_stop(struct vgw_net *vn);
 void vgw_cluster_net_exit(struct vgw_net *vn);
 
 /* Netlink: CLUSTER_SET and CLUSTER_GET. */
@@ -77,9 +93,25 @@ const struct vgw_member *vgw_cluster_owner(const struct vgw_cluster *c,
  * packet; counted.
  */
 void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner);
-/* A handoff's option arrived: is its sender a member (now or just before)? */
-bool vgw_cluster_trusted(const struct vgw_net *vn, const struct vgw_ip *src);
-/* A state message from @src; @payload holds @count records. Consumes skb. */
+/*
+ * A handoff or state message arrived in @skb from outer @src to outer @dst:
+ * -1 if it may be taken, else the drop reason. Taken only from another
+ * member (now or just before), over the underlay (not from this host: not
+ * over loopback, not from one of its own addresses), addressed to this
+ * host's own underlay address.
+ */
+int vgw_cluster_untrusted(const struct vgw_net *vn, const struct sk_buff *skb,
+			  const struct vgw_ip *src, const struct vgw_ip *dst);
+/*
+ * Whether this host owns or backs up the slot of any of @hashes (standalone,
+ * it owns all; no member, none).
+ */
+bool vgw_cluster_holds(const struct vgw_cluster *c, const u32 *hashes,
+		       unsigned int n_hashes);
+/*
+ * A state message (vgw_cluster_untrusted() said yes) from @src; @payload
+ * holds @count records. Consumes skb.
+ */
 void vgw_state_rx(struct vgw_net *vn, struct sk_buff *skb,
 		  const struct vgw_ip *src, unsigned int count);
 
@@ -134,8 +166,21 @@ void vgw_nat_resync(struct vgw_net *vn, struct vgw_state_batch *b);
  */
 bool vgw_ct_record_of(struct vgw_net *vn, u64 vnic, const struct vgw_flow_key *k,
 		      struct vgw_state_rec *r);
-/* conntrack.c, nat.c: apply a received record. */
-void vgw_ct_apply(struct vgw_net *vn, const struct vgw_state_rec *r);
-void vgw_nat_apply(struct vgw_net *vn, const struct vgw_state_rec *r);
+/*
+ * conntrack.c, nat.c: apply a received record if it is valid, of a flow
+ * this host owns or backs up in @c, and within the limits a local
+ * connection has; true if applied (created or refreshed).
+ */
+bool vgw_ct_apply(struct vgw_net *vn, const struct vgw_cluster *c,
+		  const struct vgw_state_rec *r);
+bool vgw_nat_apply(struct vgw_net *vn, const struct vgw_cluster *c,
+		   const struct vgw_state_rec *r);
+/*
+ * nat.c: a live mapping of @vnic's connection @k (canonical key) whose
+ * public port this host owns or backs up in @c. (Its tracking entry goes
+ * where the mapping goes: see nat_resync_ct().)
+ */
+bool vgw_nat_holds_flow(struct vgw_net *vn, const struct vgw_cluster *c,
+			u64 vnic, const struct vgw_flow_key *k);
 
 #endif /* _VGW_CLUSTER_H */

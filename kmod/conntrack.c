@@ -603,13 +603,24 @@ static void entry_destroy(void *ptr, void *arg)
 	entry_release(ptr);
 }
 
-/* No packet can reach the table any more: empty it; the frees go by RCU. */
-void vgw_ct_net_exit(struct vgw_net *vn)
+/*
+ * The collector stops, and does not queue itself again (cancel waits for a
+ * run under way: it may be reading the cluster, which goes next).
+ */
+void vgw_ct_net_stop(struct vgw_net *vn)
 {
 	struct vgw_ct_table *t = vn->ct;
 
 	cancel_delayed_work_sync(&t->gc);
 	vgw_rht_sweep_exit(&t->sweep);
+}
+
+/* No packet and no worker can reach the table any more: empty it. */
+void vgw_ct_net_exit(struct vgw_net *vn)
+{
+	struct vgw_ct_table *t = vn->ct;
+
+	vgw_ct_net_stop(vn);
 	/* Entries do not refer to the table. */
 	rhashtable_free_and_destroy(&t->ht, entry_destroy, NULL);
 	kfree(t);
@@ -684,47 +695,56 @@ static void refresh_from(struct vgw_ct_entry *e, u8 state, unsigned long expires
 /*
  * A record from the owner: create or refresh. (A refresh that races with the
  * collector taking out the same entry at its expiry is lost; the owner sends
- * again on the next change of state or within CT_SYNC_PERIOD.)
+ * again on the next change of state or within CT_SYNC_PERIOD.) Only for a
+ * flow this host owns or backs up, directly or as the NAT mapping it belongs
+ * to (whose tracking entry goes with it: nat_resync_ct()).
  */
-void vgw_ct_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
+bool vgw_ct_apply(struct vgw_net *vn, const struct vgw_cluster *c,
+		  const struct vgw_state_rec *r)
 {
 	struct vgw_ct_table *t = vn->ct;
 	struct vgw_ct_entry *e, *other;
 	const struct vgw_vnic *v;
 	struct vgw_ct_key k;
 	unsigned long expires;
+	u32 hash;
 
 	v = vgw_vnic_by_hash(vn, get_unaligned_be64(r->vnic));
 	k.flow = r->flow;
 	if (!v || (k.flow.family != VGW_FLOW_IPV4 && k.flow.family != VGW_FLOW_IPV6) ||
 	    k.flow.pad[0] || k.flow.pad[1] || vgw_flow_key_reversed(&k.flow) ||
 	    r->state > CT_CLOSING || !r->ttl)
-		return;
+		return false;
 	k.vnic = v->o.hash;
+	hash = vgw_flow_hash(&k.flow);
+	if (!vgw_cluster_holds(c, &hash, 1) &&
+	    !vgw_nat_holds_flow(vn, c, k.vnic, &k.flow))
+		return false;
 	expires = jiffies + min_t(unsigned long, ntohl(r->ttl), CT_TIMEOUT_MAX) * HZ;
 	e = find(t, &k);
 	if (e && live(e, v->rt)) {
 		refresh_from(e, r->state, expires);
-		return;
+		return true;
 	}
 	/*
-	 * No limit here: the owner admitted the connection; refusing its
-	 * copy would only lose it in a failover. It counts towards the
-	 * VNIC's entries on this host, which bound what this host opens.
+	 * Within the VNIC's conntrack_limit on this host, as a connection
+	 * opened here: a copy counts as much as an own entry, and a member
+	 * (or whoever sends as one) cannot fill the table past it.
 	 */
-	e = entry_new(v, false, k.flow.proto);
+	e = entry_new(v, true, k.flow.proto);
 	if (IS_ERR(e))
-		return;
+		return false;
 	e->key = k;
 	e->opened_reversed = r->flags & 1;
 	e->state = r->state;
 	e->expires = expires;
 	other = entry_insert(t, e);
 	if (!other)
-		return;
+		return true;
 	if (!IS_ERR(other))
 		refresh_from(other, r->state, expires);
 	entry_drop(e);
+	return !IS_ERR(other);
 }
 
 unsigned int vgw_ct_entries(const struct vgw_net *vn)

@@ -23,6 +23,12 @@ struct vgw_vnic;
 
 /* Per-namespace table. */
 int vgw_ct_net_init(struct vgw_net *vn);
+/*
+ * A namespace goes: first vgw_ct_net_stop() (the collector stops and is not
+ * queued again; it reads the cluster), then, once nothing else can reach the
+ * table, vgw_ct_net_exit() (which stops it too, for init's undo).
+ */
+void vgw_ct_net_stop(struct vgw_net *vn);
 void vgw_ct_net_exit(struct vgw_net *vn);
 
 /*

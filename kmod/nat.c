@@ -818,28 +818,49 @@ static void ip_of(struct vgw_ip *ip, const u8 *b, u8 family)
 	memcpy(ip->b, b, family == 4 ? 4 : 16);
 }
 
-/* A mapping from its owner: create or refresh (a taken port is kept). */
-void vgw_nat_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
+/*
+ * A mapping from its owner: create or refresh (a taken port is kept). Only
+ * for a mapping this host owns or backs up, by its flow or by its public
+ * port (the two hashes it is sent by: nat_record()).
+ */
+bool vgw_nat_apply(struct vgw_net *vn, const struct vgw_cluster *c,
+		   const struct vgw_state_rec *r)
 {
 	struct vgw_nat_table *t = vn->nat;
-	struct vgw_nat_entry *e;
-	struct vgw_ip priv, remote, pub;
-	u16 pport = ntohs(r->nat.priv_port), rport = ntohs(r->nat.remote_port);
-	u16 pubport = ntohs(r->nat.pub_port);
-	u64 vnic = get_unaligned_be64(r->vnic);
+	struct vgw_nat_entry *e, k = { 0 };
 	const struct vgw_vnic *v;
+	u32 hashes[2];
 	unsigned long expires;
+	bool applied = false;
 
+	switch (r->proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		break;
+	default:
+		return false;
+	}
 	if ((r->nat.family != 4 && r->nat.family != 6) || !r->ttl ||
-	    pubport < NAT_PORT_MIN)
-		return;
-	ip_of(&priv, r->nat.priv, r->nat.family);
-	ip_of(&remote, r->nat.remote, r->nat.family);
-	ip_of(&pub, r->nat.pub, r->nat.family);
+	    ntohs(r->nat.pub_port) < NAT_PORT_MIN)
+		return false;
+	k.vnic = get_unaligned_be64(r->vnic);
+	ip_of(&k.priv, r->nat.priv, r->nat.family);
+	ip_of(&k.remote, r->nat.remote, r->nat.family);
+	ip_of(&k.pub, r->nat.pub, r->nat.family);
+	k.priv_port = ntohs(r->nat.priv_port);
+	k.remote_port = ntohs(r->nat.remote_port);
+	k.pub_port = ntohs(r->nat.pub_port);
+	k.proto = r->proto;
+	hashes[0] = nat_flow_hash(&k);
+	hashes[1] = vgw_nat_port_hash(&k.pub, k.pub_port, k.proto);
+	if (!vgw_cluster_holds(c, hashes, 2))
+		return false;
 	expires = jiffies + min_t(unsigned long, ntohl(r->ttl), 432000) * HZ;
 	spin_lock_bh(&t->lock);
-	e = find_in_tuple(t, vnic, &priv, pport, &remote, rport, r->proto,
-			  true);
+	e = find_in_tuple(t, k.vnic, &k.priv, k.priv_port, &k.remote,
+			  k.remote_port, k.proto, true);
 	if (e) {
 		if (r->flags & 1)
 			WRITE_ONCE(e->replied, true);
@@ -849,36 +870,68 @@ void vgw_nat_apply(struct vgw_net *vn, const struct vgw_state_rec *r)
 		} else if (time_after(expires, READ_ONCE(e->expires))) {
 			WRITE_ONCE(e->expires, expires);
 		}
+		applied = true;
 		goto out;
 	}
-	if (find_out(t, &pub, pubport, &remote, rport, r->proto, true))
+	if (find_out(t, &k.pub, k.pub_port, &k.remote, k.remote_port, k.proto,
+		     true))
 		goto out;	/* the port maps another connection here */
 	e = kmem_cache_zalloc(nat_cache, GFP_ATOMIC);
 	if (!e)
 		goto out;
-	/* Counted, but only the namespace's bound refuses it. */
-	v = vgw_vnic_by_hash(vn, vnic);
+	/*
+	 * A new mapping counts against the bounds of the ones made here
+	 * (nat_charge()), but only the namespace's bound refuses it: the
+	 * owner already admitted the connection under the VNIC's.
+	 */
+	v = vgw_vnic_by_hash(vn, k.vnic);
 	if (nat_charge(t, v ? v->rt : NULL, false)) {
 		kmem_cache_free(nat_cache, e);
 		goto out;
 	}
+	*e = k;
 	e->rt = v ? v->rt : NULL;
-	e->vnic = vnic;
-	e->priv = priv;
-	e->remote = remote;
-	e->pub = pub;
-	e->priv_port = pport;
-	e->remote_port = rport;
-	e->pub_port = pubport;
-	e->proto = r->proto;
 	e->closing = r->state;
 	e->replied = r->flags & 1;
 	e->expires = expires;
 	e->synced = jiffies;
 	if (map_insert(t, e))
 		entry_drop(t, e);
+	else
+		applied = true;
 out:
 	spin_unlock_bh(&t->lock);
+	return applied;
+}
+
+bool vgw_nat_holds_flow(struct vgw_net *vn, const struct vgw_cluster *c,
+			u64 vnic, const struct vgw_flow_key *k)
+{
+	struct vgw_nat_table *t = vn->nat;
+	struct vgw_ip a = { 0 }, b = { 0 };
+	const struct vgw_nat_entry *e;
+	bool ports = k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP;
+	u32 hash;
+	int i;
+
+	a.family = b.family = k->family == VGW_FLOW_IPV4 ? AF_INET : AF_INET6;
+	memcpy(a.b, k->saddr, a.family == AF_INET ? 4 : 16);
+	memcpy(b.b, k->daddr, b.family == AF_INET ? 4 : 16);
+	/* Either end of the canonical key may be the private one. */
+	for (i = 0; i < 2; i++) {
+		const struct vgw_ip *priv = i ? &b : &a, *remote = i ? &a : &b;
+		u16 pport = ntohs(i ? k->dport : k->sport);
+		u16 rport = ports ? ntohs(i ? k->sport : k->dport) : 0;
+
+		e = find_in_tuple(t, vnic, priv, pport, remote, rport, k->proto,
+				  false);
+		if (!e)
+			continue;
+		hash = vgw_nat_port_hash(&e->pub, e->pub_port, e->proto);
+		if (vgw_cluster_holds(c, &hash, 1))
+			return true;
+	}
+	return false;
 }
 
 unsigned int vgw_nat_entries(const struct vgw_net *vn)
@@ -921,13 +974,21 @@ int vgw_nat_net_init(struct vgw_net *vn)
 	return 0;
 }
 
-void vgw_nat_net_exit(struct vgw_net *vn)
+/* As conntrack's: the collector stops before the cluster goes. */
+void vgw_nat_net_stop(struct vgw_net *vn)
 {
 	struct vgw_nat_table *t = vn->nat;
 
 	cancel_delayed_work_sync(&t->gc);
 	vgw_rht_sweep_exit(&t->sweep);
-	/* No packet can reach the tables any more; the frees go by RCU. */
+}
+
+void vgw_nat_net_exit(struct vgw_net *vn)
+{
+	struct vgw_nat_table *t = vn->nat;
+
+	vgw_nat_net_stop(vn);
+	/* No packet or worker can reach the tables any more; frees by RCU. */
 	rhashtable_free_and_destroy(&t->out, NULL, NULL);
 	rhashtable_free_and_destroy(&t->in, entry_destroy, t);
 	kfree(t);

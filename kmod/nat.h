@@ -15,6 +15,8 @@ struct vgw_gw;
 struct vgw_quote;
 
 int vgw_nat_net_init(struct vgw_net *vn);
+/* As vgw_ct_net_stop() and vgw_ct_net_exit(). */
+void vgw_nat_net_stop(struct vgw_net *vn);
 void vgw_nat_net_exit(struct vgw_net *vn);
 int vgw_nat_init(void);
 void vgw_nat_exit(void);

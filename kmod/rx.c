@@ -233,9 +233,15 @@ int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 		vgw_drop(&p, REASON(hlen));
 		return 0;
 	}
-	if (co.type && !vgw_cluster_trusted(vn, &p.outer_src)) {
-		vgw_drop(&p, VNICGW_DROP_NOT_MEMBER);
-		return 0;
+	if (co.type) {
+		/* Another member's, to this one, over the underlay? */
+		int why = vgw_cluster_untrusted(vn, skb, &p.outer_src,
+						&p.outer_dst);
+
+		if (why >= 0) {
+			vgw_drop(&p, why);
+			return 0;
+		}
 	}
 	if (co.type == VGW_OPT_STATE) {
 		__skb_pull(skb, hlen);

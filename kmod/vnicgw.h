@@ -74,7 +74,8 @@ struct vgw_net {
 	struct vgw_cluster __rcu *cluster;
 	u64 cluster_epoch;			/* under @lock */
 	/* Sends the state this host holds after the table changed. */
-	struct work_struct cluster_work;
+	struct delayed_work cluster_work;
+	u8 cluster_resyncs;			/* runs still due; under @lock */
 	/* 6.1: the messages of refused requests (nlattr.c); NULL until one. */
 	struct vgw_msg_ring *msgs;
 };

@@ -34,9 +34,12 @@ TESTS=(
 	cluster/test_etcd_agent.sh
 	cluster/test_cluster_nl.sh
 	cluster/test_owner.sh
+	cluster/test_forged.sh
 	cluster/test_ecmp.sh
 	cluster/test_bird.sh
 )
+# cluster/test_exit_race.sh is not in this list: it wants a boot of its own
+# with freed memory poisoned (tools/check runs it that way).
 # Offloads on: everything whose packets cross veths and tunnel devices.
 for t in "${TESTS[@]}"; do
 	case $t in

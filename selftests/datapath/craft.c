@@ -56,6 +56,28 @@
  *
  * Checksums (IPv4 header, UDP, TCP, ICMP, ICMPv6) are correct unless a
  * length override makes them meaningless. Exit status 0 when sent.
+ *
+ * vnicgw's own cluster messages (vgw/cluster_wire.h), as a member would send
+ * them (with --geneve):
+ *   --handoff SRC,DST[,ENCAP]  a handoff option: the frame "arrived" from
+ *                        outer source SRC on VIP DST over tunnel ENCAP (0
+ *                        VXLAN, the default, or 1 Geneve)
+ *   --ct-rec VNIC,PROTO,SRC,SPORT,DST,DPORT[,TTL]
+ *                        a state message instead of a frame: a tracking
+ *                        record of VNIC (its id) for the connection opened
+ *                        by a packet SRC:SPORT -> DST:DPORT (PROTO udp, tcp,
+ *                        icmp or a number), state new, TTL s (default 3600)
+ *   --nat-rec VNIC,PROTO,PRIV,PPORT,REMOTE,RPORT,PUB,PUBPORT[,TTL]
+ *                        a NAT mapping record likewise
+ *   --records N          N records (default 1): record i has the source
+ *                        port (CT) or the private and public ports (NAT)
+ *                        plus i % 50000, and the last address word of the
+ *                        source (CT) or private address (NAT) plus i / 50000;
+ *                        16 a message, as vnicgw sends them
+ *   --holders IDS[,SIZE] print "OWNER BACKUP" of the first record's flow in
+ *                        the owner table of the member ids IDS (":"-
+ *                        separated) with SIZE slots (default 65537), as the
+ *                        kernel computes them, and send nothing
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -67,6 +89,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <linux/vnicgw.h>
+#include <vgw/cluster_wire.h>
+
+#include "maglev.h"
 
 #define MAX_PKT		9000
 #define MAX_OPTS	8
@@ -111,6 +138,14 @@ struct spec {
 	int truncate;
 	int count;
 	bool hex;
+	struct cluster_spec {		/* vnicgw's own options: --handoff ... */
+		int handoff_opt;	/* index in opts, or -1 */
+		struct vgw_handoff_opt handoff;
+		struct vgw_state_rec rec;	/* the template */
+		bool have_rec;
+		int records;
+		const char *holders;
+	} cl;
 };
 
 static void __attribute__((noreturn)) usage(const char *why)
@@ -164,6 +199,14 @@ static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = v >> 8;
 	p[1] = v;
+}
+
+static void put64be(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = v >> (56 - 8 * i);
 }
 
 /* Tunnel header at p; returns its length. */
@@ -480,6 +523,289 @@ static int send_it(const struct spec *s, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* --- vnicgw's cluster messages ------------------------------------------ */
+
+/* The kernel's vgw_obj_hash() of a VNIC id (kmod/snap.c, kmod/pmap.c). */
+static uint64_t vnic_hash(const char *id)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^
+		     (0x766e6963ULL * (VNICGW_OBJ_VNIC + 1));
+	const uint8_t *p = (const uint8_t *)id;
+
+	while (*p)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* An address into 16 bytes (IPv4 in the first 4); its family 4 or 6. */
+static int addr16(const char *s, uint8_t *b)
+{
+	memset(b, 0, 16);
+	if (inet_pton(AF_INET, s, b) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, s, b) == 1)
+		return 6;
+	usage(s);
+}
+
+static int proto_of(const char *s)
+{
+	if (!strcmp(s, "udp"))
+		return IPPROTO_UDP;
+	if (!strcmp(s, "tcp"))
+		return IPPROTO_TCP;
+	if (!strcmp(s, "icmp"))
+		return IPPROTO_ICMP;
+	return number(s, 255);
+}
+
+/* Split @v at commas into at most @max fields; returns how many. */
+static int fields(char *v, char **f, int max)
+{
+	int n = 0;
+
+	while (v && n < max) {
+		f[n++] = v;
+		v = strchr(v, ',');
+		if (v)
+			*v++ = 0;
+	}
+	return n;
+}
+
+/* A CT record's canonical key from the opening packet's direction. */
+static void ct_key(struct vgw_state_rec *r, const uint8_t *a, int pa,
+		   const uint8_t *b, int pb, int fam)
+{
+	struct vgw_flow_key *k = &r->flow;
+
+	if (fam == 4)
+		vgw_flow_key_init_ipv4(k, *(const uint32_t *)a,
+				       *(const uint32_t *)b, r->proto);
+	else
+		vgw_flow_key_init_ipv6(k, (const uint32_t *)a,
+				       (const uint32_t *)b, r->proto);
+	vgw_flow_key_set_ports(k, htons(pa), htons(pb));
+	r->flags = 0;
+	if (vgw_flow_key_reversed(k)) {
+		vgw_flow_key_reverse(k);
+		r->flags = 1;	/* opened from daddr to saddr */
+	}
+}
+
+static bool cluster_option(struct spec *s, const char *a, const char *v)
+{
+	struct vgw_state_rec *r = &s->cl.rec;
+	static char buf[4][512];
+	static int nbuf;
+	char *f[10];
+	int n;
+
+	if (nbuf == 4 || strlen(v) >= sizeof(buf[0]))
+		usage(v);
+	if (!strcmp(a, "--records")) {
+		s->cl.records = number(v, 10000000);
+		return s->cl.records > 0 || (usage(v), false);
+	}
+	if (!strcmp(a, "--holders")) {
+		s->cl.holders = v;
+		return true;
+	}
+	strcpy(buf[nbuf], v);
+	if (!strcmp(a, "--handoff")) {
+		struct vgw_handoff_opt *h = &s->cl.handoff;
+
+		n = fields(buf[nbuf++], f, 3);
+		if (n < 2 || s->nopts == MAX_OPTS)
+			usage(v);
+		h->family = addr16(f[0], h->src);
+		if (addr16(f[1], h->dst) != h->family)
+			usage(v);
+		h->encap = n > 2 ? number(f[2], 255) : 0;
+		s->cl.handoff_opt = s->nopts;
+		s->opts[s->nopts++] = (struct gopt){ VGW_OPT_CLASS,
+						     VGW_OPT_HANDOFF, sizeof(*h) };
+		return true;
+	}
+	if (!strcmp(a, "--ct-rec")) {
+		uint8_t sa[16], da[16];
+		int fam;
+
+		n = fields(buf[nbuf++], f, 7);
+		if (n < 6)
+			usage(v);
+		memset(r, 0, sizeof(*r));
+		r->kind = VGW_STATE_CT;
+		r->proto = proto_of(f[1]);
+		fam = addr16(f[2], sa);
+		if (addr16(f[4], da) != fam)
+			usage(v);
+		ct_key(r, sa, number(f[3], 65535), da, number(f[5], 65535), fam);
+		r->ttl = htonl(n > 6 ? number(f[6], 0x7fffffff) : 3600);
+		put64be(r->vnic, vnic_hash(f[0]));
+		s->cl.have_rec = true;
+		return true;
+	}
+	if (!strcmp(a, "--nat-rec")) {
+		n = fields(buf[nbuf++], f, 9);
+		if (n < 8)
+			usage(v);
+		memset(r, 0, sizeof(*r));
+		r->kind = VGW_STATE_NAT;
+		r->proto = proto_of(f[1]);
+		r->nat.family = addr16(f[2], r->nat.priv);
+		if (addr16(f[4], r->nat.remote) != r->nat.family ||
+		    addr16(f[6], r->nat.pub) != r->nat.family)
+			usage(v);
+		r->nat.priv_port = htons(number(f[3], 65535));
+		r->nat.remote_port = htons(number(f[5], 65535));
+		r->nat.pub_port = htons(number(f[7], 65535));
+		r->ttl = htonl(n > 8 ? number(f[8], 0x7fffffff) : 3600);
+		put64be(r->vnic, vnic_hash(f[0]));
+		s->cl.have_rec = true;
+		return true;
+	}
+	return false;
+}
+
+/* The handoff option's data, once build() laid out the options. */
+static void cluster_fill(const struct spec *s, uint8_t *p)
+{
+	size_t off = 8;
+	int i;
+
+	if (s->cl.handoff_opt < 0)
+		return;
+	for (i = 0; i < s->cl.handoff_opt; i++)
+		off += 4 + s->opts[i].len;
+	memcpy(p + off + 4, &s->cl.handoff, sizeof(s->cl.handoff));
+}
+
+/* Record @i of the template: ports and the last address word moved on. */
+static void nth_record(const struct spec *s, int i, struct vgw_state_rec *r)
+{
+	uint16_t d = i % 50000;
+	uint32_t w = i / 50000;
+
+	*r = s->cl.rec;
+	if (r->kind == VGW_STATE_NAT) {
+		uint8_t *a = r->nat.priv + (r->nat.family == 4 ? 0 : 12);
+		uint32_t x;
+
+		r->nat.priv_port = htons(ntohs(r->nat.priv_port) + d);
+		r->nat.pub_port = htons(ntohs(r->nat.pub_port) + d);
+		memcpy(&x, a, 4);
+		x = htonl(ntohl(x) + w);
+		memcpy(a, &x, 4);
+		return;
+	}
+	/* CT: back to the opening direction, moved, canonical again. */
+	{
+		struct vgw_flow_key k = r->flow;
+		int fam = k.family;
+		uint32_t *src;
+
+		if (r->flags & 1)
+			vgw_flow_key_reverse(&k);
+		src = fam == 4 ? &k.saddr[0] : &k.saddr[3];
+		*src = htonl(ntohl(*src) + w);
+		ct_key(r, (const uint8_t *)k.saddr, ntohs(k.sport) + d,
+		       (const uint8_t *)k.daddr, ntohs(k.dport), fam);
+	}
+}
+
+/* The flow hash of a record, as the kernel computes it. */
+static uint32_t rec_flow_hash(const struct vgw_state_rec *r)
+{
+	struct vgw_flow_key k;
+	uint16_t rp;
+
+	if (r->kind == VGW_STATE_CT)
+		return vgw_flow_hash(&r->flow);
+	/* NAT: the flow before NAT (kmod/nat.c nat_flow_key()). */
+	rp = r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP ?
+	     ntohs(r->nat.remote_port) : ntohs(r->nat.priv_port);
+	if (r->nat.family == 4)
+		vgw_flow_key_init_ipv4(&k, *(const uint32_t *)r->nat.priv,
+				       *(const uint32_t *)r->nat.remote, r->proto);
+	else
+		vgw_flow_key_init_ipv6(&k, (const uint32_t *)r->nat.priv,
+				       (const uint32_t *)r->nat.remote, r->proto);
+	vgw_flow_key_set_ports(&k, r->nat.priv_port, htons(rp));
+	return vgw_flow_hash(&k);
+}
+
+static int print_holders(const struct spec *s)
+{
+	char *ids[VNICGW_CLUSTER_MAX_MEMBERS], buf[4096], *f[2], *t;
+	unsigned int n = 0, size = 65537, pref[2];
+	struct vgw_maglev m;
+
+	if (strlen(s->cl.holders) >= sizeof(buf))
+		usage(s->cl.holders);
+	strcpy(buf, s->cl.holders);
+	if (fields(buf, f, 2) == 2)
+		size = number(f[1], VNICGW_CLUSTER_MAX_SIZE);
+	for (t = strtok(f[0], ":"); t && n < VNICGW_CLUSTER_MAX_MEMBERS;
+	     t = strtok(NULL, ":"))
+		ids[n++] = t;
+	if (!n || vgw_maglev_build((const char *const *)ids, n, size, &m) ||
+	    vgw_maglev_build_backup(&m))
+		usage(s->cl.holders);
+	if (vgw_maglev_pref(&m, rec_flow_hash(&s->cl.rec), pref) == 2)
+		printf("%s %s\n", m.ids[pref[0]], m.ids[pref[1]]);
+	else
+		printf("%s -\n", m.ids[pref[0]]);
+	vgw_maglev_free(&m);
+	return 0;
+}
+
+/* State messages of --records records, 16 a message, --count times. */
+static int send_state(struct spec *s, uint8_t *p)
+{
+	struct vgw_state_opt so = { .version = VGW_STATE_VERSION };
+	struct vgw_state_rec *r;
+	size_t off, len;
+	int i, j, n, err;
+
+	if (s->cl.holders)
+		return print_holders(s);
+	if (s->nopts == MAX_OPTS)
+		usage("too many options");
+	s->gproto = VGW_ETH_P_STATE;
+	s->vni = 0;
+	s->opts[s->nopts++] = (struct gopt){ VGW_OPT_CLASS, VGW_OPT_STATE,
+					     sizeof(so) };
+	off = tunnel_header(s, p);
+	r = (struct vgw_state_rec *)(p + off);
+	for (i = 0; i < s->cl.records; i += n) {
+		n = s->cl.records - i < VGW_STATE_PER_MSG ?
+		    s->cl.records - i : VGW_STATE_PER_MSG;
+		for (j = 0; j < n; j++)
+			nth_record(s, i + j, &r[j]);
+		so.count = n;
+		memcpy(p + off - sizeof(so), &so, sizeof(so));
+		len = off + n * sizeof(*r);
+		if (s->hex) {
+			size_t k;
+
+			for (k = 0; k < len; k++)
+				printf("%02x", p[k]);
+			putchar('\n');
+			continue;
+		}
+		err = send_it(s, p, len);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t pkt[MAX_PKT];
@@ -490,6 +816,7 @@ int main(int argc, char **argv)
 		.dport = 7000, .ttl = 64, .payload = "craft", .truncate = -1,
 		.tcp = { .flags = 0x02, .seq = 1, .win = 65535 },
 		.count = 1, .frag_id = 0x1234,
+		.cl = { .handoff_opt = -1, .records = 1 },
 	};
 	size_t len;
 	int i;
@@ -589,7 +916,7 @@ int main(int argc, char **argv)
 			s.count = number(v, 100000);
 		} else if (tcp_option(&s.tcp, a, v)) {
 			continue;
-		} else {
+		} else if (!cluster_option(&s, a, v)) {
 			usage(a);
 		}
 	}
@@ -597,7 +924,10 @@ int main(int argc, char **argv)
 		usage("--from, --to and --vxlan or --geneve are required");
 	if (!s.outer_dport)
 		s.outer_dport = s.geneve ? 6081 : 4789;
+	if (s.cl.have_rec)
+		return send_state(&s, pkt);
 	len = build(&s, pkt);
+	cluster_fill(&s, pkt);
 	if (s.truncate >= 0 && (size_t)s.truncate < len)
 		len = s.truncate;
 	if (s.hex) {

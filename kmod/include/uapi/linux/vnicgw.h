@@ -360,7 +360,8 @@ enum vnicgw_vip_attr {
 	X(NOT_MEMBER, "not_member", "handoff or state from a host that is not a cluster member") \
 	X(NO_OWNER, "no_owner", "the flow's owner has no usable underlay address") \
 	X(NAT_NO_MAPPING, "nat_no_mapping", "NAT gateway: a TCP segment other than a SYN, of no known connection") \
-	X(NAT_FULL, "nat_full", "NAT gateway: the VNIC's or the namespace's mapping limit is reached")
+	X(NAT_FULL, "nat_full", "NAT gateway: the VNIC's or the namespace's mapping limit is reached") \
+	X(CLUSTER_FORGED, "cluster_forged", "handoff or state from this host itself (over loopback, from its own address) or not addressed to this member")
 
 enum vnicgw_drop {
 #define VNICGW_DROP_ENUM_(name, str, help) VNICGW_DROP_##name,
@@ -424,7 +425,8 @@ enum vnicgw_member_attr {
 	X(HANDOFF_IN, "handoff_in", "packets handed to this host as owner") \
 	X(SYNC_OUT, "sync_out", "connection records sent to owners and backups") \
 	X(SYNC_IN, "sync_in", "connection records received and applied") \
-	X(RESYNC, "resync", "owner table changes that sent state over")
+	X(RESYNC, "resync", "owner table changes that sent state over") \
+	X(SYNC_REFUSED, "sync_refused", "connection records received and not applied: not this host's flow, over a limit, or invalid")
 
 enum vnicgw_cluster_counter {
 #define VNICGW_CLUSTER_COUNTER_ENUM_(name, str, help) VNICGW_CLUSTER_##name,
