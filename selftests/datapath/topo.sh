@@ -64,24 +64,6 @@ on | off) ;;
 *) echo "topo.sh: TOPO_OFFLOADS=$TOPO_OFFLOADS (on or off)" >&2; exit 2 ;;
 esac
 
-# topo_veth_gro on|off: GRO on every veth of the topology (TOPO_OFFLOADS=on
-# only). A veth with GRO takes packets through a ring of 256: a burst of
-# tens of thousands of datagrams from one sender overflows it, where the
-# per-CPU backlog of a veth without (net.core.netdev_max_backlog) can be
-# made to hold it. Tests that spray such bursts turn it off around them.
-topo_veth_gro()
-{
-	local n d
-
-	[ "$TOPO_OFFLOADS" = on ] || return 0
-	for n in "${TOPO_NS[@]}"; do
-		for d in $(ip -n "vgwt-$n" -o link show type veth |
-			   awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
-			nsx "$n" ethtool -K "$d" gro "$1" >/dev/null || return
-		done
-	done
-}
-
 # topo_offloads NS DEV [veth]: DEV's offloads as TOPO_OFFLOADS says (GRO
 # only on veths: a tunnel device has it on already).
 topo_offloads()
