@@ -217,9 +217,15 @@ static unsigned long nat_timeout(const struct vgw_nat_entry *e)
 				   READ_ONCE(e->closing));
 }
 
+/*
+ * Gone: past its time, or its VNIC was deleted (the mapping holds the
+ * VNIC's runtime state; a VNIC made again under the same id must neither
+ * inherit the old mappings nor be charged for them).
+ */
 static bool expired(const struct vgw_nat_entry *e)
 {
-	return time_after(jiffies, READ_ONCE(e->expires));
+	return time_after(jiffies, READ_ONCE(e->expires)) ||
+	       (e->rt && READ_ONCE(e->rt->dead));
 }
 
 static void nat_sync(struct vgw_net *vn, struct vgw_nat_entry *e);
@@ -880,12 +886,13 @@ bool vgw_nat_apply(struct vgw_net *vn, const struct vgw_cluster *c,
 	if (!e)
 		goto out;
 	/*
-	 * A new mapping counts against the bounds of the ones made here
-	 * (nat_charge()), but only the namespace's bound refuses it: the
-	 * owner already admitted the connection under the VNIC's.
+	 * A new mapping counts against the same bounds as the ones made here
+	 * (nat_charge()), the VNIC's included, as a copied tracking entry
+	 * does (vgw_ct_apply()): records from members cannot fill a table
+	 * that this host's own VNICs need.
 	 */
 	v = vgw_vnic_by_hash(vn, k.vnic);
-	if (nat_charge(t, v ? v->rt : NULL, false)) {
+	if (nat_charge(t, v ? v->rt : NULL, true)) {
 		kmem_cache_free(nat_cache, e);
 		goto out;
 	}

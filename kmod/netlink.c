@@ -467,9 +467,12 @@ static int vgw_nl_obj_get(struct sk_buff *skb, struct genl_info *info)
  * ones: @from is its next list item, @hash and @gen tell which object (and
  * version) it was. The cursor stays on it until its last part is out.
  */
+static int vgw_nl_allowed(struct sk_buff *skb, u8 cmd,
+			  struct netlink_ext_ack *extack);
+
 struct dump_state {
 	u8 type, last;
-	bool allowed;			/* the first call checked the sender */
+	bool denied;			/* ->start refused the requester */
 	bool one;			/* VNICGW_A_OBJ_ID: that object only */
 	u32 from;
 	struct vgw_pmap_cursor cur;
@@ -531,6 +534,7 @@ static int vgw_nl_obj_dump_start(struct netlink_callback *cb)
 		st->last = st->type;
 	}
 	st->one = id;
+	st->denied = vgw_nl_allowed(cb->skb, VNICGW_CMD_OBJ_GET, NULL) != 0;
 	return 0;
 }
 
@@ -664,7 +668,7 @@ static int stats_one(void *val, void *arg)
  * went out, then the VNIC cursor.
  */
 struct stats_state {
-	bool allowed;			/* the first call checked the sender */
+	bool denied;			/* ->start refused the requester */
 	bool net_done, vnics_done;
 	struct vgw_pmap_cursor cur;
 };
@@ -831,21 +835,21 @@ static int vgw_nl_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * A dump is checked by its first call, before it puts anything: that call
- * runs in the requester's context (netlink_dump_start()), as a do does, and
- * unlike ->start (6.1 gives it no extack) it can say why, in NLMSG_DONE.
- * cb->skb is the request. Later calls go on with what the first allowed.
+ * Who may dump is decided in ->start: it always runs in the requester's
+ * sendmsg (netlink_dump_start()), where the first dumpit call may not (a
+ * full receive queue defers it to whoever reads the socket next). 6.1
+ * gives ->start no extack, so the first dumpit call reports the refusal,
+ * with its message, in NLMSG_DONE. cb->skb is the request.
  */
-static int dump_allowed(struct netlink_callback *cb, u8 cmd, bool *checked)
+static int dump_refused(struct netlink_callback *cb, u8 cmd, bool denied)
 {
-	int err;
-
-	if (*checked)
+	if (!denied)
 		return 0;
-	err = vgw_nl_allowed(cb->skb, cmd, cb->extack);
-	if (!err)
-		*checked = true;
-	return err;
+	/* The message; the reader may even pass where the requester did not. */
+	if (!vgw_nl_allowed(cb->skb, cmd, cb->extack))
+		NL_SET_ERR_MSG_MOD(cb->extack,
+				   "this command needs CAP_NET_ADMIN in the initial user namespace");
+	return -EPERM;
 }
 
 static int vgw_nl_obj_dump_checked(struct sk_buff *skb,
@@ -853,8 +857,18 @@ static int vgw_nl_obj_dump_checked(struct sk_buff *skb,
 {
 	struct dump_state *st = (void *)cb->ctx;
 
-	return dump_allowed(cb, VNICGW_CMD_OBJ_GET, &st->allowed) ?:
+	return dump_refused(cb, VNICGW_CMD_OBJ_GET, st->denied) ?:
 	       vgw_nl_obj_dump(skb, cb);
+}
+
+static int vgw_nl_stats_dump_start(struct netlink_callback *cb)
+{
+	struct stats_state *st = (void *)cb->ctx;
+
+	BUILD_BUG_ON(sizeof(*st) > sizeof(cb->ctx));
+	memset(st, 0, sizeof(*st));
+	st->denied = vgw_nl_allowed(cb->skb, VNICGW_CMD_STATS, NULL) != 0;
+	return 0;
 }
 
 static int vgw_nl_stats_dump_checked(struct sk_buff *skb,
@@ -862,7 +876,7 @@ static int vgw_nl_stats_dump_checked(struct sk_buff *skb,
 {
 	struct stats_state *st = (void *)cb->ctx;
 
-	return dump_allowed(cb, VNICGW_CMD_STATS, &st->allowed) ?:
+	return dump_refused(cb, VNICGW_CMD_STATS, st->denied) ?:
 	       vgw_nl_stats_dump(skb, cb);
 }
 
@@ -886,6 +900,7 @@ static const struct genl_ops vgw_genl_ops[] = {
 	},
 	{
 		.cmd = VNICGW_CMD_STATS,
+		.start = vgw_nl_stats_dump_start,
 		.dumpit = vgw_nl_stats_dump_checked,
 	},
 	{ .cmd = VNICGW_CMD_CLUSTER_SET, .doit = vgw_nl_doit },
