@@ -60,6 +60,8 @@ round_setup()
 		topo_host "$h" "$ul" || return
 	done
 	topo_apply || return
+	# The hosts of the round before had these addresses with other MACs.
+	ip -n vgwt-peer neigh flush all
 	for ((n = 1; n <= XR_HOSTS; n++)); do
 		h=x$n ul=$(host_ul $n)
 		nsx "$h" vnicctl cluster set --self "$h" --member "$h=$ul" \
