@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The cluster: which host owns each stateful flow, and the traffic between
- * hosts that follows from it (../shared/DESIGN.md, "Cluster").
+ * hosts that follows from it (README.md, "What works today").
  *
  * The agent sets the live members (CLUSTER_SET); the module builds the
  * Maglev owner and backup tables (vgw/maglev.h) and publishes them with one

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The walk of a packet through the virtual network (../shared/DESIGN.md,
- * "Packet walk"): from a VNIC (checks, target by route, egress rules) or from
+ * The walk of a packet through the virtual network (README.md,
+ * "The packet walk"): from a VNIC (checks, target by route, egress rules) or from
  * a gateway (the destination VNIC), then the destination's ingress rules and
  * delivery. Route before rules: the egress rules of a VNIC may name the
  * destination's NSGs, so the destination must be known first; what passes

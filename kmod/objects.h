@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The objects of the configuration (../shared/STATE-FORMAT.md) as the
+ * The objects of the desired-state document (user/lib/state.h) as the
  * kernel holds them, and the operations every object type provides.
  *
  * All objects are immutable once published (snap.h). A transaction replaces

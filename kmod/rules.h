@@ -3,7 +3,7 @@
  * rules.h - the compiled security rules of one VNIC for one direction: the
  * union of its subnet's security lists and its NSGs.
  *
- * Semantics (DESIGN.md, as in OCI): allow-only with implicit deny; a packet
+ * Semantics (as in OCI): allow-only with implicit deny; a packet
  * passes if any rule matches it; when a stateless and a stateful rule both
  * match, the stateless one wins (the packet passes and is not tracked).
  *

@@ -22,7 +22,7 @@ dump() { vnicctl -j show; }
 gen() { vnicctl -j info | jq -e .generation; }
 
 canon "$DATA/example.json" >"$TMP/want.json"
-expect_ok "apply the STATE-FORMAT example (IPv4, every object type)" \
+expect_ok "apply the example document (IPv4, every object type)" \
 	vnicctl apply "$DATA/example.json"
 dump >"$TMP/got.json"
 expect_ok "dump equals the document (round trip of every type)" \

@@ -139,7 +139,7 @@ first_host()
 }
 
 # mac_of ADDR: the MAC the tests give a VNIC, from its private IP as in the
-# STATE-FORMAT example: 10.1.1.5 -> 02:00:0a:01:01:05; IPv6: 02:06, the
+# example document: 10.1.1.5 -> 02:00:0a:01:01:05; IPv6: 02:06, the
 # fourth group (the subnet, in the tests' /64s) and the last one:
 # 2001:db8:1:2::5 -> 02:06:00:02:00:05.
 mac_of()

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The desired-state document (../../shared/STATE-FORMAT.md) in memory:
+ * The desired-state document in memory:
  * parsing, validation, canonical JSON output, comparison and difference.
  *
  * Life of a document: vgw_doc_parse() turns JSON text into a struct vgw_doc,
@@ -25,7 +25,7 @@
  * - every default is filled in (see below), so equal documents are equal
  *   field by field.
  *
- * Defaults and decisions where STATE-FORMAT.md is silent:
+ * Defaults and decisions (beyond what the format itself says):
  * - Every top-level array is optional (absent: empty).
  * - subnet.route_table is optional: without one, only VCN-local traffic is
  *   forwarded. subnet.security_lists is optional (absent: none).
@@ -37,8 +37,8 @@
  *   a collision of a derived MAC is refused like any other: give one.
  * - vnic.conntrack_limit defaults to VGW_CONNTRACK_DEFAULT (65536), and must
  *   be 1..VGW_CONNTRACK_MAX (2^20).
- * - vnic.vips is required with at least one VIP (DESIGN.md: every hosted
- *   VNIC has one or more); vips[].rule defaults to "route".
+ * - vnic.vips is required with at least one VIP (every hosted VNIC is
+ *   reached by one or more); vips[].rule defaults to "route".
  * - vnic.micro_vnic is required; its encap, like a gateway's, defaults to
  *   vxlan. gateway.enabled defaults to true; stateless to false;
  *   skip_source_dest_check to false.

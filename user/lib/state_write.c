@@ -297,7 +297,7 @@ static const write_fn writers[VGW_OBJ_NTYPES] = {
 	[VGW_OBJ_VNIC] = w_vnic,
 };
 
-/* The document's key order, as in STATE-FORMAT.md. */
+/* The document's key order: containers before what refers to them. */
 static const enum vgw_obj_type key_order[VGW_OBJ_NTYPES] = {
 	VGW_OBJ_VCN, VGW_OBJ_SUBNET, VGW_OBJ_ROUTE_TABLE,
 	VGW_OBJ_SECURITY_LIST, VGW_OBJ_NSG, VGW_OBJ_GATEWAY, VGW_OBJ_VNIC,

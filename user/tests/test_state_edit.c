@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Edits of the STATE-FORMAT.md example, as tables: each row changes a few
+ * Edits of the example document (every object type), as tables: each row changes a few
  * fields and says what must happen. "bad" rows must be refused with a
  * message that starts with the path of the field and says why; "good" rows
  * are near misses that must be accepted (so that no check is over-eager).
