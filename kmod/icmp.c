@@ -34,67 +34,96 @@ static bool router_ip(const struct vgw_pkt *p, const struct vgw_vnic *v,
 	return true;
 }
 
+/* @check over an IPv6 address that changes from @from to @to. */
+static void csum_replace_in6(__sum16 *check, const struct in6_addr *from,
+			     const struct in6_addr *to)
+{
+	__be32 diff[] = {
+		~from->s6_addr32[0], ~from->s6_addr32[1],
+		~from->s6_addr32[2], ~from->s6_addr32[3],
+		to->s6_addr32[0], to->s6_addr32[1],
+		to->s6_addr32[2], to->s6_addr32[3],
+	};
+
+	*check = csum_fold(csum_partial(diff, sizeof(diff),
+					~csum_unfold(*check)));
+}
+
+/*
+ * Set one end of a quoted packet held in linear memory: @ip is its IP
+ * header (@family), @l4 the @l4len bytes of its transport header that the
+ * quote holds (0: none, e.g. a later fragment), @proto its protocol. The
+ * source (@src) or destination address becomes @addr and, @port >= 0, the
+ * port on that side (ICMP echo: the identifier). The quoted IPv4 header's
+ * checksum follows, and the quoted transport checksum where the quote
+ * holds it (a UDP datagram sent without one stays without).
+ */
+static void quote_set(void *ip, u8 *l4, unsigned int l4len, u8 family,
+		      u8 proto, bool src, const struct vgw_ip *addr, int port)
+{
+	bool ports = proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+	bool icmp = proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
+	unsigned int coff = proto == IPPROTO_TCP ? offsetof(struct tcphdr, check) :
+			    proto == IPPROTO_UDP ? offsetof(struct udphdr, check) :
+			    offsetof(struct icmphdr, checksum);
+	__sum16 *check = NULL;
+	__be16 *pfield = NULL;
+
+	if ((ports || icmp) && l4len >= coff + 2) {
+		check = (__sum16 *)(l4 + coff);
+		if (proto == IPPROTO_UDP && !*check)
+			check = NULL;
+	}
+	if ((ports || icmp) && port >= 0 && l4len >= 8)
+		pfield = (__be16 *)(ports ? l4 + (src ? 0 : 2) : l4 + 4);
+	if (family == AF_INET) {
+		struct iphdr *iph = ip;
+		__be32 *a = src ? &iph->saddr : &iph->daddr;
+
+		csum_replace4(&iph->check, *a, addr->v4);
+		/* IPv4 ICMP's checksum has no pseudo-header. */
+		if (check && ports)
+			csum_replace4(check, *a, addr->v4);
+		*a = addr->v4;
+	} else {
+		struct ipv6hdr *ip6 = ip;
+		struct in6_addr *a = src ? &ip6->saddr : &ip6->daddr;
+
+		if (check)
+			csum_replace_in6(check, a, &addr->v6);
+		*a = addr->v6;
+	}
+	if (pfield) {
+		__be16 old = *pfield;
+
+		*pfield = htons(port);
+		if (check)
+			csum_replace2(check, old, *pfield);
+	}
+	if (check && proto == IPPROTO_UDP && !*check)
+		*check = CSUM_MANGLED_0;
+}
+
 /*
  * The quote is of the packet as it was about to leave: after the NAT
  * gateway or the internet gateway, its source is a public address and
  * port. The sender matches the error to its socket by what it sent, so
  * the quote gets back the sender's own source address and port (@ip: the
- * quoted IP header, @l4 and @l4len: what the quote holds after it), with
- * the checksums the quote holds.
+ * quoted IP header, @l4 and @l4len: what the quote holds after it).
  */
 static void quote_sender(const struct vgw_pkt *p, void *ip, u8 *l4,
 			 unsigned int l4len)
 {
 	bool ports = p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP;
 	bool echo = vgw_flow_icmp_is_echo(p->l4proto, p->icmp_type);
-	unsigned int coff = p->l4proto == IPPROTO_UDP ? 6 : 2;
-	__sum16 *check = NULL;
-	__be16 *port = NULL;
 
-	if (!p->later_frag && (ports || echo) && l4len >= 8) {
-		port = (__be16 *)(ports ? l4 : l4 + 4);
-		/* TCP's checksum is past the 8 bytes an IPv4 quote has. */
-		if (p->l4proto != IPPROTO_TCP || l4len >= 18) {
-			coff = p->l4proto == IPPROTO_TCP ? 16 : coff;
-			check = (__sum16 *)(l4 + coff);
-			if (p->l4proto == IPPROTO_UDP && !*check)
-				check = NULL;
-		}
-	}
-	if (p->src.family == AF_INET) {
-		struct iphdr *iph = ip;
-
-		if (check && p->l4proto != IPPROTO_ICMP)
-			csum_replace4(check, iph->saddr, p->sender_src.v4);
-		iph->saddr = p->sender_src.v4;
-		ip_send_check(iph);
-	} else {
-		struct ipv6hdr *ip6 = ip;
-
-		if (check) {
-			__be32 diff[] = {
-				~ip6->saddr.s6_addr32[0], ~ip6->saddr.s6_addr32[1],
-				~ip6->saddr.s6_addr32[2], ~ip6->saddr.s6_addr32[3],
-				p->sender_src.v6.s6_addr32[0],
-				p->sender_src.v6.s6_addr32[1],
-				p->sender_src.v6.s6_addr32[2],
-				p->sender_src.v6.s6_addr32[3],
-			};
-
-			*check = csum_fold(csum_partial(diff, sizeof(diff),
-							~csum_unfold(*check)));
-		}
-		ip6->saddr = p->sender_src.v6;
-	}
-	if (port) {
-		__be16 old = *port;
-
-		*port = htons(p->sender_sport);
-		if (check)
-			csum_replace2(check, old, *port);
-	}
-	if (check && p->l4proto == IPPROTO_UDP && !*check)
-		*check = CSUM_MANGLED_0;
+	if (p->later_frag)
+		l4len = 0;	/* no transport header in the quote */
+	quote_set(ip, l4, l4len, p->src.family, p->l4proto, true,
+		  &p->sender_src, ports || echo ? p->sender_sport : -1);
+	/* Whatever the header's checksum held on its way out, it is whole. */
+	if (p->src.family == AF_INET)
+		ip_send_check(ip);
 }
 
 /*
@@ -318,12 +347,8 @@ int vgw_icmp_quote_rewrite(struct vgw_pkt *p, struct vgw_quote *q, bool src,
 			   const struct vgw_ip *addr, int port)
 {
 	struct sk_buff *skb = p->skb;
-	bool ports = q->proto == IPPROTO_TCP || q->proto == IPPROTO_UDP;
 	unsigned int csum_off, need, len;
-	__sum16 *l4check = NULL;
-	__be16 *pfield;
 	__wsum csum;
-	u8 *l4;
 
 	csum_off = q->proto == IPPROTO_TCP ? offsetof(struct tcphdr, check) :
 		   q->proto == IPPROTO_UDP ? offsetof(struct udphdr, check) :
@@ -334,47 +359,8 @@ int vgw_icmp_quote_rewrite(struct vgw_pkt *p, struct vgw_quote *q, bool src,
 		need = q->l4_off + 8;
 	if (skb_ensure_writable(skb, need))
 		return -ENOMEM;
-	l4 = skb->data + q->l4_off;
-	/* Ports: source or destination; ICMP echo: the identifier. */
-	pfield = (__be16 *)(ports ? l4 + (src ? 0 : 2) : l4 + 4);
-	if (need >= q->l4_off + csum_off + 2) {
-		l4check = (__sum16 *)(l4 + csum_off);
-		if (q->proto == IPPROTO_UDP && !*l4check)
-			l4check = NULL;	/* a datagram sent without one */
-	}
-	/*
-	 * skb->ip_summed is CHECKSUM_NONE on the packet path (rx.c), so the
-	 * inet_proto_csum_replace*() helpers only fix the field they are
-	 * given; the quoted IPv4 ICMP checksum has no pseudo-header.
-	 */
-	if (q->src.family == AF_INET) {
-		struct iphdr *iph = (void *)(skb->data + q->l3_off);
-		__be32 *a = src ? &iph->saddr : &iph->daddr;
-
-		csum_replace4(&iph->check, *a, addr->v4);
-		if (l4check && ports)
-			inet_proto_csum_replace4(l4check, skb, *a, addr->v4,
-						 false);
-		*a = addr->v4;
-	} else {
-		struct ipv6hdr *ip6 = (void *)(skb->data + q->l3_off);
-		struct in6_addr *a = src ? &ip6->saddr : &ip6->daddr;
-
-		if (l4check)
-			inet_proto_csum_replace16(l4check, skb, a->s6_addr32,
-						  addr->v6.s6_addr32, false);
-		*a = addr->v6;
-	}
-	if (port >= 0) {
-		__be16 old = *pfield;
-
-		*pfield = htons(port);
-		if (l4check)
-			inet_proto_csum_replace2(l4check, skb, old, *pfield,
-						 false);
-	}
-	if (l4check && q->proto == IPPROTO_UDP && !*l4check)
-		*l4check = CSUM_MANGLED_0;
+	quote_set(skb->data + q->l3_off, skb->data + q->l4_off,
+		  need - q->l4_off, q->src.family, q->proto, src, addr, port);
 	if (src)
 		q->src = *addr;
 	else

@@ -812,26 +812,16 @@ static int (*const vgw_doits[])(struct sk_buff *, struct genl_info *) = {
 	[VNICGW_CMD_CLUSTER_GET] = vgw_nl_cluster_get,
 };
 
-/*
- * Every do goes through here: the permission check, then the handler with
- * the request registered, so that its refusals' messages go to its own
- * namespace (vgw_refuse(), nlattr.c).
- */
+/* Every do goes through here: the permission check, then the handler. */
 static int vgw_nl_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	u8 cmd = info->genlhdr->cmd;
-	struct vgw_req req;
 	int err;
 
 	err = vgw_nl_allowed(skb, cmd, info->extack);
 	if (err)
 		return err;
-	err = vgw_req_enter(&req, info_vn(info), info->extack);
-	if (err)
-		return err;
-	err = vgw_doits[cmd](skb, info);
-	vgw_req_leave(&req);
-	return err;
+	return vgw_doits[cmd](skb, info);
 }
 
 /*

@@ -103,7 +103,6 @@ static void __net_exit vgw_net_exit_batch(struct list_head *net_exit_list)
 		vgw_ct_net_exit(vn);
 		vgw_nat_net_exit(vn);
 		vgw_frag_net_exit(vn);
-		vgw_req_net_exit(vn);
 		free_percpu(vn->pcpu);
 	}
 }

@@ -4,7 +4,10 @@
  */
 #include <linux/ctype.h>
 #include <linux/inet.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/socket.h>
+#include <linux/task_work.h>
 
 #include "nlattr.h"
 
@@ -41,85 +44,49 @@ int vgw_refuse(struct netlink_ext_ack *extack, const struct nlattr *attr,
 #else
 /*
  * 6.1 has no buffer in the extack, and the ack that copies the message is
- * built after the handler returns, outside our lock. So a message lives in a
- * ring of buffers of the namespace the request is for: one is reused only
- * after VGW_MSG_RING later refusals in that namespace, far more than can
- * happen between a handler's return and its ack, and a refusal in one
- * namespace never reads or writes another's messages. The last byte of each
- * buffer is never written, so a reader always finds a terminator.
- *
- * The namespace is found by the request's extack: netlink.c registers each
- * request while its handler runs (vgw_req_enter()). A refusal outside a
- * registered request gets a fixed message.
+ * built after the handler returns, outside any lock of ours: netlink_ack()
+ * measures the message, allocates the ack, then copies it, so the message
+ * must not change until the ack is built. A request and its ack run in the
+ * sending task, within its sendmsg() (genl_rcv() -> netlink_rcv_skb(); a
+ * dump's NLMSG_DONE in the recvmsg() that runs the dump). So each message
+ * is allocated for its request, charged to the sender, and freed by a task
+ * work item when that task returns to user mode: after its ack, whatever
+ * other requests run meanwhile. Without the memory, or in a kernel thread,
+ * the refusal gets a fixed message.
  */
-static DEFINE_SPINLOCK(vgw_reqs_lock);
-static LIST_HEAD(vgw_reqs);
+struct vgw_msg {
+	struct callback_head free_work;
+	char text[VGW_MSG_LEN];
+};
 
-int vgw_req_enter(struct vgw_req *req, struct vgw_net *vn,
-		  struct netlink_ext_ack *extack)
+static void msg_free(struct callback_head *head)
 {
-	struct vgw_msg_ring *ring;
-
-	/* The ring is the namespace's first refusal's; the tenant pays. */
-	if (!READ_ONCE(vn->msgs)) {
-		ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT);
-		if (!ring)
-			return -ENOMEM;
-		if (cmpxchg(&vn->msgs, NULL, ring))
-			kfree(ring);
-	}
-	req->vn = vn;
-	req->extack = extack;
-	spin_lock(&vgw_reqs_lock);
-	list_add(&req->node, &vgw_reqs);
-	spin_unlock(&vgw_reqs_lock);
-	return 0;
-}
-
-void vgw_req_leave(struct vgw_req *req)
-{
-	spin_lock(&vgw_reqs_lock);
-	list_del(&req->node);
-	spin_unlock(&vgw_reqs_lock);
-}
-
-void vgw_req_net_exit(struct vgw_net *vn)
-{
-	kfree(vn->msgs);
-	vn->msgs = NULL;
-}
-
-static struct vgw_msg_ring *req_ring(const struct netlink_ext_ack *extack)
-{
-	struct vgw_msg_ring *ring = NULL;
-	struct vgw_req *req;
-
-	spin_lock(&vgw_reqs_lock);
-	list_for_each_entry(req, &vgw_reqs, node)
-		if (req->extack == extack) {
-			ring = READ_ONCE(req->vn->msgs);
-			break;
-		}
-	spin_unlock(&vgw_reqs_lock);
-	return ring;
+	kfree(container_of(head, struct vgw_msg, free_work));
 }
 
 int vgw_refuse(struct netlink_ext_ack *extack, const struct nlattr *attr,
 	       const char *fmt, ...)
 {
-	struct vgw_msg_ring *ring;
-	unsigned int i;
+	struct vgw_msg *m = NULL;
 	va_list ap;
 
 	if (!extack)
 		return -EINVAL;
-	ring = req_ring(extack);
-	if (ring) {
-		i = (unsigned int)atomic_inc_return(&ring->next) % VGW_MSG_RING;
+	if (!(current->flags & PF_KTHREAD))
+		m = kmalloc(sizeof(*m), GFP_NOWAIT | __GFP_NOWARN |
+					__GFP_ACCOUNT);
+	if (m) {
+		init_task_work(&m->free_work, msg_free);
+		if (task_work_add(current, &m->free_work, TWA_RESUME)) {
+			kfree(m);	/* the task is exiting */
+			m = NULL;
+		}
+	}
+	if (m) {
 		va_start(ap, fmt);
-		vsnprintf(ring->msg[i], VGW_MSG_LEN - 1, fmt, ap);
+		vsnprintf(m->text, sizeof(m->text), fmt, ap);
 		va_end(ap);
-		extack->_msg = ring->msg[i];
+		extack->_msg = m->text;
 	} else {
 		extack->_msg = "vnicgw: invalid request";
 	}

@@ -44,45 +44,8 @@ __printf(3, 4)
 int vgw_refuse(struct netlink_ext_ack *extack, const struct nlattr *attr,
 	       const char *fmt, ...);
 
-/*
- * 6.1: where vgw_refuse() writes the messages of a request (nlattr.c). A
- * request is registered, with its namespace, while its handler runs.
- */
-#define VGW_MSG_RING 64
+/* 6.1: the longest message of a refusal (vgw_refuse(), nlattr.c). */
 #define VGW_MSG_LEN 192
-struct vgw_msg_ring {
-	atomic_t next;
-	char msg[VGW_MSG_RING][VGW_MSG_LEN];
-};
-
-struct vgw_req {
-	struct list_head node;
-	struct vgw_net *vn;
-	const struct netlink_ext_ack *extack;
-};
-
-#ifdef NL_SET_ERR_MSG_FMT
-/* 6.2 and later: the extack has a buffer of its own; nothing to register. */
-static inline int vgw_req_enter(struct vgw_req *req, struct vgw_net *vn,
-				struct netlink_ext_ack *extack)
-{
-	return 0;
-}
-
-static inline void vgw_req_leave(struct vgw_req *req)
-{
-}
-
-static inline void vgw_req_net_exit(struct vgw_net *vn)
-{
-}
-#else
-int vgw_req_enter(struct vgw_req *req, struct vgw_net *vn,
-		  struct netlink_ext_ack *extack);
-void vgw_req_leave(struct vgw_req *req);
-/* The namespace goes: its message ring with it. */
-void vgw_req_net_exit(struct vgw_net *vn);
-#endif
 
 /* Attribute parsers: 0, or -EINVAL with the extack set. */
 int vgw_nla_id(const struct nlattr *a, char *id, struct netlink_ext_ack *ea);

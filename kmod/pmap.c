@@ -11,6 +11,8 @@
  * full 64-bit hashes are equal end in a collision node below the last level,
  * scanned linearly.
  */
+#include <vgw/maglev.h>
+
 #include "pmap.h"
 
 #define PMAP_BITS	6
@@ -650,19 +652,10 @@ size_t vgw_pmap_mem(const struct vgw_pmap *m)
 
 /*
  * FNV-1a over the bytes, then a 64-bit finaliser (xor-shift-multiply) so that
- * every input bit reaches the low bits the trie looks at first.
+ * every input bit reaches the low bits the trie looks at first: the hash of
+ * the owner table (vgw/maglev.h), which the tools share.
  */
 u64 vgw_hash64(const void *data, size_t len, u64 seed)
 {
-	const u8 *p = data;
-	u64 h = 0xcbf29ce484222325ULL ^ seed;
-
-	while (len--)
-		h = (h ^ *p++) * 0x100000001b3ULL;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
+	return vgw_maglev_hash(data, len, seed);
 }

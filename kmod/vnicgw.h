@@ -33,7 +33,6 @@ struct vgw_ct_table;
 struct vgw_nat_table;
 struct vgw_frag_table;
 struct vgw_cluster;
-struct vgw_msg_ring;
 
 /* Per network namespace state: one vnicgw "host" lives in each namespace. */
 struct vgw_net {
@@ -76,8 +75,6 @@ struct vgw_net {
 	/* Sends the state this host holds after the table changed. */
 	struct delayed_work cluster_work;
 	u8 cluster_resyncs;			/* runs still due; under @lock */
-	/* 6.1: the messages of refused requests (nlattr.c); NULL until one. */
-	struct vgw_msg_ring *msgs;
 };
 
 struct vgw_net_pcpu {

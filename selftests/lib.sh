@@ -35,10 +35,14 @@ not_ok()
 	echo "not ok $TAP_N - $*"
 }
 
-# Print text as TAP diagnostics.
+# diag [TEXT...]: TEXT (or, without it, stdin) as TAP diagnostics.
 diag()
 {
-	sed 's/^/#   /'
+	if [ $# -gt 0 ]; then
+		printf '%s\n' "$*" | sed 's/^/#   /'
+	else
+		sed 's/^/#   /'
+	fi
 }
 
 # expect_ok DESC CMD...: CMD must exit 0.

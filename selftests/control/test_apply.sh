@@ -180,18 +180,23 @@ expect_eq "... it is gone" "" "$(vnicctl show vnic | awk '$2 == "vnic-fw"')"
 # attribute holds (64 KiB), so vnicctl sets them in parts and the kernel
 # dumps them in parts (uapi: VNICGW_SECLIST_APPEND), which vnicctl joins.
 ip netns add vgwt-sl
+# round_trip NAME APPLIED DUMPED: $TMP/NAME.json applies in vgwt-sl (test
+# APPLIED), and the kernel's dump of it equals the document (test DUMPED).
+round_trip()
+{
+	canon "$TMP/$1.json" >"$TMP/$1.want"
+	expect_ok "$2" ip netns exec vgwt-sl vnicctl apply "$TMP/$1.json"
+	ip netns exec vgwt-sl vnicctl -j show >"$TMP/$1.got"
+	expect_ok "$3" diff -u "$TMP/$1.want" "$TMP/$1.got"
+}
 # 1200 short rules: one request (no append), but more than one dump message.
 jq '(.security_lists[] | select(.id == "sl-a")) |= (.ingress =
 	[range(0; 1000) | {source: "10.\(. / 256 | floor).\(. % 256).0/24",
 		protocol: "all"}] | .egress =
 	[range(0; 200) | {destination: "172.16.\(.).0/24", protocol: "all"}])' \
 	"$DATA/example.json" >"$TMP/sl1200.json"
-canon "$TMP/sl1200.json" >"$TMP/sl1200.want"
-expect_ok "a security list of 1200 rules applies in one request" \
-	ip netns exec vgwt-sl vnicctl apply "$TMP/sl1200.json"
-ip netns exec vgwt-sl vnicctl -j show >"$TMP/sl1200.got"
-expect_ok "... and the dump, in parts, gives it back rule for rule" \
-	diff -u "$TMP/sl1200.want" "$TMP/sl1200.got"
+round_trip sl1200 "a security list of 1200 rules applies in one request" \
+	"... and the dump, in parts, gives it back rule for rule"
 jq '(.security_lists[] | select(.id == "sl-a")) |= (
 	.ingress = [range(0; 1024) | {source: "10.\(. / 256 | floor).\(. % 256).0/24",
 		protocol: "tcp", src_ports: "1024-65535", dst_ports: "\(. + 1)"}] |
@@ -201,12 +206,8 @@ jq '(.security_lists[] | select(.id == "sl-a")) |= (
 	.ingress = [range(0; 1024) | {source: "nsg:nsg-web", protocol: "icmp",
 		icmp_type: 3, icmp_code: (. % 16)}])' \
 	"$DATA/example.json" >"$TMP/bigsl.json"
-canon "$TMP/bigsl.json" >"$TMP/bigsl.want"
-expect_ok "a security list of 2048 rules and an NSG of 1024 apply" \
-	ip netns exec vgwt-sl vnicctl apply "$TMP/bigsl.json"
-ip netns exec vgwt-sl vnicctl -j show >"$TMP/bigsl.got"
-expect_ok "... and the dump gives them back rule for rule" \
-	diff -u "$TMP/bigsl.want" "$TMP/bigsl.got"
+round_trip bigsl "a security list of 2048 rules and an NSG of 1024 apply" \
+	"... and the dump gives them back rule for rule"
 expect_eq "... all 2048 rules of sl-a" 2048 \
 	"$(jq '.security_lists[] | select(.id == "sl-a") | (.ingress + .egress) | length' "$TMP/bigsl.got")"
 ip netns exec vgwt-sl vnicctl -j show security_list sl-a >"$TMP/bigsl.one"

@@ -528,18 +528,8 @@ static int send_it(const struct spec *s, const uint8_t *p, size_t len)
 /* The kernel's vgw_obj_hash() of a VNIC id (kmod/snap.c, kmod/pmap.c). */
 static uint64_t vnic_hash(const char *id)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^
-		     (0x766e6963ULL * (VNICGW_OBJ_VNIC + 1));
-	const uint8_t *p = (const uint8_t *)id;
-
-	while (*p)
-		h = (h ^ *p++) * 0x100000001b3ULL;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
+	return vgw_maglev_hash(id, strlen(id),
+			       0x766e6963ULL * (VNICGW_OBJ_VNIC + 1));
 }
 
 /* An address into 16 bytes (IPv4 in the first 4); its family 4 or 6. */

@@ -7,6 +7,9 @@
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
 #include <sys/socket.h>
@@ -441,6 +444,66 @@ TEST_F(obj, a_missing_reference_is_refused_at_commit)
 
 	EXPECT_EQ(-EINVAL, call(&self->c, VNICGW_CMD_OBJ_SET, put_subnet, &s));
 	EXPECT_STREQ("subnet sub: no vcn vcn-nope", self->c.errmsg);
+	unchanged(_metadata, &self->c, &self->before);
+}
+
+/*
+ * Many senders refused at once, in one namespace: each gets its own
+ * refusal's message, whole. (The family runs requests in parallel; on 6.1
+ * the message must outlive the handler until the ack is built, and a
+ * message that changed between netlink_ack()'s measuring and copying it
+ * would be cut short or warn.) Ids of different lengths, so that another
+ * request's message would not fit where this one's was measured.
+ */
+#define REFUSERS	16
+#define REFUSALS	2000
+
+static int refuse_many(int who)
+{
+	struct subnet_spec s = { NULL, "vcn-nope", A(10, 1, 1, 0), 24 };
+	char id[64], want[160];
+	struct vgw_client c;
+	int i, bad = 0;
+
+	if (vgw_open(&c))
+		return 100;
+	for (i = 0; i < REFUSALS; i++) {
+		snprintf(id, sizeof(id), "s%d-%.*s%d", who, i % 40,
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", i);
+		snprintf(want, sizeof(want), "subnet %s: no vcn vcn-nope", id);
+		s.id = id;
+		if (call(&c, VNICGW_CMD_OBJ_SET, put_subnet, &s) != -EINVAL ||
+		    strcmp(c.errmsg, want)) {
+			if (!bad)
+				fprintf(stderr, "# sender %d: got \"%s\", want \"%s\"\n",
+					who, c.errmsg, want);
+			bad++;
+		}
+	}
+	vgw_close(&c);
+	return bad > 99 ? 99 : bad;
+}
+
+TEST_F(obj, concurrent_refusals_each_get_their_own_message)
+{
+	int i, st, wrong = 0, failed = 0;
+	pid_t pid[REFUSERS];
+
+	for (i = 0; i < REFUSERS; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (!pid[i])
+			_exit(refuse_many(i));
+	}
+	for (i = 0; i < REFUSERS; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &st, 0));
+		if (!WIFEXITED(st) || WEXITSTATUS(st) == 100)
+			failed++;
+		else
+			wrong += WEXITSTATUS(st);
+	}
+	EXPECT_EQ(0, failed);
+	EXPECT_EQ(0, wrong);
 	unchanged(_metadata, &self->c, &self->before);
 }
 
