@@ -12,23 +12,9 @@
  * as their connection would here (vgw_ct_idle_timeout()).
  *
  * TCP: a FIN or RST closes an entry only when its sequence number is where
- * the connection is (RFC 5961 section 3 in spirit), so that whoever knows
- * the four-tuple cannot tear down the gateway's state blind. Per direction
- * the entry keeps how far the sender got (the end of its furthest segment)
- * and the largest window it advertised (scaled, RFC 7323); a segment is in
- * window when it starts no more than the receiver's largest window behind
- * that end and ends no more than that window beyond it: what the receiver
- * may still accept. (Lighter than nf_conntrack_proto_tcp, which also holds
- * the acknowledgements to the window; this is enough for the teardown.)
- * An out-of-window segment passes, as any packet of the connection does,
- * restarts the timer and changes nothing else: the receiving stack judges
- * it by its own window (RFC 5961) and our state cannot be moved by it.
- * Dropping it instead would cut connections whenever our view of the window
- * is short of the endpoints'. Where the entry knows nothing of a direction
- * (picked up mid-stream, or taken from the owner's record, which carries no
- * window: after a failover the new owner learns it again) the first segment
- * from there is learned as it comes; while an opening handshake is under
- * way an answer must acknowledge the SYN exactly (RFC 793's SYN-SENT rule).
+ * the connection is (tcpwin.h); an out-of-window segment passes, as any
+ * packet of the connection does, restarts the timer and changes nothing
+ * else.
  */
 #include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
@@ -40,6 +26,7 @@
 #include "datapath.h"
 #include "rhtwalk.h"
 #include "snap.h"
+#include "tcpwin.h"
 
 #define CT_GC_PERIOD	HZ
 /*
@@ -62,18 +49,6 @@ struct vgw_ct_key {
 	u64 vnic;			/* the VNIC's id hash */
 };
 
-/* TCP: one direction's window, as the tracker saw it. */
-struct ct_win {
-	u32 end;	/* the sender's furthest sequence number + length */
-	u32 maxwin;	/* the largest window it advertised, scaled */
-};
-
-#define CT_WSCALE_MAX	14	/* RFC 7323 section 2.3 */
-#define CT_WSCALE_NONE	15	/* its SYN had no window scale option */
-/* Bits of vgw_ct_entry.seen, per direction d (0: as the key, 1: reversed). */
-#define CT_SEEN(d)	(1 << (d))	/* win[d] is learned */
-#define CT_SYN(d)	(4 << (d))	/* its SYN seen: wscale[d] is its option */
-
 struct vgw_ct_entry {
 	struct rhash_head node;
 	struct vgw_ct_key key;
@@ -87,12 +62,12 @@ struct vgw_ct_entry {
 	unsigned long synced;		/* jiffies: last sent to the backup */
 	u8 opened_reversed;		/* the opening packet went daddr→saddr */
 	u8 state;			/* enum ct_state */
-	/* TCP (in what was padding): */
-	u8 wscale[2];			/* per direction: its SYN's option */
-	u8 seen;			/* CT_SEEN(), CT_SYN() */
 	struct rcu_head rcu;
-	/* TCP only (the entry comes from ct_tcp_cache): per direction. */
-	struct ct_win win[];
+	/*
+	 * TCP only (the entry comes from ct_tcp_cache), one: the windows,
+	 * per direction as the key has it (0) or reversed (1).
+	 */
+	struct vgw_tcpwin tcp[];
 };
 
 /*
@@ -274,148 +249,6 @@ static void ct_sync(struct vgw_net *vn, struct vgw_ct_entry *e)
 	WRITE_ONCE(e->synced, jiffies);
 }
 
-/* --- TCP windows ----------------------------------------------------------- */
-
-/* What the tracker reads of a TCP segment. */
-struct ct_seg {
-	u32 seq, ack;
-	u32 end;	/* seq + its length, SYN and FIN counting one */
-	u32 win;	/* the window field, not scaled */
-	u8 flags;
-	u8 wscale;	/* a SYN's window scale option, or CT_WSCALE_NONE */
-};
-
-/* The window scale option of a SYN whose header is @hl bytes. */
-static u8 syn_wscale(const struct vgw_pkt *p, unsigned int hl)
-{
-	u8 buf[40];
-	const u8 *o;
-	unsigned int i = 0, n = hl - sizeof(struct tcphdr);
-
-	o = skb_header_pointer(p->skb, p->l4_off + sizeof(struct tcphdr), n,
-			       buf);
-	while (o && i < n) {
-		if (o[i] == TCPOPT_EOL)
-			break;
-		if (o[i] == TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= n || o[i + 1] < 2 || i + o[i + 1] > n)
-			break;
-		if (o[i] == TCPOPT_WINDOW && o[i + 1] == TCPOLEN_WINDOW)
-			return min_t(u8, o[i + 2], CT_WSCALE_MAX);
-		i += o[i + 1];
-	}
-	return CT_WSCALE_NONE;
-}
-
-/* @p's TCP header; false when it has none (a later fragment) or a bad one. */
-static bool tcp_seg(const struct vgw_pkt *p, struct ct_seg *s)
-{
-	const struct tcphdr *th;
-	struct tcphdr buf;
-	unsigned int hl, len = p->skb->len - p->l4_off;	/* trimmed: rx.c */
-
-	if (p->later_frag)
-		return false;
-	th = skb_header_pointer(p->skb, p->l4_off, sizeof(buf), &buf);
-	if (!th)
-		return false;
-	hl = th->doff * 4;
-	if (hl < sizeof(*th) || hl > len)
-		return false;
-	s->flags = tcp_flag_byte(th);
-	s->seq = ntohl(th->seq);
-	s->ack = ntohl(th->ack_seq);
-	s->win = ntohs(th->window);
-	s->end = s->seq + len - hl + !!th->syn + !!th->fin;
-	s->wscale = th->syn ? syn_wscale(p, hl) : CT_WSCALE_NONE;
-	return true;
-}
-
-/*
- * How far direction @d's window fields are to be shifted: unknown (no SYN
- * seen from it): the most RFC 7323 allows, so that nothing legitimate is
- * out of window; no scaling unless both SYNs had the option.
- */
-static u8 ct_shift(const struct vgw_ct_entry *e, u8 seen, int d)
-{
-	u8 own = READ_ONCE(e->wscale[d]);
-
-	if (!(seen & CT_SYN(d)))
-		return CT_WSCALE_MAX;
-	if (own == CT_WSCALE_NONE ||
-	    (seen & CT_SYN(!d) && READ_ONCE(e->wscale[!d]) == CT_WSCALE_NONE))
-		return 0;
-	return own;
-}
-
-/* How far beyond (or behind) its peer's end direction @d lets it send. */
-static u32 ct_maxwin(const struct vgw_ct_entry *e, u8 seen, int d)
-{
-	if (seen & CT_SEEN(d))
-		return READ_ONCE(e->win[d].maxwin);
-	return 65535U << ct_shift(e, seen, d);
-}
-
-static void learn(struct vgw_ct_entry *e, int d, const struct ct_seg *s,
-		  u32 win, u8 seen)
-{
-	WRITE_ONCE(e->win[d].end, s->end);
-	WRITE_ONCE(e->win[d].maxwin, max(win, 1U));
-	WRITE_ONCE(e->seen, seen | CT_SEEN(d));
-}
-
-/*
- * A TCP segment in direction @d (the packet's "reversed"): is it where the
- * connection is? If so its direction's window moves on and the caller may
- * let its flags change the state. The fields are read and written without
- * a lock: both directions of a flow are processed on one CPU when steered
- * (bpf/); otherwise a lost update makes a direction be learned again.
- */
-static bool tcp_in_window(struct vgw_ct_entry *e, const struct vgw_pkt *p,
-			  int d)
-{
-	u8 seen = READ_ONCE(e->seen), state = READ_ONCE(e->state);
-	struct ct_win *w = &e->win[d];
-	u32 end, rwin, win;
-	struct ct_seg s;
-
-	if (!tcp_seg(p, &s))
-		return false;
-	/*
-	 * Opening: the first answer to a SYN is a SYN-ACK or a RST that
-	 * acknowledges exactly that SYN (what the opener itself accepts).
-	 */
-	if (state == CT_NEW && (seen & CT_SYN(!d)) && !(seen & CT_SEEN(d)) &&
-	    (!(s.flags & (TCPHDR_SYN | TCPHDR_RST)) ||
-	     !(s.flags & TCPHDR_ACK) || s.ack != READ_ONCE(e->win[!d].end)))
-		return false;
-	if ((s.flags & TCPHDR_SYN) &&
-	    (state == CT_NEW || !(seen & CT_SEEN(d)))) {
-		/* A SYN (or SYN-ACK) starts its direction; never scaled. */
-		WRITE_ONCE(e->wscale[d], s.wscale);
-		learn(e, d, &s, s.win, seen | CT_SYN(d));
-		return true;
-	}
-	win = (s.flags & TCPHDR_SYN) ? s.win : s.win << ct_shift(e, seen, d);
-	if (!(seen & CT_SEEN(d))) {
-		/* Nothing seen from here yet: nothing to hold it to. */
-		learn(e, d, &s, win, seen);
-		return true;
-	}
-	end = READ_ONCE(w->end);
-	rwin = ct_maxwin(e, seen, !d);
-	if (before(s.seq, end - rwin) || after(s.end, end + rwin))
-		return false;
-	if (after(s.end, end))
-		WRITE_ONCE(w->end, s.end);
-	if (win > READ_ONCE(w->maxwin))
-		WRITE_ONCE(w->maxwin, win);
-	return true;
-}
-
 /*
  * A packet of a tracked connection: the state moves on (TCP: only with a
  * segment in window), the timer restarts. True if the state changed (the
@@ -426,7 +259,8 @@ static bool see(struct vgw_ct_entry *e, const struct vgw_pkt *p, bool reversed)
 	u8 state = READ_ONCE(e->state);
 	bool changed;
 
-	if (p->l4proto == IPPROTO_TCP && !tcp_in_window(e, p, reversed))
+	if (p->l4proto == IPPROTO_TCP &&
+	    !vgw_tcpwin_check(e->tcp, p, reversed, state == CT_NEW))
 		;	/* out of window: passes, moves nothing */
 	else if (p->l4proto == IPPROTO_TCP &&
 		 (p->tcp_flags & (TCPHDR_FIN | TCPHDR_RST)))
@@ -479,7 +313,8 @@ static struct vgw_ct_entry *entry_new(const struct vgw_vnic *v, bool bounded,
 	e->rt = v->rt;
 	refcount_inc(&v->rt->ref);
 	e->synced = jiffies;
-	e->seen = 0;		/* no window known */
+	if (proto == IPPROTO_TCP)
+		memset(e->tcp, 0, sizeof(e->tcp[0]));	/* no window known */
 	return e;
 }
 
@@ -676,13 +511,15 @@ const struct vgw_vnic *vgw_vnic_by_hash(const struct vgw_net *vn, u64 hash)
 
 
 /*
- * A record from the owner for @e: the furthest state wins. Another host
- * sees the connection's packets now: what this one knew of its windows
- * goes stale, and is learned again if the flow comes back.
+ * A record for @e from another member: the furthest state wins. That host
+ * saw the connection's packets: what this one knew of its windows may be
+ * stale (a window that fell behind never catches up), so each direction is
+ * learned again from its next segment other than a RST (tcpwin.h).
  */
 static void refresh_from(struct vgw_ct_entry *e, u8 state, unsigned long expires)
 {
-	WRITE_ONCE(e->seen, 0);
+	if (e->key.flow.proto == IPPROTO_TCP)
+		vgw_tcpwin_forget(e->tcp);
 	if (state > READ_ONCE(e->state)) {
 		WRITE_ONCE(e->state, state);
 		WRITE_ONCE(e->expires, expires);
@@ -761,7 +598,7 @@ int __init vgw_ct_init(void)
 {
 	ct_cache = KMEM_CACHE(vgw_ct_entry, 0);
 	ct_tcp_cache = kmem_cache_create("vgw_ct_tcp_entry",
-					 struct_size_t(struct vgw_ct_entry, win, 2),
+					 struct_size_t(struct vgw_ct_entry, tcp, 1),
 					 __alignof__(struct vgw_ct_entry), 0, NULL);
 	if (!ct_cache || !ct_tcp_cache) {
 		kmem_cache_destroy(ct_tcp_cache);

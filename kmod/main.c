@@ -12,6 +12,7 @@
 
 #include "conntrack.h"
 #include "nat.h"
+#include "nlattr.h"
 #include "snap.h"
 #include "vnicgw.h"
 
@@ -80,6 +81,7 @@ static void __exit vgw_exit(void)
 {
 	vgw_genl_exit();
 	vgw_device_exit();
+	vgw_refuse_exit();
 	vgw_netns_exit();
 	vgw_nat_exit();
 	vgw_ct_exit();

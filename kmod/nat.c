@@ -14,7 +14,8 @@
  * A mapping lives as long as its connection would in the connection
  * tracker: until its first reply as long as an unanswered connection
  * (ct_tcp_syn_timeout, ct_udp_timeout), then as long as an answered one,
- * and after a FIN or RST as long as a closing one (vgw_ct_idle_timeout()).
+ * and after a FIN or RST as long as a closing one (vgw_ct_idle_timeout()); a
+ * FIN or RST counts only where the connection is (tcpwin.h).
  * An expired mapping is never used: lookups skip it, and a new mapping of
  * the same connection or the same public port takes its place at once,
  * before the collector gets to it.
@@ -41,6 +42,7 @@
 #include "datapath.h"
 #include "nat.h"
 #include "rhtwalk.h"
+#include "tcpwin.h"
 
 #define NAT_PORT_MIN	1024
 #define NAT_PORT_MAX	65535
@@ -90,6 +92,9 @@ struct vgw_nat_entry {
 	u8 proto;
 	bool closing;
 	bool replied;			/* a reply came: the connection is answered */
+	/* TCP: the windows (0 out, 1 the replies), so that a FIN or RST
+	 * ends the mapping only where the connection is. */
+	struct vgw_tcpwin tcp;
 	bool in_table;			/* inserted (or being inserted) */
 	unsigned long expires;
 	unsigned long synced;		/* jiffies: last sent to the backup */
@@ -232,14 +237,19 @@ static void nat_sync(struct vgw_net *vn, struct vgw_nat_entry *e);
 
 /*
  * A packet of the mapping (@reply: from the remote); the backup learns when
- * the connection is first answered and when it starts closing.
+ * the connection is first answered and when it starts closing. A TCP
+ * segment moves neither unless it is where the connection is (tcpwin.h):
+ * one that is not passes and only restarts the timer, as in the tracker.
  */
 static void touch(struct vgw_nat_entry *e, const struct vgw_pkt *p, bool reply)
 {
-	bool closing = p->l4proto == IPPROTO_TCP &&
+	bool replied = READ_ONCE(e->replied);
+	bool tcp = p->l4proto == IPPROTO_TCP;
+	bool moves = !tcp || vgw_tcpwin_check(&e->tcp, p, reply, !replied);
+	bool closing = moves && tcp &&
 		       (p->tcp_flags & (TCPHDR_FIN | TCPHDR_RST)) &&
 		       !READ_ONCE(e->closing);
-	bool answered = reply && !READ_ONCE(e->replied);
+	bool answered = moves && reply && !replied;
 
 	if (closing)
 		WRITE_ONCE(e->closing, true);
@@ -868,6 +878,9 @@ bool vgw_nat_apply(struct vgw_net *vn, const struct vgw_cluster *c,
 	e = find_in_tuple(t, k.vnic, &k.priv, k.priv_port, &k.remote,
 			  k.remote_port, k.proto, true);
 	if (e) {
+		/* As a tracking entry: the windows are learned again. */
+		if (e->proto == IPPROTO_TCP)
+			vgw_tcpwin_forget(&e->tcp);
 		if (r->flags & 1)
 			WRITE_ONCE(e->replied, true);
 		if (r->state && !e->closing) {

@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/task_work.h>
+#include <linux/wait_bit.h>
 
 #include "nlattr.h"
 
@@ -51,37 +52,67 @@ int vgw_refuse(struct netlink_ext_ack *extack, const struct nlattr *attr,
  * dump's NLMSG_DONE in the recvmsg() that runs the dump). So each message
  * is allocated for its request, charged to the sender, and freed by a task
  * work item when that task returns to user mode: after its ack, whatever
- * other requests run meanwhile. Without the memory, or in a kernel thread,
- * the refusal gets a fixed message.
+ * other requests run meanwhile. One system call may carry many requests
+ * (a batch in one sendmsg(), sendmmsg(), io_uring), so at most
+ * VGW_MSG_MAX messages wait to be freed at any time; beyond that, as
+ * without the memory or in a kernel thread, a refusal gets a fixed message.
+ * The free is module code: the module's exit waits for the last one.
  */
+#define VGW_MSG_MAX	4096
+
 struct vgw_msg {
 	struct callback_head free_work;
 	char text[VGW_MSG_LEN];
 };
 
+static atomic_t vgw_msgs = ATOMIC_INIT(0);
+
 static void msg_free(struct callback_head *head)
 {
 	kfree(container_of(head, struct vgw_msg, free_work));
+	if (atomic_dec_and_test(&vgw_msgs))
+		wake_up_var(&vgw_msgs);
+}
+
+/*
+ * The module goes: the tasks that were refused last have run their
+ * msg_free() (module code), or are about to on their way back to user
+ * mode; the family is unregistered, so no new one is queued.
+ */
+void vgw_refuse_exit(void)
+{
+	wait_var_event(&vgw_msgs, !atomic_read(&vgw_msgs));
+}
+
+static struct vgw_msg *msg_new(void)
+{
+	struct vgw_msg *m;
+
+	if (current->flags & PF_KTHREAD)
+		return NULL;
+	if (atomic_inc_return(&vgw_msgs) > VGW_MSG_MAX)
+		goto none;
+	m = kmalloc(sizeof(*m), GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT);
+	if (!m)
+		goto none;
+	init_task_work(&m->free_work, msg_free);
+	if (!task_work_add(current, &m->free_work, TWA_RESUME))
+		return m;
+	kfree(m);	/* the task is exiting */
+none:
+	atomic_dec(&vgw_msgs);
+	return NULL;
 }
 
 int vgw_refuse(struct netlink_ext_ack *extack, const struct nlattr *attr,
 	       const char *fmt, ...)
 {
-	struct vgw_msg *m = NULL;
+	struct vgw_msg *m;
 	va_list ap;
 
 	if (!extack)
 		return -EINVAL;
-	if (!(current->flags & PF_KTHREAD))
-		m = kmalloc(sizeof(*m), GFP_NOWAIT | __GFP_NOWARN |
-					__GFP_ACCOUNT);
-	if (m) {
-		init_task_work(&m->free_work, msg_free);
-		if (task_work_add(current, &m->free_work, TWA_RESUME)) {
-			kfree(m);	/* the task is exiting */
-			m = NULL;
-		}
-	}
+	m = msg_new();
 	if (m) {
 		va_start(ap, fmt);
 		vsnprintf(m->text, sizeof(m->text), fmt, ap);

@@ -47,6 +47,15 @@ int vgw_refuse(struct netlink_ext_ack *extack, const struct nlattr *attr,
 /* 6.1: the longest message of a refusal (vgw_refuse(), nlattr.c). */
 #define VGW_MSG_LEN 192
 
+/* At module exit, after the family: every refusal's message is freed. */
+#ifdef NL_SET_ERR_MSG_FMT
+static inline void vgw_refuse_exit(void)
+{
+}
+#else
+void vgw_refuse_exit(void);
+#endif
+
 /* Attribute parsers: 0, or -EINVAL with the extack set. */
 int vgw_nla_id(const struct nlattr *a, char *id, struct netlink_ext_ack *ea);
 /*

@@ -43,12 +43,10 @@ TESTS=(
 # Offloads on: every suite whose instances' traffic crosses the data path
 # (not test_topo, which checks the test bed's captured checksums, nor the
 # cluster's control-plane suites: etcd, netlink, BGP, crafted records).
-# test_ecmp is not run with offloads on yet: its long stream broke once
-# there when a host was killed (07:06 on 2026-12-06), not yet explained.
 for t in "${TESTS[@]}"; do
 	case $t in
 	datapath/test_topo.sh) ;;
-	datapath/* | cluster/test_owner.sh)
+	datapath/* | cluster/test_owner.sh | cluster/test_ecmp.sh)
 		TESTS+=("TOPO_OFFLOADS=on $t") ;;
 	esac
 done

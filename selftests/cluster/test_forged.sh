@@ -62,6 +62,21 @@ port_where()
 	return 1
 }
 
+# port_owned: the first source port from 30000 whose TCP flow a1 -> a2:7000
+# h1 owns.
+port_owned()
+{
+	local p
+
+	for ((p = 30000; p < 30200; p++)); do
+		case $("$CRAFT" --from 0.0.0.0 --to 0.0.0.0 --geneve 0 --holders $IDS \
+			--ct-rec "a1,tcp,10.1.1.5,$p,10.1.2.5,7000") in
+		"h1 "*) echo $p; return 0 ;;
+		esac
+	done
+	return 1
+}
+
 # settle: counters stop moving (records and frames are processed in softirq
 # right away; this is only for the loaded machine).
 settle() { sleep 0.3; }
@@ -74,6 +89,7 @@ _topo_ns m3 && _topo_plug m3 $H3 || { not_ok "member h3's namespace"; tap_end; }
 topo_vcn vcn-a 10.1.0.0/16
 topo_seclist sl vcn-a \
 	ingress "$(rule source=10.1.0.0/16 protocol=udp dst_ports=7000)" \
+		"$(rule source=10.1.0.0/16 protocol=tcp dst_ports=7000)" \
 	egress "$(rule destination=0.0.0.0/0 protocol=all)"
 topo_subnet sub-a vcn-a 10.1.1.0/24 sl=sl
 topo_subnet sub-b vcn-a 10.1.2.0/24 sl=sl
@@ -171,9 +187,68 @@ expect_eq "member h3's record of a flow h2 owns and h3 backs up (or the reverse)
 expect_ok "... and counted sync_refused ($(field 7 "$b") -> $(field 7 "$a"))" \
 	test "$(field 7 "$a")" -eq $(($(field 7 "$b") + 1))
 
+# --- after a record, no blind teardown ---------------------------------------------------
+# A TCP connection a1:TP -> a2:7000 whose flow h1 owns: h1 tracks it for a1
+# (egress) and a2 (ingress). Member h3 sends a1's record of it (an owner
+# gets records from its backup, or its former owner, after a table change);
+# h1 takes the record and learns the windows again from the next segments,
+# since another host saw the packets meanwhile. A RST forged as a2's, 2^31
+# out of the window, arriving before any other segment of a2's, must close
+# nothing: with ct_tcp_close_timeout 2 s, a2's next segment 3 s later still
+# passes a1's ingress, which admits nothing from port 7000 but a tracked
+# connection. (Before, the forged RST was learned as the window's start,
+# and closed the entry.)
+TP=$(port_owned) || not_ok "a TCP port whose flow h1 owns"
+P=/sys/module/vnicgw/parameters
+echo 2 >$P/ct_tcp_close_timeout
+serve a2 tcp 7000 || not_ok "a2 serves TCP 7000"
+cap_start rec a2 eth0v tcp port 7000
+coproc REC_HOLD { exec ip netns exec vgwt-a1 "$FLOW" hold tcp 10.1.2.5 7000 --sport "$TP" --timeout 20000 2>&1; }
+TOPO_PIDS+=("$REC_HOLD_PID")
+rec_say()
+{
+	local line
+
+	echo "$1" >&"${REC_HOLD[1]}" && read -r -t 5 line <&"${REC_HOLD[0]}" && echo "$line"
+}
+# a2's next sequence number (the end of its last segment to a1) and a1's.
+a2_next() { cap_read rec -S 'src port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
+a1_next() { cap_read rec -S 'dst port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
+# as_a2 FLAGS SEQ: a segment a2:7000 -> a1:TP as a2's NVD sends it.
+as_a2()
+{
+	nsx a2 "$CRAFT" --from 10.0.0.22 --to 10.0.100.2 --vxlan 1002 \
+		--smac 02:00:0a:01:02:05 --src 10.1.2.5 --dst 10.1.1.5 --proto tcp \
+		--sport 7000 --dport-in "$TP" --payload "" --tcp-flags "$1" --seq "$2" \
+		--ack "$(a1_next)" --win 502
+}
+expect_match "a1 holds a TCP connection to a2 from port $TP, a flow h1 owns" \
+	"^a2 10\.1\.1\.5 $TP$" "$(rec_say one)"
+sleep 0.3
+b=$(snapshot)
+nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 0 --ct-rec "a1,tcp,10.1.1.5,$TP,10.1.2.5,7000"
+settle
+a=$(snapshot)
+expect_ok "member h3's record of a1's connection is applied at h1, its owner (sync_in $(field 5 "$b") -> $(field 5 "$a"))" \
+	test "$(field 5 "$a")" -gt "$(field 5 "$b")"
+seq=$(a2_next)
+echo "a2's next sequence number ${seq:-?}, a1's $(a1_next)" | diag
+as_a2 RA $(( (${seq:-0} + 2147483648) % 4294967296 ))
+sleep 3
+denied=$(drops ingress_denied a1)
+as_a2 A "${seq:-0}"
+sleep 0.5
+expect_eq "... then a RST forged as a2's, 2^31 out of the window: 3 s on (ct_tcp_close_timeout 2), a2's next segment still passes a1: a RST from a side not learned again yet closes nothing" \
+	"$denied" "$(drops ingress_denied a1)"
+expect_match "... and the connection works" "^a2 10\.1\.1\.5 $TP$" "$(rec_say two)"
+cap_stop rec
+topo_kill "$REC_HOLD_PID"
+echo 10 >$P/ct_tcp_close_timeout
+
 # --- the VNIC's conntrack_limit ------------------------------------------------------
 
-b=$a
+b=$(snapshot)
+conns0=$(st .vnics.a2.conns)
 nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 0 \
 	--ct-rec a2,udp,10.1.2.5,40000,10.1.1.5,7000,600 --records 64
 settle
@@ -181,8 +256,8 @@ a=$(snapshot)
 conns=$(st .vnics.a2.conns)
 expect_ok "64 records (about 2/3 of them h1's) for a2, whose conntrack_limit is 8: a2 has 8 entries on h1 (got $conns)" \
 	test "$conns" -eq 8
-expect_ok "... the others counted sync_refused ($(field 7 "$b") -> $(field 7 "$a"))" \
-	test "$(field 7 "$a")" -eq $(($(field 7 "$b") + 64 - 8))
+expect_ok "... the others counted sync_refused ($(field 7 "$b") -> $(field 7 "$a"), a2 had $conns0 entries)" \
+	test "$(field 7 "$a")" -eq $(($(field 7 "$b") + 64 - (8 - conns0)))
 
 # --- a member's handoff still works -----------------------------------------------
 

@@ -20,9 +20,11 @@
  *	Exit status 0: answered; 1: no answer within MS (default 2000);
  *	2: refused, unreachable or another error (said on stderr).
  *
- *   flow hold tcp ADDR PORT [options of send]
+ *   flow hold tcp ADDR PORT [options of send] [--fastopen]
  *	Connects, then for each line of stdin sends it and prints the answer
- *	line; exits 0 at the end of stdin, 1 or 2 as send does.
+ *	line; exits 0 at the end of stdin, 1 or 2 as send does. --fastopen:
+ *	TCP Fast Open (TCP_FASTOPEN_CONNECT): the first line goes in the SYN
+ *	when the namespace's net.ipv4.tcp_fastopen lets it.
  *
  *   flow spray udp ADDR PORT --count N [--sport N] [--bind ADDR]
  *	Sends one datagram to each of the N ports PORT..PORT+N-1 (N
@@ -47,6 +49,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -64,6 +67,7 @@
 
 struct opts {
 	bool tcp;
+	bool fastopen;	/* TCP: the first message goes in the SYN */
 	const char *addr;
 	int port;
 	int sport;
@@ -85,7 +89,7 @@ static void __attribute__((noreturn)) usage(void)
 		"usage: flow serve tcp|udp PORT [--tag TAG]\n"
 		"       flow send tcp|udp ADDR PORT [--sport N] [--bind ADDR] [--msg TEXT]\n"
 		"                 [--size N] [--ttl N] [--df|--no-df] [--timeout MS]\n"
-		"       flow hold tcp ADDR PORT [options of send]\n"
+		"       flow hold tcp ADDR PORT [options of send] [--fastopen]\n"
 		"       flow spray udp ADDR PORT --count N [--sport N] [--bind ADDR]\n"
 		"       flow bulk tcp ADDR PORT --bytes N [--seed S] [--timeout MS]\n");
 	exit(64);
@@ -595,7 +599,20 @@ static int hold(const struct opts *o)
 	int fd;
 
 	fd = client_socket(o, &dst, &dlen);
-	client_connect(fd, &dst, dlen, now_ms() + o->timeout_ms);
+	if (o->fastopen) {
+		struct timeval tv = { o->timeout_ms / 1000,
+				      o->timeout_ms % 1000 * 1000 };
+		int one = 1;
+
+		/* connect() returns at once; the first send() sends the SYN. */
+		if (setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one,
+			       sizeof(one)) ||
+		    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+		    connect(fd, (const void *)&dst, dlen))
+			fail_errno("fastopen connect");
+	} else {
+		client_connect(fd, &dst, dlen, now_ms() + o->timeout_ms);
+	}
 	while (fgets(line, sizeof(line), stdin))
 		exchange(fd, line, strlen(line), now_ms() + o->timeout_ms);
 	return 0;
@@ -759,6 +776,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--no-df")) {
 			o.df = 0;
+			continue;
+		}
+		if (!strcmp(a, "--fastopen")) {
+			o.fastopen = true;
 			continue;
 		}
 		if (!v)

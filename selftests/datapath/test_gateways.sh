@@ -99,6 +99,62 @@ expect_blocked "NAT: a datagram from the internet to the public IP is refused: n
 expect_blocked "NAT: so is an echo request: nat_inbound" nat_inbound - ping1 nat-a-host 198.51.100.10
 expect_eq "NAT: n1's server never saw the internet" "0" \
 	"$(served n1 udp 7000 | grep -c 198.18.0.10)"
+# --- NAT, TCP: no blind teardown -------------------------------------------------------
+# n1 holds a TCP connection to the internet host through the NAT gateway. A
+# RST forged as the internet host's (sent as the gateway forwards it, to the
+# public port), 2^31 out of the window, must not end the mapping: with
+# ct_tcp_close_timeout 2 s, a mapping taken for closing is gone 3 s later,
+# and the host's next segment to the public port is refused (nat_inbound);
+# a live one maps it in. A RST in the window does end it.
+CT_P=/sys/module/vnicgw/parameters
+echo 2 >$CT_P/ct_tcp_close_timeout
+cap_start natrst nat-a-host eth0 tcp port 7000
+coproc NAT_HOLD { exec ip netns exec vgwt-n1 "$FLOW" hold tcp 198.18.0.10 7000 --sport 5560 --timeout 20000 2>&1; }
+TOPO_PIDS+=("$NAT_HOLD_PID")
+nat_say()
+{
+	local line
+
+	echo "$1" >&"${NAT_HOLD[1]}" && read -r -t 5 line <&"${NAT_HOLD[0]}" && echo "$line"
+}
+# The internet host's next sequence number and n1's, as the host sees them.
+host_next() { cap_read natrst -S 'src port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
+n1_next() { cap_read natrst -S 'dst port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
+# forge_host FLAGS SEQ: a segment host:7000 -> the public port, as nat-a sends it.
+forge_host()
+{
+	nsx nat-a "$CRAFT" --from 10.0.0.101 --to "$(_topo_default_vip)" --vxlan 9002 \
+		--smac "$(gw_mac 9002)" --src 198.18.0.10 --dst 198.51.100.10 --proto tcp \
+		--sport 7000 --dport-in "${pub:-0}" --payload "" --tcp-flags "$1" --seq "$2" \
+		--ack "$(n1_next)" --win 502
+}
+ans=$(nat_say one)
+pub=$(seen_port "$ans")
+expect_match "NAT RST: n1 holds a TCP connection to the internet host (public port ${pub:-?})" \
+	"^nat-a-host 198\.51\.100\.10 [0-9]+$" "$ans"
+sleep 0.3
+seq=$(host_next)
+expect_ok "NAT RST: a RST forged as the internet host's, 2^31 out of the window, is sent" \
+	forge_host RA $(( (${seq:-0} + 2147483648) % 4294967296 ))
+sleep 3
+before=$(drops nat_inbound)
+forge_host A "${seq:-0}"
+sleep 0.5
+expect_eq "NAT RST: 3 s on (ct_tcp_close_timeout 2), the host's next segment is still mapped in: the out-of-window RST ended nothing (nat_inbound)" \
+	"$before" "$(drops nat_inbound)"
+expect_match "NAT RST: the connection works" "^nat-a-host 198\.51\.100\.10 ${pub:-x}$" \
+	"$(nat_say two)"
+sleep 0.3
+seq=$(host_next)
+expect_ok "NAT RST: a RST forged as the host's, 100 into the window, is sent" \
+	forge_host RA $(( (${seq:-0} + 100) % 4294967296 ))
+sleep 3
+expect_counted "NAT RST: 3 s on, the host's next segment is refused: the in-window RST ended the mapping (nat_inbound)" \
+	nat_inbound - forge_host A "${seq:-0}"
+cap_stop natrst
+topo_kill "$NAT_HOLD_PID"
+echo 10 >$CT_P/ct_tcp_close_timeout
+
 # --- the NAT tables: timeouts, growth, bounds (once: with offloads off) -----------------
 # These test the tables, not the packets' form; the run with offloads on
 # (TOPO_OFFLOADS=on, run-vm.sh) has covered NAT above and leaves them out.

@@ -87,16 +87,18 @@ rst_say()
 
 	echo "$1" >&"${RST_HOLD[1]}" && read -r -t 5 line <&"${RST_HOLD[0]}" && echo "$line"
 }
-# b1's next sequence number (the end of its last segment to a1) and a1's.
-b1_next() { cap_read rst -S 'src port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
-a1_next() { cap_read rst -S 'dst port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
-# forge FLAGS SEQ: a segment b1:7000 -> a1:5555 as b1's NVD sends it.
+# b1's next sequence number (the end of its last segment to a1) and a1's,
+# in capture CAP (default rst).
+b1_next() { cap_read "${1:-rst}" -S 'src port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
+a1_next() { cap_read "${1:-rst}" -S 'dst port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
+# forge FLAGS SEQ [PORT CAP]: a segment b1:7000 -> a1:PORT (default 5555)
+# as b1's NVD sends it, acknowledging what a1 sent (as capture CAP saw it).
 forge()
 {
 	nsx b1 "$CRAFT" --from 10.0.0.23 --to 10.0.100.1 --vxlan 1003 \
 		--smac 02:00:0a:01:02:05 --src 10.1.2.5 --dst 10.1.1.5 --proto tcp \
-		--sport 7000 --dport-in 5555 --payload "" --tcp-flags "$1" --seq "$2" \
-		--ack "$(a1_next)" --win 502
+		--sport 7000 --dport-in "${3:-5555}" --payload "" --tcp-flags "$1" \
+		--seq "$2" --ack "$(a1_next "${4:-rst}")" --win 502
 }
 expect_match "RST: a1 holds a TCP connection to b1 from port 5555" "^b1 10\.1\.1\.5 5555$" \
 	"$(rst_say one)"
@@ -122,6 +124,98 @@ expect_counted "RST: 3 s on, b1's next segment is refused at a1: the in-window R
 cap_stop rst
 topo_kill "$RST_HOLD_PID"
 echo 10 >$P/ct_tcp_close_timeout
+
+# --- TCP Fast Open ---------------------------------------------------------------------
+# a1 sends its first line in the SYN (net.ipv4.tcp_fastopen=5: client, no
+# cookie needed). The trackers must take b1's SYN-ACK as the answer whether
+# it acknowledges the SYN alone (b1 without server-side Fast Open: it gets
+# the line again after the handshake, RFC 7413 4.2) or the SYN and its data
+# (b1 with it) - also when that SYN-ACK was lost, a1 sent its SYN again
+# without the data, and b1 answered that one. The observable, as for the
+# RST: with ct_tcp_syn_timeout 2 s, a connection they still take for
+# unanswered is gone 3 s after its last packet, and b1's next segment (an
+# ACK as b1's NVD would send it) is refused at a1 (ingress_denied); an
+# established one lets it in.
+#
+# tfo PORT B1_TFO LOSE ACKS: a1's connection from PORT with b1's
+# net.ipv4.tcp_fastopen B1_TFO; LOSE=lose: b1's first SYN-ACK is dropped in
+# b1 before it reaches vnicgw; ACKS: what b1's SYN-ACK acknowledges ("the
+# SYN alone" or "the SYN and its data").
+tfo()
+{
+	local port=$1 b1_tfo=$2 lose=$3 acks=$4 syn synack isn want denied
+
+	nsx b1 sysctl -qw net.ipv4.tcp_fastopen="$b1_tfo"
+	b1_tcp_restart
+	if [ "$lose" = lose ]; then
+		printf '%s\n' 'add table inet vgwt_tfo' \
+			'add chain inet vgwt_tfo out { type filter hook output priority 0; }' \
+			"add rule inet vgwt_tfo out tcp sport 7000 tcp flags & (syn | ack) == syn | ack quota until 100 bytes counter drop" |
+			nsx b1 nft -f -
+	fi
+	cap_start tfo b1 eth0v tcp port 7000
+	coproc TFO_HOLD { exec ip netns exec vgwt-a1 "$FLOW" hold tcp 10.1.2.5 7000 --sport "$port" --fastopen --timeout 8000 2>&1; }
+	TOPO_PIDS+=("$TFO_HOLD_PID")
+	expect_match "TFO ($acks$([ "$lose" = lose ] && echo ", its first SYN-ACK lost")): a1's first line, sent in its SYN, is answered" \
+		"^b1 10\.1\.1\.5 $port$" "$(tfo_say one)"
+	sleep 0.3
+	syn=$(cap_read tfo -S 'dst port 7000 and tcp[tcpflags] == tcp-syn' | head -n 1)
+	synack=$(cap_read tfo -S 'src port 7000 and tcp[tcpflags] == (tcp-syn|tcp-ack)' | head -n 1)
+	echo "SYN: ${syn#* IP }" | diag
+	echo "SYN-ACK: ${synack#* IP }" | diag
+	[ "$lose" = lose ] && nsx b1 nft list table inet vgwt_tfo | grep -o 'counter.*' | diag
+	isn=$(grep -oE 'seq [0-9]+:[0-9]+' <<<"$syn" | grep -oE '[0-9]+' | head -n 1)
+	expect_ok "... the SYN carried the line (seq A:B)" test -n "$isn"
+	case $acks in
+	"the SYN alone") want=$(( (${isn:-0} + 1) % 4294967296 )) ;;
+	*) want=$(grep -oE 'seq [0-9]+:[0-9]+' <<<"$syn" | grep -oE '[0-9]+$')
+	   want=$(( (${want:-0} + 1) % 4294967296 )) ;;
+	esac
+	expect_match "... b1's SYN-ACK (the first vnicgw saw) acknowledges $acks (ack $want)" \
+		"ack $want," "$synack"
+	if [ "$lose" = lose ]; then
+		expect_eq "... after a1 sent its SYN again, without the data" 2 \
+			"$(cap_read tfo 'dst port 7000 and tcp[tcpflags] == tcp-syn' | wc -l)"
+	fi
+	sleep 3
+	denied=$(drops ingress_denied a1)
+	forge A "$(b1_next tfo)" "$port" tfo
+	sleep 0.5
+	expect_eq "... 3 s on (ct_tcp_syn_timeout 2), b1's next segment still passes a1: the trackers took that SYN-ACK as the answer" \
+		"$denied" "$(drops ingress_denied a1)"
+	expect_match "... and the connection works" "^b1 10\.1\.1\.5 $port$" "$(tfo_say two)"
+	cap_stop tfo
+	topo_kill "$TFO_HOLD_PID"
+	nsx b1 nft delete table inet vgwt_tfo 2>/dev/null
+	nsx b1 sysctl -qw net.ipv4.tcp_fastopen=1
+	b1_tcp_restart
+}
+# b1_tcp_restart: b1's TCP 7000 server anew (a listener takes the server
+# bits of net.ipv4.tcp_fastopen when it starts listening).
+b1_tcp_restart()
+{
+	local p
+
+	for p in "${TOPO_PIDS[@]}"; do
+		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q 'serve tcp 7000 --tag b1 $' &&
+			topo_kill "$p"
+	done
+	serve b1 tcp 7000 || not_ok "b1's TCP server restarts"
+}
+tfo_say()
+{
+	local line
+
+	echo "$1" >&"${TFO_HOLD[1]}" && read -r -t 9 line <&"${TFO_HOLD[0]}" && echo "$line"
+}
+echo 2 >$P/ct_tcp_syn_timeout
+nsx a1 sysctl -qw net.ipv4.tcp_fastopen=5
+# b1 as a Fast Open server for every listener, no cookie needed:
+# 0x400 | 0x200 | 0x2 (Documentation/networking/ip-sysctl.rst).
+tfo 5556 1 keep "the SYN alone"
+tfo 5557 $((0x602)) lose "the SYN and its data"
+nsx a1 sysctl -qw net.ipv4.tcp_fastopen=1
+echo 120 >$P/ct_tcp_syn_timeout
 
 # --- stateless: no tracking, the reverse needs its own rule ------------------------------
 expect_blocked "stateless in, nothing out: s1's answer to a1 is dropped: egress_denied on s1" \
