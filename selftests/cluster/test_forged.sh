@@ -203,17 +203,10 @@ P=/sys/module/vnicgw/parameters
 echo 2 >$P/ct_tcp_close_timeout
 serve a2 tcp 7000 || not_ok "a2 serves TCP 7000"
 cap_start rec a2 eth0v tcp port 7000
-coproc REC_HOLD { exec ip netns exec vgwt-a1 "$FLOW" hold tcp 10.1.2.5 7000 --sport "$TP" --timeout 20000 2>&1; }
-TOPO_PIDS+=("$REC_HOLD_PID")
-rec_say()
-{
-	local line
-
-	echo "$1" >&"${REC_HOLD[1]}" && read -r -t 5 line <&"${REC_HOLD[0]}" && echo "$line"
-}
+hold_start rec a1 10.1.2.5 7000 --sport "$TP" --timeout 20000
 # a2's next sequence number (the end of its last segment to a1) and a1's.
-a2_next() { cap_read rec -S 'src port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
-a1_next() { cap_read rec -S 'dst port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
+a2_next() { cap_next rec 'src port 7000'; }
+a1_next() { cap_next rec 'dst port 7000'; }
 # as_a2 FLAGS SEQ: a segment a2:7000 -> a1:TP as a2's NVD sends it.
 as_a2()
 {
@@ -223,7 +216,7 @@ as_a2()
 		--ack "$(a1_next)" --win 502
 }
 expect_match "a1 holds a TCP connection to a2 from port $TP, a flow h1 owns" \
-	"^a2 10\.1\.1\.5 $TP$" "$(rec_say one)"
+	"^a2 10\.1\.1\.5 $TP$" "$(hold_say rec one)"
 sleep 0.3
 b=$(snapshot)
 nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 0 --ct-rec "a1,tcp,10.1.1.5,$TP,10.1.2.5,7000"
@@ -240,9 +233,9 @@ as_a2 A "${seq:-0}"
 sleep 0.5
 expect_eq "... then a RST forged as a2's, 2^31 out of the window: 3 s on (ct_tcp_close_timeout 2), a2's next segment still passes a1: a RST from a side not learned again yet closes nothing" \
 	"$denied" "$(drops ingress_denied a1)"
-expect_match "... and the connection works" "^a2 10\.1\.1\.5 $TP$" "$(rec_say two)"
+expect_match "... and the connection works" "^a2 10\.1\.1\.5 $TP$" "$(hold_say rec two)"
 cap_stop rec
-topo_kill "$REC_HOLD_PID"
+hold_stop rec
 echo 10 >$P/ct_tcp_close_timeout
 
 # --- the VNIC's conntrack_limit ------------------------------------------------------

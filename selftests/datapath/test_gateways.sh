@@ -109,17 +109,10 @@ expect_eq "NAT: n1's server never saw the internet" "0" \
 CT_P=/sys/module/vnicgw/parameters
 echo 2 >$CT_P/ct_tcp_close_timeout
 cap_start natrst nat-a-host eth0 tcp port 7000
-coproc NAT_HOLD { exec ip netns exec vgwt-n1 "$FLOW" hold tcp 198.18.0.10 7000 --sport 5560 --timeout 20000 2>&1; }
-TOPO_PIDS+=("$NAT_HOLD_PID")
-nat_say()
-{
-	local line
-
-	echo "$1" >&"${NAT_HOLD[1]}" && read -r -t 5 line <&"${NAT_HOLD[0]}" && echo "$line"
-}
+hold_start nat n1 198.18.0.10 7000 --sport 5560 --timeout 20000
 # The internet host's next sequence number and n1's, as the host sees them.
-host_next() { cap_read natrst -S 'src port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
-n1_next() { cap_read natrst -S 'dst port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
+host_next() { cap_next natrst 'src port 7000'; }
+n1_next() { cap_next natrst 'dst port 7000'; }
 # forge_host FLAGS SEQ: a segment host:7000 -> the public port, as nat-a sends it.
 forge_host()
 {
@@ -128,7 +121,7 @@ forge_host()
 		--sport 7000 --dport-in "${pub:-0}" --payload "" --tcp-flags "$1" --seq "$2" \
 		--ack "$(n1_next)" --win 502
 }
-ans=$(nat_say one)
+ans=$(hold_say nat one)
 pub=$(seen_port "$ans")
 expect_match "NAT RST: n1 holds a TCP connection to the internet host (public port ${pub:-?})" \
 	"^nat-a-host 198\.51\.100\.10 [0-9]+$" "$ans"
@@ -143,7 +136,7 @@ sleep 0.5
 expect_eq "NAT RST: 3 s on (ct_tcp_close_timeout 2), the host's next segment is still mapped in: the out-of-window RST ended nothing (nat_inbound)" \
 	"$before" "$(drops nat_inbound)"
 expect_match "NAT RST: the connection works" "^nat-a-host 198\.51\.100\.10 ${pub:-x}$" \
-	"$(nat_say two)"
+	"$(hold_say nat two)"
 sleep 0.3
 seq=$(host_next)
 expect_ok "NAT RST: a RST forged as the host's, 100 into the window, is sent" \
@@ -152,7 +145,7 @@ sleep 3
 expect_counted "NAT RST: 3 s on, the host's next segment is refused: the in-window RST ended the mapping (nat_inbound)" \
 	nat_inbound - forge_host A "${seq:-0}"
 cap_stop natrst
-topo_kill "$NAT_HOLD_PID"
+hold_stop nat
 echo 10 >$CT_P/ct_tcp_close_timeout
 
 # --- the NAT tables: timeouts, growth, bounds (once: with offloads off) -----------------

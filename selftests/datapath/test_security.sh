@@ -79,18 +79,11 @@ expect_blocked "... but b1 cannot ping a1 (no ICMP rule in): ingress_denied on a
 P=/sys/module/vnicgw/parameters
 echo 2 >$P/ct_tcp_close_timeout
 cap_start rst b1 eth0v tcp port 7000
-coproc RST_HOLD { exec ip netns exec vgwt-a1 "$FLOW" hold tcp 10.1.2.5 7000 --sport 5555 --timeout 20000 2>&1; }
-TOPO_PIDS+=("$RST_HOLD_PID")
-rst_say()
-{
-	local line
-
-	echo "$1" >&"${RST_HOLD[1]}" && read -r -t 5 line <&"${RST_HOLD[0]}" && echo "$line"
-}
+hold_start rst a1 10.1.2.5 7000 --sport 5555 --timeout 20000
 # b1's next sequence number (the end of its last segment to a1) and a1's,
 # in capture CAP (default rst).
-b1_next() { cap_read "${1:-rst}" -S 'src port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
-a1_next() { cap_read "${1:-rst}" -S 'dst port 7000' | grep -o 'seq [0-9]*:[0-9]*' | tail -1 | cut -d: -f2; }
+b1_next() { cap_next "${1:-rst}" 'src port 7000'; }
+a1_next() { cap_next "${1:-rst}" 'dst port 7000'; }
 # forge FLAGS SEQ [PORT CAP]: a segment b1:7000 -> a1:PORT (default 5555)
 # as b1's NVD sends it, acknowledging what a1 sent (as capture CAP saw it).
 forge()
@@ -101,7 +94,7 @@ forge()
 		--seq "$2" --ack "$(a1_next "${4:-rst}")" --win 502
 }
 expect_match "RST: a1 holds a TCP connection to b1 from port 5555" "^b1 10\.1\.1\.5 5555$" \
-	"$(rst_say one)"
+	"$(hold_say rst one)"
 sleep 0.3
 seq=$(b1_next)
 echo "b1's next sequence number $seq, a1's $(a1_next)" | diag
@@ -113,7 +106,7 @@ forge A "${seq:-0}"
 sleep 0.5
 expect_eq "RST: 3 s on (ct_tcp_close_timeout 2), b1's next segment still passes a1: the out-of-window RST closed nothing" \
 	"$denied" "$(drops ingress_denied a1)"
-expect_match "RST: the connection works" "^b1 10\.1\.1\.5 5555$" "$(rst_say two)"
+expect_match "RST: the connection works" "^b1 10\.1\.1\.5 5555$" "$(hold_say rst two)"
 sleep 0.3
 seq=$(b1_next)
 expect_ok "RST: a RST forged as b1's, 100 into a1's window, is sent" \
@@ -122,7 +115,7 @@ sleep 3
 expect_counted "RST: 3 s on, b1's next segment is refused at a1: the in-window RST closed the entry (ingress_denied on a1)" \
 	ingress_denied a1 forge A "${seq:-0}"
 cap_stop rst
-topo_kill "$RST_HOLD_PID"
+hold_stop rst
 echo 10 >$P/ct_tcp_close_timeout
 
 # --- TCP Fast Open ---------------------------------------------------------------------
@@ -154,10 +147,9 @@ tfo()
 			nsx b1 nft -f -
 	fi
 	cap_start tfo b1 eth0v tcp port 7000
-	coproc TFO_HOLD { exec ip netns exec vgwt-a1 "$FLOW" hold tcp 10.1.2.5 7000 --sport "$port" --fastopen --timeout 8000 2>&1; }
-	TOPO_PIDS+=("$TFO_HOLD_PID")
+	hold_start tfo a1 10.1.2.5 7000 --sport "$port" --fastopen --timeout 8000
 	expect_match "TFO ($acks$([ "$lose" = lose ] && echo ", its first SYN-ACK lost")): a1's first line, sent in its SYN, is answered" \
-		"^b1 10\.1\.1\.5 $port$" "$(tfo_say one)"
+		"^b1 10\.1\.1\.5 $port$" "$(hold_say tfo one 9)"
 	sleep 0.3
 	syn=$(cap_read tfo -S 'dst port 7000 and tcp[tcpflags] == tcp-syn' | head -n 1)
 	synack=$(cap_read tfo -S 'src port 7000 and tcp[tcpflags] == (tcp-syn|tcp-ack)' | head -n 1)
@@ -183,9 +175,9 @@ tfo()
 	sleep 0.5
 	expect_eq "... 3 s on (ct_tcp_syn_timeout 2), b1's next segment still passes a1: the trackers took that SYN-ACK as the answer" \
 		"$denied" "$(drops ingress_denied a1)"
-	expect_match "... and the connection works" "^b1 10\.1\.1\.5 $port$" "$(tfo_say two)"
+	expect_match "... and the connection works" "^b1 10\.1\.1\.5 $port$" "$(hold_say tfo two 9)"
 	cap_stop tfo
-	topo_kill "$TFO_HOLD_PID"
+	hold_stop tfo
 	nsx b1 nft delete table inet vgwt_tfo 2>/dev/null
 	nsx b1 sysctl -qw net.ipv4.tcp_fastopen=1
 	b1_tcp_restart
@@ -201,12 +193,6 @@ b1_tcp_restart()
 			topo_kill "$p"
 	done
 	serve b1 tcp 7000 || not_ok "b1's TCP server restarts"
-}
-tfo_say()
-{
-	local line
-
-	echo "$1" >&"${TFO_HOLD[1]}" && read -r -t 9 line <&"${TFO_HOLD[0]}" && echo "$line"
 }
 echo 2 >$P/ct_tcp_syn_timeout
 nsx a1 sysctl -qw net.ipv4.tcp_fastopen=5
@@ -274,22 +260,15 @@ expect_ok "... a rule for type 8 does (and the reply is tracked)" pings a1 10.1.
 # --- a full connection table drops new connections only ----------------------------------
 # c1 may track 2 connections: a TCP connection held open, a UDP flow from
 # port 5001; a third is refused; the two keep working.
-coproc HOLD { exec ip netns exec vgwt-c1 "$FLOW" hold tcp 10.1.2.5 7000 --timeout 3000 2>&1; }
-TOPO_PIDS+=("$HOLD_PID")
-hold_say()
-{
-	local line
-
-	echo "$1" >&"${HOLD[1]}" && read -r -t 5 line <&"${HOLD[0]}" && echo "$line"
-}
+hold_start c1 c1 10.1.2.5 7000 --timeout 3000
 expect_match "conntrack: c1 holds a TCP connection to b1 (1 of 2)" "^b1 10\.1\.1\.7 " \
-	"$(hold_say first)"
+	"$(hold_say c1 first)"
 expect_answer "conntrack: a UDP flow c1:5001 -> b1 (2 of 2)" "b1 10\.1\.1\.7 5001" \
 	udp c1 10.1.2.5 7000 --sport 5001
 expect_blocked "conntrack: a third connection is dropped: ct_full on c1" ct_full c1 \
 	udp_no c1 10.1.2.5 7000 --sport 5002
 expect_match "conntrack: the held TCP connection still works" "^b1 10\.1\.1\.7 " \
-	"$(hold_say second)"
+	"$(hold_say c1 second)"
 expect_answer "conntrack: the UDP flow from 5001 still works" "b1 10\.1\.1\.7 5001" \
 	udp c1 10.1.2.5 7000 --sport 5001
 expect_blocked "conntrack: and a new one is still refused: ct_full on c1" ct_full c1 \

@@ -252,6 +252,48 @@ expect_match()
 	fi
 }
 
+# --- held connections ------------------------------------------------------------
+
+# hold_start NAME NS DST PORT [flow options]: a TCP connection from NS to
+# DST:PORT held open (flow hold), fed and read through two FIFOs;
+# hold_say NAME LINE [SECONDS]: send LINE, print the answer line (waits
+# SECONDS, default 5); hold_stop NAME: close it.
+declare -A HOLD_PID HOLD_IN HOLD_OUT
+hold_start()
+{
+	local name=$1 n=$2 dst=$3 port=$4 fifo=$TOPO_DIR/hold-$1 fd
+
+	shift 4
+	rm -f "$fifo.in" "$fifo.out"
+	mkfifo "$fifo.in" "$fifo.out" || return
+	ip netns exec "vgwt-$n" "$FLOW" hold tcp "$dst" "$port" "$@" \
+		<"$fifo.in" >"$fifo.out" 2>&1 &
+	HOLD_PID[$name]=$!
+	TOPO_PIDS+=("$!")
+	exec {fd}>"$fifo.in"
+	HOLD_IN[$name]=$fd
+	exec {fd}<"$fifo.out"
+	HOLD_OUT[$name]=$fd
+}
+
+hold_say()
+{
+	local line
+
+	echo "$2" >&"${HOLD_IN[$1]}" && read -r -t "${3:-5}" line <&"${HOLD_OUT[$1]}" &&
+		echo "$line"
+}
+
+hold_stop()
+{
+	local in=${HOLD_IN[$1]:-} out=${HOLD_OUT[$1]:-}
+
+	[ -n "${HOLD_PID[$1]:-}" ] || return 0
+	exec {in}>&- {out}<&-
+	topo_kill "${HOLD_PID[$1]}"
+	unset "HOLD_PID[$1]" "HOLD_IN[$1]" "HOLD_OUT[$1]"
+}
+
 # --- captures ------------------------------------------------------------------
 
 # cap_start NAME NS IFACE FILTER...: tcpdump on IFACE of NS into NAME.pcap,
@@ -288,4 +330,12 @@ cap_read()
 
 	shift
 	tcpdump -Z root -n -r "$TOPO_DIR/$name.pcap" "$@" 2>/dev/null
+}
+
+# cap_next NAME FILTER: the next sequence number of the TCP sender that
+# FILTER selects (the end of its last segment with data or SYN/FIN in the
+# capture so far).
+cap_next()
+{
+	cap_read "$1" -S "$2" | grep -o 'seq [0-9]*:[0-9]*' | tail -n 1 | cut -d: -f2
 }
