@@ -4,6 +4,7 @@
 #
 #   make              module (with BTF), BPF objects, userspace programs
 #   make check        every test: host unit tests, then the kernel tests in a VM
+#   make check-debug  the kernel tests under the debug kernel (built once, cached)
 #   make demo         the built-in example, in a VM
 #   make vm-shell     an interactive guest with the artifacts installed
 #
@@ -56,7 +57,7 @@ KTEST_SRCS := $(filter-out selftests/vm-runner/%,$(wildcard selftests/*/*.c))
 KTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(KTEST_SRCS))
 
 .PHONY: all module bpf user tests check check-host check-vm demo demo-host bench-failover vm-shell \
-	clean deps kernel
+	clean deps kernel debug-kernel module-debug check-debug
 .DELETE_ON_ERROR:
 
 all: module bpf user tests
@@ -88,6 +89,26 @@ $(KBUILD_OUT)/kdir/.ready: $(VMLINUX)
 
 module: $(MOD_KDIR_DEP)
 	$(MAKE) -C $(MOD_KDIR) M=$(TOP) RESOLVE_BTFIDS=$(RESOLVE_BTFIDS) modules
+
+# --- the debug kernel (KASAN, lockdep, kmemleak, ...) -----------------------
+# Built once from linux-source-6.1 and cached outside the checkout
+# (tools/debug-kernel/build); the module is built against it from a copy of
+# its sources in build/debug/mod, so that kmod/ keeps the normal build.
+
+debug-kernel:
+	@$(TOP)/tools/debug-kernel/build >/dev/null
+
+DEBUG_MOD := $(BUILD)/debug/mod
+module-debug:
+	@tree=$$($(TOP)/tools/debug-kernel/build) && \
+	mkdir -p $(DEBUG_MOD)/kmod && cp -p Kbuild $(DEBUG_MOD)/ && \
+	cd kmod && find . \( -name '*.[ch]' -o -name Kbuild \) ! -name '*.mod.c' -print0 | \
+		cpio -0pdmu --quiet $(DEBUG_MOD)/kmod && \
+	$(MAKE) -C $$tree M=$(DEBUG_MOD) modules
+
+check-debug: deps
+	@$(MAKE) --no-print-directory all module-debug
+	@$(TOP)/tools/check --debug
 
 # --- BPF --------------------------------------------------------------------
 

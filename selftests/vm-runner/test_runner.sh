@@ -24,6 +24,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 ROOT=$(cd "$here/../.." && pwd -P)
 VM=$ROOT/tools/vm
 G=$here/guest
+# The runner's own cases check the default module path in the guest.
+unset VGW_KO
+# Under the debug kernel (tools/check --debug), its release and modules, as
+# tools/vm takes them, so that the initramfs built below is the one it boots.
+if [ -n "${VM_KERNEL_TREE:-}" ]; then
+	KVER=$(cat "$VM_KERNEL_TREE/include/config/kernel.release")
+	export VGW_MODROOT=${VM_KERNEL_TREE%/}/../modroot
+fi
 KVER=${KVER:-$(find /boot -maxdepth 1 -name 'vmlinuz-*' -printf '%f\n' | sed 's/^vmlinuz-//' | sort -V | tail -n 1)}
 export KVER
 
@@ -77,7 +85,11 @@ err_empty() { [ ! -s "$T/$cur.err" ]; }
 out_has() { grep -q -x -F -- "$1" "$T/$cur.out"; }
 
 echo "TAP version 13"
-echo "1..15"
+if [ -n "${VM_KERNEL_TREE:-}" ]; then
+	echo "1..21"
+else
+	echo "1..15"
+fi
 
 # Build the initramfs (if stale) before the cases: a rebuild announces itself
 # on stderr, which the cases check is otherwise empty.
@@ -87,11 +99,13 @@ echo "1..15"
 # out-of-tree module for the guest to load and unload.
 mkdir -p "$T/a"
 mod=skipped
-if [ -d "/lib/modules/$KVER/build" ] && command -v make >/dev/null && command -v gcc >/dev/null; then
+# The tree to build test modules against: the booted kernel's.
+ktree=${VM_KERNEL_TREE:-/lib/modules/$KVER/build}
+if [ -d "$ktree" ] && command -v make >/dev/null && command -v gcc >/dev/null; then
 	mkdir -p "$T/mod"
 	cp "$here/vm_runner_hello.c" "$T/mod/"
 	echo 'obj-m := vm_runner_hello.o' >"$T/mod/Kbuild"
-	if make -s -C "/lib/modules/$KVER/build" M="$T/mod" modules >"$T/mod/build.log" 2>&1; then
+	if make -s -C "$ktree" M="$T/mod" modules >"$T/mod/build.log" 2>&1; then
 		cp "$T/mod/vm_runner_hello.ko" "$T/a/"
 		mod=built
 	else
@@ -160,6 +174,32 @@ vmrun g "$ROOT" "$G/taint.sh"
 expect "g: a W taint without a report gives 125 and 'vm: kernel tainted W ...'" \
 	eval 'rc_is 125 && err_is "^vm: kernel tainted W \(tainted=512\) with no report in its log "'
 
+# h (the debug kernel, VM_KERNEL_TREE, only): a bug planted by a test
+# module, one kind per boot, is reported by the kernel's checker, and
+# tools/vm fails the run on that report although the script passed.
+if [ -n "${VM_KERNEL_TREE:-}" ]; then
+	mkdir -p "$T/bugs"
+	cp "$here/vm_runner_bugs.c" "$T/bugs/"
+	echo 'obj-m := vm_runner_bugs.o' >"$T/bugs/Kbuild"
+	if make -s -C "$ktree" M="$T/bugs" modules >"$T/bugs/build.log" 2>&1; then
+		for kb in "leak:suspected memory leak" \
+			"lockdep:WARNING: possible circular locking dependency detected" \
+			"oob:BUG: KASAN: slab-out-of-bounds in out_of_bounds" \
+			"uaf:BUG: KASAN: use-after-free in use_after_free" \
+			"shift:UBSAN: shift-out-of-bounds in .*vm_runner_bugs.c" \
+			"sleep:BUG: sleeping function called from invalid context"; do
+			b=${kb%%:*} want=${kb#*:}
+			vmrun "h-$b" "$ROOT" "$G/bug.sh" "$T/bugs/vm_runner_bugs.ko" "$b"
+			expect "h: a planted bug ($b) gives 125, the report named ($want)" \
+				eval 'rc_is 125 && out_has "vm-runner-bug: planted $b, exiting with 0" &&
+					err_is "^vm: kernel log has a problem report: \[ *[0-9.]+\] .*$want"'
+		done
+	else
+		fail "h: the planted-bug module builds against $ktree" \
+			"$(tail -n 3 "$T/bugs/build.log" | tr '\n' '|')"
+	fi
+fi
+
 # d: collect the hang.
 wait "$hang_pid"
 cur=d
@@ -167,5 +207,5 @@ expect "d: a hang with --timeout 40 gives 124 and 'vm: timed out after 40 s'" \
 	eval 'rc_is 124 && err_is "^vm: timed out after 40 s " && out_has "vm-runner-hang: sleeping"'
 expect "d: the guest never reported a result" eval '! grep -q "^VMTEST_RC=" "$T/d.out"'
 
-echo "# logs: build/vm/logs/$tag-{a,b,c,d,e,f,g}"
+echo "# logs: build/vm/logs/$tag-{a,b,c,d,e,f,g,h-*}"
 [ "$failed" -eq 0 ] || { echo "# $failed of $n failed"; exit 1; }
