@@ -307,7 +307,7 @@ for n in 1 2 4; do
 	_cl_exited "${CL_AGENT_PID[$n]}" && dead+=" h$n"
 done
 expect_eq "every agent started is still running (none crashed)" "" "$dead"
-bad=$(dmesg | grep -E 'WARNING|BUG|Oops|general protection|refcount_t|leak|lockdep|RCU stall' | head -n 5)
+bad=$(dmesg | grep -E 'WARNING|BUG|Oops|general protection|refcount_t|suspected memory leak|lockdep|RCU stall' | head -n 5)
 expect_eq "the kernel log has no warning, bug or oops" "" "$bad"
 
 echo "test time $((SECONDS - t0)) s" | diag
