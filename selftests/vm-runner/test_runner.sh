@@ -187,7 +187,7 @@ if [ -n "${VM_KERNEL_TREE:-}" ]; then
 			"oob:BUG: KASAN: slab-out-of-bounds in out_of_bounds" \
 			"uaf:BUG: KASAN: use-after-free in use_after_free" \
 			"shift:UBSAN: shift-out-of-bounds in .*vm_runner_bugs.c" \
-			"sleep:BUG: sleeping function called from invalid context"; do
+			"sleep:BUG: (sleeping function called from invalid context|scheduling while atomic)"; do
 			b=${kb%%:*} want=${kb#*:} hn=$((${hn:-0} + 1))
 			# Numbered, not named: the run's name is on the kernel
 			# command line, and "leak" there would match the check.
