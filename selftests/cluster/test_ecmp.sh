@@ -21,6 +21,13 @@
 #
 # Runs in the VM: tools/vm run --mem 4G selftests/run-vm.sh cluster/test_ecmp.sh
 set -u
+# A killed host's namespace takes seconds to tear down in the TCG guest, and
+# once stalled every agent's etcd keepalive long enough for all leases (5 s)
+# to expire at once: members' leases of 10 s, a stream that waits 30 s for
+# an answer and a check that gives it 60 s, room for the failover.
+CL_MEMBER_TTL=${CL_MEMBER_TTL:-10}
+CL_STREAM_TIMEOUT=30000
+CL_STREAM_WAIT=60
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib.sh
 . "$here/../lib.sh"

@@ -433,8 +433,8 @@ stream_start()
 
 	# shellcheck disable=SC2016 # expanded by the inner bash
 	topo_bg "stream-$name" "$n" bash -c \
-		'exec "$1" hold tcp "$2" "$3" --timeout 10000 < <(while sleep 0.1; do echo tick; done)' \
-		- "$FLOW" "$dst" "$port"
+		'exec "$1" hold tcp "$2" "$3" --timeout "$4" < <(while sleep 0.1; do echo tick; done)' \
+		- "$FLOW" "$dst" "$port" "${CL_STREAM_TIMEOUT:-10000}"
 	CL_STREAM_PID[$name]=$TOPO_BG_PID
 	wait_for 10 eval "[ \$(stream_count $name) -gt 0 ]"
 }
@@ -454,7 +454,7 @@ stream_flowing()
 
 	_cl_exited "${CL_STREAM_PID[$1]}" && return 1
 	c=$(stream_count "$1")
-	wait_for 20 eval "[ \$(stream_count $1) -ge $((c + 5)) ]" &&
+	wait_for "${CL_STREAM_WAIT:-20}" eval "[ \$(stream_count $1) -ge $((c + 5)) ]" &&
 		! _cl_exited "${CL_STREAM_PID[$1]}"
 }
 
