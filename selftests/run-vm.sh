@@ -31,6 +31,7 @@ TESTS=(
 	datapath/test_nonlinear.sh
 	datapath/test_icmp_errors.sh
 	datapath/test_ipv6.sh
+	datapath/test_churn.sh
 	cluster/test_etcd_agent.sh
 	cluster/test_cluster_nl.sh
 	cluster/test_owner.sh

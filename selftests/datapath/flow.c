@@ -41,6 +41,17 @@
  *	(MBIT Mbit/s)". Exit status 0 only if every byte arrived intact in
  *	both directions within MS (default 2000) from the start; 3: a byte
  *	differed.
+ *
+ *   flow pace tcp|udp ADDR PORT --count N [--interval MS] [--timeout MS]
+ *	       [--sport N] [--bind ADDR]
+ *	A steady exchange to count losses: one message "pace I" every MS
+ *	milliseconds (default 10), N of them, on one connection (UDP: one
+ *	connected socket, so one flow). UDP counts the answers that come back
+ *	within MS of the last send (--timeout); TCP waits for each answer
+ *	before the next message and reads the connection's retransmissions
+ *	(TCP_INFO). Prints "sent N answered M" (TCP: "... retransmitted R").
+ *	Exit status 0 only if every message was answered (TCP: and nothing
+ *	was retransmitted); 1 otherwise.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -79,6 +90,7 @@ struct opts {
 	int timeout_ms;
 	const char *tag;
 	int count;
+	int interval_ms;
 	long bytes;
 	unsigned int seed;
 };
@@ -91,7 +103,8 @@ static void __attribute__((noreturn)) usage(void)
 		"                 [--size N] [--ttl N] [--df|--no-df] [--timeout MS]\n"
 		"       flow hold tcp ADDR PORT [options of send] [--fastopen]\n"
 		"       flow spray udp ADDR PORT --count N [--sport N] [--bind ADDR]\n"
-		"       flow bulk tcp ADDR PORT --bytes N [--seed S] [--timeout MS]\n");
+		"       flow bulk tcp ADDR PORT --bytes N [--seed S] [--timeout MS]\n"
+		"       flow pace tcp|udp ADDR PORT --count N [--interval MS] [--timeout MS]\n");
 	exit(64);
 }
 
@@ -640,6 +653,79 @@ static int spray(const struct opts *o)
 	return 0;
 }
 
+/*
+ * A message every interval on one flow; every answer counted. UDP answers are
+ * "TAG PEER PORT" whatever was sent, so each datagram is one answer; the
+ * server answers from the address the client sent to (IP_PKTINFO), so the
+ * connected socket takes them.
+ */
+static int pace(const struct opts *o)
+{
+	struct sockaddr_storage dst;
+	long next, deadline;
+	int fd, sent = 0, answered = 0;
+	char buf[64], in[512];
+	socklen_t dlen;
+	ssize_t n;
+
+	if (o->count < 1)
+		usage();
+	fd = client_socket(o, &dst, &dlen);
+	if (o->tcp) {
+		client_connect(fd, &dst, dlen, now_ms() + o->timeout_ms);
+	} else if (connect(fd, (void *)&dst, dlen) < 0) {
+		fail_errno("connect");
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	next = now_ms();
+	while (sent < o->count) {
+		int len = snprintf(buf, sizeof(buf), "pace %d\n", sent);
+
+		if (send(fd, buf, len, 0) != len)
+			fail_errno("send");
+		sent++;
+		next += o->interval_ms;
+		if (o->tcp) {
+			/* Lockstep: the answer before the next message. */
+			if (!wait_fd(fd, POLLIN, now_ms() + o->timeout_ms))
+				break;
+			n = recv(fd, in, sizeof(in), 0);
+			if (n <= 0)
+				break;
+			answered++;
+		}
+		while (!o->tcp && wait_fd(fd, POLLIN, next)) {
+			n = recv(fd, in, sizeof(in), 0);
+			if (n > 0)
+				answered++;
+			else if (n < 0 && errno != EAGAIN && errno != EINTR &&
+				 errno != ECONNREFUSED)
+				fail_errno("recv");
+		}
+		while (now_ms() < next)
+			usleep((next - now_ms()) * 1000);
+	}
+	deadline = now_ms() + o->timeout_ms;
+	while (!o->tcp && answered < sent && wait_fd(fd, POLLIN, deadline)) {
+		n = recv(fd, in, sizeof(in), 0);
+		if (n > 0)
+			answered++;
+	}
+	if (o->tcp) {
+		struct tcp_info ti;
+		socklen_t tl = sizeof(ti);
+
+		memset(&ti, 0, sizeof(ti));
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) < 0)
+			die("TCP_INFO");
+		printf("sent %d answered %d retransmitted %u\n", sent, answered,
+		       ti.tcpi_total_retrans);
+		return answered == o->count && !ti.tcpi_total_retrans ? 0 : 1;
+	}
+	printf("sent %d answered %d\n", sent, answered);
+	return answered == o->count ? 0 : 1;
+}
+
 /* Read exactly @len bytes before @deadline; false on timeout or error. */
 static bool read_full(int fd, unsigned char *buf, size_t len, long deadline)
 {
@@ -744,7 +830,8 @@ static int number(const char *s)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .msg = "hello", .df = -1, .timeout_ms = 2000 };
+	struct opts o = { .msg = "hello", .df = -1, .timeout_ms = 2000,
+			  .interval_ms = 10 };
 	const char *mode;
 	int i, pos;
 
@@ -758,7 +845,8 @@ int main(int argc, char **argv)
 		o.port = number(argv[3]);
 		pos = 4;
 	} else if (!strcmp(mode, "send") || !strcmp(mode, "hold") ||
-		   !strcmp(mode, "spray") || !strcmp(mode, "bulk")) {
+		   !strcmp(mode, "spray") || !strcmp(mode, "bulk") ||
+		   !strcmp(mode, "pace")) {
 		if (argc < 5 || (!strcmp(mode, "hold") && !o.tcp))
 			usage();
 		o.addr = argv[3];
@@ -799,6 +887,8 @@ int main(int argc, char **argv)
 			o.ttl = number(v);
 		else if (!strcmp(a, "--timeout"))
 			o.timeout_ms = number(v);
+		else if (!strcmp(a, "--interval"))
+			o.interval_ms = number(v);
 		else if (!strcmp(a, "--count"))
 			o.count = number(v);
 		else if (!strcmp(a, "--bytes"))
@@ -817,5 +907,7 @@ int main(int argc, char **argv)
 		return bulk(&o);
 	if (!strcmp(mode, "spray"))
 		return spray(&o);
+	if (!strcmp(mode, "pace"))
+		return pace(&o);
 	return hold(&o);
 }
