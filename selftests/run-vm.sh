@@ -17,6 +17,7 @@ cd "$(dirname "$0")"
 TESTS=(
 	module/test_lifecycle.sh
 	module/test_vnicctl.sh
+	"CYCLES=20 module/test_cycles.sh"
 	genl/run.sh
 	control/test_apply.sh
 	control/test_big_tables.sh
@@ -42,11 +43,13 @@ TESTS=(
 # cluster/test_exit_race.sh is not in this list: it wants a boot of its own
 # with freed memory poisoned (tools/check runs it that way).
 # Offloads on: every suite whose instances' traffic crosses the data path
-# (not test_topo, which checks the test bed's captured checksums, nor the
-# cluster's control-plane suites: etcd, netlink, BGP, crafted records).
+# (not test_topo, which checks the test bed's captured checksums, nor
+# test_churn, whose messages are small and whose subject is the control
+# plane, nor the cluster's control-plane suites: etcd, netlink, BGP,
+# crafted records).
 for t in "${TESTS[@]}"; do
 	case $t in
-	datapath/test_topo.sh) ;;
+	datapath/test_topo.sh | datapath/test_churn.sh) ;;
 	datapath/* | cluster/test_owner.sh | cluster/test_ecmp.sh)
 		TESTS+=("TOPO_OFFLOADS=on $t") ;;
 	esac
