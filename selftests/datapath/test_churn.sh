@@ -110,7 +110,7 @@ serve a2 udp 9000 a1 tcp 9001 b2 tcp 7001 b2 tcp 7002 b2 tcp 7003 \
 # applied.
 churn()
 {
-	local final=$1 n fails ms commits rate ping_pid udp_pid tcp_pid v out
+	local final=$1 n fails ms commits rate need ping_pid udp_pid tcp_pid v out
 
 	# Each connection is established before the churn starts.
 	expect_ok "a1 -> a2 answers before the churn" pings a1 10.1.1.6
@@ -135,8 +135,11 @@ churn()
 	expect_eq "... each one a transaction of its own" "$n" "$commits"
 	rate=$(( n * 1000 * 10 / (ms ? ms : 1) ))
 	echo "$n changes in $ms ms: $((rate / 10)).$((rate % 10)) a second" | diag
-	expect_ok "at least 10 changes a second ($((rate / 10)).$((rate % 10)))" \
-		test "$rate" -ge 100
+	# The churn the test is about: 10 changes a second (the debug kernel,
+	# VGW_SLOW times slower, is held to its share of that).
+	need=$(( 100 / VGW_SLOW ))
+	expect_ok "at least $((need / 10)).$((need % 10)) changes a second ($((rate / 10)).$((rate % 10)))" \
+		test "$rate" -ge "$need"
 	out=$(cat "$TOPO_DIR/ping-$final.log")
 	expect_ok "ICMP a1 -> a2: $MSGS echoes, none lost ($(grep -o '[0-9]* received' <<<"$out"))" \
 		grep -q "$MSGS packets transmitted, $MSGS received" <<<"$out"
