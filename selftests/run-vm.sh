@@ -31,6 +31,7 @@ TESTS=(
 	datapath/test_nonlinear.sh
 	datapath/test_icmp_errors.sh
 	datapath/test_ipv6.sh
+	fuzz/test_pktfuzz.sh
 	cluster/test_etcd_agent.sh
 	cluster/test_cluster_nl.sh
 	cluster/test_owner.sh
@@ -46,7 +47,7 @@ TESTS=(
 for t in "${TESTS[@]}"; do
 	case $t in
 	datapath/test_topo.sh) ;;
-	datapath/* | cluster/test_owner.sh | cluster/test_ecmp.sh)
+	datapath/* | fuzz/test_pktfuzz.sh | cluster/test_owner.sh | cluster/test_ecmp.sh)
 		TESTS+=("TOPO_OFFLOADS=on $t") ;;
 	esac
 done

@@ -1374,8 +1374,12 @@ static void check_delivery(struct node *n, const uint8_t *p, size_t len)
 		mine = false;
 		for (i = 0; i < n->nips; i++)
 			mine |= addr_eq(&n->ips[i], eth + 14 + 16, 4);
-	} else if (et == 0x86dd && p + len - eth >= 54) {
-		mine = eth[14 + 24] == 0xff;	/* multicast (an NA to all nodes) */
+	} else if (et == 0x86dd && p + len - eth >= 55) {
+		/*
+		 * A neighbour advertisement is the router's answer to the
+		 * VNIC's own solicitation, to whatever source that had.
+		 */
+		mine = eth[14 + 6] == 58 && eth[14 + 40] == 136;
 		for (i = 0; i < n->nips; i++)
 			mine |= addr_eq(&n->ips[i], eth + 14 + 24, 6);
 	}
