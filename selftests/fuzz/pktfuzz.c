@@ -1599,10 +1599,20 @@ int main(int argc, char **argv)
 					if (o.dst->fam != o.src->fam)
 						o.dst = &s->vip;
 				} else {
+					/*
+					 * Another node's underlay address, of
+					 * the sender's VCN: whoever can send
+					 * from an NVD's address is that NVD to
+					 * the cluster, so a marker could not
+					 * tell who is to blame across VCNs.
+					 * Or an address that is nobody's.
+					 */
 					const struct node *x = &nodes[rnd(n_nodes)];
 
+					if (x->vcn != s->vcn)
+						x = s;
 					o.src_spoof = x->ul;
-					if (chance(30))
+					if (x == s || chance(30))
 						o.src_spoof.b[o.src->fam == 4 ? 3 : 15] = 66;
 					o.src = &o.src_spoof;
 				}

@@ -3,7 +3,7 @@
 #
 # The packet fuzzer (pktfuzz.c) against the data path, over an IPv4 and then
 # an IPv6 underlay: FUZZ_PACKETS structure-aware, mutated VXLAN/Geneve
-# packets (default 100000 per underlay) from the real NVDs and gateways of
+# packets (default 50000 per underlay) from the real NVDs and gateways of
 # the topology below to the real VIPs, and then:
 #
 # - no kernel report (the VM runner fails a run whose log has one; checked
@@ -29,7 +29,7 @@ DIR=$(dirname "$0")
 . "$DIR/../datapath/traffic.sh"
 
 PKTFUZZ=${VGW_ROOT:-$DIR/../..}/build/selftests/fuzz/pktfuzz
-FUZZ_PACKETS=${FUZZ_PACKETS:-100000}
+FUZZ_PACKETS=${FUZZ_PACKETS:-50000}
 FUZZ_FAMILIES=${FUZZ_FAMILIES:-4 6}
 # One seed for the whole run, printed, so that a failure can be replayed.
 FUZZ_SEED=${FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
