@@ -21,10 +21,18 @@
  *   carries a fuzzer marker (every generated frame does, in its payload or
  *   its ICMP error's quote), sent by a node of the same VCN.
  *
+ * A node of kind "member" is a cluster member the fuzzer plays (the host
+ * must have it in its cluster): it sends the host handoffs (a VNIC's frame
+ * with the receive context it "arrived" in) and state messages, and takes
+ * what the host hands it.
+ *
  * At the end it reads the module's counters (tunnel packets received per
- * CPU, drops per reason) and checks that every packet that reached the
- * module's sockets is accounted for: received = dropped (by named reason) +
- * sent on the underlay. This holds exactly because the fuzzer sends none of
+ * CPU, drops per reason, state records received) and checks that every
+ * packet that reached the module's sockets is accounted for: received =
+ * dropped (by named reason) + sent on the underlay (state the host sends to
+ * members aside: that is no packet it received) + state messages consumed,
+ * which the module counts by their records: every well-formed state message
+ * the fuzzer sends has one record. This holds exactly because the fuzzer sends none of
  * the frames that the module consumes without counting (an ARP request or
  * a neighbour solicitation for the sender's own address or from ::, IPv6
  * link-local control to a multicast group): ARP and ND frames get no
@@ -35,11 +43,11 @@
  * CONFIG, one item a line:
  *   host NETNS DEV                  the vnicgw host and its underlay device
  *   node NAME NETNS KIND ENCAP VNI UL VIP MAC VCN IPS PUB
- *       KIND vnic, internet or nat (a gateway); ENCAP vxlan or geneve;
+ *       KIND vnic, internet or nat (a gateway), member; ENCAP vxlan or geneve;
  *       UL the node's underlay address (on its ul0); VIP the VIP it sends
- *       to; MAC its inner MAC; VCN a name; IPS its private IPs (a VNIC) or
- *       the addresses behind it (a gateway), comma-separated; PUB its
- *       public IP or "-".
+ *       to (a member: the host's member address); MAC its inner MAC; VCN
+ *       a name; IPS its private IPs (a VNIC) or the addresses behind it (a
+ *       gateway), comma-separated; PUB its public IP; "-" for none.
  *
  * Environment: FUZZ_SEED (default: from the clock; printed), FUZZ_PACKETS
  * (default 100000), FUZZ_NO_MODULE=1 (no counters: to try the fuzzer
@@ -70,6 +78,11 @@
 #include <linux/vnicgw.h>
 #include <vgw/cluster_wire.h>
 
+#include <vgw/maglev.h>
+
+/* The wire header and the library's state.h both define it (the same). */
+#undef VGW_VNI_MAX
+#include "cluster_nl.h"
 #include "vgw.h"
 #include "stats.h"
 
@@ -85,7 +98,7 @@ struct addr {
 	uint8_t b[16];
 };
 
-enum kind { K_VNIC, K_INTERNET, K_NAT };
+enum kind { K_VNIC, K_INTERNET, K_NAT, K_MEMBER };
 
 struct node {
 	char name[32], netns[64];
@@ -115,6 +128,7 @@ static uint8_t host_mac[6];
 static int host_capfd;
 static struct addr vips[MAX_NODES];
 static int n_vips;
+static int members;	/* cluster members the fuzzer plays */
 
 static void die(const char *what)
 {
@@ -203,12 +217,16 @@ static void read_config(const char *path)
 		copy_str(nd->name, sizeof(nd->name), f[1]);
 		copy_str(nd->netns, sizeof(nd->netns), f[2]);
 		nd->kind = !strcmp(f[3], "vnic") ? K_VNIC :
-			   !strcmp(f[3], "internet") ? K_INTERNET : K_NAT;
+			   !strcmp(f[3], "internet") ? K_INTERNET :
+			   !strcmp(f[3], "member") ? K_MEMBER : K_NAT;
+		if (nd->kind == K_MEMBER)
+			members++;
 		nd->geneve = !strcmp(f[4], "geneve");
 		nd->vni = strtoul(f[5], NULL, 0);
 		parse_addr(f[6], &nd->ul);
 		parse_addr(f[7], &nd->vip);
-		add_vip(&nd->vip);
+		if (nd->kind != K_MEMBER)
+			add_vip(&nd->vip);
 		if (sscanf(f[8], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &nd->mac[0],
 			   &nd->mac[1], &nd->mac[2], &nd->mac[3], &nd->mac[4],
 			   &nd->mac[5]) != 6)
@@ -1184,6 +1202,151 @@ static void mutate_frame(struct frame *f)
 	}
 }
 
+/* --- a cluster member's packets ------------------------------------------------ */
+
+/* The kernel's hash of a VNIC id, as state records name it (craft.c). */
+static uint64_t vnic_hash(const char *id)
+{
+	return vgw_maglev_hash(id, strlen(id),
+			       0x766e6963ULL * (VNICGW_OBJ_VNIC + 1));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, v >> 32);
+	put32(p + 4, v);
+}
+
+/* A node that is not a member: a VNIC or a gateway. */
+static int random_peer(void)
+{
+	int v;
+
+	do
+		v = rnd(n_nodes);
+	while (nodes[v].kind == K_MEMBER);
+	return v;
+}
+
+/* A connection or NAT record, plausible or not, of a VNIC of the topology. */
+static void state_record(uint8_t *r)
+{
+	const struct node *v = &nodes[random_peer()];
+	struct addr a;
+	size_t i;
+
+	for (i = 0; i < 72; i++)
+		r[i] = rnd(256);
+	r[0] = chance(90) ? 1 + rnd(2) : rnd(256);	/* kind: CT, NAT */
+	r[1] = (uint8_t[]){ 6, 17, 1, 58, 6, 17 }[rnd(6)];
+	if (chance(10))
+		r[1] = rnd(256);
+	r[2] = rnd(8);
+	r[3] = rnd(4);
+	put32(r + 4, chance(80) ? 1 + rnd(600) : rnd64());
+	put64(r + 8, chance(90) ? vnic_hash(v->name) : rnd64());
+	if (r[0] == 1) {		/* flow key: addresses, ports, proto, family */
+		int fam = v->ips[0].fam == 6 ? 6 : 4;
+
+		memset(r + 16, 0, 32);
+		a = v->ips[0];
+		if (chance(20))
+			random_addr(&a, fam);
+		memcpy(r + 16, a.b, fam == 4 ? 4 : 16);
+		random_addr(&a, fam);
+		memcpy(r + 32, a.b, fam == 4 ? 4 : 16);
+		r[52] = r[1];
+		r[53] = chance(90) ? fam : rnd(256);
+		r[54] = r[55] = 0;
+	} else if (r[0] == 2) {		/* NAT: priv, remote, pub, ports, family */
+		memset(r + 16, 0, 48);
+		memcpy(r + 16, v->ips[0].b, 16);
+		random_addr(&a, 4);
+		memcpy(r + 32, a.b, 4);
+		if (chance(80))
+			put32(r + 48, 0xcb007164);	/* 203.0.113.100 */
+		r[70] = chance(90) ? 4 : rnd(256);
+		r[71] = 0;
+	}
+}
+
+/*
+ * What a member (the fuzzer plays one; the host believes it) sends: a
+ * handoff (a VNIC's frame with the receive context it "arrived" in, often
+ * mutated, its context sometimes impossible), or a state message. A state
+ * message with one record is consumed and its record counted (applied or
+ * refused); the fuzzer counts those in @consumed. The others say they have
+ * more than 16 records, or fewer records than they say: malformed.
+ */
+static void member_packet(struct outer *o, struct frame *f,
+			  const struct node *s, uint32_t seq, uint64_t *consumed)
+{
+	uint8_t *t = o->tun;
+	int j;
+
+	memset(o, 0, sizeof(*o));
+	o->geneve = true;
+	o->src = &s->ul;
+	o->dst = &s->vip;	/* the host's member address */
+	o->dport = 6081;
+	if (chance(60)) {
+		struct vgw_handoff_opt h = { 0 };
+		struct gen g = { .seq = seq, .node = random_peer() };
+		const struct node *v = &nodes[g.node];
+		uint32_t vni = v->vni;
+
+		build_frame(&g, f);
+		for (j = chance(60) ? 1 + rnd(2) : 0; j > 0; j--)
+			mutate_frame(f);
+		h.encap = v->geneve;
+		h.family = v->ul.fam;
+		memcpy(h.src, v->ul.b, 16);
+		memcpy(h.dst, v->vip.b, 16);
+		if (chance(15)) {
+			switch (rnd(5)) {
+			case 0: h.family = rnd(256); break;
+			case 1: h.encap = rnd(256); break;
+			case 2: h.src[rnd(16)] = rnd(256); break;
+			case 3: memcpy(h.dst, vips[rnd(n_vips)].b, 16); break;
+			default: vni = rnd(1 << 24);
+			}
+		}
+		t[0] = (4 + sizeof(h)) / 4;
+		put16(t + 2, 0x6558);
+		t[4] = vni >> 16;
+		t[5] = vni >> 8;
+		t[6] = vni;
+		put16(t + 8, VGW_OPT_CLASS);
+		t[10] = VGW_OPT_HANDOFF;
+		t[11] = sizeof(h) / 4;
+		memcpy(t + 12, &h, sizeof(h));
+		o->tlen = 12 + sizeof(h);
+		return;
+	}
+	{
+		unsigned int n = 1, have = 1, i;
+
+		if (chance(20)) {
+			n = chance(50) ? 17 + rnd(239) : 2 + rnd(15);
+			have = rnd(n > 16 ? 3 : n);
+		} else {
+			(*consumed)++;
+		}
+		t[0] = 1;
+		put16(t + 2, VGW_ETH_P_STATE);
+		put16(t + 8, VGW_OPT_CLASS);
+		t[10] = VGW_OPT_STATE;
+		t[11] = 1;
+		t[12] = VGW_STATE_VERSION;
+		t[13] = n;
+		o->tlen = 16;
+		memset(f, 0, sizeof(*f));
+		for (i = 0; i < have; i++)
+			state_record(f->b + 72 * i);
+		f->len = 72 * have;
+	}
+}
+
 /* --- the outer packet ---------------------------------------------------------- */
 
 static size_t outer_packet(uint8_t *out, const struct node *s,
@@ -1255,7 +1418,7 @@ static size_t outer_packet(uint8_t *out, const struct node *s,
 /* --- capture --------------------------------------------------------------------- */
 
 static atomic_bool stop_capture;
-static atomic_uint_fast64_t host_tx, capture_bad_total;
+static atomic_uint_fast64_t host_tx, state_tx, capture_bad_total;
 
 /*
  * Outer IPv4/IPv6 + UDP to 4789/6081 in @p: the offset of the tunnel
@@ -1335,6 +1498,9 @@ static void check_delivery(struct node *n, const uint8_t *p, size_t len)
 	if (off < 0 || !is_vip(&src))
 		return;
 	n->delivered++;
+	/* A member gets handoffs of any VNIC's packets: nothing to check. */
+	if (n->kind == K_MEMBER)
+		return;
 	t = p + off;
 	tl = dport == 6081 ? 8 + (t[0] & 0x3f) * 4 : 8;
 	if ((size_t)off + tl + 14 > len) {
@@ -1417,9 +1583,21 @@ static void *capture_thread(void *arg)
 					struct addr s, d;
 					uint16_t dp;
 
-					if (sll.sll_pkttype == PACKET_OUTGOING &&
-					    tunnel_of(buf, len, &s, &d, &dp) >= 0 &&
-					    is_vip(&s))
+					int off;
+
+					if (sll.sll_pkttype != PACKET_OUTGOING)
+						continue;
+					off = tunnel_of(buf, len, &s, &d, &dp);
+					if (off < 0)
+						continue;
+					/*
+					 * State the host sends to other members is
+					 * not a packet it received: apart.
+					 */
+					if (dp == 6081 && off + 8 <= len &&
+					    get16(buf + off + 2) == VGW_ETH_P_STATE)
+						atomic_fetch_add(&state_tx, 1);
+					else
 						atomic_fetch_add(&host_tx, 1);
 				} else if (sll.sll_pkttype != PACKET_OUTGOING) {
 					check_delivery(&nodes[i], buf, len);
@@ -1444,6 +1622,7 @@ static uint64_t capture_drops(int fd)
 
 struct counters {
 	uint64_t rx, drops[__VNICGW_DROP_MAX], dropped;
+	uint64_t records;	/* state records received: applied or refused */
 };
 
 static struct vgw_client client;
@@ -1470,6 +1649,19 @@ static void read_counters(struct counters *c)
 		c->dropped += st.drops[i];
 	}
 	vgw_stats_free(&st);
+	if (members) {
+		struct vgw_cluster cl;
+
+		memset(&cl, 0, sizeof(cl));
+		err = vgw_cluster_get(&client, &cl);
+		if (err) {
+			errno = -err;
+			die("vnicgw cluster");
+		}
+		c->records = cl.counters[VNICGW_CLUSTER_SYNC_IN] +
+			     cl.counters[VNICGW_CLUSTER_SYNC_REFUSED];
+		vgw_cluster_free(&cl);
+	}
 }
 
 /* --- main ------------------------------------------------------------------------- */
@@ -1525,6 +1717,7 @@ int main(int argc, char **argv)
 	double t0, t1;
 	int k, failed = 0, sender = 0, stable = 0;
 	uint64_t tx_before, tx, cap_drops = 0, delivered = 0, marked = 0;
+	uint64_t state_consumed = 0, state_tx_before;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 2)
@@ -1563,6 +1756,7 @@ int main(int argc, char **argv)
 	usleep(200000);
 	read_counters(&before);
 	tx_before = atomic_load(&host_tx);
+	state_tx_before = atomic_load(&state_tx);
 
 	t0 = now();
 	for (i = 0; i < packets; i++) {
@@ -1577,6 +1771,10 @@ int main(int argc, char **argv)
 			sender = rnd(n_nodes);
 		g.node = sender;
 		s = &nodes[g.node];
+		if (s->kind == K_MEMBER) {
+			member_packet(&o, &f, s, g.seq, &state_consumed);
+			goto queue;
+		}
 		build_frame(&g, &f);
 		o.geneve = s->geneve;
 		o.src = &s->ul;
@@ -1636,6 +1834,7 @@ int main(int argc, char **argv)
 			o.udp_csum_zero = true;
 		if (o.udp_csum_bad || o.ip_len_bad)
 			outer_invalid++;
+queue:
 		q.iov[q.n].iov_base = q.buf[q.n];
 		q.iov[q.n].iov_len = outer_packet(q.buf[q.n], s, &o, &f);
 		q.msg[q.n].msg_hdr = (struct msghdr){ .msg_iov = &q.iov[q.n],
@@ -1664,7 +1863,8 @@ int main(int argc, char **argv)
 		usleep(50000);	/* the capture thread drains its sockets */
 		if (stable && tx == atomic_load(&host_tx) &&
 		    after.rx - before.rx == after.dropped - before.dropped +
-					    tx - tx_before)
+					    tx - tx_before +
+					    after.records - before.records)
 			break;
 	}
 	tx = atomic_load(&host_tx) - tx_before;
@@ -1681,6 +1881,11 @@ int main(int argc, char **argv)
 	       (unsigned long long)(after.rx - before.rx),
 	       (unsigned long long)(after.dropped - before.dropped),
 	       (unsigned long long)tx);
+	if (members)
+		printf("cluster state_messages_consumed %llu records_counted %llu state_sent %llu\n",
+		       (unsigned long long)state_consumed,
+		       (unsigned long long)(after.records - before.records),
+		       (unsigned long long)(atomic_load(&state_tx) - state_tx_before));
 	for (k = 0; k < __VNICGW_DROP_MAX; k++)
 		if (after.drops[k] - before.drops[k])
 			printf("drop %s %llu\n", vgw_drop_name(k),
@@ -1707,7 +1912,8 @@ int main(int argc, char **argv)
 	CHECK("captures_complete", cap_drops == 0);
 	CHECK("no_mtu_drops", after.drops[VNICGW_DROP_MTU] == before.drops[VNICGW_DROP_MTU]);
 	CHECK("accounted", after.rx - before.rx ==
-			   after.dropped - before.dropped + tx);
+			   after.dropped - before.dropped + tx +
+			   after.records - before.records);
 	CHECK("isolation", atomic_load(&capture_bad_total) == 0);
 	CHECK("marked_delivered", marked > 0);
 	if (!no_module)

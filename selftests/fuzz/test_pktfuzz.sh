@@ -19,6 +19,15 @@
 #   another VCN, has a1's address and MAC);
 # - the host forwards normal traffic afterwards (ping, UDP and TCP).
 #
+# During the fuzzing the host is in a cluster with a member m2 that the
+# fuzzer plays: the host hands m2 the flows it owns (sent, captured) and
+# sends it state (not a packet it received: apart), and m2 sends the host
+# handoffs (a VNIC's frame in the context it "arrived" in, mutated or not,
+# the context sometimes impossible) and state messages. A state message with
+# one record is consumed and the record counted (sync_in or sync_refused);
+# so received = dropped + sent + records of those. The others claim more
+# records than a message holds (16) or more than they carry: malformed.
+#
 # FUZZ_SEED (printed) reproduces a run; FUZZ_FAMILIES (default "4 6")
 # selects the underlays. The packets per second and the count per drop
 # reason are printed as diagnostics. Runs in the VM.
@@ -115,11 +124,15 @@ topology()
 		egress "$(rule destination=0.0.0.0/0 protocol=all)"
 	topo_subnet sub-c vcn-c 10.1.1.0/24 sl=sl-c
 	node_vnic c1 sub-c 10.1.1.5 1006 "${ul}25" vip=$vip1 || return
+	# m2: the cluster member the fuzzer plays (no vnicgw there).
+	_topo_ns m2 && _topo_plug m2 "${ul}11" || return
+	echo "node m2 vgwt-m2 member geneve 0 ${ul}11 $h 02:00:00:00:00:00 - - -" >>"$CONF"
+	MEMBERS=(--self host1 --member "host1=$h" --member "m2=${ul}11")
 	topo_apply || return
 	# The host knows every node's MAC before the first frame to it: a
 	# frame that waits for ARP or ND is queued outside the module, and
 	# one past that queue's bound would be lost without a count.
-	for a in 21 22 23 24 25 26 100 101; do
+	for a in 11 21 22 23 24 25 26 100 101; do
 		nsx host1 ping -q -c 1 -W 2 "${ul}$a" >/dev/null || return
 	done
 }
@@ -139,14 +152,16 @@ fuzz_family()
 
 	topology "$u" || { not_ok "IPv$u underlay: the topology"; return; }
 	reach "$u" "before fuzzing"
+	expect_ok "IPv$u underlay: the host joins a cluster with m2, which the fuzzer plays" \
+		nsx host1 vnicctl cluster set "${MEMBERS[@]}"
 	out=$(FUZZ_SEED=$FUZZ_SEED "$PKTFUZZ" "$CONF" 2>&1)
-	echo "$out" | grep -E '^(seed|packets|seconds|module|drop|delivered|node|violation|pktfuzz)' | diag
+	echo "$out" | grep -E '^(seed|packets|seconds|module|cluster|drop|delivered|node|violation|pktfuzz)' | diag
 	for line in reached captures_complete no_mtu_drops accounted isolation marked_delivered; do
 		case $line in
 		reached) d="packets reached the module's sockets" ;;
 		captures_complete) d="every capture kept up (no packet lost to a full socket)" ;;
 		no_mtu_drops) d="no frame was too big (an mtu drop also sends an error: the identity below assumes none)" ;;
-		accounted) d="every packet accounted for: received = dropped by named reason + sent on the underlay" ;;
+		accounted) d="every packet accounted for: received = dropped by named reason + sent on the underlay + state records from m2" ;;
 		isolation) d="no frame reached a VNIC or gateway it was not for (VNI, MAC, VIP, address, VCN of its marker)" ;;
 		marked_delivered) d="marked frames were delivered (the isolation check saw real traffic)" ;;
 		esac
@@ -155,6 +170,8 @@ fuzz_family()
 	done
 	expect_eq "IPv$u underlay: the kernel log has no warning" "" \
 		"$(dmesg | grep -E 'WARNING|BUG|Oops|Call Trace|refcount_t|UBSAN|KASAN' | head -3)"
+	# Standalone again: every flow is the host's (m2 answers nothing).
+	nsx host1 vnicctl cluster clear
 	reach "$u" "after fuzzing"
 	serve a2 udp 7000 a2 tcp 7000 || not_ok "servers"
 	expect_answer "IPv$u underlay, after fuzzing: UDP a1 -> a2:7000 answered" \
