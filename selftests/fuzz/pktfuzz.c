@@ -1332,7 +1332,7 @@ static void member_packet(struct outer *o, struct frame *f,
 		} else {
 			(*consumed)++;
 		}
-		t[0] = 1;
+		t[0] = 2;	/* the option: 8 bytes */
 		put16(t + 2, VGW_ETH_P_STATE);
 		put16(t + 8, VGW_OPT_CLASS);
 		t[10] = VGW_OPT_STATE;
