@@ -639,6 +639,7 @@ void vgw_state_rx(struct vgw_net *vn, struct sk_buff *skb,
 	unsigned int i, applied = 0;
 	bool ok;
 
+	/* rx.c drops (and counts) such a message before: only a guard. */
 	if (n > VGW_STATE_PER_MSG || !pskb_may_pull(skb, n * sizeof(*r))) {
 		kfree_skb(skb);
 		return;

@@ -187,6 +187,20 @@ expect_eq "member h3's record of a flow h2 owns and h3 backs up (or the reverse)
 expect_ok "... and counted sync_refused ($(field 7 "$b") -> $(field 7 "$a"))" \
 	test "$(field 7 "$a")" -eq $(($(field 7 "$b") + 1))
 
+# --- a member's malformed state message --------------------------------------------------
+# A message says how many records it carries: at most 16, all of them
+# there. One that lies is malformed, dropped and counted (found by
+# selftests/fuzz/pktfuzz: such messages were freed without a count).
+mal=$(st .drops.malformed)
+b=$(snapshot)
+nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 0 --ct-rec "$(ct_rec "$HELD")" --state-count 17
+nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 0 --ct-rec "$(ct_rec "$HELD")" --state-count 2
+settle
+a=$(snapshot)
+expect_eq "member h3's state messages claiming 17 records (16 at most) and 2 (1 aboard): both dropped as malformed, no record applied or refused" \
+	"$((mal + 2)) $(field 5 "$b") $(field 7 "$b")" \
+	"$(st .drops.malformed) $(field 5 "$a") $(field 7 "$a")"
+
 # --- after a record, no blind teardown ---------------------------------------------------
 # A TCP connection a1:TP -> a2:7000 whose flow h1 owns: h1 tracks it for a1
 # (egress) and a2 (ingress). Member h3 sends a1's record of it (an owner

@@ -74,6 +74,8 @@
  *                        plus i % 50000, and the last address word of the
  *                        source (CT) or private address (NAT) plus i / 50000;
  *                        16 a message, as vnicgw sends them
+ *   --state-count N      the count field of each state message says N
+ *                        (whatever it carries): a lie for the receiver
  *   --holders IDS[,SIZE] print "OWNER BACKUP" of the first record's flow in
  *                        the owner table of the member ids IDS (":"-
  *                        separated) with SIZE slots (default 65537), as the
@@ -144,6 +146,7 @@ struct spec {
 		struct vgw_state_rec rec;	/* the template */
 		bool have_rec;
 		int records;
+		int count;		/* --state-count, or -1 */
 		const char *holders;
 	} cl;
 };
@@ -602,6 +605,10 @@ static bool cluster_option(struct spec *s, const char *a, const char *v)
 		s->cl.records = number(v, 10000000);
 		return s->cl.records > 0 || (usage(v), false);
 	}
+	if (!strcmp(a, "--state-count")) {
+		s->cl.count = number(v, 255);
+		return true;
+	}
 	if (!strcmp(a, "--holders")) {
 		s->cl.holders = v;
 		return true;
@@ -778,7 +785,7 @@ static int send_state(struct spec *s, uint8_t *p)
 		    s->cl.records - i : VGW_STATE_PER_MSG;
 		for (j = 0; j < n; j++)
 			nth_record(s, i + j, &r[j]);
-		so.count = n;
+		so.count = s->cl.count >= 0 ? s->cl.count : n;
 		memcpy(p + off - sizeof(so), &so, sizeof(so));
 		len = off + n * sizeof(*r);
 		if (s->hex) {
@@ -806,7 +813,7 @@ int main(int argc, char **argv)
 		.dport = 7000, .ttl = 64, .payload = "craft", .truncate = -1,
 		.tcp = { .flags = 0x02, .seq = 1, .win = 65535 },
 		.count = 1, .frag_id = 0x1234,
-		.cl = { .handoff_opt = -1, .records = 1 },
+		.cl = { .handoff_opt = -1, .records = 1, .count = -1 },
 	};
 	size_t len;
 	int i;
