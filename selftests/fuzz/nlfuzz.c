@@ -148,6 +148,8 @@ static struct {
 	unsigned long probe_cmd[__VNICGW_CMD_MAX + 1][2];
 } st;
 static bool verbose;
+/* FUZZ_TRACE=FROM-TO: print every request of that range, with its bytes. */
+static unsigned long trace_from = 1, trace_to;
 static int failures;
 
 static void fail(const char *fmt, ...)
@@ -380,6 +382,13 @@ static int send_req(int s, unsigned int cmd, int flags, const struct buf *payloa
 			     (payload ? payload->len : 0) + 1024, put_raw,
 			     NULL, (void *)payload);
 	st.msgs++;
+	if (st.msgs >= trace_from && st.msgs <= trace_to) {
+		printf("# trace %lu: %s (cmd %u) flags %#x socket %d%s: %d %s\n",
+		       st.msgs, cmd_name(cmd), cmd, flags, s,
+		       mutated ? " mutated" : "", err, c->errmsg);
+		if (payload)
+			hexdump("attributes", payload->p, payload->len);
+	}
 	st.per_cmd[cmd <= VNICGW_CMD_MAX ? cmd : __VNICGW_CMD_MAX][err != 0]++;
 	if (mutated)
 		st.mutated++;
@@ -401,6 +410,19 @@ static int send_req(int s, unsigned int cmd, int flags, const struct buf *payloa
 	}
 	if (verbose)
 		printf("# %lu %s: %d %s\n", st.msgs, cmd_name(cmd), err, c->errmsg);
+	/*
+	 * -EIO is libnl's, not the kernel's: the socket may be out of step
+	 * with its replies. Start over with a new one, as if it was closed.
+	 */
+	if (err == -EIO && s >= 0) {
+		vgw_close(c);
+		if (txn_owner == s) {
+			txn_owner = -1;
+			model_clear(&pending);
+		}
+		open_sock(s);
+		return -EIO;
+	}
 	return err;
 }
 
@@ -447,6 +469,11 @@ static void after_refusal(int s, unsigned int cmd)
 /* --- attribute walking and mutation ------------------------------------- */
 
 #define MAX_ATTRS	4096
+/*
+ * The largest request: well beyond what an attribute holds (64 KiB), well
+ * within the socket's buffers (a refused send would be the client's error).
+ */
+#define MAX_REQ		(256 * 1024)
 #define MAX_DEPTH	8
 
 struct aref {
@@ -526,6 +553,8 @@ static bool can_grow(const struct buf *b, const struct aref *r, long delta,
 {
 	unsigned int i;
 
+	if (b->len + delta > MAX_REQ)
+		return false;
 	for (i = 0; i < r->depth; i++)
 		if (get16(b->p + r->anc[i]) + delta > 0xffff)
 			return false;
@@ -1638,6 +1667,8 @@ int main(void)
 	n_msgs = env_ul("FUZZ_MSGS", 20000);
 	every = env_ul("FUZZ_CHECK_EVERY", 1000);
 	verbose = getenv("FUZZ_VERBOSE") != NULL;
+	if (getenv("FUZZ_TRACE"))
+		sscanf(getenv("FUZZ_TRACE"), "%lu-%lu", &trace_from, &trace_to);
 	rng = seed;
 	printf("# nlfuzz: FUZZ_SEED=%lu FUZZ_MSGS=%lu FUZZ_CHECK_EVERY=%lu\n",
 	       seed, n_msgs, every);
