@@ -431,7 +431,28 @@ static int send_req(int s, unsigned int cmd, int flags, const struct buf *payloa
  * refusal end it? TXN_BEGIN answers: -EBUSY, still open; 0, it had ended
  * and this begins a new one (the model follows either way).
  */
-static void probe_txn(int s, unsigned int cmd)
+/*
+ * Why changes (OBJ_SET, OBJ_DEL) were refused while their transaction
+ * lived on: the first few distinct extack messages.
+ */
+#define N_SURVIVED_MSGS 8
+static char survived_msgs[N_SURVIVED_MSGS][512];
+
+static void note_survived(unsigned int cmd, const char *msg)
+{
+	unsigned int i;
+
+	if (cmd != VNICGW_CMD_OBJ_SET && cmd != VNICGW_CMD_OBJ_DEL)
+		return;
+	for (i = 0; i < N_SURVIVED_MSGS && survived_msgs[i][0]; i++)
+		if (!strcmp(survived_msgs[i] + 8, msg))
+			return;
+	if (i < N_SURVIVED_MSGS)
+		snprintf(survived_msgs[i], sizeof(survived_msgs[i]), "%-7s %s",
+			 cmd == VNICGW_CMD_OBJ_SET ? "OBJ_SET" : "OBJ_DEL", msg);
+}
+
+static void probe_txn(int s, unsigned int cmd, const char *why)
 {
 	int err;
 
@@ -443,6 +464,7 @@ static void probe_txn(int s, unsigned int cmd)
 	if (err == -EBUSY) {
 		st.txn_survived++;
 		st.probe_cmd[cmd][0]++;
+		note_survived(cmd, why);
 	} else if (!err) {
 		st.txn_ended++;
 		st.probe_cmd[cmd][1]++;
@@ -462,8 +484,12 @@ static struct model *target(int s)
 /* After any refused request of the owner: find out whether the txn lives. */
 static void after_refusal(int s, unsigned int cmd)
 {
-	if (txn_owner == s)
-		probe_txn(s, cmd);
+	char why[256];
+
+	if (txn_owner == s) {
+		snprintf(why, sizeof(why), "%s", socks[s].errmsg);
+		probe_txn(s, cmd, why);
+	}
 }
 
 /* --- attribute walking and mutation ------------------------------------- */
@@ -1719,6 +1745,9 @@ int main(void)
 			       i == __VNICGW_CMD_MAX ? "other" : cmd_name(i),
 			       st.probe_cmd[i][0], st.probe_cmd[i][1]);
 	printf("\n");
+	for (i = 0; i < N_SURVIVED_MSGS && survived_msgs[i][0]; i++)
+		printf("# the transaction outlived the refusal of %s\n",
+		       survived_msgs[i]);
 	printf("# undecodable accepted %lu, model differences %lu, checks %lu\n",
 	       st.undecodable, st.model_diffs, st.checks);
 	printf("# SUMMARY seed=%lu msgs=%lu accepted=%lu refused=%lu core_refused=%lu no_extack=%lu failures=%d secs=%.1f msgs_per_s=%.0f\n",
