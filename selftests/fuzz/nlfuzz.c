@@ -34,7 +34,8 @@
  * handler; the answers are counted and printed.
  *
  * Environment: FUZZ_SEED (default: time), FUZZ_MSGS (default 20000),
- * FUZZ_CHECK_EVERY (default 1000), FUZZ_VERBOSE.
+ * FUZZ_CHECK_EVERY (default 1000), FUZZ_VERBOSE, FUZZ_TRACE=FROM-TO (print
+ * those requests), FUZZ_PROGRESS (a line on stderr at each check).
  * Exit status 0 when every check passed. The last line is a summary.
  */
 #include <errno.h>
@@ -147,7 +148,7 @@ static struct {
 	/* After a refusal of the owner: [cmd][0] txn survived, [1] ended. */
 	unsigned long probe_cmd[__VNICGW_CMD_MAX + 1][2];
 } st;
-static bool verbose;
+static bool verbose, progress;	/* FUZZ_PROGRESS: a line on stderr per check */
 /* FUZZ_TRACE=FROM-TO: print every request of that range, with its bytes. */
 static unsigned long trace_from = 1, trace_to;
 static int failures;
@@ -1150,6 +1151,7 @@ static void model_obj_set(int s, const struct buf *b)
 	char id[VGW_ID_MAX], err[256];
 	bool append;
 	int t, app_attr;
+	size_t len;
 
 	if (nla_parse(tb, VNICGW_A_MAX, (struct nlattr *)b->p, b->len, NULL)) {
 		finding("accepted OBJ_SET that libnl cannot parse", "", b);
@@ -1166,10 +1168,11 @@ static void model_obj_set(int s, const struct buf *b)
 		return;
 	}
 	memcpy(id, nla_data(in[1]), nla_len(in[1]));
-	buf_set(&part, tb[obj_nest_attr[t]], nla_total_size(nla_len(tb[obj_nest_attr[t]])));
-	/* The total size is aligned; the attribute may not be. */
-	if (part.len > (size_t)(b->p + b->len - (uint8_t *)tb[obj_nest_attr[t]]))
-		part.len = b->p + b->len - (uint8_t *)tb[obj_nest_attr[t]];
+	/* The total size is aligned; the request's last attribute may not be. */
+	len = nla_total_size(nla_len(tb[obj_nest_attr[t]]));
+	if (len > (size_t)(b->p + b->len - (uint8_t *)tb[obj_nest_attr[t]]))
+		len = b->p + b->len - (uint8_t *)tb[obj_nest_attr[t]];
+	buf_set(&part, tb[obj_nest_attr[t]], len);
 	app_attr = t == VGW_OBJ_ROUTE_TABLE ? VNICGW_RT_APPEND :
 		   t == VGW_OBJ_SECURITY_LIST || t == VGW_OBJ_NSG ?
 		   VNICGW_SECLIST_APPEND : 0;
@@ -1693,6 +1696,7 @@ int main(void)
 	n_msgs = env_ul("FUZZ_MSGS", 20000);
 	every = env_ul("FUZZ_CHECK_EVERY", 1000);
 	verbose = getenv("FUZZ_VERBOSE") != NULL;
+	progress = getenv("FUZZ_PROGRESS") != NULL;
 	if (getenv("FUZZ_TRACE"))
 		sscanf(getenv("FUZZ_TRACE"), "%lu-%lu", &trace_from, &trace_to);
 	rng = seed;
@@ -1718,6 +1722,13 @@ int main(void)
 			snprintf(when, sizeof(when), "check after %lu messages",
 				 st.msgs);
 			check_model(when);
+			if (progress) {
+				clock_gettime(CLOCK_MONOTONIC, &t1);
+				secs = (t1.tv_sec - t0.tv_sec) +
+				       (t1.tv_nsec - t0.tv_nsec) / 1e9;
+				fprintf(stderr, "# nlfuzz: %lu requests, %d failures, %.0f s\n",
+					st.msgs, failures, secs);
+			}
 			next_check = st.msgs + every;
 		}
 	}
@@ -1750,9 +1761,10 @@ int main(void)
 		       survived_msgs[i]);
 	printf("# undecodable accepted %lu, model differences %lu, checks %lu\n",
 	       st.undecodable, st.model_diffs, st.checks);
-	printf("# SUMMARY seed=%lu msgs=%lu accepted=%lu refused=%lu core_refused=%lu no_extack=%lu failures=%d secs=%.1f msgs_per_s=%.0f\n",
+	printf("# SUMMARY seed=%lu msgs=%lu accepted=%lu refused=%lu core_refused=%lu no_extack=%lu other_failures=%lu undecodable=%lu failures=%d secs=%.1f msgs_per_s=%.0f\n",
 	       seed, st.msgs, st.accepted, st.refused, st.core_refused,
-	       st.no_msg, failures, secs, st.msgs / (secs > 0 ? secs : 1));
+	       st.no_msg, failures - st.no_msg, st.undecodable, failures, secs,
+	       st.msgs / (secs > 0 ? secs : 1));
 	vgw_close(&checker);
 	model_clear(&committed);
 	return failures ? 1 : 0;
