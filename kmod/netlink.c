@@ -473,6 +473,7 @@ static int vgw_nl_allowed(struct sk_buff *skb, u8 cmd,
 struct dump_state {
 	u8 type, last;
 	bool denied;			/* ->start refused the requester */
+	bool invalid;			/* ... or the request */
 	bool one;			/* VNICGW_A_OBJ_ID: that object only */
 	u32 from;
 	struct vgw_pmap_cursor cur;
@@ -514,6 +515,27 @@ static int dump_one(void *val, void *arg)
 	return 0;
 }
 
+/*
+ * What a dump request may hold: VNICGW_A_OBJ_ID only with the type, and a
+ * well-formed id. Checked in ->start; the first dumpit call reports a
+ * refusal with its message (6.1 gives ->start no extack), as it does for
+ * permissions (dump_refused()).
+ */
+static int dump_request_check(const struct genl_dumpit_info *di,
+			      struct netlink_ext_ack *extack)
+{
+	struct nlattr *type = di->attrs[VNICGW_A_OBJ_TYPE];
+	struct nlattr *id = di->attrs[VNICGW_A_OBJ_ID];
+	char buf[VNICGW_ID_MAX];
+
+	if (id && !type) {
+		NL_SET_ERR_MSG_ATTR(extack, id,
+				    "a dump of one object needs its type too");
+		return -EINVAL;
+	}
+	return id ? vgw_nla_id(id, buf, extack) : 0;
+}
+
 static int vgw_nl_obj_dump_start(struct netlink_callback *cb)
 {
 	struct dump_state *st = (void *)cb->ctx;
@@ -524,11 +546,7 @@ static int vgw_nl_obj_dump_start(struct netlink_callback *cb)
 	BUILD_BUG_ON(sizeof(*st) > sizeof(cb->ctx));
 	memset(st, 0, sizeof(*st));
 	st->last = __VNICGW_OBJ_MAX - 1;
-	if (id && !type) {
-		NL_SET_ERR_MSG_ATTR(cb->extack, id,
-				    "a dump of one object needs its type too");
-		return -EINVAL;
-	}
+	st->invalid = dump_request_check(di, NULL) != 0;
 	if (type) {
 		st->type = nla_get_u8(type);
 		st->last = st->type;
@@ -847,6 +865,8 @@ static int vgw_nl_obj_dump_checked(struct sk_buff *skb,
 {
 	struct dump_state *st = (void *)cb->ctx;
 
+	if (!st->denied && st->invalid)
+		return dump_request_check(genl_dumpit_info(cb), cb->extack);
 	return dump_refused(cb, VNICGW_CMD_OBJ_GET, st->denied) ?:
 	       vgw_nl_obj_dump(skb, cb);
 }

@@ -138,15 +138,18 @@ static bool id_valid(const char *s)
 }
 
 /*
- * Is @a a terminated string of at most VNICGW_ID_MAX bytes? The policies
- * (VGW_POLICY_ID) check that for named attributes; list items have no
- * policy, so every id is checked here before it is read as a string.
+ * Is @a a string of at most VNICGW_ID_MAX bytes whose one NUL is its last
+ * byte? List items have no policy, and the policies (VGW_POLICY_ID,
+ * NLA_NUL_STRING) let bytes follow the NUL: "vcn-a\0xy" would be read as
+ * vcn-a, an id the dump gives back differently. So every id is checked
+ * here before it is read as a string.
  */
 static bool id_terminated(const struct nlattr *a)
 {
 	int len = nla_len(a);
 
-	return len >= 1 && len <= VNICGW_ID_MAX && memchr(nla_data(a), 0, len);
+	return len >= 1 && len <= VNICGW_ID_MAX &&
+	       memchr(nla_data(a), 0, len) == nla_data(a) + len - 1;
 }
 
 int vgw_nla_id(const struct nlattr *a, char *id, struct netlink_ext_ack *ea)

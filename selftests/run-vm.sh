@@ -40,6 +40,7 @@ TESTS=(
 	cluster/test_forged.sh
 	cluster/test_ecmp.sh
 	cluster/test_bird.sh
+	fuzz/test_nlfuzz.sh
 )
 # cluster/test_exit_race.sh is not in this list: it wants a boot of its own
 # with freed memory poisoned (tools/check runs it that way).
