@@ -5,10 +5,11 @@
 #   make              module (with BTF), BPF objects, userspace programs
 #   make check        every test: host unit tests, then the kernel tests in a VM
 #   make check-debug  the kernel tests under the debug kernel (built once, cached)
-#   make fuzz         the packet fuzzer at full strength (FUZZ_PACKETS, default
-#                     1000000 per underlay family, offloads off and on) under the
-#                     debug kernel; FUZZ_KERNEL=debian for Debian's, FUZZ_SEED
-#                     to replay a run
+#   make fuzz         the fuzzers and the lifecycle at full strength under the
+#                     debug kernel: a million packets per underlay family,
+#                     offloads off and on (FUZZ_PACKETS), 100,000 netlink
+#                     messages (FUZZ_MSGS), 100 lifecycle cycles under load;
+#                     FUZZ_KERNEL=debian for Debian's, FUZZ_SEED to replay
 #   make demo         the built-in example, in a VM
 #   make vm-shell     an interactive guest with the artifacts installed
 #
@@ -115,11 +116,14 @@ check-debug: deps
 	@$(TOP)/tools/check --debug
 
 # The packet fuzzer (selftests/fuzz/test_pktfuzz.sh) with a million packets
-# per underlay family, offloads off then on, in one VM: under the debug
+# per underlay family, offloads off then on, the netlink fuzzer with 100,000
+# messages and 100 lifecycle cycles under load, in one VM: under the debug
 # kernel by default (KASAN, lockdep, ...: measured about 300 packets/s in
-# the TCG VM, some 20x slower than Debian's kernel: about 4 hours), or
-# Debian's (FUZZ_KERNEL=debian: about 10 minutes). FUZZ_SEED replays a run.
+# the TCG VM, some 20x slower than Debian's kernel: about 4 hours for the
+# packets alone), or Debian's (FUZZ_KERNEL=debian: about 20 minutes).
+# FUZZ_SEED replays a run.
 FUZZ_PACKETS ?= 1000000
+FUZZ_MSGS ?= 100000
 FUZZ_KERNEL ?= debug
 FUZZ_ENV = FUZZ_PACKETS=$(FUZZ_PACKETS)$(if $(FUZZ_SEED), FUZZ_SEED=$(FUZZ_SEED))
 fuzz: deps
@@ -130,7 +134,9 @@ fuzz: deps
 	fi; \
 	$(TOP)/tools/vm run --timeout 28800 --name fuzz selftests/run-vm.sh \
 		"$(FUZZ_ENV) fuzz/test_pktfuzz.sh" \
-		"TOPO_OFFLOADS=on $(FUZZ_ENV) fuzz/test_pktfuzz.sh"
+		"TOPO_OFFLOADS=on $(FUZZ_ENV) fuzz/test_pktfuzz.sh" \
+		"FUZZ_MSGS=$(FUZZ_MSGS)$(if $(FUZZ_SEED), FUZZ_SEED=$(FUZZ_SEED)) fuzz/test_nlfuzz.sh" \
+		"CYCLES=100 module/test_cycles.sh"
 
 # --- BPF --------------------------------------------------------------------
 
