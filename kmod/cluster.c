@@ -114,17 +114,6 @@ static bool id_ok(const char *id)
 	return true;
 }
 
-/*
- * An id attribute ends with its one NUL: the policy (NLA_NUL_STRING) lets
- * bytes follow it, and nla_strscpy() would read "h1\0xy" as h1, an id that
- * CLUSTER_GET gives back differently.
- */
-static bool id_terminated(const struct nlattr *a)
-{
-	return memchr(nla_data(a), 0, nla_len(a)) ==
-	       nla_data(a) + nla_len(a) - 1;
-}
-
 static int parse_member(const struct nlattr *item, struct vgw_member *m,
 			unsigned int i, struct netlink_ext_ack *ea)
 {
@@ -136,7 +125,7 @@ static int parse_member(const struct nlattr *item, struct vgw_member *m,
 		return err;
 	if (!tb[VNICGW_MEMBER_ID])
 		return vgw_refuse(ea, item, "cluster: members[%u]: id is missing", i);
-	if (!id_terminated(tb[VNICGW_MEMBER_ID]))
+	if (vgw_nla_nul_inside(tb[VNICGW_MEMBER_ID]))
 		return vgw_refuse(ea, tb[VNICGW_MEMBER_ID],
 				  "cluster: members[%u]: id has bytes after its NUL",
 				  i);
@@ -195,7 +184,7 @@ static struct vgw_cluster *cluster_parse(const struct nlattr *nest,
 		goto fail;
 	}
 	if (tb[VNICGW_CLUSTER_SELF]) {
-		if (!id_terminated(tb[VNICGW_CLUSTER_SELF])) {
+		if (vgw_nla_nul_inside(tb[VNICGW_CLUSTER_SELF])) {
 			vgw_refuse(ea, tb[VNICGW_CLUSTER_SELF],
 				   "cluster: self has bytes after its NUL");
 			goto fail;

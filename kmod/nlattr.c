@@ -138,23 +138,33 @@ static bool id_valid(const char *s)
 }
 
 /*
- * Is @a a string of at most VNICGW_ID_MAX bytes whose one NUL is its last
- * byte? List items have no policy, and the policies (VGW_POLICY_ID,
- * NLA_NUL_STRING) let bytes follow the NUL: "vcn-a\0xy" would be read as
- * vcn-a, an id the dump gives back differently. So every id is checked
- * here before it is read as a string.
+ * Is @a a string of at most @max bytes whose one NUL is its last byte? List
+ * items have no policy, and the policies (VGW_POLICY_ID, NLA_NUL_STRING) let
+ * bytes follow the NUL: "vcn-a\0xy" would be read as vcn-a, an id the dump
+ * gives back differently. So every id is checked before it is read as a
+ * string.
  */
-static bool id_terminated(const struct nlattr *a)
+bool vgw_nla_str_exact(const struct nlattr *a, int max)
 {
 	int len = nla_len(a);
 
-	return len >= 1 && len <= VNICGW_ID_MAX &&
+	return len >= 1 && len <= max &&
 	       memchr(nla_data(a), 0, len) == nla_data(a) + len - 1;
+}
+
+/* A NUL before the attribute's last byte. */
+bool vgw_nla_nul_inside(const struct nlattr *a)
+{
+	const char *z = memchr(nla_data(a), 0, nla_len(a));
+
+	return z && z != (const char *)nla_data(a) + nla_len(a) - 1;
 }
 
 int vgw_nla_id(const struct nlattr *a, char *id, struct netlink_ext_ack *ea)
 {
-	if (!id_terminated(a) || !id_valid(nla_data(a)))
+	if (vgw_nla_nul_inside(a))
+		return vgw_refuse(ea, a, "an id has bytes after its NUL");
+	if (!vgw_nla_str_exact(a, VNICGW_ID_MAX) || !id_valid(nla_data(a)))
 		return vgw_refuse(ea, a, "an id is 1 to 63 of [A-Za-z0-9._-]");
 	strscpy(id, nla_data(a), VNICGW_ID_MAX);
 	return 0;
@@ -163,7 +173,10 @@ int vgw_nla_id(const struct nlattr *a, char *id, struct netlink_ext_ack *ea)
 int vgw_nla_item_id(const struct nlattr *a, char *id, const char *what,
 		    unsigned int i, struct netlink_ext_ack *ea)
 {
-	if (!id_terminated(a) || !id_valid(nla_data(a)))
+	if (vgw_nla_nul_inside(a))
+		return vgw_refuse(ea, a, "%s[%u]: an id has bytes after its NUL",
+				  what, i);
+	if (!vgw_nla_str_exact(a, VNICGW_ID_MAX) || !id_valid(nla_data(a)))
 		return vgw_refuse(ea, a,
 				  "%s[%u]: an id is 1 to 63 of [A-Za-z0-9._-], NUL-terminated",
 				  what, i);

@@ -56,6 +56,14 @@ static inline void vgw_refuse_exit(void)
 void vgw_refuse_exit(void);
 #endif
 
+/*
+ * A string attribute of at most @max bytes that ends at its one NUL (the
+ * policies' NLA_NUL_STRING lets bytes follow the NUL); vgw_nla_nul_inside():
+ * it has a NUL before its last byte.
+ */
+bool vgw_nla_str_exact(const struct nlattr *a, int max);
+bool vgw_nla_nul_inside(const struct nlattr *a);
+
 /* Attribute parsers: 0, or -EINVAL with the extack set. */
 int vgw_nla_id(const struct nlattr *a, char *id, struct netlink_ext_ack *ea);
 /*

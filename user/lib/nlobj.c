@@ -1249,6 +1249,16 @@ static void blame(struct apply_ctx *a)
 		 (int)sizeof(a->c->errmsg) - 1, buf);
 }
 
+/* TXN_ABORT, keeping the message of the refusal that led to it. */
+static void abort_quietly(struct vgw_client *c)
+{
+	char msg[sizeof(c->errmsg)];
+
+	memcpy(msg, c->errmsg, sizeof(msg));
+	vgw_call(c, VNICGW_CMD_TXN_ABORT, 0, NULL, NULL, NULL);
+	memcpy(c->errmsg, msg, sizeof(msg));
+}
+
 int vgw_apply_doc(struct vgw_client *c, const struct vgw_doc *want, int flags,
 		  FILE *log, struct vgw_apply_stats *stats)
 {
@@ -1275,7 +1285,13 @@ int vgw_apply_doc(struct vgw_client *c, const struct vgw_doc *want, int flags,
 		err = vgw_doc_diff(cur, want, apply_one, &a);
 		if (err) {
 			blame(&a);
-			/* A refused change aborted the transaction already. */
+			/*
+			 * A change the module refused aborted the transaction
+			 * already; one that genetlink's validation refused did
+			 * not (uapi: transactions). The abort's own answer is
+			 * not the error to report.
+			 */
+			abort_quietly(c);
 		} else {
 			snprintf(a.what, sizeof(a.what), "commit");
 			err = vgw_call(c, VNICGW_CMD_TXN_COMMIT, 0, NULL, NULL, NULL);

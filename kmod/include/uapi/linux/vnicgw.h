@@ -41,7 +41,12 @@ enum vnicgw_cmd {
 	 * the socket that began it, reach packets all at once at the commit.
 	 * One transaction per namespace at a time (-EBUSY for others); it is
 	 * aborted if its socket closes. A change outside a transaction is a
-	 * transaction of its own.
+	 * transaction of its own. A change the module refuses aborts the
+	 * transaction it was part of; a request that generic netlink's
+	 * attribute validation refuses (a malformed message: unknown or
+	 * reply-only attribute, wrong length or nesting) never reaches the
+	 * module and leaves the transaction open: send TXN_ABORT after any
+	 * refusal (on a transaction already ended it answers -ENOENT).
 	 */
 	VNICGW_CMD_TXN_BEGIN,
 	VNICGW_CMD_TXN_COMMIT,
@@ -75,6 +80,10 @@ enum vnicgw_cmd {
 	 * whatever its size. A do answers the same parts as separate replies
 	 * before its ack (from one snapshot); when they do not fit the
 	 * socket's receive buffer it fails with -ENOBUFS: dump instead.
+	 * A dump refused (no CAP_NET_ADMIN, VNICGW_A_OBJ_ID without its type,
+	 * a malformed id) is empty: its NLMSG_DONE carries the negative errno
+	 * and, with NETLINK_EXT_ACK, the message (6.1 gives a dump's start no
+	 * extack, so the refusal is reported by the dump itself).
 	 */
 	VNICGW_CMD_OBJ_GET,
 	/*
@@ -154,8 +163,9 @@ enum vnicgw_obj {
 
 /*
  * Encodings shared by the object nests:
- * - an id is a string of [A-Za-z0-9._-], 1 to 63 characters (NUL included
- *   in the attribute, as nla_put_string() does);
+ * - an id is a string of [A-Za-z0-9._-], 1 to 63 characters, its NUL the
+ *   attribute's last byte, as nla_put_string() makes it (no padding after
+ *   the NUL: "a\0\0" is refused; so are a cluster's member ids);
  * - an address is 4 (IPv4) or 16 (IPv6) bytes, network order;
  * - a prefix is a nest of enum vnicgw_pfx_attr; host bits must be zero;
  * - a list is a nest whose every attribute has type VNICGW_ITEM.
