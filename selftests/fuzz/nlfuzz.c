@@ -1702,6 +1702,9 @@ int main(void)
 	rng = seed;
 	printf("# nlfuzz: FUZZ_SEED=%lu FUZZ_MSGS=%lu FUZZ_CHECK_EVERY=%lu\n",
 	       seed, n_msgs, every);
+	/* The seed at once where progress goes: a run that stalls replays. */
+	if (progress)
+		fprintf(stderr, "# nlfuzz: FUZZ_SEED=%lu\n", seed);
 	for (i = 0; i < NSOCK; i++)
 		open_sock(i);
 	if (vgw_open(&checker)) {
