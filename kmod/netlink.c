@@ -582,13 +582,18 @@ static int vgw_nl_obj_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	s = rcu_dereference(vn->snap);
 	w.generation = s->generation;
 	cb->seq = s->generation;
+	/*
+	 * One object: nothing else. (A part left the walk's cursor where it
+	 * was; walking the type after it would hand another object to
+	 * dump_one(), which takes it for a new one and starts the part over.)
+	 */
 	if (st->one) {
 		if (st->type <= st->last)
 			err = dump_by_id(s, &w);
 		if (!err)
 			st->type = st->last + 1;
 	}
-	while (st->type <= st->last) {
+	while (!st->one && st->type <= st->last) {
 		err = vgw_pmap_walk(&s->by_id[st->type], &st->cur, dump_one, &w);
 		if (err)
 			break;

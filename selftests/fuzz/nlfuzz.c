@@ -35,7 +35,10 @@
  *
  * Environment: FUZZ_SEED (default: time), FUZZ_MSGS (default 20000),
  * FUZZ_CHECK_EVERY (default 1000), FUZZ_VERBOSE, FUZZ_TRACE=FROM-TO (print
- * those requests), FUZZ_PROGRESS (a line on stderr at each check).
+ * those requests), FUZZ_PROGRESS (a line on stderr at each check),
+ * FUZZ_HANG_SECS (default 300): a request or a check whose answer has not
+ * ended by then is a failure that ends the run (exit status 3), naming it:
+ * a dump that never ends would otherwise hold the fuzzer for good.
  * Exit status 0 when every check passed. The last line is a summary.
  */
 #include <errno.h>
@@ -45,8 +48,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <linux/genetlink.h>
@@ -152,6 +157,42 @@ static bool verbose, progress;	/* FUZZ_PROGRESS: a line on stderr per check */
 /* FUZZ_TRACE=FROM-TO: print every request of that range, with its bytes. */
 static unsigned long trace_from = 1, trace_to;
 static int failures;
+
+/*
+ * The watchdog: what is waiting for the kernel now, said when it takes
+ * longer than hang_secs (SIGALRM; write() and _exit() only in the handler).
+ */
+static unsigned int hang_secs = 300;
+static char hang_msg[256];
+static size_t hang_len;
+
+static void on_hang(int sig)
+{
+	(void)sig;
+	if (write(STDOUT_FILENO, hang_msg, hang_len) < 0)
+		_exit(4);
+	_exit(3);
+}
+
+static void watch(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(hang_msg, sizeof(hang_msg), "# FAIL: no end of the answer after %u s: ",
+		     hang_secs);
+	va_start(ap, fmt);
+	vsnprintf(hang_msg + n, sizeof(hang_msg) - n - 1, fmt, ap);
+	va_end(ap);
+	hang_len = strlen(hang_msg);
+	hang_msg[hang_len++] = '\n';
+	alarm(hang_secs);
+}
+
+static void unwatch(void)
+{
+	alarm(0);
+}
 
 static void fail(const char *fmt, ...)
 {
@@ -379,17 +420,26 @@ static int send_req(int s, unsigned int cmd, int flags, const struct buf *payloa
 	struct vgw_client *c = s < 0 ? &checker : &socks[s];
 	int err;
 
-	err = vgw_call_sized(c, (uint8_t)cmd, flags,
-			     (payload ? payload->len : 0) + 1024, put_raw,
-			     NULL, (void *)payload);
-	st.msgs++;
-	if (st.msgs >= trace_from && st.msgs <= trace_to) {
-		printf("# trace %lu: %s (cmd %u) flags %#x socket %d%s: %d %s\n",
-		       st.msgs, cmd_name(cmd), cmd, flags, s,
-		       mutated ? " mutated" : "", err, c->errmsg);
+	bool trace = st.msgs + 1 >= trace_from && st.msgs + 1 <= trace_to;
+
+	/* The request before its answer: a request that hangs is the last. */
+	if (trace) {
+		printf("# trace %lu: %s (cmd %u) flags %#x socket %d%s\n",
+		       st.msgs + 1, cmd_name(cmd), cmd, flags, s,
+		       mutated ? " mutated" : "");
 		if (payload)
 			hexdump("attributes", payload->p, payload->len);
 	}
+	watch("request %lu: %s (cmd %u) flags %#x socket %d%s (replay: FUZZ_TRACE=%lu-%lu)",
+	      st.msgs + 1, cmd_name(cmd), cmd, flags, s,
+	      mutated ? " mutated" : "", st.msgs + 1, st.msgs + 1);
+	err = vgw_call_sized(c, (uint8_t)cmd, flags,
+			     (payload ? payload->len : 0) + 1024, put_raw,
+			     NULL, (void *)payload);
+	unwatch();
+	st.msgs++;
+	if (trace)
+		printf("# trace %lu: answer %d %s\n", st.msgs, err, c->errmsg);
 	st.per_cmd[cmd <= VNICGW_CMD_MAX ? cmd : __VNICGW_CMD_MAX][err != 0]++;
 	if (mutated)
 		st.mutated++;
@@ -1697,6 +1747,8 @@ int main(void)
 	every = env_ul("FUZZ_CHECK_EVERY", 1000);
 	verbose = getenv("FUZZ_VERBOSE") != NULL;
 	progress = getenv("FUZZ_PROGRESS") != NULL;
+	hang_secs = env_ul("FUZZ_HANG_SECS", hang_secs);
+	signal(SIGALRM, on_hang);
 	if (getenv("FUZZ_TRACE"))
 		sscanf(getenv("FUZZ_TRACE"), "%lu-%lu", &trace_from, &trace_to);
 	rng = seed;
@@ -1724,7 +1776,9 @@ int main(void)
 
 			snprintf(when, sizeof(when), "check after %lu messages",
 				 st.msgs);
+			watch("%s", when);
 			check_model(when);
+			unwatch();
 			if (progress) {
 				clock_gettime(CLOCK_MONOTONIC, &t1);
 				secs = (t1.tv_sec - t0.tv_sec) +
@@ -1736,12 +1790,14 @@ int main(void)
 		}
 	}
 	/* A transaction still open must not show: compare, then close it. */
+	watch("final check");
 	check_model("final check, transaction open");
 	for (i = 0; i < NSOCK; i++)
 		vgw_close(&socks[i]);
 	txn_owner = -1;
 	model_clear(&pending);
 	check_model("final check, sockets closed");
+	unwatch();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("# per command (accepted/refused):");

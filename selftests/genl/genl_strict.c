@@ -20,6 +20,8 @@
 #include <linux/vnicgw.h>
 
 #include "kselftest_harness.h"
+#include "nlobj.h"
+#include "state.h"
 #include "vgw.h"
 
 struct put_attr {
@@ -784,6 +786,145 @@ TEST_F(obj, a_dump_interrupted_by_a_commit_says_so)
 	EXPECT_EQ(200, msgs);
 	dump_across(_metadata, &self->c, true, &intr, &msgs);
 	EXPECT_TRUE(intr);
+}
+
+/*
+ * A dump of one object (VNICGW_A_OBJ_ID with the type) that takes several
+ * messages: every part is of that object, each rule comes once, and the
+ * dump ends. The module used to walk the type's other objects after the
+ * first part; one of them reset the part's position, and the dump started
+ * the table again forever (found by selftests/fuzz/nlfuzz).
+ */
+#define BIG_RULES	3000
+#define SMALL_TABLES	16
+
+static char *big_doc_text(void)
+{
+	size_t cap = 200 * (BIG_RULES + SMALL_TABLES) + 1024, len = 0;
+	char *t = malloc(cap);
+	int i;
+
+	if (!t)
+		return NULL;
+	len += snprintf(t + len, cap - len,
+		"{\"vcns\": [{\"id\": \"vcn-a\", \"cidrs\": [\"10.1.0.0/16\"]}],"
+		" \"gateways\": [{\"id\": \"igw-a\", \"vcn\": \"vcn-a\","
+		" \"type\": \"internet\", \"underlay_ip\": \"10.0.0.100\","
+		" \"vni\": 9001, \"enabled\": true}],"
+		" \"route_tables\": [{\"id\": \"rt-big\", \"vcn\": \"vcn-a\", \"rules\": [");
+	for (i = 0; i < BIG_RULES; i++)
+		len += snprintf(t + len, cap - len,
+				"%s{\"destination\": \"20.%d.%d.0/24\", \"target\": \"igw-a\"}",
+				i ? ", " : "", i / 256, i % 256);
+	len += snprintf(t + len, cap - len, "]}");
+	for (i = 0; i < SMALL_TABLES; i++)
+		len += snprintf(t + len, cap - len,
+				", {\"id\": \"rt-%d\", \"vcn\": \"vcn-a\", \"rules\": ["
+				"{\"destination\": \"0.0.0.0/0\", \"target\": \"igw-a\"}]}",
+				i);
+	snprintf(t + len, cap - len, "]}");
+	return t;
+}
+
+struct big_dump {
+	int msgs, rules, others, errors;
+	bool done;
+};
+
+/* One message of the dump: a part of rt-big (count its rules) or not. */
+static void count_big(const struct nlmsghdr *nh, struct big_dump *d)
+{
+	const struct genlmsghdr *gh = NLMSG_DATA(nh);
+	struct nlattr *tb[VNICGW_A_MAX + 1], *rt[VNICGW_RT_MAX + 1], *item;
+	int rem;
+
+	d->msgs++;
+	if (nla_parse(tb, VNICGW_A_MAX,
+		      (struct nlattr *)((char *)gh + GENL_HDRLEN),
+		      (int)nh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, NULL) ||
+	    !tb[VNICGW_A_ROUTE_TABLE] ||
+	    nla_parse_nested(rt, VNICGW_RT_MAX, tb[VNICGW_A_ROUTE_TABLE], NULL) ||
+	    !rt[VNICGW_RT_ID] ||
+	    strcmp(nla_get_string(rt[VNICGW_RT_ID]), "rt-big")) {
+		d->others++;
+		return;
+	}
+	if (rt[VNICGW_RT_RULES])
+		nla_for_each_nested(item, rt[VNICGW_RT_RULES], rem)
+			d->rules++;
+}
+
+/*
+ * The dump of rt-big by its id, read on a socket of its own until
+ * NLMSG_DONE, or until far more than the table came (the dump goes round).
+ */
+static int dump_big(int family, struct big_dump *d)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct genlmsghdr gh;
+		struct nlattr type_hdr;
+		uint8_t type[4];
+		struct nlattr id_hdr;
+		char id[8];
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = family,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		.gh = { .cmd = VNICGW_CMD_OBJ_GET, .version = VNICGW_GENL_VERSION },
+		.type_hdr = { .nla_len = 5, .nla_type = VNICGW_A_OBJ_TYPE },
+		.type = { VNICGW_OBJ_ROUTE_TABLE },
+		.id_hdr = { .nla_len = 4 + 7, .nla_type = VNICGW_A_OBJ_ID },
+		.id = "rt-big",
+	};
+	static char buf[32768];
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	struct nlmsghdr *nh;
+	ssize_t len;
+
+	if (fd < 0 || send(fd, &req, sizeof(req), 0) != sizeof(req))
+		return -errno;
+	while (!d->done && d->rules <= 2 * BIG_RULES && d->msgs <= 1000) {
+		len = recv(fd, buf, sizeof(buf), 0);
+		if (len < 0) {
+			close(fd);
+			return -errno;
+		}
+		for (nh = (void *)buf; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				d->done = true;
+			} else if (nh->nlmsg_type == NLMSG_ERROR) {
+				d->errors++;
+				d->done = true;
+			} else {
+				count_big(nh, d);
+			}
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+TEST_F(obj, a_dump_of_one_object_in_parts_has_it_once_and_ends)
+{
+	struct vgw_doc *doc;
+	struct vgw_apply_stats stats;
+	struct big_dump d = { 0 };
+	char err[256];
+	char *text = big_doc_text();
+
+	ASSERT_NE(NULL, text);
+	ASSERT_EQ(0, vgw_doc_parse(text, strlen(text), &doc, err, sizeof(err)))
+		TH_LOG("%s", err);
+	free(text);
+	ASSERT_EQ(0, vgw_apply_doc(&self->c, doc, 0, NULL, &stats))
+		TH_LOG("%s", self->c.errmsg);
+	vgw_doc_free(doc);
+	ASSERT_EQ(0, dump_big(self->c.family, &d));
+	EXPECT_TRUE(d.done);
+	EXPECT_EQ(0, d.errors);
+	EXPECT_LT(1, d.msgs);		/* it really came in parts */
+	EXPECT_EQ(0, d.others);
+	EXPECT_EQ(BIG_RULES, d.rules);
 }
 
 TEST_HARNESS_MAIN
