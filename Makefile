@@ -115,15 +115,17 @@ check-debug: deps
 	@$(MAKE) --no-print-directory all module-debug
 	@$(TOP)/tools/check --debug
 
-# The packet fuzzer (selftests/fuzz/test_pktfuzz.sh) with a million packets
-# per underlay family, offloads off then on, the netlink fuzzer with 100,000
-# messages and 100 lifecycle cycles under load, in one VM: under the debug
-# kernel by default (KASAN, lockdep, ...: measured about 300 packets/s in
-# the TCG VM, some 20x slower than Debian's kernel: about 4 hours for the
-# packets alone), or Debian's (FUZZ_KERNEL=debian: about 20 minutes).
-# FUZZ_SEED replays a run.
-FUZZ_PACKETS ?= 1000000
+# The packet fuzzer (selftests/fuzz/test_pktfuzz.sh): FUZZ_PACKETS per
+# underlay family (IPv4, IPv6), offloads off then on, a million packets in
+# all by default; the netlink fuzzer with FUZZ_MSGS messages; FUZZ_CYCLES
+# lifecycle cycles under load (0: none). One VM, under the debug kernel by
+# default (KASAN, lockdep, ...: about 300 packets/s in the TCG VM, some 20x
+# slower than Debian's kernel: about an hour for the packets, 10 minutes
+# for the messages, an hour for the cycles), or Debian's (FUZZ_KERNEL=debian:
+# about 10 minutes in all). FUZZ_SEED replays a run.
+FUZZ_PACKETS ?= 250000
 FUZZ_MSGS ?= 100000
+FUZZ_CYCLES ?= 100
 FUZZ_KERNEL ?= debug
 FUZZ_ENV = FUZZ_PACKETS=$(FUZZ_PACKETS)$(if $(FUZZ_SEED), FUZZ_SEED=$(FUZZ_SEED))
 fuzz: deps
@@ -136,7 +138,7 @@ fuzz: deps
 		"$(FUZZ_ENV) fuzz/test_pktfuzz.sh" \
 		"TOPO_OFFLOADS=on $(FUZZ_ENV) fuzz/test_pktfuzz.sh" \
 		"FUZZ_MSGS=$(FUZZ_MSGS)$(if $(FUZZ_SEED), FUZZ_SEED=$(FUZZ_SEED)) fuzz/test_nlfuzz.sh" \
-		"CYCLES=100 module/test_cycles.sh"
+		$(if $(filter-out 0,$(FUZZ_CYCLES)),"CYCLES=$(FUZZ_CYCLES) module/test_cycles.sh")
 
 # --- BPF --------------------------------------------------------------------
 
