@@ -111,9 +111,10 @@ module-debug:
 		cpio -0pdmu --quiet $(DEBUG_MOD)/kmod && \
 	$(MAKE) -C $$tree M=$(DEBUG_MOD) modules
 
+# PART=K/N: the Kth of N parts of the VM suites (tools/check --part).
 check-debug: deps
 	@$(MAKE) --no-print-directory all module-debug
-	@$(TOP)/tools/check --debug
+	@$(TOP)/tools/check --debug $(if $(PART),--part $(PART))
 
 # The packet fuzzer (selftests/fuzz/test_pktfuzz.sh): FUZZ_PACKETS per
 # underlay family (IPv4, IPv6), offloads off then on, a million packets in

@@ -5,7 +5,9 @@
 # after the other, each printing TAP. Exit status: non-zero if any failed.
 # tools/check counts the ok/not ok lines.
 #
-# usage: selftests/run-vm.sh [[VAR=VALUE...] TEST...]   (default: all of them)
+# usage: selftests/run-vm.sh [--part K/N] [[VAR=VALUE...] TEST...]
+#   (default: all of them; --part K/N: the Kth of N parts of the list, every
+#   Nth suite from the Kth on, so that a slow kernel can run it in pieces)
 #
 # A test may be preceded by environment settings for it alone, e.g.
 # "TOPO_OFFLOADS=on datapath/test_vnic.sh" (one argument, or two).
@@ -58,6 +60,17 @@ for t in "${TESTS[@]}"; do
 		TESTS+=("TOPO_OFFLOADS=on $t") ;;
 	esac
 done
+part=
+if [ "${1:-}" = --part ]; then
+	part=${2:-}
+	shift 2 || shift
+	if ! [[ $part =~ ^([0-9]+)/([0-9]+)$ ]] ||
+	   [ "${BASH_REMATCH[1]}" -lt 1 ] ||
+	   [ "${BASH_REMATCH[1]}" -gt "${BASH_REMATCH[2]}" ]; then
+		echo "run-vm.sh: --part wants K/N with 1 <= K <= N, not '$part'" >&2
+		exit 2
+	fi
+fi
 if [ $# -gt 0 ]; then
 	TESTS=()
 	pending=
@@ -68,6 +81,13 @@ if [ $# -gt 0 ]; then
 		*) TESTS+=("$pending$a"); pending= ;;
 		esac
 	done
+fi
+if [ -n "$part" ]; then
+	k=${part%/*} n=${part#*/} all=("${TESTS[@]}") TESTS=()
+	for i in "${!all[@]}"; do
+		[ $((i % n)) -eq $((k - 1)) ] && TESTS+=("${all[i]}")
+	done
+	echo "# part $part: ${#TESTS[@]} of ${#all[@]} suites"
 fi
 
 # kmemleak_check NAME: with a kernel that has kmemleak (the debug kernel), a
