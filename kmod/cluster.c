@@ -644,23 +644,27 @@ void vgw_state_rx(struct vgw_net *vn, struct sk_buff *skb,
 		  const struct vgw_ip *src, unsigned int n)
 {
 	const struct vgw_cluster *c = vgw_cluster_get(vn);
-	const struct vgw_state_rec *r;
+	struct vgw_state_rec r;
 	unsigned int i, applied = 0;
 	bool ok;
 
 	/* rx.c drops (and counts) such a message before: only a guard. */
-	if (n > VGW_STATE_PER_MSG || !pskb_may_pull(skb, n * sizeof(*r))) {
+	if (n > VGW_STATE_PER_MSG || !pskb_may_pull(skb, n * sizeof(r))) {
 		kfree_skb(skb);
 		return;
 	}
-	r = (const void *)skb->data;
-	for (i = 0; i < n; i++, r++) {
-		switch (r->kind) {
+	for (i = 0; i < n; i++) {
+		/*
+		 * A copy: the records start wherever the underlay's headers
+		 * left them, and the appliers read __be32/__be16 fields.
+		 */
+		memcpy(&r, skb->data + i * sizeof(r), sizeof(r));
+		switch (r.kind) {
 		case VGW_STATE_CT:
-			ok = vgw_ct_apply(vn, c, r);
+			ok = vgw_ct_apply(vn, c, &r);
 			break;
 		case VGW_STATE_NAT:
-			ok = vgw_nat_apply(vn, c, r);
+			ok = vgw_nat_apply(vn, c, &r);
 			break;
 		default:
 			ok = false;

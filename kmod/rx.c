@@ -245,11 +245,12 @@ int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 	}
 	if (co.type == VGW_OPT_STATE) {
 		/*
-		 * The message says how many records it carries: at most a
+		 * The message says how many records it carries: at least
+		 * one (a member sends none without a record), at most a
 		 * message's worth, and all of them there. Else it is
 		 * malformed, and counted like any other packet.
 		 */
-		if (co.count > VGW_STATE_PER_MSG ||
+		if (!co.count || co.count > VGW_STATE_PER_MSG ||
 		    !pskb_may_pull(skb, hlen + co.count *
 				   sizeof(struct vgw_state_rec))) {
 			vgw_drop(&p, VNICGW_DROP_MALFORMED);

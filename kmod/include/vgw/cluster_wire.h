@@ -45,7 +45,7 @@ _Static_assert(sizeof(struct vgw_handoff_opt) == 36, "handoff option");
 /* The option data of a state message (4 bytes). */
 struct vgw_state_opt {
 	__u8 version;		/* VGW_STATE_VERSION */
-	__u8 count;		/* records in the payload */
+	__u8 count;		/* records in the payload: 1 to VGW_STATE_PER_MSG */
 	__u8 reserved[2];
 };
 
