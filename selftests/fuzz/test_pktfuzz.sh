@@ -25,8 +25,8 @@
 # handoffs (a VNIC's frame in the context it "arrived" in, mutated or not,
 # the context sometimes impossible) and state messages. A state message with
 # one record is consumed and the record counted (sync_in or sync_refused);
-# so received = dropped + sent + records of those. The others claim more
-# records than a message holds (16) or more than they carry: malformed.
+# so received = dropped + sent + records of those. The others claim no
+# record, more than a message holds (16) or more than they carry: malformed.
 #
 # FUZZ_SEED (printed) reproduces a run; FUZZ_FAMILIES (default "4 6")
 # selects the underlays. The packets per second and the count per drop
