@@ -75,3 +75,13 @@ $(BUILD)/tests/test_agent_drain_config: user/tests/test_agent_drain_config.c \
 		$(AGENT_TEST_OBJS) user/agent/agent.h $(KSFT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -I$(TOP)/user/agent -o $@ $< $(AGENT_TEST_OBJS)
+
+# --- the cost of authenticated cluster messages --------------------------------------
+
+.PHONY: bench-auth
+$(BUILD)/bench/bench_auth: user/bench/bench_auth.c kmod/include/vgw/auth.h kmod/include/vgw/cluster_wire.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -O2 -o $@ $<
+
+bench-auth: $(BUILD)/bench/bench_auth
+	$(BUILD)/bench/bench_auth

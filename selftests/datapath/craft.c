@@ -80,6 +80,13 @@
  *                        the owner table of the member ids IDS (":"-
  *                        separated) with SIZE slots (default 65537), as the
  *                        kernel computes them, and send nothing
+ *   --auth ID:SECRET     sign each message with this key (vgw/auth.h): an
+ *                        authentication option after the others
+ *   --auth-seq N         the first message's sequence number (default: the
+ *                        time in ns); one more for each message, except
+ *                        that --count repeats a message as it is
+ *   --auth-time-delta S  the option's clock: now plus S seconds (S < 0: past)
+ *   --auth-as ADDR       make the tag as if the message came from ADDR
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -92,7 +99,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include <linux/vnicgw.h>
+#include <vgw/auth.h>
 #include <vgw/cluster_wire.h>
 
 #include "maglev.h"
@@ -148,6 +158,11 @@ struct spec {
 		int records;
 		int count;		/* --state-count, or -1 */
 		const char *holders;
+		bool auth;		/* --auth */
+		uint8_t key_id, key[VGW_AUTH_KEY_LEN];
+		uint64_t seq;
+		long time_delta;
+		const char *auth_as;
 	} cl;
 };
 
@@ -613,6 +628,40 @@ static bool cluster_option(struct spec *s, const char *a, const char *v)
 		s->cl.holders = v;
 		return true;
 	}
+	if (!strcmp(a, "--auth")) {
+		const char *hex = strchr(v, ':');
+		int i;
+
+		char id[8];
+
+		if (!hex || hex - v >= (long)sizeof(id) ||
+		    strlen(hex + 1) != 2 * VGW_AUTH_KEY_LEN)
+			usage(v);
+		memcpy(id, v, hex - v);
+		id[hex - v] = 0;
+		s->cl.key_id = number(id, 255);
+		for (i = 0; i < VGW_AUTH_KEY_LEN; i++)
+			if (sscanf(hex + 1 + 2 * i, "%2hhx", &s->cl.key[i]) != 1)
+				usage(v);
+		s->cl.auth = true;
+		return true;
+	}
+	if (!strcmp(a, "--auth-seq")) {
+		char *end;
+
+		s->cl.seq = strtoull(v, &end, 10);
+		return !*end || (usage(v), false);
+	}
+	if (!strcmp(a, "--auth-time-delta")) {
+		char *end;
+
+		s->cl.time_delta = strtol(v, &end, 10);
+		return !*end || (usage(v), false);
+	}
+	if (!strcmp(a, "--auth-as")) {
+		s->cl.auth_as = v;
+		return true;
+	}
 	strcpy(buf[nbuf], v);
 	if (!strcmp(a, "--handoff")) {
 		struct vgw_handoff_opt *h = &s->cl.handoff;
@@ -668,6 +717,69 @@ static bool cluster_option(struct spec *s, const char *a, const char *v)
 		return true;
 	}
 	return false;
+}
+
+/* The authentication option, after the others (build() lays it out). */
+static void auth_option(struct spec *s)
+{
+	if (!s->cl.auth)
+		return;
+	if (!s->geneve || s->nopts == MAX_OPTS)
+		usage("--auth needs --geneve and room for one more option");
+	s->opts[s->nopts++] = (struct gopt){ VGW_OPT_CLASS, VGW_OPT_AUTH,
+					     sizeof(struct vgw_auth_opt) };
+}
+
+/* An address as the tag takes it. */
+static void auth_addr(const char *text, uint8_t out[16])
+{
+	uint8_t b[16];
+	int fam = addr16(text, b);
+
+	vgw_auth_addr(out, fam == 4, b);
+}
+
+/*
+ * Fill the authentication option (the last) of the message @p, @len bytes
+ * from its Geneve header: clock, the next sequence number, the tag.
+ */
+static void auth_sign(struct spec *s, uint8_t *p, size_t len)
+{
+	struct vgw_auth_opt ao = { .key_id = s->cl.key_id };
+	uint8_t from[16], to[16];
+	struct vgw_sip st;
+	size_t off = 8, tag;
+	int i;
+
+	if (!s->cl.auth)
+		return;
+	for (i = 0; i < s->nopts - 1; i++)
+		off += 4 + s->opts[i].len;
+	off += 4;
+	if (!s->cl.seq) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s->cl.seq = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	}
+	ao.time = htonl((uint32_t)(time(NULL) + s->cl.time_delta));
+	for (i = 0; i < 8; i++)
+		ao.seq[i] = s->cl.seq >> (56 - 8 * i);
+	s->cl.seq++;
+	memcpy(p + off, &ao, sizeof(ao));
+	auth_addr(s->cl.auth_as ? s->cl.auth_as : s->from, from);
+	auth_addr(s->to, to);
+	tag = off + offsetof(struct vgw_auth_opt, tag);
+	vgw_auth_begin(&st, s->cl.key, from, to);
+	vgw_sip_update(&st, p, tag);
+	vgw_sip_zeros(&st, 8);
+	vgw_sip_update(&st, p + tag + 8, len - tag - 8);
+	{
+		uint64_t t = vgw_sip_final(&st);
+
+		for (i = 0; i < 8; i++)
+			p[tag + i] = t >> (8 * i);
+	}
 }
 
 /* The handoff option's data, once build() laid out the options. */
@@ -778,6 +890,7 @@ static int send_state(struct spec *s, uint8_t *p)
 	s->vni = 0;
 	s->opts[s->nopts++] = (struct gopt){ VGW_OPT_CLASS, VGW_OPT_STATE,
 					     sizeof(so) };
+	auth_option(s);
 	off = tunnel_header(s, p);
 	r = (struct vgw_state_rec *)(p + off);
 	for (i = 0; i < s->cl.records; i += n) {
@@ -786,8 +899,10 @@ static int send_state(struct spec *s, uint8_t *p)
 		for (j = 0; j < n; j++)
 			nth_record(s, i + j, &r[j]);
 		so.count = s->cl.count >= 0 ? s->cl.count : n;
-		memcpy(p + off - sizeof(so), &so, sizeof(so));
+		memcpy(p + off - sizeof(so) - (s->cl.auth ? 4 + sizeof(struct vgw_auth_opt) : 0),
+		       &so, sizeof(so));
 		len = off + n * sizeof(*r);
+		auth_sign(s, p, len);
 		if (s->hex) {
 			size_t k;
 
@@ -923,8 +1038,10 @@ int main(int argc, char **argv)
 		s.outer_dport = s.geneve ? 6081 : 4789;
 	if (s.cl.have_rec)
 		return send_state(&s, pkt);
+	auth_option(&s);
 	len = build(&s, pkt);
 	cluster_fill(&s, pkt);
+	auth_sign(&s, pkt, len);
 	if (s.truncate >= 0 && (size_t)s.truncate < len)
 		len = s.truncate;
 	if (s.hex) {

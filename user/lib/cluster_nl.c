@@ -45,7 +45,67 @@ const char *vgw_cluster_counter_help(unsigned int i)
 void vgw_cluster_free(struct vgw_cluster *cl)
 {
 	free(cl->members);
-	memset(cl, 0, sizeof(*cl));
+	explicit_bzero(cl, sizeof(*cl));	/* the keys */
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int vgw_cluster_key_parse(const char *text, struct vgw_cluster_key *k,
+			  char *err, size_t errlen)
+{
+	const char *hex = strchr(text, ':');
+	unsigned long id;
+	char *end;
+	int i, hi, lo;
+
+	memset(k, 0, sizeof(*k));
+	if (!hex || hex == text) {
+		snprintf(err, errlen, "a key is ID:SECRET (ID 1-255, SECRET %d hex digits)",
+			 2 * VNICGW_KEY_LEN);
+		return -EINVAL;
+	}
+	id = strtoul(text, &end, 10);
+	if (end != hex || id < 1 || id > 255) {
+		snprintf(err, errlen, "key id \"%.*s\" is not a number from 1 to 255",
+			 (int)(hex - text) < 16 ? (int)(hex - text) : 16, text);
+		return -EINVAL;
+	}
+	hex++;
+	if (strlen(hex) != 2 * VNICGW_KEY_LEN) {
+		snprintf(err, errlen, "key %lu: the secret has %zu characters, not %d hex digits",
+			 id, strlen(hex), 2 * VNICGW_KEY_LEN);
+		return -EINVAL;
+	}
+	for (i = 0; i < VNICGW_KEY_LEN; i++) {
+		hi = hex_digit(hex[2 * i]);
+		lo = hex_digit(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			explicit_bzero(k, sizeof(*k));
+			snprintf(err, errlen, "key %lu: the secret is not %d hex digits",
+				 id, 2 * VNICGW_KEY_LEN);
+			return -EINVAL;
+		}
+		k->secret[i] = (uint8_t)(hi << 4 | lo);
+	}
+	k->id = (uint8_t)id;
+	return 0;
+}
+
+int vgw_cluster_add_key(struct vgw_cluster *cl, const struct vgw_cluster_key *k)
+{
+	if (cl->n_keys >= VNICGW_CLUSTER_MAX_KEYS)
+		return -EINVAL;
+	cl->keys[cl->n_keys++] = *k;
+	return 0;
 }
 
 /* A new member at the end, zeroed. */
@@ -186,6 +246,21 @@ int vgw_cluster_check(const struct vgw_cluster *cl, char *err, size_t errlen)
 			 VNICGW_CLUSTER_MAX_MEMBERS);
 		return -EINVAL;
 	}
+	if (cl->n_keys > VNICGW_CLUSTER_MAX_KEYS) {
+		snprintf(err, errlen, "keys: %u, at most %d", cl->n_keys,
+			 VNICGW_CLUSTER_MAX_KEYS);
+		return -EINVAL;
+	}
+	for (i = 0; i < cl->n_keys; i++) {
+		if (!cl->keys[i].id) {
+			snprintf(err, errlen, "keys[%u]: id 0 (1 to 255)", i);
+			return -EINVAL;
+		}
+		if (i && cl->keys[i].id == cl->keys[0].id) {
+			snprintf(err, errlen, "key %u given twice", cl->keys[i].id);
+			return -EINVAL;
+		}
+	}
 	ret = check_members(cl, err, errlen);
 	if (ret)
 		return ret;
@@ -277,6 +352,22 @@ int vgw_cluster_put(struct nl_msg *msg, const struct vgw_cluster *cl)
 		TRY(put_member(msg, &cl->members[i]));
 	/* An empty list is sent as one: "standalone" said explicitly. */
 	nla_nest_end_keep_empty(msg, list);
+	if (cl->n_keys) {
+		list = nla_nest_start(msg, VNICGW_CLUSTER_KEYS);
+		if (!list)
+			return -EMSGSIZE;
+		for (i = 0; i < cl->n_keys; i++) {
+			struct nlattr *k = nla_nest_start(msg, VNICGW_ITEM);
+
+			if (!k)
+				return -EMSGSIZE;
+			TRY(nla_put_u8(msg, VNICGW_KEY_ID, cl->keys[i].id));
+			TRY(nla_put(msg, VNICGW_KEY_SECRET, VNICGW_KEY_LEN,
+				    cl->keys[i].secret));
+			nla_nest_end(msg, k);
+		}
+		nla_nest_end(msg, list);
+	}
 	nla_nest_end_keep_empty(msg, nest);
 	return 0;
 }
@@ -378,6 +469,16 @@ int vgw_cluster_decode(struct nlattr *nest, struct vgw_cluster *cl,
 		nla_for_each_nested(pos, tb[VNICGW_CLUSTER_MEMBERS], rem)
 			if ((ret = dec_member(pos, cl, err, errlen)))
 				return ret;
+	if (tb[VNICGW_CLUSTER_KEYS])
+		nla_for_each_nested(pos, tb[VNICGW_CLUSTER_KEYS], rem) {
+			struct nlattr *kb[VNICGW_KEY_MAX + 1];
+
+			if (nla_parse_nested(kb, VNICGW_KEY_MAX, pos, NULL) ||
+			    !kb[VNICGW_KEY_ID] || nla_len(kb[VNICGW_KEY_ID]) != 1 ||
+			    cl->n_keys >= VNICGW_CLUSTER_MAX_KEYS)
+				return bad(err, errlen, "key");
+			cl->keys[cl->n_keys++].id = nla_get_u8(kb[VNICGW_KEY_ID]);
+		}
 	if (tb[VNICGW_CLUSTER_COUNTERS])
 		return dec_counters(tb[VNICGW_CLUSTER_COUNTERS], cl, err, errlen);
 	return 0;

@@ -40,11 +40,20 @@ struct vgw_cluster_member {
 	unsigned int addr_len;			/* 4, 16; 0: none */
 };
 
+/* A key of the members' messages (vgw/auth.h): "ID:32 hex digits" as text. */
+struct vgw_cluster_key {
+	uint8_t id;				/* 1-255 */
+	uint8_t secret[VNICGW_KEY_LEN];		/* CLUSTER_GET: zeros */
+};
+
 struct vgw_cluster {
 	char self[VGW_CLUSTER_ID_LEN];		/* "": not a member */
 	uint32_t size;				/* 0: not sent (the default) */
 	struct vgw_cluster_member *members;	/* malloc'd; any order */
 	unsigned int n;
+	/* keys[0] signs; none: the messages go unauthenticated. */
+	struct vgw_cluster_key keys[VNICGW_CLUSTER_MAX_KEYS];
+	unsigned int n_keys;
 	/* CLUSTER_GET only. */
 	bool has_fingerprint;
 	uint64_t fingerprint;
@@ -56,6 +65,14 @@ void vgw_cluster_free(struct vgw_cluster *cl);
 /* Append a member (id, address or NULL). 0 or -ENOMEM / -EINVAL (too long). */
 int vgw_cluster_add(struct vgw_cluster *cl, const char *id,
 		    const struct vgw_addr *addr);
+/*
+ * "ID:HEX" (ID 1-255, HEX 32 hex digits) into @k. 0, or -EINVAL with a
+ * message that does not repeat the secret.
+ */
+int vgw_cluster_key_parse(const char *text, struct vgw_cluster_key *k,
+			  char *err, size_t errlen);
+/* Append a key: 0, or -EINVAL if there are VNICGW_CLUSTER_MAX_KEYS already. */
+int vgw_cluster_add_key(struct vgw_cluster *cl, const struct vgw_cluster_key *k);
 /* A member's address as a struct vgw_addr: 0, or -EINVAL if not 4/16 bytes. */
 int vgw_cluster_member_addr(const struct vgw_cluster_member *m,
 			    struct vgw_addr *a);
@@ -69,8 +86,9 @@ void vgw_cluster_sort(struct vgw_cluster *cl);
  * The kernel's rules, checked here: 0..VNICGW_CLUSTER_MAX_MEMBERS members
  * with valid, distinct ids and 4- or 16-byte addresses, self one of them
  * (and no self without members), a size that is 0 or a prime in
- * [members, VNICGW_CLUSTER_MAX_SIZE]. 0 or -EINVAL with a message naming
- * the field.
+ * [members, VNICGW_CLUSTER_MAX_SIZE], at most VNICGW_CLUSTER_MAX_KEYS keys
+ * with distinct ids from 1 to 255. 0 or -EINVAL with a message naming the
+ * field.
  */
 int vgw_cluster_check(const struct vgw_cluster *cl, char *err, size_t errlen);
 
