@@ -115,6 +115,28 @@ static int gw_parse_fields(struct vgw_gw *g, struct nlattr **tb,
 	return 0;
 }
 
+/*
+ * A gateway is read back in one message (no parts, unlike route tables and
+ * security lists): its services must fit one, with room for the rest of the
+ * gateway and the message's headers (NLMSG_GOODSIZE is about 3.7 kB).
+ */
+#define VGW_GW_SERVICES_BYTES_MAX	3000
+
+static unsigned int services_bytes(const struct vgw_gw *g)
+{
+	unsigned int i, j, n = nla_total_size(0);
+	const struct vgw_service *svc;
+
+	for (i = 0; i < g->n_services; i++) {
+		svc = &g->services[i];
+		n += 2 * nla_total_size(0) + nla_total_size(strlen(svc->name) + 1);
+		for (j = 0; j < svc->n_pfxs; j++)
+			n += nla_total_size(0) + nla_total_size(1) +
+			     nla_total_size(svc->pfxs[j].ip.family == AF_INET ? 4 : 16);
+	}
+	return n;
+}
+
 static struct vgw_obj *gw_parse(struct nlattr **tb,
 				struct netlink_ext_ack *extack)
 {
@@ -148,11 +170,15 @@ static struct vgw_obj *gw_parse(struct nlattr **tb,
 				break;
 		}
 	}
+	g->n_services = n;
+	if (!err && services_bytes(g) > VGW_GW_SERVICES_BYTES_MAX)
+		err = vgw_refuse(extack, tb[VNICGW_GW_SERVICES],
+				 "gateway %s: its services and prefixes take %u bytes, at most %u (fewer prefixes: a wider one, or fewer services)",
+				 g->o.id, services_bytes(g), VGW_GW_SERVICES_BYTES_MAX);
 	if (err) {
 		kfree(g);
 		return ERR_PTR(err);
 	}
-	g->n_services = n;
 	g->vcn_hash = vgw_obj_hash(VNICGW_OBJ_VCN, g->vcn);
 	vgw_obj_init(&g->o, VNICGW_OBJ_GATEWAY);
 	return &g->o;

@@ -414,8 +414,8 @@ static int obj_get_parts(struct vgw_net *vn, struct genl_info *info,
 	s = vgw_snap_get(vn);
 	o = vgw_obj_find(s, d->type, d->id);
 	if (!o) {
-		ret = vgw_refuse(info->extack, info->attrs[VNICGW_A_OBJ_ID],
-				 "no %s %s", vgw_obj_types[d->type]->name, d->id);
+		vgw_refuse(info->extack, info->attrs[VNICGW_A_OBJ_ID],
+			   "no %s %s", vgw_obj_types[d->type]->name, d->id);
 		ret = -ENOENT;
 	}
 	while (o) {
@@ -495,9 +495,19 @@ static int dump_one(void *val, void *arg)
 	struct dump_state *st = w->st;
 	int ret;
 
-	/* A part of an object that changed since: start it again (INTR). */
-	if (st->from && (o->hash != st->hash || o->gen != st->gen))
+	/*
+	 * The object whose parts were going out is gone (another object
+	 * here): this one starts at its beginning. It was replaced: it is
+	 * skipped, not started again (a writer replacing it between every
+	 * two calls would hold the dump forever); the dump says NLM_F_DUMP_INTR
+	 * either way (the generation moved), and the reader dumps again.
+	 */
+	if (st->from && o->hash != st->hash)
 		st->from = 0;
+	if (st->from && o->gen != st->gen) {
+		st->from = 0;
+		return 0;
+	}
 	/* Split only an object that does not fit a message of its own. */
 	ret = put_obj_msg(w->skb, NETLINK_CB(w->cb->skb).portid,
 			  w->cb->nlh->nlmsg_seq, NLM_F_MULTI, w->generation, o,
@@ -581,7 +591,8 @@ static int vgw_nl_obj_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	rcu_read_lock();
 	s = rcu_dereference(vn->snap);
 	w.generation = s->generation;
-	cb->seq = s->generation;
+	/* 0 would turn genl_dump_check_consistent() off for a call. */
+	cb->seq = (u32)s->generation ?: 1;
 	/*
 	 * One object: nothing else. (A part left the walk's cursor where it
 	 * was; walking the type after it would hand another object to
@@ -745,21 +756,33 @@ static int vgw_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 	return vgw_cluster_nl_set(info_vn(info), info);
 }
 
+/*
+ * The largest cluster (VNICGW_CLUSTER_MAX_MEMBERS members with the longest
+ * ids and IPv6 addresses: about 24 kB) does not fit NLMSG_GOODSIZE: the
+ * reply is built again in a message of this size.
+ */
+#define VGW_CLUSTER_REPLY_MAX	(32 * 1024)
+
 static int vgw_nl_cluster_get(struct sk_buff *skb, struct genl_info *info)
 {
+	size_t size = NLMSG_GOODSIZE;
 	struct sk_buff *msg;
 	void *hdr;
 	int err;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &vgw_genl_family, 0,
-				VNICGW_CMD_CLUSTER_GET);
-	err = hdr ? vgw_cluster_fill(msg, info_vn(info)) : -EMSGSIZE;
-	if (err) {
+	for (;;) {
+		msg = genlmsg_new(size, GFP_KERNEL);
+		if (!msg)
+			return -ENOMEM;
+		hdr = genlmsg_put_reply(msg, info, &vgw_genl_family, 0,
+					VNICGW_CMD_CLUSTER_GET);
+		err = hdr ? vgw_cluster_fill(msg, info_vn(info)) : -EMSGSIZE;
+		if (!err)
+			break;
 		nlmsg_free(msg);
-		return err;
+		if (err != -EMSGSIZE || size == VGW_CLUSTER_REPLY_MAX)
+			return err;
+		size = VGW_CLUSTER_REPLY_MAX;
 	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -859,7 +882,12 @@ static int dump_refused(struct netlink_callback *cb, u8 cmd, bool denied)
 	if (!denied)
 		return 0;
 	/* The message; the reader may even pass where the requester did not. */
-	if (!vgw_nl_allowed(cb->skb, cmd, cb->extack))
+	if (vgw_nl_allowed(cb->skb, cmd, cb->extack))
+		return -EPERM;
+	if (READ_ONCE(vgw_allow_userns))
+		NL_SET_ERR_MSG_MOD(cb->extack,
+				   "this command needs CAP_NET_ADMIN over the namespace");
+	else
 		NL_SET_ERR_MSG_MOD(cb->extack,
 				   "this command needs CAP_NET_ADMIN in the initial user namespace");
 	return -EPERM;

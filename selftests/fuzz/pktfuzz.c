@@ -1276,7 +1276,7 @@ static void state_record(uint8_t *r)
  * mutated, its context sometimes impossible), or a state message. A state
  * message with one record is consumed and its record counted (applied or
  * refused); the fuzzer counts those in @consumed. The others say they have
- * more than 16 records, or fewer records than they say: malformed.
+ * no record, more than 16, or more than they carry: malformed.
  */
 static void member_packet(struct outer *o, struct frame *f,
 			  const struct node *s, uint32_t seq, uint64_t *consumed)
@@ -1327,8 +1327,14 @@ static void member_packet(struct outer *o, struct frame *f,
 		unsigned int n = 1, have = 1, i;
 
 		if (chance(20)) {
-			n = chance(50) ? 17 + rnd(239) : 2 + rnd(15);
-			have = rnd(n > 16 ? 3 : n);
+			/* None, too many, or more than it carries. */
+			if (chance(10)) {
+				n = 0;
+				have = rnd(2);
+			} else {
+				n = chance(50) ? 17 + rnd(239) : 2 + rnd(15);
+				have = rnd(n > 16 ? 3 : n);
+			}
 		} else {
 			(*consumed)++;
 		}

@@ -20,6 +20,7 @@
 #include <linux/vnicgw.h>
 
 #include "kselftest_harness.h"
+#include "cluster_nl.h"
 #include "nlobj.h"
 #include "state.h"
 #include "vgw.h"
@@ -303,6 +304,36 @@ TEST_F(genl, cluster_keys_are_checked_and_their_secrets_never_read_back)
 	EXPECT_EQ(8, got.ids[1]);
 	EXPECT_EQ(0, got.secrets);
 	EXPECT_GT(16, got.longest_run);
+}
+
+/*
+ * The largest cluster the kernel takes (256 members, 63-byte ids, IPv6
+ * addresses: about 24 kB) is read back whole (CLUSTER_GET used to fail
+ * with -EMSGSIZE past about 80 such members).
+ */
+TEST_F(genl, the_largest_cluster_is_read_back)
+{
+	struct vgw_cluster cl = { 0 }, got;
+	struct vgw_addr a = { .family = AF_INET6 };
+	char id[VNICGW_MEMBER_ID_MAX + 1];
+	int i;
+
+	for (i = 0; i < VNICGW_CLUSTER_MAX_MEMBERS; i++) {
+		snprintf(id, sizeof(id), "%0*d", VNICGW_MEMBER_ID_MAX, i);
+		memset(a.bytes, 0xfd, 16);
+		a.bytes[14] = i >> 8;
+		a.bytes[15] = i;
+		ASSERT_EQ(0, vgw_cluster_add(&cl, id, &a));
+	}
+	snprintf(cl.self, sizeof(cl.self), "%s", cl.members[7].id);
+	ASSERT_EQ(0, vgw_cluster_set(&self->c, &cl)) TH_LOG("%s", self->c.errmsg);
+	ASSERT_EQ(0, vgw_cluster_get(&self->c, &got)) TH_LOG("%s", self->c.errmsg);
+	EXPECT_EQ(VNICGW_CLUSTER_MAX_MEMBERS, got.n);
+	EXPECT_STREQ(cl.members[7].id, got.self);
+	vgw_cluster_free(&got);
+	cl.n = 0;
+	EXPECT_EQ(0, vgw_cluster_set(&self->c, &cl));	/* standalone again */
+	vgw_cluster_free(&cl);
 }
 
 static int put_id_only(struct nl_msg *m, void *arg)
@@ -1028,6 +1059,140 @@ TEST_F(obj, a_dump_of_one_object_in_parts_has_it_once_and_ends)
 	EXPECT_LT(1, d.msgs);		/* it really came in parts */
 	EXPECT_EQ(0, d.others);
 	EXPECT_EQ(BIG_RULES, d.rules);
+}
+
+/* A service gateway with @n IPv4 /24 prefixes in one service. */
+static char *sgw_doc_text(int n)
+{
+	size_t cap = 64 * (size_t)n + 1024, len = 0;
+	char *t = malloc(cap);
+	int i;
+
+	if (!t)
+		return NULL;
+	len += snprintf(t + len, cap - len,
+		"{\"vcns\": [{\"id\": \"vcn-a\", \"cidrs\": [\"10.1.0.0/16\"]}],"
+		" \"gateways\": [{\"id\": \"sgw\", \"vcn\": \"vcn-a\", \"type\": \"service\","
+		" \"underlay_ip\": \"10.0.0.102\", \"vni\": 9003, \"enabled\": true,"
+		" \"services\": {\"all\": [");
+	for (i = 0; i < n; i++)
+		len += snprintf(t + len, cap - len, "%s\"100.%d.%d.0/24\"",
+				i ? ", " : "", 64 + i / 256, i % 256);
+	snprintf(t + len, cap - len, "]}}]}");
+	return t;
+}
+
+static int apply_text(struct vgw_client *c, const char *text, char *err,
+		      size_t errlen)
+{
+	struct vgw_apply_stats stats;
+	struct vgw_doc *doc;
+	int ret;
+
+	ret = vgw_doc_parse(text, strlen(text), &doc, err, errlen);
+	if (ret)
+		return ret;
+	ret = vgw_apply_doc(c, doc, 0, NULL, &stats);
+	vgw_doc_free(doc);
+	return ret;
+}
+
+/*
+ * A gateway is read back in one message: one whose services would not fit
+ * is refused, naming it (before, 200 prefixes were taken and no dump or
+ * OBJ_GET could read the gateway back: found by review).
+ */
+TEST_F(obj, a_service_gateway_too_big_to_read_back_is_refused)
+{
+	struct vgw_doc *got;
+	char err[256];
+	char *t;
+
+	t = sgw_doc_text(200);
+	ASSERT_NE(NULL, t);
+	EXPECT_EQ(-EINVAL, apply_text(&self->c, t, err, sizeof(err)));
+	free(t);
+	EXPECT_EQ(0, strncmp("gateway sgw: its services and prefixes take ",
+			     self->c.errmsg, 44)) TH_LOG("%s", self->c.errmsg);
+	t = sgw_doc_text(140);
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, apply_text(&self->c, t, err, sizeof(err)))
+		TH_LOG("%s %s", err, self->c.errmsg);
+	free(t);
+	ASSERT_EQ(0, vgw_dump_doc(&self->c, &got)) TH_LOG("%s", self->c.errmsg);
+	ASSERT_EQ(1u, got->n_gateways);
+	EXPECT_EQ(140u, got->gateways[0].services[0].n_pfxs);
+	vgw_doc_free(got);
+}
+
+/*
+ * A table replaced while its parts go out is not started again (a writer
+ * replacing it between every two reads would hold the dump forever): the
+ * dump ends, marked NLM_F_DUMP_INTR, and the reader dumps again.
+ */
+TEST_F(obj, a_table_replaced_during_its_dump_ends_the_dump_marked)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct genlmsghdr gh;
+		struct nlattr type_hdr;
+		uint8_t type[4];
+		struct nlattr id_hdr;
+		char id[8];
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = self->c.family,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		.gh = { .cmd = VNICGW_CMD_OBJ_GET, .version = VNICGW_GENL_VERSION },
+		.type_hdr = { .nla_len = 5, .nla_type = VNICGW_A_OBJ_TYPE },
+		.type = { VNICGW_OBJ_ROUTE_TABLE },
+		.id_hdr = { .nla_len = 4 + 7, .nla_type = VNICGW_A_OBJ_ID },
+		.id = "rt-big",
+	};
+	struct big_dump d = { 0 };
+	bool intr = false;
+	static char buf[4096];
+	struct nlmsghdr *nh;
+	char err[256], *t;
+	int fd, rcvbuf = 4096, reads = 0;
+	ssize_t len;
+
+	t = big_doc_text();
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, apply_text(&self->c, t, err, sizeof(err)));
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
+	ASSERT_EQ((ssize_t)sizeof(req), send(fd, &req, sizeof(req), 0));
+	while (!d.done && reads < 10000) {
+		len = recv(fd, buf, sizeof(buf), 0);
+		ASSERT_LT(0, len);
+		if (++reads == 1) {
+			/* After the first part: rt-big again, one rule fewer. */
+			char *cut = strstr(t, ", {\"destination\": \"20.0.1.0/24\"");
+
+			ASSERT_NE(NULL, cut);
+			memmove(cut, strchr(cut + 1, '}') + 1,
+				strlen(strchr(cut + 1, '}') + 1) + 1);
+			ASSERT_EQ(0, apply_text(&self->c2, t, err, sizeof(err)))
+				TH_LOG("%s %s", err, self->c2.errmsg);
+		}
+		for (nh = (void *)buf; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
+			if (nh->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = true;
+			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR)
+				d.done = true;
+			else
+				count_big(nh, &d);
+		}
+	}
+	close(fd);
+	free(t);
+	EXPECT_TRUE(d.done);
+	EXPECT_TRUE(intr);
+	EXPECT_EQ(0, d.others);
+	/* The rules of the parts before the change; the new table not begun. */
+	EXPECT_LT(0, d.rules);
+	EXPECT_GT(BIG_RULES, d.rules);
 }
 
 TEST_HARNESS_MAIN
