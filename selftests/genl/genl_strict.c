@@ -1121,7 +1121,7 @@ TEST_F(obj, a_service_gateway_too_big_to_read_back_is_refused)
 	free(t);
 	ASSERT_EQ(0, vgw_dump_doc(&self->c, &got)) TH_LOG("%s", self->c.errmsg);
 	ASSERT_EQ(1u, got->n_gateways);
-	EXPECT_EQ(140u, got->gateways[0].services[0].n_pfxs);
+	EXPECT_EQ(140u, got->gateways[0].services[0].n_prefixes);
 	vgw_doc_free(got);
 }
 
