@@ -50,6 +50,53 @@ static void outer_addrs(struct vgw_pkt *p)
 }
 
 /*
+ * One of vnicgw's own options (@o: its header, @dlen data bytes): a known
+ * type of the wrong length, a second handoff or state option, or a second
+ * authentication is malformed; an unknown type is skipped (a newer peer).
+ */
+static int vgw_opt(const u8 *o, unsigned int off, unsigned int dlen,
+		   struct cluster_opt *co)
+{
+	const u8 *d = o + VGW_GENEVE_OPT_HLEN;
+
+	switch (((const struct vgw_geneve_opt *)o)->type) {
+	case VGW_OPT_HANDOFF:
+		if (dlen != sizeof(co->handoff) || co->type)
+			return DROP(VNICGW_DROP_MALFORMED);
+		co->type = VGW_OPT_HANDOFF;
+		memcpy(&co->handoff, d, dlen);
+		return 0;
+	case VGW_OPT_STATE: {
+		const struct vgw_state_opt *so = (const void *)d;
+
+		if (dlen != sizeof(*so) || co->type)
+			return DROP(VNICGW_DROP_MALFORMED);
+		if (so->version != VGW_STATE_VERSION)
+			return DROP(VNICGW_DROP_BAD_TUNNEL);
+		co->type = VGW_OPT_STATE;
+		co->count = so->count;
+		return 0;
+	}
+	case VGW_OPT_AUTH: {
+		const struct vgw_auth_opt *ao = (const void *)d;
+
+		if (dlen != sizeof(*ao) || co->auth.present)
+			return DROP(VNICGW_DROP_MALFORMED);
+		co->auth.present = true;
+		co->auth.key_id = ao->key_id;
+		co->auth.time = get_unaligned_be32(&ao->time);
+		co->auth.seq = get_unaligned_be64(ao->seq);
+		memcpy(co->auth.tag, ao->tag, sizeof(ao->tag));
+		co->auth.tag_off = off + VGW_GENEVE_OPT_HLEN +
+				   offsetof(struct vgw_auth_opt, tag);
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+/*
  * Geneve options at @o, @off bytes from skb->data: vnicgw's own (a handoff
  * or state from another host, its authentication) are read, the others
  * skipped. 0, or DROP(reason).
@@ -66,32 +113,10 @@ static int geneve_opts(const u8 *o, unsigned int off, unsigned int len,
 		if (VGW_GENEVE_OPT_HLEN + dlen > len)
 			return DROP(VNICGW_DROP_MALFORMED);
 		if (h->opt_class == htons(VGW_OPT_CLASS)) {
-			if (h->type == VGW_OPT_HANDOFF &&
-			    dlen == sizeof(co->handoff)) {
-				co->type = VGW_OPT_HANDOFF;
-				memcpy(&co->handoff, o + VGW_GENEVE_OPT_HLEN, dlen);
-			} else if (h->type == VGW_OPT_STATE &&
-				   dlen == sizeof(struct vgw_state_opt)) {
-				const struct vgw_state_opt *so =
-					(const void *)(o + VGW_GENEVE_OPT_HLEN);
+			int err = vgw_opt(o, off, dlen, co);
 
-				if (so->version != VGW_STATE_VERSION)
-					return DROP(VNICGW_DROP_BAD_TUNNEL);
-				co->type = VGW_OPT_STATE;
-				co->count = so->count;
-			} else if (h->type == VGW_OPT_AUTH &&
-				   dlen == sizeof(struct vgw_auth_opt)) {
-				const struct vgw_auth_opt *ao =
-					(const void *)(o + VGW_GENEVE_OPT_HLEN);
-
-				co->auth.present = true;
-				co->auth.key_id = ao->key_id;
-				co->auth.time = get_unaligned_be32(&ao->time);
-				co->auth.seq = get_unaligned_be64(ao->seq);
-				memcpy(co->auth.tag, ao->tag, sizeof(ao->tag));
-				co->auth.tag_off = off + VGW_GENEVE_OPT_HLEN +
-					offsetof(struct vgw_auth_opt, tag);
-			}
+			if (err)
+				return err;
 		}
 		o += VGW_GENEVE_OPT_HLEN + dlen;
 		off += VGW_GENEVE_OPT_HLEN + dlen;
@@ -130,8 +155,12 @@ static int tunnel_header(struct vgw_pkt *p, struct cluster_opt *co)
 		return sizeof(struct udphdr) + VGW_VXLAN_HLEN;
 	}
 	gh = (const void *)(skb->data + sizeof(struct udphdr));
+	/*
+	 * A control (OAM) packet's payload is not to be forwarded (RFC 8926
+	 * section 3.4): none is spoken here.
+	 */
 	if (vgw_geneve_version(gh) != VGW_GENEVE_VERSION ||
-	    (gh->flags & VGW_GENEVE_FLAG_C))
+	    (gh->flags & (VGW_GENEVE_FLAG_C | VGW_GENEVE_FLAG_O)))
 		return DROP(VNICGW_DROP_BAD_TUNNEL);
 	len = sizeof(struct udphdr) + VGW_GENEVE_HLEN + vgw_geneve_opts_bytes(gh);
 	if (vgw_geneve_opts_bytes(gh)) {

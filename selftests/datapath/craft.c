@@ -13,6 +13,8 @@
  *   --flags N            VXLAN flags byte (default 0x08: the I flag)
  *   --geneve-version N   Geneve version (default 0)
  *   --geneve-proto N     Geneve protocol type (default 0x6558, Ethernet)
+ *   --geneve-flags N     Geneve flags byte (0x80 O: control, 0x40 C:
+ *                        critical options; default: C if an option is)
  *   --opt CLASS:TYPE:LEN Geneve option with LEN bytes of data (a multiple
  *                        of 4); TYPE with bit 0x80 set is critical, and
  *                        then the header's C flag is set too. Repeatable.
@@ -122,7 +124,7 @@ struct spec {
 	bool geneve;
 	uint32_t vni;
 	int flags;
-	int gversion, gproto, opt_len;
+	int gversion, gproto, opt_len, gflags;
 	struct gopt opts[MAX_OPTS];
 	int nopts;
 	int outer_dport;
@@ -264,6 +266,7 @@ static size_t tunnel_header(const struct spec *s, uint8_t *p)
 	}
 	if (critical)
 		p[1] |= 0x40;
+	p[1] |= s->gflags;
 	return off;
 }
 
@@ -956,6 +959,8 @@ int main(int argc, char **argv)
 			s.vni = number(v, 0xffffff);
 		} else if (!strcmp(a, "--flags")) {
 			s.flags = number(v, 0xff);
+		} else if (!strcmp(a, "--geneve-flags")) {
+			s.gflags = number(v, 0xff);
 		} else if (!strcmp(a, "--geneve-version")) {
 			s.gversion = number(v, 3);
 		} else if (!strcmp(a, "--geneve-proto")) {
