@@ -10,23 +10,32 @@
  *   - with a tag that one of this host's keys (at most two: a change of
  *     keys loses nothing) reproduces; else dropped as cluster_auth, before
  *     anything else about it is believed;
- *   - with a clock within auth_max_skew seconds of this host's, and a
- *     sequence number this host has not taken from that sender and that is
- *     not older than the window below the highest it has; else dropped as
- *     cluster_replay.
+ *   - with a clock within auth_max_skew seconds of this host's; else
+ *     cluster_clock;
+ *   - with a sequence number this host has not taken from that sender and
+ *     not below the window under the highest it took; else cluster_replay.
  *
- * The sequence numbers of a host start at its wall clock in nanoseconds
- * when the namespace was made and grow by one per message: a host that
- * restarts continues above what it sent before (unless it sent more than
- * one message per nanosecond of its downtime...). A receiver that
- * restarts, or a new member, has no window yet for a sender: the clock
- * bound is what keeps an old recording out then.
+ * A host's sequence numbers grow by one per message, from its wall clock
+ * in nanoseconds when its namespace was made. A host that restarts may
+ * start lower than it ended (its clock was wrong then, or it sent more
+ * messages than nanoseconds passed): the receiver takes such a number as a
+ * restart, and starts the sender's window again, only when the message's
+ * clock is two seconds later than that of every message it took from the
+ * sender. A
+ * recording cannot pass for that: a host signs its sequence numbers and
+ * its clock in the same order, so every message it sent before has a clock
+ * no later than the last one taken (counted: peer_restart). Nor is a
+ * message signed more than two seconds before the latest one taken: that
+ * closes the numbers of before a restart too.
+ *
+ * A receiver that restarts, or a new member, has no window yet for a
+ * sender: it takes a recording younger than auth_max_skew once.
  *
  * Not hidden: the messages are signed, not encrypted (the tenant frames
  * they carry crossed the same underlay in the clear before).
  */
-#include <crypto/algapi.h>
 #include <linux/module.h>
+#include <linux/refcount.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -37,27 +46,43 @@
 #include "compat.h"
 #include "datapath.h"
 
+#define AUTH_MAX_SKEW_MAX	86400
+
 static unsigned int auth_max_skew = 60;
-module_param(auth_max_skew, uint, 0644);
+
+static int skew_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, AUTH_MAX_SKEW_MAX);
+}
+
+static const struct kernel_param_ops skew_ops = {
+	.set = skew_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(auth_max_skew, &skew_ops, &auth_max_skew, 0644);
 MODULE_PARM_DESC(auth_max_skew,
-		 "seconds a cluster message's clock may differ from this host's (0: not checked; default 60)");
+		 "seconds a cluster message's clock may differ from this host's (0: not checked; default 60, at most 86400)");
 
 /* --- the replay window -------------------------------------------------------- */
 
 /*
  * The sequence numbers taken from one sender: bit (seq % VGW_REPLAY_BITS)
- * of the ring stands for seq, for the numbers within VGW_REPLAY_BITS -
- * BITS_PER_LONG below @top. Messages from one host arrive out of order
- * only a little (its CPUs send in parallel): 960 numbers of slack.
+ * of the ring stands for seq, for the numbers within VGW_REPLAY_SLACK
+ * below @top. A host's CPUs and queues send in parallel and the underlay
+ * may reorder: 8,128 numbers of slack (8 ms of a host's messages at a
+ * million a second), 1 kB a sender.
  */
-#define VGW_REPLAY_BITS		1024
-#define VGW_REPLAY_WORDS	(VGW_REPLAY_BITS / BITS_PER_LONG)
+#define VGW_REPLAY_BITS		8192
+#define VGW_REPLAY_WORDS	(VGW_REPLAY_BITS / 64)
+#define VGW_REPLAY_SLACK	(VGW_REPLAY_BITS - 64)
 
 struct vgw_replay {
 	refcount_t ref;
 	spinlock_t lock;
 	u64 top;			/* the highest taken; 0: none yet */
-	unsigned long ring[VGW_REPLAY_WORDS];
+	u32 top_time;			/* the latest clock among those taken */
+	u64 ring[VGW_REPLAY_WORDS];
 };
 
 struct vgw_replay *vgw_replay_new(void)
@@ -87,35 +112,67 @@ void vgw_replay_put(struct vgw_replay *r)
 		kfree(r);
 }
 
-/* Take @seq from this sender: false if it was taken or is too old. */
-static bool replay_take(struct vgw_replay *r, u64 seq)
+enum { TAKEN, RESTART, REPLAYED };
+
+/*
+ * Take @seq, signed at @time, from this sender: TAKEN; RESTART (taken: the
+ * sender started again lower, see above); REPLAYED (taken before, or below
+ * the window).
+ */
+static int replay_take(struct vgw_replay *r, u64 seq, u32 time)
 {
-	unsigned long word, top_word, bit = seq % BITS_PER_LONG;
-	bool ok = false;
+	u64 word = seq / 64, top_word, bit = 1ULL << (seq % 64), *w;
+	int ret = TAKEN;
 
 	spin_lock(&r->lock);
-	word = seq / BITS_PER_LONG;
+	/*
+	 * Signed more than two seconds before the latest message taken: a
+	 * recording (a host's own messages are at most that far out of
+	 * order), whatever its number; after a restart, every message from
+	 * before it.
+	 */
+	if (r->top_time && (s32)(r->top_time - time) > 2) {
+		ret = REPLAYED;
+		goto out;
+	}
 	if (seq > r->top) {
 		/* Forward: the words between are new (all of them, at most). */
-		top_word = r->top / BITS_PER_LONG;
+		top_word = r->top / 64;
 		if (!r->top || word - top_word >= VGW_REPLAY_WORDS)
 			memset(r->ring, 0, sizeof(r->ring));
 		else
 			while (top_word++ < word)
 				r->ring[top_word % VGW_REPLAY_WORDS] = 0;
 		r->top = seq;
-	} else if (r->top - seq >= VGW_REPLAY_BITS - BITS_PER_LONG) {
-		goto out;	/* below the window */
+	} else if ((s32)(time - r->top_time) > 1) {
+		/*
+		 * Lower, but signed later than anything taken: a restart.
+		 * (Two seconds: a host's CPUs read the clock and take their
+		 * numbers in parallel, in either order within a second.)
+		 */
+		memset(r->ring, 0, sizeof(r->ring));
+		r->top = seq;
+		ret = RESTART;
+	} else if (r->top - seq >= VGW_REPLAY_SLACK) {
+		ret = REPLAYED;		/* below the window */
+		goto out;
 	}
-	ok = !__test_and_set_bit(bit, &r->ring[word % VGW_REPLAY_WORDS]);
+	w = &r->ring[word % VGW_REPLAY_WORDS];
+	if (*w & bit) {
+		ret = REPLAYED;
+		goto out;
+	}
+	*w |= bit;
+	if (!r->top_time || (s32)(time - r->top_time) > 0)
+		r->top_time = time;
 out:
 	spin_unlock(&r->lock);
-	return ok;
+	return ret;
 }
 
 /* --- the tag ----------------------------------------------------------------- */
 
-static void auth_addr(u8 out[16], const struct vgw_ip *ip)
+static void auth_addr(u8 out[VGW_AUTH_ADDR_LEN], const struct vgw_ip *ip)
 {
 	vgw_auth_addr(out, ip->family == AF_INET, ip->b);
 }
@@ -149,8 +206,8 @@ static void skb_tag(const struct vgw_auth_key *k, struct sk_buff *skb,
 		    const struct vgw_ip *src, const struct vgw_ip *dst,
 		    u8 tag[8])
 {
+	u8 a[VGW_AUTH_ADDR_LEN], b[VGW_AUTH_ADDR_LEN];
 	struct vgw_sip s;
-	u8 a[16], b[16];
 
 	auth_addr(a, src);
 	auth_addr(b, dst);
@@ -162,10 +219,12 @@ static void skb_tag(const struct vgw_auth_key *k, struct sk_buff *skb,
 	memzero_explicit(&s, sizeof(s));
 }
 
-int vgw_auth_check(const struct vgw_cluster *c, const struct vgw_cluster_peer *from,
-		   struct sk_buff *skb, const struct vgw_auth_seen *a,
-		   const struct vgw_ip *src, const struct vgw_ip *dst)
+int vgw_auth_check(struct vgw_net *vn, const struct vgw_cluster *c,
+		   const struct vgw_cluster_peer *from, struct sk_buff *skb,
+		   const struct vgw_auth_seen *a, const struct vgw_ip *src,
+		   const struct vgw_ip *dst)
 {
+	unsigned int max_skew = READ_ONCE(auth_max_skew);
 	const struct vgw_auth_key *k = NULL;
 	u8 tag[8];
 	s32 skew;
@@ -179,15 +238,20 @@ int vgw_auth_check(const struct vgw_cluster *c, const struct vgw_cluster_peer *f
 	if (!k)
 		return VNICGW_DROP_CLUSTER_AUTH;
 	skb_tag(k, skb, a->from, a->tag_off, src, dst, tag);
-	if (crypto_memneq(tag, a->tag, sizeof(tag)))
+	/* In constant time: one difference of two words. */
+	if (get_unaligned_le64(tag) ^ get_unaligned_le64(a->tag))
 		return VNICGW_DROP_CLUSTER_AUTH;
 	/* The sender's clock, mod 2^32 like the field: how far from ours. */
 	skew = (s32)((u32)ktime_get_real_seconds() - a->time);
-	if (auth_max_skew && (skew > (s32)auth_max_skew ||
-			      skew < -(s32)auth_max_skew))
+	if (max_skew && (skew > (s32)max_skew || skew < -(s32)max_skew))
+		return VNICGW_DROP_CLUSTER_CLOCK;
+	switch (replay_take(from->replay, a->seq, a->time)) {
+	case REPLAYED:
 		return VNICGW_DROP_CLUSTER_REPLAY;
-	if (!replay_take(from->replay, a->seq))
-		return VNICGW_DROP_CLUSTER_REPLAY;
+	case RESTART:
+		vgw_cluster_count(vn, VNICGW_CLUSTER_PEER_RESTART, 1);
+		break;
+	}
 	return -1;
 }
 

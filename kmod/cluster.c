@@ -93,9 +93,10 @@ static const struct nla_policy member_policy[VNICGW_MEMBER_MAX + 1] = {
 	[VNICGW_MEMBER_ADDR] = VGW_POLICY_IP,
 };
 
+/* Ranges and lengths are checked in parse_keys(), to name the field. */
 static const struct nla_policy key_policy[VNICGW_KEY_MAX + 1] = {
-	[VNICGW_KEY_ID] = NLA_POLICY_RANGE(NLA_U8, 1, 255),
-	[VNICGW_KEY_SECRET] = NLA_POLICY_EXACT_LEN(VNICGW_KEY_LEN),
+	[VNICGW_KEY_ID] = { .type = NLA_U8 },
+	[VNICGW_KEY_SECRET] = { .type = NLA_BINARY },
 };
 
 static const struct nla_policy cluster_policy[VNICGW_CLUSTER_MAX + 1] = {
@@ -164,7 +165,7 @@ static int parse_keys(const struct nlattr *list, struct vgw_cluster *c,
 	int n, rem, err;
 	u8 i = 0, j;
 
-	n = vgw_nla_list(list, VNICGW_CLUSTER_MAX_MEMBERS, ea);
+	n = vgw_nla_list(list, 1024, ea);
 	if (n < 0)
 		return n;
 	if (n > VNICGW_CLUSTER_MAX_KEYS)
@@ -178,6 +179,14 @@ static int parse_keys(const struct nlattr *list, struct vgw_cluster *c,
 			return vgw_refuse(ea, item, "cluster: keys[%u]: id is missing", i);
 		if (!tb[VNICGW_KEY_SECRET])
 			return vgw_refuse(ea, item, "cluster: keys[%u]: secret is missing", i);
+		if (!nla_get_u8(tb[VNICGW_KEY_ID]))
+			return vgw_refuse(ea, tb[VNICGW_KEY_ID],
+					  "cluster: keys[%u]: id 0 (1 to 255)", i);
+		if (nla_len(tb[VNICGW_KEY_SECRET]) != VNICGW_KEY_LEN)
+			return vgw_refuse(ea, tb[VNICGW_KEY_SECRET],
+					  "cluster: keys[%u]: secret is %d bytes, not %d",
+					  i, nla_len(tb[VNICGW_KEY_SECRET]),
+					  VNICGW_KEY_LEN);
 		c->keys[i].id = nla_get_u8(tb[VNICGW_KEY_ID]);
 		for (j = 0; j < i; j++)
 			if (c->keys[j].id == c->keys[i].id)
@@ -189,6 +198,7 @@ static int parse_keys(const struct nlattr *list, struct vgw_cluster *c,
 		i++;
 	}
 	c->n_keys = i;
+	c->keys_given = true;
 	return 0;
 }
 
@@ -348,6 +358,15 @@ int vgw_cluster_nl_set(struct vgw_net *vn, struct genl_info *info)
 		return PTR_ERR(c);
 	mutex_lock(&vn->lock);
 	old = rcu_dereference_protected(vn->cluster, lockdep_is_held(&vn->lock));
+	/*
+	 * A request without VNICGW_CLUSTER_KEYS keeps the keys there are (an
+	 * agent that manages the members but not the keys must not turn the
+	 * authentication off); an empty list removes them.
+	 */
+	if (!c->keys_given && old) {
+		c->n_keys = old->n_keys;
+		memcpy(c->keys, old->keys, sizeof(c->keys));
+	}
 	/* Who was a member a moment ago may still hand over what it holds. */
 	err = cluster_peers(c, old);
 	if (err) {
@@ -513,7 +532,7 @@ static bool from_this_host(const struct vgw_net *vn, const struct sk_buff *skb,
 #endif
 }
 
-int vgw_cluster_untrusted(const struct vgw_net *vn, struct sk_buff *skb,
+int vgw_cluster_untrusted(struct vgw_net *vn, struct sk_buff *skb,
 			  const struct vgw_ip *src, const struct vgw_ip *dst,
 			  const struct vgw_auth_seen *a)
 {
@@ -534,7 +553,7 @@ int vgw_cluster_untrusted(const struct vgw_net *vn, struct sk_buff *skb,
 	if (!c->addr.family || !vgw_ip_eq(&c->addr, dst))
 		return VNICGW_DROP_CLUSTER_FORGED;
 	if (c->n_keys)
-		return vgw_auth_check(c, from, skb, a, src, dst);
+		return vgw_auth_check(vn, c, from, skb, a, src, dst);
 	return -1;
 }
 
@@ -615,7 +634,7 @@ void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner)
 	/* A signed message names its sender: it needs an address. */
 	src = c->n_keys ? sender_addr(c) : self_addr(c);
 	if (c->n_keys && (!src || src->family != owner->addr.family)) {
-		vgw_drop(p, VNICGW_DROP_NO_OWNER);
+		vgw_drop(p, VNICGW_DROP_XMIT);	/* nothing to sign as */
 		return;
 	}
 	opts = VGW_GENEVE_OPT_HLEN + sizeof(*h) +
@@ -672,6 +691,7 @@ static void state_send_skb(struct vgw_net *vn, const struct vgw_cluster *c,
 	if (c->n_keys) {
 		src = sender_addr(c);
 		if (!src || src->family != c->members[to].addr.family) {
+			vgw_cluster_count(vn, VNICGW_CLUSTER_SYNC_FAILED, n);
 			kfree_skb(skb);
 			return;
 		}
@@ -692,6 +712,7 @@ static void state_send_skb(struct vgw_net *vn, const struct vgw_cluster *c,
 		vgw_auth_sign(vn, c, skb, src, &c->members[to].addr);
 	if (vgw_tx_udp(vn, skb, src, &c->members[to].addr,
 		       jhash_1word(to, c->self), VNICGW_ENCAP_GENEVE)) {
+		vgw_cluster_count(vn, VNICGW_CLUSTER_SYNC_FAILED, n);
 		kfree_skb(skb);
 		return;
 	}

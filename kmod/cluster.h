@@ -78,6 +78,7 @@ struct vgw_cluster {
 	u32 n_peers;
 	/* keys[0] signs; any of them is accepted. None: no authentication. */
 	u8 n_keys;
+	bool keys_given;		/* CLUSTER_SET had VNICGW_CLUSTER_KEYS */
 	struct vgw_auth_key keys[VNICGW_CLUSTER_MAX_KEYS];
 	/*
 	 * This host's own underlay address, where the others send it
@@ -140,7 +141,7 @@ struct vgw_auth_seen {
  * host's own underlay address, and, when the cluster has keys, with a
  * valid tag, fresh, and not seen before (@a; auth.c).
  */
-int vgw_cluster_untrusted(const struct vgw_net *vn, struct sk_buff *skb,
+int vgw_cluster_untrusted(struct vgw_net *vn, struct sk_buff *skb,
 			  const struct vgw_ip *src, const struct vgw_ip *dst,
 			  const struct vgw_auth_seen *a);
 /*
@@ -196,9 +197,10 @@ struct vgw_replay *vgw_replay_new(void);
 struct vgw_replay *vgw_replay_get(struct vgw_replay *r);
 void vgw_replay_put(struct vgw_replay *r);
 /* -1 if @skb's tag, clock and sequence number hold (see above), else why not. */
-int vgw_auth_check(const struct vgw_cluster *c, const struct vgw_cluster_peer *from,
-		   struct sk_buff *skb, const struct vgw_auth_seen *a,
-		   const struct vgw_ip *src, const struct vgw_ip *dst);
+int vgw_auth_check(struct vgw_net *vn, const struct vgw_cluster *c,
+		   const struct vgw_cluster_peer *from, struct sk_buff *skb,
+		   const struct vgw_auth_seen *a, const struct vgw_ip *src,
+		   const struct vgw_ip *dst);
 /*
  * Room for the option in front of a message's payload: push it there
  * before the message's own option (it comes last).

@@ -3,9 +3,11 @@
 #
 # Authenticated cluster messages (kmod/auth.c, vgw/auth.h). With keys, a
 # host takes a handoff or state message only when its tag is valid under
-# one of its keys (else cluster_auth), its clock is within auth_max_skew of
-# the host's and its sequence number was not taken before nor is below the
-# window (else cluster_replay). A namespace that spoofs a member's underlay
+# one of its keys (else cluster_auth: no byte of the message nor its outer
+# addresses can change), its clock is within auth_max_skew of the host's
+# (else cluster_clock) and its sequence number was not taken before nor is
+# below the window (else cluster_replay); a member that restarts lower is
+# taken again once its clock is later. A namespace that spoofs a member's underlay
 # address (x9, sending from h3's address) without the key can neither hand
 # in frames nor inject state; a recording of a member's message cannot be
 # played again. Real handoffs between two hosts work with keys, a host
@@ -36,12 +38,13 @@ MSGS=${MSGS:-800}
 st() { nsx "$1" vnicctl -j stats | jq -r "$2 // 0"; }
 cl() { nsx "$1" vnicctl -j cluster | jq -r "$2 // 0"; }
 # snapshot: h1's cluster_auth, cluster_replay, tracking entries, sync_in,
-# handoff_in and a1's out_packets.
+# handoff_in, a1's out_packets, cluster_clock, peer_restart.
 snapshot()
 {
 	echo "$(st h1 .drops.cluster_auth) $(st h1 .drops.cluster_replay)" \
 	     "$(st h1 .conntrack.entries) $(cl h1 .counters.sync_in)" \
-	     "$(cl h1 .counters.handoff_in) $(st h1 .vnics.a1.out_packets)"
+	     "$(cl h1 .counters.handoff_in) $(st h1 .vnics.a1.out_packets)" \
+	     "$(st h1 .drops.cluster_clock) $(cl h1 .counters.peer_restart)"
 }
 field() { awk -v n="$1" '{ print $n }' <<<"$2"; }
 # rises N FIELD B A: field FIELD went up by exactly N from B to A.
@@ -142,8 +145,8 @@ secret=${K1#*:}
 expect_fail "... never its secret (text or JSON)" \
 	grep -q "$secret" <<<"$(nsx h1 vnicctl cluster; nsx h1 vnicctl -j cluster)"
 
-mapfile -t HP < <(ports_held 5)
-[ ${#HP[@]} -eq 5 ] || { not_ok "5 flows h1 holds"; tap_end; }
+mapfile -t HP < <(ports_held 9)
+[ ${#HP[@]} -eq 9 ] || { not_ok "9 flows h1 holds"; tap_end; }
 HELD=${HP[0]}
 
 # --- a member with the key ----------------------------------------------------------
@@ -195,6 +198,23 @@ expect_ok "a record signed with key 1 as if from h2, sent from h3: cluster_auth"
 	rises 1 1 "$b" "$a"
 expect_eq "... not applied" "$(field 4 "$b")" "$(field 4 "$a")"
 
+# No byte can change: the Geneve header (its VNI), the handoff's context,
+# the last byte of the frame or record, one byte more, another receiver.
+b=$a
+rec m3 $H3 $((HELD + 20)) --auth $K1 --auth-corrupt 6
+rec m3 $H3 $((HELD + 21)) --auth $K1 --auth-corrupt -1
+rec m3 $H3 $((HELD + 22)) --auth $K1 --auth-append 1
+rec m3 $H3 $((HELD + 23)) --auth $K1 --auth-to 10.0.100.1
+handoff m3 $H3 --auth $K1 --auth-corrupt 20
+handoff m3 $H3 --auth $K1 --auth-corrupt -1
+settle
+a=$(snapshot)
+expect_ok "signed by member h3, then changed: a record's VNI byte, its last byte, a byte more, signed for another receiver; a handoff's claimed source, its frame's last byte: 6 drops cluster_auth" \
+	rises 6 1 "$b" "$a"
+expect_eq "... none applied or taken (sync_in, handoff_in, a1's out_packets)" \
+	"$(field 4 "$b") $(field 5 "$b") $(field 6 "$b")" \
+	"$(field 4 "$a") $(field 5 "$a") $(field 6 "$a")"
+
 # --- replays -----------------------------------------------------------------------------
 
 SEQ=$(( $(date +%s) * 1000000000 + 5000000000 ))
@@ -205,11 +225,22 @@ a=$(snapshot)
 expect_ok "a signed record sent three times: taken once (sync_in +1)" rises 1 4 "$b" "$a"
 expect_ok "... the two copies dropped as cluster_replay" rises 2 2 "$b" "$a"
 
+# A recording: the bytes of a message member h3 sends, played again later
+# by the spoofer, bit for bit.
+HEX=$(nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 0 --ct-rec "$(ct_rec "${HP[5]}")" \
+	--auth $K1 --hex)
 b=$a
-rec x9 $H3 "${HP[1]}" --auth $K1 --auth-seq $SEQ
+nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 6081 --bytes "$HEX"
 settle
 a=$(snapshot)
-expect_ok "the same message again later, from the spoofer: cluster_replay" rises 1 2 "$b" "$a"
+expect_ok "a message of member h3's is taken" rises 1 4 "$b" "$a"
+b=$a
+sleep 1
+nsx x9 "$CRAFT" --from $H3 --to $H1 --geneve 6081 --bytes "$HEX"
+settle
+a=$(snapshot)
+expect_ok "... its recording, played by the spoofer a second later: cluster_replay" \
+	rises 1 2 "$b" "$a"
 expect_eq "... not applied" "$(field 4 "$b")" "$(field 4 "$a")"
 
 b=$a
@@ -217,19 +248,51 @@ rec m3 $H3 $((HELD + 6)) --auth $K1 --auth-seq $((SEQ + 10)) --auth-time-delta -
 rec m3 $H3 $((HELD + 7)) --auth $K1 --auth-seq $((SEQ + 11)) --auth-time-delta 120
 settle
 a=$(snapshot)
-expect_ok "signed records whose clock is 2 minutes behind or ahead (auth_max_skew 60 s): cluster_replay" \
-	rises 2 2 "$b" "$a"
+expect_ok "signed records whose clock is 2 minutes behind or ahead (auth_max_skew 60 s): cluster_clock" \
+	rises 2 7 "$b" "$a"
 expect_eq "... not applied" "$(field 4 "$b")" "$(field 4 "$a")"
 
+# The window: 8128 numbers below the highest taken.
 b=$a
-rec m3 $H3 "${HP[2]}" --auth $K1 --auth-seq $((SEQ + 5000))
-rec m3 $H3 "${HP[3]}" --auth $K1 --auth-seq $((SEQ + 2000))
-rec m3 $H3 "${HP[4]}" --auth $K1 --auth-seq $((SEQ + 4990))
+rec m3 $H3 "${HP[2]}" --auth $K1 --auth-seq $((SEQ + 20000))
+rec m3 $H3 "${HP[3]}" --auth $K1 --auth-seq $((SEQ + 20000 - 8128))
+rec m3 $H3 "${HP[4]}" --auth $K1 --auth-seq $((SEQ + 20000 - 8127))
 settle
 a=$(snapshot)
-expect_ok "sequence numbers +5000, then +2000 (below the window of 960) and +4990 (within): the second dropped as cluster_replay" \
+expect_ok "sequence numbers +20000, then 8128 below (out of the window) and 8127 below (in): the second dropped as cluster_replay" \
 	rises 1 2 "$b" "$a"
 expect_ok "... the first and the third applied" rises 2 4 "$b" "$a"
+
+# The windows live across member-set changes.
+b=$a
+# shellcheck disable=SC2086 # words
+nsx h1 vnicctl cluster set --self h1 $MEMBERS --member h4=10.0.0.13 &&
+	nsx h1 vnicctl cluster set --self h1 $MEMBERS
+rec m3 $H3 "${HP[6]}" --auth $K1 --auth-seq $((SEQ + 20000))
+settle
+a=$(snapshot)
+expect_ok "after two member-set changes, a sequence number taken before is still cluster_replay" \
+	rises 1 2 "$b" "$a"
+expect_eq "... and member-set changes without --key-file kept key 1" "[1]" \
+	"$(cl h1 '.keys' | jq -c .)"
+
+# A member that restarts lower (its clock was wrong when it started) is
+# taken once its clock is later than anything taken from it; a recording
+# cannot be (its clock is never later).
+b=$a
+rec m3 $H3 "${HP[7]}" --auth $K1 --auth-seq $((SEQ - 1000000000)) --auth-time-delta 3
+settle
+a=$(snapshot)
+expect_ok "member h3 restarted with sequence numbers a second lower, its clock later: taken (sync_in +1)" \
+	rises 1 4 "$b" "$a"
+expect_ok "... counted peer_restart" rises 1 8 "$b" "$a"
+b=$a
+rec m3 $H3 "${HP[8]}" --auth $K1 --auth-seq $((SEQ + 40000))
+settle
+a=$(snapshot)
+expect_ok "... then a message signed before the restart (its clock 3 s earlier), a number never taken: cluster_replay" \
+	rises 1 2 "$b" "$a"
+expect_eq "... not applied" "$(field 4 "$b")" "$(field 4 "$a")"
 
 # --- refusals --------------------------------------------------------------------------
 

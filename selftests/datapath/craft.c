@@ -89,6 +89,12 @@
  *                        that --count repeats a message as it is
  *   --auth-time-delta S  the option's clock: now plus S seconds (S < 0: past)
  *   --auth-as ADDR       make the tag as if the message came from ADDR
+ *   --auth-to ADDR       ... or went to ADDR
+ *   --auth-corrupt N     after signing, flip a bit of byte N of the UDP
+ *                        payload (1-based; N < 0: counted from the end)
+ *   --auth-append N      after signing, N bytes more at the end
+ *   --bytes HEX          send HEX as the UDP payload, as it is (a recording
+ *                        made with --hex, played again)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -164,7 +170,9 @@ struct spec {
 		uint8_t key_id, key[VGW_AUTH_KEY_LEN];
 		uint64_t seq;
 		long time_delta;
-		const char *auth_as;
+		const char *auth_as, *auth_to;
+		long corrupt;		/* byte N (1-based; < 0: from the end) */
+		int append;		/* bytes added after signing */
 	} cl;
 };
 
@@ -665,6 +673,20 @@ static bool cluster_option(struct spec *s, const char *a, const char *v)
 		s->cl.auth_as = v;
 		return true;
 	}
+	if (!strcmp(a, "--auth-to")) {
+		s->cl.auth_to = v;
+		return true;
+	}
+	if (!strcmp(a, "--auth-corrupt")) {
+		char *end;
+
+		s->cl.corrupt = strtol(v, &end, 10);
+		return (!*end && s->cl.corrupt) || (usage(v), false);
+	}
+	if (!strcmp(a, "--auth-append")) {
+		s->cl.append = number(v, 64);
+		return true;
+	}
 	strcpy(buf[nbuf], v);
 	if (!strcmp(a, "--handoff")) {
 		struct vgw_handoff_opt *h = &s->cl.handoff;
@@ -734,7 +756,7 @@ static void auth_option(struct spec *s)
 }
 
 /* An address as the tag takes it. */
-static void auth_addr(const char *text, uint8_t out[16])
+static void auth_addr(const char *text, uint8_t out[VGW_AUTH_ADDR_LEN])
 {
 	uint8_t b[16];
 	int fam = addr16(text, b);
@@ -749,7 +771,7 @@ static void auth_addr(const char *text, uint8_t out[16])
 static void auth_sign(struct spec *s, uint8_t *p, size_t len)
 {
 	struct vgw_auth_opt ao = { .key_id = s->cl.key_id };
-	uint8_t from[16], to[16];
+	uint8_t from[VGW_AUTH_ADDR_LEN], to[VGW_AUTH_ADDR_LEN];
 	struct vgw_sip st;
 	size_t off = 8, tag;
 	int i;
@@ -771,7 +793,7 @@ static void auth_sign(struct spec *s, uint8_t *p, size_t len)
 	s->cl.seq++;
 	memcpy(p + off, &ao, sizeof(ao));
 	auth_addr(s->cl.auth_as ? s->cl.auth_as : s->from, from);
-	auth_addr(s->to, to);
+	auth_addr(s->cl.auth_to ? s->cl.auth_to : s->to, to);
 	tag = off + offsetof(struct vgw_auth_opt, tag);
 	vgw_auth_begin(&st, s->cl.key, from, to);
 	vgw_sip_update(&st, p, tag);
@@ -782,6 +804,15 @@ static void auth_sign(struct spec *s, uint8_t *p, size_t len)
 
 		for (i = 0; i < 8; i++)
 			p[tag + i] = t >> (8 * i);
+	}
+	/* --auth-corrupt: one byte changed after signing. */
+	if (s->cl.corrupt) {
+		long at = s->cl.corrupt > 0 ? s->cl.corrupt - 1 :
+			  (long)len + s->cl.corrupt;
+
+		if (at < 0 || (size_t)at >= len)
+			usage("--auth-corrupt is outside the message");
+		p[at] ^= 0x01;
 	}
 }
 
@@ -906,6 +937,8 @@ static int send_state(struct spec *s, uint8_t *p)
 		       &so, sizeof(so));
 		len = off + n * sizeof(*r);
 		auth_sign(s, p, len);
+		memset(p + len, 0xee, s->cl.append);
+		len += s->cl.append;
 		if (s->hex) {
 			size_t k;
 
@@ -933,6 +966,7 @@ int main(int argc, char **argv)
 		.count = 1, .frag_id = 0x1234,
 		.cl = { .handoff_opt = -1, .records = 1, .count = -1 },
 	};
+	const char *bytes = NULL;
 	size_t len;
 	int i;
 
@@ -941,6 +975,10 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "--df")) {
 			s.df = true;
+			continue;
+		}
+		if (!strcmp(a, "--bytes") && i + 1 < argc) {
+			bytes = argv[++i];
 			continue;
 		}
 		if (!strcmp(a, "--hex")) {
@@ -1041,12 +1079,20 @@ int main(int argc, char **argv)
 		usage("--from, --to and --vxlan or --geneve are required");
 	if (!s.outer_dport)
 		s.outer_dport = s.geneve ? 6081 : 4789;
+	if (bytes) {
+		for (len = 0; bytes[2 * len] && len < MAX_PKT; len++)
+			if (sscanf(bytes + 2 * len, "%2hhx", &pkt[len]) != 1)
+				usage("--bytes wants hex digits");
+		return send_it(&s, pkt, len);
+	}
 	if (s.cl.have_rec)
 		return send_state(&s, pkt);
 	auth_option(&s);
 	len = build(&s, pkt);
 	cluster_fill(&s, pkt);
 	auth_sign(&s, pkt, len);
+	memset(pkt + len, 0xee, s.cl.append);
+	len += s.cl.append;
 	if (s.truncate >= 0 && (size_t)s.truncate < len)
 		len = s.truncate;
 	if (s.hex) {

@@ -280,6 +280,7 @@ static int read_keys(struct nlattr **tb, void *arg)
 
 TEST_F(genl, cluster_keys_are_checked_and_their_secrets_never_read_back)
 {
+	struct vgw_cluster none = { 0 };
 	struct keys_got got = { 0 };
 
 	EXPECT_EQ(-EINVAL, keys_call(&self->c, 3, 1, 16, 2, 16, 3, 16));
@@ -288,9 +289,9 @@ TEST_F(genl, cluster_keys_are_checked_and_their_secrets_never_read_back)
 	EXPECT_EQ(-EINVAL, keys_call(&self->c, 2, 4, 16, 4, 16, 0, 0));
 	EXPECT_STREQ("cluster: key 4 is listed twice", self->c.errmsg);
 	EXPECT_EQ(-EINVAL, keys_call(&self->c, 1, 0, 16, 0, 0, 0, 0));
-	EXPECT_NE('\0', self->c.errmsg[0]);
+	EXPECT_STREQ("cluster: keys[0]: id 0 (1 to 255)", self->c.errmsg);
 	EXPECT_EQ(-EINVAL, keys_call(&self->c, 1, 1, 15, 0, 0, 0, 0));
-	EXPECT_NE('\0', self->c.errmsg[0]);
+	EXPECT_STREQ("cluster: keys[0]: secret is 15 bytes, not 16", self->c.errmsg);
 	EXPECT_EQ(-EINVAL, keys_call(&self->c, 1, 1, -1, 0, 0, 0, 0));
 	EXPECT_STREQ("cluster: keys[0]: secret is missing", self->c.errmsg);
 	EXPECT_EQ(-EINVAL, keys_call(&self->c, 1, -1, 16, 0, 0, 0, 0));
@@ -304,6 +305,18 @@ TEST_F(genl, cluster_keys_are_checked_and_their_secrets_never_read_back)
 	EXPECT_EQ(8, got.ids[1]);
 	EXPECT_EQ(0, got.secrets);
 	EXPECT_GT(16, got.longest_run);
+	/* A SET without keys keeps them; an empty list removes them. */
+	ASSERT_EQ(0, vgw_cluster_set(&self->c, &none));
+	memset(&got, 0, sizeof(got));
+	ASSERT_EQ(0, vgw_call(&self->c, VNICGW_CMD_CLUSTER_GET, 0, NULL,
+			      read_keys, &got));
+	EXPECT_EQ(2, got.n);
+	ASSERT_EQ(0, keys_call(&self->c, 0, 0, 0, 0, 0, 0, 0));
+	memset(&got, 0, sizeof(got));
+	/* read_keys: -EPROTO when the reply has no key list. */
+	EXPECT_EQ(-EPROTO, vgw_call(&self->c, VNICGW_CMD_CLUSTER_GET, 0,
+				    NULL, read_keys, &got));
+	EXPECT_EQ(0, got.n);
 }
 
 /*

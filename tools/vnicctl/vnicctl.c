@@ -51,14 +51,16 @@ static void usage(FILE *f)
 		"                            members and their share of the flow owner table,\n"
 		"                            its fingerprint and epoch, the handoff counters\n"
 		"  cluster set [--self ID] --member ID=ADDR... [--size N]\n"
-		"              [--key-file FILE | --key ID:SECRET...]\n"
+		"              [--key-file FILE | --key ID:SECRET... | --no-keys]\n"
 		"                            tell the kernel the live members (without --self:\n"
 		"                            this host is not one, it hands every flow on);\n"
 		"                            ADDR: the member's underlay IPv4/IPv6 address;\n"
 		"                            the keys that sign the members' messages (the\n"
 		"                            first signs, both are accepted): a file of lines\n"
 		"                            ID:SECRET (ID 1-255, SECRET 32 hex digits), or on\n"
-		"                            the command line (seen by every user: tests only)\n"
+		"                            the command line (seen by every user: tests only);\n"
+		"                            without these the kernel keeps its keys; --no-keys\n"
+		"                            removes them (messages unauthenticated)\n"
 		"  cluster clear             standalone: every flow is this host's\n"
 		"TYPE: vcn subnet route_table security_list nsg gateway vnic\n"
 		"options:\n"
@@ -756,8 +758,10 @@ static int cluster_set(struct vgw_client *c, int argc, char **argv)
 		} else if (!strcmp(argv[i], "--key-file") && i + 1 < argc) {
 			if (read_key_file(&cl, argv[++i]))
 				goto out;
+		} else if (!strcmp(argv[i], "--no-keys")) {
+			cl.clear_keys = true;
 		} else {
-			fprintf(stderr, "usage: vnicctl cluster set [--self ID] --member ID=ADDR... [--size N] [--key-file FILE | --key ID:SECRET...]\n");
+			fprintf(stderr, "usage: vnicctl cluster set [--self ID] --member ID=ADDR... [--size N] [--key-file FILE | --key ID:SECRET... | --no-keys]\n");
 			ret = 2;
 			goto out;
 		}

@@ -40,7 +40,7 @@ int main(void)
 		{ "state, 16 records", 16 * sizeof(struct vgw_state_rec), 1 },
 	};
 	static uint8_t msg[4096];
-	uint8_t key[16], src[16], dst[16];
+	uint8_t key[16], src[VGW_AUTH_ADDR_LEN], dst[VGW_AUTH_ADDR_LEN];
 	volatile uint64_t sink = 0;
 	unsigned int i, n, len, tag;
 	struct vgw_sip s;

@@ -352,7 +352,7 @@ int vgw_cluster_put(struct nl_msg *msg, const struct vgw_cluster *cl)
 		TRY(put_member(msg, &cl->members[i]));
 	/* An empty list is sent as one: "standalone" said explicitly. */
 	nla_nest_end_keep_empty(msg, list);
-	if (cl->n_keys) {
+	if (cl->n_keys || cl->clear_keys) {
 		list = nla_nest_start(msg, VNICGW_CLUSTER_KEYS);
 		if (!list)
 			return -EMSGSIZE;
@@ -366,7 +366,8 @@ int vgw_cluster_put(struct nl_msg *msg, const struct vgw_cluster *cl)
 				    cl->keys[i].secret));
 			nla_nest_end(msg, k);
 		}
-		nla_nest_end(msg, list);
+		/* An empty list: "no keys", said explicitly. */
+		nla_nest_end_keep_empty(msg, list);
 	}
 	nla_nest_end_keep_empty(msg, nest);
 	return 0;

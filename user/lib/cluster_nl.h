@@ -51,9 +51,13 @@ struct vgw_cluster {
 	uint32_t size;				/* 0: not sent (the default) */
 	struct vgw_cluster_member *members;	/* malloc'd; any order */
 	unsigned int n;
-	/* keys[0] signs; none: the messages go unauthenticated. */
+	/*
+	 * keys[0] signs. SET: no keys keeps the kernel's, unless @clear_keys
+	 * (then the messages go unauthenticated).
+	 */
 	struct vgw_cluster_key keys[VNICGW_CLUSTER_MAX_KEYS];
 	unsigned int n_keys;
+	bool clear_keys;
 	/* CLUSTER_GET only. */
 	bool has_fingerprint;
 	uint64_t fingerprint;

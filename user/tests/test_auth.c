@@ -167,18 +167,21 @@ TEST(every_byte_and_the_key_change_the_tag)
 	EXPECT_NE(t, vgw_sip_final(&s));
 }
 
-TEST(ipv4_addresses_are_mapped_for_the_tag)
+TEST(addresses_go_into_the_tag_with_their_family_ipv4_mapped)
 {
 	const uint8_t v4[4] = { 10, 0, 0, 10 };
-	const uint8_t want[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
-				   10, 0, 0, 10 };
-	uint8_t v6[16], out[16];
+	const uint8_t want[VGW_AUTH_ADDR_LEN] = { 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+						  0, 0xff, 0xff, 10, 0, 0, 10 };
+	uint8_t v6[16], out[VGW_AUTH_ADDR_LEN];
 
 	vgw_auth_addr(out, 1, v4);
-	EXPECT_EQ(0, memcmp(want, out, 16));
-	memset(v6, 0xfd, sizeof(v6));
+	EXPECT_EQ(0, memcmp(want, out, sizeof(want)));
+	/* The IPv6 address ::ffff:10.0.0.10 is another input. */
+	memcpy(v6, want + 1, 16);
 	vgw_auth_addr(out, 0, v6);
-	EXPECT_EQ(0, memcmp(v6, out, 16));
+	EXPECT_EQ(6, out[0]);
+	EXPECT_EQ(0, memcmp(v6, out + 1, 16));
+	EXPECT_NE(0, memcmp(want, out, sizeof(want)));
 }
 
 TEST(keys_are_read_as_id_colon_32_hex_digits)

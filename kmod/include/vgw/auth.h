@@ -6,8 +6,9 @@
  * The tag is SipHash-2-4 (Aumasson and Bernstein, "SipHash: a fast
  * short-input PRF", 2012) under the cluster's 128-bit key, over:
  *
- *   the outer source address, 16 bytes (IPv4: ::ffff:a.b.c.d)
- *   the outer destination address, 16 bytes (the same)
+ *   the outer source address: its family (4 or 6), then 16 bytes (IPv4:
+ *   ::ffff:a.b.c.d)
+ *   the outer destination address, the same 17 bytes
  *   the message from its Geneve header to its end, the tag's 8 bytes
  *   counted as zeros
  *
@@ -28,6 +29,7 @@
 #include <linux/types.h>
 
 #define VGW_AUTH_KEY_LEN	16
+#define VGW_AUTH_ADDR_LEN	17	/* family, address */
 
 struct vgw_sip {
 	__u64 v0, v1, v2, v3;
@@ -139,34 +141,41 @@ static inline __u64 vgw_sip_final(struct vgw_sip *s)
 }
 
 /*
- * The start of a message's tag: the key and the two outer addresses, each
- * 16 bytes (an IPv4 address as ::ffff:a.b.c.d, vgw_auth_addr()).
+ * The start of a message's tag: the key and the two outer addresses as
+ * vgw_auth_addr() writes them.
  */
 static inline void vgw_auth_begin(struct vgw_sip *s,
 				  const __u8 key[VGW_AUTH_KEY_LEN],
-				  const __u8 src[16], const __u8 dst[16])
+				  const __u8 src[VGW_AUTH_ADDR_LEN],
+				  const __u8 dst[VGW_AUTH_ADDR_LEN])
 {
 	vgw_sip_init(s, key);
-	vgw_sip_update(s, src, 16);
-	vgw_sip_update(s, dst, 16);
+	vgw_sip_update(s, src, VGW_AUTH_ADDR_LEN);
+	vgw_sip_update(s, dst, VGW_AUTH_ADDR_LEN);
 }
 
-/* An address as the tag takes it: IPv6 as it is, IPv4 mapped. */
-static inline void vgw_auth_addr(__u8 out[16], int is_v4, const __u8 *addr)
+/*
+ * An address as the tag takes it: its family (4 or 6), then IPv6 as it
+ * is, IPv4 mapped (so an IPv4 message never has the tag of one between
+ * the mapped IPv6 addresses).
+ */
+static inline void vgw_auth_addr(__u8 out[VGW_AUTH_ADDR_LEN], int is_v4,
+				 const __u8 *addr)
 {
 	int i;
 
+	out[0] = is_v4 ? 4 : 6;
 	if (!is_v4) {
 		for (i = 0; i < 16; i++)
-			out[i] = addr[i];
+			out[1 + i] = addr[i];
 		return;
 	}
 	for (i = 0; i < 10; i++)
-		out[i] = 0;
-	out[10] = 0xff;
+		out[1 + i] = 0;
 	out[11] = 0xff;
+	out[12] = 0xff;
 	for (i = 0; i < 4; i++)
-		out[12 + i] = addr[i];
+		out[13 + i] = addr[i];
 }
 
 #endif /* _VGW_AUTH_H */

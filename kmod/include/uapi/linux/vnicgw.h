@@ -373,7 +373,8 @@ enum vnicgw_vip_attr {
 	X(NAT_FULL, "nat_full", "NAT gateway: the VNIC's or the namespace's mapping limit is reached") \
 	X(CLUSTER_FORGED, "cluster_forged", "handoff or state from this host itself (over loopback, from its own address) or not addressed to this member") \
 	X(CLUSTER_AUTH, "cluster_auth", "handoff or state without a valid tag of one of the cluster's keys") \
-	X(CLUSTER_REPLAY, "cluster_replay", "handoff or state seen before, or older than the window or the clock skew allow")
+	X(CLUSTER_REPLAY, "cluster_replay", "handoff or state seen before, or below the window of the sender's sequence numbers") \
+	X(CLUSTER_CLOCK, "cluster_clock", "handoff or state whose sender's clock is further from this host's than auth_max_skew")
 
 enum vnicgw_drop {
 #define VNICGW_DROP_ENUM_(name, str, help) VNICGW_DROP_##name,
@@ -419,8 +420,9 @@ enum vnicgw_cluster_attr {
 	 * list of nests, enum vnicgw_key_attr: the keys that authenticate
 	 * the members' messages (vgw/auth.h), at most VNICGW_CLUSTER_MAX_KEYS;
 	 * the first signs what this host sends, any of them is accepted.
-	 * Without keys, messages go unauthenticated (recognised by their
-	 * outer addresses alone). GET gives the ids, never the secrets.
+	 * A SET without it keeps the keys there are; an empty list removes
+	 * them. Without keys, messages go unauthenticated (recognised by
+	 * their outer addresses alone). GET gives the ids, never the secrets.
 	 */
 	VNICGW_CLUSTER_KEYS,
 	__VNICGW_CLUSTER_MAX,
@@ -462,7 +464,9 @@ enum vnicgw_key_attr {
 	X(SYNC_OUT, "sync_out", "connection records sent to owners and backups") \
 	X(SYNC_IN, "sync_in", "connection records received and applied") \
 	X(RESYNC, "resync", "owner table changes that sent state over") \
-	X(SYNC_REFUSED, "sync_refused", "connection records received and not applied: not this host's flow, over a limit, or invalid")
+	X(SYNC_REFUSED, "sync_refused", "connection records received and not applied: not this host's flow, over a limit, or invalid") \
+	X(SYNC_FAILED, "sync_failed", "connection records not sent: no route to the member, or no own address to sign them as") \
+	X(PEER_RESTART, "peer_restart", "authenticated members seen starting their sequence numbers again (a restart)")
 
 enum vnicgw_cluster_counter {
 #define VNICGW_CLUSTER_COUNTER_ENUM_(name, str, help) VNICGW_CLUSTER_##name,
