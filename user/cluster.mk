@@ -76,6 +76,18 @@ $(BUILD)/tests/test_agent_drain_config: user/tests/test_agent_drain_config.c \
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -I$(TOP)/user/agent -o $@ $< $(AGENT_TEST_OBJS)
 
+# The agent's cluster keys (keys.c: file, etcd value, never none after a
+# bad one), with the library's key parser.
+tests: $(BUILD)/tests/test_agent_keys
+
+$(BUILD)/tests/test_agent_keys: user/tests/test_agent_keys.c user/agent/keys.c \
+		user/agent/config.c user/agent/log.c user/agent/notify.c user/agent/agent.h \
+		$(LIBVGW) $(LIB_HDRS) $(KSFT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(NL_CFLAGS) -I$(TOP)/user/agent -o $@ $< \
+		user/agent/keys.c user/agent/config.c user/agent/log.c user/agent/notify.c \
+		$(LIBVGW) $(LIB_LIBS)
+
 # --- the cost of authenticated cluster messages --------------------------------------
 
 .PHONY: bench-auth
