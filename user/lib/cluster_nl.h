@@ -66,6 +66,7 @@ void vgw_cluster_free(struct vgw_cluster *cl);
 int vgw_cluster_add(struct vgw_cluster *cl, const char *id,
 		    const struct vgw_addr *addr);
 /*
+ * The keys as text (cluster_keys.c, which needs no libnl):
  * "ID:HEX" (ID 1-255, HEX 32 hex digits) into @k. 0, or -EINVAL with a
  * message that does not repeat the secret.
  */
