@@ -40,6 +40,14 @@ $(BUILD)/tests/test_etcd_store: user/tests/test_etcd_store.sh | $(BIN)/vnicctl-e
 	@mkdir -p $(@D)
 	ln -sf $(TOP)/$< $@
 
+# The cluster keys in etcd: vnicctl-etcd keys, the agents' first key and
+# rotation (agents without the module, in two network namespaces).
+tests: $(BUILD)/tests/test_etcd_keys
+
+$(BUILD)/tests/test_etcd_keys: user/tests/test_etcd_keys.sh | $(BIN)/vnicctl-etcd $(BIN)/vnicgw-agent
+	@mkdir -p $(@D)
+	ln -sf $(TOP)/$< $@
+
 # Time from a write into etcd to every host's kernel (run by the VM test).
 user: $(BIN)/vgw-etcd-latency
 
