@@ -384,10 +384,9 @@ static int kernel_set(struct members *m, struct vgw_cluster *k)
 	char list[sizeof(m->no_addr)] = "";
 	unsigned int i, missing = 0;
 	struct vgw_addr a;
+	const struct vgw_cluster_key *keys;
 	size_t len = 0;
 	bool self_in = false;
-
-	const struct vgw_cluster_key *keys;
 
 	memset(k, 0, sizeof(*k));
 	k->size = VGW_MAGLEV_SIZE_DEFAULT;	/* the logged table's */
