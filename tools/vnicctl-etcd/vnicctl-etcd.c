@@ -49,9 +49,9 @@ static void usage(FILE *f)
 		"                           read. Rotation: add; wait until every agent applied it\n"
 		"                           (a few seconds: each agent logs \"cluster: keys ...\",\n"
 		"                           \"vnicctl cluster\" on each host shows the ids); promote\n"
-		"                           the new id; wait again; retire the old id. A host that\n"
-		"                           lags a step still shares a key with every other, so\n"
-		"                           no message is lost.\n"
+		"                           the new id; wait again; retire the old id. Hosts one\n"
+		"                           step apart still share a key, so no message is lost\n"
+		"                           (two steps apart they do not: wait).\n"
 		"options:\n"
 		"  --etcd URL           etcd's client URL (default $VGW_ETCD, else %s)\n"
 		"  --etcd-prefix PREFIX key prefix (default %s)\n", url,
