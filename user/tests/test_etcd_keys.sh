@@ -20,7 +20,8 @@
 # The two agents need a network namespace each (one agent per namespace):
 # vgwt-key1 and vgwt-key2, each with a veth to this namespace, over which
 # they reach the test's etcd (which also listens on loopback). Everything is
-# stopped by its pid and the namespaces deleted at the end.
+# stopped by its pid and the namespaces deleted at the end; a second run
+# waits for the first (a lock file).
 set -u
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -28,6 +29,9 @@ top=$(cd "$here/../.." && pwd)
 . "$here/etcd_lib.sh"
 export PATH=$top/build/bin:$PATH
 
+# One run at a time on a machine: the namespaces and addresses are fixed.
+exec 9>/tmp/vgwt-etcd-keys.lock
+flock 9
 WORK=$(mktemp -d /tmp/vgwt-keys.XXXXXX)
 NS=(vgwt-key1 vgwt-key2)
 AGENT_PIDS=()
@@ -66,7 +70,7 @@ for i in 1 2; do
 done
 port=$(free_port)
 etcd_start "$WORK/etcd" "http://127.0.0.1:$port,http://10.251.1.1:$port,http://10.251.2.1:$port" || exit 1
-AG_URL=(http://10.251.1.1:$port http://10.251.2.1:$port)
+AG_URL=("http://10.251.1.1:$port" "http://10.251.2.1:$port")
 
 # A secret in etcd (32 hex digits after "ID:"), to look for where it must not be.
 secrets() { etcdctl_t get "$1"cluster/keys --print-value-only | sed -n 's/^[0-9]*:\([0-9a-f]\{32\}\)$/\1/p'; }
