@@ -44,9 +44,15 @@ $(BUILD)/tests/test_etcd_store: user/tests/test_etcd_store.sh | $(BIN)/vnicctl-e
 # rotation (agents without the module, in two network namespaces).
 tests: $(BUILD)/tests/test_etcd_keys
 
-$(BUILD)/tests/test_etcd_keys: user/tests/test_etcd_keys.sh | $(BIN)/vnicctl-etcd $(BIN)/vnicgw-agent
+$(BUILD)/tests/test_etcd_keys: user/tests/test_etcd_keys.sh | $(BIN)/vnicctl-etcd $(BIN)/vnicgw-agent \
+		$(BUILD)/tests/helpers/etcd_keys_put
 	@mkdir -p $(@D)
 	ln -sf $(TOP)/$< $@
+
+# Its helper (not a test_*: tools/check runs those).
+$(BUILD)/tests/helpers/etcd_keys_put: user/tests/etcd_keys_put.c $(LIBVGW) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIBVGW) -ljansson
 
 # Time from a write into etcd to every host's kernel (run by the VM test).
 user: $(BIN)/vgw-etcd-latency

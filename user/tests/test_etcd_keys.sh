@@ -6,6 +6,8 @@
 # tested is their etcd side and what they would give the kernel):
 # - PREFIX/cluster/keys is neither an object nor a member: the document,
 #   the members and a write of the document leave it alone;
+# - the writes are conditional: a first key only while there is none, a
+#   rotation step only on the revision it read (stale ones given on purpose);
 # - vnicctl-etcd keys show/add/promote/retire, by id, never a secret, with
 #   their refusals; of two "keys add" racing on no key, one writes;
 # - two member agents starting together on a prefix without keys: one
@@ -151,6 +153,23 @@ expect_eq "keys show: the ids" "keys 2 (signs)" "$(vnicctl-etcd "${E[@]}" keys s
 all=$(for c in show add "promote 3" "retire 2" show; do vnicctl-etcd "${E[@]}" keys $c 2>&1; done)
 printf '%s\n' "$all" >"$WORK/cli.out"
 expect_ok "no secret in anything vnicctl-etcd keys printed" no_secret_in "$P" "$WORK/cli.out"
+
+# The transactions' conditions, made certain with stale revisions.
+P=/vgwt-keys-cas/
+E=(--etcd "$ETCD_URL" --etcd-prefix "$P")
+put=$top/build/tests/helpers/etcd_keys_put
+expect_eq "a first key (only if absent) on no key is written" written "$("$put" "$ETCD_URL" "$P" 0)"
+rev=$(kv "$P" mod_revision)
+expect_eq "a first key when there is one already is not (create revision not 0)" "not written" \
+	"$("$put" "$ETCD_URL" "$P" 0)"
+expect_eq "... the value is as it was" "$rev" "$(kv "$P" mod_revision)"
+vnicctl-etcd "${E[@]}" keys add >/dev/null
+expect_eq "a write conditional on a revision that is gone is not done" "not written" \
+	"$("$put" "$ETCD_URL" "$P" "$rev")"
+expect_eq "... the keys are those of the last write (9, then 10 added)" "keys 9 (signs), 10" \
+	"$(vnicctl-etcd "${E[@]}" keys show)"
+expect_eq "... and one conditional on the current revision is" written \
+	"$("$put" "$ETCD_URL" "$P" "$(kv "$P" mod_revision)")"
 
 # Racing on no key: each creates only if absent; one writes, per round.
 good=0
