@@ -685,36 +685,25 @@ static int add_key(struct vgw_cluster *cl, const char *text, const char *where)
 	return ret;
 }
 
-/* Lines "ID:SECRET"; blank lines and lines from '#' on are skipped. */
+/* A key file (vgw_cluster_keys_read()): its keys after those given so far. */
 static int read_key_file(struct vgw_cluster *cl, const char *path)
 {
-	char line[256], where[300];
-	unsigned int n = 0;
-	FILE *f = fopen(path, "r");
+	struct vgw_cluster_key keys[VNICGW_CLUSTER_MAX_KEYS];
+	unsigned int n, i;
+	char err[512];
 	int ret = 0;
-	size_t len;
 
-	if (!f) {
-		fprintf(stderr, "vnicctl cluster set: %s: %s\n", path, strerror(errno));
+	if (vgw_cluster_keys_read(path, keys, &n, err, sizeof(err))) {
+		fprintf(stderr, "vnicctl cluster set: %s\n", err);
 		return -1;
 	}
-	while (!ret && fgets(line, sizeof(line), f)) {
-		n++;
-		len = strcspn(line, "#\r\n");
-		while (len && (line[len - 1] == ' ' || line[len - 1] == '\t'))
-			len--;
-		line[len] = '\0';
-		if (!len)
-			continue;
-		snprintf(where, sizeof(where), "%s, line %u: ", path, n);
-		ret = add_key(cl, line + strspn(line, " \t"), where);
-	}
-	explicit_bzero(line, sizeof(line));
-	fclose(f);
-	if (!ret && !cl->n_keys) {
-		fprintf(stderr, "vnicctl cluster set: %s: no key\n", path);
-		ret = -1;
-	}
+	for (i = 0; i < n && !ret; i++)
+		if (vgw_cluster_add_key(cl, &keys[i])) {
+			fprintf(stderr, "vnicctl cluster set: %s: at most %d keys in all\n",
+				path, VNICGW_CLUSTER_MAX_KEYS);
+			ret = -1;
+		}
+	explicit_bzero(keys, sizeof(keys));
 	return ret;
 }
 

@@ -48,58 +48,6 @@ void vgw_cluster_free(struct vgw_cluster *cl)
 	explicit_bzero(cl, sizeof(*cl));	/* the keys */
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int vgw_cluster_key_parse(const char *text, struct vgw_cluster_key *k,
-			  char *err, size_t errlen)
-{
-	const char *hex = strchr(text, ':');
-	unsigned long id;
-	char *end;
-	int i, hi, lo;
-
-	memset(k, 0, sizeof(*k));
-	if (!hex || hex == text) {
-		snprintf(err, errlen, "a key is ID:SECRET (ID 1-255, SECRET %d hex digits)",
-			 2 * VNICGW_KEY_LEN);
-		return -EINVAL;
-	}
-	id = strtoul(text, &end, 10);
-	if (end != hex || id < 1 || id > 255) {
-		snprintf(err, errlen, "key id \"%.*s\" is not a number from 1 to 255",
-			 (int)(hex - text) < 16 ? (int)(hex - text) : 16, text);
-		return -EINVAL;
-	}
-	hex++;
-	if (strlen(hex) != 2 * VNICGW_KEY_LEN) {
-		snprintf(err, errlen, "key %lu: the secret has %zu characters, not %d hex digits",
-			 id, strlen(hex), 2 * VNICGW_KEY_LEN);
-		return -EINVAL;
-	}
-	for (i = 0; i < VNICGW_KEY_LEN; i++) {
-		hi = hex_digit(hex[2 * i]);
-		lo = hex_digit(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			explicit_bzero(k, sizeof(*k));
-			snprintf(err, errlen, "key %lu: the secret is not %d hex digits",
-				 id, 2 * VNICGW_KEY_LEN);
-			return -EINVAL;
-		}
-		k->secret[i] = (uint8_t)(hi << 4 | lo);
-	}
-	k->id = (uint8_t)id;
-	return 0;
-}
-
 int vgw_cluster_add_key(struct vgw_cluster *cl, const struct vgw_cluster_key *k)
 {
 	if (cl->n_keys >= VNICGW_CLUSTER_MAX_KEYS)
