@@ -85,6 +85,21 @@ ports_held()
 	done
 	test "$n" -eq "$1"
 }
+# tcp_ports N DPORT: N source ports from 41000 for TCP a1 -> a2:DPORT whose
+# flows h1 or h2 own (h3 is m3, which forwards nothing).
+tcp_ports()
+{
+	local p n=0
+
+	for ((p = 41000; p < 41400 && n < $1; p++)); do
+		case $("$CRAFT" --from 0.0.0.0 --to 0.0.0.0 --geneve 0 --holders $IDS \
+			--ct-rec "a1,tcp,10.1.1.5,$p,10.1.2.5,$2") in
+		h1\ *|h2\ *) echo $p; n=$((n + 1)) ;;
+		esac
+	done
+	test "$n" -eq "$1"
+}
+
 # rec NS FROM PORT [CRAFT OPTIONS...]: a state message, one record, to h1.
 rec()
 {
@@ -133,11 +148,13 @@ serve a2 tcp 7000 a2 tcp 7001 || { not_ok "servers"; tap_end; }
 ip -n vgwt-a1 route replace 10.0.100.0/24 via $H1
 ip -n vgwt-a2 route replace 10.0.100.0/24 via $H2
 
+# Crafted messages first, with h2's kernel still standalone: nothing but
+# m3 and x9 sends h1 state or handoffs (h2, a member, would send h1 its
+# state on every member-set change and refresh, and the counts here are
+# exact). h2 takes the member set for the real handoffs below.
 KF1=$(keyfile k1 $K1)
-for h in h1 h2; do
-	expect_ok "$h takes the member set with key 1 from a file" keys_on $h "$KF1" ||
-		tap_end
-done
+expect_ok "h1 takes the member set with key 1 from a file" keys_on h1 "$KF1" ||
+	tap_end
 expect_eq "vnicctl cluster names the key that signs" "keys 1 (signs)" \
 	"$(nsx h1 vnicctl cluster | grep '^keys')"
 expect_eq "... and -j its id" "[1]" "$(cl h1 '.keys' | jq -c .)"
@@ -162,9 +179,9 @@ expect_ok "... and nothing was dropped" same 1 "$b" "$a"
 # --- a spoofer without the key --------------------------------------------------------
 
 b=$a
-rec x9 $H3 $((HELD + 1))
-rec x9 $H3 $((HELD + 2)) --auth $BAD1
-rec x9 $H3 $((HELD + 3)) --auth $K9
+rec x9 $H3 $((HELD + 1)) --spoof
+rec x9 $H3 $((HELD + 2)) --auth $BAD1 --spoof
+rec x9 $H3 $((HELD + 3)) --auth $K9 --spoof
 settle
 a=$(snapshot)
 expect_ok "x9 sending from h3's address: an unsigned record, one signed with a wrong secret for key 1, one with an unknown key: 3 drops cluster_auth ($(field 1 "$b") -> $(field 1 "$a"))" \
@@ -173,8 +190,8 @@ expect_eq "... no tracking entry appeared, no record was taken (entries, sync_in
 	"$(field 3 "$b") $(field 4 "$b")" "$(field 3 "$a") $(field 4 "$a")"
 
 b=$a
-handoff x9 $H3
-handoff x9 $H3 --auth $BAD1
+handoff x9 $H3 --spoof
+handoff x9 $H3 --auth $BAD1 --spoof
 settle
 a=$(snapshot)
 expect_ok "x9's handoffs of a1's frame from h3's address, unsigned and badly signed: cluster_auth" \
@@ -236,7 +253,7 @@ a=$(snapshot)
 expect_ok "a message of member h3's is taken" rises 1 4 "$b" "$a"
 b=$a
 sleep 1
-nsx x9 "$CRAFT" --from $H3 --to $H1 --geneve 6081 --bytes "$HEX"
+nsx x9 "$CRAFT" --from $H3 --to $H1 --geneve 6081 --bytes "$HEX" --spoof
 settle
 a=$(snapshot)
 expect_ok "... its recording, played by the spoofer a second later: cluster_replay" \
@@ -263,15 +280,20 @@ expect_ok "sequence numbers +20000, then 8128 below (out of the window) and 8127
 	rises 1 2 "$b" "$a"
 expect_ok "... the first and the third applied" rises 2 4 "$b" "$a"
 
-# The windows live across member-set changes.
-b=$a
+# The windows live across member-set changes: a recording of a message
+# taken before two of them is still refused.
+HEX=$(nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 0 --ct-rec "$(ct_rec "${HP[6]}")" \
+	--auth $K1 --auth-seq $((SEQ + 20001)) --hex)
+nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 6081 --bytes "$HEX"
+settle
+b=$(snapshot)
 # shellcheck disable=SC2086 # words
 nsx h1 vnicctl cluster set --self h1 $MEMBERS --member h4=10.0.0.13 &&
 	nsx h1 vnicctl cluster set --self h1 $MEMBERS
-rec m3 $H3 "${HP[6]}" --auth $K1 --auth-seq $((SEQ + 20000))
+nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 6081 --bytes "$HEX"
 settle
 a=$(snapshot)
-expect_ok "after two member-set changes, a sequence number taken before is still cluster_replay" \
+expect_ok "after two member-set changes, a recording of a message taken before them is still cluster_replay" \
 	rises 1 2 "$b" "$a"
 expect_eq "... and member-set changes without --key-file kept key 1" "[1]" \
 	"$(cl h1 '.keys' | jq -c .)"
@@ -280,17 +302,17 @@ expect_eq "... and member-set changes without --key-file kept key 1" "[1]" \
 # taken once its clock is later than anything taken from it; a recording
 # cannot be (its clock is never later).
 b=$a
-rec m3 $H3 "${HP[7]}" --auth $K1 --auth-seq $((SEQ - 1000000000)) --auth-time-delta 3
+rec m3 $H3 "${HP[7]}" --auth $K1 --auth-seq $((SEQ - 1000000000)) --auth-time-delta 5
 settle
 a=$(snapshot)
 expect_ok "member h3 restarted with sequence numbers a second lower, its clock later: taken (sync_in +1)" \
 	rises 1 4 "$b" "$a"
 expect_ok "... counted peer_restart" rises 1 8 "$b" "$a"
 b=$a
-rec m3 $H3 "${HP[8]}" --auth $K1 --auth-seq $((SEQ + 40000))
+rec m3 $H3 "${HP[8]}" --auth $K1 --auth-seq $((SEQ + 40000)) --auth-time-delta -5
 settle
 a=$(snapshot)
-expect_ok "... then a message signed before the restart (its clock 3 s earlier), a number never taken: cluster_replay" \
+expect_ok "... then a message signed before the restart (its clock 10 s behind the restart's), a number never taken: cluster_replay" \
 	rises 1 2 "$b" "$a"
 expect_eq "... not applied" "$(field 4 "$b")" "$(field 4 "$a")"
 
@@ -308,8 +330,12 @@ expect_eq "... and h1 keeps its keys" "[1]" "$(cl h1 '.keys' | jq -c .)"
 
 # --- real handoffs between h1 and h2 -------------------------------------------------
 
+expect_ok "h2 takes the member set with key 1" keys_on h2 "$KF1"
+mapfile -t TP < <(tcp_ports 3 7000)
+PP=$(tcp_ports 1 7001)
+[ ${#TP[@]} -eq 3 ] && [ -n "$PP" ] || { not_ok "TCP ports of flows h1 or h2 own"; tap_end; }
 expect_ok "with key 1 on both: TCP a1 -> a2, each direction through another host" \
-	tcp a1 10.1.2.5 7000 --timeout 3000
+	tcp a1 10.1.2.5 7000 --sport "${TP[0]}" --timeout 3000
 hand=$(( $(cl h1 .counters.handoff_in) + $(cl h2 .counters.handoff_in) ))
 expect_ok "... handed off between them ($hand handoffs taken)" test "$hand" -gt 0
 
@@ -317,18 +343,19 @@ expect_ok "... handed off between them ($hand handoffs taken)" test "$hand" -gt 
 auth0=$(( $(st h1 .drops.cluster_auth) + $(st h2 .drops.cluster_auth) ))
 keys_on h2 "$(keyfile k9 $K9)"
 expect_fail "h2 with key 9 alone, h1 with key 1: TCP a1 -> a2 fails" \
-	tcp a1 10.1.2.5 7000 --timeout 1500
+	tcp a1 10.1.2.5 7000 --sport "${TP[1]}" --timeout 1500
 auth1=$(( $(st h1 .drops.cluster_auth) + $(st h2 .drops.cluster_auth) ))
 expect_ok "... the handoffs dropped as cluster_auth ($auth0 -> $auth1)" test "$auth1" -gt "$auth0"
 keys_on h2 "$KF1"
-expect_ok "h2 back on key 1: TCP a1 -> a2 works again" tcp a1 10.1.2.5 7000 --timeout 3000
+expect_ok "h2 back on key 1: TCP a1 -> a2 works again" \
+	tcp a1 10.1.2.5 7000 --sport "${TP[2]}" --timeout 3000
 
 # --- a change of keys under traffic ---------------------------------------------------
 # Every host takes key 2 as its second, then as its first, then alone; one
 # host after the other, as an operator (or agents) would.
 auth0=$(( $(st h1 .drops.cluster_auth) + $(st h2 .drops.cluster_auth) ))
 hand0=$(( $(cl h1 .counters.handoff_in) + $(cl h2 .counters.handoff_in) ))
-topo_bg pace a1 "$FLOW" pace tcp 10.1.2.5 7001 --count "$MSGS" --timeout 2000
+topo_bg pace a1 "$FLOW" pace tcp 10.1.2.5 7001 --sport "$PP" --count "$MSGS" --timeout 2000
 pace_pid=$TOPO_BG_PID
 rotated=true
 for step in "$K1 $K2" "$K2 $K1" "$K2"; do

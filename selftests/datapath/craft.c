@@ -55,6 +55,8 @@
  *   --truncate N         send only the first N bytes of the UDP payload
  *   --count N            send N copies (default 1)
  *   --hex                print the UDP payload in hex instead of sending
+ *   --spoof              send from --from even though this namespace does
+ *                        not have that address (IP_TRANSPARENT)
  *
  * Checksums (IPv4 header, UDP, TCP, ICMP, ICMPv6) are correct unless a
  * length override makes them meaningless. Exit status 0 when sent.
@@ -158,6 +160,7 @@ struct spec {
 	int truncate;
 	int count;
 	bool hex;
+	bool spoof;		/* --spoof */
 	struct cluster_spec {		/* vnicgw's own options: --handoff ... */
 		int handoff_opt;	/* index in opts, or -1 */
 		struct vgw_handoff_opt handoff;
@@ -522,7 +525,7 @@ static int send_it(const struct spec *s, const uint8_t *p, size_t len)
 	struct sockaddr_in *s4 = (void *)&src, *d4 = (void *)&dst;
 	struct sockaddr_in6 *s6 = (void *)&src, *d6 = (void *)&dst;
 	socklen_t sl;
-	int fd, i;
+	int fd, i, one = 1;
 
 	if (inet_pton(AF_INET, s->from, &s4->sin_addr) == 1 &&
 	    inet_pton(AF_INET, s->to, &d4->sin_addr) == 1) {
@@ -538,6 +541,14 @@ static int send_it(const struct spec *s, const uint8_t *p, size_t len)
 		usage("--from and --to must be addresses of one family");
 	}
 	fd = socket(src.ss_family, SOCK_DGRAM, 0);
+	/* --spoof: a source address this namespace does not have. */
+	if (fd >= 0 && s->spoof &&
+	    (src.ss_family == AF_INET ?
+	     setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) :
+	     setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)))) {
+		fprintf(stderr, "craft: IP_TRANSPARENT: %s\n", strerror(errno));
+		return 2;
+	}
 	if (fd < 0 || bind(fd, (void *)&src, sl) < 0) {
 		fprintf(stderr, "craft: bind %s: %s\n", s->from, strerror(errno));
 		return 2;
@@ -816,6 +827,53 @@ static void auth_sign(struct spec *s, uint8_t *p, size_t len)
 	}
 }
 
+/*
+ * --bytes HEX --auth KEY --hex: check the tag of a message (its last
+ * option the authentication) from --from to --to; prints "tag ok" or
+ * "tag bad: carried X, computed Y". Exit status 0 when ok.
+ */
+static int auth_check(struct spec *s, uint8_t *p, size_t len)
+{
+	uint8_t from[VGW_AUTH_ADDR_LEN], to[VGW_AUTH_ADDR_LEN], carried[8];
+	size_t off = 8, optend, tag = 0;
+	struct vgw_sip st;
+	uint64_t t;
+	int i;
+
+	if (len < 8)
+		usage("--bytes: shorter than a Geneve header");
+	optend = 8 + (p[0] & 0x3f) * 4;
+	while (off + 4 <= optend && off + 4 <= len) {
+		if (p[off] == 0xff && p[off + 1] == 0x76 && p[off + 2] == VGW_OPT_AUTH)
+			tag = off + 4 + offsetof(struct vgw_auth_opt, tag);
+		off += 4 + (p[off + 3] & 0x1f) * 4;
+	}
+	if (!tag || tag + 8 > len)
+		usage("--bytes: no authentication option");
+	auth_addr(s->from, from);
+	auth_addr(s->to, to);
+	memcpy(carried, p + tag, 8);
+	vgw_auth_begin(&st, s->cl.key, from, to);
+	vgw_sip_update(&st, p, tag);
+	vgw_sip_zeros(&st, 8);
+	vgw_sip_update(&st, p + tag + 8, len - tag - 8);
+	t = vgw_sip_final(&st);
+	for (i = 0; i < 8 && carried[i] == (uint8_t)(t >> (8 * i)); i++)
+		;
+	if (i == 8) {
+		printf("tag ok\n");
+		return 0;
+	}
+	printf("tag bad: carried");
+	for (i = 0; i < 8; i++)
+		printf(" %02x", carried[i]);
+	printf(", computed");
+	for (i = 0; i < 8; i++)
+		printf(" %02x", (uint8_t)(t >> (8 * i)));
+	printf(" (%zu bytes)\n", len);
+	return 1;
+}
+
 /* The handoff option's data, once build() laid out the options. */
 static void cluster_fill(const struct spec *s, uint8_t *p)
 {
@@ -985,6 +1043,10 @@ int main(int argc, char **argv)
 			s.hex = true;
 			continue;
 		}
+		if (!strcmp(a, "--spoof")) {
+			s.spoof = true;
+			continue;
+		}
 		if (!v)
 			usage(a);
 		i++;
@@ -1083,6 +1145,8 @@ int main(int argc, char **argv)
 		for (len = 0; bytes[2 * len] && len < MAX_PKT; len++)
 			if (sscanf(bytes + 2 * len, "%2hhx", &pkt[len]) != 1)
 				usage("--bytes wants hex digits");
+		if (s.cl.auth && s.hex)
+			return auth_check(&s, pkt, len);
 		return send_it(&s, pkt, len);
 	}
 	if (s.cl.have_rec)
