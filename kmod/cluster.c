@@ -19,13 +19,17 @@
 
 static void cluster_free(struct vgw_cluster *c)
 {
+	u32 i;
+
 	if (!c)
 		return;
 	kvfree(c->owner);
 	kvfree(c->backup);
 	kfree(c->members);
-	kfree(c->prev);
-	kfree(c);
+	for (i = 0; i < c->n_peers; i++)
+		vgw_replay_put(c->peers[i].replay);
+	kfree(c->peers);
+	kfree_sensitive(c);	/* the keys */
 }
 
 static void cluster_free_rcu(struct rcu_head *rcu)
@@ -89,6 +93,12 @@ static const struct nla_policy member_policy[VNICGW_MEMBER_MAX + 1] = {
 	[VNICGW_MEMBER_ADDR] = VGW_POLICY_IP,
 };
 
+/* Ranges and lengths are checked in parse_keys(), to name the field. */
+static const struct nla_policy key_policy[VNICGW_KEY_MAX + 1] = {
+	[VNICGW_KEY_ID] = { .type = NLA_U8 },
+	[VNICGW_KEY_SECRET] = { .type = NLA_BINARY },
+};
+
 static const struct nla_policy cluster_policy[VNICGW_CLUSTER_MAX + 1] = {
 	[VNICGW_CLUSTER_SELF] = { .type = NLA_NUL_STRING,
 				  .len = VNICGW_MEMBER_ID_MAX },
@@ -100,6 +110,7 @@ static const struct nla_policy cluster_policy[VNICGW_CLUSTER_MAX + 1] = {
 		.reject_message = "VNICGW_CLUSTER_EPOCH is reply-only" },
 	[VNICGW_CLUSTER_COUNTERS] = { .type = NLA_REJECT,
 		.reject_message = "VNICGW_CLUSTER_COUNTERS is reply-only" },
+	[VNICGW_CLUSTER_KEYS] = VGW_POLICY_LIST,
 };
 
 static bool id_ok(const char *id)
@@ -145,6 +156,52 @@ static int parse_member(const struct nlattr *item, struct vgw_member *m,
 	return 0;
 }
 
+/* The keys of VNICGW_CLUSTER_KEYS into @c: 0, or -errno with the extack. */
+static int parse_keys(const struct nlattr *list, struct vgw_cluster *c,
+		      struct netlink_ext_ack *ea)
+{
+	struct nlattr *tb[VNICGW_KEY_MAX + 1];
+	const struct nlattr *item;
+	int n, rem, err;
+	u8 i = 0, j;
+
+	n = vgw_nla_list(list, 1024, ea);
+	if (n < 0)
+		return n;
+	if (n > VNICGW_CLUSTER_MAX_KEYS)
+		return vgw_refuse(ea, list, "cluster: %d keys, at most %d (the one in use and the next)",
+				  n, VNICGW_CLUSTER_MAX_KEYS);
+	vgw_nla_for_each_item(item, list, rem) {
+		err = nla_parse_nested(tb, VNICGW_KEY_MAX, item, key_policy, ea);
+		if (err)
+			return err;
+		if (!tb[VNICGW_KEY_ID])
+			return vgw_refuse(ea, item, "cluster: keys[%u]: id is missing", i);
+		if (!tb[VNICGW_KEY_SECRET])
+			return vgw_refuse(ea, item, "cluster: keys[%u]: secret is missing", i);
+		if (!nla_get_u8(tb[VNICGW_KEY_ID]))
+			return vgw_refuse(ea, tb[VNICGW_KEY_ID],
+					  "cluster: keys[%u]: id 0 (1 to 255)", i);
+		if (nla_len(tb[VNICGW_KEY_SECRET]) != VNICGW_KEY_LEN)
+			return vgw_refuse(ea, tb[VNICGW_KEY_SECRET],
+					  "cluster: keys[%u]: secret is %d bytes, not %d",
+					  i, nla_len(tb[VNICGW_KEY_SECRET]),
+					  VNICGW_KEY_LEN);
+		c->keys[i].id = nla_get_u8(tb[VNICGW_KEY_ID]);
+		for (j = 0; j < i; j++)
+			if (c->keys[j].id == c->keys[i].id)
+				return vgw_refuse(ea, tb[VNICGW_KEY_ID],
+						  "cluster: key %u is listed twice",
+						  c->keys[i].id);
+		nla_memcpy(c->keys[i].secret, tb[VNICGW_KEY_SECRET],
+			   VNICGW_KEY_LEN);
+		i++;
+	}
+	c->n_keys = i;
+	c->keys_given = true;
+	return 0;
+}
+
 /* A new cluster from the request, or ERR_PTR with the extack set. */
 static struct vgw_cluster *cluster_parse(const struct nlattr *nest,
 					 struct netlink_ext_ack *ea)
@@ -174,6 +231,11 @@ static struct vgw_cluster *cluster_parse(const struct nlattr *nest,
 		}
 	}
 	c->n = n;
+	if (tb[VNICGW_CLUSTER_KEYS]) {
+		err = parse_keys(tb[VNICGW_CLUSTER_KEYS], c, ea);
+		if (err)
+			goto fail;
+	}
 	err = -EINVAL;
 	if (tb[VNICGW_CLUSTER_SIZE] &&
 	    (c->size < (n ? n : 1) || c->size > VNICGW_CLUSTER_MAX_SIZE ||
@@ -237,10 +299,55 @@ fail:
 	return ERR_PTR(err);
 }
 
+/*
+ * @addr as a peer of @c, with the window the cluster before had for it (or
+ * a new one): the same window, so no message is taken twice across the
+ * change.
+ */
+static int add_peer(struct vgw_cluster *c, const struct vgw_cluster *old,
+		    const struct vgw_ip *addr)
+{
+	struct vgw_cluster_peer *p;
+	u32 i;
+
+	for (i = 0; i < c->n_peers; i++)
+		if (vgw_ip_eq(&c->peers[i].addr, addr))
+			return 0;
+	p = &c->peers[c->n_peers];
+	p->addr = *addr;
+	for (i = 0; old && i < old->n_peers && !p->replay; i++)
+		if (vgw_ip_eq(&old->peers[i].addr, addr))
+			p->replay = vgw_replay_get(old->peers[i].replay);
+	if (!p->replay)
+		p->replay = vgw_replay_new();
+	if (!p->replay)
+		return -ENOMEM;
+	c->n_peers++;
+	return 0;
+}
+
+/* The members and, who was one a moment ago, the members of @old. */
+static int cluster_peers(struct vgw_cluster *c, const struct vgw_cluster *old)
+{
+	u32 n = c->n + (old ? old->n : 0), i;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	c->peers = kcalloc(n, sizeof(*c->peers), GFP_KERNEL);
+	if (!c->peers)
+		return -ENOMEM;
+	for (i = 0; i < c->n && !err; i++)
+		err = add_peer(c, old, &c->members[i].addr);
+	for (i = 0; old && i < old->n && !err; i++)
+		err = add_peer(c, old, &old->members[i].addr);
+	return err;
+}
+
 int vgw_cluster_nl_set(struct vgw_net *vn, struct genl_info *info)
 {
 	struct vgw_cluster *c, *old;
-	u32 i;
+	int err;
 
 	if (!info->attrs[VNICGW_A_CLUSTER]) {
 		NL_SET_ERR_MSG(info->extack, "VNICGW_A_CLUSTER is missing");
@@ -251,14 +358,21 @@ int vgw_cluster_nl_set(struct vgw_net *vn, struct genl_info *info)
 		return PTR_ERR(c);
 	mutex_lock(&vn->lock);
 	old = rcu_dereference_protected(vn->cluster, lockdep_is_held(&vn->lock));
+	/*
+	 * A request without VNICGW_CLUSTER_KEYS keeps the keys there are (an
+	 * agent that manages the members but not the keys must not turn the
+	 * authentication off); an empty list removes them.
+	 */
+	if (!c->keys_given && old) {
+		c->n_keys = old->n_keys;
+		memcpy(c->keys, old->keys, sizeof(c->keys));
+	}
 	/* Who was a member a moment ago may still hand over what it holds. */
-	if (old && old->n) {
-		c->prev = kcalloc(old->n, sizeof(*c->prev), GFP_KERNEL);
-		if (c->prev) {
-			for (i = 0; i < old->n; i++)
-				c->prev[i] = old->members[i].addr;
-			c->n_prev = old->n;
-		}
+	err = cluster_peers(c, old);
+	if (err) {
+		mutex_unlock(&vn->lock);
+		cluster_free(c);
+		return err;
 	}
 	/*
 	 * Where the others send to this host; kept when it drains or goes
@@ -349,6 +463,19 @@ int vgw_cluster_fill(struct sk_buff *msg, struct vgw_net *vn)
 		}
 		nla_nest_end(msg, list);
 	}
+	/* The keys' ids, the signing one first; never their secrets. */
+	if (c && c->n_keys) {
+		list = nla_nest_start(msg, VNICGW_CLUSTER_KEYS);
+		if (!list)
+			goto out;
+		for (i = 0; i < c->n_keys; i++) {
+			item = nla_nest_start(msg, VNICGW_ITEM);
+			if (!item || nla_put_u8(msg, VNICGW_KEY_ID, c->keys[i].id))
+				goto out;
+			nla_nest_end(msg, item);
+		}
+		nla_nest_end(msg, list);
+	}
 	if (nla_put_u64_64bit(msg, VNICGW_CLUSTER_EPOCH, c ? c->epoch : 0,
 			      VNICGW_CLUSTER_PAD) ||
 	    put_counters(msg, vn))
@@ -405,26 +532,28 @@ static bool from_this_host(const struct vgw_net *vn, const struct sk_buff *skb,
 #endif
 }
 
-int vgw_cluster_untrusted(const struct vgw_net *vn, const struct sk_buff *skb,
-			  const struct vgw_ip *src, const struct vgw_ip *dst)
+int vgw_cluster_untrusted(struct vgw_net *vn, struct sk_buff *skb,
+			  const struct vgw_ip *src, const struct vgw_ip *dst,
+			  const struct vgw_auth_seen *a)
 {
 	const struct vgw_cluster *c = vgw_cluster_get(vn);
-	bool member = false;
+	const struct vgw_cluster_peer *from = NULL;
 	u32 i;
 
 	if (!c)
 		return VNICGW_DROP_NOT_MEMBER;
 	if (from_this_host(vn, skb, src))
 		return VNICGW_DROP_CLUSTER_FORGED;
-	for (i = 0; i < c->n && !member; i++)
-		member = vgw_ip_eq(&c->members[i].addr, src);
-	for (i = 0; i < c->n_prev && !member; i++)
-		member = vgw_ip_eq(&c->prev[i], src);
-	if (!member)
+	for (i = 0; i < c->n_peers && !from; i++)
+		if (vgw_ip_eq(&c->peers[i].addr, src))
+			from = &c->peers[i];
+	if (!from)
 		return VNICGW_DROP_NOT_MEMBER;
 	/* A member sends to this host's member address, nowhere else. */
 	if (!c->addr.family || !vgw_ip_eq(&c->addr, dst))
 		return VNICGW_DROP_CLUSTER_FORGED;
+	if (c->n_keys)
+		return vgw_auth_check(vn, c, from, skb, a, src, dst);
 	return -1;
 }
 
@@ -463,7 +592,18 @@ static const struct vgw_ip *self_addr(const struct vgw_cluster *c)
 #define CLUSTER_HEADROOM	(LL_MAX_HEADER + sizeof(struct ipv6hdr) + \
 				 sizeof(struct udphdr) + VGW_GENEVE_HLEN + \
 				 VGW_GENEVE_OPT_HLEN + \
-				 sizeof(struct vgw_handoff_opt))
+				 sizeof(struct vgw_handoff_opt) + VGW_AUTH_OPT_BYTES)
+
+/*
+ * The source of our messages: our member address, or the one we had
+ * (draining); NULL: none, routing picks (no member would take them).
+ */
+static const struct vgw_ip *sender_addr(const struct vgw_cluster *c)
+{
+	if (c->self != VGW_MAGLEV_NONE)
+		return &c->members[c->self].addr;
+	return c->addr.family ? &c->addr : NULL;
+}
 
 static void push_opt(struct sk_buff *skb, u8 type, unsigned int dlen)
 {
@@ -478,7 +618,9 @@ void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner)
 {
 	const struct vgw_cluster *c = vgw_cluster_get(p->vn);
 	struct sk_buff *skb = p->skb;
+	const struct vgw_ip *src;
 	struct vgw_handoff_opt *h;
+	unsigned int opts;
 	int err;
 
 	if (owner->addr.family != AF_INET && owner->addr.family != AF_INET6) {
@@ -489,6 +631,16 @@ void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner)
 		vgw_drop(p, VNICGW_DROP_XMIT);
 		return;
 	}
+	/* A signed message names its sender: it needs an address. */
+	src = c->n_keys ? sender_addr(c) : self_addr(c);
+	if (c->n_keys && (!src || src->family != owner->addr.family)) {
+		vgw_drop(p, VNICGW_DROP_XMIT);	/* nothing to sign as */
+		return;
+	}
+	opts = VGW_GENEVE_OPT_HLEN + sizeof(*h) +
+	       (c->n_keys ? VGW_AUTH_OPT_BYTES : 0);
+	if (c->n_keys)
+		vgw_auth_push(skb);
 	h = skb_push(skb, sizeof(*h));
 	memset(h, 0, sizeof(*h));
 	h->encap = p->encap;
@@ -496,14 +648,14 @@ void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner)
 	memcpy(h->src, p->outer_src.b, 16);
 	memcpy(h->dst, p->outer_dst.b, 16);
 	push_opt(skb, VGW_OPT_HANDOFF, sizeof(*h));
-	vgw_geneve_init(skb_push(skb, VGW_GENEVE_HLEN), p->vni,
-			VGW_GENEVE_OPT_HLEN + sizeof(*h));
-	err = vgw_tx_udp(p->vn, skb, self_addr(c), &owner->addr, p->hash,
+	vgw_geneve_init(skb_push(skb, VGW_GENEVE_HLEN), p->vni, opts);
+	if (c->n_keys)
+		vgw_auth_sign(p->vn, c, skb, src, &owner->addr);
+	err = vgw_tx_udp(p->vn, skb, src, &owner->addr, p->hash,
 			 VNICGW_ENCAP_GENEVE);
 	if (err) {
 		/* Not sent: back to the frame, counted as the sender's. */
-		__skb_pull(skb, VGW_GENEVE_HLEN + VGW_GENEVE_OPT_HLEN +
-			   sizeof(*h));
+		__skb_pull(skb, VGW_GENEVE_HLEN + opts);
 		vgw_drop(p, err == -EMSGSIZE ? VNICGW_DROP_MTU :
 			 VNICGW_DROP_XMIT);
 		return;
@@ -531,9 +683,21 @@ static void state_send_skb(struct vgw_net *vn, const struct vgw_cluster *c,
 			   struct sk_buff *skb, u16 to)
 {
 	unsigned int n = skb->len / sizeof(struct vgw_state_rec);
+	const struct vgw_ip *src = self_addr(c);
+	unsigned int opts = VGW_GENEVE_OPT_HLEN + sizeof(struct vgw_state_opt);
 	struct vgw_state_opt *so;
 	struct vgw_genevehdr *gh;
 
+	if (c->n_keys) {
+		src = sender_addr(c);
+		if (!src || src->family != c->members[to].addr.family) {
+			vgw_cluster_count(vn, VNICGW_CLUSTER_SYNC_FAILED, n);
+			kfree_skb(skb);
+			return;
+		}
+		vgw_auth_push(skb);
+		opts += VGW_AUTH_OPT_BYTES;
+	}
 	so = skb_push(skb, sizeof(*so));
 	so->version = VGW_STATE_VERSION;
 	so->count = n;
@@ -541,11 +705,14 @@ static void state_send_skb(struct vgw_net *vn, const struct vgw_cluster *c,
 	so->reserved[1] = 0;
 	push_opt(skb, VGW_OPT_STATE, sizeof(*so));
 	gh = skb_push(skb, VGW_GENEVE_HLEN);
-	vgw_geneve_init(gh, 0, VGW_GENEVE_OPT_HLEN + sizeof(*so));
+	vgw_geneve_init(gh, 0, opts);
 	gh->protocol_type = htons(VGW_ETH_P_STATE);
 	skb_reset_mac_header(skb);
-	if (vgw_tx_udp(vn, skb, self_addr(c), &c->members[to].addr,
+	if (c->n_keys)
+		vgw_auth_sign(vn, c, skb, src, &c->members[to].addr);
+	if (vgw_tx_udp(vn, skb, src, &c->members[to].addr,
 		       jhash_1word(to, c->self), VNICGW_ENCAP_GENEVE)) {
+		vgw_cluster_count(vn, VNICGW_CLUSTER_SYNC_FAILED, n);
 		kfree_skb(skb);
 		return;
 	}
@@ -715,6 +882,7 @@ int vgw_cluster_net_init(struct vgw_net *vn)
 	RCU_INIT_POINTER(vn->cluster, NULL);
 	INIT_DELAYED_WORK(&vn->cluster_work, resync_work);
 	vn->cluster_resyncs = 0;
+	vgw_auth_net_init(vn);
 	return 0;
 }
 

@@ -43,6 +43,25 @@ struct vgw_member {
 	struct vgw_ip addr;
 };
 
+struct vgw_auth_key {
+	u8 id;
+	u8 secret[VNICGW_KEY_LEN];
+};
+
+/*
+ * What this host took from one sender (auth.c): the sequence numbers it
+ * saw, in a window below the highest. Shared from one cluster to the next
+ * for the same address, so that a member set change opens no gap for a
+ * replay; freed with the last cluster that knows the address.
+ */
+struct vgw_replay;
+
+/* A host whose messages may be taken: a member, or one a moment ago. */
+struct vgw_cluster_peer {
+	struct vgw_ip addr;
+	struct vgw_replay *replay;
+};
+
 struct vgw_cluster {
 	u32 n;				/* members, sorted by id */
 	u32 size;			/* owner table slots (prime) */
@@ -51,9 +70,16 @@ struct vgw_cluster {
 	u64 fingerprint;
 	struct vgw_member *members;
 	u16 *owner, *backup;		/* [size] member indexes */
-	/* The previous set's addresses: a drained host's last words count. */
-	struct vgw_ip *prev;
-	u32 n_prev;
+	/*
+	 * The members and the previous set's (a drained host's last words
+	 * count), each address once.
+	 */
+	struct vgw_cluster_peer *peers;
+	u32 n_peers;
+	/* keys[0] signs; any of them is accepted. None: no authentication. */
+	u8 n_keys;
+	bool keys_given;		/* CLUSTER_SET had VNICGW_CLUSTER_KEYS */
+	struct vgw_auth_key keys[VNICGW_CLUSTER_MAX_KEYS];
 	/*
 	 * This host's own underlay address, where the others send it
 	 * handoffs and state: its member address; when it is no member any
@@ -94,14 +120,30 @@ const struct vgw_member *vgw_cluster_owner(const struct vgw_cluster *c,
  */
 void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner);
 /*
+ * The authentication option of a received message, as rx.c found it:
+ * offsets from skb->data (the UDP header).
+ */
+struct vgw_auth_seen {
+	bool present;
+	u8 key_id;
+	u32 time;
+	u64 seq;
+	u8 tag[8];
+	unsigned int from;		/* the Geneve header */
+	unsigned int tag_off;		/* the tag in the option */
+};
+
+/*
  * A handoff or state message arrived in @skb from outer @src to outer @dst:
  * -1 if it may be taken, else the drop reason. Taken only from another
  * member (now or just before), over the underlay (not from this host: not
  * over loopback, not from one of its own addresses), addressed to this
- * host's own underlay address.
+ * host's own underlay address, and, when the cluster has keys, with a
+ * valid tag, fresh, and not seen before (@a; auth.c).
  */
-int vgw_cluster_untrusted(const struct vgw_net *vn, const struct sk_buff *skb,
-			  const struct vgw_ip *src, const struct vgw_ip *dst);
+int vgw_cluster_untrusted(struct vgw_net *vn, struct sk_buff *skb,
+			  const struct vgw_ip *src, const struct vgw_ip *dst,
+			  const struct vgw_auth_seen *a);
 /*
  * Whether this host owns or backs up the slot of any of @hashes (standalone,
  * it owns all; no member, none).
@@ -149,6 +191,30 @@ static inline bool vgw_cluster_shares(const struct vgw_cluster *c)
 {
 	return c && c->n > 1;
 }
+
+/* auth.c */
+struct vgw_replay *vgw_replay_new(void);
+struct vgw_replay *vgw_replay_get(struct vgw_replay *r);
+void vgw_replay_put(struct vgw_replay *r);
+/* -1 if @skb's tag, clock and sequence number hold (see above), else why not. */
+int vgw_auth_check(struct vgw_net *vn, const struct vgw_cluster *c,
+		   const struct vgw_cluster_peer *from, struct sk_buff *skb,
+		   const struct vgw_auth_seen *a, const struct vgw_ip *src,
+		   const struct vgw_ip *dst);
+/*
+ * Room for the option in front of a message's payload: push it there
+ * before the message's own option (it comes last).
+ */
+#define VGW_AUTH_OPT_BYTES	(VGW_GENEVE_OPT_HLEN + sizeof(struct vgw_auth_opt))
+void vgw_auth_push(struct sk_buff *skb);
+/*
+ * Sign the message in @skb (data at its Geneve header, whose options end
+ * with the one vgw_auth_push() made) from @src to @dst.
+ */
+void vgw_auth_sign(struct vgw_net *vn, const struct vgw_cluster *c,
+		   struct sk_buff *skb, const struct vgw_ip *src,
+		   const struct vgw_ip *dst);
+void vgw_auth_net_init(struct vgw_net *vn);
 
 #include "vnicgw.h"
 

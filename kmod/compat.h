@@ -10,6 +10,13 @@
 #include <linux/version.h>
 #include <linux/netdevice.h>
 
+/* 6.12 moved <asm/unaligned.h> to <linux/unaligned.h>. */
+#if __has_include(<linux/unaligned.h>)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /* 6.4 moved __skb_gso_segment() and its friends into <net/gso.h>. */
 #if __has_include(<net/gso.h>)
 #include <net/gso.h>

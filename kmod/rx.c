@@ -11,6 +11,7 @@
 #include <vgw/cluster_wire.h>
 
 #include "cluster.h"
+#include "compat.h"
 #include "datapath.h"
 
 /*
@@ -23,11 +24,12 @@
 #define VGW_VXLAN_RCO	0x20
 #define REASON(ret)	(-1 - (ret))
 
-/* What vnicgw's own Geneve option said, if the packet had one. */
+/* What vnicgw's own Geneve options said, if the packet had them. */
 struct cluster_opt {
 	u8 type;			/* 0, VGW_OPT_HANDOFF or VGW_OPT_STATE */
 	u8 count;			/* state: records */
 	struct vgw_handoff_opt handoff;
+	struct vgw_auth_seen auth;	/* VGW_OPT_AUTH */
 };
 
 static void outer_addrs(struct vgw_pkt *p)
@@ -48,10 +50,59 @@ static void outer_addrs(struct vgw_pkt *p)
 }
 
 /*
- * Geneve options: vnicgw's own (a handoff or state from another host) are
- * read, the others skipped. 0, or DROP(reason).
+ * One of vnicgw's own options (@o: its header, @dlen data bytes): a known
+ * type of the wrong length, a second handoff or state option, or a second
+ * authentication is malformed; an unknown type is skipped (a newer peer).
  */
-static int geneve_opts(const u8 *o, unsigned int len, struct cluster_opt *co)
+static int vgw_opt(const u8 *o, unsigned int off, unsigned int dlen,
+		   struct cluster_opt *co)
+{
+	const u8 *d = o + VGW_GENEVE_OPT_HLEN;
+
+	switch (((const struct vgw_geneve_opt *)o)->type) {
+	case VGW_OPT_HANDOFF:
+		if (dlen != sizeof(co->handoff) || co->type)
+			return DROP(VNICGW_DROP_MALFORMED);
+		co->type = VGW_OPT_HANDOFF;
+		memcpy(&co->handoff, d, dlen);
+		return 0;
+	case VGW_OPT_STATE: {
+		const struct vgw_state_opt *so = (const void *)d;
+
+		if (dlen != sizeof(*so) || co->type)
+			return DROP(VNICGW_DROP_MALFORMED);
+		if (so->version != VGW_STATE_VERSION)
+			return DROP(VNICGW_DROP_BAD_TUNNEL);
+		co->type = VGW_OPT_STATE;
+		co->count = so->count;
+		return 0;
+	}
+	case VGW_OPT_AUTH: {
+		const struct vgw_auth_opt *ao = (const void *)d;
+
+		if (dlen != sizeof(*ao) || co->auth.present)
+			return DROP(VNICGW_DROP_MALFORMED);
+		co->auth.present = true;
+		co->auth.key_id = ao->key_id;
+		co->auth.time = get_unaligned_be32(&ao->time);
+		co->auth.seq = get_unaligned_be64(ao->seq);
+		memcpy(co->auth.tag, ao->tag, sizeof(ao->tag));
+		co->auth.tag_off = off + VGW_GENEVE_OPT_HLEN +
+				   offsetof(struct vgw_auth_opt, tag);
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Geneve options at @o, @off bytes from skb->data: vnicgw's own (a handoff
+ * or state from another host, its authentication) are read, the others
+ * skipped. 0, or DROP(reason).
+ */
+static int geneve_opts(const u8 *o, unsigned int off, unsigned int len,
+		       struct cluster_opt *co)
 {
 	const struct vgw_geneve_opt *h;
 	unsigned int dlen;
@@ -62,22 +113,13 @@ static int geneve_opts(const u8 *o, unsigned int len, struct cluster_opt *co)
 		if (VGW_GENEVE_OPT_HLEN + dlen > len)
 			return DROP(VNICGW_DROP_MALFORMED);
 		if (h->opt_class == htons(VGW_OPT_CLASS)) {
-			if (h->type == VGW_OPT_HANDOFF &&
-			    dlen == sizeof(co->handoff)) {
-				co->type = VGW_OPT_HANDOFF;
-				memcpy(&co->handoff, o + VGW_GENEVE_OPT_HLEN, dlen);
-			} else if (h->type == VGW_OPT_STATE &&
-				   dlen == sizeof(struct vgw_state_opt)) {
-				const struct vgw_state_opt *so =
-					(const void *)(o + VGW_GENEVE_OPT_HLEN);
+			int err = vgw_opt(o, off, dlen, co);
 
-				if (so->version != VGW_STATE_VERSION)
-					return DROP(VNICGW_DROP_BAD_TUNNEL);
-				co->type = VGW_OPT_STATE;
-				co->count = so->count;
-			}
+			if (err)
+				return err;
 		}
 		o += VGW_GENEVE_OPT_HLEN + dlen;
+		off += VGW_GENEVE_OPT_HLEN + dlen;
 		len -= VGW_GENEVE_OPT_HLEN + dlen;
 	}
 	return 0;
@@ -113,8 +155,12 @@ static int tunnel_header(struct vgw_pkt *p, struct cluster_opt *co)
 		return sizeof(struct udphdr) + VGW_VXLAN_HLEN;
 	}
 	gh = (const void *)(skb->data + sizeof(struct udphdr));
+	/*
+	 * A control (OAM) packet's payload is not to be forwarded (RFC 8926
+	 * section 3.4): none is spoken here.
+	 */
 	if (vgw_geneve_version(gh) != VGW_GENEVE_VERSION ||
-	    (gh->flags & VGW_GENEVE_FLAG_C))
+	    (gh->flags & (VGW_GENEVE_FLAG_C | VGW_GENEVE_FLAG_O)))
 		return DROP(VNICGW_DROP_BAD_TUNNEL);
 	len = sizeof(struct udphdr) + VGW_GENEVE_HLEN + vgw_geneve_opts_bytes(gh);
 	if (vgw_geneve_opts_bytes(gh)) {
@@ -123,7 +169,9 @@ static int tunnel_header(struct vgw_pkt *p, struct cluster_opt *co)
 		if (!pskb_may_pull(skb, len))
 			return DROP(VNICGW_DROP_MALFORMED);
 		gh = (const void *)(skb->data + sizeof(struct udphdr));
+		co->auth.from = sizeof(struct udphdr);
 		err = geneve_opts((const u8 *)(gh + 1),
+				  sizeof(struct udphdr) + VGW_GENEVE_HLEN,
 				  vgw_geneve_opts_bytes(gh), co);
 		if (err)
 			return err;
@@ -236,7 +284,7 @@ int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 	if (co.type) {
 		/* Another member's, to this one, over the underlay? */
 		int why = vgw_cluster_untrusted(vn, skb, &p.outer_src,
-						&p.outer_dst);
+						&p.outer_dst, &co.auth);
 
 		if (why >= 0) {
 			vgw_drop(&p, why);

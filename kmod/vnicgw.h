@@ -75,6 +75,8 @@ struct vgw_net {
 	/* Sends the state this host holds after the table changed. */
 	struct delayed_work cluster_work;
 	u8 cluster_resyncs;			/* runs still due; under @lock */
+	/* The sequence number of the last cluster message signed (auth.c). */
+	atomic64_t auth_seq;
 };
 
 struct vgw_net_pcpu {

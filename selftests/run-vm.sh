@@ -40,6 +40,7 @@ TESTS=(
 	cluster/test_cluster_nl.sh
 	cluster/test_owner.sh
 	cluster/test_forged.sh
+	cluster/test_auth.sh
 	cluster/test_ecmp.sh
 	cluster/test_bird.sh
 	fuzz/test_nlfuzz.sh

@@ -40,6 +40,20 @@ $(BUILD)/tests/test_etcd_store: user/tests/test_etcd_store.sh | $(BIN)/vnicctl-e
 	@mkdir -p $(@D)
 	ln -sf $(TOP)/$< $@
 
+# The cluster keys in etcd: vnicctl-etcd keys, the agents' first key and
+# rotation (agents without the module, in two network namespaces).
+tests: $(BUILD)/tests/test_etcd_keys
+
+$(BUILD)/tests/test_etcd_keys: user/tests/test_etcd_keys.sh | $(BIN)/vnicctl-etcd $(BIN)/vnicgw-agent \
+		$(BUILD)/tests/helpers/etcd_keys_put
+	@mkdir -p $(@D)
+	ln -sf $(TOP)/$< $@
+
+# Its helper (not a test_*: tools/check runs those).
+$(BUILD)/tests/helpers/etcd_keys_put: user/tests/etcd_keys_put.c $(LIBVGW) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIBVGW) -ljansson
+
 # Time from a write into etcd to every host's kernel (run by the VM test).
 user: $(BIN)/vgw-etcd-latency
 
@@ -75,3 +89,25 @@ $(BUILD)/tests/test_agent_drain_config: user/tests/test_agent_drain_config.c \
 		$(AGENT_TEST_OBJS) user/agent/agent.h $(KSFT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -I$(TOP)/user/agent -o $@ $< $(AGENT_TEST_OBJS)
+
+# The agent's cluster keys (keys.c: file, etcd value, never none after a
+# bad one), with the library's key parser.
+tests: $(BUILD)/tests/test_agent_keys
+
+$(BUILD)/tests/test_agent_keys: user/tests/test_agent_keys.c user/agent/keys.c \
+		user/agent/config.c user/agent/log.c user/agent/notify.c user/agent/agent.h \
+		$(LIBVGW) $(LIB_HDRS) $(KSFT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(NL_CFLAGS) -I$(TOP)/user/agent -o $@ $< \
+		user/agent/keys.c user/agent/config.c user/agent/log.c user/agent/notify.c \
+		$(LIBVGW) $(LIB_LIBS)
+
+# --- the cost of authenticated cluster messages --------------------------------------
+
+.PHONY: bench-auth
+$(BUILD)/bench/bench_auth: user/bench/bench_auth.c kmod/include/vgw/auth.h kmod/include/vgw/cluster_wire.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -O2 -o $@ $<
+
+bench-auth: $(BUILD)/bench/bench_auth
+	$(BUILD)/bench/bench_auth

@@ -75,7 +75,7 @@ text_shows() # FP: vnicctl cluster's text has self h1, FP and counters by name
 }
 expect_ok "vnicctl cluster prints self, fingerprint, shares and the counters by name" \
 	text_shows "$fp"
-expect_eq "-j has every counter" "handoff_in handoff_out resync sync_in sync_out sync_refused" \
+expect_eq "-j has every counter" "handoff_in handoff_out peer_restart resync sync_failed sync_in sync_out sync_refused" \
 	"$(cl $NS '.counters | keys | join(" ")')"
 
 expect_ok "a set with --size 251" \
@@ -110,13 +110,21 @@ many=()
 for i in $(seq 256); do many+=(--member "x$i=10.1.$((i / 256)).$((i % 256))"); done
 expect_ok "256 members are taken" ctl cluster set --self x7 "${many[@]}"
 expect_eq "... all of them" 256 "$(cl $NS '.members | length')"
+# The largest cluster: 63-byte ids, IPv6 addresses (a reply of ~24 kB, more
+# than NLMSG_GOODSIZE: CLUSTER_GET failed past about 80 such members).
+many=()
+for i in $(seq 0 255); do many+=(--member "$(printf '%063d' "$i")=fd00::$(printf '%x' "$i")"); done
+expect_ok "256 members with 63-byte ids and IPv6 addresses are taken" \
+	ctl cluster set --self "$(printf '%063d' 7)" "${many[@]}"
+expect_eq "... and read back, all of them" "256 $(printf '%063d' 7)" \
+	"$(cl $NS '"\(.members | length) \(.self)"')"
 
 expect_ok "members without self: this host is no member (draining)" \
 	ctl cluster set --member h1=10.0.0.1 --member h2=10.0.0.2
 expect_eq "... GET says not_member, no self" "not_member null" "$(cl $NS '"\(.state) \(.self)"')"
 expect_ok "... and vnicctl cluster says so" bash -c "ip netns exec $NS vnicctl cluster | grep -q 'not a member'"
 expect_ok "cluster clear" ctl cluster clear
-expect_eq "... standalone again, no member, a new epoch" "standalone 0 $((e2 + 3))" \
+expect_eq "... standalone again, no member, a new epoch" "standalone 0 $((e2 + 4))" \
 	"$(cl $NS '"\(.state) \(.members | length) \(.epoch)"')"
 ip netns del $NS
 

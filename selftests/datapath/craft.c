@@ -13,6 +13,8 @@
  *   --flags N            VXLAN flags byte (default 0x08: the I flag)
  *   --geneve-version N   Geneve version (default 0)
  *   --geneve-proto N     Geneve protocol type (default 0x6558, Ethernet)
+ *   --geneve-flags N     Geneve flags byte (0x80 O: control, 0x40 C:
+ *                        critical options; default: C if an option is)
  *   --opt CLASS:TYPE:LEN Geneve option with LEN bytes of data (a multiple
  *                        of 4); TYPE with bit 0x80 set is critical, and
  *                        then the header's C flag is set too. Repeatable.
@@ -53,6 +55,8 @@
  *   --truncate N         send only the first N bytes of the UDP payload
  *   --count N            send N copies (default 1)
  *   --hex                print the UDP payload in hex instead of sending
+ *   --spoof              send from --from even though this namespace does
+ *                        not have that address (IP_TRANSPARENT)
  *
  * Checksums (IPv4 header, UDP, TCP, ICMP, ICMPv6) are correct unless a
  * length override makes them meaningless. Exit status 0 when sent.
@@ -80,6 +84,19 @@
  *                        the owner table of the member ids IDS (":"-
  *                        separated) with SIZE slots (default 65537), as the
  *                        kernel computes them, and send nothing
+ *   --auth ID:SECRET     sign each message with this key (vgw/auth.h): an
+ *                        authentication option after the others
+ *   --auth-seq N         the first message's sequence number (default: the
+ *                        time in ns); one more for each message, except
+ *                        that --count repeats a message as it is
+ *   --auth-time-delta S  the option's clock: now plus S seconds (S < 0: past)
+ *   --auth-as ADDR       make the tag as if the message came from ADDR
+ *   --auth-to ADDR       ... or went to ADDR
+ *   --auth-corrupt N     after signing, flip a bit of byte N of the UDP
+ *                        payload (1-based; N < 0: counted from the end)
+ *   --auth-append N      after signing, N bytes more at the end
+ *   --bytes HEX          send HEX as the UDP payload, as it is (a recording
+ *                        made with --hex, played again)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -92,7 +109,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include <linux/vnicgw.h>
+#include <vgw/auth.h>
 #include <vgw/cluster_wire.h>
 
 #include "maglev.h"
@@ -112,7 +132,7 @@ struct spec {
 	bool geneve;
 	uint32_t vni;
 	int flags;
-	int gversion, gproto, opt_len;
+	int gversion, gproto, opt_len, gflags;
 	struct gopt opts[MAX_OPTS];
 	int nopts;
 	int outer_dport;
@@ -140,6 +160,7 @@ struct spec {
 	int truncate;
 	int count;
 	bool hex;
+	bool spoof;		/* --spoof */
 	struct cluster_spec {		/* vnicgw's own options: --handoff ... */
 		int handoff_opt;	/* index in opts, or -1 */
 		struct vgw_handoff_opt handoff;
@@ -148,6 +169,13 @@ struct spec {
 		int records;
 		int count;		/* --state-count, or -1 */
 		const char *holders;
+		bool auth;		/* --auth */
+		uint8_t key_id, key[VGW_AUTH_KEY_LEN];
+		uint64_t seq;
+		long time_delta;
+		const char *auth_as, *auth_to;
+		long corrupt;		/* byte N (1-based; < 0: from the end) */
+		int append;		/* bytes added after signing */
 	} cl;
 };
 
@@ -249,6 +277,7 @@ static size_t tunnel_header(const struct spec *s, uint8_t *p)
 	}
 	if (critical)
 		p[1] |= 0x40;
+	p[1] |= s->gflags;
 	return off;
 }
 
@@ -496,7 +525,7 @@ static int send_it(const struct spec *s, const uint8_t *p, size_t len)
 	struct sockaddr_in *s4 = (void *)&src, *d4 = (void *)&dst;
 	struct sockaddr_in6 *s6 = (void *)&src, *d6 = (void *)&dst;
 	socklen_t sl;
-	int fd, i;
+	int fd, i, one = 1;
 
 	if (inet_pton(AF_INET, s->from, &s4->sin_addr) == 1 &&
 	    inet_pton(AF_INET, s->to, &d4->sin_addr) == 1) {
@@ -512,6 +541,14 @@ static int send_it(const struct spec *s, const uint8_t *p, size_t len)
 		usage("--from and --to must be addresses of one family");
 	}
 	fd = socket(src.ss_family, SOCK_DGRAM, 0);
+	/* --spoof: a source address this namespace does not have. */
+	if (fd >= 0 && s->spoof &&
+	    (src.ss_family == AF_INET ?
+	     setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) :
+	     setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)))) {
+		fprintf(stderr, "craft: IP_TRANSPARENT: %s\n", strerror(errno));
+		return 2;
+	}
 	if (fd < 0 || bind(fd, (void *)&src, sl) < 0) {
 		fprintf(stderr, "craft: bind %s: %s\n", s->from, strerror(errno));
 		return 2;
@@ -613,6 +650,54 @@ static bool cluster_option(struct spec *s, const char *a, const char *v)
 		s->cl.holders = v;
 		return true;
 	}
+	if (!strcmp(a, "--auth")) {
+		const char *hex = strchr(v, ':');
+		int i;
+
+		char id[8];
+
+		if (!hex || hex - v >= (long)sizeof(id) ||
+		    strlen(hex + 1) != 2 * VGW_AUTH_KEY_LEN)
+			usage(v);
+		memcpy(id, v, hex - v);
+		id[hex - v] = 0;
+		s->cl.key_id = number(id, 255);
+		for (i = 0; i < VGW_AUTH_KEY_LEN; i++)
+			if (sscanf(hex + 1 + 2 * i, "%2hhx", &s->cl.key[i]) != 1)
+				usage(v);
+		s->cl.auth = true;
+		return true;
+	}
+	if (!strcmp(a, "--auth-seq")) {
+		char *end;
+
+		s->cl.seq = strtoull(v, &end, 10);
+		return !*end || (usage(v), false);
+	}
+	if (!strcmp(a, "--auth-time-delta")) {
+		char *end;
+
+		s->cl.time_delta = strtol(v, &end, 10);
+		return !*end || (usage(v), false);
+	}
+	if (!strcmp(a, "--auth-as")) {
+		s->cl.auth_as = v;
+		return true;
+	}
+	if (!strcmp(a, "--auth-to")) {
+		s->cl.auth_to = v;
+		return true;
+	}
+	if (!strcmp(a, "--auth-corrupt")) {
+		char *end;
+
+		s->cl.corrupt = strtol(v, &end, 10);
+		return (!*end && s->cl.corrupt) || (usage(v), false);
+	}
+	if (!strcmp(a, "--auth-append")) {
+		s->cl.append = number(v, 64);
+		return true;
+	}
 	strcpy(buf[nbuf], v);
 	if (!strcmp(a, "--handoff")) {
 		struct vgw_handoff_opt *h = &s->cl.handoff;
@@ -668,6 +753,125 @@ static bool cluster_option(struct spec *s, const char *a, const char *v)
 		return true;
 	}
 	return false;
+}
+
+/* The authentication option, after the others (build() lays it out). */
+static void auth_option(struct spec *s)
+{
+	if (!s->cl.auth)
+		return;
+	if (!s->geneve || s->nopts == MAX_OPTS)
+		usage("--auth needs --geneve and room for one more option");
+	s->opts[s->nopts++] = (struct gopt){ VGW_OPT_CLASS, VGW_OPT_AUTH,
+					     sizeof(struct vgw_auth_opt) };
+}
+
+/* An address as the tag takes it. */
+static void auth_addr(const char *text, uint8_t out[VGW_AUTH_ADDR_LEN])
+{
+	uint8_t b[16];
+	int fam = addr16(text, b);
+
+	vgw_auth_addr(out, fam == 4, b);
+}
+
+/*
+ * Fill the authentication option (the last) of the message @p, @len bytes
+ * from its Geneve header: clock, the next sequence number, the tag.
+ */
+static void auth_sign(struct spec *s, uint8_t *p, size_t len)
+{
+	struct vgw_auth_opt ao = { .key_id = s->cl.key_id };
+	uint8_t from[VGW_AUTH_ADDR_LEN], to[VGW_AUTH_ADDR_LEN];
+	struct vgw_sip st;
+	size_t off = 8, tag;
+	int i;
+
+	if (!s->cl.auth)
+		return;
+	for (i = 0; i < s->nopts - 1; i++)
+		off += 4 + s->opts[i].len;
+	off += 4;
+	if (!s->cl.seq) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s->cl.seq = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	}
+	ao.time = htonl((uint32_t)(time(NULL) + s->cl.time_delta));
+	for (i = 0; i < 8; i++)
+		ao.seq[i] = s->cl.seq >> (56 - 8 * i);
+	s->cl.seq++;
+	memcpy(p + off, &ao, sizeof(ao));
+	auth_addr(s->cl.auth_as ? s->cl.auth_as : s->from, from);
+	auth_addr(s->cl.auth_to ? s->cl.auth_to : s->to, to);
+	tag = off + offsetof(struct vgw_auth_opt, tag);
+	vgw_auth_begin(&st, s->cl.key, from, to);
+	vgw_sip_update(&st, p, tag);
+	vgw_sip_zeros(&st, 8);
+	vgw_sip_update(&st, p + tag + 8, len - tag - 8);
+	{
+		uint64_t t = vgw_sip_final(&st);
+
+		for (i = 0; i < 8; i++)
+			p[tag + i] = t >> (8 * i);
+	}
+	/* --auth-corrupt: one byte changed after signing. */
+	if (s->cl.corrupt) {
+		long at = s->cl.corrupt > 0 ? s->cl.corrupt - 1 :
+			  (long)len + s->cl.corrupt;
+
+		if (at < 0 || (size_t)at >= len)
+			usage("--auth-corrupt is outside the message");
+		p[at] ^= 0x01;
+	}
+}
+
+/*
+ * --bytes HEX --auth KEY --hex: check the tag of a message (its last
+ * option the authentication) from --from to --to; prints "tag ok" or
+ * "tag bad: carried X, computed Y". Exit status 0 when ok.
+ */
+static int auth_check(struct spec *s, uint8_t *p, size_t len)
+{
+	uint8_t from[VGW_AUTH_ADDR_LEN], to[VGW_AUTH_ADDR_LEN], carried[8];
+	size_t off = 8, optend, tag = 0;
+	struct vgw_sip st;
+	uint64_t t;
+	int i;
+
+	if (len < 8)
+		usage("--bytes: shorter than a Geneve header");
+	optend = 8 + (p[0] & 0x3f) * 4;
+	while (off + 4 <= optend && off + 4 <= len) {
+		if (p[off] == 0xff && p[off + 1] == 0x76 && p[off + 2] == VGW_OPT_AUTH)
+			tag = off + 4 + offsetof(struct vgw_auth_opt, tag);
+		off += 4 + (p[off + 3] & 0x1f) * 4;
+	}
+	if (!tag || tag + 8 > len)
+		usage("--bytes: no authentication option");
+	auth_addr(s->from, from);
+	auth_addr(s->to, to);
+	memcpy(carried, p + tag, 8);
+	vgw_auth_begin(&st, s->cl.key, from, to);
+	vgw_sip_update(&st, p, tag);
+	vgw_sip_zeros(&st, 8);
+	vgw_sip_update(&st, p + tag + 8, len - tag - 8);
+	t = vgw_sip_final(&st);
+	for (i = 0; i < 8 && carried[i] == (uint8_t)(t >> (8 * i)); i++)
+		;
+	if (i == 8) {
+		printf("tag ok\n");
+		return 0;
+	}
+	printf("tag bad: carried");
+	for (i = 0; i < 8; i++)
+		printf(" %02x", carried[i]);
+	printf(", computed");
+	for (i = 0; i < 8; i++)
+		printf(" %02x", (uint8_t)(t >> (8 * i)));
+	printf(" (%zu bytes)\n", len);
+	return 1;
 }
 
 /* The handoff option's data, once build() laid out the options. */
@@ -778,6 +982,7 @@ static int send_state(struct spec *s, uint8_t *p)
 	s->vni = 0;
 	s->opts[s->nopts++] = (struct gopt){ VGW_OPT_CLASS, VGW_OPT_STATE,
 					     sizeof(so) };
+	auth_option(s);
 	off = tunnel_header(s, p);
 	r = (struct vgw_state_rec *)(p + off);
 	for (i = 0; i < s->cl.records; i += n) {
@@ -786,8 +991,12 @@ static int send_state(struct spec *s, uint8_t *p)
 		for (j = 0; j < n; j++)
 			nth_record(s, i + j, &r[j]);
 		so.count = s->cl.count >= 0 ? s->cl.count : n;
-		memcpy(p + off - sizeof(so), &so, sizeof(so));
+		memcpy(p + off - sizeof(so) - (s->cl.auth ? 4 + sizeof(struct vgw_auth_opt) : 0),
+		       &so, sizeof(so));
 		len = off + n * sizeof(*r);
+		auth_sign(s, p, len);
+		memset(p + len, 0xee, s->cl.append);
+		len += s->cl.append;
 		if (s->hex) {
 			size_t k;
 
@@ -815,6 +1024,7 @@ int main(int argc, char **argv)
 		.count = 1, .frag_id = 0x1234,
 		.cl = { .handoff_opt = -1, .records = 1, .count = -1 },
 	};
+	const char *bytes = NULL;
 	size_t len;
 	int i;
 
@@ -825,8 +1035,16 @@ int main(int argc, char **argv)
 			s.df = true;
 			continue;
 		}
+		if (!strcmp(a, "--bytes") && i + 1 < argc) {
+			bytes = argv[++i];
+			continue;
+		}
 		if (!strcmp(a, "--hex")) {
 			s.hex = true;
+			continue;
+		}
+		if (!strcmp(a, "--spoof")) {
+			s.spoof = true;
 			continue;
 		}
 		if (!v)
@@ -841,6 +1059,8 @@ int main(int argc, char **argv)
 			s.vni = number(v, 0xffffff);
 		} else if (!strcmp(a, "--flags")) {
 			s.flags = number(v, 0xff);
+		} else if (!strcmp(a, "--geneve-flags")) {
+			s.gflags = number(v, 0xff);
 		} else if (!strcmp(a, "--geneve-version")) {
 			s.gversion = number(v, 3);
 		} else if (!strcmp(a, "--geneve-proto")) {
@@ -921,10 +1141,22 @@ int main(int argc, char **argv)
 		usage("--from, --to and --vxlan or --geneve are required");
 	if (!s.outer_dport)
 		s.outer_dport = s.geneve ? 6081 : 4789;
+	if (bytes) {
+		for (len = 0; bytes[2 * len] && len < MAX_PKT; len++)
+			if (sscanf(bytes + 2 * len, "%2hhx", &pkt[len]) != 1)
+				usage("--bytes wants hex digits");
+		if (s.cl.auth && s.hex)
+			return auth_check(&s, pkt, len);
+		return send_it(&s, pkt, len);
+	}
 	if (s.cl.have_rec)
 		return send_state(&s, pkt);
+	auth_option(&s);
 	len = build(&s, pkt);
 	cluster_fill(&s, pkt);
+	auth_sign(&s, pkt, len);
+	memset(pkt + len, 0xee, s.cl.append);
+	len += s.cl.append;
 	if (s.truncate >= 0 && (size_t)s.truncate < len)
 		len = s.truncate;
 	if (s.hex) {

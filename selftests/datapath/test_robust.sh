@@ -85,6 +85,10 @@ malformed=(
 	"Geneve version 1|bad_tunnel|--geneve 1001 --geneve-version 1"
 	"Geneve with a critical option|bad_tunnel|--geneve 1001 --opt 0x0102:0x80:4"
 	"Geneve carrying IPv4 instead of Ethernet|bad_tunnel|--geneve 1001 --geneve-proto 0x0800"
+	"a Geneve control (OAM) packet, whose payload is not to be forwarded|bad_tunnel|--geneve 1001 --geneve-flags 0x80"
+	"vnicgw's handoff option with 8 bytes instead of 36|malformed|--geneve 1001 --opt 0xff76:0x01:8"
+	"vnicgw's state option with 8 bytes instead of 4|malformed|--geneve 1001 --opt 0xff76:0x02:8"
+	"two handoff options in one packet|malformed|--geneve 1001 --opt 0xff76:0x01:36 --opt 0xff76:0x01:36"
 	"a frame that is neither IP nor ARP (LLDP)|not_ip|--vxlan 1001 --ethertype 0x88cc"
 	"a fragment (offset 1480) whose first fragment was never seen|fragment|--vxlan 1001 --frag 185"
 )

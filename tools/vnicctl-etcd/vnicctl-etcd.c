@@ -7,6 +7,8 @@
  *   vnicctl-etcd [OPTIONS] show                     the document held
  *   vnicctl-etcd [OPTIONS] members                  the live hosts
  *   vnicctl-etcd [OPTIONS] owners                   their flow owner table
+ *   vnicctl-etcd [OPTIONS] keys show|add|promote ID|retire ID
+ *                                                   the cluster keys
  *
  * "vnicctl apply --etcd URL FILE" is the same write.
  * Exit status: 0 success, 1 refused or failed, 2 usage.
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster_nl.h"
 #include "etcd.h"
 #include "maglev.h"
 #include "store.h"
@@ -36,6 +39,19 @@ static void usage(FILE *f)
 		"  members                  the live hosts (agents with --host-id)\n"
 		"  owners                   the flow owner table of the live hosts: size,\n"
 		"                           fingerprint, slots per host\n"
+		"  keys show                the ids of the keys that authenticate the members'\n"
+		"                           messages (PREFIX/cluster/keys), the signing one first\n"
+		"  keys add                 a new random key, second: accepted, not yet signing\n"
+		"                           (none yet: the first; refused if there are two)\n"
+		"  keys promote ID          key ID signs (first), the other is still accepted\n"
+		"  keys retire ID           remove key ID (not the signing one, not the last)\n"
+		"                           Each is one write, refused if the keys changed since\n"
+		"                           read. Rotation: add; wait until every agent applied it\n"
+		"                           (a few seconds: each agent logs \"cluster: keys ...\",\n"
+		"                           \"vnicctl cluster\" on each host shows the ids); promote\n"
+		"                           the new id; wait again; retire the old id. Hosts one\n"
+		"                           step apart still share a key, so no message is lost\n"
+		"                           (two steps apart they do not: wait).\n"
 		"options:\n"
 		"  --etcd URL           etcd's client URL (default $VGW_ETCD, else %s)\n"
 		"  --etcd-prefix PREFIX key prefix (default %s)\n", url,
@@ -175,6 +191,152 @@ static int cmd_owners(void)
 	return 0;
 }
 
+/* --- the cluster keys ------------------------------------------------------------- */
+
+/* "keys 2 (signs), 1", as vnicctl cluster and the agents' logs say it. */
+static void print_ids(const struct vgw_cluster_key *k, unsigned int n,
+		      const char *tail)
+{
+	char ids[64];
+
+	vgw_cluster_keys_ids(k, n, ids, sizeof(ids));
+	printf("keys %s%s\n", ids, tail);
+}
+
+/* The keys (*n 0: none) and their revision (0: none). 0, or 1 (said). */
+static int read_keys(struct vgw_etcd *e, struct vgw_cluster_key *k,
+		     unsigned int *n, int64_t *rev, const char *cmd)
+{
+	char err[512];
+	int ret = vgw_store_keys_get(e, prefix, k, n, rev, err, sizeof(err));
+
+	if (ret == -ENOENT) {
+		*n = 0;
+		return 0;
+	}
+	if (ret)
+		fprintf(stderr, "vnicctl-etcd keys %s: %s\n", cmd, err);
+	return ret ? 1 : 0;
+}
+
+/* Write @n keys if they are still at @rev; say what the agents do next. */
+static int write_keys(struct vgw_etcd *e, const struct vgw_cluster_key *k,
+		      unsigned int n, int64_t rev, const char *cmd,
+		      const char *next)
+{
+	char err[512], key[VGW_STORE_KEY_MAX], tail[64];
+	int64_t now = 0;
+	bool done;
+
+	vgw_store_keys_key(prefix, key);
+	if (vgw_store_keys_put(e, prefix, k, n, rev, &done, &now, err, sizeof(err))) {
+		fprintf(stderr, "vnicctl-etcd keys %s: %s\n", cmd, err);
+		return 1;
+	}
+	if (!done) {
+		fprintf(stderr, "vnicctl-etcd keys %s: %s changed since it was read (another writer?); nothing written: look again (keys show)\n",
+			cmd, key);
+		return 1;
+	}
+	snprintf(tail, sizeof(tail), " (revision %lld)", (long long)now);
+	print_ids(k, n, tail);
+	if (next)
+		printf("# %s\n", next);
+	return 0;
+}
+
+static int find_key(const struct vgw_cluster_key *k, unsigned int n,
+		    unsigned long id)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (k[i].id == id)
+			return (int)i;
+	return -1;
+}
+
+static int cmd_keys(int argc, char **argv)
+{
+	struct vgw_cluster_key k[VNICGW_CLUSTER_MAX_KEYS], t;
+	const char *cmd = argc ? argv[0] : "";
+	unsigned long id = 0;
+	unsigned int n = 0;
+	char next[256], *end;
+	struct vgw_etcd *e;
+	int64_t rev = 0;
+	int ret = 1, i;
+
+	if (!strcmp(cmd, "show") || !strcmp(cmd, "add") ? argc != 1 :
+	    (strcmp(cmd, "promote") && strcmp(cmd, "retire")) || argc != 2) {
+		fprintf(stderr, "usage: vnicctl-etcd keys show|add|promote ID|retire ID\n");
+		return 2;
+	}
+	if (argc == 2) {
+		id = strtoul(argv[1], &end, 10);
+		if (*end || !argv[1][0] || id < 1 || id > 255) {
+			fprintf(stderr, "vnicctl-etcd keys %s: \"%s\" is not a key id (1-255)\n",
+				cmd, argv[1]);
+			return 2;
+		}
+	}
+	if (open_etcd(&e))
+		return 1;
+	if (read_keys(e, k, &n, &rev, cmd))
+		goto out;
+	i = find_key(k, n, id);
+	if (!strcmp(cmd, "show")) {
+		print_ids(k, n, n ? "" : " (no PREFIX/cluster/keys: the first member agent makes one)");
+		ret = 0;
+	} else if (!strcmp(cmd, "add")) {
+		if (n == VNICGW_CLUSTER_MAX_KEYS) {
+			fprintf(stderr, "vnicctl-etcd keys add: there are %d keys already (retire one first)\n",
+				VNICGW_CLUSTER_MAX_KEYS);
+			goto out;
+		}
+		/* The id after the signing one's, 1 after 255. */
+		for (id = n ? k[0].id % 255 + 1 : 1; find_key(k, n, id) >= 0;
+		     id = id % 255 + 1)
+			;
+		if (vgw_cluster_key_random(&k[n], (uint8_t)id)) {
+			fprintf(stderr, "vnicctl-etcd keys add: getrandom: %s\n",
+				strerror(errno));
+			goto out;
+		}
+		snprintf(next, sizeof(next), "%s: wait until every agent has it (vnicctl cluster: keys %u (signs), %lu), then: vnicctl-etcd keys promote %lu",
+			 n ? "accepted, not signing yet" : "the first key",
+			 n ? k[0].id : (unsigned int)id, id, id);
+		ret = write_keys(e, k, n + 1, rev, cmd, n ? next : NULL);
+	} else if (i < 0) {
+		fprintf(stderr, "vnicctl-etcd keys %s: no key %lu (keys show)\n", cmd, id);
+	} else if (!strcmp(cmd, "promote")) {
+		if (!i) {
+			printf("key %lu signs already; nothing written\n", id);
+			ret = 0;
+			goto out;
+		}
+		t = k[0];
+		k[0] = k[i];
+		k[i] = t;
+		explicit_bzero(&t, sizeof(t));
+		snprintf(next, sizeof(next), "key %lu signs: wait until every agent has it (vnicctl cluster: keys %lu (signs), %u), then: vnicctl-etcd keys retire %u",
+			 id, id, k[1].id, k[1].id);
+		ret = write_keys(e, k, n, rev, cmd, next);
+	} else if (n == 1) {
+		fprintf(stderr, "vnicctl-etcd keys retire: key %lu is the last one: refused (the members would go unauthenticated; cluster-auth off does that, on every agent)\n",
+			id);
+	} else if (!i) {
+		fprintf(stderr, "vnicctl-etcd keys retire: key %lu signs: promote key %u first, and wait until every agent has it\n",
+			id, k[1].id);
+	} else {
+		ret = write_keys(e, k, 1, rev, cmd, NULL);
+	}
+out:
+	explicit_bzero(k, sizeof(k));
+	vgw_etcd_close(e);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -208,6 +370,8 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	if (!strcmp(cmd, "apply"))
 		return cmd_apply(argc - optind - 1, argv + optind + 1);
+	if (!strcmp(cmd, "keys"))
+		return cmd_keys(argc - optind - 1, argv + optind + 1);
 	if (optind + 1 != argc)
 		return usage(stderr), 2;
 	if (!strcmp(cmd, "show"))

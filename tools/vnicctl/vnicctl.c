@@ -51,9 +51,16 @@ static void usage(FILE *f)
 		"                            members and their share of the flow owner table,\n"
 		"                            its fingerprint and epoch, the handoff counters\n"
 		"  cluster set [--self ID] --member ID=ADDR... [--size N]\n"
+		"              [--key-file FILE | --key ID:SECRET... | --no-keys]\n"
 		"                            tell the kernel the live members (without --self:\n"
 		"                            this host is not one, it hands every flow on);\n"
-		"                            ADDR: the member's underlay IPv4/IPv6 address\n"
+		"                            ADDR: the member's underlay IPv4/IPv6 address;\n"
+		"                            the keys that sign the members' messages (the\n"
+		"                            first signs, both are accepted): a file of lines\n"
+		"                            ID:SECRET (ID 1-255, SECRET 32 hex digits), or on\n"
+		"                            the command line (seen by every user: tests only);\n"
+		"                            without these the kernel keeps its keys; --no-keys\n"
+		"                            removes them (messages unauthenticated)\n"
 		"  cluster clear             standalone: every flow is this host's\n"
 		"TYPE: vcn subnet route_table security_list nsg gateway vnic\n"
 		"options:\n"
@@ -660,6 +667,46 @@ static int parse_member(const char *arg, struct vgw_cluster *cl)
 	return parse_member_addr(id, eq + 1, &cl->members[cl->n - 1]);
 }
 
+static int add_key(struct vgw_cluster *cl, const char *text, const char *where)
+{
+	struct vgw_cluster_key k;
+	char err[160];
+	int ret = 0;
+
+	if (vgw_cluster_key_parse(text, &k, err, sizeof(err))) {
+		fprintf(stderr, "vnicctl cluster set: %s%s\n", where, err);
+		ret = -1;
+	} else if (vgw_cluster_add_key(cl, &k)) {
+		fprintf(stderr, "vnicctl cluster set: %sat most %d keys\n", where,
+			VNICGW_CLUSTER_MAX_KEYS);
+		ret = -1;
+	}
+	explicit_bzero(&k, sizeof(k));
+	return ret;
+}
+
+/* A key file (vgw_cluster_keys_read()): its keys after those given so far. */
+static int read_key_file(struct vgw_cluster *cl, const char *path)
+{
+	struct vgw_cluster_key keys[VNICGW_CLUSTER_MAX_KEYS];
+	unsigned int n, i;
+	char err[512];
+	int ret = 0;
+
+	if (vgw_cluster_keys_read(path, keys, &n, err, sizeof(err))) {
+		fprintf(stderr, "vnicctl cluster set: %s\n", err);
+		return -1;
+	}
+	for (i = 0; i < n && !ret; i++)
+		if (vgw_cluster_add_key(cl, &keys[i])) {
+			fprintf(stderr, "vnicctl cluster set: %s: at most %d keys in all\n",
+				path, VNICGW_CLUSTER_MAX_KEYS);
+			ret = -1;
+		}
+	explicit_bzero(keys, sizeof(keys));
+	return ret;
+}
+
 static int parse_size(const char *s, uint32_t *size)
 {
 	char *end;
@@ -694,8 +741,16 @@ static int cluster_set(struct vgw_client *c, int argc, char **argv)
 		} else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
 			if (parse_size(argv[++i], &cl.size))
 				goto out;
+		} else if (!strcmp(argv[i], "--key") && i + 1 < argc) {
+			if (add_key(&cl, argv[++i], ""))
+				goto out;
+		} else if (!strcmp(argv[i], "--key-file") && i + 1 < argc) {
+			if (read_key_file(&cl, argv[++i]))
+				goto out;
+		} else if (!strcmp(argv[i], "--no-keys")) {
+			cl.clear_keys = true;
 		} else {
-			fprintf(stderr, "usage: vnicctl cluster set [--self ID] --member ID=ADDR... [--size N]\n");
+			fprintf(stderr, "usage: vnicctl cluster set [--self ID] --member ID=ADDR... [--size N] [--key-file FILE | --key ID:SECRET... | --no-keys]\n");
 			ret = 2;
 			goto out;
 		}
@@ -744,6 +799,11 @@ static void cluster_json(const struct vgw_cluster *cl, const unsigned int *slots
 		vgw_json_object_end(&j);
 	}
 	vgw_json_array_end(&j);
+	/* The keys' ids, the signing one first (the kernel never tells secrets). */
+	vgw_json_array_begin(&j, "keys");
+	for (i = 0; i < cl->n_keys; i++)
+		vgw_json_u64(&j, NULL, cl->keys[i].id);
+	vgw_json_array_end(&j);
 	vgw_json_object_begin(&j, "counters");
 	for (i = 0; i < __VNICGW_CLUSTER_COUNTER_MAX; i++)
 		vgw_json_u64(&j, vgw_cluster_counter_name(i), cl->counters[i]);
@@ -774,6 +834,13 @@ static void cluster_text(const struct vgw_cluster *cl, const unsigned int *slots
 			       100.0 * slots[i] / cl->size);
 		printf("\n");
 	}
+	if (!cl->n_keys)
+		printf("keys none (the members' messages are not authenticated)\n");
+	for (i = 0; i < cl->n_keys; i++)
+		printf("%s %u%s", i ? "," : "keys", cl->keys[i].id,
+		       i ? "" : " (signs)");
+	if (cl->n_keys)
+		printf("\n");
 	printf("counters\n");
 	for (i = 0; i < __VNICGW_CLUSTER_COUNTER_MAX; i++)
 		printf("  %-12s %llu  (%s)\n", vgw_cluster_counter_name(i),

@@ -17,6 +17,7 @@
  *   cluster.c the document from etcd: read, watch, resume, re-read
  *   members.c membership under a lease; the flow owner table; the
  *             cluster for the kernel (CLUSTER_SET); drain
+ *   keys.c    the keys of the members' messages: a file or etcd
  *
  * Everything runs on one thread: no locking anywhere.
  */
@@ -88,6 +89,12 @@ struct agent_config {
 	char underlay[64];		/* this host's underlay address; "": none */
 	char drain_cmd[1024];		/* run by a drain (SIGUSR1); "": none */
 	unsigned int drain_wait_ms;	/* then wait this long before leaving */
+	/*
+	 * The keys of the members' messages (keys.c): a file, else (with
+	 * auth on) etcd's PREFIX/cluster/keys, made by the first member.
+	 */
+	char cluster_keys[PATH_MAX];	/* "": from etcd */
+	bool cluster_auth;		/* false: no keys at all (warned) */
 
 	/*
 	 * Which source set each key last: a list key (xdp-if) set by a
@@ -237,6 +244,11 @@ unsigned int cluster_fds(struct cluster *c, struct pollfd *fds,
 bool cluster_run(struct cluster *c);
 /* SIGHUP: read every key again. */
 void cluster_resync(struct cluster *c);
+/*
+ * The periodic check (and SIGHUP, @force): the key file again if it
+ * changed. True: the kernel's set changed (sync_run() is due now).
+ */
+bool cluster_keys_check(struct cluster *c, bool force);
 /* --once: read the document into @s once. 0, or -1 (logged). */
 int cluster_read_once(struct cluster *c);
 /* SIGUSR1 with --host-id: drain this host (members_drain()). */
@@ -247,9 +259,11 @@ void cluster_drain(struct cluster *c);
  * the owner table of the live set (logged; --owner-table: a file).
  */
 struct members;
+struct keys;
 struct vgw_etcd;
 struct vgw_cluster;
-struct members *members_new(const struct agent_config *cfg, struct sync *s);
+struct members *members_new(const struct agent_config *cfg, struct sync *s,
+			    const struct keys *keys);
 void members_free(struct members *m);
 /*
  * Register or keep the lease alive when due, and move a drain on; returns
@@ -265,6 +279,8 @@ uint64_t members_next(const struct members *m);
  */
 void members_update(struct members *m, struct vgw_cluster *live,
 		    const char *bad_value);
+/* The keys changed: the kernel gets them with the set. */
+void members_keys_changed(struct members *m);
 /* Whether the kernel was given a new set since the last call. */
 bool members_kick(struct members *m);
 /* Revoke the lease: the other hosts see this one leave at once. */
@@ -274,6 +290,37 @@ void members_leave(struct members *m, struct vgw_etcd *e);
  * kernel without SELF (moved on by members_run()).
  */
 void members_drain(struct members *m);
+
+/*
+ * keys.c: the keys that authenticate the members' messages, as the kernel
+ * gets them with every CLUSTER_SET. From --cluster-keys FILE (read at
+ * start, on SIGHUP, and when its size or times change), or from etcd's
+ * PREFIX/cluster/keys (cluster.c hands its value over). A file or value
+ * that does not parse is logged and changes nothing: the keys in use
+ * stay (there is never a fall back to none because of a bad file).
+ */
+struct keys;
+struct vgw_cluster_key;
+struct keys *keys_new(const struct agent_config *cfg);
+void keys_free(struct keys *k);
+/* The file again if it changed (or @force). True: the keys changed. */
+bool keys_file_check(struct keys *k, bool force);
+/*
+ * A value of PREFIX/cluster/keys (@what for the log: "etcd KEY, revision
+ * N"). True: the keys changed.
+ */
+bool keys_set_text(struct keys *k, const char *text, size_t len,
+		   const char *what);
+/*
+ * Whether the kernel may be told the cluster: keys are known (or
+ * cluster-auth is off: none by choice). Until then a member neither joins
+ * nor gives its kernel a set.
+ */
+bool keys_ready(const struct keys *k);
+/* The keys in use (none: NULL, *n 0); valid until they change. */
+const struct vgw_cluster_key *keys_get(const struct keys *k, unsigned int *n);
+/* "2 (signs), 1", or "none". */
+void keys_ids(const struct keys *k, char *buf, size_t len);
 
 /* loop.c; @c is NULL with a state file. */
 int agent_loop(const struct agent_config *cfg, struct sync *s,

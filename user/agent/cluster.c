@@ -22,6 +22,15 @@
  * etcd is away the kernel keeps the last good state; so does it when the
  * prefix holds no document at all (store.h: never flush on an empty
  * prefix).
+ *
+ * The same copy holds PREFIX/cluster/keys, the keys of the members'
+ * messages (keys.c), for a member without --cluster-keys and with
+ * cluster-auth on: a change of that key alone gives the kernel a new set.
+ * A member that finds no such key (at a read, or deleted) makes it, in a
+ * transaction that succeeds only while it is absent (create revision 0):
+ * of members starting together one wins, and every one then takes the
+ * value the watch brings. It writes the keys it uses if it has some (the
+ * key was deleted: put back as it was), else a new random key 1.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -50,6 +59,10 @@ struct cluster {
 	struct members *members;
 	struct vgw_etcd *etcd;
 	struct vgw_store *store;	/* the copy of the keys */
+	struct keys *keys;		/* of the members' messages */
+	bool etcd_keys;			/* ... from PREFIX/cluster/keys */
+	bool make_keys;			/* ... which is absent: make it */
+	uint64_t make_keys_at;		/* next attempt */
 	struct vgw_etcd_watch *watch;	/* NULL: not watching */
 	int64_t rev;			/* what the copy reflects; 0: not read */
 	bool resync;			/* read everything before watching */
@@ -91,7 +104,10 @@ struct cluster *cluster_new(const struct agent_config *cfg, struct sync *s)
 	c->resync = true;
 	srandom((unsigned int)getpid() ^ (unsigned int)now_ms());
 	c->store = vgw_store_new(cfg->etcd_prefix);
-	c->members = members_new(cfg, s);
+	c->keys = keys_new(cfg);
+	c->members = c->keys ? members_new(cfg, s, c->keys) : NULL;
+	c->etcd_keys = cfg->host_id[0] && cfg->cluster_auth &&
+		       !cfg->cluster_keys[0];
 	if (!c->store || !c->members) {
 		cluster_free(c);
 		return NULL;
@@ -102,6 +118,10 @@ struct cluster *cluster_new(const struct agent_config *cfg, struct sync *s)
 		return NULL;
 	}
 	vgw_etcd_set_timeout(c->etcd, CALL_TIMEOUT_MS);
+	if (cfg->host_id[0] && !cfg->cluster_auth)
+		log_warn("cluster messages are not authenticated (cluster-auth off): any host that can send to this one's underlay address as a member's can hand in frames and state");
+	else if (cfg->host_id[0] && !c->etcd_keys)
+		keys_file_check(c->keys, true);
 	return c;
 }
 
@@ -113,6 +133,7 @@ void cluster_free(struct cluster *c)
 	if (c->members && c->etcd)
 		members_leave(c->members, c->etcd);
 	members_free(c->members);
+	keys_free(c->keys);
 	vgw_etcd_close(c->etcd);
 	vgw_store_free(c->store);
 	free(c);
@@ -253,6 +274,72 @@ static bool publish_doc(struct cluster *c)
 	return sync_set_want(c->sync, doc, why);
 }
 
+/* PREFIX/cluster/keys changed (or was read): its keys, or make it. */
+static void publish_keys(struct cluster *c)
+{
+	char what[VGW_STORE_KEY_MAX + 64];	/* for the log */
+	const char *value;
+	int64_t rev;
+	size_t len;
+
+	if (!c->etcd_keys)
+		return;
+	if (vgw_store_keys_value(c->store, &value, &len, &rev)) {
+		c->make_keys = true;
+		c->make_keys_at = 0;
+		return;
+	}
+	c->make_keys = false;
+	strcpy(what, "etcd ");
+	vgw_store_keys_key(c->cfg->etcd_prefix, what + strlen(what));
+	snprintf(what + strlen(what), sizeof(what) - strlen(what),
+		 " at revision %" PRId64, rev);
+	if (keys_set_text(c->keys, value, len, what))
+		members_keys_changed(c->members);
+}
+
+/* No PREFIX/cluster/keys: make it, unless another member does first. */
+static void make_keys(struct cluster *c)
+{
+	struct vgw_cluster_key fresh;
+	const struct vgw_cluster_key *k;
+	char key[VGW_STORE_KEY_MAX], err[512];
+	unsigned int n;
+	bool done;
+	int ret;
+
+	c->make_keys_at = now_ms() + 1000;	/* if this fails */
+	vgw_store_keys_key(c->cfg->etcd_prefix, key);
+	k = keys_get(c->keys, &n);
+	if (!n) {
+		ret = vgw_cluster_key_random(&fresh, 1);
+		if (ret) {
+			log_err("cluster: cannot make a key: getrandom: %s",
+				strerror(-ret));
+			return;
+		}
+		k = &fresh;
+		n = 1;
+	}
+	ret = vgw_store_keys_put(c->etcd, c->cfg->etcd_prefix, k, n, 0, &done,
+				 NULL, err, sizeof(err));
+	explicit_bzero(&fresh, sizeof(fresh));
+	if (ret) {
+		report(c, "cannot make %s (%s); retrying", key, err);
+		return;
+	}
+	c->make_keys = false;
+	if (!done)
+		log_info("cluster: %s was made by another member first: taking its keys",
+			 key);
+	else if (k == &fresh)
+		log_info("cluster: no keys in etcd: made %s with a new random key 1",
+			 key);
+	else
+		log_warn("cluster: %s was gone: put back the keys in use", key);
+	/* The watch brings the value, this one's or the winner's. */
+}
+
 static void publish_members(struct cluster *c)
 {
 	struct vgw_cluster live;
@@ -286,9 +373,13 @@ bool cluster_run(struct cluster *c)
 		connect_etcd(c);
 	if (c->changed & VGW_STORE_OBJECTS)
 		doc_changed = publish_doc(c);
+	if (c->changed & VGW_STORE_KEYS)
+		publish_keys(c);
 	if (c->changed & VGW_STORE_MEMBERS)
 		publish_members(c);
 	c->changed = 0;
+	if (c->make_keys && c->watch && now_ms() >= c->make_keys_at)
+		make_keys(c);
 	members_run(c->members, c->etcd);
 	return members_kick(c->members) || doc_changed;
 }
@@ -307,8 +398,19 @@ unsigned int cluster_fds(struct cluster *c, struct pollfd *fds,
 	} else if (c->retry_at < at) {
 		at = c->retry_at;
 	}
+	if (c->make_keys && c->watch && c->make_keys_at < at)
+		at = c->make_keys_at;
 	*deadline = at;
 	return n;
+}
+
+bool cluster_keys_check(struct cluster *c, bool force)
+{
+	if (c->etcd_keys || !c->cfg->host_id[0] || !c->cfg->cluster_auth ||
+	    !keys_file_check(c->keys, force))
+		return false;
+	members_keys_changed(c->members);
+	return members_kick(c->members);
 }
 
 int cluster_read_once(struct cluster *c)

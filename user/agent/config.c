@@ -43,6 +43,7 @@ void config_defaults(struct agent_config *cfg)
 	strcpy(cfg->etcd_prefix, AGENT_DEFAULT_PREFIX);
 	cfg->member_ttl_s = AGENT_DEFAULT_TTL_S;
 	cfg->drain_wait_ms = AGENT_DEFAULT_DRAIN_WAIT_MS;
+	cfg->cluster_auth = true;
 }
 
 /* Copy a value that must fit (with its NUL) into size bytes. */
@@ -196,7 +197,7 @@ enum key {
 	K_STATE, K_NETNS, K_LINK, K_INTERVAL, K_STATS_INTERVAL, K_LOG_LEVEL,
 	K_XDP_IF, K_XDP_MODE, K_XDP_QSIZE, K_CPUS,
 	K_ETCD, K_ETCD_PREFIX, K_HOST_ID, K_OWNER_TABLE, K_MEMBER_TTL,
-	K_UNDERLAY, K_DRAIN_CMD, K_DRAIN_WAIT,
+	K_UNDERLAY, K_DRAIN_CMD, K_DRAIN_WAIT, K_CLUSTER_KEYS, K_CLUSTER_AUTH,
 	N_KEYS
 };
 
@@ -223,6 +224,8 @@ static const struct {
 	[K_UNDERLAY] = { "underlay" },
 	[K_DRAIN_CMD] = { "drain-cmd" },
 	[K_DRAIN_WAIT] = { "drain-wait" },
+	[K_CLUSTER_KEYS] = { "cluster-keys" },
+	[K_CLUSTER_AUTH] = { "cluster-auth" },
 };
 
 _Static_assert(N_KEYS <= sizeof(((struct agent_config *)0)->src),
@@ -296,6 +299,14 @@ static int set_cluster_key(struct agent_config *cfg, enum key k,
 		if (config_parse_seconds(v, &cfg->drain_wait_ms) ||
 		    cfg->drain_wait_ms > 600000)
 			return fail(err, errlen, "drain-wait: \"%s\" is not 0..600 seconds", v);
+		return 0;
+	case K_CLUSTER_KEYS:
+		return set_str(cfg->cluster_keys, sizeof(cfg->cluster_keys), key, v,
+			       err, errlen);
+	case K_CLUSTER_AUTH:
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return fail(err, errlen, "cluster-auth: \"%s\" is not on or off", v);
+		cfg->cluster_auth = !strcmp(v, "on");
 		return 0;
 	default:
 		return -EINVAL;
@@ -381,9 +392,13 @@ int config_check(const struct agent_config *cfg, char *err, size_t errlen)
 	if (!cfg->etcd[0] && (cfg->host_id[0] || cfg->owner_table[0]))
 		return fail(err, errlen, "--%s needs --etcd (membership lives in etcd)",
 			    cfg->host_id[0] ? "host-id" : "owner-table");
-	if (!cfg->host_id[0] && (cfg->underlay[0] || cfg->drain_cmd[0]))
+	if (!cfg->host_id[0] &&
+	    (cfg->underlay[0] || cfg->drain_cmd[0] || cfg->cluster_keys[0]))
 		return fail(err, errlen, "--%s needs --host-id (it is about this host as a cluster member)",
-			    cfg->underlay[0] ? "underlay" : "drain-cmd");
+			    cfg->underlay[0] ? "underlay" :
+			    cfg->drain_cmd[0] ? "drain-cmd" : "cluster-keys");
+	if (cfg->cluster_keys[0] && !cfg->cluster_auth)
+		return fail(err, errlen, "--cluster-keys and --cluster-auth off exclude each other (off: no keys at all)");
 	return 0;
 }
 

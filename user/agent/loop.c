@@ -148,6 +148,7 @@ static void read_signals(struct loop *l)
 				log_info("SIGHUP: re-reading etcd %s, checking the kernel",
 					 l->cfg->etcd_prefix);
 				cluster_resync(l->cluster);
+				cluster_keys_check(l->cluster, true);
 				sync_recheck(l->sync, "SIGHUP");
 				l->check_at = 0;
 				break;
@@ -196,6 +197,9 @@ static void check(struct loop *l)
 	}
 	if (!l->cluster && l->wd < 0)
 		watch_dir(l);
+	/* --cluster-keys: a new version goes with the sync_run() below. */
+	if (l->cluster)
+		cluster_keys_check(l->cluster, false);
 	steer_check(l->steer);
 	l->check_at = now_ms() + sync_run(l->sync);
 	if (!l->ready && sync_ever_applied(l->sync)) {

@@ -52,6 +52,13 @@ static void usage(FILE *f)
 		"                            (e.g. \"birdc disable vips\": withdraw the routes)\n"
 		"      --drain-wait SEC      then wait SEC for packets in flight before leaving\n"
 		"                            (default 2)\n"
+		"      --cluster-keys FILE   the keys that authenticate the members' messages:\n"
+		"                            lines ID:SECRET (ID 1-255, SECRET 32 hex digits),\n"
+		"                            the first signs, both are accepted; read again on\n"
+		"                            SIGHUP and when it changes. Default: etcd's\n"
+		"                            PREFIX/cluster/keys, made with a random key by the\n"
+		"                            first member that finds none (vnicctl-etcd keys)\n"
+		"      --cluster-auth on|off off: no keys, unauthenticated messages (default on)\n"
 		"  -c, --host-config FILE    host settings, \"key = value\" lines whose keys are\n"
 		"                            the long options below; the command line wins\n"
 		"  -n, --netns NAME|PATH     work in network namespace NAME (/run/netns/NAME)\n"
@@ -73,12 +80,12 @@ static void usage(FILE *f)
 		"  -h, --help                this text\n"
 		"\n"
 		"Signals: SIGTERM/SIGINT exit (the tables stay, XDP is detached, the member\n"
-		"key goes); SIGHUP re-reads the document and compares the whole kernel state;\n"
-		"SIGUSR1 with --host-id drains this host: runs --drain-cmd, waits --drain-wait,\n"
-		"leaves the membership and tells the kernel it is no member any more (it hands\n"
-		"every stateful flow, and its state, to the owners), then keeps the tables until\n"
-		"SIGTERM; without --host-id SIGUSR1 logs the steering counters. SIGUSR2 logs the\n"
-		"steering counters.\n",
+		"key goes); SIGHUP re-reads the document (and the key file) and compares the\n"
+		"whole kernel state; SIGUSR1 with --host-id drains this host: runs --drain-cmd,\n"
+		"waits --drain-wait, leaves the membership and tells the kernel it is no member\n"
+		"any more (it hands every stateful flow, and its state, to the owners), then\n"
+		"keeps the tables until SIGTERM; without --host-id SIGUSR1 logs the steering\n"
+		"counters. SIGUSR2 logs the steering counters.\n",
 		AGENT_DEFAULT_PREFIX, AGENT_DEFAULT_TTL_S,
 		AGENT_DEFAULT_INTERVAL_MS / 1000, AGENT_DEFAULT_QSIZE);
 }
@@ -105,6 +112,8 @@ static const struct option options[] = {
 	{ "underlay", required_argument, NULL, OPT_KEY },
 	{ "drain-cmd", required_argument, NULL, OPT_KEY },
 	{ "drain-wait", required_argument, NULL, OPT_KEY },
+	{ "cluster-keys", required_argument, NULL, OPT_KEY },
+	{ "cluster-auth", required_argument, NULL, OPT_KEY },
 	{ "host-config", required_argument, NULL, 'c' },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "verbose", no_argument, NULL, 'v' },

@@ -26,6 +26,10 @@
  * The first set goes to the kernel once this agent's own key is seen; from
  * then on every change of the set (ids, addresses, self) does.
  *
+ * Every set carries the cluster keys (keys.c); a change of the keys alone
+ * is a new set. Until keys are known (with cluster-auth on) the agent
+ * neither gives its kernel a set nor joins.
+ *
  * Drain (SIGUSR1): run --drain-cmd (withdraw the routes to this host), wait
  * --drain-wait for the packets in flight, leave (revoke the lease), and
  * give the kernel the remaining members without SELF, so that it hands
@@ -59,6 +63,7 @@ enum drain_step {
 struct members {
 	const struct agent_config *cfg;
 	struct sync *sync;
+	const struct keys *keys;	/* cluster.c's */
 	char key[VGW_STORE_KEY_MAX];
 	struct vgw_addr underlay;	/* family 0: none */
 	int64_t lease;			/* 0: none */
@@ -74,13 +79,15 @@ struct members {
 	bool kick;			/* ... a new one, for sync.c now */
 	char no_addr[512];		/* members without an address, as logged */
 	char bad_value[512];		/* a member value refused, as logged */
+	bool keys_wait_logged;		/* "waiting for keys" said */
 
 	enum drain_step drain;
 	pid_t drain_pid;
 	uint64_t drain_until;		/* end of DRAIN_WAIT */
 };
 
-struct members *members_new(const struct agent_config *cfg, struct sync *s)
+struct members *members_new(const struct agent_config *cfg, struct sync *s,
+			    const struct keys *keys)
 {
 	struct members *m = calloc(1, sizeof(*m));
 
@@ -88,6 +95,7 @@ struct members *members_new(const struct agent_config *cfg, struct sync *s)
 		return NULL;
 	m->cfg = cfg;
 	m->sync = s;
+	m->keys = keys;
 	vgw_store_member_key(cfg->etcd_prefix, cfg->host_id, m->key);
 	/* Checked by config.c already. */
 	if (cfg->underlay[0] && vgw_addr_parse(cfg->underlay, &m->underlay))
@@ -192,6 +200,17 @@ uint64_t members_run(struct members *m, struct vgw_etcd *e)
 		return m->next_ms;
 	if (!m->registered && !m->live_known) {
 		/* The member list is read with the document: not yet. */
+		m->next_ms = now + 100;
+		return m->next_ms;
+	}
+	if (!m->registered && !keys_ready(m->keys)) {
+		/*
+		 * Without keys this host could neither sign what it sends
+		 * nor check what it takes: it waits (keys.c says why).
+		 */
+		if (!m->keys_wait_logged)
+			log_info("cluster: waiting for the cluster keys before joining");
+		m->keys_wait_logged = true;
 		m->next_ms = now + 100;
 		return m->next_ms;
 	}
@@ -323,7 +342,9 @@ static bool same_set(const struct vgw_cluster *a, const struct vgw_cluster *b)
 {
 	unsigned int i;
 
-	if (a->n != b->n || strcmp(a->self, b->self))
+	if (a->n != b->n || strcmp(a->self, b->self) ||
+	    a->n_keys != b->n_keys ||
+	    memcmp(a->keys, b->keys, a->n_keys * sizeof(a->keys[0])))
 		return false;
 	for (i = 0; i < a->n; i++)
 		if (strcmp(a->members[i].id, b->members[i].id) ||
@@ -363,11 +384,16 @@ static int kernel_set(struct members *m, struct vgw_cluster *k)
 	char list[sizeof(m->no_addr)] = "";
 	unsigned int i, missing = 0;
 	struct vgw_addr a;
+	const struct vgw_cluster_key *keys;
 	size_t len = 0;
 	bool self_in = false;
 
 	memset(k, 0, sizeof(*k));
 	k->size = VGW_MAGLEV_SIZE_DEFAULT;	/* the logged table's */
+	/* The keys in use (none with cluster-auth off). */
+	keys = keys_get(m->keys, &k->n_keys);
+	if (k->n_keys)
+		memcpy(k->keys, keys, k->n_keys * sizeof(*keys));
 	for (i = 0; i < m->live.n; i++) {
 		const struct vgw_cluster_member *x = &m->live.members[i];
 		bool self = !strcmp(x->id, m->cfg->host_id);
@@ -395,9 +421,12 @@ static int kernel_set(struct members *m, struct vgw_cluster *k)
 static void push_kernel(struct members *m, const char *why, bool force)
 {
 	struct vgw_cluster k;
-	char err[256];
+	char err[256], ids[64];
 	uint64_t fp;
 
+	/* Never a set without keys while they are awaited (keys.c). */
+	if (!keys_ready(m->keys))
+		return;
 	if (kernel_set(m, &k)) {
 		log_err("cluster: out of memory");
 		return;
@@ -412,10 +441,11 @@ static void push_kernel(struct members *m, const char *why, bool force)
 		vgw_cluster_free(&k);
 		return;
 	}
-	log_info("cluster: %u member%s with an underlay address, %s, fingerprint %016llx (%s)",
+	keys_ids(m->keys, ids, sizeof(ids));
+	log_info("cluster: %u member%s with an underlay address, %s, fingerprint %016llx, keys %s (%s)",
 		 k.n, k.n == 1 ? "" : "s", k.self[0] ? "this host one of them" :
 		 k.n ? "this host not one of them" : "standalone",
-		 (unsigned long long)fp, why);
+		 (unsigned long long)fp, ids, why);
 	/* A copy for the comparison next time; the set itself goes to sync.c. */
 	vgw_cluster_free(&m->kset);
 	m->kset = k;
@@ -427,6 +457,13 @@ static void push_kernel(struct members *m, const char *why, bool force)
 	sync_set_cluster(m->sync, &k, fp, why);
 	m->pushed = true;
 	m->kick = true;
+}
+
+void members_keys_changed(struct members *m)
+{
+	/* The first set goes from members_run(); later ones at once. */
+	if (m->pushed)
+		push_kernel(m, "keys changed", false);
 }
 
 bool members_kick(struct members *m)

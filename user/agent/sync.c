@@ -324,6 +324,9 @@ static void cluster_confirm(struct sync *s)
 {
 	struct vgw_cluster got;
 	int err = vgw_cluster_get(&s->c, &got);
+	char ids[64], want[64];
+	unsigned int i;
+	bool same_ids;
 
 	if (err) {
 		log_warn("cluster: set, but cannot read it back: %s",
@@ -331,10 +334,22 @@ static void cluster_confirm(struct sync *s)
 		return;
 	}
 	s->cluster_epoch = got.epoch;
-	log_info("cluster: kernel set (%s): %u members, %s, epoch %llu, fingerprint %016llx",
+	/* The kernel tells the keys' ids only, never their secrets. */
+	vgw_cluster_keys_ids(got.keys, got.n_keys, ids, sizeof(ids));
+	log_info("cluster: kernel set (%s): %u members, %s, epoch %llu, fingerprint %016llx, keys %s",
 		 s->cluster_why, got.n,
 		 !got.n ? "standalone" : got.self[0] ? got.self : "not a member",
-		 (unsigned long long)got.epoch, (unsigned long long)got.fingerprint);
+		 (unsigned long long)got.epoch, (unsigned long long)got.fingerprint,
+		 ids);
+	same_ids = got.n_keys == s->cluster.n_keys;
+	for (i = 0; same_ids && i < got.n_keys; i++)
+		same_ids = got.keys[i].id == s->cluster.keys[i].id;
+	if (!same_ids) {
+		vgw_cluster_keys_ids(s->cluster.keys, s->cluster.n_keys, want,
+				     sizeof(want));
+		log_warn("cluster: the kernel holds keys %s, not the %s given (a module without authenticated cluster messages?)",
+			 ids, want);
+	}
 	if (got.n && got.fingerprint != s->cluster_fp)
 		log_warn("cluster: the kernel's fingerprint %016llx differs from the agent's %016llx for the same members: the module builds another table than user/lib/maglev.c",
 			 (unsigned long long)got.fingerprint,

@@ -45,7 +45,15 @@ const char *vgw_cluster_counter_help(unsigned int i)
 void vgw_cluster_free(struct vgw_cluster *cl)
 {
 	free(cl->members);
-	memset(cl, 0, sizeof(*cl));
+	explicit_bzero(cl, sizeof(*cl));	/* the keys */
+}
+
+int vgw_cluster_add_key(struct vgw_cluster *cl, const struct vgw_cluster_key *k)
+{
+	if (cl->n_keys >= VNICGW_CLUSTER_MAX_KEYS)
+		return -EINVAL;
+	cl->keys[cl->n_keys++] = *k;
+	return 0;
 }
 
 /* A new member at the end, zeroed. */
@@ -186,6 +194,21 @@ int vgw_cluster_check(const struct vgw_cluster *cl, char *err, size_t errlen)
 			 VNICGW_CLUSTER_MAX_MEMBERS);
 		return -EINVAL;
 	}
+	if (cl->n_keys > VNICGW_CLUSTER_MAX_KEYS) {
+		snprintf(err, errlen, "keys: %u, at most %d", cl->n_keys,
+			 VNICGW_CLUSTER_MAX_KEYS);
+		return -EINVAL;
+	}
+	for (i = 0; i < cl->n_keys; i++) {
+		if (!cl->keys[i].id) {
+			snprintf(err, errlen, "keys[%u]: id 0 (1 to 255)", i);
+			return -EINVAL;
+		}
+		if (i && cl->keys[i].id == cl->keys[0].id) {
+			snprintf(err, errlen, "key %u given twice", cl->keys[i].id);
+			return -EINVAL;
+		}
+	}
 	ret = check_members(cl, err, errlen);
 	if (ret)
 		return ret;
@@ -277,6 +300,23 @@ int vgw_cluster_put(struct nl_msg *msg, const struct vgw_cluster *cl)
 		TRY(put_member(msg, &cl->members[i]));
 	/* An empty list is sent as one: "standalone" said explicitly. */
 	nla_nest_end_keep_empty(msg, list);
+	if (cl->n_keys || cl->clear_keys) {
+		list = nla_nest_start(msg, VNICGW_CLUSTER_KEYS);
+		if (!list)
+			return -EMSGSIZE;
+		for (i = 0; i < cl->n_keys; i++) {
+			struct nlattr *k = nla_nest_start(msg, VNICGW_ITEM);
+
+			if (!k)
+				return -EMSGSIZE;
+			TRY(nla_put_u8(msg, VNICGW_KEY_ID, cl->keys[i].id));
+			TRY(nla_put(msg, VNICGW_KEY_SECRET, VNICGW_KEY_LEN,
+				    cl->keys[i].secret));
+			nla_nest_end(msg, k);
+		}
+		/* An empty list: "no keys", said explicitly. */
+		nla_nest_end_keep_empty(msg, list);
+	}
 	nla_nest_end_keep_empty(msg, nest);
 	return 0;
 }
@@ -378,6 +418,16 @@ int vgw_cluster_decode(struct nlattr *nest, struct vgw_cluster *cl,
 		nla_for_each_nested(pos, tb[VNICGW_CLUSTER_MEMBERS], rem)
 			if ((ret = dec_member(pos, cl, err, errlen)))
 				return ret;
+	if (tb[VNICGW_CLUSTER_KEYS])
+		nla_for_each_nested(pos, tb[VNICGW_CLUSTER_KEYS], rem) {
+			struct nlattr *kb[VNICGW_KEY_MAX + 1];
+
+			if (nla_parse_nested(kb, VNICGW_KEY_MAX, pos, NULL) ||
+			    !kb[VNICGW_KEY_ID] || nla_len(kb[VNICGW_KEY_ID]) != 1 ||
+			    cl->n_keys >= VNICGW_CLUSTER_MAX_KEYS)
+				return bad(err, errlen, "key");
+			cl->keys[cl->n_keys++].id = nla_get_u8(kb[VNICGW_KEY_ID]);
+		}
 	if (tb[VNICGW_CLUSTER_COUNTERS])
 		return dec_counters(tb[VNICGW_CLUSTER_COUNTERS], cl, err, errlen);
 	return 0;

@@ -40,11 +40,24 @@ struct vgw_cluster_member {
 	unsigned int addr_len;			/* 4, 16; 0: none */
 };
 
+/* A key of the members' messages (vgw/auth.h): "ID:32 hex digits" as text. */
+struct vgw_cluster_key {
+	uint8_t id;				/* 1-255 */
+	uint8_t secret[VNICGW_KEY_LEN];		/* CLUSTER_GET: zeros */
+};
+
 struct vgw_cluster {
 	char self[VGW_CLUSTER_ID_LEN];		/* "": not a member */
 	uint32_t size;				/* 0: not sent (the default) */
 	struct vgw_cluster_member *members;	/* malloc'd; any order */
 	unsigned int n;
+	/*
+	 * keys[0] signs. SET: no keys keeps the kernel's, unless @clear_keys
+	 * (then the messages go unauthenticated).
+	 */
+	struct vgw_cluster_key keys[VNICGW_CLUSTER_MAX_KEYS];
+	unsigned int n_keys;
+	bool clear_keys;
 	/* CLUSTER_GET only. */
 	bool has_fingerprint;
 	uint64_t fingerprint;
@@ -56,6 +69,47 @@ void vgw_cluster_free(struct vgw_cluster *cl);
 /* Append a member (id, address or NULL). 0 or -ENOMEM / -EINVAL (too long). */
 int vgw_cluster_add(struct vgw_cluster *cl, const char *id,
 		    const struct vgw_addr *addr);
+/*
+ * The keys as text (cluster_keys.c, which needs no libnl):
+ * "ID:HEX" (ID 1-255, HEX 32 hex digits) into @k. 0, or -EINVAL with a
+ * message that does not repeat the secret.
+ */
+int vgw_cluster_key_parse(const char *text, struct vgw_cluster_key *k,
+			  char *err, size_t errlen);
+/* Append a key: 0, or -EINVAL if there are VNICGW_CLUSTER_MAX_KEYS already. */
+int vgw_cluster_add_key(struct vgw_cluster *cl, const struct vgw_cluster_key *k);
+
+/*
+ * A list of keys as text, as in a key file or the etcd value
+ * PREFIX/cluster/keys (store.h): one "ID:SECRET" a line, the first signs;
+ * blank lines and everything from a '#' on are skipped. 1 to
+ * VNICGW_CLUSTER_MAX_KEYS keys with distinct ids. @name says where the text
+ * is from: messages are "NAME, line N: ..." and never repeat a secret.
+ * 0, or -EINVAL (-ENOMEM) with the message; @keys and *n are set only on
+ * success. Every copy of the text made here is wiped.
+ */
+int vgw_cluster_keys_parse_text(const char *text, const char *name,
+				struct vgw_cluster_key *keys, unsigned int *n,
+				char *err, size_t errlen);
+/*
+ * The same from a file (at most VGW_CLUSTER_KEYS_FILE_MAX bytes), named by
+ * its path in messages. 0, or -errno with the message.
+ */
+#define VGW_CLUSTER_KEYS_FILE_MAX	4096
+int vgw_cluster_keys_read(const char *path, struct vgw_cluster_key *keys,
+			  unsigned int *n, char *err, size_t errlen);
+/*
+ * The text of @n keys (lines "ID:SECRET", lowercase hex) into @buf of
+ * @len bytes (VGW_CLUSTER_KEYS_TEXT_MAX suffices). 0, or -ENOSPC.
+ */
+#define VGW_CLUSTER_KEYS_TEXT_MAX	(VNICGW_CLUSTER_MAX_KEYS * 40 + 1)
+int vgw_cluster_keys_text(const struct vgw_cluster_key *keys, unsigned int n,
+			  char *buf, size_t len);
+/* The ids, the signing one first: "2 (signs), 1"; "none" for no key. */
+void vgw_cluster_keys_ids(const struct vgw_cluster_key *keys, unsigned int n,
+			  char *buf, size_t len);
+/* A new key @id with 16 bytes from getrandom(). 0 or -errno. */
+int vgw_cluster_key_random(struct vgw_cluster_key *k, uint8_t id);
 /* A member's address as a struct vgw_addr: 0, or -EINVAL if not 4/16 bytes. */
 int vgw_cluster_member_addr(const struct vgw_cluster_member *m,
 			    struct vgw_addr *a);
@@ -69,8 +123,9 @@ void vgw_cluster_sort(struct vgw_cluster *cl);
  * The kernel's rules, checked here: 0..VNICGW_CLUSTER_MAX_MEMBERS members
  * with valid, distinct ids and 4- or 16-byte addresses, self one of them
  * (and no self without members), a size that is 0 or a prime in
- * [members, VNICGW_CLUSTER_MAX_SIZE]. 0 or -EINVAL with a message naming
- * the field.
+ * [members, VNICGW_CLUSTER_MAX_SIZE], at most VNICGW_CLUSTER_MAX_KEYS keys
+ * with distinct ids from 1 to 255. 0 or -EINVAL with a message naming the
+ * field.
  */
 int vgw_cluster_check(const struct vgw_cluster *cl, char *err, size_t errlen);
 

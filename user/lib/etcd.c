@@ -510,6 +510,18 @@ int vgw_etcd_txn_if_mod(struct vgw_etcd_txn *t, const char *key,
 		       n * 4 / 3 + 64);
 }
 
+int vgw_etcd_txn_if_absent(struct vgw_etcd_txn *t, const char *key)
+{
+	size_t n = strlen(key);
+
+	return txn_add(t, t->compare,
+		       json_pack("{s:o, s:s, s:s, s:I}",
+				 "key", vgw_etcd_json_b64(key, n),
+				 "target", "CREATE", "result", "EQUAL",
+				 "create_revision", (json_int_t)0),
+		       n * 4 / 3 + 64);
+}
+
 int vgw_etcd_txn_put(struct vgw_etcd_txn *t, const char *key,
 		     const void *value, size_t len, int64_t lease)
 {

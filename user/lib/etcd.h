@@ -91,6 +91,8 @@ void vgw_etcd_txn_free(struct vgw_etcd_txn *t);
 /* Condition: @key's mod revision is @mod_rev (0: the key does not exist). */
 int vgw_etcd_txn_if_mod(struct vgw_etcd_txn *t, const char *key,
 			int64_t mod_rev);
+/* Condition: @key does not exist (its create revision is 0). */
+int vgw_etcd_txn_if_absent(struct vgw_etcd_txn *t, const char *key);
 int vgw_etcd_txn_put(struct vgw_etcd_txn *t, const char *key,
 		     const void *value, size_t len, int64_t lease);
 int vgw_etcd_txn_delete(struct vgw_etcd_txn *t, const char *key);

@@ -55,6 +55,11 @@ void vgw_store_member_key(const char *prefix, const char *id,
 	snprintf(key, VGW_STORE_KEY_MAX, "%smembers/%s", prefix, id);
 }
 
+void vgw_store_keys_key(const char *prefix, char key[VGW_STORE_KEY_MAX])
+{
+	snprintf(key, VGW_STORE_KEY_MAX, "%scluster/keys", prefix);
+}
+
 int vgw_store_obj_value(enum vgw_obj_type t, const void *obj, char **value,
 			size_t *len)
 {
@@ -82,13 +87,24 @@ struct vgw_store *vgw_store_new(const char *prefix)
 	return s;
 }
 
+static int part_of(const struct vgw_store *s, const char *key, size_t klen);
+
+/* A value let go; the cluster keys' is wiped first (it holds secrets). */
+static void drop_value(const struct vgw_store *s, struct vgw_store_entry *e)
+{
+	if (e->value && part_of(s, e->key, e->klen) == VGW_STORE_KEYS)
+		explicit_bzero(e->value, e->vlen);
+	free(e->value);
+	e->value = NULL;
+}
+
 static void clear(struct vgw_store *s)
 {
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
+		drop_value(s, &s->e[i]);
 		free(s->e[i].key);
-		free(s->e[i].value);
 	}
 	s->n = 0;
 }
@@ -148,6 +164,9 @@ static int part_of(const struct vgw_store *s, const char *key, size_t klen)
 		return VGW_STORE_OBJECTS;
 	if (has_prefix(key + n, klen - n, "members/"))
 		return VGW_STORE_MEMBERS;
+	if (klen - n == strlen("cluster/keys") &&
+	    has_prefix(key + n, klen - n, "cluster/keys"))
+		return VGW_STORE_KEYS;
 	return 0;
 }
 
@@ -201,7 +220,7 @@ int vgw_store_set(struct vgw_store *s, const char *key, size_t klen,
 	v = dup_bytes(value, vlen);
 	if (!v)
 		return -ENOMEM;
-	free(e->value);
+	drop_value(s, e);
 	e->value = v;
 	e->vlen = vlen;
 	e->mod_rev = mod_rev;
@@ -214,8 +233,8 @@ int vgw_store_del(struct vgw_store *s, const char *key, size_t klen)
 
 	if (i == s->n || keycmp(s->e[i].key, s->e[i].klen, key, klen))
 		return 0;
+	drop_value(s, &s->e[i]);
 	free(s->e[i].key);
-	free(s->e[i].value);
 	memmove(&s->e[i], &s->e[i + 1], (s->n - i - 1) * sizeof(*s->e));
 	s->n--;
 	return part_of(s, key, klen);
@@ -238,7 +257,24 @@ int vgw_store_load(struct vgw_store *s, const struct vgw_etcd_kvs *kvs)
 		if (ret < 0)
 			return ret;
 	}
-	return VGW_STORE_OBJECTS | VGW_STORE_MEMBERS;
+	return VGW_STORE_OBJECTS | VGW_STORE_MEMBERS | VGW_STORE_KEYS;
+}
+
+int vgw_store_keys_value(const struct vgw_store *s, const char **value,
+			 size_t *len, int64_t *mod_rev)
+{
+	char key[VGW_STORE_KEY_MAX];
+	size_t i, klen;
+
+	vgw_store_keys_key(s->prefix, key);
+	klen = strlen(key);
+	i = lower_bound(s, key, klen);
+	if (i == s->n || keycmp(s->e[i].key, s->e[i].klen, key, klen))
+		return -ENOENT;
+	*value = s->e[i].value;
+	*len = s->e[i].vlen;
+	*mod_rev = s->e[i].mod_rev;
+	return 0;
 }
 
 size_t vgw_store_run(const struct vgw_store *s, const char *p, size_t *first)

@@ -10,6 +10,11 @@
  *                                security_list, nsg, gateway, vnic
  *   PREFIX/members/<host id>     a live host, under that host's lease
  *                                (value: {"id": ..., "pid": ...})
+ *   PREFIX/cluster/keys          the keys that authenticate the members'
+ *                                messages: lines "ID:SECRET", the first
+ *                                signs (vgw_cluster_keys_parse_text());
+ *                                made by the first member agent that finds
+ *                                none, rotated with vnicctl-etcd keys
  *
  * So changing one VNIC is changing one key, and a watch of the prefix sees
  * every change of the document and of the membership.
@@ -24,8 +29,10 @@
  *   wrong prefix or a wiped etcd must not make every agent flush its
  *   tables, just as a deleted state file does not. vgw_store_write()
  *   refuses to write an empty document for the same reason;
- * - keys under the prefix outside objects/ and members/ are left alone
- *   (room for later uses); members/ keys whose id is not valid are ignored.
+ * - keys under the prefix outside objects/, members/ and cluster/keys are
+ *   left alone (room for later uses); members/ keys whose id is not valid
+ *   are ignored; cluster/keys is neither an object nor a member, and the
+ *   store wipes its copies of that value when it lets them go.
  *
  * Writing (vgw_store_write()): read the objects, compute the difference
  * (puts of new and changed objects in dependency order, then deletes in the
@@ -70,6 +77,8 @@ void vgw_store_objects_prefix(const char *prefix,
 			      char key[VGW_STORE_KEY_MAX]);
 void vgw_store_member_key(const char *prefix, const char *id,
 			  char key[VGW_STORE_KEY_MAX]);
+/* PREFIX/cluster/keys. */
+void vgw_store_keys_key(const char *prefix, char key[VGW_STORE_KEY_MAX]);
 /* An object's value: its canonical JSON, malloc'd. 0 or -errno. */
 int vgw_store_obj_value(enum vgw_obj_type t, const void *obj, char **value,
 			size_t *len);
@@ -78,6 +87,7 @@ int vgw_store_obj_value(enum vgw_obj_type t, const void *obj, char **value,
 enum {
 	VGW_STORE_OBJECTS = 1 << 0,
 	VGW_STORE_MEMBERS = 1 << 1,
+	VGW_STORE_KEYS = 1 << 2,	/* PREFIX/cluster/keys */
 };
 
 /* A copy of the keys under one prefix. */
@@ -112,6 +122,34 @@ int vgw_store_doc(const struct vgw_store *s, struct vgw_doc **out, char *err,
  * count, or -ENOMEM.
  */
 int vgw_store_members(const struct vgw_store *s, const char ***ids);
+
+/*
+ * The value of PREFIX/cluster/keys in the copy (pointing into it: valid
+ * until it changes) and its revision. 0, or -ENOENT if there is none.
+ */
+int vgw_store_keys_value(const struct vgw_store *s, const char **value,
+			 size_t *len, int64_t *mod_rev);
+
+/*
+ * The cluster keys in etcd (store_keys.c). Read: 0, -ENOENT (none: *mod_rev
+ * 0), -EINVAL (a value that does not parse: the message names the key and
+ * line), or an etcd error, with a message.
+ */
+struct vgw_cluster_key;
+int vgw_store_keys_get(struct vgw_etcd *e, const char *prefix,
+		       struct vgw_cluster_key *keys, unsigned int *n,
+		       int64_t *mod_rev, char *err, size_t errlen);
+/*
+ * Write @n keys (the first signs) in one transaction, only if the value's
+ * revision is still @mod_rev (0: only if there is no value yet, i.e. its
+ * create revision is 0: of agents racing to make the first key, one wins).
+ * *done: whether it was written; *rev (may be NULL): the revision after.
+ * 0 or an etcd error with a message.
+ */
+int vgw_store_keys_put(struct vgw_etcd *e, const char *prefix,
+		       const struct vgw_cluster_key *keys, unsigned int n,
+		       int64_t mod_rev, bool *done, int64_t *rev, char *err,
+		       size_t errlen);
 
 /* One key to write or delete. */
 struct vgw_store_op {

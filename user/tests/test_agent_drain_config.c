@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The agent's settings for the cluster in the kernel (user/agent/config.c):
- * --underlay, --drain-cmd, --drain-wait: syntax, defaults, refusals naming
- * the key, and that they need --host-id.
+ * --underlay, --drain-cmd, --drain-wait, --cluster-keys, --cluster-auth:
+ * syntax, defaults, refusals naming the key, and that they need --host-id.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -73,6 +73,59 @@ TEST(they_need_a_host_id)
 	ASSERT_EQ(0, parse(&cfg, "etcd = http://10.0.0.1:2379\ndrain-cmd = true\n", err));
 	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
 	EXPECT_STREQ("--drain-cmd needs --host-id (it is about this host as a cluster member)", err);
+}
+
+TEST(cluster_auth_is_on_by_default_with_keys_from_etcd)
+{
+	struct agent_config cfg;
+
+	config_defaults(&cfg);
+	EXPECT_TRUE(cfg.cluster_auth);
+	EXPECT_STREQ("", cfg.cluster_keys);
+}
+
+TEST(cluster_keys_and_cluster_auth_keys)
+{
+	struct agent_config cfg;
+	char err[256];
+
+	ASSERT_EQ(0, parse(&cfg,
+			   "etcd = http://10.0.0.1:2379\n"
+			   "host-id = gw-1\n"
+			   "cluster-keys = /etc/vnicgw/cluster.keys\n"
+			   "cluster-auth = on\n", err)) TH_LOG("%s", err);
+	EXPECT_STREQ("/etc/vnicgw/cluster.keys", cfg.cluster_keys);
+	EXPECT_TRUE(cfg.cluster_auth);
+	EXPECT_EQ(0, config_check(&cfg, err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(0, parse(&cfg, "etcd = http://10.0.0.1:2379\nhost-id = gw-1\n"
+			   "cluster-auth = off\n", err));
+	EXPECT_FALSE(cfg.cluster_auth);
+	EXPECT_EQ(0, config_check(&cfg, err, sizeof(err)));
+	/* The command line wins over the host file. */
+	EXPECT_EQ(0, config_set(&cfg, SRC_CMDLINE, "cluster-auth", "on", err, sizeof(err)));
+	EXPECT_TRUE(cfg.cluster_auth);
+}
+
+TEST(cluster_key_refusals_name_the_key)
+{
+	struct agent_config cfg;
+	char err[256];
+
+	EXPECT_EQ(-EINVAL, parse(&cfg, "cluster-auth = yes\n", err));
+	EXPECT_STREQ("host.conf:1: cluster-auth: \"yes\" is not on or off", err);
+	EXPECT_EQ(-EINVAL, parse(&cfg, "cluster-keys =\n", err));
+	EXPECT_STREQ("host.conf:1: cluster-keys: empty value", err);
+	EXPECT_EQ(-EINVAL, parse(&cfg, "cluster-auth = off\ncluster-auth = on\n", err));
+	EXPECT_STREQ("host.conf:2: cluster-auth: given twice", err);
+	/* A key file is about this host as a member. */
+	ASSERT_EQ(0, parse(&cfg, "etcd = http://10.0.0.1:2379\ncluster-keys = /k\n", err));
+	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
+	EXPECT_STREQ("--cluster-keys needs --host-id (it is about this host as a cluster member)", err);
+	/* Keys, and no keys at all: one or the other. */
+	ASSERT_EQ(0, parse(&cfg, "etcd = http://10.0.0.1:2379\nhost-id = h\n"
+			   "cluster-keys = /k\ncluster-auth = off\n", err));
+	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
+	EXPECT_STREQ("--cluster-keys and --cluster-auth off exclude each other (off: no keys at all)", err);
 }
 
 TEST_HARNESS_MAIN

@@ -209,6 +209,44 @@ TEST(keys_outside_objects_and_members_are_ignored)
 	vgw_store_free(s);
 }
 
+TEST(cluster_keys_are_neither_objects_nor_members)
+{
+	struct vgw_doc *d = example(), *got = NULL;
+	struct vgw_store *s = store_of(d);
+	struct vgw_store_plan p;
+	const char **ids, *v;
+	char err[256];
+	int64_t rev;
+	size_t len;
+
+	ASSERT_NE(NULL, s);
+	EXPECT_EQ(-ENOENT, vgw_store_keys_value(s, &v, &len, &rev));
+	EXPECT_EQ(VGW_STORE_KEYS, set(s, P "cluster/keys", "1:00", 7));
+	EXPECT_EQ(0, set(s, P "cluster/keys", "1:00", 8));	/* same value */
+	EXPECT_EQ(VGW_STORE_KEYS, set(s, P "cluster/keys", "2:00\n1:00", 9));
+	/* Only that key: its neighbours are left alone like any other. */
+	EXPECT_EQ(0, set(s, P "cluster/keys-old", "1:00", 9));
+	EXPECT_EQ(0, set(s, P "cluster/keys/x", "1:00", 9));
+	EXPECT_EQ(0, set(s, P "cluster/key", "1:00", 9));
+	ASSERT_EQ(0, vgw_store_keys_value(s, &v, &len, &rev));
+	EXPECT_EQ(0, strncmp("2:00\n1:00", v, len));
+	EXPECT_EQ(9, rev);
+	/* The document and the members are what they were. */
+	ASSERT_EQ(0, vgw_store_doc(s, &got, err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_TRUE(vgw_doc_equal(d, got));
+	EXPECT_EQ(0, vgw_store_members(s, &ids));
+	free(ids);
+	/* A write of the document (vnicctl apply --etcd) does not touch it. */
+	ASSERT_EQ(0, vgw_store_plan(s, d, &p));
+	EXPECT_EQ(0, p.n);
+	vgw_store_plan_free(&p);
+	EXPECT_EQ(VGW_STORE_KEYS, vgw_store_del(s, P "cluster/keys", strlen(P "cluster/keys")));
+	EXPECT_EQ(-ENOENT, vgw_store_keys_value(s, &v, &len, &rev));
+	vgw_doc_free(got);
+	vgw_store_free(s);
+	vgw_doc_free(d);
+}
+
 /* --- plans -------------------------------------------------------------------- */
 
 TEST(plan_of_an_unchanged_document_is_empty)

@@ -17,6 +17,14 @@
  * State (option type VGW_OPT_STATE, protocol type VGW_ETH_P_STATE): records
  * of connections (tracking entries and NAT mappings) that the receiver owns
  * or backs up, applied as "create or refresh".
+ *
+ * Authentication (option type VGW_OPT_AUTH): when the cluster has keys,
+ * every message carries this option last, after its handoff or state
+ * option: the key's id, the sender's clock, a sequence number and the tag
+ * (vgw/auth.h) over the outer addresses and the whole message. The
+ * receiver takes a message only with a valid tag of one of its keys, a
+ * clock within its skew bound of its own, and a sequence number it has
+ * not taken from that sender before.
  */
 #ifndef _VGW_CLUSTER_WIRE_H
 #define _VGW_CLUSTER_WIRE_H
@@ -27,6 +35,7 @@
 #define VGW_OPT_CLASS		0xff76	/* experimental class, 'v' */
 #define VGW_OPT_HANDOFF		0x01
 #define VGW_OPT_STATE		0x02
+#define VGW_OPT_AUTH		0x03
 /* IEEE 802 "local experimental" EtherType: the payload is state records. */
 #define VGW_ETH_P_STATE		0x88b5
 
@@ -50,6 +59,21 @@ struct vgw_state_opt {
 };
 
 #define VGW_STATE_VERSION	1
+
+/* The option data of the authentication (24 bytes). */
+struct vgw_auth_opt {
+	__u8 key_id;		/* the key that made the tag: 1 to 255 */
+	__u8 reserved[3];	/* 0 */
+	__be32 time;		/* the sender's clock: Unix time, seconds, mod 2^32 */
+	/*
+	 * Big-endian; one more in each message a host sends, from the time
+	 * in nanoseconds its module started: larger after a restart too.
+	 */
+	__u8 seq[8];
+	__u8 tag[8];		/* SipHash-2-4 output, little-endian (vgw/auth.h) */
+};
+
+_Static_assert(sizeof(struct vgw_auth_opt) == 24, "auth option");
 
 enum vgw_state_kind {
 	VGW_STATE_CT = 1,	/* a connection tracking entry */

@@ -371,7 +371,10 @@ enum vnicgw_vip_attr {
 	X(NO_OWNER, "no_owner", "the flow's owner has no usable underlay address") \
 	X(NAT_NO_MAPPING, "nat_no_mapping", "NAT gateway: a TCP segment other than a SYN, of no known connection") \
 	X(NAT_FULL, "nat_full", "NAT gateway: the VNIC's or the namespace's mapping limit is reached") \
-	X(CLUSTER_FORGED, "cluster_forged", "handoff or state from this host itself (over loopback, from its own address) or not addressed to this member")
+	X(CLUSTER_FORGED, "cluster_forged", "handoff or state from this host itself (over loopback, from its own address) or not addressed to this member") \
+	X(CLUSTER_AUTH, "cluster_auth", "handoff or state without a valid tag of one of the cluster's keys") \
+	X(CLUSTER_REPLAY, "cluster_replay", "handoff or state seen before, or below the window of the sender's sequence numbers") \
+	X(CLUSTER_CLOCK, "cluster_clock", "handoff or state whose sender's clock is further from this host's than auth_max_skew")
 
 enum vnicgw_drop {
 #define VNICGW_DROP_ENUM_(name, str, help) VNICGW_DROP_##name,
@@ -413,6 +416,15 @@ enum vnicgw_cluster_attr {
 	VNICGW_CLUSTER_FINGERPRINT,	/* u64, GET: vgw_maglev_fingerprint() */
 	VNICGW_CLUSTER_EPOCH,		/* u64, GET: bumped by every SET */
 	VNICGW_CLUSTER_COUNTERS,	/* nest, GET: u64 per counter, type = counter + 1 */
+	/*
+	 * list of nests, enum vnicgw_key_attr: the keys that authenticate
+	 * the members' messages (vgw/auth.h), at most VNICGW_CLUSTER_MAX_KEYS;
+	 * the first signs what this host sends, any of them is accepted.
+	 * A SET without it keeps the keys there are; an empty list removes
+	 * them. Without keys, messages go unauthenticated (recognised by
+	 * their outer addresses alone). GET gives the ids, never the secrets.
+	 */
+	VNICGW_CLUSTER_KEYS,
 	__VNICGW_CLUSTER_MAX,
 	VNICGW_CLUSTER_MAX = __VNICGW_CLUSTER_MAX - 1
 };
@@ -429,6 +441,22 @@ enum vnicgw_member_attr {
 	VNICGW_MEMBER_MAX = __VNICGW_MEMBER_MAX - 1
 };
 
+/*
+ * A key: an id (1-255) that the messages name, and 16 secret bytes. Two keys
+ * at once let the members change keys without losing a message: every host
+ * takes the new key as its second, then as its first, then drops the old.
+ */
+#define VNICGW_CLUSTER_MAX_KEYS		2
+#define VNICGW_KEY_LEN			16
+
+enum vnicgw_key_attr {
+	VNICGW_KEY_UNSPEC,
+	VNICGW_KEY_ID,			/* u8, 1-255 */
+	VNICGW_KEY_SECRET,		/* binary, VNICGW_KEY_LEN bytes; SET only */
+	__VNICGW_KEY_MAX,
+	VNICGW_KEY_MAX = __VNICGW_KEY_MAX - 1
+};
+
 /* Cluster counters, per namespace: C name, printed name, meaning. */
 #define VNICGW_CLUSTER_COUNTERS(X)					\
 	X(HANDOFF_OUT, "handoff_out", "packets handed to their flow's owner") \
@@ -436,7 +464,9 @@ enum vnicgw_member_attr {
 	X(SYNC_OUT, "sync_out", "connection records sent to owners and backups") \
 	X(SYNC_IN, "sync_in", "connection records received and applied") \
 	X(RESYNC, "resync", "owner table changes that sent state over") \
-	X(SYNC_REFUSED, "sync_refused", "connection records received and not applied: not this host's flow, over a limit, or invalid")
+	X(SYNC_REFUSED, "sync_refused", "connection records received and not applied: not this host's flow, over a limit, or invalid") \
+	X(SYNC_FAILED, "sync_failed", "connection records not sent: no route to the member, or no own address to sign them as") \
+	X(PEER_RESTART, "peer_restart", "authenticated members seen starting their sequence numbers again (a restart)")
 
 enum vnicgw_cluster_counter {
 #define VNICGW_CLUSTER_COUNTER_ENUM_(name, str, help) VNICGW_CLUSTER_##name,
@@ -455,7 +485,8 @@ enum vnicgw_cluster_counter {
 	X(2, FLUSH, "flush")		/* VNICGW_CMD_FLUSH */		\
 	X(3, OBJECTS, "objects")	/* OBJ_SET/DEL/GET, transactions */	\
 	X(4, DATAPATH, "datapath")	/* VXLAN/Geneve in and out, STATS */	\
-	X(5, CLUSTER, "cluster")	/* CLUSTER_SET/GET, flow owners */
+	X(5, CLUSTER, "cluster")	/* CLUSTER_SET/GET, flow owners */	\
+	X(6, CLUSTER_AUTH, "cluster-auth") /* VNICGW_CLUSTER_KEYS */
 
 enum vnicgw_feature_bit {
 #define VNICGW_FEATURE_BIT_(bit, name, str) VNICGW_FEATURE_BIT_##name = bit,
