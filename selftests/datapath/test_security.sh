@@ -166,6 +166,8 @@ tfo()
 	expect_match "... b1's SYN-ACK (the first vnicgw saw) acknowledges $acks (ack $want)" \
 		"ack $want," "$synack"
 	if [ "$lose" = lose ]; then
+		# The capture may lag the answer (seen with offloads on).
+		wait_for 3 tfo_syns 2
 		expect_eq "... after a1 sent its SYN again, without the data" 2 \
 			"$(cap_read tfo 'dst port 7000 and tcp[tcpflags] == tcp-syn' | wc -l)"
 	fi
@@ -181,6 +183,11 @@ tfo()
 	nsx b1 nft delete table inet vgwt_tfo 2>/dev/null
 	nsx b1 sysctl -qw net.ipv4.tcp_fastopen=1
 	b1_tcp_restart
+}
+# tfo_syns N: the capture holds at least N SYNs to port 7000.
+tfo_syns()
+{
+	[ "$(cap_read tfo 'dst port 7000 and tcp[tcpflags] == tcp-syn' | wc -l)" -ge "$1" ]
 }
 # b1_tcp_restart: b1's TCP 7000 server anew (a listener takes the server
 # bits of net.ipv4.tcp_fastopen when it starts listening).
