@@ -158,6 +158,21 @@ int log_level_parse(const char *s, enum log_level *level);
 uint64_t now_ms(void);
 
 /* sync.c: the kernel side. */
+/*
+ * What identifies one version of a file without reading it (the state
+ * file, the cluster's key file): keys.c.
+ */
+struct file_id {
+	bool exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+void file_id_get(const char *path, struct file_id *id);
+bool file_id_equal(const struct file_id *a, const struct file_id *b);
+
 struct sync;
 struct vgw_doc;
 struct sync *sync_new(const struct agent_config *cfg);

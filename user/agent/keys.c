@@ -31,19 +31,12 @@
 #include "cluster_nl.h"
 
 /* The version of the file last read (good or not). */
-struct key_file_id {
-	bool exists;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime, ctime;
-};
 
 struct keys {
 	const struct agent_config *cfg;
 	struct vgw_cluster_key k[VNICGW_CLUSTER_MAX_KEYS];
 	unsigned int n;			/* 0: none (yet) */
-	struct key_file_id file;
+	struct file_id file;
 	bool file_read;			/* file holds a version read */
 	char last_err[512];		/* logged once until it changes */
 };
@@ -130,7 +123,8 @@ static bool adopt(struct keys *k, const struct vgw_cluster_key *nk,
 	return true;
 }
 
-static void file_id_get(const char *path, struct key_file_id *id)
+/* agent.h: shared with sync.c (the state file). */
+void file_id_get(const char *path, struct file_id *id)
 {
 	struct stat st;
 
@@ -145,8 +139,7 @@ static void file_id_get(const char *path, struct key_file_id *id)
 	id->ctime = st.st_ctim;
 }
 
-static bool file_id_equal(const struct key_file_id *a,
-			  const struct key_file_id *b)
+bool file_id_equal(const struct file_id *a, const struct file_id *b)
 {
 	return a->exists == b->exists && a->dev == b->dev &&
 	       a->ino == b->ino && a->size == b->size &&
@@ -160,7 +153,7 @@ bool keys_file_check(struct keys *k, bool force)
 {
 	struct vgw_cluster_key nk[VNICGW_CLUSTER_MAX_KEYS];
 	const char *path = k->cfg->cluster_keys;
-	struct key_file_id now;
+	struct file_id now;
 	char err[512];
 	unsigned int n;
 	bool changed;

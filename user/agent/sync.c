@@ -38,15 +38,6 @@
 #define RETRY_MAX_MS	5000
 #define MAX_CHANGE_LINES	100
 
-/* What identifies one version of the state file without reading it. */
-struct file_id {
-	bool exists;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime, ctime;
-};
-
 struct sync {
 	const struct agent_config *cfg;
 	struct vgw_client c;
@@ -128,31 +119,6 @@ static void report(struct sync *s, const char *msg)
 	} else {
 		log_debug("still: %s", msg);
 	}
-}
-
-static void file_id_get(const char *path, struct file_id *id)
-{
-	struct stat st;
-
-	memset(id, 0, sizeof(*id));
-	if (stat(path, &st))
-		return;
-	id->exists = true;
-	id->dev = st.st_dev;
-	id->ino = st.st_ino;
-	id->size = st.st_size;
-	id->mtime = st.st_mtim;
-	id->ctime = st.st_ctim;
-}
-
-static bool file_id_equal(const struct file_id *a, const struct file_id *b)
-{
-	return a->exists == b->exists && a->dev == b->dev &&
-	       a->ino == b->ino && a->size == b->size &&
-	       a->mtime.tv_sec == b->mtime.tv_sec &&
-	       a->mtime.tv_nsec == b->mtime.tv_nsec &&
-	       a->ctime.tv_sec == b->ctime.tv_sec &&
-	       a->ctime.tv_nsec == b->ctime.tv_nsec;
 }
 
 bool sync_file_changed(const struct sync *s)
