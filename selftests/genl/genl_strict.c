@@ -972,11 +972,8 @@ static void count_big(const struct nlmsghdr *nh, struct big_dump *d)
 			d->rules++;
 }
 
-/*
- * The dump of rt-big by its id, read on a socket of its own until
- * NLMSG_DONE, or until far more than the table came (the dump goes round).
- */
-static int dump_big(int family, struct big_dump *d)
+/* Ask for the dump of rt-big by its id on @fd: 0 or -errno. */
+static int request_big(int fd, int family)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -994,12 +991,22 @@ static int dump_big(int family, struct big_dump *d)
 		.id_hdr = { .nla_len = 4 + 7, .nla_type = VNICGW_A_OBJ_ID },
 		.id = "rt-big",
 	};
+
+	return send(fd, &req, sizeof(req), 0) == sizeof(req) ? 0 : -errno;
+}
+
+/*
+ * The dump of rt-big by its id, read on a socket of its own until
+ * NLMSG_DONE, or until far more than the table came (the dump goes round).
+ */
+static int dump_big(int family, struct big_dump *d)
+{
 	static char buf[32768];
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	struct nlmsghdr *nh;
 	ssize_t len;
 
-	if (fd < 0 || send(fd, &req, sizeof(req), 0) != sizeof(req))
+	if (fd < 0 || request_big(fd, family))
 		return -errno;
 	while (!d->done && d->rules <= 2 * BIG_RULES && d->msgs <= 1000) {
 		len = recv(fd, buf, sizeof(buf), 0);
@@ -1117,22 +1124,6 @@ TEST_F(obj, a_service_gateway_too_big_to_read_back_is_refused)
  */
 TEST_F(obj, a_table_replaced_during_its_dump_ends_the_dump_marked)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct genlmsghdr gh;
-		struct nlattr type_hdr;
-		uint8_t type[4];
-		struct nlattr id_hdr;
-		char id[8];
-	} req = {
-		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = self->c.family,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
-		.gh = { .cmd = VNICGW_CMD_OBJ_GET, .version = VNICGW_GENL_VERSION },
-		.type_hdr = { .nla_len = 5, .nla_type = VNICGW_A_OBJ_TYPE },
-		.type = { VNICGW_OBJ_ROUTE_TABLE },
-		.id_hdr = { .nla_len = 4 + 7, .nla_type = VNICGW_A_OBJ_ID },
-		.id = "rt-big",
-	};
 	struct big_dump d = { 0 };
 	bool intr = false;
 	static char buf[4096];
@@ -1147,7 +1138,7 @@ TEST_F(obj, a_table_replaced_during_its_dump_ends_the_dump_marked)
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
-	ASSERT_EQ((ssize_t)sizeof(req), send(fd, &req, sizeof(req), 0));
+	ASSERT_EQ(0, request_big(fd, self->c.family));
 	while (!d.done && reads < 10000) {
 		len = recv(fd, buf, sizeof(buf), 0);
 		ASSERT_LT(0, len);
