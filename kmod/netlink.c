@@ -396,20 +396,26 @@ static int put_obj_msg(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 }
 
 /*
- * The do: one object, in as many replies as it takes (uapi: OBJ_GET), all
- * from the snapshot published when it starts: vn->lock keeps it there.
- * The replies are queued before the ack, so they must fit the caller's
- * receive buffer; a dump has no such limit.
+ * The do: one object in one reply, from the snapshot published when it
+ * starts (vn->lock keeps it there). An object that needs more than one
+ * message (a route table of thousands of rules) is refused before anything
+ * is sent: a do's replies are queued on the caller's socket before its ack,
+ * and parts that overran its receive buffer would leave the rest for the
+ * caller's next request to read. The dump with the type and id has no such
+ * limit: it is flow-controlled by the reader.
  */
-static int obj_get_parts(struct vgw_net *vn, struct genl_info *info,
-			 const struct del_arg *d)
+static int obj_get_one(struct vgw_net *vn, struct genl_info *info,
+		       const struct del_arg *d)
 {
 	const struct vgw_snap *s;
 	const struct vgw_obj *o;
 	struct sk_buff *msg;
 	u32 from = 0;
-	int ret = 0;
+	int ret;
 
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
 	mutex_lock(&vn->lock);
 	s = vgw_snap_get(vn);
 	o = vgw_obj_find(s, d->type, d->id);
@@ -417,31 +423,20 @@ static int obj_get_parts(struct vgw_net *vn, struct genl_info *info,
 		vgw_refuse(info->extack, info->attrs[VNICGW_A_OBJ_ID],
 			   "no %s %s", vgw_obj_types[d->type]->name, d->id);
 		ret = -ENOENT;
-	}
-	while (o) {
-		msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-		if (!msg) {
-			ret = -ENOMEM;
-			break;
-		}
+	} else {
 		ret = put_obj_msg(msg, info->snd_portid, info->snd_seq, 0,
-				  s->generation, o, NULL, &from, true);
-		if (ret < 0) {
-			nlmsg_free(msg);
-			break;
-		}
-		if (genlmsg_unicast(genl_info_net(info), msg, info->snd_portid)) {
-			ret = vgw_refuse(info->extack, info->attrs[VNICGW_A_OBJ_ID],
-					 "%s %s does not fit the socket's receive buffer: dump it (NLM_F_DUMP with the type and id)",
-					 vgw_obj_types[d->type]->name, d->id);
-			ret = -ENOBUFS;
-			break;
-		}
-		if (!ret)
-			break;
+				  s->generation, o, NULL, &from, false);
+		if (ret == -EMSGSIZE)
+			vgw_refuse(info->extack, info->attrs[VNICGW_A_OBJ_ID],
+				   "%s %s does not fit one reply: dump it (NLM_F_DUMP with the type and id)",
+				   vgw_obj_types[d->type]->name, d->id);
 	}
 	mutex_unlock(&vn->lock);
-	return ret;
+	if (ret < 0) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
 }
 
 static int vgw_nl_obj_get(struct sk_buff *skb, struct genl_info *info)
@@ -452,7 +447,7 @@ static int vgw_nl_obj_get(struct sk_buff *skb, struct genl_info *info)
 	err = type_and_id(info, &d);
 	if (err)
 		return err;
-	return obj_get_parts(info_vn(info), info, &d);
+	return obj_get_one(info_vn(info), info, &d);
 }
 
 /*

@@ -972,8 +972,8 @@ static void count_big(const struct nlmsghdr *nh, struct big_dump *d)
 			d->rules++;
 }
 
-/* Ask for the dump of rt-big by its id on @fd: 0 or -errno. */
-static int request_big(int fd, int family)
+/* Ask for rt-big by its id on @fd (@flags: NLM_F_DUMP or NLM_F_ACK): 0 or -errno. */
+static int request_big(int fd, int family, int flags)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -984,7 +984,7 @@ static int request_big(int fd, int family)
 		char id[8];
 	} req = {
 		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = family,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+			.nlmsg_flags = NLM_F_REQUEST | flags, .nlmsg_seq = 1 },
 		.gh = { .cmd = VNICGW_CMD_OBJ_GET, .version = VNICGW_GENL_VERSION },
 		.type_hdr = { .nla_len = 5, .nla_type = VNICGW_A_OBJ_TYPE },
 		.type = { VNICGW_OBJ_ROUTE_TABLE },
@@ -1006,7 +1006,7 @@ static int dump_big(int family, struct big_dump *d)
 	struct nlmsghdr *nh;
 	ssize_t len;
 
-	if (fd < 0 || request_big(fd, family))
+	if (fd < 0 || request_big(fd, family, NLM_F_DUMP))
 		return -errno;
 	while (!d->done && d->rules <= 2 * BIG_RULES && d->msgs <= 1000) {
 		len = recv(fd, buf, sizeof(buf), 0);
@@ -1118,6 +1118,55 @@ TEST_F(obj, a_service_gateway_too_big_to_read_back_is_refused)
 }
 
 /*
+ * The do (OBJ_GET without NLM_F_DUMP) answers one message. Of a table that
+ * needs several it used to queue every part before the ack, overrunning a
+ * small receive buffer: the ack was lost and the parts left behind were read
+ * as the answers to the socket's next requests. Now it refuses the table
+ * with -EMSGSIZE before sending anything, and the socket's next request gets
+ * its own answer.
+ */
+TEST_F(obj, a_do_of_an_object_too_large_for_one_reply_is_refused_and_leaves_nothing)
+{
+	static char buf[32768];
+	struct big_dump d = { 0 };
+	char err[256], *t = big_doc_text();
+	int fd, rcvbuf = 16384, first_type, first_err, i;
+	struct nlmsghdr *nh;
+	ssize_t len;
+
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, apply_text(&self->c, t, err, sizeof(err))) TH_LOG("%s", err);
+	free(t);
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				sizeof(rcvbuf)));
+	/* Twice on one socket: each answer must be the refusal, nothing else. */
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, request_big(fd, self->c.family, NLM_F_ACK));
+		len = recv(fd, buf, sizeof(buf), 0);
+		ASSERT_LT(0, len) TH_LOG("recv: %s", strerror(errno));
+		nh = (void *)buf;
+		ASSERT_TRUE(NLMSG_OK(nh, len));
+		first_type = nh->nlmsg_type;
+		first_err = 0;
+		if (first_type == NLMSG_ERROR)
+			first_err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+		EXPECT_EQ(NLMSG_ERROR, first_type)
+			TH_LOG("answer %d began with a message of type %d, not the refusal",
+			       i, first_type);
+		EXPECT_EQ(-EMSGSIZE, first_err);
+		EXPECT_FALSE(NLMSG_OK(NLMSG_NEXT(nh, len), len));
+	}
+	close(fd);
+	/* The dump by id has it whole. */
+	ASSERT_EQ(0, dump_big(self->c.family, &d));
+	EXPECT_TRUE(d.done);
+	EXPECT_EQ(BIG_RULES, d.rules);
+}
+
+/*
  * A table replaced while its parts go out is not started again (a writer
  * replacing it between every two reads would hold the dump forever): the
  * dump ends, marked NLM_F_DUMP_INTR, and the reader dumps again.
@@ -1138,7 +1187,7 @@ TEST_F(obj, a_table_replaced_during_its_dump_ends_the_dump_marked)
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
-	ASSERT_EQ(0, request_big(fd, self->c.family));
+	ASSERT_EQ(0, request_big(fd, self->c.family, NLM_F_DUMP));
 	while (!d.done && reads < 10000) {
 		len = recv(fd, buf, sizeof(buf), 0);
 		ASSERT_LT(0, len);

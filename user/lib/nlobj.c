@@ -1178,10 +1178,34 @@ int vgw_get_obj(struct vgw_client *c, enum vgw_obj_type t, const char *id,
 			     .type = t, .id = id };
 	int err;
 
+	int tries = 0;
+
 	g.d.doc = vgw_doc_new();
 	if (!g.d.doc)
 		return -ENOMEM;
 	err = vgw_call(c, VNICGW_CMD_OBJ_GET, 0, build_get, get_one, &g);
+	/*
+	 * The do answers one message; an object that needs more (a table
+	 * of thousands of rules) is read by the dump of its type and id,
+	 * again while a commit interrupts it.
+	 */
+	while (err == -EMSGSIZE || (err == -EINTR && tries && tries < DUMP_TRIES)) {
+		tries++;
+		vgw_doc_free(g.d.doc);
+		g.d.doc = vgw_doc_new();
+		if (!g.d.doc)
+			return -ENOMEM;
+		g.d.n_gens = 0;
+		g.d.generation = 0;
+		g.n = 0;
+		err = vgw_call(c, VNICGW_CMD_OBJ_GET, NLM_F_DUMP, build_get,
+			       get_one, &g);
+		if (!err && !g.n) {
+			snprintf(c->errmsg, sizeof(c->errmsg), "no %s %s",
+				 vgw_obj_type_name(t), id);
+			err = -ENOENT;
+		}
+	}
 	if (!err && !g.n)
 		err = -EPROTO;
 	if (err) {

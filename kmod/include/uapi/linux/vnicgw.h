@@ -77,9 +77,8 @@ enum vnicgw_cmd {
 	 * read; a security list part's INGRESS and EGRESS lists continue the
 	 * object's (either may be absent from a part). A dump with VNICGW_A_OBJ_TYPE and
 	 * VNICGW_A_OBJ_ID reports that one object only (split the same way),
-	 * whatever its size. A do answers the same parts as separate replies
-	 * before its ack (from one snapshot); when they do not fit the
-	 * socket's receive buffer it fails with -ENOBUFS: dump instead.
+	 * whatever its size. A do answers one message: an object that needs
+	 * more is refused with -EMSGSIZE (and a message): dump it instead.
 	 * A dump refused (no CAP_NET_ADMIN, VNICGW_A_OBJ_ID without its type,
 	 * a malformed id) is empty: its NLMSG_DONE carries the negative errno
 	 * and, with NETLINK_EXT_ACK, the message (6.1 gives a dump's start no
