@@ -628,17 +628,30 @@ static int put_drops(struct sk_buff *skb, int type, const u64 *drops)
 	return 0;
 }
 
-static int put_cpu_rx(struct sk_buff *skb, const struct vgw_net *vn)
+/*
+ * The tunnel packets of each possible CPU: VNICGW_STATS_CPUS_PER_MSG of them
+ * from *@next on (the namespace's message has the first; further messages
+ * of the dump the rest: a machine of 8192 possible CPUs does not fit one).
+ * *@next moves on only when the nest is whole.
+ */
+#define VGW_STATS_CPUS_PER_MSG 128
+
+static int put_cpu_rx(struct sk_buff *skb, const struct vgw_net *vn,
+		      unsigned int *next)
 {
 	struct nlattr *nest = nla_nest_start(skb, VNICGW_A_CPU_RX);
+	unsigned int n = 0;
 	int cpu;
 
 	if (!nest)
 		return -EMSGSIZE;
-	for_each_possible_cpu(cpu)
+	for (cpu = cpumask_next((int)*next - 1, cpu_possible_mask);
+	     cpu < nr_cpu_ids && n < VGW_STATS_CPUS_PER_MSG;
+	     cpu = cpumask_next(cpu, cpu_possible_mask), n++)
 		if (nla_put_u64_64bit(skb, cpu + 1, vgw_cpu_rx(vn, cpu), 0))
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
+	*next = cpu;
 	return 0;
 }
 
@@ -699,6 +712,7 @@ static int stats_one(void *val, void *arg)
 struct stats_state {
 	bool denied;			/* ->start refused the requester */
 	bool net_done, vnics_done;
+	unsigned int next_cpu;		/* the CPU counters not sent yet */
 	struct vgw_pmap_cursor cur;
 };
 
@@ -708,6 +722,7 @@ static int vgw_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct stats_state *st = (void *)cb->ctx;
 	struct stats_walk w = { .skb = skb, .cb = cb };
 	u64 drops[__VNICGW_DROP_MAX];
+	unsigned int next;
 	void *hdr;
 	int err;
 
@@ -719,8 +734,9 @@ static int vgw_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		if (!hdr)
 			return -EMSGSIZE;
 		vgw_net_drops(vn, drops);
+		next = 0;
 		if (put_drops(skb, VNICGW_A_DROPS, drops) ||
-		    put_cpu_rx(skb, vn) ||
+		    put_cpu_rx(skb, vn, &next) ||
 		    nla_put_u32(skb, VNICGW_A_CT_ENTRIES, vgw_ct_entries(vn)) ||
 		    nla_put_u32(skb, VNICGW_A_CT_BUCKETS, vgw_ct_buckets(vn)) ||
 		    nla_put_u32(skb, VNICGW_A_NAT_ENTRIES, vgw_nat_entries(vn)) ||
@@ -731,6 +747,21 @@ static int vgw_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		}
 		genlmsg_end(skb, hdr);
 		st->net_done = true;
+		st->next_cpu = next;
+	}
+	/* The other CPUs' counters, each message a VNICGW_A_CPU_RX alone. */
+	while (st->next_cpu < nr_cpu_ids) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &vgw_genl_family,
+				  NLM_F_MULTI, VNICGW_CMD_STATS);
+		next = st->next_cpu;
+		if (!hdr || put_cpu_rx(skb, vn, &next)) {
+			if (hdr)
+				genlmsg_cancel(skb, hdr);
+			return skb->len ?: -EMSGSIZE; /* the next call goes on */
+		}
+		genlmsg_end(skb, hdr);
+		st->next_cpu = next;
 	}
 	if (st->vnics_done)
 		return skb->len;

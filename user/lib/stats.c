@@ -42,20 +42,31 @@ static void get_drops(struct nlattr *nest, uint64_t *drops)
 	}
 }
 
-static void get_cpus(struct nlattr *nest, struct vgw_stats *st)
+/* A VNICGW_A_CPU_RX nest: the CPUs it names, into st->cpu_rx (grown). */
+static int get_cpus(struct nlattr *nest, struct vgw_stats *st)
 {
 	struct nlattr *a;
+	uint64_t *p;
 	int rem;
 
 	nla_for_each_nested(a, nest, rem) {
-		unsigned int cpu = nla_type(a) - 1;
+		unsigned int cpu = nla_type(a) - 1, n;
 
-		if (cpu < VGW_STATS_MAX_CPUS && nla_len(a) == 8) {
-			st->cpu_rx[cpu] = nla_get_u64(a);
-			if (cpu + 1 > st->n_cpus)
-				st->n_cpus = cpu + 1;
+		if (cpu >= VGW_STATS_MAX_CPUS || nla_len(a) != 8)
+			continue;
+		if (cpu >= st->n_cpus) {
+			n = cpu + 1;
+			p = realloc(st->cpu_rx, n * sizeof(*p));
+			if (!p)
+				return -ENOMEM;
+			memset(p + st->n_cpus, 0,
+			       (n - st->n_cpus) * sizeof(*p));
+			st->cpu_rx = p;
+			st->n_cpus = n;
 		}
+		st->cpu_rx[cpu] = nla_get_u64(a);
 	}
+	return 0;
 }
 
 static uint64_t u64_of(struct nlattr *a)
@@ -69,10 +80,14 @@ static int parse_stats(struct nlattr **tb, void *arg)
 	struct nlattr *v[VNICGW_VSTATS_MAX + 1];
 	struct vgw_vnic_stats *vs;
 
+	/* The counters of more CPUs than the namespace's message held. */
+	if (tb[VNICGW_A_CPU_RX] && !tb[VNICGW_A_DROPS] &&
+	    !tb[VNICGW_A_VNIC_STATS])
+		return get_cpus(tb[VNICGW_A_CPU_RX], st);
 	if (tb[VNICGW_A_DROPS]) {
 		get_drops(tb[VNICGW_A_DROPS], st->drops);
-		if (tb[VNICGW_A_CPU_RX])
-			get_cpus(tb[VNICGW_A_CPU_RX], st);
+		if (tb[VNICGW_A_CPU_RX] && get_cpus(tb[VNICGW_A_CPU_RX], st))
+			return -ENOMEM;
 		if (tb[VNICGW_A_CT_ENTRIES] && nla_len(tb[VNICGW_A_CT_ENTRIES]) == 4)
 			st->ct_entries = nla_get_u32(tb[VNICGW_A_CT_ENTRIES]);
 		if (tb[VNICGW_A_CT_BUCKETS] && nla_len(tb[VNICGW_A_CT_BUCKETS]) == 4)
@@ -133,4 +148,7 @@ void vgw_stats_free(struct vgw_stats *st)
 	free(st->vnics);
 	st->vnics = NULL;
 	st->n_vnics = 0;
+	free(st->cpu_rx);
+	st->cpu_rx = NULL;
+	st->n_cpus = 0;
 }

@@ -16,12 +16,13 @@ struct vgw_vnic_stats {
 	uint64_t drops[__VNICGW_DROP_MAX];
 };
 
-#define VGW_STATS_MAX_CPUS 256
+/* CPU numbers beyond this are not kept (Linux's NR_CPUS is at most 8192). */
+#define VGW_STATS_MAX_CPUS 16384
 
 struct vgw_stats {
 	uint64_t drops[__VNICGW_DROP_MAX];	/* the namespace's */
-	uint64_t cpu_rx[VGW_STATS_MAX_CPUS];	/* tunnel packets per CPU */
-	unsigned int n_cpus;
+	uint64_t *cpu_rx;			/* tunnel packets per CPU */
+	unsigned int n_cpus;			/* entries in cpu_rx */
 	uint32_t ct_entries, ct_buckets;	/* the connection table */
 	uint32_t nat_entries, nat_buckets;	/* the NAT mappings */
 	struct vgw_vnic_stats *vnics;		/* sorted by id */

@@ -87,9 +87,11 @@ enum vnicgw_cmd {
 	VNICGW_CMD_OBJ_GET,
 	/*
 	 * STATS (dump): first a message with the namespace's drops
-	 * (VNICGW_A_DROPS), tunnel packets per CPU, connection table
-	 * (VNICGW_A_CT_*) and NAT mappings (VNICGW_A_NAT_*), then one per
-	 * VNIC (VNICGW_A_VNIC_STATS).
+	 * (VNICGW_A_DROPS), tunnel packets of the first possible CPUs
+	 * (VNICGW_A_CPU_RX), connection table (VNICGW_A_CT_*) and NAT
+	 * mappings (VNICGW_A_NAT_*); then, on a machine with more possible
+	 * CPUs than that message holds, messages of VNICGW_A_CPU_RX alone
+	 * with the next ones; then one per VNIC (VNICGW_A_VNIC_STATS).
 	 */
 	VNICGW_CMD_STATS,
 	/*
