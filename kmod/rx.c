@@ -282,24 +282,34 @@ int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 		return 0;
 	}
 	if (co.type) {
-		/* Another member's, to this one, over the underlay? */
-		int why = vgw_cluster_untrusted(vn, skb, &p.outer_src,
-						&p.outer_dst, &co.auth);
+		int why;
 
+		/*
+		 * What costs nothing first, so that the tag (over the whole
+		 * message) is computed only for messages a member could have
+		 * sent: one no larger than a member sends; a state message
+		 * with as many records as it says, at least one (a member
+		 * sends none without a record) and at most a message's worth,
+		 * and nothing after them. Else it is malformed.
+		 */
+		if (skb->len > VGW_CLUSTER_MSG_MAX ||
+		    (co.type == VGW_OPT_STATE &&
+		     (!co.count || co.count > VGW_STATE_PER_MSG ||
+		      skb->len != hlen + co.count *
+				  sizeof(struct vgw_state_rec)))) {
+			vgw_drop(&p, VNICGW_DROP_MALFORMED);
+			return 0;
+		}
+		/* Another member's, to this one, over the underlay? */
+		why = vgw_cluster_untrusted(vn, skb, &p.outer_src,
+					    &p.outer_dst, &co.auth);
 		if (why >= 0) {
 			vgw_drop(&p, why);
 			return 0;
 		}
 	}
 	if (co.type == VGW_OPT_STATE) {
-		/*
-		 * The message says how many records it carries: at least
-		 * one (a member sends none without a record), at most a
-		 * message's worth, and all of them there. Else it is
-		 * malformed, and counted like any other packet.
-		 */
-		if (!co.count || co.count > VGW_STATE_PER_MSG ||
-		    !pskb_may_pull(skb, hlen + co.count *
+		if (!pskb_may_pull(skb, hlen + co.count *
 				   sizeof(struct vgw_state_rec))) {
 			vgw_drop(&p, VNICGW_DROP_MALFORMED);
 			return 0;

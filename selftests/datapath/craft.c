@@ -117,7 +117,7 @@
 
 #include "maglev.h"
 
-#define MAX_PKT		9000
+#define MAX_PKT		65536
 #define MAX_OPTS	8
 #define MAX_EXT6	16
 
@@ -695,7 +695,7 @@ static bool cluster_option(struct spec *s, const char *a, const char *v)
 		return (!*end && s->cl.corrupt) || (usage(v), false);
 	}
 	if (!strcmp(a, "--auth-append")) {
-		s->cl.append = number(v, 64);
+		s->cl.append = number(v, 60000);
 		return true;
 	}
 	strcpy(buf[nbuf], v);
@@ -995,6 +995,8 @@ static int send_state(struct spec *s, uint8_t *p)
 		       &so, sizeof(so));
 		len = off + n * sizeof(*r);
 		auth_sign(s, p, len);
+		if (len + s->cl.append > MAX_PKT)
+			usage("--auth-append: the message would pass 64 kB");
 		memset(p + len, 0xee, s->cl.append);
 		len += s->cl.append;
 		if (s->hex) {
@@ -1155,6 +1157,8 @@ int main(int argc, char **argv)
 	len = build(&s, pkt);
 	cluster_fill(&s, pkt);
 	auth_sign(&s, pkt, len);
+	if (len + s.cl.append > MAX_PKT)
+		usage("--auth-append: the message would pass 64 kB");
 	memset(pkt + len, 0xee, s.cl.append);
 	len += s.cl.append;
 	if (s.truncate >= 0 && (size_t)s.truncate < len)

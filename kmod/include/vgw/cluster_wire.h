@@ -104,4 +104,14 @@ _Static_assert(sizeof(struct vgw_state_rec) == 72, "state record");
 /* Records per message: they fit a 1500-byte underlay with room to spare. */
 #define VGW_STATE_PER_MSG	16
 
+/*
+ * The largest cluster message, in bytes from its UDP header on. Members
+ * never fragment their messages (a handoff larger than the underlay's MTU
+ * is dropped by its sender as "mtu"), and no underlay fabric carries frames
+ * of more than 9216 bytes: a larger message is malformed, and is refused
+ * before its tag is computed, so that a spoofed sender cannot make a host
+ * hash 64 kB datagrams.
+ */
+#define VGW_CLUSTER_MSG_MAX	16384
+
 #endif /* _VGW_CLUSTER_WIRE_H */
