@@ -31,6 +31,11 @@
  * A receiver that restarts, or a new member, has no window yet for a
  * sender: it takes a recording younger than auth_max_skew once.
  *
+ * While authentication is turned on in a running cluster, the keys may
+ * accept unsigned messages (VNICGW_CLUSTER_ACCEPT_UNSIGNED, counted
+ * unsigned_in): members that have the keys sign, and take the messages of
+ * those that have none yet; a signed message must still be valid.
+ *
  * Not hidden: the messages are signed, not encrypted (the tenant frames
  * they carry crossed the same underlay in the clear before).
  */
@@ -230,8 +235,12 @@ int vgw_auth_check(struct vgw_net *vn, const struct vgw_cluster *c,
 	s32 skew;
 	u8 i;
 
-	if (!a->present)
-		return VNICGW_DROP_CLUSTER_AUTH;
+	if (!a->present) {
+		if (!c->accept_unsigned)
+			return VNICGW_DROP_CLUSTER_AUTH;
+		vgw_cluster_count(vn, VNICGW_CLUSTER_UNSIGNED_IN, 1);
+		return -1;
+	}
 	for (i = 0; i < c->n_keys && !k; i++)
 		if (c->keys[i].id == a->key_id)
 			k = &c->keys[i];

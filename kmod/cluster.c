@@ -111,6 +111,7 @@ static const struct nla_policy cluster_policy[VNICGW_CLUSTER_MAX + 1] = {
 	[VNICGW_CLUSTER_COUNTERS] = { .type = NLA_REJECT,
 		.reject_message = "VNICGW_CLUSTER_COUNTERS is reply-only" },
 	[VNICGW_CLUSTER_KEYS] = VGW_POLICY_LIST,
+	[VNICGW_CLUSTER_ACCEPT_UNSIGNED] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static bool id_ok(const char *id)
@@ -237,6 +238,16 @@ static struct vgw_cluster *cluster_parse(const struct nlattr *nest,
 			goto fail;
 	}
 	err = -EINVAL;
+	if (tb[VNICGW_CLUSTER_ACCEPT_UNSIGNED]) {
+		if (!c->n_keys) {
+			vgw_refuse(ea, tb[VNICGW_CLUSTER_ACCEPT_UNSIGNED],
+				   "cluster: accept_unsigned goes with keys, and %s",
+				   c->keys_given ? "the keys are removed" :
+						   "no keys are given");
+			goto fail;
+		}
+		c->accept_unsigned = nla_get_u8(tb[VNICGW_CLUSTER_ACCEPT_UNSIGNED]);
+	}
 	if (tb[VNICGW_CLUSTER_SIZE] &&
 	    (c->size < (n ? n : 1) || c->size > VNICGW_CLUSTER_MAX_SIZE ||
 	     !vgw_maglev_is_prime(c->size))) {
@@ -366,6 +377,7 @@ int vgw_cluster_nl_set(struct vgw_net *vn, struct genl_info *info)
 	if (!c->keys_given && old) {
 		c->n_keys = old->n_keys;
 		memcpy(c->keys, old->keys, sizeof(c->keys));
+		c->accept_unsigned = old->accept_unsigned;
 	}
 	/* Who was a member a moment ago may still hand over what it holds. */
 	err = cluster_peers(c, old);
@@ -475,6 +487,9 @@ int vgw_cluster_fill(struct sk_buff *msg, struct vgw_net *vn)
 			nla_nest_end(msg, item);
 		}
 		nla_nest_end(msg, list);
+		if (nla_put_u8(msg, VNICGW_CLUSTER_ACCEPT_UNSIGNED,
+			       c->accept_unsigned))
+			goto out;
 	}
 	if (nla_put_u64_64bit(msg, VNICGW_CLUSTER_EPOCH, c ? c->epoch : 0,
 			      VNICGW_CLUSTER_PAD) ||

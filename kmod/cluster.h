@@ -79,6 +79,7 @@ struct vgw_cluster {
 	/* keys[0] signs; any of them is accepted. None: no authentication. */
 	u8 n_keys;
 	bool keys_given;		/* CLUSTER_SET had VNICGW_CLUSTER_KEYS */
+	bool accept_unsigned;		/* VNICGW_CLUSTER_ACCEPT_UNSIGNED */
 	struct vgw_auth_key keys[VNICGW_CLUSTER_MAX_KEYS];
 	/*
 	 * This host's own underlay address, where the others send it

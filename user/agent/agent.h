@@ -95,6 +95,11 @@ struct agent_config {
 	 */
 	char cluster_keys[PATH_MAX];	/* "": from etcd */
 	bool cluster_auth;		/* false: no keys at all (warned) */
+	/*
+	 * cluster-auth permissive: keys as with on, and the kernel takes
+	 * unsigned messages too, while a cluster turns authentication on.
+	 */
+	bool cluster_auth_permissive;
 
 	/*
 	 * Which source set each key last: a list key (xdp-if) set by a

@@ -304,9 +304,10 @@ static int set_cluster_key(struct agent_config *cfg, enum key k,
 		return set_str(cfg->cluster_keys, sizeof(cfg->cluster_keys), key, v,
 			       err, errlen);
 	case K_CLUSTER_AUTH:
-		if (strcmp(v, "on") && strcmp(v, "off"))
-			return fail(err, errlen, "cluster-auth: \"%s\" is not on or off", v);
-		cfg->cluster_auth = !strcmp(v, "on");
+		if (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "permissive"))
+			return fail(err, errlen, "cluster-auth: \"%s\" is not on, off or permissive", v);
+		cfg->cluster_auth = strcmp(v, "off");
+		cfg->cluster_auth_permissive = !strcmp(v, "permissive");
 		return 0;
 	default:
 		return -EINVAL;

@@ -343,7 +343,7 @@ static bool same_set(const struct vgw_cluster *a, const struct vgw_cluster *b)
 	unsigned int i;
 
 	if (a->n != b->n || strcmp(a->self, b->self) ||
-	    a->n_keys != b->n_keys ||
+	    a->n_keys != b->n_keys || a->accept_unsigned != b->accept_unsigned ||
 	    memcmp(a->keys, b->keys, a->n_keys * sizeof(a->keys[0])))
 		return false;
 	for (i = 0; i < a->n; i++)
@@ -394,6 +394,8 @@ static int kernel_set(struct members *m, struct vgw_cluster *k)
 	keys = keys_get(m->keys, &k->n_keys);
 	if (k->n_keys)
 		memcpy(k->keys, keys, k->n_keys * sizeof(*keys));
+	/* cluster-auth permissive: sign, and take the unsigned too. */
+	k->accept_unsigned = k->n_keys && m->cfg->cluster_auth_permissive;
 	for (i = 0; i < m->live.n; i++) {
 		const struct vgw_cluster_member *x = &m->live.members[i];
 		bool self = !strcmp(x->id, m->cfg->host_id);

@@ -209,6 +209,10 @@ int vgw_cluster_check(const struct vgw_cluster *cl, char *err, size_t errlen)
 			return -EINVAL;
 		}
 	}
+	if (cl->accept_unsigned && !cl->n_keys) {
+		snprintf(err, errlen, "accept_unsigned: only with keys (it lets unsigned messages in while keys are rolled out)");
+		return -EINVAL;
+	}
 	ret = check_members(cl, err, errlen);
 	if (ret)
 		return ret;
@@ -316,6 +320,9 @@ int vgw_cluster_put(struct nl_msg *msg, const struct vgw_cluster *cl)
 		}
 		/* An empty list: "no keys", said explicitly. */
 		nla_nest_end_keep_empty(msg, list);
+		if (cl->n_keys)
+			TRY(nla_put_u8(msg, VNICGW_CLUSTER_ACCEPT_UNSIGNED,
+				       cl->accept_unsigned));
 	}
 	nla_nest_end_keep_empty(msg, nest);
 	return 0;
@@ -428,6 +435,11 @@ int vgw_cluster_decode(struct nlattr *nest, struct vgw_cluster *cl,
 				return bad(err, errlen, "key");
 			cl->keys[cl->n_keys++].id = nla_get_u8(kb[VNICGW_KEY_ID]);
 		}
+	if (tb[VNICGW_CLUSTER_ACCEPT_UNSIGNED]) {
+		if (nla_len(tb[VNICGW_CLUSTER_ACCEPT_UNSIGNED]) != 1)
+			return bad(err, errlen, "accept_unsigned");
+		cl->accept_unsigned = nla_get_u8(tb[VNICGW_CLUSTER_ACCEPT_UNSIGNED]);
+	}
 	if (tb[VNICGW_CLUSTER_COUNTERS])
 		return dec_counters(tb[VNICGW_CLUSTER_COUNTERS], cl, err, errlen);
 	return 0;

@@ -58,6 +58,11 @@ struct vgw_cluster {
 	struct vgw_cluster_key keys[VNICGW_CLUSTER_MAX_KEYS];
 	unsigned int n_keys;
 	bool clear_keys;
+	/*
+	 * With keys: take unsigned messages too (turning authentication on
+	 * in a running cluster). Sent with the keys; CLUSTER_GET reports it.
+	 */
+	bool accept_unsigned;
 	/* CLUSTER_GET only. */
 	bool has_fingerprint;
 	uint64_t fingerprint;

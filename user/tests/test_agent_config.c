@@ -232,6 +232,17 @@ TEST(cluster_keys_in_the_host_file)
 	EXPECT_NE(NULL, strstr(err, "host-id: \"a/b\" is not")) TH_LOG("%s", err);
 	EXPECT_EQ(-EINVAL, parse(&cfg, "member-ttl = 1\n", err));
 	EXPECT_EQ(-EINVAL, parse(&cfg, "member-ttl = 301\n", err));
+
+	EXPECT_TRUE(cfg.cluster_auth);
+	EXPECT_FALSE(cfg.cluster_auth_permissive);
+	ASSERT_EQ(0, parse(&cfg, "cluster-auth = permissive\n", err)) TH_LOG("%s", err);
+	EXPECT_TRUE(cfg.cluster_auth);
+	EXPECT_TRUE(cfg.cluster_auth_permissive);
+	ASSERT_EQ(0, parse(&cfg, "cluster-auth = off\n", err)) TH_LOG("%s", err);
+	EXPECT_FALSE(cfg.cluster_auth);
+	EXPECT_FALSE(cfg.cluster_auth_permissive);
+	EXPECT_EQ(-EINVAL, parse(&cfg, "cluster-auth = maybe\n", err));
+	EXPECT_STREQ("host.conf:1: cluster-auth: \"maybe\" is not on, off or permissive", err);
 }
 
 TEST(one_source_of_the_document)

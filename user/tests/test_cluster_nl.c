@@ -222,6 +222,41 @@ TEST(checks_name_the_field)
 	vgw_cluster_free(&cl);
 }
 
+/* Unsigned messages are taken only with keys (a rollout of them). */
+TEST(accept_unsigned_goes_with_keys)
+{
+	struct vgw_cluster in = { 0 }, out = { 0 };
+	struct nl_msg *m = new_msg(VNICGW_CMD_CLUSTER_SET);
+	char err[256] = "";
+
+	ASSERT_NE(NULL, m);
+	add(&in, "h1", "10.0.0.1");
+	in.accept_unsigned = true;
+	EXPECT_STREQ("accept_unsigned: only with keys (it lets unsigned messages in while keys are rolled out)",
+		     check_msg(&in));
+	in.keys[0].id = 7;
+	in.n_keys = 1;
+	EXPECT_STREQ("", check_msg(&in));
+	ASSERT_EQ(0, vgw_cluster_put(m, &in));
+	ASSERT_EQ(0, decode_msg(m, &out, err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_TRUE(out.accept_unsigned);
+	EXPECT_EQ(1, out.n_keys);
+	nlmsg_free(m);
+	vgw_cluster_free(&out);
+	/* Without it, the keys' SET says 0: no rollout left on by omission. */
+	m = new_msg(VNICGW_CMD_CLUSTER_SET);
+	ASSERT_NE(NULL, m);
+	in.accept_unsigned = false;
+	ASSERT_EQ(0, vgw_cluster_put(m, &in));
+	memset(&out, 0, sizeof(out));
+	out.accept_unsigned = true;
+	ASSERT_EQ(0, decode_msg(m, &out, err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_FALSE(out.accept_unsigned);
+	nlmsg_free(m);
+	vgw_cluster_free(&in);
+	vgw_cluster_free(&out);
+}
+
 TEST(fingerprint_is_maglevs_with_backups)
 {
 	const char *ids[] = { "h1", "h2", "h3" };

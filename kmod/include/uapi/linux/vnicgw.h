@@ -426,6 +426,14 @@ enum vnicgw_cluster_attr {
 	 * their outer addresses alone). GET gives the ids, never the secrets.
 	 */
 	VNICGW_CLUSTER_KEYS,
+	/*
+	 * u8, 0 or 1: with keys, take unsigned messages too (signed ones
+	 * must still be valid): for turning authentication on in a running
+	 * cluster, while some members have no keys yet (counted unsigned_in).
+	 * It goes with the keys: set with VNICGW_CLUSTER_KEYS (absent: 0),
+	 * kept with them by a SET without them, refused without keys.
+	 */
+	VNICGW_CLUSTER_ACCEPT_UNSIGNED,
 	__VNICGW_CLUSTER_MAX,
 	VNICGW_CLUSTER_MAX = __VNICGW_CLUSTER_MAX - 1
 };
@@ -467,7 +475,8 @@ enum vnicgw_key_attr {
 	X(RESYNC, "resync", "owner table changes that sent state over") \
 	X(SYNC_REFUSED, "sync_refused", "connection records received and not applied: not this host's flow, over a limit, or invalid") \
 	X(SYNC_FAILED, "sync_failed", "connection records not sent: no route to the member, or no own address to sign them as") \
-	X(PEER_RESTART, "peer_restart", "authenticated members seen starting their sequence numbers again (a restart)")
+	X(PEER_RESTART, "peer_restart", "authenticated members seen starting their sequence numbers again (a restart)") \
+	X(UNSIGNED_IN, "unsigned_in", "unsigned member messages taken because the keys accept them (a rollout of authentication)")
 
 enum vnicgw_cluster_counter {
 #define VNICGW_CLUSTER_COUNTER_ENUM_(name, str, help) VNICGW_CLUSTER_##name,
