@@ -34,6 +34,18 @@ static const struct nla_policy vgw_policy[VNICGW_A_MAX + 1] = {
 	[VNICGW_A_CT_BUCKETS] = VGW_REPLY_ONLY(CT_BUCKETS),
 	[VNICGW_A_NAT_ENTRIES] = VGW_REPLY_ONLY(NAT_ENTRIES),
 	[VNICGW_A_NAT_BUCKETS] = VGW_REPLY_ONLY(NAT_BUCKETS),
+	[VNICGW_A_NOTIFY] = VGW_REPLY_ONLY(NOTIFY),
+	[VNICGW_A_CHANGES] = VGW_REPLY_ONLY(CHANGES),
+	[VNICGW_A_CHANGE_COUNT] = VGW_REPLY_ONLY(CHANGE_COUNT),
+	[VNICGW_A_DROP_REASON] = VGW_REPLY_ONLY(DROP_REASON),
+	[VNICGW_A_DROP_VNIC] = VGW_REPLY_ONLY(DROP_VNIC),
+	[VNICGW_A_DROP_VNI] = VGW_REPLY_ONLY(DROP_VNI),
+	[VNICGW_A_DROP_SRC] = VGW_REPLY_ONLY(DROP_SRC),
+	[VNICGW_A_DROP_DST] = VGW_REPLY_ONLY(DROP_DST),
+	[VNICGW_A_DROP_SPORT] = VGW_REPLY_ONLY(DROP_SPORT),
+	[VNICGW_A_DROP_DPORT] = VGW_REPLY_ONLY(DROP_DPORT),
+	[VNICGW_A_DROP_PROTO] = VGW_REPLY_ONLY(DROP_PROTO),
+	[VNICGW_A_DROP_MISSED] = VGW_REPLY_ONLY(DROP_MISSED),
 	[VNICGW_A_OBJ_TYPE] = NLA_POLICY_MAX(NLA_U8, __VNICGW_OBJ_MAX - 1),
 	[VNICGW_A_OBJ_ID] = VGW_POLICY_ID,
 	[VNICGW_A_VCN] = { .type = NLA_NESTED },
@@ -109,10 +121,14 @@ nospace:
 static int vgw_nl_flush(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vgw_net *vn = info_vn(info);
+	u32 n;
 	int err;
 
 	mutex_lock(&vn->lock);
+	n = vgw_snap_get(vn)->n_objs;
 	err = vgw_snap_flush(vn);
+	if (!err)
+		vgw_notify_flush(vn, n);
 	mutex_unlock(&vn->lock);
 	return err;
 }
@@ -779,7 +795,11 @@ static int vgw_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 static int vgw_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 {
-	return vgw_cluster_nl_set(info_vn(info), info);
+	int err = vgw_cluster_nl_set(info_vn(info), info);
+
+	if (!err)
+		vgw_notify_cluster(info_vn(info));
+	return err;
 }
 
 /*
@@ -984,6 +1004,26 @@ static const struct genl_ops vgw_genl_ops[] = {
  * published snapshot under RCU, one call at a time (their state is in
  * cb->ctx), and GET_INFO reads it under RCU.
  */
+/*
+ * The groups carry tenant flows and the tables' ids: only CAP_NET_ADMIN in
+ * the namespace's user namespace may join. Kernels that cannot require it
+ * at join (before GENL_MCAST_CAP_NET_ADMIN) get no groups: anyone could
+ * listen.
+ */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+enum { VGW_MCGRP_CONFIG, VGW_MCGRP_DROPS };
+
+static const struct genl_multicast_group vgw_mcgrps[] = {
+	[VGW_MCGRP_CONFIG] = { .name = VNICGW_MCGRP_CONFIG,
+			       .flags = GENL_MCAST_CAP_NET_ADMIN },
+	[VGW_MCGRP_DROPS] = { .name = VNICGW_MCGRP_DROPS,
+			      .flags = GENL_MCAST_CAP_NET_ADMIN },
+};
+#define VGW_HAVE_MCGRPS 1
+#else
+#define VGW_HAVE_MCGRPS 0
+#endif
+
 static struct genl_family vgw_genl_family __ro_after_init = {
 	.name = VNICGW_GENL_NAME,
 	.version = VNICGW_GENL_VERSION,
@@ -994,7 +1034,198 @@ static struct genl_family vgw_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = vgw_genl_ops,
 	.n_ops = ARRAY_SIZE(vgw_genl_ops),
+#if VGW_HAVE_MCGRPS
+	.mcgrps = vgw_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(vgw_mcgrps),
+#endif
 };
+
+/* --- the multicast groups -------------------------------------------------- */
+
+static unsigned int drop_events_rate = 100;
+module_param(drop_events_rate, uint, 0644);
+MODULE_PARM_DESC(drop_events_rate,
+		 "drop messages to the \"drops\" group a second, per namespace (0: none; default 100)");
+
+static bool listened(const struct vgw_net *vn, int group)
+{
+#if VGW_HAVE_MCGRPS
+	return genl_has_listeners(&vgw_genl_family, vn->net, group);
+#else
+	return false;
+#endif
+}
+
+static void multicast(struct vgw_net *vn, struct sk_buff *msg, int group,
+		      gfp_t gfp)
+{
+#if VGW_HAVE_MCGRPS
+	genlmsg_multicast_netns(&vgw_genl_family, vn->net, msg, 0, group, gfp);
+#else
+	nlmsg_free(msg);
+#endif
+}
+
+#if !VGW_HAVE_MCGRPS
+#define VGW_MCGRP_CONFIG 0
+#define VGW_MCGRP_DROPS 0
+#endif
+
+/* A NOTIFY message of @kind, its header put, or NULL. */
+static struct sk_buff *notify_new(size_t size, u8 kind, void **hdr)
+{
+	struct sk_buff *msg = genlmsg_new(size, GFP_KERNEL);
+
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put(msg, 0, 0, &vgw_genl_family, 0, VNICGW_CMD_NOTIFY);
+	if (!*hdr || nla_put_u8(msg, VNICGW_A_NOTIFY, kind)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/*
+ * After a commit, under vn->lock: the objects it added, changed or removed
+ * (the first VNICGW_NOTIFY_CHANGES_MAX; the count of all).
+ */
+void vgw_notify_commit(struct vgw_net *vn, const struct vgw_txn *t)
+{
+	struct sk_buff *msg;
+	struct nlattr *list;
+	void *hdr;
+	u32 n;
+
+	lockdep_assert_held(&vn->lock);
+	if (!listened(vn, VGW_MCGRP_CONFIG))
+		return;
+	msg = notify_new(NLMSG_GOODSIZE, VNICGW_NOTIFY_COMMIT, &hdr);
+	if (!msg)
+		return;
+	if (nla_put_u64_64bit(msg, VNICGW_A_GENERATION, t->snap->generation,
+			      VNICGW_A_PAD))
+		goto nospace;
+	list = nla_nest_start(msg, VNICGW_A_CHANGES);
+	if (!list)
+		goto nospace;
+	n = vgw_txn_changes(t, msg, VNICGW_NOTIFY_CHANGES_MAX);
+	nla_nest_end(msg, list);
+	if (nla_put_u32(msg, VNICGW_A_CHANGE_COUNT, n))
+		goto nospace;
+	genlmsg_end(msg, hdr);
+	multicast(vn, msg, VGW_MCGRP_CONFIG, GFP_KERNEL);
+	return;
+nospace:
+	nlmsg_free(msg);
+}
+
+void vgw_notify_flush(struct vgw_net *vn, u32 removed)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!listened(vn, VGW_MCGRP_CONFIG))
+		return;
+	msg = notify_new(NLMSG_GOODSIZE, VNICGW_NOTIFY_FLUSH, &hdr);
+	if (!msg)
+		return;
+	if (nla_put_u64_64bit(msg, VNICGW_A_GENERATION,
+			      READ_ONCE(vn->generation), VNICGW_A_PAD) ||
+	    nla_put_u32(msg, VNICGW_A_CHANGE_COUNT, removed)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	multicast(vn, msg, VGW_MCGRP_CONFIG, GFP_KERNEL);
+}
+
+/* After a CLUSTER_SET, not under vn->lock: the cluster as GET gives it. */
+void vgw_notify_cluster(struct vgw_net *vn)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!listened(vn, VGW_MCGRP_CONFIG))
+		return;
+	msg = notify_new(VGW_CLUSTER_REPLY_MAX, VNICGW_NOTIFY_CLUSTER, &hdr);
+	if (!msg)
+		return;
+	if (vgw_cluster_fill(msg, vn)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	multicast(vn, msg, VGW_MCGRP_CONFIG, GFP_KERNEL);
+}
+
+void vgw_drop_events_init(struct vgw_net *vn)
+{
+	ratelimit_state_init(&vn->drop_events, HZ, drop_events_rate);
+	/* Never a "callbacks suppressed" line: the missed are reported. */
+	ratelimit_set_flags(&vn->drop_events, RATELIMIT_MSG_ON_RELEASE);
+	atomic64_set(&vn->drop_events_missed, 0);
+}
+
+/* Cheap enough for every drop: a test of the group's listener bit. */
+bool vgw_drop_listened(const struct vgw_net *vn)
+{
+	return listened(vn, VGW_MCGRP_DROPS);
+}
+
+static int put_flow_ip(struct sk_buff *msg, int type, const struct vgw_ip *ip)
+{
+	if (ip->family == AF_INET)
+		return nla_put_in_addr(msg, type, ip->v4);
+	if (ip->family == AF_INET6)
+		return nla_put_in6_addr(msg, type, &ip->v6);
+	return 0;
+}
+
+/* In softirq: @p's drop, to the "drops" group, within the rate. */
+void vgw_notify_drop(const struct vgw_pkt *p, unsigned int reason)
+{
+	struct vgw_net *vn = p->vn;
+	unsigned int rate = READ_ONCE(drop_events_rate);
+	struct sk_buff *msg;
+	void *hdr;
+	u64 missed;
+
+	if (!rate)
+		return;
+	WRITE_ONCE(vn->drop_events.burst, rate);
+	if (!__ratelimit(&vn->drop_events)) {
+		atomic64_inc(&vn->drop_events_missed);
+		return;
+	}
+	msg = genlmsg_new(256, GFP_ATOMIC);
+	if (!msg)
+		goto missed;
+	hdr = genlmsg_put(msg, 0, 0, &vgw_genl_family, 0, VNICGW_CMD_DROP);
+	if (!hdr)
+		goto nospace;
+	missed = atomic64_xchg(&vn->drop_events_missed, 0);
+	if (nla_put_u8(msg, VNICGW_A_DROP_REASON, reason) ||
+	    (p->vnic && nla_put_string(msg, VNICGW_A_DROP_VNIC, p->vnic->o.id)) ||
+	    nla_put_u32(msg, VNICGW_A_DROP_VNI, p->vni) ||
+	    put_flow_ip(msg, VNICGW_A_DROP_SRC, &p->src) ||
+	    put_flow_ip(msg, VNICGW_A_DROP_DST, &p->dst) ||
+	    (p->src.family &&
+	     (nla_put_u16(msg, VNICGW_A_DROP_SPORT, p->sport) ||
+	      nla_put_u16(msg, VNICGW_A_DROP_DPORT, p->dport) ||
+	      nla_put_u8(msg, VNICGW_A_DROP_PROTO, p->l4proto))) ||
+	    nla_put_u64_64bit(msg, VNICGW_A_DROP_MISSED, missed, VNICGW_A_PAD)) {
+		atomic64_add(missed, &vn->drop_events_missed);
+		goto nospace;
+	}
+	genlmsg_end(msg, hdr);
+	multicast(vn, msg, VGW_MCGRP_DROPS, GFP_ATOMIC);
+	return;
+nospace:
+	nlmsg_free(msg);
+missed:
+	atomic64_inc(&vn->drop_events_missed);
+}
 
 /* A transaction dies with the socket that opened it. */
 static int vgw_netlink_event(struct notifier_block *nb, unsigned long event,

@@ -48,6 +48,7 @@ static int __net_init vgw_net_init(struct net *net)
 		return -ENOMEM;
 	}
 	vgw_cluster_net_init(vn);
+	vgw_drop_events_init(vn);
 	s->generation = 1;
 	vn->net = net;
 	mutex_init(&vn->lock);

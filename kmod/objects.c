@@ -277,6 +277,52 @@ static int check_one(void *val, void *arg)
 	return a->err ? 1 : 0;
 }
 
+struct changes_args {
+	const struct vgw_txn *t;
+	struct sk_buff *skb;
+	u32 max, listed, count;
+	bool full;
+};
+
+static int change_one(void *val, void *arg)
+{
+	const struct vgw_touch *tc = val;
+	struct changes_args *a = arg;
+	const struct vgw_obj *now = vgw_obj_find(a->t->snap, tc->type, tc->id);
+	struct nlattr *item;
+	u8 op;
+
+	/* Made and deleted within the transaction: no change. */
+	if (!tc->old && !now)
+		return 0;
+	op = !tc->old ? VNICGW_CHANGE_ADDED :
+	     now ? VNICGW_CHANGE_CHANGED : VNICGW_CHANGE_REMOVED;
+	a->count++;
+	if (a->full || a->listed >= a->max)
+		return 0;
+	item = nla_nest_start(a->skb, VNICGW_ITEM);
+	if (!item || nla_put_u8(a->skb, VNICGW_CHANGE_TYPE, tc->type) ||
+	    nla_put_string(a->skb, VNICGW_CHANGE_ID, tc->id) ||
+	    nla_put_u8(a->skb, VNICGW_CHANGE_OP, op)) {
+		if (item)
+			nla_nest_cancel(a->skb, item);
+		a->full = true;
+		return 0;
+	}
+	nla_nest_end(a->skb, item);
+	a->listed++;
+	return 0;
+}
+
+u32 vgw_txn_changes(const struct vgw_txn *t, struct sk_buff *skb, u32 max)
+{
+	struct changes_args a = { .t = t, .skb = skb, .max = max };
+	struct vgw_pmap_cursor c = VGW_PMAP_CURSOR_START;
+
+	vgw_pmap_walk(&t->touched, &c, change_one, &a);
+	return a.count;
+}
+
 /*
  * The commit's checks, against the final state: first every replaced or
  * deleted object leaves the secondary indexes; then deleted objects must be

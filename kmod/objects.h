@@ -247,6 +247,11 @@ int vgw_txn_replace(struct vgw_txn *t, struct vgw_obj *obj);
 int vgw_txn_check(struct vgw_txn *t, struct netlink_ext_ack *extack);
 /* Was (@type, @id) set or deleted in @t? */
 bool vgw_txn_touched(const struct vgw_txn *t, u8 type, const char *id);
+/*
+ * The objects @t added, changed or removed, as VNICGW_CHANGE items in
+ * @skb's open nest: the first @max that fit; returns how many there are.
+ */
+u32 vgw_txn_changes(const struct vgw_txn *t, struct sk_buff *skb, u32 max);
 
 /* Retire an object replaced or deleted in @t. */
 int vgw_obj_retire(struct vgw_txn *t, const struct vgw_obj *o);

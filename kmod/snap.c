@@ -179,6 +179,7 @@ int vgw_txn_commit(struct vgw_net *vn, struct netlink_ext_ack *extack)
 	t->snap->generation = old->generation + 1;
 	rcu_assign_pointer(vn->snap, t->snap);
 	WRITE_ONCE(vn->generation, t->snap->generation);
+	vgw_notify_commit(vn, t);
 	vgw_defer_free(vgw_pedit_commit(&t->edit));
 	vgw_pedit_abort(&t->touch_edit);
 	vn->txn = NULL;

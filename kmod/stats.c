@@ -6,6 +6,7 @@
 #include <linux/percpu.h>
 
 #include "datapath.h"
+#include "vgw_trace.h"
 
 struct vgw_vnic_rt *vgw_vnic_rt_new(void)
 {
@@ -49,6 +50,9 @@ void vgw_drop(struct vgw_pkt *p, enum vnicgw_drop reason)
 {
 	struct vgw_net_pcpu *nc = this_cpu_ptr(p->vn->pcpu);
 
+	trace_vnicgw_drop(p, reason);
+	if (unlikely(vgw_drop_listened(p->vn)))
+		vgw_notify_drop(p, reason);
 	u64_stats_update_begin(&nc->syncp);
 	nc->drops[reason]++;
 	u64_stats_update_end(&nc->syncp);

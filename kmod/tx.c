@@ -36,6 +36,7 @@
 
 #include "compat.h"
 #include "datapath.h"
+#include "vgw_trace.h"
 
 #define VGW_OUTER_TTL 64
 /* A cache this long unused may be taken for another peer's addresses. */
@@ -352,6 +353,7 @@ void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to)
 		vgw_icmp_too_big(p, mtu - overhead(to) - ETH_HLEN);
 		return;
 	}
+	trace_vnicgw_forward(p, to);
 	skb = p->skb;
 	/*
 	 * Room for the outer headers and the underlay's link header, exactly:

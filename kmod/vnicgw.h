@@ -16,6 +16,7 @@
 #ifndef _VNICGW_H
 #define _VNICGW_H
 
+#include <linux/ratelimit.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 #include <linux/u64_stats_sync.h>
@@ -77,6 +78,9 @@ struct vgw_net {
 	u8 cluster_resyncs;			/* runs still due; under @lock */
 	/* The sequence number of the last cluster message signed (auth.c). */
 	atomic64_t auth_seq;
+	/* Drop messages to the "drops" group: the rate limit, the missed. */
+	struct ratelimit_state drop_events;
+	atomic64_t drop_events_missed;
 };
 
 struct vgw_net_pcpu {
@@ -96,6 +100,15 @@ static inline struct vgw_net *vgw_net(const struct net *net)
 /* netns.c */
 int vgw_netns_init(void);
 void vgw_netns_exit(void);
+
+/* netlink.c: the multicast groups' messages (uapi: VNICGW_MCGRP_*). */
+void vgw_notify_commit(struct vgw_net *vn, const struct vgw_txn *t);
+void vgw_notify_flush(struct vgw_net *vn, u32 removed);
+void vgw_notify_cluster(struct vgw_net *vn);
+bool vgw_drop_listened(const struct vgw_net *vn);
+struct vgw_pkt;
+void vgw_notify_drop(const struct vgw_pkt *p, unsigned int reason);
+void vgw_drop_events_init(struct vgw_net *vn);
 
 /* device.c */
 int vgw_device_init(void);

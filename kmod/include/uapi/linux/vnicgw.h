@@ -18,6 +18,15 @@
 #define _UAPI_LINUX_VNICGW_H
 
 #define VNICGW_GENL_NAME	"vnicgw"
+/*
+ * Multicast groups (CAP_NET_ADMIN in the namespace's user namespace to
+ * join; on kernels that cannot require it the module offers none):
+ * "config": a VNICGW_CMD_NOTIFY message for every change of the tables or
+ * the cluster; "drops": a VNICGW_CMD_DROP message for dropped packets, at
+ * most drop_events_rate a second per namespace (module parameter).
+ */
+#define VNICGW_MCGRP_CONFIG	"config"
+#define VNICGW_MCGRP_DROPS	"drops"
 #define VNICGW_GENL_VERSION	1
 
 /* Link kind for "ip link add NAME type vnicgw". */
@@ -109,6 +118,25 @@ enum vnicgw_cmd {
 	 */
 	VNICGW_CMD_CLUSTER_SET,
 	VNICGW_CMD_CLUSTER_GET,
+	/*
+	 * NOTIFY (multicast "config", never a request): VNICGW_A_NOTIFY says
+	 * what changed. COMMIT: the tables, now at VNICGW_A_GENERATION;
+	 * VNICGW_A_CHANGES lists the first VNICGW_NOTIFY_CHANGES_MAX objects
+	 * added, changed or removed, VNICGW_A_CHANGE_COUNT counts them all
+	 * (more than listed: dump the tables). FLUSH: every object removed
+	 * (VNICGW_A_CHANGE_COUNT of them). CLUSTER: the cluster, the
+	 * VNICGW_A_CLUSTER nest of CLUSTER_GET.
+	 */
+	VNICGW_CMD_NOTIFY,
+	/*
+	 * DROP (multicast "drops", never a request): a dropped packet:
+	 * VNICGW_A_DROP_REASON, VNICGW_A_DROP_VNIC (the VNIC it counts in,
+	 * if any), VNICGW_A_DROP_VNI, and its inner flow as far as it was
+	 * parsed: VNICGW_A_DROP_SRC/DST (4 or 16 bytes), _SPORT/_DPORT (host
+	 * order; ICMP echo: the identifier), _PROTO. VNICGW_A_DROP_MISSED:
+	 * the drops not reported since the previous message (the rate limit).
+	 */
+	VNICGW_CMD_DROP,
 
 	__VNICGW_CMD_MAX,
 	VNICGW_CMD_MAX = __VNICGW_CMD_MAX - 1
@@ -141,9 +169,45 @@ enum vnicgw_attr {
 	VNICGW_A_CT_BUCKETS,	/* u32: the connection table's size now */
 	VNICGW_A_NAT_ENTRIES,	/* u32: NAT gateway mappings, every gateway's */
 	VNICGW_A_NAT_BUCKETS,	/* u32: the mapping tables' size now (each) */
+	VNICGW_A_NOTIFY,	/* u8: enum vnicgw_notify (NOTIFY) */
+	VNICGW_A_CHANGES,	/* list of nests: enum vnicgw_change_attr (NOTIFY) */
+	VNICGW_A_CHANGE_COUNT,	/* u32: the changes of a commit, listed or not */
+	VNICGW_A_DROP_REASON,	/* u8: enum vnicgw_drop (DROP) */
+	VNICGW_A_DROP_VNIC,	/* string: the VNIC the drop counts in */
+	VNICGW_A_DROP_VNI,	/* u32: the tunnel's VNI */
+	VNICGW_A_DROP_SRC,	/* binary, 4 or 16 bytes: inner source */
+	VNICGW_A_DROP_DST,	/* binary, 4 or 16 bytes: inner destination */
+	VNICGW_A_DROP_SPORT,	/* u16 */
+	VNICGW_A_DROP_DPORT,	/* u16 */
+	VNICGW_A_DROP_PROTO,	/* u8: IP protocol */
+	VNICGW_A_DROP_MISSED,	/* u64: drops not reported before this one */
 
 	__VNICGW_A_MAX,
 	VNICGW_A_MAX = __VNICGW_A_MAX - 1
+};
+
+enum vnicgw_notify {
+	VNICGW_NOTIFY_UNSPEC,
+	VNICGW_NOTIFY_COMMIT,
+	VNICGW_NOTIFY_FLUSH,
+	VNICGW_NOTIFY_CLUSTER,
+};
+
+#define VNICGW_NOTIFY_CHANGES_MAX	64
+
+enum vnicgw_change_attr {
+	VNICGW_CHANGE_UNSPEC,
+	VNICGW_CHANGE_TYPE,		/* u8: enum vnicgw_obj */
+	VNICGW_CHANGE_ID,		/* string */
+	VNICGW_CHANGE_OP,		/* u8: enum vnicgw_change_op */
+	__VNICGW_CHANGE_MAX,
+	VNICGW_CHANGE_MAX = __VNICGW_CHANGE_MAX - 1
+};
+
+enum vnicgw_change_op {
+	VNICGW_CHANGE_ADDED = 1,
+	VNICGW_CHANGE_CHANGED,
+	VNICGW_CHANGE_REMOVED,
 };
 
 /*
