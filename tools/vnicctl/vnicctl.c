@@ -1017,15 +1017,18 @@ static int parse_size(const char *s, uint32_t *size)
  */
 static int parse_cluster_set(int argc, char **argv, struct vgw_cluster *cl)
 {
+	static const char *const with_arg[] = {
+		"--self", "--member", "--size", "--key", "--key-file",
+	};
+	size_t k;
 	int i;
 
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (strcmp(a, "--no-keys") && i + 1 >= argc)
-			return bad_usage("cluster set", "%s %s", a,
-					 a[0] == '-' ? "needs an argument" :
-					 "is not an option (usage: vnicctl cluster set [--self ID] --member ID=ADDR... [--size N] [--key-file FILE | --key ID:SECRET... | --no-keys])");
+		for (k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++)
+			if (!strcmp(a, with_arg[k]) && i + 1 >= argc)
+				return bad_usage("cluster set", "%s needs an argument", a);
 		if (!strcmp(a, "--self")) {
 			snprintf(cl->self, sizeof(cl->self), "%s", argv[++i]);
 		} else if (!strcmp(a, "--member")) {

@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The command line's conventions and its documentation (issue 18):
+#
+#   build/tests/test_cli   vnicctl's usage errors (exit 2, before any
+#                          netlink), --version, -q, the bash completion
+#                          (tools/completion/vnicctl); no kernel needed
+#   build/tests/test_man   docs/man/*.[1-8] lint clean (mandoc -T lint,
+#                          man --warnings) and complete: every command,
+#                          option, drop reason and module parameter there
+#
+# tools/check runs every build/tests/test_*, so the scripts are linked there.
+# Included by the top-level Makefile, which defines TOP, BUILD and BIN.
+
+tests: $(BUILD)/tests/test_cli $(BUILD)/tests/test_man
+
+$(BUILD)/tests/test_cli: user/tests/test_cli.sh | $(BIN)/vnicctl
+	@mkdir -p $(@D)
+	ln -sf $(TOP)/$< $@
+
+$(BUILD)/tests/test_man: user/tests/test_man.sh | $(BIN)/vnicctl $(BIN)/vnicgw-agent
+	@mkdir -p $(@D)
+	ln -sf $(TOP)/$< $@
