@@ -10,7 +10,8 @@
 #                          option, drop reason and module parameter there
 #
 # tools/check runs every build/tests/test_*, so the scripts are linked there.
-# Included by the top-level Makefile, which defines TOP, BUILD and BIN.
+# Included by the top-level Makefile, which defines TOP, BUILD, BIN, CC,
+# USER_CFLAGS, NL_CFLAGS, LIBVGW, LIB_HDRS and LIB_LIBS.
 
 tests: $(BUILD)/tests/test_cli $(BUILD)/tests/test_man
 
@@ -18,6 +19,12 @@ $(BUILD)/tests/test_cli: user/tests/test_cli.sh | $(BIN)/vnicctl
 	@mkdir -p $(@D)
 	ln -sf $(TOP)/$< $@
 
-$(BUILD)/tests/test_man: user/tests/test_man.sh | $(BIN)/vnicctl $(BIN)/vnicgw-agent
+$(BUILD)/tests/test_man: user/tests/test_man.sh | $(BIN)/vnicctl $(BIN)/vnicgw-agent \
+		$(BUILD)/tests/helpers/man_names
 	@mkdir -p $(@D)
 	ln -sf $(TOP)/$< $@
+
+# The counters' names as vnicctl prints them (not a test_*: a helper).
+$(BUILD)/tests/helpers/man_names: user/tests/man_names.c $(LIBVGW) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(LIB_LIBS)
