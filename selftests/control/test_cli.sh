@@ -82,15 +82,19 @@ expect_ok "apply --progress: every line on stderr is \"N of 212\", N growing" \
 	     { last = $3 + 0 }' "$TMP/err"
 expect_eq "apply --progress with nothing to change: no progress" "" \
 	"$(vnicctl -n $NS apply --progress "$TMP/big.json" 2>&1 >/dev/null)"
-if command -v script >/dev/null; then
+# On a terminal (script(1) gives one, util-linux's or busybox's), progress
+# is shown without --progress.
+if script -qc true /dev/null >/dev/null 2>&1; then
 	vnicctl -n $NS flush
-	script -qec "vnicctl -n $NS apply $TMP/big.json" /dev/null >"$TMP/tty" 2>&1
+	script -qc "vnicctl -n $NS apply $TMP/big.json" /dev/null >"$TMP/tty" 2>&1
 	expect_ok "apply on a tty shows progress without --progress" \
 		grep -q "212 of 212 changes" "$TMP/tty"
 else
 	ok "apply on a tty shows progress without --progress # SKIP no script(1) here"
 fi
-vnicctl -n $NS apply -q "$DATA/example.json"
+expect_eq "apply -q (after the command too) prints nothing" "" \
+	"$(vnicctl -n $NS apply -q "$DATA/example.json" 2>&1)"
+expect_eq "... and applied: back to the 12 objects" 12 "$(objs $NS)"
 
 # stats VNIC: that VNIC's counters, text and JSON.
 all=$(vnicctl -n $NS -j stats)
@@ -138,7 +142,7 @@ vnicctl -n $NS show frob >/dev/null 2>&1
 expect_eq "an unknown TYPE exits 2 with the module loaded" 2 "$?"
 expect_fail_msg "-n of a namespace that does not exist fails, naming it" \
 	'network namespace "vgwt-none"' vnicctl -n vgwt-none info
-expect_ok "delete with -n" vnicctl -n $NS delete vnic vnic-fw
+expect_ok "delete with -n" vnicctl -n $NS delete gateway lpg-a
 expect_eq "... removed it there" 11 "$(objs $NS)"
 
 tap_end

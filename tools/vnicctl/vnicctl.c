@@ -3,7 +3,8 @@
  * vnicctl: the vnicgw command line, in the manner of iproute2.
  *
  *   vnicctl [-j] info                 module version, features, namespace state
- *   vnicctl apply [--dry-run] FILE    make the tables equal to a document
+ *   vnicctl apply [--dry-run] [-v] FILE
+ *                                     make the tables equal to a document
  *   vnicctl [-j] show [TYPE [ID]]     the tables, a type, or one object
  *   vnicctl delete TYPE ID            remove one object
  *   vnicctl [-j] stats [VNIC]         the counters, or one VNIC's
@@ -19,9 +20,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <jansson.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,16 +69,19 @@ struct req {
 
 static void usage(FILE *f)
 {
+	unsigned int t;
+
 	fprintf(f,
 		"usage: vnicctl [OPTIONS] COMMAND [ARGS]\n"
 		"       vnicctl help | --help | --version\n"
 		"commands:\n"
 		"  info                      the module version, features and this namespace's state\n"
-		"  apply [--dry-run] [-v] [--progress] FILE\n"
+		"  apply [--dry-run] [-v] [-q] [--progress] FILE\n"
 		"                            make the tables equal to the desired-state document FILE\n"
 		"                            (only the difference is applied, in one transaction);\n"
 		"                            prints a summary line (-v: also one line per change;\n"
-		"                            --progress: \"N of M\" on stderr, the default on a tty)\n"
+		"                            -q: nothing; --progress: \"N of M\" on stderr, the\n"
+		"                            default on a tty)\n"
 		"  apply --etcd URL [--etcd-prefix P] [--dry-run] FILE\n"
 		"                            write the document into etcd, one key per object\n"
 		"  show [TYPE [ID]]          the tables (-j: as a desired-state document), a type, one object\n"
@@ -103,7 +107,11 @@ static void usage(FILE *f)
 		"                            removes them (messages unauthenticated)\n"
 		"  cluster clear             standalone: every flow is this host's\n"
 		"  help                      this text\n"
-		"TYPE: vcn subnet route_table security_list nsg gateway vnic\n"
+		"TYPE:");
+	/* The library's names: the ones type_of() takes. */
+	for (t = 0; t < VGW_OBJ_NTYPES; t++)
+		fprintf(f, " %s", vgw_obj_type_name(t));
+	fprintf(f, "\n"
 		"options:\n"
 		"  -j, --json         JSON output\n"
 		"  -n, --netns NETNS  run in network namespace NETNS (/run/netns/NETNS, or a path)\n"
@@ -241,9 +249,9 @@ static int run_flush(struct vgw_client *c, struct req *r)
 }
 
 /*
- * apply [--dry-run] [-v|--verbose] [--progress] FILE
+ * apply [--dry-run] [-v|--verbose] [-q|--quiet] [--progress] FILE
  * apply --etcd URL [--etcd-prefix PREFIX] [--dry-run] FILE
- * "-f FILE" is accepted for FILE. The document is read and checked here,
+ * "-f FILE" is accepted for FILE; -v and -q here are the global ones. The document is read and checked here,
  * before any connection: a bad one is refused with or without the module.
  */
 static int parse_apply(int argc, char **argv, struct req *r)
@@ -259,6 +267,8 @@ static int parse_apply(int argc, char **argv, struct req *r)
 			r->dry_run = true;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			opt_verbose = true;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			opt_quiet = true;
 		} else if (!strcmp(a, "--progress")) {
 			r->progress = true;
 		} else if (!strcmp(a, "--etcd") || !strcmp(a, "--etcd-prefix") ||
@@ -282,7 +292,7 @@ static int parse_apply(int argc, char **argv, struct req *r)
 		}
 	}
 	if (!r->file)
-		return bad_usage("apply", "no FILE (usage: vnicctl apply [--dry-run] [-v] [--progress] FILE)");
+		return bad_usage("apply", "no FILE (usage: vnicctl apply [--dry-run] [-v] [-q] [--progress] FILE)");
 	/* --etcd: store_write.c reads the file itself, and needs no kernel. */
 	if (r->etcd_url) {
 		r->kernel = false;
@@ -349,11 +359,20 @@ static int run_apply_etcd(struct req *r)
 
 static int run_apply(struct vgw_client *c, struct req *r)
 {
+	/*
+	 * On a terminal by default, unless -v prints the changes there too:
+	 * a rewritten line would be mixed into them.
+	 */
 	struct progress prog = { .tty = isatty(STDERR_FILENO) };
+	bool progress = r->progress || (prog.tty && !opt_verbose);
 	struct vgw_apply_stats st;
 	struct vgw_info info;
 	FILE *log = NULL;
 	int ret;
+
+	/* With -v (and --progress): a line each, between the changes' lines. */
+	if (opt_verbose)
+		prog.tty = false;
 
 	if (r->etcd_url)
 		return run_apply_etcd(r);
@@ -362,7 +381,7 @@ static int run_apply(struct vgw_client *c, struct req *r)
 		log = stdout;
 	ret = vgw_apply_doc_progress(c, r->doc, r->dry_run ? VGW_APPLY_DRY_RUN : 0,
 				     log, &st,
-				     r->progress || prog.tty ? show_progress : NULL,
+				     progress ? show_progress : NULL,
 				     &prog);
 	if (ret) {
 		if (prog.tty && prog.shown)
@@ -1203,9 +1222,8 @@ static int run_cluster(struct vgw_client *c, struct req *r)
 
 static int parse_help(int argc, char **argv, struct req *r)
 {
-	(void)argc, (void)argv;
 	r->kernel = false;
-	return 0;
+	return parse_none("help", argc, argv, r);
 }
 
 static int run_help(struct vgw_client *c, struct req *r)

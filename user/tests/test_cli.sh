@@ -152,7 +152,7 @@ expect_eq "completion: the global options" \
 	"--help --json --netns --quiet --verbose --version" \
 	"$(complete_words vnicctl --)"
 expect_eq "completion: apply's options" \
-	"--dry-run --etcd --etcd-prefix --progress --verbose" \
+	"--dry-run --etcd --etcd-prefix --progress --quiet --verbose" \
 	"$(complete_words vnicctl apply --)"
 expect_eq "completion: a file for apply" "$DATA/example.json" \
 	"$(complete_words vnicctl apply "$DATA/exam")"
