@@ -291,6 +291,8 @@ static int parse_apply(int argc, char **argv, struct req *r)
 			r->file = a;
 		}
 	}
+	if (!r->file && r->etcd_url)
+		return bad_usage("apply", "no FILE (usage: vnicctl apply --etcd URL [--etcd-prefix PREFIX] [--dry-run] FILE)");
 	if (!r->file)
 		return bad_usage("apply", "no FILE (usage: vnicctl apply [--dry-run] [-v] [-q] [--progress] FILE)");
 	/* --etcd: store_write.c reads the file itself, and needs no kernel. */
