@@ -39,13 +39,6 @@ endif
 # Debian ships no resolve_btfids; the module has no BTF_ID sets (yet).
 RESOLVE_BTFIDS ?= true
 
-# The one version of the tree: the module's (MODULE_VERSION), which
-# "vnicctl --version" prints too.
-VNICGW_VERSION := $(shell sed -n 's/^\#define VGW_VERSION "\(.*\)"$$/\1/p' $(TOP)/kmod/vnicgw.h)
-ifeq ($(VNICGW_VERSION),)
-$(error no VGW_VERSION in kmod/vnicgw.h)
-endif
-
 CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	-I$(TOP)/kmod/include/uapi -I$(TOP)/kmod/include -I$(TOP)/user/lib \
@@ -165,10 +158,9 @@ $(LIBVGW): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(BIN)/vnicctl: tools/vnicctl/vnicctl.c $(LIBVGW) $(LIB_HDRS) kmod/vnicgw.h
+$(BIN)/vnicctl: tools/vnicctl/vnicctl.c $(LIBVGW) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -DVNICGW_VERSION='"$(VNICGW_VERSION)"' \
-		-o $@ $< $(LIBVGW) $(LIB_LIBS)
+	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(LIB_LIBS)
 
 # --- tests ------------------------------------------------------------------
 

@@ -13,6 +13,16 @@
 # Included by the top-level Makefile, which defines TOP, BUILD, BIN, CC,
 # USER_CFLAGS, NL_CFLAGS, LIBVGW, LIB_HDRS and LIB_LIBS.
 
+# "vnicctl --version": the tree's one version, the module's MODULE_VERSION
+# (VGW_VERSION in kmod/vnicgw.h). "private": not passed on to the library's
+# objects, which vnicctl's rule (top-level Makefile) builds as prerequisites.
+VNICGW_VERSION := $(shell sed -n 's/^\#define VGW_VERSION "\(.*\)"$$/\1/p' $(TOP)/kmod/vnicgw.h)
+ifeq ($(VNICGW_VERSION),)
+$(error no VGW_VERSION in kmod/vnicgw.h)
+endif
+$(BIN)/vnicctl: kmod/vnicgw.h
+$(BIN)/vnicctl: private USER_CFLAGS += -DVNICGW_VERSION='"$(VNICGW_VERSION)"'
+
 tests: $(BUILD)/tests/test_cli $(BUILD)/tests/test_man
 
 $(BUILD)/tests/test_cli: user/tests/test_cli.sh | $(BIN)/vnicctl

@@ -40,9 +40,9 @@
 #include "store.h"
 #include "vgw.h"
 
-/* The one version of the tree: the module's (kmod/vnicgw.h, via the Makefile). */
+/* The one version of the tree: the module's (kmod/vnicgw.h, via user/cli.mk). */
 #ifndef VNICGW_VERSION
-#error "VNICGW_VERSION must be defined (the Makefile takes it from kmod/vnicgw.h)"
+#error "VNICGW_VERSION must be defined (user/cli.mk takes it from kmod/vnicgw.h)"
 #endif
 
 /* The global options. */
