@@ -22,6 +22,7 @@ TESTS=(
 	"CYCLES=20 module/test_cycles.sh"
 	genl/run.sh
 	control/test_apply.sh
+	control/test_cli.sh
 	control/test_big_tables.sh
 	agent/test_agent.sh
 	agent/test_agent_xdp.sh

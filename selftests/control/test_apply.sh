@@ -54,7 +54,7 @@ jq '(.vnics[] | select(.id == "vnic-a1") | .conntrack_limit) = 1000' \
 	"$DATA/example.json" >"$TMP/one.json"
 g=$(gen)
 gens_before=$(vnicctl show | awk '$2 != "vnic-a1" {print $2, $NF}')
-out=$(vnicctl apply "$TMP/one.json")
+out=$(vnicctl apply -v "$TMP/one.json")
 expect_eq "a changed VNIC is the only change" \
 	"~ vnic vnic-a1
 applied: 0 added, 1 changed, 0 removed (generation $((g + 1)))" "$out"
@@ -70,7 +70,7 @@ jq '.vnics += [{"id": "vnic-a2", "subnet": "sub-a", "private_ips": ["10.1.1.6"],
 		"micro_vnic": {"vni": 1003, "nvd_ip": "10.0.0.23"},
 		"vips": [{"ip": "10.0.100.1"}]}]
     | .gateways |= map(select(.id != "lpg-a"))' "$TMP/one.json" >"$TMP/two.json"
-out=$(vnicctl apply "$TMP/two.json")
+out=$(vnicctl apply -v "$TMP/two.json")
 expect_eq "add a VNIC and remove a gateway in one apply" \
 	"+ vnic vnic-a2
 - gateway lpg-a" "$(grep -v '^applied' <<<"$out")"

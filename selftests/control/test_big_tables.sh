@@ -78,7 +78,7 @@ apply_timed()
 	local t0 t1
 
 	t0=$(now)
-	if APPLY_OUT=$(nsx host1 vnicctl apply "$2" 2>&1); then
+	if APPLY_OUT=$(nsx host1 vnicctl apply -v "$2" 2>&1); then
 		t1=$(now)
 		expect_match "$1" "$3" "$APPLY_OUT"
 		echo "apply $1: $(ms "$t0" "$t1") ms" | diag
@@ -117,7 +117,7 @@ done
 
 # The do (OBJ_GET of one object): the same table, in several replies.
 t0=$(now)
-nsx host1 vnicctl show route_table rt-big >"$TOPO_DIR/one.json"
+nsx host1 vnicctl -j show route_table rt-big >"$TOPO_DIR/one.json"
 t1=$(now)
 expect_eq "vnicctl show route_table rt-big (one object) has all 100000 rules" \
 	100000 "$(grep -c '"destination"' "$TOPO_DIR/one.json")"

@@ -87,7 +87,7 @@ expect_eq "the internet gateway routes the VNIC's public IP into its tunnel" \
 	"gwv - unicast" "$(route_via igw-a 203.0.113.5)"
 expect_eq "a changed gateway is one change" "~ gateway igw-a" \
 	"$(topo_jq '(.gateways[] | select(.id == "igw-a") | .enabled) = false' &&
-	   nsx host1 vnicctl apply "$TOPO_DOC" | grep -v '^applied')"
+	   nsx host1 vnicctl apply -v "$TOPO_DOC" | grep -v '^applied')"
 
 # The tools, against Linux's own devices.
 serve b1 udp 7000 && serve b1 tcp 7000

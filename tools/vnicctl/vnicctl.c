@@ -3,22 +3,32 @@
  * vnicctl: the vnicgw command line, in the manner of iproute2.
  *
  *   vnicctl [-j] info                 module version, features, namespace state
- *   vnicctl apply [--dry-run] FILE    make the tables equal to a document
+ *   vnicctl apply [--dry-run] [-v] FILE
+ *                                     make the tables equal to a document
  *   vnicctl [-j] show [TYPE [ID]]     the tables, a type, or one object
  *   vnicctl delete TYPE ID            remove one object
+ *   vnicctl [-j] stats [VNIC]         the counters, or one VNIC's
  *   vnicctl flush                     remove every object of this namespace
  *   vnicctl [-j] cluster              the cluster as the kernel has it
  *   vnicctl cluster set|clear         set it by hand (tests, hosts without an agent)
  *
- * Works on the network namespace it runs in ("ip netns exec NS vnicctl ...").
- * Exit status: 0 success, 1 refused or failed, 2 usage.
+ * Works on the network namespace it runs in, or the one -n NETNS names (as
+ * "ip -n NETNS"). The command line is parsed whole before anything else
+ * happens: a usage error is reported (exit 2) whether the module is loaded
+ * or not. Exit status: 0 success, 1 refused or failed, 2 usage.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <linux/vnicgw.h>
 
@@ -30,24 +40,58 @@
 #include "store.h"
 #include "vgw.h"
 
-static bool opt_json;
+/* The one version of the tree: the module's (kmod/vnicgw.h, via user/cli.mk). */
+#ifndef VNICGW_VERSION
+#error "VNICGW_VERSION must be defined (user/cli.mk takes it from kmod/vnicgw.h)"
+#endif
+
+/* The global options. */
+static bool opt_json, opt_quiet, opt_verbose;
+
+/*
+ * A command line, parsed: what each command's parse function found, then
+ * handed to its run function (after the namespace switch and, for the
+ * commands that need one, the netlink connection).
+ */
+struct req {
+	int type;			/* show, delete: -1 for every type */
+	const char *id;			/* show, delete */
+	const char *vnic;		/* stats: NULL for all */
+	const char *file;		/* apply, validate */
+	struct vgw_doc *doc;		/* apply: the document, parsed */
+	bool dry_run, progress;		/* apply */
+	const char *etcd_url;		/* apply --etcd: no kernel */
+	const char *etcd_prefix;
+	enum { CL_SHOW, CL_SET, CL_CLEAR } cl_op;
+	struct vgw_cluster cl;		/* cluster set */
+	bool kernel;			/* needs the module's netlink family */
+};
 
 static void usage(FILE *f)
 {
+	unsigned int t;
+
 	fprintf(f,
-		"usage: vnicctl [-j] COMMAND\n"
+		"usage: vnicctl [OPTIONS] COMMAND [ARGS]\n"
+		"       vnicctl help | --help | --version\n"
+		"commands:\n"
 		"  info                      the module version, features and this namespace's state\n"
-		"  apply [--dry-run] FILE    make the tables equal to the desired-state document FILE\n"
-		"                            (only the difference is applied, in one transaction)\n"
+		"  apply [--dry-run] [-v] [-q] [--progress] FILE\n"
+		"                            make the tables equal to the desired-state document FILE\n"
+		"                            (only the difference is applied, in one transaction);\n"
+		"                            prints a summary line (-v: also one line per change;\n"
+		"                            -q: nothing; --progress: \"N of M\" on stderr, the\n"
+		"                            default on a tty)\n"
 		"  apply --etcd URL [--etcd-prefix P] [--dry-run] FILE\n"
 		"                            write the document into etcd, one key per object\n"
 		"  show [TYPE [ID]]          the tables (-j: as a desired-state document), a type, one object\n"
 		"  delete TYPE ID            remove one object\n"
-		"  stats                     packets, bytes and drops by reason, per namespace and VNIC\n"
+		"  stats [VNIC]              packets, bytes and drops by reason, per namespace and\n"
+		"                            VNIC, or one VNIC's\n"
 		"  validate FILE             check a document without the kernel (-j: canonical form)\n"
 		"  steering                  the XDP steering programs' counters, per CPU\n"
 		"  flush                     remove every object of this namespace's tables\n"
-		"  cluster                   the cluster as the kernel has it: this host's id, the\n"
+		"  cluster [show]            the cluster as the kernel has it: this host's id, the\n"
 		"                            members and their share of the flow owner table,\n"
 		"                            its fingerprint and epoch, the handoff counters\n"
 		"  cluster set [--self ID] --member ID=ADDR... [--size N]\n"
@@ -62,10 +106,36 @@ static void usage(FILE *f)
 		"                            without these the kernel keeps its keys; --no-keys\n"
 		"                            removes them (messages unauthenticated)\n"
 		"  cluster clear             standalone: every flow is this host's\n"
-		"TYPE: vcn subnet route_table security_list nsg gateway vnic\n"
+		"  help                      this text\n"
+		"TYPE:");
+	/* The library's names: the ones type_of() takes. */
+	for (t = 0; t < VGW_OBJ_NTYPES; t++)
+		fprintf(f, " %s", vgw_obj_type_name(t));
+	fprintf(f, "\n"
 		"options:\n"
-		"  -j, --json   JSON output\n"
-		"  -h, --help   this text\n");
+		"  -j, --json         JSON output\n"
+		"  -n, --netns NETNS  run in network namespace NETNS (/run/netns/NETNS, or a path)\n"
+		"  -q, --quiet        no output on success from apply and validate\n"
+		"  -v, --verbose      apply: one line per change\n"
+		"  -V, --version      the version\n"
+		"  -h, --help         this text\n"
+		"exit status: 0 success, 1 refused or failed, 2 usage error\n");
+}
+
+/* A usage error of COMMAND: its message, exit status 2. */
+static int bad_usage(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int bad_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vnicctl %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
 }
 
 static void print_info_text(const struct vgw_info *in)
@@ -128,16 +198,26 @@ static void print_info_json(const struct vgw_info *in)
 	vgw_json_finish(&j);
 }
 
-static int cmd_info(struct vgw_client *c, int argc, char **argv)
+/* Commands without arguments. */
+static int parse_none(const char *cmd, int argc, char **argv, struct req *r)
+{
+	(void)r;
+	if (argc)
+		return bad_usage(cmd, "takes no arguments (\"%s\")", argv[0]);
+	return 0;
+}
+
+static int parse_info(int argc, char **argv, struct req *r)
+{
+	return parse_none("info", argc, argv, r);
+}
+
+static int run_info(struct vgw_client *c, struct req *r)
 {
 	struct vgw_info info;
 	int err;
 
-	(void)argv;
-	if (argc) {
-		fprintf(stderr, "vnicctl info: takes no arguments\n");
-		return 2;
-	}
+	(void)r;
 	err = vgw_get_info(c, &info);
 	if (err) {
 		fprintf(stderr, "vnicctl info: %s\n", vgw_errmsg(c, err));
@@ -150,15 +230,16 @@ static int cmd_info(struct vgw_client *c, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_flush(struct vgw_client *c, int argc, char **argv)
+static int parse_flush(int argc, char **argv, struct req *r)
+{
+	return parse_none("flush", argc, argv, r);
+}
+
+static int run_flush(struct vgw_client *c, struct req *r)
 {
 	int err;
 
-	(void)argv;
-	if (argc) {
-		fprintf(stderr, "vnicctl flush: takes no arguments\n");
-		return 2;
-	}
+	(void)r;
 	err = vgw_flush(c);
 	if (err) {
 		fprintf(stderr, "vnicctl flush: %s\n", vgw_errmsg(c, err));
@@ -167,80 +248,153 @@ static int cmd_flush(struct vgw_client *c, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_apply(struct vgw_client *c, int argc, char **argv)
+/*
+ * apply [--dry-run] [-v|--verbose] [-q|--quiet] [--progress] FILE
+ * apply --etcd URL [--etcd-prefix PREFIX] [--dry-run] FILE
+ * "-f FILE" is accepted for FILE; -v and -q here are the global ones. The document is read and checked here,
+ * before any connection: a bad one is refused with or without the module.
+ */
+static int parse_apply(int argc, char **argv, struct req *r)
 {
-	struct vgw_apply_stats st;
-	struct vgw_info info;
-	struct vgw_doc *doc;
 	char err[512];
-	bool dry = false;
-	const char *file = NULL;
-	int i, ret;
+	int i;
 
+	r->etcd_prefix = VGW_STORE_PREFIX_DEFAULT;
 	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n"))
-			dry = true;
-		else if (!strcmp(argv[i], "-f") && i + 1 < argc)
-			file = argv[++i];
-		else if (!file && argv[i][0] != '-')
-			file = argv[i];
-		else
-			file = NULL, i = argc;
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--dry-run")) {
+			r->dry_run = true;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			opt_verbose = true;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			opt_quiet = true;
+		} else if (!strcmp(a, "--progress")) {
+			r->progress = true;
+		} else if (!strcmp(a, "--etcd") || !strcmp(a, "--etcd-prefix") ||
+			   !strcmp(a, "-f")) {
+			if (i + 1 >= argc)
+				return bad_usage("apply", "%s needs an argument", a);
+			if (!strcmp(a, "--etcd"))
+				r->etcd_url = argv[++i];
+			else if (!strcmp(a, "--etcd-prefix"))
+				r->etcd_prefix = argv[++i];
+			else if (r->file)
+				return bad_usage("apply", "one FILE only (\"%s\")", argv[i + 1]);
+			else
+				r->file = argv[++i];
+		} else if (a[0] == '-' && a[1]) {
+			return bad_usage("apply", "unknown option \"%s\"", a);
+		} else if (r->file) {
+			return bad_usage("apply", "one FILE only (\"%s\")", a);
+		} else {
+			r->file = a;
+		}
 	}
-	if (!file) {
-		fprintf(stderr, "usage: vnicctl apply [--dry-run] FILE\n");
-		return 2;
+	if (!r->file && r->etcd_url)
+		return bad_usage("apply", "no FILE (usage: vnicctl apply --etcd URL [--etcd-prefix PREFIX] [--dry-run] FILE)");
+	if (!r->file)
+		return bad_usage("apply", "no FILE (usage: vnicctl apply [--dry-run] [-v] [-q] [--progress] FILE)");
+	/* --etcd: store_write.c reads the file itself, and needs no kernel. */
+	if (r->etcd_url) {
+		r->kernel = false;
+		return 0;
 	}
-	if (vgw_doc_parse_file(file, &doc, err, sizeof(err))) {
+	if (vgw_doc_parse_file(r->file, &r->doc, err, sizeof(err))) {
 		fprintf(stderr, "vnicctl apply: %s\n", err);
 		return 1;
 	}
-	ret = vgw_apply_doc(c, doc, dry ? VGW_APPLY_DRY_RUN : 0, stdout, &st);
-	vgw_doc_free(doc);
-	if (ret) {
-		fprintf(stderr, "vnicctl apply: %s\n", vgw_errmsg(c, ret));
-		return 1;
-	}
-	if (!dry && !vgw_get_info(c, &info))
-		printf("applied: %u added, %u changed, %u removed (generation %llu)\n",
-		       st.added, st.changed, st.removed,
-		       (unsigned long long)info.generation);
 	return 0;
 }
 
-/*
- * apply --etcd URL [--etcd-prefix P] [--dry-run] FILE: write the document
- * into the cluster's etcd (user/lib/store.h) instead of this kernel.
- * Returns -1 when the arguments have no --etcd (a kernel apply).
- */
-static int cmd_apply_etcd(int argc, char **argv)
-{
-	const char *url = NULL, *prefix = VGW_STORE_PREFIX_DEFAULT, *file = NULL;
-	char err[1024];
-	int i, flags = 0;
+/* How apply shows its progress on stderr: a tty line rewritten, or lines. */
+struct progress {
+	bool tty;
+	struct timespec last;
+	bool shown;
+};
 
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--etcd") && i + 1 < argc)
-			url = argv[++i];
-		else if (!strcmp(argv[i], "--etcd-prefix") && i + 1 < argc)
-			prefix = argv[++i];
-		else if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n"))
-			flags |= VGW_STORE_DRY_RUN;
-		else if (!file && argv[i][0] != '-')
-			file = argv[i];
-		else
-			file = NULL, i = argc;
+static void show_progress(unsigned int done, unsigned int total, void *arg)
+{
+	struct progress *p = arg;
+	struct timespec now;
+	long ms;
+
+	/* At most ten a second, and always the last one. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - p->last.tv_sec) * 1000 +
+	     (now.tv_nsec - p->last.tv_nsec) / 1000000;
+	if (p->shown && ms < 100 && done < total)
+		return;
+	p->last = now;
+	p->shown = true;
+	fprintf(stderr, "%svnicctl apply: %u of %u changes%s", p->tty ? "\r" : "",
+		done, total, p->tty && done < total ? "" : "\n");
+	fflush(stderr);
+}
+
+static int run_apply_etcd(struct req *r)
+{
+	char err[1024];
+	FILE *out = stdout;
+	int ret;
+
+	/* The store prints each key it writes and a summary; -q: none. */
+	if (opt_quiet) {
+		out = fopen("/dev/null", "w");
+		if (!out) {
+			fprintf(stderr, "vnicctl apply: /dev/null: %s\n", strerror(errno));
+			return 1;
+		}
 	}
-	if (!url)
-		return -1;
-	if (!file) {
-		fprintf(stderr, "usage: vnicctl apply --etcd URL [--etcd-prefix PREFIX] [--dry-run] FILE\n");
-		return 2;
-	}
-	if (vgw_store_apply_file(url, prefix, file, flags, stdout, err, sizeof(err))) {
+	ret = vgw_store_apply_file(r->etcd_url, r->etcd_prefix, r->file,
+				   r->dry_run ? VGW_STORE_DRY_RUN : 0, out, err,
+				   sizeof(err));
+	if (out != stdout)
+		fclose(out);
+	if (ret) {
 		fprintf(stderr, "vnicctl apply: %s\n", err);
 		return 1;
 	}
+	return 0;
+}
+
+static int run_apply(struct vgw_client *c, struct req *r)
+{
+	/*
+	 * On a terminal by default, unless -v prints the changes there too:
+	 * a rewritten line would be mixed into them.
+	 */
+	struct progress prog = { .tty = isatty(STDERR_FILENO) };
+	bool progress = r->progress || (prog.tty && !opt_verbose);
+	struct vgw_apply_stats st;
+	struct vgw_info info;
+	FILE *log = NULL;
+	int ret;
+
+	/* With -v (and --progress): a line each, between the changes' lines. */
+	if (opt_verbose)
+		prog.tty = false;
+
+	if (r->etcd_url)
+		return run_apply_etcd(r);
+	/* A dry run's listing is its answer: printed even with -q. */
+	if (r->dry_run || (opt_verbose && !opt_quiet))
+		log = stdout;
+	ret = vgw_apply_doc_progress(c, r->doc, r->dry_run ? VGW_APPLY_DRY_RUN : 0,
+				     log, &st,
+				     progress ? show_progress : NULL,
+				     &prog);
+	if (ret) {
+		if (prog.tty && prog.shown)
+			fputc('\n', stderr);
+		fprintf(stderr, "vnicctl apply: %s\n", vgw_errmsg(c, ret));
+		return 1;
+	}
+	if (!r->dry_run && !opt_quiet && !vgw_get_info(c, &info))
+		printf("applied: %u added, %u changed, %u removed (generation %llu)\n",
+		       st.added, st.changed, st.removed,
+		       (unsigned long long)info.generation);
 	return 0;
 }
 
@@ -319,22 +473,11 @@ static void print_line(enum vgw_obj_type t, const void *o)
 	       vgw_obj_gen_find(gens, n_gens, t, (const char *)o));
 }
 
-static int show_type(const struct vgw_doc *d, int t, const char *id)
+static void show_type(const struct vgw_doc *d, int t)
 {
 	unsigned int i, n = vgw_doc_count(d, t);
 	const void *o;
 
-	if (id) {
-		o = vgw_doc_find(d, t, id);
-		if (!o) {
-			fprintf(stderr, "vnicctl show: no %s %s\n",
-				vgw_obj_type_name(t), id);
-			return 1;
-		}
-		/* One object: its full form, in both modes. */
-		vgw_obj_write_json(t, o, stdout);
-		return 0;
-	}
 	if (opt_json)
 		printf("[");
 	for (i = 0; i < n; i++) {
@@ -349,6 +492,107 @@ static int show_type(const struct vgw_doc *d, int t, const char *id)
 	}
 	if (opt_json)
 		printf("]\n");
+}
+
+/*
+ * The text form of one object: its line (as "show TYPE" prints it), then
+ * every field of its document form, one "path value" line each: nested
+ * objects as a.b, arrays of objects as a[i].b, arrays of plain values on
+ * one line.
+ */
+static void print_scalar(const json_t *v)
+{
+	if (json_is_string(v))
+		fputs(json_string_value(v), stdout);
+	else if (json_is_integer(v))
+		printf("%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		printf("%g", json_real_value(v));
+	else if (json_is_true(v))
+		fputs("true", stdout);
+	else if (json_is_false(v))
+		fputs("false", stdout);
+	else
+		fputs("null", stdout);
+}
+
+static bool all_scalars(const json_t *arr)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+		if (json_is_object(v) || json_is_array(v))
+			return false;
+	return true;
+}
+
+static void print_fields(const char *path, const json_t *v)
+{
+	char sub[512];
+	const char *k;
+	json_t *e;
+	size_t i;
+
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, e) {
+			/* The id is in the object's line already. */
+			if (!*path && !strcmp(k, "id"))
+				continue;
+			snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", k);
+			print_fields(sub, e);
+		}
+	} else if (json_is_array(v) && all_scalars(v)) {
+		printf("  %s", path);
+		json_array_foreach(v, i, e) {
+			putchar(' ');
+			print_scalar(e);
+		}
+		putchar('\n');
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e) {
+			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			print_fields(sub, e);
+		}
+	} else {
+		printf("  %s ", path);
+		print_scalar(v);
+		putchar('\n');
+	}
+}
+
+static int print_obj_text(enum vgw_obj_type t, const void *o, uint64_t gen)
+{
+	struct vgw_obj_gen g = { .type = t, .gen = gen };
+	json_error_t jerr;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	json_t *js;
+
+	f = open_memstream(&buf, &len);
+	if (!f || vgw_obj_write_json(t, o, f)) {
+		if (f)
+			fclose(f);
+		free(buf);
+		fprintf(stderr, "vnicctl show: out of memory\n");
+		return 1;
+	}
+	fclose(f);
+	js = json_loadb(buf, len, 0, &jerr);
+	free(buf);
+	if (!js) {
+		fprintf(stderr, "vnicctl show: %s\n", jerr.text);
+		return 1;
+	}
+	snprintf(g.id, sizeof(g.id), "%s", (const char *)o);
+	gens = &g;
+	n_gens = 1;
+	print_line(t, o);
+	gens = NULL;
+	n_gens = 0;
+	print_fields("", js);
+	json_decref(js);
 	return 0;
 }
 
@@ -356,9 +600,10 @@ static int show_type(const struct vgw_doc *d, int t, const char *id)
 static int show_one(struct vgw_client *c, int t, const char *id)
 {
 	struct vgw_doc *d;
-	int err;
+	uint64_t gen = 0;
+	int err, ret = 0;
 
-	err = vgw_get_obj(c, t, id, &d, NULL);
+	err = vgw_get_obj(c, t, id, &d, &gen);
 	if (err == -ENOENT) {
 		fprintf(stderr, "vnicctl show: no %s %s\n",
 			vgw_obj_type_name(t), id);
@@ -368,53 +613,70 @@ static int show_one(struct vgw_client *c, int t, const char *id)
 		fprintf(stderr, "vnicctl show: %s\n", vgw_errmsg(c, err));
 		return 1;
 	}
-	vgw_obj_write_json(t, vgw_doc_obj(d, t, 0), stdout);
+	if (opt_json)
+		vgw_obj_write_json(t, vgw_doc_obj(d, t, 0), stdout);
+	else
+		ret = print_obj_text(t, vgw_doc_obj(d, t, 0), gen);
 	vgw_doc_free(d);
+	return ret;
+}
+
+/* show [TYPE [ID]] */
+static int parse_show(int argc, char **argv, struct req *r)
+{
+	if (argc > 2)
+		return bad_usage("show", "too many arguments (usage: vnicctl show [TYPE [ID]])");
+	if (argc && (r->type = type_of(argv[0])) < 0)
+		return 2;
+	if (argc == 2)
+		r->id = argv[1];
 	return 0;
 }
 
-static int cmd_show(struct vgw_client *c, int argc, char **argv)
+static int run_show(struct vgw_client *c, struct req *r)
 {
 	struct vgw_doc *d;
-	int t = -1, err, ret = 0;
+	int t, err;
 
-	if (argc > 2) {
-		fprintf(stderr, "usage: vnicctl show [TYPE [ID]]\n");
-		return 2;
-	}
-	if (argc && (t = type_of(argv[0])) < 0)
-		return 2;
-	if (argc == 2)
-		return show_one(c, t, argv[1]);
+	if (r->id)
+		return show_one(c, r->type, r->id);
 	err = vgw_dump_doc_gens(c, &d, &gens, &n_gens);
 	if (err) {
 		fprintf(stderr, "vnicctl show: %s\n", vgw_errmsg(c, err));
 		return 1;
 	}
-	if (t >= 0)
-		ret = show_type(d, t, argc > 1 ? argv[1] : NULL);
+	if (r->type >= 0)
+		show_type(d, r->type);
 	else if (opt_json)
 		vgw_doc_write_json(d, stdout);
 	else
 		for (t = 0; t < VGW_OBJ_NTYPES; t++)
-			show_type(d, t, NULL);
+			show_type(d, t);
 	vgw_doc_free(d);
 	free(gens);
-	return ret;
+	return 0;
 }
 
 /* Check a document without the kernel; -j prints its canonical form. */
-static int cmd_validate(int argc, char **argv)
+static int parse_validate(int argc, char **argv, struct req *r)
+{
+	if (argc != 1 || (argv[0][0] == '-' && argv[0][1]))
+		return bad_usage("validate", "%s (usage: vnicctl validate FILE)",
+				 !argc ? "no FILE" : argc > 1 ?
+				 "one FILE only" : "unknown option");
+	r->file = argv[0];
+	r->kernel = false;
+	return 0;
+}
+
+static int run_validate(struct vgw_client *c, struct req *r)
 {
 	struct vgw_doc *doc;
 	char err[512];
 	unsigned int t, n = 0;
 
-	if (argc != 1) {
-		fprintf(stderr, "usage: vnicctl validate FILE\n");
-		return 2;
-	}
-	if (vgw_doc_parse_file(argv[0], &doc, err, sizeof(err))) {
+	(void)c;
+	if (vgw_doc_parse_file(r->file, &doc, err, sizeof(err))) {
 		fprintf(stderr, "vnicctl validate: %s\n", err);
 		return 1;
 	}
@@ -422,8 +684,8 @@ static int cmd_validate(int argc, char **argv)
 		n += vgw_doc_count(doc, t);
 	if (opt_json)
 		vgw_doc_write_json(doc, stdout);
-	else
-		printf("%s: valid, %u objects\n", argv[0], n);
+	else if (!opt_quiet)
+		printf("%s: valid, %u objects\n", r->file, n);
 	vgw_doc_free(doc);
 	return 0;
 }
@@ -448,24 +710,79 @@ static void print_drops(const char *indent, const uint64_t *drops)
 			       (unsigned long long)drops[r], vgw_drop_help(r));
 }
 
-static int cmd_stats(struct vgw_client *c, int argc, char **argv)
+static void json_vnic(struct vgw_json *j, const char *key,
+		      const struct vgw_vnic_stats *v)
+{
+	vgw_json_object_begin(j, key);
+	if (!key)
+		vgw_json_string(j, "id", v->id);
+	vgw_json_u64(j, "in_packets", v->in_packets);
+	vgw_json_u64(j, "in_bytes", v->in_bytes);
+	vgw_json_u64(j, "out_packets", v->out_packets);
+	vgw_json_u64(j, "out_bytes", v->out_bytes);
+	vgw_json_u64(j, "conns", v->conns);
+	json_drops(j, v->drops);
+	vgw_json_object_end(j);
+}
+
+static void print_vnic(const struct vgw_vnic_stats *v)
+{
+	printf("vnic %s in %llu pkts %llu bytes out %llu pkts %llu bytes conns %u\n",
+	       v->id, (unsigned long long)v->in_packets,
+	       (unsigned long long)v->in_bytes,
+	       (unsigned long long)v->out_packets,
+	       (unsigned long long)v->out_bytes, v->conns);
+	print_drops("  ", v->drops);
+}
+
+/* stats [VNIC] */
+static int parse_stats(int argc, char **argv, struct req *r)
+{
+	if (argc > 1)
+		return bad_usage("stats", "too many arguments (usage: vnicctl stats [VNIC])");
+	if (argc)
+		r->vnic = argv[0];
+	return 0;
+}
+
+/* One VNIC's counters: its object (-j) or its lines. */
+static int stats_one(const struct vgw_stats *st, const char *id)
+{
+	struct vgw_json j;
+	unsigned int i;
+
+	for (i = 0; i < st->n_vnics; i++)
+		if (!strcmp(st->vnics[i].id, id))
+			break;
+	if (i == st->n_vnics) {
+		fprintf(stderr, "vnicctl stats: no vnic %s\n", id);
+		return 1;
+	}
+	if (opt_json) {
+		vgw_json_init(&j, stdout);
+		json_vnic(&j, NULL, &st->vnics[i]);
+		vgw_json_finish(&j);
+	} else {
+		print_vnic(&st->vnics[i]);
+	}
+	return 0;
+}
+
+static int run_stats(struct vgw_client *c, struct req *r)
 {
 	struct vgw_stats st;
 	struct vgw_json j;
 	unsigned int i;
-	int err;
+	int err, ret = 0;
 
-	(void)argv;
-	if (argc) {
-		fprintf(stderr, "usage: vnicctl stats\n");
-		return 2;
-	}
 	err = vgw_get_stats(c, &st);
 	if (err) {
 		fprintf(stderr, "vnicctl stats: %s\n", vgw_errmsg(c, err));
 		return 1;
 	}
-	if (opt_json) {
+	if (r->vnic) {
+		ret = stats_one(&st, r->vnic);
+	} else if (opt_json) {
 		vgw_json_init(&j, stdout);
 		vgw_json_object_begin(&j, NULL);
 		json_drops(&j, st.drops);
@@ -488,18 +805,8 @@ static int cmd_stats(struct vgw_client *c, int argc, char **argv)
 		vgw_json_u64(&j, "buckets", st.nat_buckets);
 		vgw_json_object_end(&j);
 		vgw_json_object_begin(&j, "vnics");
-		for (i = 0; i < st.n_vnics; i++) {
-			const struct vgw_vnic_stats *v = &st.vnics[i];
-
-			vgw_json_object_begin(&j, v->id);
-			vgw_json_u64(&j, "in_packets", v->in_packets);
-			vgw_json_u64(&j, "in_bytes", v->in_bytes);
-			vgw_json_u64(&j, "out_packets", v->out_packets);
-			vgw_json_u64(&j, "out_bytes", v->out_bytes);
-			vgw_json_u64(&j, "conns", v->conns);
-			json_drops(&j, v->drops);
-			vgw_json_object_end(&j);
-		}
+		for (i = 0; i < st.n_vnics; i++)
+			json_vnic(&j, st.vnics[i].id, &st.vnics[i]);
 		vgw_json_object_end(&j);
 		vgw_json_object_end(&j);
 		vgw_json_finish(&j);
@@ -513,34 +820,28 @@ static int cmd_stats(struct vgw_client *c, int argc, char **argv)
 		       st.nat_buckets);
 		printf("drops:\n");
 		print_drops("  ", st.drops);
-		for (i = 0; i < st.n_vnics; i++) {
-			const struct vgw_vnic_stats *v = &st.vnics[i];
-
-			printf("vnic %s in %llu pkts %llu bytes out %llu pkts %llu bytes conns %u\n",
-			       v->id, (unsigned long long)v->in_packets,
-			       (unsigned long long)v->in_bytes,
-			       (unsigned long long)v->out_packets,
-			       (unsigned long long)v->out_bytes, v->conns);
-			print_drops("  ", v->drops);
-		}
+		for (i = 0; i < st.n_vnics; i++)
+			print_vnic(&st.vnics[i]);
 	}
 	vgw_stats_free(&st);
-	return 0;
+	return ret;
 }
 
 /* The steering programs' counters: no module needed, only the BPF maps. */
-static int cmd_steering(int argc, char **argv)
+static int parse_steering(int argc, char **argv, struct req *r)
+{
+	r->kernel = false;
+	return parse_none("steering", argc, argv, r);
+}
+
+static int run_steering(struct vgw_client *cl, struct req *r)
 {
 	static struct vgw_steering s[16];
 	struct vgw_json j;
 	unsigned int k, c;
 	int n;
 
-	(void)argv;
-	if (argc) {
-		fprintf(stderr, "usage: vnicctl steering\n");
-		return 2;
-	}
+	(void)cl, (void)r;
 	n = vgw_steering_read(s, 16);
 	if (n < 0) {
 		fprintf(stderr, "vnicctl steering: %s\n", strerror(-n));
@@ -594,18 +895,24 @@ static int cmd_steering(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_delete(struct vgw_client *c, int argc, char **argv)
+/* delete TYPE ID */
+static int parse_delete(int argc, char **argv, struct req *r)
 {
-	int t, err;
+	if (argc != 2)
+		return bad_usage("delete", "%s (usage: vnicctl delete TYPE ID)",
+				 argc < 2 ? "TYPE and ID needed" : "too many arguments");
+	r->type = type_of(argv[0]);
+	if (r->type < 0)
+		return 2;
+	r->id = argv[1];
+	return 0;
+}
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: vnicctl delete TYPE ID\n");
-		return 2;
-	}
-	t = type_of(argv[0]);
-	if (t < 0)
-		return 2;
-	err = vgw_obj_del(c, t, argv[1]);
+static int run_delete(struct vgw_client *c, struct req *r)
+{
+	int err;
+
+	err = vgw_obj_del(c, r->type, r->id);
 	if (err) {
 		fprintf(stderr, "vnicctl delete: %s\n", vgw_errmsg(c, err));
 		return 1;
@@ -723,45 +1030,47 @@ static int parse_size(const char *s, uint32_t *size)
 }
 
 /*
- * The request is sent as given: the kernel's checks (ids, duplicates, self,
- * size, address length) are the ones that count, and its refusal names the
- * field.
+ * cluster set ...: the request is built here and sent as given: the kernel's
+ * checks (ids, duplicates, self, size, address length) are the ones that
+ * count, and its refusal names the field. What cannot be understood at all
+ * (a member without "=", an address that is none, a bad key) is a usage
+ * error; a key file that cannot be read is a failure (1).
  */
-static int cluster_set(struct vgw_client *c, int argc, char **argv)
+static int parse_cluster_set(int argc, char **argv, struct vgw_cluster *cl)
 {
-	struct vgw_cluster cl = { 0 };
-	int i, err, ret = 1;
+	static const char *const with_arg[] = {
+		"--self", "--member", "--size", "--key", "--key-file",
+	};
+	size_t k;
+	int i;
 
 	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--self") && i + 1 < argc) {
-			snprintf(cl.self, sizeof(cl.self), "%s", argv[++i]);
-		} else if (!strcmp(argv[i], "--member") && i + 1 < argc) {
-			if (parse_member(argv[++i], &cl))
-				goto out;
-		} else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
-			if (parse_size(argv[++i], &cl.size))
-				goto out;
-		} else if (!strcmp(argv[i], "--key") && i + 1 < argc) {
-			if (add_key(&cl, argv[++i], ""))
-				goto out;
-		} else if (!strcmp(argv[i], "--key-file") && i + 1 < argc) {
-			if (read_key_file(&cl, argv[++i]))
-				goto out;
-		} else if (!strcmp(argv[i], "--no-keys")) {
-			cl.clear_keys = true;
+		const char *a = argv[i];
+
+		for (k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++)
+			if (!strcmp(a, with_arg[k]) && i + 1 >= argc)
+				return bad_usage("cluster set", "%s needs an argument", a);
+		if (!strcmp(a, "--self")) {
+			snprintf(cl->self, sizeof(cl->self), "%s", argv[++i]);
+		} else if (!strcmp(a, "--member")) {
+			if (parse_member(argv[++i], cl))
+				return 2;
+		} else if (!strcmp(a, "--size")) {
+			if (parse_size(argv[++i], &cl->size))
+				return 2;
+		} else if (!strcmp(a, "--key")) {
+			if (add_key(cl, argv[++i], ""))
+				return 2;
+		} else if (!strcmp(a, "--key-file")) {
+			if (read_key_file(cl, argv[++i]))
+				return 1;
+		} else if (!strcmp(a, "--no-keys")) {
+			cl->clear_keys = true;
 		} else {
-			fprintf(stderr, "usage: vnicctl cluster set [--self ID] --member ID=ADDR... [--size N] [--key-file FILE | --key ID:SECRET... | --no-keys]\n");
-			ret = 2;
-			goto out;
+			return bad_usage("cluster set", "%s is not an option (usage: vnicctl cluster set [--self ID] --member ID=ADDR... [--size N] [--key-file FILE | --key ID:SECRET... | --no-keys])", a);
 		}
 	}
-	err = vgw_cluster_set(c, &cl);
-	if (err)
-		fprintf(stderr, "vnicctl cluster set: %s\n", vgw_errmsg(c, err));
-	ret = err ? 1 : 0;
-out:
-	vgw_cluster_free(&cl);
-	return ret;
+	return 0;
 }
 
 static const char *cluster_state(const struct vgw_cluster *cl)
@@ -878,89 +1187,190 @@ static int cluster_show(struct vgw_client *c)
 	return 0;
 }
 
-static int cmd_cluster(struct vgw_client *c, int argc, char **argv)
+/* cluster [show] | cluster set ... | cluster clear */
+static int parse_cluster(int argc, char **argv, struct req *r)
 {
-	struct vgw_cluster none = { 0 };
-	int err;
-
-	if (!argc || (argc == 1 && !strcmp(argv[0], "show")))
-		return cluster_show(c);
-	if (!strcmp(argv[0], "set"))
-		return cluster_set(c, argc - 1, argv + 1);
-	if (argc == 1 && !strcmp(argv[0], "clear")) {
-		err = vgw_cluster_set(c, &none);
-		if (err)
-			fprintf(stderr, "vnicctl cluster clear: %s\n", vgw_errmsg(c, err));
-		return err ? 1 : 0;
+	if (!argc || (argc == 1 && !strcmp(argv[0], "show"))) {
+		r->cl_op = CL_SHOW;
+		return 0;
 	}
-	fprintf(stderr, "usage: vnicctl [-j] cluster [show]\n"
+	if (!strcmp(argv[0], "set")) {
+		r->cl_op = CL_SET;
+		return parse_cluster_set(argc - 1, argv + 1, &r->cl);
+	}
+	if (argc == 1 && !strcmp(argv[0], "clear")) {
+		r->cl_op = CL_CLEAR;
+		return 0;
+	}
+	return bad_usage("cluster", "\"%s\"%s is not a cluster command\n"
+		"usage: vnicctl [-j] cluster [show]\n"
 		"       vnicctl cluster set [--self ID] --member ID=ADDR... [--size N]\n"
-		"       vnicctl cluster clear\n");
-	return 2;
+		"       vnicctl cluster clear", argv[0], argc > 1 ? " ..." : "");
 }
 
-static const struct {
+static int run_cluster(struct vgw_client *c, struct req *r)
+{
+	struct vgw_cluster none = { 0 };
+	const char *what = r->cl_op == CL_SET ? "set" : "clear";
+	int err;
+
+	if (r->cl_op == CL_SHOW)
+		return cluster_show(c);
+	err = vgw_cluster_set(c, r->cl_op == CL_SET ? &r->cl : &none);
+	if (err)
+		fprintf(stderr, "vnicctl cluster %s: %s\n", what, vgw_errmsg(c, err));
+	return err ? 1 : 0;
+}
+
+static int parse_help(int argc, char **argv, struct req *r)
+{
+	r->kernel = false;
+	return parse_none("help", argc, argv, r);
+}
+
+static int run_help(struct vgw_client *c, struct req *r)
+{
+	(void)c, (void)r;
+	usage(stdout);
+	return 0;
+}
+
+static const struct command {
 	const char *name;
-	int (*fn)(struct vgw_client *c, int argc, char **argv);
+	/* 0, or the exit status (2: usage, with a message printed). */
+	int (*parse)(int argc, char **argv, struct req *r);
+	/* @c is NULL when the parse said no kernel is needed. */
+	int (*run)(struct vgw_client *c, struct req *r);
 } commands[] = {
-	{ "info", cmd_info },
-	{ "apply", cmd_apply },
-	{ "show", cmd_show },
-	{ "delete", cmd_delete },
-	{ "stats", cmd_stats },
-	{ "flush", cmd_flush },
-	{ "cluster", cmd_cluster },
+	{ "info", parse_info, run_info },
+	{ "apply", parse_apply, run_apply },
+	{ "show", parse_show, run_show },
+	{ "delete", parse_delete, run_delete },
+	{ "stats", parse_stats, run_stats },
+	{ "validate", parse_validate, run_validate },
+	{ "steering", parse_steering, run_steering },
+	{ "flush", parse_flush, run_flush },
+	{ "cluster", parse_cluster, run_cluster },
+	{ "help", parse_help, run_help },
 };
+
+/* -n NETNS: enter /run/netns/NETNS (or the path NETNS), as "ip -n" does. */
+static int enter_netns(const char *netns)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s%s",
+		 strchr(netns, '/') ? "" : "/run/netns/", netns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "vnicctl: network namespace \"%s\": %s: %s\n",
+			netns, path, strerror(errno));
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		fprintf(stderr, "vnicctl: network namespace \"%s\": setns: %s\n",
+			netns, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct vgw_client c;
-	size_t i;
+	struct req r = { .type = -1, .kernel = true };
+	const char *netns = NULL;
+	struct vgw_client c, *cp = NULL;
+	size_t i, n = sizeof(commands) / sizeof(commands[0]);
 	int opt, err, ret;
 
-	while ((opt = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	/* Our own messages, naming "vnicctl" whatever argv[0] is. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:jn:qvVh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			opt_json = true;
 			break;
+		case 'n':
+			netns = optarg;
+			break;
+		case 'q':
+			opt_quiet = true;
+			break;
+		case 'v':
+			opt_verbose = true;
+			break;
+		case 'V':
+			printf("vnicctl %s\n", VNICGW_VERSION);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			fprintf(stderr, "vnicctl: option \"%s\" needs an argument (see \"vnicctl --help\")\n",
+				argv[optind - 1]);
+			return 2;
 		default:
-			usage(stderr);
+			if (optopt)
+				fprintf(stderr, "vnicctl: unknown option \"-%c\" (see \"vnicctl --help\")\n",
+					optopt);
+			else
+				fprintf(stderr, "vnicctl: unknown option \"%s\" (see \"vnicctl --help\")\n",
+					argv[optind - 1]);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
+		fprintf(stderr, "vnicctl: no command\n");
 		usage(stderr);
 		return 2;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	if (netns && !*netns) {
+		fprintf(stderr, "vnicctl: -n: empty namespace name\n");
+		return 2;
+	}
+	for (i = 0; i < n; i++)
 		if (!strcmp(argv[optind], commands[i].name))
 			break;
-	if (!strcmp(argv[optind], "apply") && (ret = cmd_apply_etcd(argc - optind - 1, argv + optind + 1)) >= 0)
-		return ret;
-	/* The one command that needs no kernel. */
-	if (!strcmp(argv[optind], "validate"))
-		return cmd_validate(argc - optind - 1, argv + optind + 1);
-	if (!strcmp(argv[optind], "steering"))
-		return cmd_steering(argc - optind - 1, argv + optind + 1);
-	if (i == sizeof(commands) / sizeof(commands[0])) {
-		fprintf(stderr, "vnicctl: unknown command \"%s\"\n", argv[optind]);
-		usage(stderr);
+	if (i == n) {
+		fprintf(stderr, "vnicctl: unknown command \"%s\" (see \"vnicctl --help\")\n",
+			argv[optind]);
 		return 2;
 	}
-	err = vgw_open(&c);
-	if (err) {
-		fprintf(stderr, "vnicctl: %s\n", vgw_errmsg(&c, err));
-		return 1;
+	/* The whole command line first: usage errors come before any socket. */
+	ret = commands[i].parse(argc - optind - 1, argv + optind + 1, &r);
+	if (ret)
+		goto out;
+	if (netns && enter_netns(netns)) {
+		ret = 1;
+		goto out;
 	}
-	ret = commands[i].fn(&c, argc - optind - 1, argv + optind + 1);
-	vgw_close(&c);
+	if (r.kernel) {
+		err = vgw_open(&c);
+		if (err) {
+			fprintf(stderr, "vnicctl: %s\n", vgw_errmsg(&c, err));
+			ret = 1;
+			goto out;
+		}
+		cp = &c;
+	}
+	ret = commands[i].run(cp, &r);
+	if (cp)
+		vgw_close(cp);
+out:
+	if (r.doc)
+		vgw_doc_free(r.doc);
+	vgw_cluster_free(&r.cl);
 	return ret;
 }

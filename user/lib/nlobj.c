@@ -1230,6 +1230,9 @@ struct apply_ctx {
 	struct vgw_client *c;
 	FILE *log;
 	struct vgw_apply_stats *stats;
+	vgw_apply_progress_fn progress;
+	void *progress_arg;
+	unsigned int done, total;
 	char what[VGW_ID_MAX + 32];	/* the change being sent */
 };
 
@@ -1259,6 +1262,16 @@ static int apply_one(enum vgw_obj_type t, enum vgw_change change,
 		a->stats->changed++;
 	else
 		a->stats->removed++;
+	if (a->progress)
+		a->progress(++a->done, a->total, a->progress_arg);
+	return 0;
+}
+
+static int count_one(enum vgw_obj_type t, enum vgw_change change,
+		     const void *old_obj, const void *new_obj, void *arg)
+{
+	(void)t, (void)change, (void)old_obj, (void)new_obj;
+	++*(unsigned int *)arg;
 	return 0;
 }
 
@@ -1286,7 +1299,15 @@ static void abort_quietly(struct vgw_client *c)
 int vgw_apply_doc(struct vgw_client *c, const struct vgw_doc *want, int flags,
 		  FILE *log, struct vgw_apply_stats *stats)
 {
-	struct apply_ctx a = { .c = c, .log = log, .stats = stats };
+	return vgw_apply_doc_progress(c, want, flags, log, stats, NULL, NULL);
+}
+
+int vgw_apply_doc_progress(struct vgw_client *c, const struct vgw_doc *want,
+			   int flags, FILE *log, struct vgw_apply_stats *stats,
+			   vgw_apply_progress_fn progress, void *arg)
+{
+	struct apply_ctx a = { .c = c, .log = log, .stats = stats,
+			       .progress = progress, .progress_arg = arg };
 	struct vgw_doc *cur;
 	int err;
 
@@ -1304,6 +1325,9 @@ int vgw_apply_doc(struct vgw_client *c, const struct vgw_doc *want, int flags,
 		vgw_doc_free(cur);
 		return 0;
 	}
+	/* The number of changes first, so that progress can say "N of M". */
+	if (progress)
+		vgw_doc_diff(cur, want, count_one, &a.total);
 	err = vgw_call(c, VNICGW_CMD_TXN_BEGIN, 0, NULL, NULL, NULL);
 	if (!err) {
 		err = vgw_doc_diff(cur, want, apply_one, &a);

@@ -79,6 +79,15 @@ struct vgw_apply_stats {
 int vgw_apply_doc(struct vgw_client *c, const struct vgw_doc *want, int flags,
 		  FILE *log, struct vgw_apply_stats *stats);
 
+/* Called after each change the kernel took: @done of @total (total > 0). */
+typedef void (*vgw_apply_progress_fn)(unsigned int done, unsigned int total,
+				      void *arg);
+
+/* The same, calling @progress (may be NULL) after each change. */
+int vgw_apply_doc_progress(struct vgw_client *c, const struct vgw_doc *want,
+			   int flags, FILE *log, struct vgw_apply_stats *stats,
+			   vgw_apply_progress_fn progress, void *arg);
+
 /*
  * One object (OBJ_GET do): a new document holding only it, and the
  * generation that set it in *@gen (may be NULL). A split route table comes
