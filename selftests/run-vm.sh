@@ -36,6 +36,7 @@ TESTS=(
 	datapath/test_icmp_errors.sh
 	datapath/test_ipv6.sh
 	datapath/test_churn.sh
+	datapath/test_monitor.sh
 	"TOPO_OFFLOADS=on fuzz/test_pktfuzz.sh"
 	cluster/test_etcd_agent.sh
 	cluster/test_cluster_nl.sh
@@ -59,7 +60,7 @@ TESTS=(
 # owner suite runs both ways.
 for t in "${TESTS[@]}"; do
 	case $t in
-	datapath/test_topo.sh | datapath/test_churn.sh) ;;
+	datapath/test_topo.sh | datapath/test_churn.sh | datapath/test_monitor.sh) ;;
 	datapath/* | cluster/test_owner.sh)
 		TESTS+=("TOPO_OFFLOADS=on $t") ;;
 	esac

@@ -17,6 +17,7 @@
  * happens: a usage error is reported (exit 2) whether the module is loaded
  * or not. Exit status: 0 success, 1 refused or failed, 2 usage.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -34,6 +35,7 @@
 
 #include "cluster_nl.h"
 #include "json.h"
+#include "monitor.h"
 #include "nlobj.h"
 #include "stats.h"
 #include "steering.h"
@@ -62,6 +64,10 @@ struct req {
 	bool dry_run, progress;		/* apply */
 	const char *etcd_url;		/* apply --etcd: no kernel */
 	const char *etcd_prefix;
+	bool mon_config, mon_drops;	/* monitor */
+	const char *mon_vnic;
+	int mon_reason;			/* -1: any */
+	unsigned long mon_count;	/* 0: no end */
 	enum { CL_SHOW, CL_SET, CL_CLEAR } cl_op;
 	struct vgw_cluster cl;		/* cluster set */
 	bool kernel;			/* needs the module's netlink family */
@@ -96,6 +102,7 @@ static void usage(FILE *f)
 		"                            its fingerprint and epoch, the handoff counters\n"
 		"  cluster set [--self ID] --member ID=ADDR... [--size N]\n"
 		"              [--key-file FILE | --key ID:SECRET... | --no-keys]\n"
+		"              [--accept-unsigned]\n"
 		"                            tell the kernel the live members (without --self:\n"
 		"                            this host is not one, it hands every flow on);\n"
 		"                            ADDR: the member's underlay IPv4/IPv6 address;\n"
@@ -104,7 +111,15 @@ static void usage(FILE *f)
 		"                            ID:SECRET (ID 1-255, SECRET 32 hex digits), or on\n"
 		"                            the command line (seen by every user: tests only);\n"
 		"                            without these the kernel keeps its keys; --no-keys\n"
-		"                            removes them (messages unauthenticated)\n"
+		"                            removes them (messages unauthenticated);\n"
+		"                            --accept-unsigned: with the keys, take unsigned\n"
+		"                            messages too (turning authentication on in a\n"
+		"                            running cluster)\n"
+		"  monitor [config] [drops] [vnic VNIC] [reason REASON] [count N]\n"
+		"                            stream the changes of the tables and the cluster,\n"
+		"                            and dropped packets (at most drop_events_rate a\n"
+		"                            second); default: both; -j: a JSON object a line;\n"
+		"                            vnic, reason: only those drops; count: exit after N\n"
 		"  cluster clear             standalone: every flow is this host's\n"
 		"  help                      this text\n"
 		"TYPE:");
@@ -1066,10 +1081,14 @@ static int parse_cluster_set(int argc, char **argv, struct vgw_cluster *cl)
 				return 1;
 		} else if (!strcmp(a, "--no-keys")) {
 			cl->clear_keys = true;
+		} else if (!strcmp(a, "--accept-unsigned")) {
+			cl->accept_unsigned = true;
 		} else {
-			return bad_usage("cluster set", "%s is not an option (usage: vnicctl cluster set [--self ID] --member ID=ADDR... [--size N] [--key-file FILE | --key ID:SECRET... | --no-keys])", a);
+			return bad_usage("cluster set", "%s is not an option (usage: vnicctl cluster set [--self ID] --member ID=ADDR... [--size N] [--key-file FILE | --key ID:SECRET... | --no-keys] [--accept-unsigned])", a);
 		}
 	}
+	if (cl->accept_unsigned && !cl->n_keys)
+		return bad_usage("cluster set", "--accept-unsigned goes with keys (--key-file or --key): it lets unsigned messages in while keys are rolled out");
 	return 0;
 }
 
@@ -1149,7 +1168,8 @@ static void cluster_text(const struct vgw_cluster *cl, const unsigned int *slots
 		printf("%s %u%s", i ? "," : "keys", cl->keys[i].id,
 		       i ? "" : " (signs)");
 	if (cl->n_keys)
-		printf("\n");
+		printf("%s\n", cl->accept_unsigned ?
+		       "; unsigned messages accepted (a rollout)" : "");
 	printf("counters\n");
 	for (i = 0; i < __VNICGW_CLUSTER_COUNTER_MAX; i++)
 		printf("  %-12s %llu  (%s)\n", vgw_cluster_counter_name(i),
@@ -1222,6 +1242,243 @@ static int run_cluster(struct vgw_client *c, struct req *r)
 	return err ? 1 : 0;
 }
 
+/* monitor [config] [drops] [vnic VNIC] [reason REASON] [count N] */
+static int parse_monitor(int argc, char **argv, struct req *r)
+{
+	unsigned int reason;
+	char *end;
+	int i;
+
+	r->mon_reason = -1;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "config")) {
+			r->mon_config = true;
+		} else if (!strcmp(a, "drops")) {
+			r->mon_drops = true;
+		} else if (!strcmp(a, "vnic") || !strcmp(a, "reason") ||
+			   !strcmp(a, "count")) {
+			if (i + 1 >= argc)
+				return bad_usage("monitor", "%s needs an argument", a);
+			if (!strcmp(a, "vnic")) {
+				r->mon_vnic = argv[++i];
+			} else if (!strcmp(a, "count")) {
+				r->mon_count = strtoul(argv[++i], &end, 10);
+				if (*end || !r->mon_count || argv[i][0] == '-')
+					return bad_usage("monitor", "count \"%s\" is not a number of events (1 or more)",
+							 argv[i]);
+			} else {
+				i++;
+				for (reason = 0; vgw_drop_name(reason); reason++)
+					if (!strcmp(vgw_drop_name(reason), argv[i]))
+						break;
+				if (!vgw_drop_name(reason))
+					return bad_usage("monitor", "reason \"%s\" is not a drop reason (vnicctl stats names them)",
+							 argv[i]);
+				r->mon_reason = (int)reason;
+			}
+		} else {
+			return bad_usage("monitor", "\"%s\" is not a monitor argument (usage: vnicctl monitor [config] [drops] [vnic VNIC] [reason REASON] [count N])",
+					 a);
+		}
+	}
+	if (!r->mon_config && !r->mon_drops)
+		r->mon_config = r->mon_drops = true;
+	if ((r->mon_vnic || r->mon_reason >= 0) && !r->mon_drops)
+		return bad_usage("monitor", "vnic and reason select drops: add \"drops\"");
+	return 0;
+}
+
+static const char *const change_ops[] = {
+	[VNICGW_CHANGE_ADDED] = "added",
+	[VNICGW_CHANGE_CHANGED] = "changed",
+	[VNICGW_CHANGE_REMOVED] = "removed",
+};
+
+static const char *change_op(int op)
+{
+	return op >= VNICGW_CHANGE_ADDED && op <= VNICGW_CHANGE_REMOVED ?
+	       change_ops[op] : "?";
+}
+
+static const char *proto_name(uint8_t p, char *buf, size_t len)
+{
+	switch (p) {
+	case 1: return "icmp";
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 58: return "icmpv6";
+	}
+	snprintf(buf, len, "proto %u", p);
+	return buf;
+}
+
+struct monitor_ctx {
+	const struct req *r;
+	unsigned long seen;
+};
+
+static void drop_json(const struct vgw_event *e)
+{
+	char a[INET6_ADDRSTRLEN];
+	struct vgw_json j;
+
+	vgw_json_init(&j, stdout);
+	vgw_json_object_begin(&j, NULL);
+	vgw_json_string(&j, "event", "drop");
+	vgw_json_string(&j, "reason", vgw_drop_name(e->reason) ?: "?");
+	if (e->vnic[0])
+		vgw_json_string(&j, "vnic", e->vnic);
+	vgw_json_u64(&j, "vni", e->vni);
+	if (e->family) {
+		vgw_json_string(&j, "src", inet_ntop(e->family, e->src, a, sizeof(a)));
+		vgw_json_string(&j, "dst", inet_ntop(e->family, e->dst, a, sizeof(a)));
+		vgw_json_u64(&j, "proto", e->proto);
+		vgw_json_u64(&j, "sport", e->sport);
+		vgw_json_u64(&j, "dport", e->dport);
+	}
+	vgw_json_u64(&j, "missed", e->missed);
+	vgw_json_object_end(&j);
+	vgw_json_finish(&j);
+}
+
+static void drop_text(const struct vgw_event *e)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], p[16];
+
+	printf("drop %s", vgw_drop_name(e->reason) ?: "?");
+	if (e->vnic[0])
+		printf(" vnic %s", e->vnic);
+	printf(" vni %u", e->vni);
+	if (e->family == AF_INET6)
+		printf(" %s [%s]:%u -> [%s]:%u", proto_name(e->proto, p, sizeof(p)),
+		       inet_ntop(e->family, e->src, s, sizeof(s)), e->sport,
+		       inet_ntop(e->family, e->dst, d, sizeof(d)), e->dport);
+	else if (e->family == AF_INET)
+		printf(" %s %s:%u -> %s:%u", proto_name(e->proto, p, sizeof(p)),
+		       inet_ntop(e->family, e->src, s, sizeof(s)), e->sport,
+		       inet_ntop(e->family, e->dst, d, sizeof(d)), e->dport);
+	if (e->missed)
+		printf(" (%llu drops before this one not reported)",
+		       (unsigned long long)e->missed);
+	printf("\n");
+}
+
+static void notify_json(const struct vgw_event *e)
+{
+	struct vgw_json j;
+	unsigned int i;
+
+	vgw_json_init(&j, stdout);
+	vgw_json_object_begin(&j, NULL);
+	if (e->notify == VNICGW_NOTIFY_CLUSTER) {
+		vgw_json_string(&j, "event", "cluster");
+		vgw_json_string(&j, "self", e->cluster.self);
+		vgw_json_u64(&j, "epoch", e->cluster.epoch);
+		vgw_json_u64(&j, "members", e->cluster.n);
+		vgw_json_u64(&j, "keys", e->cluster.n_keys);
+	} else {
+		vgw_json_string(&j, "event", e->notify == VNICGW_NOTIFY_FLUSH ?
+				"flush" : "commit");
+		vgw_json_u64(&j, "generation", e->generation);
+		vgw_json_u64(&j, "changes", e->change_count);
+		vgw_json_array_begin(&j, "objects");
+		for (i = 0; i < e->n_changes; i++) {
+			vgw_json_object_begin(&j, NULL);
+			vgw_json_string(&j, "op", change_op(e->changes[i].op));
+			vgw_json_string(&j, "type", vgw_obj_type_name(e->changes[i].type) ?: "?");
+			vgw_json_string(&j, "id", e->changes[i].id);
+			vgw_json_object_end(&j);
+		}
+		vgw_json_array_end(&j);
+	}
+	vgw_json_object_end(&j);
+	vgw_json_finish(&j);
+}
+
+static void notify_text(const struct vgw_event *e)
+{
+	unsigned int i;
+
+	if (e->notify == VNICGW_NOTIFY_CLUSTER) {
+		printf("cluster epoch %llu: %u members, self %s, %u keys\n",
+		       (unsigned long long)e->cluster.epoch, e->cluster.n,
+		       e->cluster.self[0] ? e->cluster.self : "none",
+		       e->cluster.n_keys);
+		return;
+	}
+	if (e->notify == VNICGW_NOTIFY_FLUSH) {
+		printf("[generation %llu] flush: %u objects removed\n",
+		       (unsigned long long)e->generation, e->change_count);
+		return;
+	}
+	for (i = 0; i < e->n_changes; i++)
+		printf("[generation %llu] %s %s %s\n",
+		       (unsigned long long)e->generation,
+		       change_op(e->changes[i].op),
+		       vgw_obj_type_name(e->changes[i].type) ?: "?",
+		       e->changes[i].id);
+	if (e->change_count > e->n_changes)
+		printf("[generation %llu] ... and %u more changes (vnicctl show has them)\n",
+		       (unsigned long long)e->generation,
+		       e->change_count - e->n_changes);
+}
+
+static int on_event(const struct vgw_event *e, void *arg)
+{
+	struct monitor_ctx *m = arg;
+	const struct req *r = m->r;
+
+	if (e->cmd == VNICGW_CMD_DROP) {
+		if (!r->mon_drops ||
+		    (r->mon_vnic && strcmp(r->mon_vnic, e->vnic)) ||
+		    (r->mon_reason >= 0 && (unsigned int)r->mon_reason != e->reason))
+			return 0;
+		if (opt_json)
+			drop_json(e);
+		else
+			drop_text(e);
+	} else {
+		if (!r->mon_config)
+			return 0;
+		if (opt_json)
+			notify_json(e);
+		else
+			notify_text(e);
+	}
+	fflush(stdout);
+	return r->mon_count && ++m->seen >= r->mon_count;
+}
+
+static int run_monitor(struct vgw_client *c, struct req *r)
+{
+	struct monitor_ctx m = { .r = r };
+	int err;
+
+	err = vgw_monitor_open(c, r->mon_config, r->mon_drops);
+	if (err) {
+		fprintf(stderr, "vnicctl monitor: %s\n", vgw_errmsg(c, err));
+		return 1;
+	}
+	/* As tcpdump says "listening on": from here on nothing is missed. */
+	if (!opt_quiet)
+		fprintf(stderr, "vnicctl monitor: listening to %s\n",
+			r->mon_config && r->mon_drops ? "config and drops" :
+			r->mon_config ? "config" : "drops");
+	for (;;) {
+		err = vgw_monitor_run(c, on_event, &m);
+		if (err != -ENOBUFS)
+			break;
+		fprintf(stderr, "vnicctl monitor: %s\n", vgw_errmsg(c, err));
+	}
+	if (err < 0) {
+		fprintf(stderr, "vnicctl monitor: %s\n", vgw_errmsg(c, err));
+		return 1;
+	}
+	return 0;
+}
+
 static int parse_help(int argc, char **argv, struct req *r)
 {
 	r->kernel = false;
@@ -1251,6 +1508,7 @@ static const struct command {
 	{ "steering", parse_steering, run_steering },
 	{ "flush", parse_flush, run_flush },
 	{ "cluster", parse_cluster, run_cluster },
+	{ "monitor", parse_monitor, run_monitor },
 	{ "help", parse_help, run_help },
 };
 
