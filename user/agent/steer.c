@@ -19,7 +19,9 @@
  * Order at start: load, fill the cpumap, write the configuration, pin, and
  * only then attach, so the first packet already sees every worker CPU.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +288,70 @@ static int pin_map(struct steering *st, const struct bpf_map *map)
 	return 0;
 }
 
+/* Unpin the maps of @st's program from @dir, and remove @dir. */
+static void remove_pins(struct steering *st, const char *dir)
+{
+	char path[PATH_MAX];
+	const struct bpf_map *map;
+
+	bpf_object__for_each_map(map, st->skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
+		if (unlink(path) && errno != ENOENT)
+			log_warn("unpin %s: %s", path, strerror(errno));
+		snprintf(path, sizeof(path), "%s/new-%s", dir, bpf_map__name(map));
+		unlink(path);
+	}
+	if (rmdir(dir))
+		log_warn("steering pins: rmdir %s: %s", dir, strerror(errno));
+}
+
+/*
+ * The directories of agents that were killed (SIGKILL, a crash) in other
+ * namespaces, deleted since: nobody would start an agent there again to
+ * replace them, and a pinned cpumap keeps a kernel thread per worker CPU.
+ * A directory is stale when no loaded program uses its steer_counters:
+ * an agent pins only maps its loaded program holds, and unpins before it
+ * unloads. (An empty directory may be one that another agent has just
+ * made: left alone.)
+ */
+static void sweep_stale(struct steering *st, const char *root,
+			const char *mine)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	struct bpf_map_info info;
+	uint32_t len;
+	struct dirent *de;
+	DIR *d = opendir(root);
+	int fd;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, VGW_STEER_PIN_PREFIX,
+			    strlen(VGW_STEER_PIN_PREFIX)))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", root, de->d_name);
+		if (!strcmp(dir, mine))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, VGW_STEER_COUNTERS_PIN);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    !vgw_steer_map_in_use(info.id)) {
+			log_info("steering pins: %s: left by an agent that was killed; removed",
+				 dir);
+			remove_pins(st, dir);
+		}
+		close(fd);
+	}
+	closedir(d);
+}
+
 /* The maps, under this namespace's directory. 0 or -errno, logged. */
 static int pin_maps(struct steering *st)
 {
@@ -308,6 +374,7 @@ static int pin_maps(struct steering *st)
 		return err;
 	}
 	strcpy(st->pin_dir, dir);
+	sweep_stale(st, root, dir);
 	bpf_object__for_each_map(map, st->skel->obj) {
 		/* .rodata/.bss of the program: nothing an operator reads */
 		if (bpf_map__is_internal(map))
@@ -328,22 +395,9 @@ static int pin_maps(struct steering *st)
  */
 static void unpin_maps(struct steering *st)
 {
-	const struct bpf_map *map;
-	char path[VGW_STEER_PIN_DIR_LEN + 32];
-
 	if (!st->pin_dir[0])
 		return;
-	bpf_object__for_each_map(map, st->skel->obj) {
-		if (bpf_map__is_internal(map))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", st->pin_dir,
-			 bpf_map__name(map));
-		if (unlink(path) && errno != ENOENT)
-			log_warn("unpin %s: %s", path, strerror(errno));
-	}
-	if (rmdir(st->pin_dir))
-		log_warn("steering pins: rmdir %s: %s", st->pin_dir,
-			 strerror(errno));
+	remove_pins(st, st->pin_dir);
 	st->pin_dir[0] = '\0';
 }
 

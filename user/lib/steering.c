@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,12 +87,38 @@ static int read_pin(const char *dir, struct vgw_steering *s)
 		     info.value_size != sizeof(uint64_t) ||
 		     info.max_entries < VGW_STEER_NR_COUNTERS))
 		err = -EINVAL;
+	/* the agent that pinned it was killed: its counters count nothing */
+	if (!err && !vgw_steer_map_in_use(info.id))
+		err = -ESTALE;
 	if (!err) {
 		s->map_id = info.id;
 		err = read_map(fd, s);
 	}
 	close(fd);
 	return err;
+}
+
+bool vgw_steer_map_in_use(uint32_t map_id)
+{
+	uint32_t id = 0, ids[64], len, n, i;
+	struct bpf_prog_info info;
+	int fd;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			continue;	/* gone meanwhile */
+		memset(&info, 0, sizeof(info));
+		info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+		info.map_ids = (uintptr_t)ids;
+		len = sizeof(info);
+		n = bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.nr_map_ids;
+		close(fd);
+		for (i = 0; i < n && i < sizeof(ids) / sizeof(ids[0]); i++)
+			if (ids[i] == map_id)
+				return true;
+	}
+	return false;
 }
 
 static int by_ino(const void *a, const void *b)

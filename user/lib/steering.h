@@ -14,6 +14,7 @@
 #ifndef VGW_STEERING_H
 #define VGW_STEERING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,11 +53,17 @@ const char *vgw_steer_pin_root(void);
 int vgw_steer_pin_dir(const char *root, char *buf, size_t len);
 
 /*
- * Every agent's steering counters (one per pin directory under
+ * Whether a loaded program uses map @map_id. A pinned map that none uses was
+ * left by an agent that was killed (its program went with it).
+ */
+bool vgw_steer_map_in_use(uint32_t map_id);
+
+/*
+ * Every running agent's steering counters (one per pin directory under
  * vgw_steer_pin_root()), in @out, at most @max, in the order of their
- * namespaces' inodes. Returns how many (0: no agent steers), or a negative
- * errno: -ENOENT without any BPF filesystem, -EPERM without CAP_BPF or
- * CAP_SYS_ADMIN.
+ * namespaces' inodes; pins left by a killed agent are skipped. Returns
+ * how many (0: no agent steers), or a negative errno: -ENOENT without any
+ * BPF filesystem, -EPERM without CAP_BPF or CAP_SYS_ADMIN.
  */
 int vgw_steering_read(struct vgw_steering *out, unsigned int max);
 
