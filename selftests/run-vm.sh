@@ -26,6 +26,7 @@ TESTS=(
 	agent/test_agent.sh
 	agent/test_agent_xdp.sh
 	steer/test_cpumap.sh
+	steer/test_pins.sh
 	datapath/test_topo.sh
 	datapath/test_vnic.sh
 	datapath/test_security.sh
