@@ -20,6 +20,7 @@ TESTS=(
 	module/test_lifecycle.sh
 	module/test_vnicctl.sh
 	"CYCLES=20 module/test_cycles.sh"
+	module/test_kselftest_run.sh
 	genl/run.sh
 	control/test_apply.sh
 	control/test_big_tables.sh

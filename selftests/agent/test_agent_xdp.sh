@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/agent_lib.sh"
 trap 'agent_cleanup; netns_cleanup; unload_module' EXIT
 
-STATE=$here/../../user/tests/data/example.json
+STATE=$VGW_ROOT/user/tests/data/example.json
 X=vgwt-x	# the agent's host: v0 (veth), d0 (dummy)
 Y=vgwt-y	# the sender: v1, and a VXLAN device over it
 
@@ -77,7 +77,7 @@ ip -n $X link set d0 up
 
 # --- an interface that has a program already ------------------------------
 
-ip -n $X link set dev v0 xdpgeneric obj "$here/../../build/bpf/steer.bpf.o" sec xdp
+ip -n $X link set dev v0 xdpgeneric obj "$VGW_ROOT/build/bpf/steer.bpf.o" sec xdp
 expect_fail_msg "never takes over an interface that has another XDP program" \
 	'xdp-if v0: cannot attach in auto mode: .*another XDP program is attached' \
 	timeout 20 vnicgw-agent --netns $X --state "$STATE" --xdp-if v0

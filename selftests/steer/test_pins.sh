@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 trap 'rm -rf /sys/fs/bpf/vgwt-decoy /sys/fs/bpf/vnicgw/netns-1 /sys/fs/bpf/vnicgw/vgwt-notes;
 	agent_cleanup; netns_cleanup' EXIT
 
-STATE=$here/../../user/tests/data/example.json
+STATE=$VGW_ROOT/user/tests/data/example.json
 H=vgwt-h	# the agent's namespace: ul0
 P=vgwt-p	# the other ends of the ul0s
 K=vgwt-k	# a namespace whose agent is killed, then the namespace deleted
