@@ -9,6 +9,21 @@
 TAP_N=0
 TAP_FAILED=0
 
+# VGW_ROOT: the checkout (tools/vm sets it in the guest), whose build/ has
+# the C programs the suites run and whose files (documents, examples) they
+# read. In a tree installed by "make -C selftests install", lib.sh is at
+# its top beside kselftest-list.txt, and root/ holds those files with the
+# same paths (root/build/selftests/ is the tree itself).
+VGW_SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+if [ -z "${VGW_ROOT:-}" ]; then
+	if [ -e "$VGW_SELFTESTS/kselftest-list.txt" ]; then
+		VGW_ROOT=$VGW_SELFTESTS/root
+	else
+		VGW_ROOT=$(cd "$VGW_SELFTESTS/.." && pwd)
+	fi
+fi
+export VGW_ROOT
+
 tap_begin()
 {
 	echo "TAP version 13"
@@ -114,9 +129,15 @@ module_loaded()
 	[ -d /sys/module/vnicgw ]
 }
 
+# The module: $VGW_KO (tools/vm sets it), else the installed one (DKMS).
 load_module()
 {
-	module_loaded || insmod "$VGW_KO"
+	module_loaded && return 0
+	if [ -n "${VGW_KO:-}" ]; then
+		insmod "$VGW_KO"
+	else
+		modprobe vnicgw
+	fi
 }
 
 unload_module()

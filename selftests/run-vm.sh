@@ -20,6 +20,7 @@ TESTS=(
 	module/test_lifecycle.sh
 	module/test_vnicctl.sh
 	"CYCLES=20 module/test_cycles.sh"
+	module/test_kselftest_run.sh
 	genl/run.sh
 	control/test_apply.sh
 	control/test_cli.sh
@@ -27,6 +28,7 @@ TESTS=(
 	agent/test_agent.sh
 	agent/test_agent_xdp.sh
 	steer/test_cpumap.sh
+	steer/test_pins.sh
 	datapath/test_topo.sh
 	datapath/test_vnic.sh
 	datapath/test_security.sh

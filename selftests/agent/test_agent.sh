@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/agent_lib.sh"
 trap 'agent_cleanup; netns_cleanup; unload_module' EXIT
 
-DATA=$here/../../user/tests/data
+DATA=$VGW_ROOT/user/tests/data
 NS=vgwt-ag
 STATE=$WORK/state.json
 LOG=$WORK/agent.log

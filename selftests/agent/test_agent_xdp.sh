@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/agent_lib.sh"
 trap 'agent_cleanup; netns_cleanup; unload_module' EXIT
 
-STATE=$here/../../user/tests/data/example.json
+STATE=$VGW_ROOT/user/tests/data/example.json
 X=vgwt-x	# the agent's host: v0 (veth), d0 (dummy)
 Y=vgwt-y	# the sender: v1, and a VXLAN device over it
 
@@ -24,10 +24,13 @@ JQ_WORDS='def hex: ascii_downcase | ltrimstr("0x") | explode |
 def words: [range(0; length / 4) as $i | .[$i * 4:$i * 4 + 4] | map(hex) |
 	.[0] + .[1] * 256 + .[2] * 65536 + .[3] * 16777216];'
 
+# Where the agent in X pins the maps (user/lib/steering.h).
+pin_dir() { echo "/sys/fs/bpf/vnicgw/netns-$(stat -L -c %i /run/netns/$X)"; }
+
 # "CPU:QSIZE ..." for every cpumap entry that exists.
 cpumap_entries()
 {
-	bpftool -j map dump name cpu_map | jq -r "$JQ_WORDS"'
+	bpftool -j map dump pinned "$(pin_dir)/cpu_map" | jq -r "$JQ_WORDS"'
 		[.[] | select(.value | type == "array") |
 		 "\(.key | words | .[0]):\(.value | words | .[0])"] | join(" ")'
 }
@@ -35,7 +38,7 @@ cpumap_entries()
 # "N: CPU..." from steer_config: n_cpus, then the first n_cpus slots.
 steer_config()
 {
-	bpftool -j map dump name steer_config | jq -r "$JQ_WORDS"'
+	bpftool -j map dump pinned "$(pin_dir)/steer_config" | jq -r "$JQ_WORDS"'
 		.[0].value | words | "\(.[0]): \(.[1:.[0] + 1] | map(tostring) | join(" "))"'
 }
 
@@ -74,7 +77,7 @@ ip -n $X link set d0 up
 
 # --- an interface that has a program already ------------------------------
 
-ip -n $X link set dev v0 xdpgeneric obj "$here/../../build/bpf/steer.bpf.o" sec xdp
+ip -n $X link set dev v0 xdpgeneric obj "$VGW_ROOT/build/bpf/steer.bpf.o" sec xdp
 expect_fail_msg "never takes over an interface that has another XDP program" \
 	'xdp-if v0: cannot attach in auto mode: .*another XDP program is attached' \
 	timeout 20 vnicgw-agent --netns $X --state "$STATE" --xdp-if v0

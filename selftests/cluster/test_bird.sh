@@ -16,11 +16,10 @@
 # shellcheck disable=SC2317 # functions called by the EXIT trap and wait_for
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
 # shellcheck source=../lib.sh
 . "$here/../lib.sh"
 
-EX=$top/examples/bird
+EX=$VGW_ROOT/examples/bird
 VIP_PREFIX=10.0.100.0/24
 TOR_AS=65000
 WORK=$(mktemp -d /tmp/vgwt-bird.XXXXXX)

@@ -17,12 +17,11 @@
 # their pids. Runs in the VM: tools/vm run selftests/run-vm.sh cluster/test_etcd_agent.sh
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
 . "$here/cluster_lib.sh"	# with ../lib.sh, agent_lib.sh, etcd_lib.sh
 
 trap cluster_cleanup EXIT
 
-DATA=$top/user/tests/data
+DATA=$VGW_ROOT/user/tests/data
 P=/vgwt/
 TTL=3
 

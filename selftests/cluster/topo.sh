@@ -56,7 +56,7 @@
 # is the EXIT trap.
 
 CL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CL_TOP=$(cd "$CL_DIR/../.." && pwd)
+CL_TOP=$VGW_ROOT	# (set by ../lib.sh)
 # shellcheck source=../datapath/topo.sh
 . "$CL_DIR/../datapath/topo.sh"
 # shellcheck source=../datapath/traffic.sh

@@ -32,7 +32,7 @@
 # Source after ../lib.sh; needs jq, ip, bridge, ethtool, tc (external Geneve).
 
 DP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-DP_BIN=${VGW_ROOT:-$DP_DIR/../..}/build/selftests/datapath
+DP_BIN=$VGW_ROOT/build/selftests/datapath	# (set by ../lib.sh)
 # shellcheck disable=SC2034 # FLOW, CRAFT, ROUTER_MAC are for the tests
 FLOW=$DP_BIN/flow
 # shellcheck disable=SC2034

@@ -37,7 +37,7 @@ DIR=$(dirname "$0")
 . "$DIR/../datapath/topo.sh"
 . "$DIR/../datapath/traffic.sh"
 
-PKTFUZZ=${VGW_ROOT:-$DIR/../..}/build/selftests/fuzz/pktfuzz
+PKTFUZZ=$VGW_ROOT/build/selftests/fuzz/pktfuzz
 FUZZ_PACKETS=${FUZZ_PACKETS:-50000}
 FUZZ_FAMILIES=${FUZZ_FAMILIES:-4 6}
 # One seed for the whole run, printed, so that a failure can be replayed.

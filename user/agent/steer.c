@@ -7,24 +7,36 @@
  * IFLA_XDP: a link belongs to the file descriptor that holds it, so the
  * program leaves every interface when the agent exits, however it exits
  * (a crash or SIGKILL included), and it never replaces a program someone
- * else attached (the kernel answers EBUSY). No bpffs is needed: nothing is
- * pinned, and tools find the maps by name (bpftool map dump name cpu_map).
+ * else attached (the kernel answers EBUSY).
  *
- * Order at start: load, fill the cpumap, write the configuration, and only
- * then attach, so the first packet already sees every worker CPU.
+ * The maps (never the links) are pinned in bpffs, one directory per network
+ * namespace, /sys/fs/bpf/vnicgw/netns-<inode>/ (user/lib/steering.h), where
+ * vnicctl steering and bpftool find them by path rather than by a name that
+ * another program's map may share. One agent per namespace (instance.c)
+ * makes the directory this agent's alone: a start replaces whatever is
+ * there (pins left by an agent that was killed), a clean exit removes it.
+ *
+ * Order at start: load, fill the cpumap, write the configuration, pin, and
+ * only then attach, so the first packet already sees every worker CPU.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
+#include <linux/magic.h>
 
 #include "agent.h"
 #include "steer.h"
 #include "steer.skel.h"
+#include "steering.h"
 
 _Static_assert(AGENT_MAX_CPUS == VGW_STEER_MAX_CPUS,
 	       "the agent's CPU limit is the program's");
@@ -42,6 +54,7 @@ struct steering {
 	unsigned int n_att;
 	uint32_t cpus[AGENT_MAX_CPUS];
 	unsigned int n_cpus;
+	char pin_dir[VGW_STEER_PIN_DIR_LEN];	/* "": nothing pinned */
 };
 
 /* libbpf's own messages, into the agent's log (they end with \n). */
@@ -225,6 +238,169 @@ static int load(struct steering *st)
 	return err;
 }
 
+/*
+ * Where to pin: a BPF filesystem on /sys/fs/bpf, here or in PID 1's mount
+ * namespace (vgw_steer_pin_root()). systemd mounts one at boot; a host
+ * without systemd may have none, so the agent mounts it. The root, or NULL
+ * logged with what to do.
+ */
+static const char *pin_root(void)
+{
+	const char *root = vgw_steer_pin_root();
+
+	if (root)
+		return root;
+	if (!mount("bpf", VGW_BPFFS, "bpf", 0, "mode=0700")) {
+		log_info("mounted a BPF filesystem on %s", VGW_BPFFS);
+		return VGW_STEER_PIN_ROOT;
+	}
+	log_err("%s is not a BPF filesystem and mounting one failed (%s): the steering maps are pinned there; mount it first (mount -t bpf bpf %s)",
+		VGW_BPFFS, strerror(errno), VGW_BPFFS);
+	return NULL;
+}
+
+/*
+ * Pin @map as DIR/NAME, replacing a pin of that name: pinned as
+ * DIR/new-NAME, then renamed over the old one, so that a reader finds
+ * the old map or the new one, never none.
+ */
+static int pin_map(struct steering *st, const struct bpf_map *map)
+{
+	char path[VGW_STEER_PIN_DIR_LEN + 32], tmp[sizeof(path) + 8];
+	int err;
+
+	/* bpffs refuses names with a dot (EPERM): "reserved" */
+	snprintf(path, sizeof(path), "%s/%s", st->pin_dir, bpf_map__name(map));
+	snprintf(tmp, sizeof(tmp), "%s/new-%s", st->pin_dir, bpf_map__name(map));
+	unlink(tmp);	/* a leftover of an agent killed right here */
+	err = bpf_obj_pin(bpf_map__fd(map), tmp);
+	if (err) {
+		err = -errno;
+		log_err("pin %s: %s", tmp, strerror(errno));
+		return err;
+	}
+	if (rename(tmp, path)) {
+		err = -errno;
+		log_err("pin %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+/* Unpin the maps of @st's program from @dir, and remove @dir. */
+static void remove_pins(struct steering *st, const char *dir)
+{
+	char path[PATH_MAX];
+	const struct bpf_map *map;
+
+	bpf_object__for_each_map(map, st->skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
+		if (unlink(path) && errno != ENOENT)
+			log_warn("unpin %s: %s", path, strerror(errno));
+		snprintf(path, sizeof(path), "%s/new-%s", dir, bpf_map__name(map));
+		unlink(path);
+	}
+	if (rmdir(dir))
+		log_warn("steering pins: rmdir %s: %s", dir, strerror(errno));
+}
+
+/*
+ * The directories of agents that were killed (SIGKILL, a crash) in other
+ * namespaces, deleted since: nobody would start an agent there again to
+ * replace them, and a pinned cpumap keeps a kernel thread per worker CPU.
+ * A directory is stale when no loaded program uses its steer_counters:
+ * an agent pins only maps its loaded program holds, and unpins before it
+ * unloads. (An empty directory may be one that another agent has just
+ * made: left alone.)
+ */
+static void sweep_stale(struct steering *st, const char *root,
+			const char *mine)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	struct bpf_map_info info;
+	uint32_t len;
+	struct dirent *de;
+	DIR *d = opendir(root);
+	int fd;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, VGW_STEER_PIN_PREFIX,
+			    strlen(VGW_STEER_PIN_PREFIX)))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", root, de->d_name);
+		if (!strcmp(dir, mine))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, VGW_STEER_COUNTERS_PIN);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    !vgw_steer_map_in_use(info.id)) {
+			log_info("steering pins: %s: left by an agent that was killed; removed",
+				 dir);
+			remove_pins(st, dir);
+		}
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* The maps, under this namespace's directory. 0 or -errno, logged. */
+static int pin_maps(struct steering *st)
+{
+	const struct bpf_map *map;
+	const char *root = pin_root();
+	char dir[VGW_STEER_PIN_DIR_LEN];
+	int err;
+
+	if (!root)
+		return -ENOENT;
+	err = vgw_steer_pin_dir(root, dir, sizeof(dir));
+	if (err) {
+		log_err("steering pins: this network namespace: %s", strerror(-err));
+		return err;
+	}
+	if ((mkdir(root, 0755) && errno != EEXIST) ||
+	    (mkdir(dir, 0700) && errno != EEXIST)) {
+		err = -errno;
+		log_err("steering pins: mkdir %s: %s", dir, strerror(errno));
+		return err;
+	}
+	strcpy(st->pin_dir, dir);
+	sweep_stale(st, root, dir);
+	bpf_object__for_each_map(map, st->skel->obj) {
+		/* .rodata/.bss of the program: nothing an operator reads */
+		if (bpf_map__is_internal(map))
+			continue;
+		err = pin_map(st, map);
+		if (err)
+			return err;
+	}
+	log_info("steering maps pinned in %s", dir);
+	return 0;
+}
+
+/*
+ * On a clean exit: the program is gone from every interface, its counters
+ * mean nothing any more. The directory goes (a file that is not a pin of
+ * ours makes rmdir fail: it stays, and says so); the root stays, another
+ * namespace's agent may be creating its directory in it.
+ */
+static void unpin_maps(struct steering *st)
+{
+	if (!st->pin_dir[0])
+		return;
+	remove_pins(st, st->pin_dir);
+	st->pin_dir[0] = '\0';
+}
+
 int steer_start(const struct agent_config *cfg, struct steering **out)
 {
 	struct steering *st = calloc(1, sizeof(*st));
@@ -242,6 +418,8 @@ int steer_start(const struct agent_config *cfg, struct steering **out)
 		err = fill_cpumap(st);
 	if (!err)
 		err = write_config(st);
+	if (!err)
+		err = pin_maps(st);
 	for (i = 0; !err && i < cfg->n_xdp_ifs; i++) {
 		strcpy(st->att[i].ifname, cfg->xdp_ifs[i]);
 		st->n_att++;
@@ -337,6 +515,8 @@ void steer_stop(struct steering *st)
 		return;
 	for (i = 0; i < st->n_att; i++)
 		detach_one(&st->att[i]);
+	if (st->skel)
+		unpin_maps(st);
 	steer__destroy(st->skel);
 	free(st);
 }
