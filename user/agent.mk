@@ -48,3 +48,11 @@ $(BUILD)/tests/test_agent_config: user/tests/test_agent_config.c \
 		$(AGENT_TEST_OBJS) user/agent/agent.h $(KSFT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -I$(TOP)/user/agent -o $@ $< $(AGENT_TEST_OBJS)
+
+# The watchdog pings (notify.c, loop.c): agents without the module, each in a
+# network namespace of its own, and a notify socket the test binds.
+tests: $(BUILD)/tests/test_agent_watchdog
+
+$(BUILD)/tests/test_agent_watchdog: user/tests/test_agent_watchdog.sh | $(BIN)/vnicgw-agent
+	@mkdir -p $(@D)
+	ln -sf $(TOP)/$< $@
