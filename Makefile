@@ -42,7 +42,11 @@ RESOLVE_BTFIDS ?= true
 CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	-I$(TOP)/kmod/include/uapi -I$(TOP)/kmod/include -I$(TOP)/user/lib \
-	-I$(TOP)/bpf
+	-I$(TOP)/bpf $(CPPFLAGS) $(CFLAGS)
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment or the command line are
+# added (a Debian build passes its hardening flags so); LDFLAGS to the
+# installed programs' links.
+USER_LDFLAGS := $(LDFLAGS)
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 CURL_LIBS := $(or $(shell pkg-config --libs libcurl 2>/dev/null),-lcurl)
@@ -161,7 +165,7 @@ $(LIBVGW): $(LIB_OBJS)
 
 $(BIN)/vnicctl: tools/vnicctl/vnicctl.c $(LIBVGW) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(LIB_LIBS)
+	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) $(USER_LDFLAGS) -o $@ $< $(LIBVGW) $(LIB_LIBS)
 
 # --- tests ------------------------------------------------------------------
 
@@ -278,7 +282,9 @@ install-user: user
 	@if [ -n "$(COMPLETIONS)" ]; then \
 		$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR) && \
 		$(INSTALL) -m 644 $(COMPLETIONS) $(DESTDIR)$(BASHCOMPDIR)/; fi
-	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/examples/bird
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/examples/bird
+	$(INSTALL) -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
 	$(INSTALL) -m 644 examples/host.conf examples/host@.conf $(DESTDIR)$(DOCDIR)/examples/
 	$(INSTALL) -m 644 user/tests/data/example.json $(DESTDIR)$(DOCDIR)/examples/state.json
 	$(INSTALL) -m 644 examples/bird/* $(DESTDIR)$(DOCDIR)/examples/bird/

@@ -36,7 +36,7 @@ $(BUILD)/user/agent/steer.o: $(AGENT_SKEL)
 
 $(BIN)/vnicgw-agent: $(AGENT_OBJS) $(LIBVGW)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $(AGENT_OBJS) $(AGENT_LIBS)
+	$(CC) $(USER_LDFLAGS) -o $@ $(AGENT_OBJS) $(AGENT_LIBS)
 
 # Pure logic of the agent, linked without libnl or libbpf.
 AGENT_TEST_OBJS := user/agent/config.c user/agent/log.c

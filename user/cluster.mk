@@ -30,7 +30,7 @@ user: $(BIN)/vnicctl-etcd
 
 $(BIN)/vnicctl-etcd: tools/vnicctl-etcd/vnicctl-etcd.c $(LIBVGW) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -o $@ $< $(LIBVGW) -ljansson $(CURL_LIBS)
+	$(CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $< $(LIBVGW) -ljansson $(CURL_LIBS)
 
 # The etcd test on this machine (a real etcd on loopback): tools/check runs
 # every build/tests/test_*, so the script is linked there.
