@@ -13,3 +13,10 @@ $(BUILD)/tests/test_install: user/tests/test_install.sh | $(BIN)/vnicctl \
 		$(BIN)/vnicgw-agent $(BIN)/vnicctl-etcd
 	@mkdir -p $(@D)
 	ln -sf $(TOP)/$< $@
+
+# About 90 s to 2 min (dpkg-buildpackage, lintian, dkms build of the module).
+tests: $(BUILD)/tests/test_packages
+
+$(BUILD)/tests/test_packages: user/tests/test_packages.sh
+	@mkdir -p $(@D)
+	ln -sf $(TOP)/$< $@
