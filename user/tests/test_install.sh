@@ -11,6 +11,8 @@ set -u
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/selftests/lib.sh"
+# Run from "make check": not the outer make's jobserver or flags.
+unset MAKEFLAGS MAKELEVEL MFLAGS
 
 WORK=$(mktemp -d /tmp/vgwt-install.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
