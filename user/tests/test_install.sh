@@ -131,13 +131,16 @@ tmpl=$D/lib/systemd/system/vnicgw-agent@.service
 expect_eq "the unit: RuntimeDirectory=vnicgw (the owner table's /run/vnicgw under ProtectSystem=strict), a watchdog" \
 	"ProtectSystem=strict RuntimeDirectory=vnicgw WatchdogSec=60s" \
 	"$(grep -E '^(RuntimeDirectory|ProtectSystem|WatchdogSec)=' "$unit" | sort | tr '\n' ' ' | sed 's/ $//')"
-expect_eq "the template: /etc/vnicgw/%i.conf, RuntimeDirectory=vnicgw/%i" \
-	"ExecStart=/usr/sbin/vnicgw-agent --host-config /etc/vnicgw/%i.conf RuntimeDirectory=vnicgw/%i" \
+expect_eq "the template: /etc/vnicgw/%i.conf, RuntimeDirectory=vnicgw-%i (not under the other unit's)" \
+	"ExecStart=/usr/sbin/vnicgw-agent --host-config /etc/vnicgw/%i.conf RuntimeDirectory=vnicgw-%i" \
 	"$(grep -E '^(ExecStart|RuntimeDirectory)=' "$tmpl" | tr '\n' ' ' | sed 's/ $//')"
 # The examples' owner-table paths are in the units' runtime directories.
 expect_eq "host.conf's owner-table is under the unit's RuntimeDirectory" \
 	"# owner-table = /run/vnicgw/owners.json" \
 	"$(grep -o '# owner-table = [^ ]*' "$D/$DOC/examples/host.conf")"
+expect_eq "host@.conf's owner-table is under the template's RuntimeDirectory for its netns" \
+	"netns = blue # owner-table = /run/vnicgw-blue/owners.json" \
+	"$(grep -o -e '^netns = [^ ]*' -e '# owner-table = [^ ]*' "$D/$DOC/examples/host@.conf" | tr '\n' ' ' | sed 's/ $//')"
 
 # PREFIX: programs and docs move, the units follow with their ExecStart;
 # the units stay where systemd looks.
