@@ -42,11 +42,16 @@ RESOLVE_BTFIDS ?= true
 CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	-I$(TOP)/kmod/include/uapi -I$(TOP)/kmod/include -I$(TOP)/user/lib \
-	-I$(TOP)/bpf
+	-I$(TOP)/bpf $(CPPFLAGS) $(CFLAGS)
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment or the command line are
+# added (a Debian build passes its hardening flags so); LDFLAGS to the
+# installed programs' links.
+USER_LDFLAGS := $(LDFLAGS)
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+CURL_LIBS := $(or $(shell pkg-config --libs libcurl 2>/dev/null),-lcurl)
 # Everything libvnicgw needs at link time.
-LIB_LIBS := $(NL_LIBS) -ljansson -lbpf
+LIB_LIBS := $(NL_LIBS) -ljansson -lbpf $(CURL_LIBS)
 
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_HDRS := $(wildcard user/lib/*.h) kmod/include/uapi/linux/vnicgw.h
@@ -160,7 +165,7 @@ $(LIBVGW): $(LIB_OBJS)
 
 $(BIN)/vnicctl: tools/vnicctl/vnicctl.c $(LIBVGW) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(LIB_LIBS)
+	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) $(USER_LDFLAGS) -o $@ $< $(LIBVGW) $(LIB_LIBS)
 
 # --- tests ------------------------------------------------------------------
 
@@ -212,6 +217,87 @@ bench-failover: all
 
 vm-shell: all
 	@$(TOP)/tools/vm shell
+
+# --- install ------------------------------------------------------------------
+#
+#   make install [DESTDIR=/tmp/root] [PREFIX=/usr]
+#                       the module, then everything else (install-user)
+#   make install-module the module into /lib/modules/KVER/updates/ (KVER read
+#                       from the built module); depmod only without DESTDIR
+#   make install-user   the programs, the systemd units, man pages, bash
+#                       completion, examples; no kernel tree needed
+#   make install-dkms   the module's sources and dkms.conf into
+#                       /usr/src/vnicgw-VERSION/, for dkms(8)
+#
+# vnicgw-agent and vnicctl go to sbin: both change the kernel's tables and
+# need CAP_NET_ADMIN, as ip and tc do (Debian's iproute2 has them in /sbin).
+# vnicctl-etcd only talks HTTP to etcd and needs no privilege: bin. The units
+# go where systemd looks whatever PREFIX is, with PREFIX's sbin written into
+# their ExecStart. Man pages and completion are installed for those that
+# exist (docs/man/NAME.SECTION, tools/completion/COMMAND).
+
+PREFIX ?= /usr
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/vnicgw
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+UNITDIR ?= /lib/systemd/system
+DKMSDIR ?= /usr/src
+INSTALL ?= install
+
+VGW_VERSION := $(shell sed -n 's/^\#define VGW_VERSION "\(.*\)"/\1/p' kmod/vnicgw.h)
+UNITS := user/agent/vnicgw-agent.service user/agent/vnicgw-agent@.service
+MAN_PAGES = $(wildcard docs/man/*.[1-8])
+COMPLETIONS = $(wildcard tools/completion/*)
+
+.PHONY: install install-module install-user install-dkms
+
+install: install-module install-user
+
+install-module: module
+	@kver=$$(modinfo -F vermagic kmod/vnicgw.ko | cut -d' ' -f1) && \
+	test -n "$$kver" || { echo "kmod/vnicgw.ko: no vermagic" >&2; exit 1; } && \
+	echo "install vnicgw.ko for $$kver" && \
+	$(INSTALL) -D -m 644 kmod/vnicgw.ko \
+		$(DESTDIR)/lib/modules/$$kver/updates/vnicgw.ko && \
+	if [ -z "$(DESTDIR)" ]; then depmod -a $$kver; fi
+
+install-user: user
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 755 $(BIN)/vnicgw-agent $(BIN)/vnicctl $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 755 $(BIN)/vnicctl-etcd $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -d $(DESTDIR)$(UNITDIR)
+	@for u in $(UNITS); do \
+		echo "install $$u"; \
+		sed 's|/usr/sbin/vnicgw-agent|$(SBINDIR)/vnicgw-agent|' $$u \
+			>$(DESTDIR)$(UNITDIR)/$${u##*/} && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
+	@for m in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.} && \
+		$(INSTALL) -d $$d && $(INSTALL) -m 644 $$m $$d/ || exit 1; \
+	done
+	@if [ -n "$(COMPLETIONS)" ]; then \
+		$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR) && \
+		$(INSTALL) -m 644 $(COMPLETIONS) $(DESTDIR)$(BASHCOMPDIR)/; fi
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/examples/bird
+	$(INSTALL) -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
+	$(INSTALL) -m 644 examples/host.conf examples/host@.conf $(DESTDIR)$(DOCDIR)/examples/
+	$(INSTALL) -m 644 user/tests/data/example.json $(DESTDIR)$(DOCDIR)/examples/state.json
+	$(INSTALL) -m 644 examples/bird/* $(DESTDIR)$(DOCDIR)/examples/bird/
+
+# The tree dkms.conf describes: the top Kbuild, kmod/'s sources and Kbuild
+# files (not what a build left there).
+install-dkms:
+	@d=$(DESTDIR)$(DKMSDIR)/vnicgw-$(VGW_VERSION) && \
+	echo "install the module's sources into $$d" && \
+	$(INSTALL) -d $$d && $(INSTALL) -m 644 Kbuild dkms.conf $$d/ && \
+	for f in $$(find kmod -type f \( -name '*.[ch]' -o -name Kbuild \) \
+			! -name '*.mod.c' | sort); do \
+		$(INSTALL) -D -m 644 $$f $$d/$$f || exit 1; done
 
 # Make fragments of the subdirectories (extra host tests, benchmarks, fuzzers).
 # They add their test binaries as $(BUILD)/tests/test_* (tools/check runs

@@ -36,7 +36,7 @@ $(BUILD)/user/agent/steer.o: $(AGENT_SKEL)
 
 $(BIN)/vnicgw-agent: $(AGENT_OBJS) $(LIBVGW)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $(AGENT_OBJS) $(AGENT_LIBS)
+	$(CC) $(USER_LDFLAGS) -o $@ $(AGENT_OBJS) $(AGENT_LIBS)
 
 # Pure logic of the agent, linked without libnl or libbpf.
 AGENT_TEST_OBJS := user/agent/config.c user/agent/log.c
@@ -48,3 +48,11 @@ $(BUILD)/tests/test_agent_config: user/tests/test_agent_config.c \
 		$(AGENT_TEST_OBJS) user/agent/agent.h $(KSFT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -I$(TOP)/user/agent -o $@ $< $(AGENT_TEST_OBJS)
+
+# The watchdog pings (notify.c, loop.c): agents without the module, each in a
+# network namespace of its own, and a notify socket the test binds.
+tests: $(BUILD)/tests/test_agent_watchdog
+
+$(BUILD)/tests/test_agent_watchdog: user/tests/test_agent_watchdog.sh | $(BIN)/vnicgw-agent
+	@mkdir -p $(@D)
+	ln -sf $(TOP)/$< $@

@@ -30,7 +30,7 @@ user: $(BIN)/vnicctl-etcd
 
 $(BIN)/vnicctl-etcd: tools/vnicctl-etcd/vnicctl-etcd.c $(LIBVGW) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -o $@ $< $(LIBVGW) -ljansson
+	$(CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $< $(LIBVGW) -ljansson $(CURL_LIBS)
 
 # The etcd test on this machine (a real etcd on loopback): tools/check runs
 # every build/tests/test_*, so the script is linked there.
@@ -52,7 +52,7 @@ $(BUILD)/tests/test_etcd_keys: user/tests/test_etcd_keys.sh | $(BIN)/vnicctl-etc
 # Its helper (not a test_*: tools/check runs those).
 $(BUILD)/tests/helpers/etcd_keys_put: user/tests/etcd_keys_put.c $(LIBVGW) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -o $@ $< $(LIBVGW) -ljansson
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIBVGW) -ljansson $(CURL_LIBS)
 
 # Time from a write into etcd to every host's kernel (run by the VM test).
 user: $(BIN)/vgw-etcd-latency
@@ -60,23 +60,6 @@ user: $(BIN)/vgw-etcd-latency
 $(BIN)/vgw-etcd-latency: user/bench/etcd_latency.c $(LIBVGW) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIBVGW) $(LIB_LIBS)
-
-# The test VM's initramfs carries no libcurl (tools/vm-initramfs: LIBRARIES),
-# which etcd.c loads at run time: its libraries are copied here and the
-# cluster tests put the directory on LD_LIBRARY_PATH in the guest. The
-# checkout is the same path there. (Not needed once the image has libcurl.)
-VM_LIBS := $(BUILD)/vm-libs
-CURL_SO := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libcurl.so.4 /usr/lib/*/libcurl.so.4))
-
-user: $(VM_LIBS)/.stamp
-
-$(VM_LIBS)/.stamp: $(CURL_SO)
-	@rm -rf $(VM_LIBS) && mkdir -p $(VM_LIBS)
-	@test -n "$(CURL_SO)" || { echo "no libcurl.so.4 (tools/install-deps)" >&2; exit 1; }
-	@for f in $(CURL_SO) $$(ldd $(CURL_SO) | awk '$$3 ~ /^\// { print $$3 }'); do \
-		case $${f##*/} in libc.so.*|ld-linux*) ;; *) cp -L $$f $(VM_LIBS)/ ;; esac; \
-	done
-	@touch $@
 
 # --- the cluster in the kernel (CLUSTER_SET/GET) -------------------------------------
 #

@@ -21,10 +21,6 @@ cl_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$cl_dir/../agent/agent_lib.sh"
 . "$VGW_ROOT/user/tests/etcd_lib.sh"
 
-# The image has no libcurl yet; the build copies it (user/cluster.mk).
-LD_LIBRARY_PATH=$VGW_ROOT/build/vm-libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export LD_LIBRARY_PATH
-
 BR=10.99.0.1
 
 cluster_cleanup()

@@ -64,9 +64,6 @@ CL_TOP=$VGW_ROOT	# (set by ../lib.sh)
 # shellcheck source=../../user/tests/etcd_lib.sh
 . "$CL_TOP/user/tests/etcd_lib.sh"
 
-# The guest image may lack libcurl; the build copies it (user/cluster.mk).
-export LD_LIBRARY_PATH=$CL_TOP/build/vm-libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-
 CL_TOR_IP=10.0.0.1		# the TOR on the access segment (br0)
 CL_HOST_MTU=1600		# TOR <-> host links (the access segment: 1500)
 CL_MGMT_BR=vgwt-mgmt

@@ -353,6 +353,11 @@ int instance_lock(void);
 
 /* notify.c: sd_notify(3) without libsystemd: "READY=1", "STATUS=...". */
 void notify_init(void);
+/*
+ * How often the loop sends "WATCHDOG=1": half of $WATCHDOG_USEC, or 0 when
+ * there is no watchdog (or no $NOTIFY_SOCKET to send it to).
+ */
+uint64_t notify_watchdog_ms(void);
 void notify_systemd(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 

@@ -17,6 +17,13 @@
  *
  * With --etcd there is no file: the etcd watch's sockets join the poll set
  * instead (cluster.c), and a changed document is applied at once.
+ *
+ * Under a systemd watchdog, "WATCHDOG=1" is sent from here every half
+ * interval, whatever else is happening (no module yet, etcd away, not
+ * ready): it says the loop turns, not that the tables are right. It is
+ * sent only between the loop's steps, so one step that blocks longer than
+ * the rest of the interval (a huge first apply) is a restart: WatchdogSec=
+ * in the unit leaves room for that.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -49,6 +56,7 @@ struct loop {
 	char dir[PATH_MAX], base[NAME_MAX + 1];
 	uint64_t reload_at, burst_start;	/* 0: no reload pending */
 	uint64_t check_at, stats_at;		/* stats_at 0: no periodic print */
+	uint64_t watchdog_at, watchdog_ms;	/* watchdog_ms 0: none */
 	bool force_reload;			/* SIGHUP: read even if unchanged */
 	bool ready;				/* READY=1 sent */
 	bool stop;
@@ -218,6 +226,8 @@ static int poll_timeout(const struct loop *l)
 		next = l->stats_at;
 	if (l->cluster_at < next)
 		next = l->cluster_at;
+	if (l->watchdog_ms && l->watchdog_at < next)
+		next = l->watchdog_at;
 	return next <= now ? 0 : (int)(next - now);
 }
 
@@ -243,7 +253,12 @@ int agent_loop(const struct agent_config *cfg, struct sync *s,
 
 	if (cfg->stats_interval_ms)
 		l.stats_at = now_ms() + cfg->stats_interval_ms;
+	l.watchdog_ms = notify_watchdog_ms();
 	while (!ret && !l.stop) {
+		if (l.watchdog_ms && now_ms() >= l.watchdog_at) {
+			notify_systemd("WATCHDOG=1");
+			l.watchdog_at = now_ms() + l.watchdog_ms;
+		}
 		n = run_cluster(&l, fds + 2, MAX_CLUSTER_FDS);
 		if (l.reload_at && now_ms() >= l.reload_at)
 			reload(&l);

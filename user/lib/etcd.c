@@ -5,12 +5,10 @@
  * through a curl multi handle, so that a caller's poll() loop never blocks
  * on them.
  *
- * libcurl is loaded with dlopen() on the first vgw_etcd_open(): the
- * functions used are looked up into one table (curl below). Why not link
- * it: vnicctl and the agent are also used without etcd, on hosts and in the
- * test VM's initramfs that do not carry libcurl and its 30 libraries.
+ * The programs link libcurl (libcurl.so.4) like any other library, so that
+ * a package's dependencies name it (dpkg-shlibdeps); the test VM's image
+ * carries it (tools/vm-initramfs: LIBRARIES).
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,81 +23,21 @@
 #define PAGE_KEYS	1000	/* keys per range page */
 #define STREAM_MAX	(64u << 20)	/* one watch message, at most */
 
-static struct {
-	CURLcode (*global_init)(long flags);
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
-	CURLcode (*easy_perform)(CURL *h);
-	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
-	void (*easy_cleanup)(CURL *h);
-	const char *(*easy_strerror)(CURLcode c);
-	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
-	void (*slist_free_all)(struct curl_slist *l);
-	CURLM *(*multi_init)(void);
-	CURLMcode (*multi_add_handle)(CURLM *m, CURL *h);
-	CURLMcode (*multi_remove_handle)(CURLM *m, CURL *h);
-	CURLMcode (*multi_perform)(CURLM *m, int *running);
-	CURLMcode (*multi_fdset)(CURLM *m, fd_set *r, fd_set *w, fd_set *x,
-				 int *maxfd);
-	CURLMcode (*multi_timeout)(CURLM *m, long *ms);
-	CURLMsg *(*multi_info_read)(CURLM *m, int *left);
-	CURLMcode (*multi_cleanup)(CURLM *m);
-	bool loaded;
-} curl;
-
-#define SYM(f, name) { name, offsetof(__typeof__(curl), f) }
-static const struct {
-	const char *name;
-	size_t off;
-} curl_syms[] = {
-	SYM(global_init, "curl_global_init"),
-	SYM(easy_init, "curl_easy_init"),
-	SYM(easy_setopt, "curl_easy_setopt"),
-	SYM(easy_perform, "curl_easy_perform"),
-	SYM(easy_getinfo, "curl_easy_getinfo"),
-	SYM(easy_cleanup, "curl_easy_cleanup"),
-	SYM(easy_strerror, "curl_easy_strerror"),
-	SYM(slist_append, "curl_slist_append"),
-	SYM(slist_free_all, "curl_slist_free_all"),
-	SYM(multi_init, "curl_multi_init"),
-	SYM(multi_add_handle, "curl_multi_add_handle"),
-	SYM(multi_remove_handle, "curl_multi_remove_handle"),
-	SYM(multi_perform, "curl_multi_perform"),
-	SYM(multi_fdset, "curl_multi_fdset"),
-	SYM(multi_timeout, "curl_multi_timeout"),
-	SYM(multi_info_read, "curl_multi_info_read"),
-	SYM(multi_cleanup, "curl_multi_cleanup"),
-};
-
-/* Load libcurl once per process. 0 or -ENOSYS with a message. */
-static int curl_load(char *err, size_t errlen)
+/*
+ * curl_global_init() once per process, on the first vgw_etcd_open(): it is
+ * not thread-safe, but the programs open etcd from one thread.
+ */
+static int curl_init_once(char *err, size_t errlen)
 {
-	void *lib, *f;
-	size_t i;
+	static bool done;
 
-	if (curl.loaded)
+	if (done)
 		return 0;
-	lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		snprintf(err, errlen, "etcd needs libcurl (Debian: libcurl4): %s",
-			 dlerror());
-		return -ENOSYS;
-	}
-	for (i = 0; i < sizeof(curl_syms) / sizeof(curl_syms[0]); i++) {
-		f = dlsym(lib, curl_syms[i].name);
-		if (!f) {
-			snprintf(err, errlen, "libcurl.so.4 has no %s",
-				 curl_syms[i].name);
-			dlclose(lib);
-			return -ENOSYS;
-		}
-		memcpy((char *)&curl + curl_syms[i].off, &f, sizeof(f));
-	}
-	if (curl.global_init(CURL_GLOBAL_DEFAULT)) {
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		snprintf(err, errlen, "curl_global_init failed");
 		return -ENOSYS;
 	}
-	curl.loaded = true;
+	done = true;
 	return 0;
 }
 
@@ -159,7 +97,7 @@ int vgw_etcd_open(const char *url, struct vgw_etcd **out, char *err,
 		snprintf(err, errlen, "%s: not an http:// or https:// URL", url);
 		return -EINVAL;
 	}
-	ret = curl_load(err, errlen);
+	ret = curl_init_once(err, errlen);
 	if (ret)
 		return ret;
 	e = calloc(1, sizeof(*e));
@@ -169,8 +107,8 @@ int vgw_etcd_open(const char *url, struct vgw_etcd **out, char *err,
 		n--;
 	memcpy(e->url, url, n);
 	e->timeout_ms = VGW_ETCD_TIMEOUT_MS;
-	e->h = curl.easy_init();
-	e->hdrs = curl.slist_append(NULL, "Content-Type: application/json");
+	e->h = curl_easy_init();
+	e->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
 	if (!e->h || !e->hdrs) {
 		vgw_etcd_close(e);
 		return -ENOMEM;
@@ -184,9 +122,9 @@ void vgw_etcd_close(struct vgw_etcd *e)
 	if (!e)
 		return;
 	if (e->h)
-		curl.easy_cleanup(e->h);
+		curl_easy_cleanup(e->h);
 	if (e->hdrs)
-		curl.slist_free_all(e->hdrs);
+		curl_slist_free_all(e->hdrs);
 	free(e->resp.data);
 	free(e);
 }
@@ -240,14 +178,14 @@ static void setup(CURL *h, const char *url, const char *path,
 	char full[600];
 
 	snprintf(full, sizeof(full), "%s%s", url, path);
-	curl.easy_setopt(h, CURLOPT_URL, full);
-	curl.easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl.easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
-	curl.easy_setopt(h, CURLOPT_WRITEDATA, resp);
-	curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	curl_easy_setopt(h, CURLOPT_URL, full);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
 }
 
 /* An etcd refusal in a reply body: {"error": "...", "code": N}. */
@@ -285,13 +223,13 @@ static int call(struct vgw_etcd *e, const char *path, json_t *req,
 		return fail(e, -ENOMEM, "out of memory");
 	e->resp.len = 0;
 	setup(e->h, e->url, path, body, e->hdrs, &e->resp);
-	curl.easy_setopt(e->h, CURLOPT_TIMEOUT_MS, e->timeout_ms);
-	c = curl.easy_perform(e->h);
+	curl_easy_setopt(e->h, CURLOPT_TIMEOUT_MS, e->timeout_ms);
+	c = curl_easy_perform(e->h);
 	free(body);
 	if (c)
 		return fail(e, curl_errno(c), "etcd %s: %s", e->url,
-			    curl.easy_strerror(c));
-	curl.easy_getinfo(e->h, CURLINFO_RESPONSE_CODE, &status);
+			    curl_easy_strerror(c));
+	curl_easy_getinfo(e->h, CURLINFO_RESPONSE_CODE, &status);
 	if (e->resp.len)
 		root = json_loadb(e->resp.data, e->resp.len, JSON_DISABLE_EOF_CHECK, &je);
 	if (!json_is_object(root)) {
@@ -652,9 +590,9 @@ int vgw_etcd_watch_start(struct vgw_etcd *e, const char *prefix,
 		w->body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	if (w && w->body) {
-		w->multi = curl.multi_init();
-		w->h = curl.easy_init();
-		w->hdrs = curl.slist_append(NULL, "Content-Type: application/json");
+		w->multi = curl_multi_init();
+		w->h = curl_easy_init();
+		w->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
 	}
 	if (!w || !w->multi || !w->h || !w->hdrs) {
 		vgw_etcd_watch_stop(w);
@@ -662,10 +600,10 @@ int vgw_etcd_watch_start(struct vgw_etcd *e, const char *prefix,
 	}
 	setup(w->h, e->url, "/v3/watch", w->body, w->hdrs, &w->in);
 	/* A dead peer must end the stream even if it never closes it. */
-	curl.easy_setopt(w->h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl.easy_setopt(w->h, CURLOPT_TCP_KEEPIDLE, 5L);
-	curl.easy_setopt(w->h, CURLOPT_TCP_KEEPINTVL, 2L);
-	curl.multi_add_handle(w->multi, w->h);
+	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPIDLE, 5L);
+	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPINTVL, 2L);
+	curl_multi_add_handle(w->multi, w->h);
 	*out = w;
 	return 0;
 }
@@ -675,13 +613,13 @@ void vgw_etcd_watch_stop(struct vgw_etcd_watch *w)
 	if (!w)
 		return;
 	if (w->multi && w->h)
-		curl.multi_remove_handle(w->multi, w->h);
+		curl_multi_remove_handle(w->multi, w->h);
 	if (w->h)
-		curl.easy_cleanup(w->h);
+		curl_easy_cleanup(w->h);
 	if (w->multi)
-		curl.multi_cleanup(w->multi);
+		curl_multi_cleanup(w->multi);
 	if (w->hdrs)
-		curl.slist_free_all(w->hdrs);
+		curl_slist_free_all(w->hdrs);
 	free(w->body);
 	free(w->in.data);
 	free(w);
@@ -698,8 +636,8 @@ unsigned int vgw_etcd_watch_fds(struct vgw_etcd_watch *w, struct pollfd *fds,
 	FD_ZERO(&r);
 	FD_ZERO(&wr);
 	FD_ZERO(&x);
-	curl.multi_fdset(w->multi, &r, &wr, &x, &maxfd);
-	curl.multi_timeout(w->multi, &t);
+	curl_multi_fdset(w->multi, &r, &wr, &x, &maxfd);
+	curl_multi_timeout(w->multi, &t);
 	for (fd = 0; fd <= maxfd && n < max; fd++) {
 		short ev = (short)((FD_ISSET(fd, &r) ? POLLIN : 0) |
 				   (FD_ISSET(fd, &wr) ? POLLOUT : 0));
@@ -776,13 +714,13 @@ static int watch_ended(struct vgw_etcd_watch *w)
 	long status = 0;
 	int left;
 
-	while ((msg = curl.multi_info_read(w->multi, &left)))
+	while ((msg = curl_multi_info_read(w->multi, &left)))
 		if (msg->msg == CURLMSG_DONE)
 			c = msg->data.result;
-	curl.easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &status);
 	if (c)
 		snprintf(w->errmsg, sizeof(w->errmsg), "watch stream: %s",
-			 curl.easy_strerror(c));
+			 curl_easy_strerror(c));
 	else
 		snprintf(w->errmsg, sizeof(w->errmsg),
 			 "watch stream ended (HTTP %ld)", status);
@@ -794,7 +732,7 @@ int vgw_etcd_watch_run(struct vgw_etcd_watch *w, vgw_etcd_event_fn fn,
 {
 	int running = 0, err;
 
-	if (curl.multi_perform(w->multi, &running))
+	if (curl_multi_perform(w->multi, &running))
 		return watch_fail(w, -EIO, "curl_multi_perform failed");
 	err = w->in.len ? watch_lines(w, fn, arg) : 0;
 	if (!err && !running)

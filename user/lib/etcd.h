@@ -7,10 +7,8 @@
  * desired state (store.h) and the cluster membership: no auth, no TLS
  * options beyond what an https:// URL gives by default.
  *
- * HTTP is libcurl's, loaded with dlopen() when the first client opens:
- * programs that never talk to etcd (vnicctl, the agent with a state file)
- * neither need libcurl nor load it. A missing libcurl is an error of
- * vgw_etcd_open() that says so.
+ * HTTP is libcurl's (linked; curl_global_init() when the first client
+ * opens).
  *
  * Conventions: 0 or a negative errno. Transport errors: -ECONNREFUSED
  * (nobody listens), -ETIMEDOUT, -EIO; etcd's refusals by gRPC code: -ESTALE
@@ -38,8 +36,8 @@ struct vgw_etcd;
 
 /*
  * Open a client of the etcd at @url ("http://127.0.0.1:2379"; a trailing
- * slash is fine). Nothing is sent yet. 0 or -errno (-ENOSYS: no libcurl,
- * -EINVAL: not an http(s) URL) with a message in err.
+ * slash is fine). Nothing is sent yet. 0 or -errno (-ENOSYS: libcurl could
+ * not be initialised, -EINVAL: not an http(s) URL) with a message in err.
  */
 int vgw_etcd_open(const char *url, struct vgw_etcd **out, char *err,
 		  size_t errlen);
