@@ -112,7 +112,7 @@ TEST(cluster_key_refusals_name_the_key)
 	char err[256];
 
 	EXPECT_EQ(-EINVAL, parse(&cfg, "cluster-auth = yes\n", err));
-	EXPECT_STREQ("host.conf:1: cluster-auth: \"yes\" is not on or off", err);
+	EXPECT_STREQ("host.conf:1: cluster-auth: \"yes\" is not on, off or permissive", err);
 	EXPECT_EQ(-EINVAL, parse(&cfg, "cluster-keys =\n", err));
 	EXPECT_STREQ("host.conf:1: cluster-keys: empty value", err);
 	EXPECT_EQ(-EINVAL, parse(&cfg, "cluster-auth = off\ncluster-auth = on\n", err));
