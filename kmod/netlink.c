@@ -1047,9 +1047,16 @@ module_param(drop_events_rate, uint, 0644);
 MODULE_PARM_DESC(drop_events_rate,
 		 "drop messages to the \"drops\" group a second, per namespace (0: none; default 100)");
 
+/*
+ * Joining needs CAP_NET_ADMIN in the namespace's user namespace (the
+ * group's flag). Without allow_userns the requests need it in the initial
+ * one: a namespace owned by another user namespace then sends nothing.
+ */
 static bool listened(const struct vgw_net *vn, int group)
 {
 #if VGW_HAVE_MCGRPS
+	if (!READ_ONCE(vgw_allow_userns) && vn->net->user_ns != &init_user_ns)
+		return false;
 	return genl_has_listeners(&vgw_genl_family, vn->net, group);
 #else
 	return false;
