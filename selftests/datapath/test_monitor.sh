@@ -35,6 +35,7 @@ expect_ok "the path works" pings a1 10.1.2.5
 A1=(nsx a1 "$CRAFT" --from 10.0.0.21 --to 10.0.100.1 --smac 02:00:0a:01:01:05
     --src 10.1.1.5 --dst 10.1.2.5 --dport-in 7000)
 # mac_spoof N: N frames of a1's with another source MAC, source ports 41000..
+# (dropped before the inner IP header is read: no flow to report)
 mac_spoof()
 {
 	local i
@@ -43,31 +44,34 @@ mac_spoof()
 		"${A1[@]}" --vxlan 1001 --smac 02:00:0a:01:01:99 --sport $((41000 + i))
 	done
 }
-# monitor OUT ARGS...: `vnicctl -j monitor ARGS` in host1, in the
-# background, its lines in OUT; waits until it has joined the groups (it
-# says "listening" on stderr then).
-MON_PID=
-monitor()
-{
-	local out=$1
-
-	shift
-	nsx host1 vnicctl -j monitor "$@" >"$out" 2>"$out.err" &
-	MON_PID=$!
-	wait_for 5 grep -q "^vnicctl monitor: listening" "$out.err"
-}
-# done_in S: the monitor exits within S seconds (its count reached).
-done_in()
+# denied N: N datagrams of a1's to b1:7001, which b1's rules do not allow:
+# ingress_denied on b1, with the flow; source ports 42000..
+denied()
 {
 	local i
 
-	for ((i = 0; i < $1 * 10; i++)); do
-		kill -0 "$MON_PID" 2>/dev/null || { wait "$MON_PID"; return; }
-		sleep 0.1
+	for ((i = 0; i < $1; i++)); do
+		"${A1[@]}" --vxlan 1001 --dport-in 7001 --sport $((42000 + i))
 	done
-	kill "$MON_PID" 2>/dev/null
-	wait "$MON_PID" 2>/dev/null
-	return 1
+}
+# monitor SECS OUT ARGS...: `vnicctl -j monitor ARGS` in host1 for at most
+# SECS seconds, in the background, its lines in OUT; returns once it has
+# joined the groups (it says "listening" on stderr then).
+MON_PID=
+monitor()
+{
+	local secs=$1 out=$2
+
+	shift 2
+	nsx host1 timeout "$secs" vnicctl -j monitor "$@" >"$out" 2>"$out.err" &
+	MON_PID=$!
+	wait_for 5 grep -q "^vnicctl monitor: listening" "$out.err"
+}
+# finished: the monitor's exit status (124: its time ran out). In this
+# shell, which started it.
+finished()
+{
+	wait "$MON_PID"
 }
 
 # --- tracepoints ---------------------------------------------------------------------
@@ -75,13 +79,13 @@ if [ -d "$TRACE/events/vnicgw" ]; then
 	echo >"$TRACE/trace"
 	echo 1 >"$TRACE/events/vnicgw/vnicgw_drop/enable"
 	echo 1 >"$TRACE/events/vnicgw/vnicgw_forward/enable"
-	mac_spoof 1
+	denied 1
 	pings a1 10.1.2.5 >/dev/null
 	echo 0 >"$TRACE/events/vnicgw/vnicgw_drop/enable"
 	echo 0 >"$TRACE/events/vnicgw/vnicgw_forward/enable"
 	t=$(cat "$TRACE/trace")
 	expect_match "vnicgw:vnicgw_drop names the reason, the VNIC, the VNI and the flow" \
-		"vnicgw_drop: netns=[0-9]+ reason=mac_spoof vnic=a1 vni=1001 proto=17 src=::ffff:10\.1\.1\.5 sport=41000 dst=::ffff:10\.1\.2\.5 dport=7000" "$t"
+		"vnicgw_drop: netns=[0-9]+ reason=ingress_denied vnic=b1 vni=1001 proto=17 src=::ffff:10\.1\.1\.5 sport=42000 dst=::ffff:10\.1\.2\.5 dport=7001" "$t"
 	expect_match "vnicgw:vnicgw_forward: a1's echo request to b1's NVD, b1's answer to a1's" \
 		"vnicgw_forward: netns=[0-9]+ from=a1 vnic=b1 vni=1001 proto=1 src=::ffff:10\.1\.1\.5 .* -> vni=1003 underlay=::ffff:10\.0\.0\.23" "$t"
 	expect_match "... and the answer" \
@@ -94,53 +98,68 @@ fi
 
 # --- drops ---------------------------------------------------------------------------
 out=$TOPO_DIR/mon-drops
-monitor "$out" drops count 3 || not_ok "the monitor joined the drops group"
-mac_spoof 3
-expect_ok "vnicctl monitor drops count 3: three events, then it exits" done_in 5
-expect_eq "... each: mac_spoof on a1, VNI 1001, the inner flow" \
-	"mac_spoof a1 1001 10.1.1.5 41000 10.1.2.5 7000 17
-mac_spoof a1 1001 10.1.1.5 41001 10.1.2.5 7000 17
-mac_spoof a1 1001 10.1.1.5 41002 10.1.2.5 7000 17" \
-	"$(jq -r '"\(.reason) \(.vnic) \(.vni) \(.src) \(.sport) \(.dst) \(.dport) \(.proto)"' "$out")"
+monitor 10 "$out" drops count 4 || not_ok "the monitor joined the drops group"
+denied 3
+mac_spoof 1
+finished
+expect_eq "vnicctl monitor drops count 4: four events, then it exits" 0 "$?"
+expect_eq "... three ingress_denied on b1 with the flow, VNI 1001" \
+	"ingress_denied b1 1001 10.1.1.5 42000 10.1.2.5 7001 17
+ingress_denied b1 1001 10.1.1.5 42001 10.1.2.5 7001 17
+ingress_denied b1 1001 10.1.1.5 42002 10.1.2.5 7001 17" \
+	"$(jq -r 'select(.reason == "ingress_denied") | "\(.reason) \(.vnic) \(.vni) \(.src) \(.sport) \(.dst) \(.dport) \(.proto)"' "$out")"
+expect_eq "... and a mac_spoof on a1, dropped before its IP header was read: no flow" \
+	"mac_spoof a1 1001 null" \
+	"$(jq -r 'select(.reason == "mac_spoof") | "\(.reason) \(.vnic) \(.vni) \(.src)"' "$out")"
 
 out=$TOPO_DIR/mon-filter
-monitor "$out" drops reason no_attachment count 1 || not_ok "the monitor joined"
+monitor 10 "$out" drops vnic b1 reason ingress_denied count 1 || not_ok "the monitor joined"
 mac_spoof 2
 "${A1[@]}" --vxlan 4242
-expect_ok "monitor drops reason no_attachment: the mac_spoof drops are not shown" done_in 5
-expect_eq "... the one shown is no_attachment, VNI 4242, no VNIC" \
-	"no_attachment 4242 null" "$(jq -r '"\(.reason) \(.vni) \(.vnic)"' "$out")"
+denied 1
+finished
+expect_eq "monitor drops vnic b1 reason ingress_denied count 1: the other drops are not shown" 0 "$?"
+expect_eq "... the one shown is b1's ingress_denied" "ingress_denied b1" \
+	"$(jq -r '"\(.reason) \(.vnic)"' "$out")"
+out=$TOPO_DIR/mon-filter2
+monitor 10 "$out" drops reason no_attachment count 1 || not_ok "the monitor joined"
+"${A1[@]}" --vxlan 4242
+finished
+expect_eq "monitor drops reason no_attachment: VNI 4242, no VNIC" "no_attachment 4242 null" \
+	"$(jq -r '"\(.reason) \(.vni) \(.vnic)"' "$out")"
 
-# The rate: 5 a second. 40 drops at once: 5 reported, 35 missed; a second
-# later, one more drop reports the 35 it missed. Every drop is accounted.
+# The rate: 5 a second. 40 drops at once (one craft): 5 reported, 35
+# missed; a second later, one more drop reports those it missed. Every
+# drop is accounted for.
 echo 5 >"$RATE"
 out=$TOPO_DIR/mon-rate
-monitor "$out" drops || not_ok "the monitor joined"
+monitor 4 "$out" drops || not_ok "the monitor joined"
 sleep 1.1	# a fresh interval
 b=$(drops mac_spoof a1)
-mac_spoof 40
+"${A1[@]}" --vxlan 1001 --smac 02:00:0a:01:01:99 --count 40
 sleep 1.2
 mac_spoof 1
-wait_for 3 eval '[ "$(jq -s "map(.missed) | add" "$out")" -gt 0 ]'
-kill "$MON_PID"; wait "$MON_PID" 2>/dev/null
+finished
 n=$(($(drops mac_spoof a1) - b))
 lines=$(wc -l <"$out")
 missed=$(jq -s 'map(.missed) | add // 0' "$out")
+expect_eq "41 drops counted" 41 "$n"
 expect_ok "drop_events_rate 5: at most 6 messages for 41 drops ($lines)" test "$lines" -le 6
-expect_eq "... the missed ones are counted: messages + missed = the drops counted ($lines + $missed = $n)" \
+expect_eq "... the missed ones are counted: messages + missed = the drops ($lines + $missed)" \
 	"$n" "$((lines + missed))"
 echo 100 >"$RATE"
 
 # --- config --------------------------------------------------------------------------
 out=$TOPO_DIR/mon-config
-monitor "$out" config count 3 || not_ok "the monitor joined the config group"
+monitor 10 "$out" config count 3 || not_ok "the monitor joined the config group"
 g=$(nsx host1 vnicctl -j info | jq .generation)
-jq '.vcns += [{"id": "vcn-m", "cidr_blocks": ["10.77.0.0/16"]}]' "$TOPO_DIR/state.json" \
+jq '.vcns += [{"id": "vcn-m", "cidrs": ["10.77.0.0/16"]}]' "$TOPO_DIR/state.json" \
 	>"$TOPO_DIR/state-m.json"
 nsx host1 vnicctl -q apply "$TOPO_DIR/state-m.json"
 nsx host1 vnicctl delete vcn vcn-m
 nsx host1 vnicctl cluster set --self h1 --member h1=10.0.0.10
-expect_ok "monitor config count 3: a commit, a delete, a cluster set" done_in 5
+finished
+expect_eq "monitor config count 3: a commit, a delete, a cluster set" 0 "$?"
 expect_eq "... vcn-m added (generation $((g + 1))), then removed ($((g + 2)))" \
 	"commit $((g + 1)) 1 added vcn vcn-m
 commit $((g + 2)) 1 removed vcn vcn-m" \
@@ -151,7 +170,7 @@ nsx host1 vnicctl cluster clear
 
 # 100 VNICs in one commit: the first 64 listed, all counted.
 out=$TOPO_DIR/mon-big
-monitor "$out" config count 1 || not_ok "the monitor joined"
+monitor 10 "$out" config count 1 || not_ok "the monitor joined"
 jq 'def hex2: [(. / 16 | floor), (. % 16)] | map("0123456789abcdef"[.:. + 1]) | add;
     .vnics += [range(100) | {"id": "m\(.)", "subnet": "sub-b",
 	"private_ips": ["10.1.2.\(. + 100)"], "mac": "02:00:00:00:7f:\(hex2)",
@@ -159,12 +178,13 @@ jq 'def hex2: [(. / 16 | floor), (. % 16)] | map("0123456789abcdef"[.:. + 1]) | 
 	"vips": [{"ip": "10.0.100.9"}]}]' \
 	"$TOPO_DIR/state.json" >"$TOPO_DIR/state-big.json"
 if nsx host1 vnicctl -q apply "$TOPO_DIR/state-big.json"; then
-	expect_ok "a commit of 100 VNICs: one event" done_in 5
+	finished
+	expect_eq "a commit of 100 VNICs: one event" 0 "$?"
 	expect_eq "... 100 changes counted, the first 64 listed" "100 64" \
 		"$(jq -r '"\(.changes) \(.objects | length)"' "$out")"
 else
-	kill "$MON_PID"; wait "$MON_PID" 2>/dev/null
 	not_ok "the 100-VNIC document applies"
+	finished
 fi
 
 # --- privilege -----------------------------------------------------------------------

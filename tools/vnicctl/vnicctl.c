@@ -377,11 +377,11 @@ static int run_apply_etcd(struct req *r)
 static int run_apply(struct vgw_client *c, struct req *r)
 {
 	/*
-	 * On a terminal by default, unless -v prints the changes there too:
+	 * On a terminal by default (not with -q), unless -v prints the changes there too:
 	 * a rewritten line would be mixed into them.
 	 */
 	struct progress prog = { .tty = isatty(STDERR_FILENO) };
-	bool progress = r->progress || (prog.tty && !opt_verbose);
+	bool progress = r->progress || (prog.tty && !opt_verbose && !opt_quiet);
 	struct vgw_apply_stats st;
 	struct vgw_info info;
 	FILE *log = NULL;
