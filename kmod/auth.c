@@ -34,7 +34,8 @@
  * While authentication is turned on in a running cluster, the keys may
  * accept unsigned messages (VNICGW_CLUSTER_ACCEPT_UNSIGNED, counted
  * unsigned_in): members that have the keys sign, and take the messages of
- * those that have none yet; a signed message must still be valid.
+ * those that have none yet; a signed message must still be valid, and a
+ * member once seen signing is never taken unsigned again.
  *
  * Not hidden: the messages are signed, not encrypted (the tenant frames
  * they carry crossed the same underlay in the clear before).
@@ -87,6 +88,11 @@ struct vgw_replay {
 	spinlock_t lock;
 	u64 top;			/* the highest taken; 0: none yet */
 	u32 top_time;			/* the latest clock among those taken */
+	/*
+	 * A valid signed message came from this sender: its unsigned ones
+	 * are forgeries even while the keys accept unsigned messages.
+	 */
+	bool signed_seen;
 	u64 ring[VGW_REPLAY_WORDS];
 };
 
@@ -236,7 +242,11 @@ int vgw_auth_check(struct vgw_net *vn, const struct vgw_cluster *c,
 	u8 i;
 
 	if (!a->present) {
-		if (!c->accept_unsigned)
+		/*
+		 * During a rollout, from members that have no keys yet; a
+		 * member seen signing has them: unsigned, it is forged.
+		 */
+		if (!c->accept_unsigned || READ_ONCE(from->replay->signed_seen))
 			return VNICGW_DROP_CLUSTER_AUTH;
 		vgw_cluster_count(vn, VNICGW_CLUSTER_UNSIGNED_IN, 1);
 		return -1;
@@ -254,6 +264,8 @@ int vgw_auth_check(struct vgw_net *vn, const struct vgw_cluster *c,
 	skew = (s32)((u32)ktime_get_real_seconds() - a->time);
 	if (max_skew && (skew > (s32)max_skew || skew < -(s32)max_skew))
 		return VNICGW_DROP_CLUSTER_CLOCK;
+	if (!READ_ONCE(from->replay->signed_seen))
+		WRITE_ONCE(from->replay->signed_seen, true);
 	switch (replay_take(from->replay, a->seq, a->time)) {
 	case REPLAYED:
 		return VNICGW_DROP_CLUSTER_REPLAY;

@@ -238,7 +238,8 @@ static struct vgw_cluster *cluster_parse(const struct nlattr *nest,
 			goto fail;
 	}
 	err = -EINVAL;
-	if (tb[VNICGW_CLUSTER_ACCEPT_UNSIGNED]) {
+	if (tb[VNICGW_CLUSTER_ACCEPT_UNSIGNED] &&
+	    nla_get_u8(tb[VNICGW_CLUSTER_ACCEPT_UNSIGNED])) {
 		if (!c->n_keys) {
 			vgw_refuse(ea, tb[VNICGW_CLUSTER_ACCEPT_UNSIGNED],
 				   "cluster: accept_unsigned goes with keys, and %s",

@@ -645,7 +645,7 @@ static int put_drops(struct sk_buff *skb, int type, const u64 *drops)
 }
 
 /*
- * The tunnel packets of each possible CPU: VNICGW_STATS_CPUS_PER_MSG of them
+ * The tunnel packets of each possible CPU: VGW_STATS_CPUS_PER_MSG of them
  * from *@next on (the namespace's message has the first; further messages
  * of the dump the rest: a machine of 8192 possible CPUs does not fit one).
  * *@next moves on only when the nest is whole.
@@ -1042,19 +1042,43 @@ static struct genl_family vgw_genl_family __ro_after_init = {
 
 /* --- the multicast groups -------------------------------------------------- */
 
+#define DROP_EVENTS_RATE_MAX	100000
+
 static unsigned int drop_events_rate = 100;
-module_param(drop_events_rate, uint, 0644);
+
+static int drop_rate_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, DROP_EVENTS_RATE_MAX);
+}
+
+static const struct kernel_param_ops drop_rate_ops = {
+	.set = drop_rate_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(drop_events_rate, &drop_rate_ops, &drop_events_rate, 0644);
 MODULE_PARM_DESC(drop_events_rate,
-		 "drop messages to the \"drops\" group a second, per namespace (0: none; default 100)");
+		 "drop messages to the \"drops\" group a second, per namespace (0: none; default 100, at most 100000)");
+
+/*
+ * Cleared before the family goes (vgw_genl_exit()): its group ids may then
+ * be another family's.
+ */
+static bool mcast_live;
 
 /*
  * Joining needs CAP_NET_ADMIN in the namespace's user namespace (the
  * group's flag). Without allow_userns the requests need it in the initial
  * one: a namespace owned by another user namespace then sends nothing.
+ * The listener bits are the whole system's, not the namespace's: one
+ * listener anywhere sends every namespace's drops here (vgw_notify_drop()
+ * is cheap when over its rate).
  */
 static bool listened(const struct vgw_net *vn, int group)
 {
 #if VGW_HAVE_MCGRPS
+	if (!READ_ONCE(mcast_live))
+		return false;
 	if (!READ_ONCE(vgw_allow_userns) && vn->net->user_ns != &init_user_ns)
 		return false;
 	return genl_has_listeners(&vgw_genl_family, vn->net, group);
@@ -1070,6 +1094,14 @@ static void multicast(struct vgw_net *vn, struct sk_buff *msg, int group,
 	genlmsg_multicast_netns(&vgw_genl_family, vn->net, msg, 0, group, gfp);
 #else
 	nlmsg_free(msg);
+#endif
+}
+
+/* A message lost: the listeners' sockets get ENOBUFS, so they know. */
+static void lost(struct vgw_net *vn, int group)
+{
+#if VGW_HAVE_MCGRPS
+	genl_set_err(&vgw_genl_family, vn->net, 0, group, -ENOBUFS);
 #endif
 }
 
@@ -1093,38 +1125,49 @@ static struct sk_buff *notify_new(size_t size, u8 kind, void **hdr)
 	return msg;
 }
 
+/* Room for VNICGW_NOTIFY_CHANGES_MAX changes with the longest ids. */
+#define VGW_NOTIFY_COMMIT_SIZE						\
+	(VNICGW_NOTIFY_CHANGES_MAX *					\
+	 (nla_total_size(0) + 2 * nla_total_size(1) +			\
+	  nla_total_size(VNICGW_ID_MAX)) + 256)
+
 /*
  * After a commit, under vn->lock: the objects it added, changed or removed
- * (the first VNICGW_NOTIFY_CHANGES_MAX; the count of all).
+ * (at most VNICGW_NOTIFY_CHANGES_MAX of them, in no particular order, and
+ * the count of all).
  */
 void vgw_notify_commit(struct vgw_net *vn, const struct vgw_txn *t)
 {
+	struct nlattr *list, *count;
 	struct sk_buff *msg;
-	struct nlattr *list;
 	void *hdr;
-	u32 n;
 
 	lockdep_assert_held(&vn->lock);
 	if (!listened(vn, VGW_MCGRP_CONFIG))
 		return;
-	msg = notify_new(NLMSG_GOODSIZE, VNICGW_NOTIFY_COMMIT, &hdr);
+	msg = notify_new(VGW_NOTIFY_COMMIT_SIZE, VNICGW_NOTIFY_COMMIT, &hdr);
 	if (!msg)
-		return;
+		goto lost;
+	/* The count first: the list takes what room is left. */
 	if (nla_put_u64_64bit(msg, VNICGW_A_GENERATION, t->snap->generation,
 			      VNICGW_A_PAD))
+		goto nospace;
+	count = nla_reserve(msg, VNICGW_A_CHANGE_COUNT, sizeof(u32));
+	if (!count)
 		goto nospace;
 	list = nla_nest_start(msg, VNICGW_A_CHANGES);
 	if (!list)
 		goto nospace;
-	n = vgw_txn_changes(t, msg, VNICGW_NOTIFY_CHANGES_MAX);
+	*(u32 *)nla_data(count) = vgw_txn_changes(t, msg,
+						  VNICGW_NOTIFY_CHANGES_MAX);
 	nla_nest_end(msg, list);
-	if (nla_put_u32(msg, VNICGW_A_CHANGE_COUNT, n))
-		goto nospace;
 	genlmsg_end(msg, hdr);
 	multicast(vn, msg, VGW_MCGRP_CONFIG, GFP_KERNEL);
 	return;
 nospace:
 	nlmsg_free(msg);
+lost:
+	lost(vn, VGW_MCGRP_CONFIG);
 }
 
 void vgw_notify_flush(struct vgw_net *vn, u32 removed)
@@ -1136,34 +1179,50 @@ void vgw_notify_flush(struct vgw_net *vn, u32 removed)
 		return;
 	msg = notify_new(NLMSG_GOODSIZE, VNICGW_NOTIFY_FLUSH, &hdr);
 	if (!msg)
-		return;
+		goto lost;
 	if (nla_put_u64_64bit(msg, VNICGW_A_GENERATION,
 			      READ_ONCE(vn->generation), VNICGW_A_PAD) ||
 	    nla_put_u32(msg, VNICGW_A_CHANGE_COUNT, removed)) {
 		nlmsg_free(msg);
-		return;
+		goto lost;
 	}
 	genlmsg_end(msg, hdr);
 	multicast(vn, msg, VGW_MCGRP_CONFIG, GFP_KERNEL);
+	return;
+lost:
+	lost(vn, VGW_MCGRP_CONFIG);
 }
 
-/* After a CLUSTER_SET, not under vn->lock: the cluster as GET gives it. */
+/*
+ * After a CLUSTER_SET, not under vn->lock: the cluster as GET gives it, in
+ * a page if it fits (the largest cluster needs VGW_CLUSTER_REPLY_MAX).
+ */
 void vgw_notify_cluster(struct vgw_net *vn)
 {
+	size_t size = NLMSG_GOODSIZE;
 	struct sk_buff *msg;
 	void *hdr;
+	int err;
 
 	if (!listened(vn, VGW_MCGRP_CONFIG))
 		return;
-	msg = notify_new(VGW_CLUSTER_REPLY_MAX, VNICGW_NOTIFY_CLUSTER, &hdr);
-	if (!msg)
-		return;
-	if (vgw_cluster_fill(msg, vn)) {
+	for (;;) {
+		msg = notify_new(size, VNICGW_NOTIFY_CLUSTER, &hdr);
+		if (!msg)
+			goto lost;
+		err = vgw_cluster_fill(msg, vn);
+		if (!err)
+			break;
 		nlmsg_free(msg);
-		return;
+		if (err != -EMSGSIZE || size == VGW_CLUSTER_REPLY_MAX)
+			goto lost;
+		size = VGW_CLUSTER_REPLY_MAX;
 	}
 	genlmsg_end(msg, hdr);
 	multicast(vn, msg, VGW_MCGRP_CONFIG, GFP_KERNEL);
+	return;
+lost:
+	lost(vn, VGW_MCGRP_CONFIG);
 }
 
 void vgw_drop_events_init(struct vgw_net *vn)
@@ -1171,13 +1230,41 @@ void vgw_drop_events_init(struct vgw_net *vn)
 	ratelimit_state_init(&vn->drop_events, HZ, drop_events_rate);
 	/* Never a "callbacks suppressed" line: the missed are reported. */
 	ratelimit_set_flags(&vn->drop_events, RATELIMIT_MSG_ON_RELEASE);
-	atomic64_set(&vn->drop_events_missed, 0);
 }
 
 /* Cheap enough for every drop: a test of the group's listener bit. */
 bool vgw_drop_listened(const struct vgw_net *vn)
 {
 	return listened(vn, VGW_MCGRP_DROPS);
+}
+
+/* The drops not reported, every CPU's, taken (they go in a message). */
+static u64 missed_take(struct vgw_net *vn)
+{
+	u64 n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += atomic64_xchg(&per_cpu_ptr(vn->pcpu, cpu)->drop_events_missed, 0);
+	return n;
+}
+
+static void missed_add(struct vgw_net *vn, u64 n)
+{
+	atomic64_add(n, &this_cpu_ptr(vn->pcpu)->drop_events_missed);
+}
+
+/*
+ * Over the rate this interval? Read without the ratelimit's lock, so that
+ * a flood of drops on every CPU does not contend for it: only drops that
+ * may be sent take it.
+ */
+static bool over_rate(const struct ratelimit_state *rs, unsigned int rate)
+{
+	unsigned long begin = READ_ONCE(rs->begin);
+
+	return begin && time_before(jiffies, begin + HZ) &&
+	       READ_ONCE(rs->printed) >= (int)rate;
 }
 
 static int put_flow_ip(struct sk_buff *msg, int type, const struct vgw_ip *ip)
@@ -1198,20 +1285,21 @@ void vgw_notify_drop(const struct vgw_pkt *p, unsigned int reason)
 	void *hdr;
 	u64 missed;
 
+	BUILD_BUG_ON(__VNICGW_DROP_MAX > 255);	/* a u8 on the wire */
 	if (!rate)
 		return;
-	WRITE_ONCE(vn->drop_events.burst, rate);
-	if (!__ratelimit(&vn->drop_events)) {
-		atomic64_inc(&vn->drop_events_missed);
-		return;
-	}
+	/* The parameter changed: the next interval has the new burst. */
+	if (unlikely(READ_ONCE(vn->drop_events.burst) != (int)rate))
+		WRITE_ONCE(vn->drop_events.burst, (int)rate);
+	if (over_rate(&vn->drop_events, rate) || !__ratelimit(&vn->drop_events))
+		goto missed;
 	msg = genlmsg_new(256, GFP_ATOMIC);
 	if (!msg)
 		goto missed;
 	hdr = genlmsg_put(msg, 0, 0, &vgw_genl_family, 0, VNICGW_CMD_DROP);
 	if (!hdr)
 		goto nospace;
-	missed = atomic64_xchg(&vn->drop_events_missed, 0);
+	missed = missed_take(vn);
 	if (nla_put_u8(msg, VNICGW_A_DROP_REASON, reason) ||
 	    (p->vnic && nla_put_string(msg, VNICGW_A_DROP_VNIC, p->vnic->o.id)) ||
 	    nla_put_u32(msg, VNICGW_A_DROP_VNI, p->vni) ||
@@ -1222,7 +1310,7 @@ void vgw_notify_drop(const struct vgw_pkt *p, unsigned int reason)
 	      nla_put_u16(msg, VNICGW_A_DROP_DPORT, p->dport) ||
 	      nla_put_u8(msg, VNICGW_A_DROP_PROTO, p->l4proto))) ||
 	    nla_put_u64_64bit(msg, VNICGW_A_DROP_MISSED, missed, VNICGW_A_PAD)) {
-		atomic64_add(missed, &vn->drop_events_missed);
+		missed_add(vn, missed);
 		goto nospace;
 	}
 	genlmsg_end(msg, hdr);
@@ -1231,7 +1319,7 @@ void vgw_notify_drop(const struct vgw_pkt *p, unsigned int reason)
 nospace:
 	nlmsg_free(msg);
 missed:
-	atomic64_inc(&vn->drop_events_missed);
+	missed_add(vn, 1);
 }
 
 /* A transaction dies with the socket that opened it. */
@@ -1265,11 +1353,16 @@ int __init vgw_genl_init(void)
 	err = genl_register_family(&vgw_genl_family);
 	if (err)
 		netlink_unregister_notifier(&vgw_netlink_notifier);
+	else
+		WRITE_ONCE(mcast_live, true);
 	return err;
 }
 
 void vgw_genl_exit(void)
 {
+	/* No packet path may use the groups' ids once they are freed. */
+	WRITE_ONCE(mcast_live, false);
+	synchronize_rcu();
 	genl_unregister_family(&vgw_genl_family);
 	netlink_unregister_notifier(&vgw_netlink_notifier);
 }

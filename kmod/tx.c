@@ -353,7 +353,6 @@ void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to)
 		vgw_icmp_too_big(p, mtu - overhead(to) - ETH_HLEN);
 		return;
 	}
-	trace_vnicgw_forward(p, to);
 	skb = p->skb;
 	/*
 	 * Room for the outer headers and the underlay's link header, exactly:
@@ -366,6 +365,7 @@ void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to)
 		vgw_drop(p, VNICGW_DROP_XMIT);
 		return;
 	}
+	trace_vnicgw_forward(p, to);
 	skb_scrub_packet(skb, false);
 	eth = (struct ethhdr *)skb->data;
 	ether_addr_copy(eth->h_dest, to->mac);

@@ -78,9 +78,8 @@ struct vgw_net {
 	u8 cluster_resyncs;			/* runs still due; under @lock */
 	/* The sequence number of the last cluster message signed (auth.c). */
 	atomic64_t auth_seq;
-	/* Drop messages to the "drops" group: the rate limit, the missed. */
+	/* Drop messages to the "drops" group: the rate limit. */
 	struct ratelimit_state drop_events;
-	atomic64_t drop_events_missed;
 };
 
 struct vgw_net_pcpu {
@@ -88,6 +87,8 @@ struct vgw_net_pcpu {
 	u64 drops[__VNICGW_DROP_MAX];
 	u64 cluster[__VNICGW_CLUSTER_COUNTER_MAX];
 	struct u64_stats_sync syncp;
+	/* Drops not reported to the "drops" group yet (over its rate). */
+	atomic64_t drop_events_missed;
 };
 
 extern unsigned int vgw_net_id;

@@ -20,7 +20,9 @@
 #define VNICGW_GENL_NAME	"vnicgw"
 /*
  * Multicast groups (CAP_NET_ADMIN in the namespace's user namespace to
- * join; on kernels that cannot require it the module offers none):
+ * join; without the module parameter allow_userns, a namespace owned by
+ * another user namespace than the initial one sends nothing; on kernels
+ * that cannot require the capability at join the module offers none):
  * "config": a VNICGW_CMD_NOTIFY message for every change of the tables or
  * the cluster; "drops": a VNICGW_CMD_DROP message for dropped packets, at
  * most drop_events_rate a second per namespace (module parameter).
@@ -121,9 +123,11 @@ enum vnicgw_cmd {
 	/*
 	 * NOTIFY (multicast "config", never a request): VNICGW_A_NOTIFY says
 	 * what changed. COMMIT: the tables, now at VNICGW_A_GENERATION;
-	 * VNICGW_A_CHANGES lists the first VNICGW_NOTIFY_CHANGES_MAX objects
-	 * added, changed or removed, VNICGW_A_CHANGE_COUNT counts them all
-	 * (more than listed: dump the tables). FLUSH: every object removed
+	 * VNICGW_A_CHANGES lists at most VNICGW_NOTIFY_CHANGES_MAX of the
+	 * objects added, changed or removed, in no particular order;
+	 * VNICGW_A_CHANGE_COUNT counts them all (more than listed: dump the
+	 * tables). A notification the module could not send sets ENOBUFS on
+	 * the listeners' sockets: dump the tables. FLUSH: every object removed
 	 * (VNICGW_A_CHANGE_COUNT of them). CLUSTER: the cluster, the
 	 * VNICGW_A_CLUSTER nest of CLUSTER_GET.
 	 */
