@@ -421,6 +421,51 @@ a=$(snapshot)
 expect_ok "key 1, retired: member h3's record signed with it is now cluster_auth" \
 	rises 1 1 "$b" "$a"
 
+# --- turning authentication on in a running cluster: accept_unsigned ----------
+# h1 signs with key 2 and takes unsigned messages too, from members never
+# seen signing: h4 (x9's own address) has no keys yet; h3 has signed before.
+M4="$MEMBERS --member h4=$X9"
+F2=$(keyfile only2 "$K2")
+expect_fail_msg "--accept-unsigned without keys is a usage error" "goes with keys" \
+	nsx h1 vnicctl cluster set --self h1 $M4 --accept-unsigned
+# shellcheck disable=SC2086 # words
+expect_ok "h1: members h1-h4, key 2, unsigned messages accepted" \
+	nsx h1 vnicctl cluster set --self h1 $M4 --key-file "$F2" --accept-unsigned
+expect_eq "vnicctl cluster says so" "true [2]" \
+	"$(nsx h1 vnicctl -j cluster | jq -r .accept_unsigned) $(cl h1 '.keys' | jq -c .)"
+held4=
+for ((p = 30000; p < 30400; p++)); do
+	case $("$CRAFT" --from 0.0.0.0 --to 0.0.0.0 --geneve 0 \
+		--ct-rec "$(ct_rec $p)" --holders h1:h2:h3:h4) in
+	*h1*) held4=$p; break ;;
+	esac
+done
+u0=$(cl h1 .counters.unsigned_in)
+b=$(snapshot)
+rec x9 $X9 "$held4"
+settle
+a=$(snapshot)
+expect_ok "h4 (no keys yet) sends an unsigned record: applied (sync_in +1)" rises 1 4 "$b" "$a"
+expect_eq "... counted unsigned_in" $((u0 + 1)) "$(cl h1 .counters.unsigned_in)"
+b=$a
+rec x9 $H3 $((held4 + 1)) --spoof
+rec x9 $X9 $((held4 + 2)) --auth 2:ffeeddccbbaa99887766554433221100
+settle
+a=$(snapshot)
+expect_ok "unsigned as h3, a member seen signing, and signed with a wrong secret: 2 drops cluster_auth" \
+	rises 2 1 "$b" "$a"
+expect_eq "... neither applied" "$(field 4 "$b")" "$(field 4 "$a")"
+# shellcheck disable=SC2086 # words
+expect_ok "the rollout done: h1 with key 2, unsigned messages no longer accepted" \
+	nsx h1 vnicctl cluster set --self h1 $M4 --key-file "$F2"
+b=$(snapshot)
+rec x9 $X9 $((held4 + 3))
+settle
+a=$(snapshot)
+expect_ok "... h4's unsigned record is now cluster_auth" rises 1 1 "$b" "$a"
+expect_eq "... and vnicctl cluster says false" false \
+	"$(nsx h1 vnicctl -j cluster | jq -r .accept_unsigned)"
+
 stats | jq -c .drops | diag
 nsx h1 vnicctl -j cluster | jq -c .counters | diag
 tap_end

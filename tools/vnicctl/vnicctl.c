@@ -1132,6 +1132,7 @@ static void cluster_json(const struct vgw_cluster *cl, const unsigned int *slots
 	for (i = 0; i < cl->n_keys; i++)
 		vgw_json_u64(&j, NULL, cl->keys[i].id);
 	vgw_json_array_end(&j);
+	vgw_json_bool(&j, "accept_unsigned", cl->accept_unsigned);
 	vgw_json_object_begin(&j, "counters");
 	for (i = 0; i < __VNICGW_CLUSTER_COUNTER_MAX; i++)
 		vgw_json_u64(&j, vgw_cluster_counter_name(i), cl->counters[i]);
