@@ -891,6 +891,14 @@ static int vgw_nl_allowed(struct sk_buff *skb, u8 cmd,
 	return 0;
 }
 
+/* NOTIFY and DROP are the groups' messages: a request of them is refused. */
+static int vgw_nl_not_request(struct sk_buff *skb, struct genl_info *info)
+{
+	NL_SET_ERR_MSG_MOD(info->extack,
+			   "this command is a multicast group's message, never a request (vnicctl monitor joins the groups)");
+	return -EOPNOTSUPP;
+}
+
 static int (*const vgw_doits[])(struct sk_buff *, struct genl_info *) = {
 	[VNICGW_CMD_GET_INFO] = vgw_nl_get_info,
 	[VNICGW_CMD_FLUSH] = vgw_nl_flush,
@@ -902,6 +910,8 @@ static int (*const vgw_doits[])(struct sk_buff *, struct genl_info *) = {
 	[VNICGW_CMD_OBJ_GET] = vgw_nl_obj_get,
 	[VNICGW_CMD_CLUSTER_SET] = vgw_nl_cluster_set,
 	[VNICGW_CMD_CLUSTER_GET] = vgw_nl_cluster_get,
+	[VNICGW_CMD_NOTIFY] = vgw_nl_not_request,
+	[VNICGW_CMD_DROP] = vgw_nl_not_request,
 };
 
 /* Every do goes through here: the permission check, then the handler. */
@@ -994,6 +1004,8 @@ static const struct genl_ops vgw_genl_ops[] = {
 	},
 	{ .cmd = VNICGW_CMD_CLUSTER_SET, .doit = vgw_nl_doit },
 	{ .cmd = VNICGW_CMD_CLUSTER_GET, .doit = vgw_nl_doit },
+	{ .cmd = VNICGW_CMD_NOTIFY, .doit = vgw_nl_doit },
+	{ .cmd = VNICGW_CMD_DROP, .doit = vgw_nl_doit },
 };
 
 /*

@@ -404,7 +404,7 @@ static const char *cmd_name(unsigned int cmd)
 	static const char *const n[] = {
 		"UNSPEC", "GET_INFO", "FLUSH", "TXN_BEGIN", "TXN_COMMIT",
 		"TXN_ABORT", "OBJ_SET", "OBJ_DEL", "OBJ_GET", "STATS",
-		"CLUSTER_SET", "CLUSTER_GET",
+		"CLUSTER_SET", "CLUSTER_GET", "NOTIFY", "DROP",
 	};
 
 	return cmd < sizeof(n) / sizeof(n[0]) ? n[cmd] : "?";
