@@ -400,6 +400,10 @@ spell = [
     ("a protocol (rule to an NSG, without ports)", ["nsgs", 0, "ingress", 0, "protocol"],
      [(a, True) for a in proto_ok] + [(a, False) for a in proto_bad] +
      [(a, ONLY) for a in proto_only]),
+    ("a subnet's prefix (room for a host)", ["subnets", 0, "cidr"],
+     [("10.1.0.0/23", True), ("10.1.0.0/16", True), ("10.1.1.0/31", False),
+      ("10.1.1.0/32", False), ("10.1.1.0/30", ONLY), ("fd00::/127", False),
+      ("fd00::/128", False), ("fd00::/126", ONLY)]),
     ("an id (route table id)", ["route_tables", 0, "id"],
      [(a, True) for a in id_ok] + [(a, False) for a in id_bad]),
 ]
