@@ -434,9 +434,11 @@ static int gw_type_fields(struct vgw_st_pctx *c, json_t *o, const char *at,
 {
 	const char *t = vgw_gw_type_name(g->type);
 
-	if (g->type == VGW_GW_NAT)
-		return vgw_st_addr(c, o, at, "public_ip", true, &g->public_ip);
-	if (json_object_get(o, "public_ip"))
+	/* A nat gateway's public IP; then, like the others, no services. */
+	if (g->type == VGW_GW_NAT &&
+	    vgw_st_addr(c, o, at, "public_ip", true, &g->public_ip))
+		return -EINVAL;
+	if (g->type != VGW_GW_NAT && json_object_get(o, "public_ip"))
 		return FAIL(c, "%s.public_ip: only a nat gateway has one (this one is %s)",
 			    at, t);
 	if (g->type == VGW_GW_SERVICE)

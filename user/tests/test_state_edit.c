@@ -456,6 +456,9 @@ BAD(service_name_invalid, "gateways[2].services: \"object storage\" is not a val
     { SET, "gateways[2].services", "{\"object storage\":[\"192.0.2.0/24\"]}" });
 BAD(services_on_drg, "gateways[3].services: only a service gateway has them",
     { SET, "gateways[3].services", "{\"all\":[\"192.0.2.0/24\"]}" });
+/* Found by test_schema: the nat branch returned before this check. */
+BAD(services_on_nat_gateway, "gateways[1].services: only a service gateway has them",
+    { SET, "gateways[1].services", "{\"all\":[\"192.0.2.0/24\"]}" });
 
 /* route rules */
 BAD(service_label_not_defined, "route_tables[0].rules[2].destination: service gateway sgw-a defines no service \"objectstorage\"",
