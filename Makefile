@@ -284,7 +284,7 @@ install-user: user
 		$(INSTALL) -m 644 $(COMPLETIONS) $(DESTDIR)$(BASHCOMPDIR)/; fi
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/examples/bird
 	$(INSTALL) -m 644 README.md $(DESTDIR)$(DOCDIR)/
-	$(INSTALL) -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
+	$(INSTALL) -m 644 docs/*.md docs/*.json $(DESTDIR)$(DOCDIR)/docs/
 	$(INSTALL) -m 644 examples/host.conf examples/host@.conf $(DESTDIR)$(DOCDIR)/examples/
 	$(INSTALL) -m 644 user/tests/data/example.json $(DESTDIR)$(DOCDIR)/examples/state.json
 	$(INSTALL) -m 644 examples/bird/* $(DESTDIR)$(DOCDIR)/examples/bird/

@@ -38,7 +38,7 @@ want=(
 	$DOC/examples/state.json $DOC/examples/bird/host.conf
 	$DOC/examples/bird/tor.conf $DOC/examples/bird/README.md
 )
-for m in "$top"/docs/*.md; do
+for m in "$top"/docs/*.md "$top"/docs/*.json; do
 	[ -e "$m" ] && want+=("$DOC/docs/${m##*/}")
 done
 for m in "$top"/docs/man/*.[1-8]; do
