@@ -224,8 +224,10 @@ expect_ok "the agent reads the document through TLS and auth" \
 # (without the module it does not join: it writes the cluster keys, though)
 expect_ok "... writes: it made ${P}cluster/keys" wait_for 10 logged "made ${P}cluster/keys"
 expect_ok "... and watches" wait_for 10 logged "watching $P from revision"
-expect_eq "the password is not in the agent's /proc/PID/cmdline" "" \
-	"$(tr '\0' ' ' </proc/$AGENT/cmdline | grep -o 'gw-s3cret')"
+cmdline=$(tr '\0' ' ' <"/proc/$AGENT/cmdline" 2>/dev/null)
+expect_ok "the agent given --password on its command line runs" grep -q -- "--password" <<<"$cmdline"
+expect_eq "... and the password is not in its /proc/PID/cmdline any more" "" \
+	"$(grep -o 'gw-s3cret' <<<"$cmdline")"
 
 # --- refusals ---------------------------------------------------------------------------
 
