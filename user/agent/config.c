@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "agent.h"
 
@@ -508,6 +509,7 @@ int config_load_file(struct agent_config *cfg, const char *path, char *err,
 		     size_t errlen)
 {
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	char *text;
 	int ret;
 
@@ -524,6 +526,14 @@ int config_load_file(struct agent_config *cfg, const char *path, char *err,
 		return ret;
 	}
 	ret = config_parse_text(cfg, path, text, err, errlen);
+	explicit_bzero(text, strlen(text));
 	free(text);
+	/* A password that every user can read is no secret: refused. */
+	if (!ret && cfg->src[K_ETCD_PASSWORD] == SRC_HOST_FILE &&
+	    !stat(path, &st) && (st.st_mode & S_IROTH)) {
+		snprintf(err, errlen, "%s: holds etcd-password and every user may read it (mode %03o): chmod o-r it",
+			 path, (unsigned int)(st.st_mode & 0777));
+		return -EACCES;
+	}
 	return ret;
 }

@@ -248,6 +248,12 @@ expect_fail_msg "a client key every user can read is refused" \
 	env ETCDCTL_KEY="$WORK/open.key" vnicctl-etcd "${E[@]}" show
 expect_fail_msg "a user without a password is refused naming the user" "user vnicgw: no password" \
 	env -u ETCDCTL_PASSWORD vnicctl-etcd "${E[@]}" show
+{ cat "$WORK/host.conf"; echo "etcd-password = gw-s3cret"; } >"$WORK/open.conf"
+chmod 644 "$WORK/open.conf"
+out=$(vnicgw-agent -c "$WORK/open.conf" --once 2>&1)
+expect_ok "an agent host file with etcd-password that every user can read is refused" \
+	grep -q "open.conf: holds etcd-password and every user may read it" <<<"$out"
+expect_eq "... without the password in the message" "" "$(grep -o 'gw-s3cret' <<<"$out")"
 
 # --- tokens expire after 2 s: re-authenticated -------------------------------------------
 
