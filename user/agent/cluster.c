@@ -254,8 +254,12 @@ static void watch_lost(struct cluster *c, int err)
 		cluster_resync(c);
 		return;
 	}
-	report(c, "lost the etcd watch (%s); resuming from revision %" PRId64,
-	       why, c->rev + 1);
+	if (err == -EKEYEXPIRED)	/* the library gets a new token */
+		log_info("etcd refused the watch's token (%s): authenticating again, resuming from revision %" PRId64,
+			 why, c->rev + 1);
+	else
+		report(c, "lost the etcd watch (%s); resuming from revision %" PRId64,
+		       why, c->rev + 1);
 	vgw_etcd_watch_stop(c->watch);
 	c->watch = NULL;
 	c->watching = false;

@@ -84,6 +84,7 @@ struct vgw_etcd {
 	struct curl_slist *hdrs;	/* with the token, once there is one */
 	char token[2048];		/* "": none yet (or no auth) */
 	unsigned int auth_count;
+	bool sent;			/* the failed request may have been done */
 	long timeout_ms;
 	struct buf resp;
 	char curl_err[CURL_ERROR_SIZE];
@@ -349,13 +350,20 @@ static int call_one(struct vgw_etcd *e, const char *path, const char *body,
 	CURLcode c;
 
 	e->resp.len = 0;
+	e->sent = false;
 	setup(e->h, &e->cfg, vgw_etcd_url(e), path, body, e->hdrs, &e->resp,
 	      e->curl_err);
 	curl_easy_setopt(e->h, CURLOPT_TIMEOUT_MS, e->timeout_ms);
 	c = curl_easy_perform(e->h);
-	if (c)
+	if (c) {
+		long sent = 0;
+
+		/* A timeout after the request went out: it may be done. */
+		curl_easy_getinfo(e->h, CURLINFO_REQUEST_SIZE, &sent);
+		e->sent = c == CURLE_OPERATION_TIMEDOUT && sent > 0;
 		return fail(e, curl_errno(c), "etcd %s: %s%s", vgw_etcd_url(e),
 			    curl_msg(c, e->curl_err), tls_hint(e, c));
+	}
 	curl_easy_getinfo(e->h, CURLINFO_RESPONSE_CODE, &status);
 	if (e->resp.len)
 		root = json_loadb(e->resp.data, e->resp.len, JSON_DISABLE_EOF_CHECK, &je);
@@ -377,6 +385,8 @@ static int call_one(struct vgw_etcd *e, const char *path, const char *body,
 	if (json_object_get(root, "error")) {
 		int err = reply_error(e, root, path);
 
+		/* etcd's proposal timed out: it may still be applied. */
+		e->sent = !!strstr(e->errmsg, "request timed out");
 		json_decref(root);
 		return err;
 	}
@@ -409,6 +419,7 @@ static int authenticate(struct vgw_etcd *e)
 	if (err) {
 		char why[sizeof(e->errmsg)];
 
+		e->sent = false;	/* asking for a token again does no harm */
 		snprintf(why, sizeof(why), "%s", e->errmsg);
 		return fail(e, err == -EKEYEXPIRED ? -EACCES : err,
 			    "%s (authenticating as user \"%s\")", why, e->cfg.user);
@@ -425,9 +436,16 @@ static int authenticate(struct vgw_etcd *e)
 	return err;
 }
 
-/* Errors after which another endpoint may do better. */
-static bool try_next(int err)
+/*
+ * Errors after which another endpoint may do better. Not when the request
+ * may have been done (e->sent: it was sent and timed out, or etcd said its
+ * proposal timed out): a write must not be done twice; the next call
+ * starts on the next endpoint instead.
+ */
+static bool try_next(const struct vgw_etcd *e, int err)
 {
+	if (e->sent)
+		return false;
 	return err == -ECONNREFUSED || err == -EHOSTUNREACH || err == -EPERM ||
 	       err == -EAGAIN || err == -ETIMEDOUT;
 }
@@ -462,11 +480,14 @@ static int call_body(struct vgw_etcd *e, const char *path, const char *body,
 			set_token(e, "");
 			continue;
 		}
-		if (!try_next(err) || --tries == 0)
+		if (!try_next(e, err) || --tries == 0)
 			break;
 		next_endpoint(e);
 	}
-	if (err && try_next(err) && e->cfg.n_endpoints > 1) {
+	/* Not repeated, but the next call tries another endpoint. */
+	if (err && e->sent && e->cfg.n_endpoints > 1)
+		next_endpoint(e);
+	if (err && try_next(e, err) && e->cfg.n_endpoints > 1) {
 		char why[sizeof(e->errmsg)];
 
 		snprintf(why, sizeof(why), "%s", e->errmsg);
@@ -497,7 +518,7 @@ static int ensure_token(struct vgw_etcd *e)
 
 	while (e->cfg.user[0] && !e->token[0]) {
 		err = authenticate(e);
-		if (!try_next(err) || --tries == 0)
+		if (!try_next(e, err) || --tries == 0)
 			break;
 		next_endpoint(e);
 	}

@@ -13,7 +13,8 @@
 #   password are refused, each saying so (the user named, the password not);
 # - no password in the logs or in /proc/PID/cmdline;
 # - the first member killed: the tools go on through the others, and the
-#   agent's watch resumes on another endpoint;
+#   agent's watch resumes on another endpoint; the first member frozen: the
+#   same;
 # - tokens expire after 2 s (--auth-token-ttl): a client idle longer than
 #   that re-authenticates and goes on;
 # - a member cut off from its quorum ends a watch (the client asks for a
@@ -277,6 +278,15 @@ expect_ok "... the agent receives the change from a watch on another endpoint" \
 # Back: the member catches up; the tools' first endpoint works again.
 member 1
 expect_ok "member 1 restarted answers again" wait_for 20 root_healthy "${URL[1]}"
+
+# Frozen (SIGSTOP): it accepts connections but never answers; the TLS
+# handshake times out (2 s) before the request is sent, so the next
+# endpoint is tried.
+kill -STOP "${PIDS[1]}"
+t0=$SECONDS
+expect_ok "member 1 frozen: vnicctl-etcd show goes on through the others" same_doc "$WORK/doc2.json"
+diag "in $((SECONDS - t0)) s"
+kill -CONT "${PIDS[1]}"
 
 # --- require-leader: a member cut off from its quorum ends the watch ---------------------
 
