@@ -25,7 +25,9 @@
  * no leader), -EACCES (authentication failed, permission denied), -EKEYEXPIRED
  * (the token is no longer valid: a call re-authenticates once before it
  * says so); -EPROTO for an answer that is not what the gateway sends;
- * -EHOSTUNREACH when no endpoint could be reached. The message of
+ * -EHOSTUNREACH (name not resolved), -EPERM (TLS refused by either side).
+ * When every endpoint failed, the last one's error, its message naming
+ * them all. The message of
  * the last error is vgw_etcd_error(). Not thread-safe: one thread per client.
  */
 #ifndef VGW_ETCD_H
