@@ -39,7 +39,8 @@ $(BIN)/vnicgw-agent: $(AGENT_OBJS) $(LIBVGW)
 	$(CC) $(USER_LDFLAGS) -o $@ $(AGENT_OBJS) $(AGENT_LIBS)
 
 # Pure logic of the agent, linked without libnl or libbpf.
-AGENT_TEST_OBJS := user/agent/config.c user/agent/log.c
+# etcd_config.c: the etcd settings' parser, pure (no libcurl).
+AGENT_TEST_OBJS := user/agent/config.c user/agent/log.c user/lib/etcd_config.c
 
 tests: $(BUILD)/tests/test_agent_config
 

@@ -94,3 +94,20 @@ $(BUILD)/bench/bench_auth: user/bench/bench_auth.c kmod/include/vgw/auth.h kmod/
 
 bench-auth: $(BUILD)/bench/bench_auth
 	$(BUILD)/bench/bench_auth
+
+# --- etcd as operators run it --------------------------------------------------------
+#
+# Three members with TLS (clients and peers) and auth on, certificates made by
+# the test; the tools and an agent against the three endpoints; refusals; a
+# member killed; token expiry; require-leader.
+tests: $(BUILD)/tests/test_etcd_tls
+
+$(BUILD)/tests/test_etcd_tls: user/tests/test_etcd_tls.sh | $(BIN)/vnicctl-etcd $(BIN)/vnicctl \
+		$(BIN)/vnicgw-agent $(BUILD)/tests/helpers/etcd_probe
+	@mkdir -p $(@D)
+	ln -sf $(TOP)/$< $@
+
+# Its helper: the client's token refresh and a watch's end, seen from inside.
+$(BUILD)/tests/helpers/etcd_probe: user/tests/etcd_probe.c $(LIBVGW) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIBVGW) -ljansson $(CURL_LIBS)

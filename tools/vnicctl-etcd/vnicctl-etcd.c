@@ -24,13 +24,15 @@
 #include "maglev.h"
 #include "store.h"
 
-static const char *url = "http://127.0.0.1:2379";
+#define DEFAULT_ENDPOINT	"http://127.0.0.1:2379"
+
+static struct vgw_etcd_config ecfg;
 static char prefix[VGW_STORE_PREFIX_MAX];
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vnicctl-etcd [--etcd URL] [--etcd-prefix PREFIX] COMMAND\n"
+		"usage: vnicctl-etcd [--endpoints URL[,URL...]] [--etcd-prefix PREFIX] [TLS, AUTH] COMMAND\n"
 		"  apply [--dry-run] FILE   write the desired-state document FILE into etcd, one\n"
 		"                           object per key: changed objects put, removed ones\n"
 		"                           deleted, in one transaction when it fits (128 keys)\n"
@@ -53,16 +55,29 @@ static void usage(FILE *f)
 		"                           step apart still share a key, so no message is lost\n"
 		"                           (two steps apart they do not: wait).\n"
 		"options:\n"
-		"  --etcd URL           etcd's client URL (default $VGW_ETCD, else %s)\n"
-		"  --etcd-prefix PREFIX key prefix (default %s)\n", url,
-		VGW_STORE_PREFIX_DEFAULT);
+		"  --endpoints URL[,URL...]\n"
+		"                       etcd's client URLs, tried in turn when one cannot be\n"
+		"                       reached or has no leader (default $ETCDCTL_ENDPOINTS,\n"
+		"                       else $VGW_ETCD, else %s)\n"
+		"  --etcd URL[,URL...]  the same\n"
+		"  --etcd-prefix PREFIX key prefix (default %s)\n"
+		"  --cacert FILE        the CA that signed etcd's server certificates (https://)\n"
+		"  --cert FILE          this client's certificate, with --key FILE its private\n"
+		"                       key (not readable by every user)\n"
+		"  --key FILE\n"
+		"  --user USER[:PASSWORD]  authenticate as USER (etcd auth enabled)\n"
+		"  --password PASSWORD  USER's password (better: $ETCDCTL_PASSWORD, not seen\n"
+		"                       in ps)\n"
+		"  The environment's ETCDCTL_ENDPOINTS, ETCDCTL_CACERT, ETCDCTL_CERT, ETCDCTL_KEY,\n"
+		"  ETCDCTL_USER and ETCDCTL_PASSWORD stand for the options not given.\n",
+		DEFAULT_ENDPOINT, VGW_STORE_PREFIX_DEFAULT);
 }
 
 static int open_etcd(struct vgw_etcd **e)
 {
 	char err[512];
 
-	if (vgw_etcd_open(url, e, err, sizeof(err))) {
+	if (vgw_etcd_open_config(&ecfg, e, err, sizeof(err))) {
 		fprintf(stderr, "vnicctl-etcd: %s\n", err);
 		return 1;
 	}
@@ -87,7 +102,7 @@ static int cmd_apply(int argc, char **argv)
 		fprintf(stderr, "usage: vnicctl-etcd apply [--dry-run] FILE\n");
 		return 2;
 	}
-	if (vgw_store_apply_file(url, prefix, file, flags, stdout, err, sizeof(err))) {
+	if (vgw_store_apply_file(&ecfg, prefix, file, flags, stdout, err, sizeof(err))) {
 		fprintf(stderr, "vnicctl-etcd apply: %s\n", err);
 		return 1;
 	}
@@ -340,26 +355,46 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "endpoints", required_argument, NULL, 'e' },
 		{ "etcd", required_argument, NULL, 'e' },
+		{ "cacert", required_argument, NULL, 'e' },
+		{ "cert", required_argument, NULL, 'e' },
+		{ "key", required_argument, NULL, 'e' },
+		{ "user", required_argument, NULL, 'e' },
+		{ "password", required_argument, NULL, 'e' },
 		{ "etcd-prefix", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *p = VGW_STORE_PREFIX_DEFAULT, *cmd;
+	const char *p = VGW_STORE_PREFIX_DEFAULT, *cmd, *name;
 	char err[512];
-	int opt;
+	int opt, idx;
 
-	if (getenv("VGW_ETCD"))
-		url = getenv("VGW_ETCD");
-	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (opt == 'e')
-			url = optarg;
-		else if (opt == 'p')
+	vgw_etcd_config_init(&ecfg);
+	while ((opt = getopt_long(argc, argv, "+h", opts, &idx)) != -1) {
+		if (opt == 'e') {
+			name = opts[idx].name;
+			if (vgw_etcd_config_set(&ecfg, name, optarg, err, sizeof(err))) {
+				fprintf(stderr, "vnicctl-etcd: --%s\n", err);
+				return 2;
+			}
+			vgw_etcd_scrub_secret(name, optarg);
+		} else if (opt == 'p') {
 			p = optarg;
-		else if (opt == 'h')
+		} else if (opt == 'h') {
 			return usage(stdout), 0;
-		else
+		} else {
 			return usage(stderr), 2;
+		}
+	}
+	/* Then the environment: ETCDCTL_*, the older VGW_ETCD, the default. */
+	if (vgw_etcd_config_env(&ecfg, true, err, sizeof(err)) ||
+	    (!ecfg.n_endpoints &&
+	     vgw_etcd_config_set(&ecfg, "VGW_ETCD", getenv("VGW_ETCD") ?: DEFAULT_ENDPOINT,
+				 err, sizeof(err))) ||
+	    vgw_etcd_config_check(&ecfg, err, sizeof(err))) {
+		fprintf(stderr, "vnicctl-etcd: %s\n", err);
+		return 2;
 	}
 	if (vgw_store_prefix_norm(p, prefix, err, sizeof(err))) {
 		fprintf(stderr, "vnicctl-etcd: %s\n", err);

@@ -34,6 +34,7 @@
 #include <linux/vnicgw.h>
 
 #include "cluster_nl.h"
+#include "etcd.h"
 #include "json.h"
 #include "monitor.h"
 #include "nlobj.h"
@@ -62,7 +63,8 @@ struct req {
 	const char *file;		/* apply, validate */
 	struct vgw_doc *doc;		/* apply: the document, parsed */
 	bool dry_run, progress;		/* apply */
-	const char *etcd_url;		/* apply --etcd: no kernel */
+	bool etcd;			/* apply --etcd: no kernel */
+	struct vgw_etcd_config etcd_cfg;
 	const char *etcd_prefix;
 	bool mon_config, mon_drops;	/* monitor */
 	const char *mon_vnic;
@@ -88,8 +90,12 @@ static void usage(FILE *f)
 		"                            prints a summary line (-v: also one line per change;\n"
 		"                            -q: nothing; --progress: \"N of M\" on stderr, the\n"
 		"                            default on a tty)\n"
-		"  apply --etcd URL [--etcd-prefix P] [--dry-run] FILE\n"
+		"  apply --endpoints URL[,URL...] [--etcd-prefix P] [--dry-run] FILE\n"
 		"                            write the document into etcd, one key per object\n"
+		"                            (--etcd URL: the same; TLS and auth as etcdctl's:\n"
+		"                            --cacert FILE, --cert FILE, --key FILE,\n"
+		"                            --user USER[:PASSWORD], --password PASSWORD, and the\n"
+		"                            ETCDCTL_* environment for those not given)\n"
 		"  show [TYPE [ID]]          the tables (-j: as a desired-state document), a type, one object\n"
 		"  delete TYPE ID            remove one object\n"
 		"  stats [VNIC]              packets, bytes and drops by reason, per namespace and\n"
@@ -265,7 +271,11 @@ static int run_flush(struct vgw_client *c, struct req *r)
 
 /*
  * apply [--dry-run] [-v|--verbose] [-q|--quiet] [--progress] FILE
- * apply --etcd URL [--etcd-prefix PREFIX] [--dry-run] FILE
+ * apply --endpoints|--etcd URL[,URL...] [--etcd-prefix PREFIX] [--cacert FILE]
+ *       [--cert FILE --key FILE] [--user USER[:PASSWORD]] [--password P]
+ *       [--dry-run] FILE
+ * (etcd's settings as etcdctl's, the ETCDCTL_* environment for those not
+ * given; --endpoints or --etcd on the command line is what sends it to etcd)
  * "-f FILE" is accepted for FILE; -v and -q here are the global ones. The document is read and checked here,
  * before any connection: a bad one is refused with or without the module.
  */
@@ -286,13 +296,21 @@ static int parse_apply(int argc, char **argv, struct req *r)
 			opt_quiet = true;
 		} else if (!strcmp(a, "--progress")) {
 			r->progress = true;
-		} else if (!strcmp(a, "--etcd") || !strcmp(a, "--etcd-prefix") ||
-			   !strcmp(a, "-f")) {
+		} else if (!strcmp(a, "--etcd") || !strcmp(a, "--endpoints") ||
+			   !strcmp(a, "--cacert") || !strcmp(a, "--cert") ||
+			   !strcmp(a, "--key") || !strcmp(a, "--user") ||
+			   !strcmp(a, "--password")) {
 			if (i + 1 >= argc)
 				return bad_usage("apply", "%s needs an argument", a);
-			if (!strcmp(a, "--etcd"))
-				r->etcd_url = argv[++i];
-			else if (!strcmp(a, "--etcd-prefix"))
+			if (vgw_etcd_config_set(&r->etcd_cfg, a + 2, argv[i + 1], err,
+						sizeof(err)))
+				return bad_usage("apply", "--%s", err);
+			vgw_etcd_scrub_secret(a + 2, argv[++i]);
+			r->etcd |= !strcmp(a, "--etcd") || !strcmp(a, "--endpoints");
+		} else if (!strcmp(a, "--etcd-prefix") || !strcmp(a, "-f")) {
+			if (i + 1 >= argc)
+				return bad_usage("apply", "%s needs an argument", a);
+			if (!strcmp(a, "--etcd-prefix"))
 				r->etcd_prefix = argv[++i];
 			else if (r->file)
 				return bad_usage("apply", "one FILE only (\"%s\")", argv[i + 1]);
@@ -306,13 +324,22 @@ static int parse_apply(int argc, char **argv, struct req *r)
 			r->file = a;
 		}
 	}
-	if (!r->file && r->etcd_url)
-		return bad_usage("apply", "no FILE (usage: vnicctl apply --etcd URL [--etcd-prefix PREFIX] [--dry-run] FILE)");
+	if (!r->file && r->etcd)
+		return bad_usage("apply", "no FILE (usage: vnicctl apply --endpoints URL[,URL...] [--etcd-prefix PREFIX] [--dry-run] FILE)");
+	if (!r->etcd && (r->etcd_cfg.cacert[0] || r->etcd_cfg.cert[0] ||
+			 r->etcd_cfg.key[0] || r->etcd_cfg.user[0] ||
+			 r->etcd_cfg.password[0]))
+		return bad_usage("apply", "etcd's TLS and auth options need --endpoints URL (or --etcd URL)");
 	if (!r->file)
 		return bad_usage("apply", "no FILE (usage: vnicctl apply [--dry-run] [-v] [-q] [--progress] FILE)");
 	/* --etcd: store_write.c reads the file itself, and needs no kernel. */
-	if (r->etcd_url) {
+	if (r->etcd) {
 		r->kernel = false;
+		if (vgw_etcd_config_env(&r->etcd_cfg, false, err, sizeof(err)) ||
+		    vgw_etcd_config_check(&r->etcd_cfg, err, sizeof(err))) {
+			fprintf(stderr, "vnicctl apply: %s\n", err);
+			return 1;
+		}
 		return 0;
 	}
 	if (vgw_doc_parse_file(r->file, &r->doc, err, sizeof(err))) {
@@ -362,7 +389,7 @@ static int run_apply_etcd(struct req *r)
 			return 1;
 		}
 	}
-	ret = vgw_store_apply_file(r->etcd_url, r->etcd_prefix, r->file,
+	ret = vgw_store_apply_file(&r->etcd_cfg, r->etcd_prefix, r->file,
 				   r->dry_run ? VGW_STORE_DRY_RUN : 0, out, err,
 				   sizeof(err));
 	if (out != stdout)
@@ -391,7 +418,7 @@ static int run_apply(struct vgw_client *c, struct req *r)
 	if (opt_verbose)
 		prog.tty = false;
 
-	if (r->etcd_url)
+	if (r->etcd)
 		return run_apply_etcd(r);
 	/* A dry run's listing is its answer: printed even with -q. */
 	if (r->dry_run || (opt_verbose && !opt_quiet))

@@ -31,6 +31,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "etcd.h"
+
 /* Worker CPUs one steering program spreads over (bpf/steer.h). */
 #define AGENT_MAX_CPUS		256
 #define AGENT_MAX_XDP_IFS	16
@@ -81,7 +83,12 @@ struct agent_config {
 	 * The cluster (cluster.c): the document from etcd instead of a file;
 	 * with a host id, membership under a lease and the owner table.
 	 */
-	char etcd[AGENT_URL_MAX];	/* "" = the state file */
+	/*
+	 * How to reach etcd (etcd-endpoints, etcd-cacert, ...; the ETCDCTL_*
+	 * environment for what neither the host file nor the command line
+	 * set); no endpoint = the state file.
+	 */
+	struct vgw_etcd_config etcd;
 	char etcd_prefix[AGENT_PREFIX_MAX];
 	char host_id[64];		/* "" = not a member */
 	char owner_table[PATH_MAX];	/* "" = only logged */

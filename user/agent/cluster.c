@@ -112,7 +112,7 @@ struct cluster *cluster_new(const struct agent_config *cfg, struct sync *s)
 		cluster_free(c);
 		return NULL;
 	}
-	if (vgw_etcd_open(cfg->etcd, &c->etcd, err, sizeof(err))) {
+	if (vgw_etcd_open_config(&cfg->etcd, &c->etcd, err, sizeof(err))) {
 		log_err("%s", err);
 		cluster_free(c);
 		return NULL;
@@ -175,7 +175,7 @@ static int read_all(struct cluster *c)
 	ret = vgw_store_load(c->store, &kvs);
 	if (ret >= 0) {
 		log_info("read %zu keys under %s from etcd %s at revision %" PRId64,
-			 kvs.n, c->cfg->etcd_prefix, c->cfg->etcd, kvs.rev);
+			 kvs.n, c->cfg->etcd_prefix, vgw_etcd_url(c->etcd), kvs.rev);
 		c->changed |= ret;
 		c->rev = kvs.rev;
 		c->resync = false;
@@ -193,7 +193,9 @@ static void connect_etcd(struct cluster *c)
 	}
 	if (vgw_etcd_watch_start(c->etcd, c->cfg->etcd_prefix, c->rev + 1,
 				 &c->watch)) {
-		log_err("cannot start a watch: out of memory");
+		report(c, "cannot start a watch of %s (%s); retrying",
+		       c->cfg->etcd_prefix, vgw_etcd_error(c->etcd));
+		c->watch = NULL;
 		retry_later(c);
 	}
 }
@@ -234,7 +236,7 @@ static void confirmed(struct cluster *c)
 		return;
 	}
 	if (c->last_err[0])
-		log_info("etcd %s reachable again", c->cfg->etcd);
+		log_info("etcd %s reachable again", vgw_etcd_url(c->etcd));
 	c->last_err[0] = '\0';
 	log_info("watching %s from revision %" PRId64, c->cfg->etcd_prefix,
 		 c->rev + 1);
@@ -252,8 +254,12 @@ static void watch_lost(struct cluster *c, int err)
 		cluster_resync(c);
 		return;
 	}
-	report(c, "lost the etcd watch (%s); resuming from revision %" PRId64,
-	       why, c->rev + 1);
+	if (err == -EKEYEXPIRED)	/* the library gets a new token */
+		log_info("etcd refused the watch's token (%s): authenticating again, resuming from revision %" PRId64,
+			 why, c->rev + 1);
+	else
+		report(c, "lost the etcd watch (%s); resuming from revision %" PRId64,
+		       why, c->rev + 1);
 	vgw_etcd_watch_stop(c->watch);
 	c->watch = NULL;
 	c->watching = false;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "agent.h"
 
@@ -196,7 +197,8 @@ static int add_xdp_ifs(struct agent_config *cfg, const char *v, char *err,
 enum key {
 	K_STATE, K_NETNS, K_LINK, K_INTERVAL, K_STATS_INTERVAL, K_LOG_LEVEL,
 	K_XDP_IF, K_XDP_MODE, K_XDP_QSIZE, K_CPUS,
-	K_ETCD, K_ETCD_PREFIX, K_HOST_ID, K_OWNER_TABLE, K_MEMBER_TTL,
+	K_ETCD, K_ETCD_ENDPOINTS, K_ETCD_CACERT, K_ETCD_CERT, K_ETCD_KEY,
+	K_ETCD_USER, K_ETCD_PASSWORD, K_ETCD_PREFIX, K_HOST_ID, K_OWNER_TABLE, K_MEMBER_TTL,
 	K_UNDERLAY, K_DRAIN_CMD, K_DRAIN_WAIT, K_CLUSTER_KEYS, K_CLUSTER_AUTH,
 	N_KEYS
 };
@@ -216,7 +218,13 @@ static const struct {
 	[K_XDP_MODE] = { "xdp-mode" },
 	[K_XDP_QSIZE] = { "xdp-qsize" },
 	[K_CPUS] = { "cpus" },
-	[K_ETCD] = { "etcd" },
+	[K_ETCD] = { "etcd" },		/* etcd-endpoints' older name */
+	[K_ETCD_ENDPOINTS] = { "etcd-endpoints" },
+	[K_ETCD_CACERT] = { "etcd-cacert" },
+	[K_ETCD_CERT] = { "etcd-cert" },
+	[K_ETCD_KEY] = { "etcd-key" },
+	[K_ETCD_USER] = { "etcd-user" },
+	[K_ETCD_PASSWORD] = { "etcd-password" },
 	[K_ETCD_PREFIX] = { "etcd-prefix" },
 	[K_HOST_ID] = { "host-id" },
 	[K_OWNER_TABLE] = { "owner-table" },
@@ -267,9 +275,14 @@ static int set_cluster_key(struct agent_config *cfg, enum key k,
 
 	switch (k) {
 	case K_ETCD:
-		if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
-			return fail(err, errlen, "etcd: \"%s\" is not an http:// or https:// URL", v);
-		return set_str(cfg->etcd, sizeof(cfg->etcd), key, v, err, errlen);
+	case K_ETCD_ENDPOINTS:
+	case K_ETCD_CACERT:
+	case K_ETCD_CERT:
+	case K_ETCD_KEY:
+	case K_ETCD_USER:
+	case K_ETCD_PASSWORD:
+		/* The library's parser: the same for every tool. */
+		return vgw_etcd_config_set(&cfg->etcd, key, v, err, errlen) ? -EINVAL : 0;
 	case K_ETCD_PREFIX:
 		if (*v != '/' || strlen(v) + 2 > sizeof(cfg->etcd_prefix))
 			return fail(err, errlen, "etcd-prefix: \"%s\" must start with / (at most %zu bytes)",
@@ -386,12 +399,15 @@ int config_set(struct agent_config *cfg, enum config_src src, const char *key,
 
 int config_check(const struct agent_config *cfg, char *err, size_t errlen)
 {
-	if (!cfg->state[0] && !cfg->etcd[0])
-		return fail(err, errlen, "no --state FILE and no --etcd URL (see --help)");
-	if (cfg->state[0] && cfg->etcd[0])
-		return fail(err, errlen, "--state and --etcd exclude each other: one source of the document");
-	if (!cfg->etcd[0] && (cfg->host_id[0] || cfg->owner_table[0]))
-		return fail(err, errlen, "--%s needs --etcd (membership lives in etcd)",
+	if (!cfg->state[0] && !cfg->etcd.n_endpoints)
+		return fail(err, errlen, "no --state FILE and no --endpoints URL (see --help)");
+	if (cfg->state[0] && cfg->etcd.n_endpoints)
+		return fail(err, errlen, "--state and --endpoints exclude each other: one source of the document");
+	if (cfg->etcd.n_endpoints &&
+	    vgw_etcd_config_check(&cfg->etcd, err, errlen))
+		return -EINVAL;
+	if (!cfg->etcd.n_endpoints && (cfg->host_id[0] || cfg->owner_table[0]))
+		return fail(err, errlen, "--%s needs --endpoints (membership lives in etcd)",
 			    cfg->host_id[0] ? "host-id" : "owner-table");
 	if (!cfg->host_id[0] &&
 	    (cfg->underlay[0] || cfg->drain_cmd[0] || cfg->cluster_keys[0]))
@@ -493,6 +509,7 @@ int config_load_file(struct agent_config *cfg, const char *path, char *err,
 		     size_t errlen)
 {
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	char *text;
 	int ret;
 
@@ -509,6 +526,14 @@ int config_load_file(struct agent_config *cfg, const char *path, char *err,
 		return ret;
 	}
 	ret = config_parse_text(cfg, path, text, err, errlen);
+	explicit_bzero(text, strlen(text));
 	free(text);
+	/* A password that every user can read is no secret: refused. */
+	if (!ret && cfg->src[K_ETCD_PASSWORD] == SRC_HOST_FILE &&
+	    !stat(path, &st) && (st.st_mode & S_IROTH)) {
+		snprintf(err, errlen, "%s: holds etcd-password and every user may read it (mode %03o): chmod o-r it",
+			 path, (unsigned int)(st.st_mode & 0777));
+		return -EACCES;
+	}
 	return ret;
 }

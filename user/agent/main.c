@@ -28,16 +28,32 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vnicgw-agent --state FILE [OPTIONS]\n"
-		"       vnicgw-agent --etcd URL [--etcd-prefix PREFIX] [--host-id ID] [OPTIONS]\n"
+		"       vnicgw-agent --endpoints URL[,URL...] [--etcd-prefix PREFIX] [--host-id ID]\n"
+		"                    [OPTIONS]\n"
 		"Keeps this host's vnicgw tables equal to the desired-state document FILE, or\n"
 		"to the one held in etcd: applies it at start and whenever it changes, repairs\n"
 		"drift, survives module reloads; optionally steers tunnel packets to worker\n"
 		"CPUs with XDP.\n"
 		"\n"
 		"  -s, --state FILE          the desired-state document\n"
-		"  -e, --etcd URL            ... or the cluster's, in etcd (http://host:2379): one\n"
-		"                            object per key, watched, applied as it changes\n"
+		"      --endpoints URL[,URL...]\n"
+		"                            ... or the cluster's, in etcd (https://host:2379):\n"
+		"                            one object per key, watched, applied as it changes;\n"
+		"                            the next URL when one cannot be reached or has no\n"
+		"                            leader\n"
+		"  -e, --etcd URL[,URL...]   the same\n"
 		"      --etcd-prefix PREFIX  its keys' prefix (default %s)\n"
+		"      --cacert FILE         the CA of etcd's server certificates (https://)\n"
+		"      --cert FILE           this host's client certificate for etcd, and its\n"
+		"      --key FILE            private key (not readable by every user)\n"
+		"      --user USER[:PASSWORD]\n"
+		"                            authenticate to etcd as USER\n"
+		"      --password PASSWORD   USER's password (better in the host file or\n"
+		"                            $ETCDCTL_PASSWORD: the command line is seen by ps)\n"
+		"                            Host file keys: etcd-endpoints, etcd-cacert, etcd-cert,\n"
+		"                            etcd-key, etcd-user, etcd-password; the ETCDCTL_*\n"
+		"                            environment (as etcdctl's) stands for what neither\n"
+		"                            sets\n"
 		"      --host-id ID          join the cluster as ID: a member key under a lease\n"
 		"                            (PREFIX/members/ID), and the flow owner table of the\n"
 		"                            live members in the log\n"
@@ -94,7 +110,7 @@ static void usage(FILE *f)
 }
 
 /* Long options that are config keys carry OPT_KEY; the rest are actions. */
-enum { OPT_KEY = 0x100, OPT_HOST, OPT_ONCE, OPT_VERBOSE, OPT_HELP };
+enum { OPT_KEY = 0x100, OPT_HOST, OPT_ONCE, OPT_VERBOSE, OPT_HELP, OPT_ETCD };
 
 static const struct option options[] = {
 	{ "state", required_argument, NULL, 's' },
@@ -108,6 +124,19 @@ static const struct option options[] = {
 	{ "stats-interval", required_argument, NULL, OPT_KEY },
 	{ "log-level", required_argument, NULL, OPT_KEY },
 	{ "etcd", required_argument, NULL, 'e' },
+	/* etcdctl's names, for the host file's etcd-* keys */
+	{ "endpoints", required_argument, NULL, OPT_ETCD },
+	{ "cacert", required_argument, NULL, OPT_ETCD },
+	{ "cert", required_argument, NULL, OPT_ETCD },
+	{ "key", required_argument, NULL, OPT_ETCD },
+	{ "user", required_argument, NULL, OPT_ETCD },
+	{ "password", required_argument, NULL, OPT_ETCD },
+	{ "etcd-endpoints", required_argument, NULL, OPT_KEY },
+	{ "etcd-cacert", required_argument, NULL, OPT_KEY },
+	{ "etcd-cert", required_argument, NULL, OPT_KEY },
+	{ "etcd-key", required_argument, NULL, OPT_KEY },
+	{ "etcd-user", required_argument, NULL, OPT_KEY },
+	{ "etcd-password", required_argument, NULL, OPT_KEY },
 	{ "etcd-prefix", required_argument, NULL, OPT_KEY },
 	{ "host-id", required_argument, NULL, OPT_KEY },
 	{ "member-ttl", required_argument, NULL, OPT_KEY },
@@ -146,7 +175,7 @@ static const char *short_key(int opt)
 static int parse_args(int argc, char **argv, struct agent_config *cfg)
 {
 	const char *host = NULL, *key;
-	char err[512];
+	char err[512], name[32];
 	int opt, idx;
 
 	while ((opt = getopt_long(argc, argv, "s:e:n:l:i:x:c:vh", options, NULL)) != -1) {
@@ -175,11 +204,30 @@ static int parse_args(int argc, char **argv, struct agent_config *cfg)
 		else if (opt == 'v')
 			cfg->log_level = LOG_DEBUG;
 		key = opt == OPT_KEY ? options[idx].name : short_key(opt);
+		if (opt == OPT_ETCD) {
+			snprintf(name, sizeof(name), "etcd-%s", options[idx].name);
+			key = name;
+		}
 		if (key && config_set(cfg, SRC_CMDLINE, key, optarg, err, sizeof(err))) {
 			fprintf(stderr, "vnicgw-agent: --%s\n", err);
 			return 2;
 		}
+		if (key)
+			vgw_etcd_scrub_secret(key, optarg);
 	}
+	/*
+	 * etcdctl's environment for what neither set; its endpoints only
+	 * without --state (a shell's ETCDCTL_ENDPOINTS does not turn a file
+	 * agent into an etcd one). The password then leaves the environment:
+	 * a --drain-cmd does not inherit it.
+	 */
+	if (vgw_etcd_config_env(&cfg->etcd, !cfg->state[0], err, sizeof(err))) {
+		fprintf(stderr, "vnicgw-agent: %s\n", err);
+		return 2;
+	}
+	unsetenv("ETCDCTL_PASSWORD");
+	if (getenv("ETCDCTL_USER") && strchr(getenv("ETCDCTL_USER"), ':'))
+		unsetenv("ETCDCTL_USER");
 	if (config_check(cfg, err, sizeof(err))) {
 		fprintf(stderr, "vnicgw-agent: %s\n", err);
 		return 2;
@@ -216,7 +264,7 @@ static int run(const struct agent_config *cfg, struct sync *s)
 	struct cluster *c = NULL;
 	int ret;
 
-	if (cfg->etcd[0]) {
+	if (cfg->etcd.n_endpoints) {
 		c = cluster_new(cfg, s);
 		if (!c)
 			return 1;
@@ -239,7 +287,7 @@ static int once(const struct agent_config *cfg, struct sync *s)
 	struct cluster *c;
 	int ret;
 
-	if (!cfg->etcd[0])
+	if (!cfg->etcd.n_endpoints)
 		return sync_once(s);
 	c = cluster_new(cfg, s);
 	if (!c)

@@ -78,9 +78,9 @@ struct sync *sync_new(const struct agent_config *cfg)
 	if (s) {
 		s->cfg = cfg;
 		s->reason = "start";
-		if (cfg->etcd[0])
+		if (cfg->etcd.n_endpoints)
 			snprintf(s->source, sizeof(s->source), "etcd %s %s",
-				 cfg->etcd, cfg->etcd_prefix);
+				 cfg->etcd.endpoints[0], cfg->etcd_prefix);
 		else
 			snprintf(s->source, sizeof(s->source), "%s", cfg->state);
 	}

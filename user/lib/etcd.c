@@ -77,44 +77,110 @@ static size_t write_cb(char *p, size_t size, size_t n, void *arg)
 }
 
 struct vgw_etcd {
-	char url[512];		/* without a trailing slash */
+	struct vgw_etcd_config cfg;	/* endpoints without trailing slashes */
+	char all[VGW_ETCD_MAX_ENDPOINTS * (VGW_ETCD_URL_MAX + 1)];
+	unsigned int cur;		/* the endpoint in use */
 	CURL *h;
-	struct curl_slist *hdrs;
+	struct curl_slist *hdrs;	/* with the token, once there is one */
+	char token[2048];		/* "": none yet (or no auth) */
+	unsigned int auth_count;
+	bool sent;			/* the failed request may have been done */
 	long timeout_ms;
 	struct buf resp;
+	char curl_err[CURL_ERROR_SIZE];
 	char errmsg[512];
 };
 
-int vgw_etcd_open(const char *url, struct vgw_etcd **out, char *err,
-		  size_t errlen)
+/* The headers of every request: JSON, and the token when there is one. */
+static struct curl_slist *make_headers(const char *token, bool watch)
+{
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json"), *t;
+	char auth[sizeof(((struct vgw_etcd *)0)->token) + 32];
+
+	/*
+	 * A watch asks for a leader (grpc-gateway passes Grpc-Metadata-*
+	 * headers on as gRPC metadata; etcd's "hasleader" = "true"): a member
+	 * cut off from its quorum cancels it, instead of keeping it open and
+	 * silent while the others move on.
+	 */
+	if (h && watch) {
+		t = curl_slist_append(h, "Grpc-Metadata-Hasleader: true");
+		if (!t)
+			goto fail;
+		h = t;
+	}
+	if (h && token && *token) {
+		snprintf(auth, sizeof(auth), "Authorization: %s", token);
+		t = curl_slist_append(h, auth);
+		explicit_bzero(auth, sizeof(auth));
+		if (!t)
+			goto fail;
+		h = t;
+	}
+	return h;
+fail:
+	curl_slist_free_all(h);
+	return NULL;
+}
+
+static int set_token(struct vgw_etcd *e, const char *token)
+{
+	struct curl_slist *h = make_headers(token, false);
+
+	if (!h)
+		return -ENOMEM;
+	curl_slist_free_all(e->hdrs);
+	e->hdrs = h;
+	snprintf(e->token, sizeof(e->token), "%s", token);
+	return 0;
+}
+
+int vgw_etcd_open_config(const struct vgw_etcd_config *cfg,
+			 struct vgw_etcd **out, char *err, size_t errlen)
 {
 	struct vgw_etcd *e;
-	size_t n = strlen(url);
+	unsigned int i;
+	size_t n;
 	int ret;
 
-	if ((strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) ||
-	    n >= sizeof(e->url)) {
-		snprintf(err, errlen, "%s: not an http:// or https:// URL", url);
-		return -EINVAL;
-	}
+	ret = vgw_etcd_config_check(cfg, err, errlen);
+	if (ret)
+		return ret;
 	ret = curl_init_once(err, errlen);
 	if (ret)
 		return ret;
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	while (n && url[n - 1] == '/')
-		n--;
-	memcpy(e->url, url, n);
+	e->cfg = *cfg;
+	for (i = 0; i < cfg->n_endpoints; i++) {
+		n = strlen(e->cfg.endpoints[i]);
+		while (n && e->cfg.endpoints[i][n - 1] == '/')
+			e->cfg.endpoints[i][--n] = '\0';
+		snprintf(e->all + strlen(e->all), sizeof(e->all) - strlen(e->all),
+			 "%s%s", i ? "," : "", e->cfg.endpoints[i]);
+	}
 	e->timeout_ms = VGW_ETCD_TIMEOUT_MS;
 	e->h = curl_easy_init();
-	e->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-	if (!e->h || !e->hdrs) {
+	if (!e->h || set_token(e, "")) {
 		vgw_etcd_close(e);
 		return -ENOMEM;
 	}
 	*out = e;
 	return 0;
+}
+
+int vgw_etcd_open(const char *url, struct vgw_etcd **out, char *err,
+		  size_t errlen)
+{
+	struct vgw_etcd_config cfg;
+	int ret;
+
+	vgw_etcd_config_init(&cfg);
+	ret = vgw_etcd_config_set(&cfg, "etcd", url, err, errlen);
+	if (!ret)
+		ret = vgw_etcd_open_config(&cfg, out, err, errlen);
+	return ret;
 }
 
 void vgw_etcd_close(struct vgw_etcd *e)
@@ -126,6 +192,7 @@ void vgw_etcd_close(struct vgw_etcd *e)
 	if (e->hdrs)
 		curl_slist_free_all(e->hdrs);
 	free(e->resp.data);
+	explicit_bzero(e, sizeof(*e));
 	free(e);
 }
 
@@ -136,7 +203,17 @@ const char *vgw_etcd_error(const struct vgw_etcd *e)
 
 const char *vgw_etcd_url(const struct vgw_etcd *e)
 {
-	return e->url;
+	return e->cfg.endpoints[e->cur];
+}
+
+const char *vgw_etcd_endpoints(const struct vgw_etcd *e)
+{
+	return e->all;
+}
+
+unsigned int vgw_etcd_auth_count(const struct vgw_etcd *e)
+{
+	return e->auth_count;
 }
 
 void vgw_etcd_set_timeout(struct vgw_etcd *e, long ms)
@@ -162,20 +239,45 @@ static int curl_errno(CURLcode c)
 	switch (c) {
 	case CURLE_COULDNT_CONNECT:
 		return -ECONNREFUSED;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return -EHOSTUNREACH;
 	case CURLE_OPERATION_TIMEDOUT:
 		return -ETIMEDOUT;
 	case CURLE_OUT_OF_MEMORY:
 		return -ENOMEM;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+		return -EPERM;		/* TLS refused, by either side */
 	default:
 		return -EIO;
 	}
 }
 
-/* The options of every request to @path with @body. */
-static void setup(CURL *h, const char *url, const char *path,
-		  const char *body, struct curl_slist *hdrs, struct buf *resp)
+/*
+ * The TLS files of every handle. Verification of the server's certificate
+ * and name stays on (libcurl's default, set again so that no one turns
+ * it off by accident): a man in the middle must not get the password.
+ */
+static void setup_tls(CURL *h, const struct vgw_etcd_config *cfg)
 {
-	char full[600];
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (cfg->cacert[0])
+		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->cacert);
+	if (cfg->cert[0]) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, cfg->cert);
+		curl_easy_setopt(h, CURLOPT_SSLKEY, cfg->key);
+	}
+}
+
+/* The options of every request to @path with @body. */
+static void setup(CURL *h, const struct vgw_etcd_config *cfg,
+		  const char *url, const char *path, const char *body,
+		  struct curl_slist *hdrs, struct buf *resp, char *errbuf)
+{
+	char full[VGW_ETCD_URL_MAX + 64];
 
 	snprintf(full, sizeof(full), "%s%s", url, path);
 	curl_easy_setopt(h, CURLOPT_URL, full);
@@ -186,6 +288,36 @@ static void setup(CURL *h, const char *url, const char *path,
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	errbuf[0] = '\0';
+	setup_tls(h, cfg);
+}
+
+/* curl's own message for @c, with its details when it has some. */
+static const char *curl_msg(CURLcode c, const char *errbuf)
+{
+	return errbuf[0] ? errbuf : curl_easy_strerror(c);
+}
+
+/*
+ * An etcd started with --client-cert-auth drops a TLS 1.3 client without a
+ * certificate after the handshake: curl then says only that the
+ * connection went away.
+ */
+static const char *tls_hint(const struct vgw_etcd *e, CURLcode c)
+{
+	if (e->cfg.cert[0] || strncmp(vgw_etcd_url(e), "https://", 8))
+		return "";
+	switch (c) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+		return " (no client certificate was sent: does etcd require one? --cert, --key)";
+	default:
+		return "";
+	}
 }
 
 /* An etcd refusal in a reply body: {"error": "...", "code": N}. */
@@ -201,45 +333,60 @@ static int reply_error(struct vgw_etcd *e, json_t *root, const char *path)
 	}
 	if (!msg)
 		msg = json_string_value(err);
-	return fail(e, vgw_etcd_grpc_errno(code, msg), "etcd %s%s: %s", e->url,
-		    path, msg ? msg : "unknown error");
+	return fail(e, vgw_etcd_grpc_errno(code, msg), "etcd %s%s: %s",
+		    vgw_etcd_url(e), path, msg ? msg : "unknown error");
 }
 
 /*
- * POST @req (consumed) to @path; *resp is the reply's object (the
- * "result" of a stream reply). 0 or -errno with e->errmsg.
+ * POST @body to @path of the current endpoint, once; *resp is the reply's
+ * object (the "result" of a stream reply). 0 or -errno with e->errmsg.
  */
-static int call(struct vgw_etcd *e, const char *path, json_t *req,
-		json_t **resp)
+static int call_one(struct vgw_etcd *e, const char *path, const char *body,
+		    json_t **resp)
 {
-	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	json_t *root = NULL, *r;
 	json_error_t je;
 	long status = 0;
 	CURLcode c;
 
-	json_decref(req);
-	if (!body)
-		return fail(e, -ENOMEM, "out of memory");
 	e->resp.len = 0;
-	setup(e->h, e->url, path, body, e->hdrs, &e->resp);
+	e->sent = false;
+	setup(e->h, &e->cfg, vgw_etcd_url(e), path, body, e->hdrs, &e->resp,
+	      e->curl_err);
 	curl_easy_setopt(e->h, CURLOPT_TIMEOUT_MS, e->timeout_ms);
 	c = curl_easy_perform(e->h);
-	free(body);
-	if (c)
-		return fail(e, curl_errno(c), "etcd %s: %s", e->url,
-			    curl_easy_strerror(c));
+	if (c) {
+		long sent = 0;
+
+		/* A timeout after the request went out: it may be done. */
+		curl_easy_getinfo(e->h, CURLINFO_REQUEST_SIZE, &sent);
+		e->sent = c == CURLE_OPERATION_TIMEDOUT && sent > 0;
+		return fail(e, curl_errno(c), "etcd %s: %s%s", vgw_etcd_url(e),
+			    curl_msg(c, e->curl_err), tls_hint(e, c));
+	}
 	curl_easy_getinfo(e->h, CURLINFO_RESPONSE_CODE, &status);
 	if (e->resp.len)
 		root = json_loadb(e->resp.data, e->resp.len, JSON_DISABLE_EOF_CHECK, &je);
 	if (!json_is_object(root)) {
 		json_decref(root);
+		/*
+		 * etcd (embed/serve.go) with --client-cert-auth and auth on
+		 * refuses, through its JSON gateway, a client certificate with
+		 * a CommonName (which would be a user name the gateway cannot
+		 * pass on).
+		 */
+		if (e->resp.len && strstr(e->resp.data, "CommonName of client"))
+			return fail(e, -EACCES, "etcd %s: refuses client certificate %s: it has a CommonName, which etcd's JSON gateway does not take with auth on (issue one without a CN; the user is --user)",
+				    vgw_etcd_url(e), e->cfg.cert);
 		return fail(e, -EPROTO, "etcd %s%s: HTTP %ld, not a gateway reply: %.100s",
-			    e->url, path, status, e->resp.len ? e->resp.data : "(empty)");
+			    vgw_etcd_url(e), path, status,
+			    e->resp.len ? e->resp.data : "(empty)");
 	}
 	if (json_object_get(root, "error")) {
 		int err = reply_error(e, root, path);
 
+		/* etcd's proposal timed out: it may still be applied. */
+		e->sent = !!strstr(e->errmsg, "request timed out");
 		json_decref(root);
 		return err;
 	}
@@ -250,13 +397,141 @@ static int call(struct vgw_etcd *e, const char *path, json_t *req,
 	return 0;
 }
 
+/*
+ * Trade the user and password for a token (/v3/auth/authenticate). The
+ * message names the user, never the password.
+ */
+static int authenticate(struct vgw_etcd *e)
+{
+	json_t *req = json_pack("{s:s, s:s}", "name", e->cfg.user,
+				"password", e->cfg.password);
+	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	const char *token;
+	json_t *resp;
+	int err;
+
+	json_decref(req);
+	if (!body)
+		return fail(e, -ENOMEM, "out of memory");
+	err = call_one(e, "/v3/auth/authenticate", body, &resp);
+	explicit_bzero(body, strlen(body));
+	free(body);
+	if (err) {
+		char why[sizeof(e->errmsg)];
+
+		e->sent = false;	/* asking for a token again does no harm */
+		snprintf(why, sizeof(why), "%s", e->errmsg);
+		return fail(e, err == -EKEYEXPIRED ? -EACCES : err,
+			    "%s (authenticating as user \"%s\")", why, e->cfg.user);
+	}
+	token = json_string_value(json_object_get(resp, "token"));
+	if (!token || !*token || strlen(token) >= sizeof(e->token))
+		err = fail(e, -EPROTO, "etcd %s: authenticating as user \"%s\": no token in the reply (is auth enabled in etcd?)",
+			   vgw_etcd_url(e), e->cfg.user);
+	else
+		err = set_token(e, token);
+	json_decref(resp);
+	if (!err)
+		e->auth_count++;
+	return err;
+}
+
+/*
+ * Errors after which another endpoint may do better. Not when the request
+ * may have been done (e->sent: it was sent and timed out, or etcd said its
+ * proposal timed out): a write must not be done twice; the next call
+ * starts on the next endpoint instead.
+ */
+static bool try_next(const struct vgw_etcd *e, int err)
+{
+	if (e->sent)
+		return false;
+	return err == -ECONNREFUSED || err == -EHOSTUNREACH || err == -EPERM ||
+	       err == -EAGAIN || err == -ETIMEDOUT;
+}
+
+/* The next endpoint, for this call's next try and the calls after it. */
+static void next_endpoint(struct vgw_etcd *e)
+{
+	e->cur = (e->cur + 1) % e->cfg.n_endpoints;
+}
+
+/*
+ * With a user, a token first; then @body to @path: on an endpoint that
+ * cannot be reached, or has no leader, the next one, each at most once;
+ * when etcd says the token is no longer valid (it expired, or the member
+ * restarted and forgot it), a new token and one more try.
+ */
+static int call_body(struct vgw_etcd *e, const char *path, const char *body,
+		     json_t **resp)
+{
+	unsigned int tries = e->cfg.n_endpoints;
+	bool reauth = false;
+	int err;
+
+	for (;;) {
+		err = 0;
+		if (e->cfg.user[0] && !e->token[0])
+			err = authenticate(e);
+		if (!err)
+			err = call_one(e, path, body, resp);
+		if (err == -EKEYEXPIRED && e->cfg.user[0] && !reauth) {
+			reauth = true;
+			set_token(e, "");
+			continue;
+		}
+		if (!try_next(e, err) || --tries == 0)
+			break;
+		next_endpoint(e);
+	}
+	/* Not repeated, but the next call tries another endpoint. */
+	if (err && e->sent && e->cfg.n_endpoints > 1)
+		next_endpoint(e);
+	if (err && try_next(e, err) && e->cfg.n_endpoints > 1) {
+		char why[sizeof(e->errmsg)];
+
+		snprintf(why, sizeof(why), "%s", e->errmsg);
+		fail(e, err, "%s (and every other endpoint of %s failed)", why, e->all);
+	}
+	return err;
+}
+
+static int call(struct vgw_etcd *e, const char *path, json_t *req,
+		json_t **resp)
+{
+	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	int err;
+
+	json_decref(req);
+	if (!body)
+		return fail(e, -ENOMEM, "out of memory");
+	err = call_body(e, path, body, resp);
+	free(body);
+	return err;
+}
+
+/* A token for a watch (which sends it in its own request). */
+static int ensure_token(struct vgw_etcd *e)
+{
+	unsigned int tries = e->cfg.n_endpoints;
+	int err = 0;
+
+	while (e->cfg.user[0] && !e->token[0]) {
+		err = authenticate(e);
+		if (!try_next(e, err) || --tries == 0)
+			break;
+		next_endpoint(e);
+	}
+	return err;
+}
+
 /* The header revision of a reply. */
 static int header_rev(struct vgw_etcd *e, json_t *resp, int64_t *rev)
 {
 	int64_t r;
 
 	if (vgw_etcd_json_i64(json_object_get(resp, "header"), "revision", &r))
-		return fail(e, -EPROTO, "etcd %s: no revision in the reply", e->url);
+		return fail(e, -EPROTO, "etcd %s: no revision in the reply", vgw_etcd_url(e));
 	if (rev)
 		*rev = r;
 	return 0;
@@ -319,7 +594,7 @@ static int range_page(struct vgw_etcd *e, const char *from, size_t from_len,
 	*more = json_is_true(json_object_get(resp, "more"));
 	json_decref(resp);
 	if (err == -EPROTO)
-		fail(e, err, "etcd %s: bad range reply", e->url);
+		fail(e, err, "etcd %s: bad range reply", vgw_etcd_url(e));
 	return err;
 }
 
@@ -528,7 +803,7 @@ int vgw_etcd_lease_grant(struct vgw_etcd *e, unsigned int ttl_s, int64_t *id)
 	json_decref(resp);
 	if (!err && !*id)
 		err = -EPROTO;
-	return err ? fail(e, err, "etcd %s: bad lease grant reply", e->url) : 0;
+	return err ? fail(e, err, "etcd %s: bad lease grant reply", vgw_etcd_url(e)) : 0;
 }
 
 int vgw_etcd_lease_keepalive(struct vgw_etcd *e, int64_t id, int64_t *ttl)
@@ -562,6 +837,7 @@ int vgw_etcd_lease_revoke(struct vgw_etcd *e, int64_t id)
 /* --- watch ------------------------------------------------------------------- */
 
 struct vgw_etcd_watch {
+	struct vgw_etcd *e;		/* told of a lost token or endpoint */
 	CURLM *multi;
 	CURL *h;
 	struct curl_slist *hdrs;
@@ -571,6 +847,7 @@ struct vgw_etcd_watch {
 	bool created;
 	int64_t created_rev;		/* the store's revision then */
 	int64_t compact_rev;
+	char curl_err[CURL_ERROR_SIZE];
 	char errmsg[512];
 };
 
@@ -585,6 +862,8 @@ int vgw_etcd_watch_start(struct vgw_etcd *e, const char *prefix,
 				      "range_end", vgw_etcd_json_b64(end, end_len),
 				      "start_revision", (json_int_t)start_rev) : NULL;
 
+	int err;
+
 	free(end);
 	if (w && req)
 		w->body = json_dumps(req, JSON_COMPACT);
@@ -592,13 +871,28 @@ int vgw_etcd_watch_start(struct vgw_etcd *e, const char *prefix,
 	if (w && w->body) {
 		w->multi = curl_multi_init();
 		w->h = curl_easy_init();
-		w->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
 	}
-	if (!w || !w->multi || !w->h || !w->hdrs) {
+	if (!w || !w->multi || !w->h) {
 		vgw_etcd_watch_stop(w);
 		return -ENOMEM;
 	}
-	setup(w->h, e->url, "/v3/watch", w->body, w->hdrs, &w->in);
+	/*
+	 * The token now, in a unary call: an endpoint that cannot be reached
+	 * or a refused password is said here, not as a silent stream.
+	 */
+	err = ensure_token(e);
+	if (!err) {
+		w->hdrs = make_headers(e->token, true);
+		if (!w->hdrs)
+			err = fail(e, -ENOMEM, "out of memory");
+	}
+	if (err) {
+		vgw_etcd_watch_stop(w);
+		return err;
+	}
+	w->e = e;
+	setup(w->h, &e->cfg, vgw_etcd_url(e), "/v3/watch", w->body, w->hdrs,
+	      &w->in, w->curl_err);
 	/* A dead peer must end the stream even if it never closes it. */
 	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPIDLE, 5L);
@@ -652,10 +946,24 @@ unsigned int vgw_etcd_watch_fds(struct vgw_etcd_watch *w, struct pollfd *fds,
 	return n;
 }
 
+/*
+ * The watch failed with @err: the next watch (or call) of the client
+ * starts on another endpoint if this one is gone or has no leader, and
+ * with a new token if etcd refused this one.
+ */
+static int watch_failed(struct vgw_etcd_watch *w, int err)
+{
+	if (err == -EKEYEXPIRED || err == -EACCES)
+		set_token(w->e, "");
+	else if (err != -ESTALE && err != -ECANCELED && w->e->cfg.n_endpoints > 1)
+		next_endpoint(w->e);
+	return err;
+}
+
 static int watch_fail(struct vgw_etcd_watch *w, int err, const char *msg)
 {
 	snprintf(w->errmsg, sizeof(w->errmsg), "%s", msg);
-	return err;
+	return watch_failed(w, err);
 }
 
 /* One decoded message: events to @fn; created/canceled/error noted. */
@@ -665,8 +973,10 @@ static int watch_msg(struct vgw_etcd_watch *w, struct vgw_etcd_watch_msg *m,
 	size_t i;
 	int err = 0;
 
-	if (m->error)
-		return watch_fail(w, -EIO, m->reason);
+	if (m->error) {
+		err = vgw_etcd_grpc_errno(m->code, m->reason);
+		return watch_fail(w, err == -EINVAL ? -EIO : err, m->reason);
+	}
 	if (m->created) {
 		w->created = true;
 		w->created_rev = m->rev;
@@ -675,7 +985,10 @@ static int watch_msg(struct vgw_etcd_watch *w, struct vgw_etcd_watch_msg *m,
 		err = fn(&m->ev[i], arg);
 	if (!err && m->canceled) {
 		w->compact_rev = m->compact_rev;
-		err = watch_fail(w, m->compact_rev ? -ESTALE : -ECANCELED, m->reason);
+		err = watch_fail(w, m->compact_rev ? -ESTALE :
+				 vgw_etcd_grpc_errno(0, m->reason) == -EIO ?
+				 -ECANCELED : vgw_etcd_grpc_errno(0, m->reason),
+				 m->reason);
 	}
 	return err;
 }
@@ -719,12 +1032,13 @@ static int watch_ended(struct vgw_etcd_watch *w)
 			c = msg->data.result;
 	curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &status);
 	if (c)
-		snprintf(w->errmsg, sizeof(w->errmsg), "watch stream: %s",
-			 curl_easy_strerror(c));
+		snprintf(w->errmsg, sizeof(w->errmsg), "watch stream of %s: %s",
+			 vgw_etcd_url(w->e), curl_msg(c, w->curl_err));
 	else
 		snprintf(w->errmsg, sizeof(w->errmsg),
-			 "watch stream ended (HTTP %ld)", status);
-	return c == CURLE_COULDNT_CONNECT ? -ECONNREFUSED : -EPIPE;
+			 "watch stream of %s ended (HTTP %ld)",
+			 vgw_etcd_url(w->e), status);
+	return watch_failed(w, c && curl_errno(c) != -EIO ? curl_errno(c) : -EPIPE);
 }
 
 int vgw_etcd_watch_run(struct vgw_etcd_watch *w, vgw_etcd_event_fn fn,

@@ -4,8 +4,16 @@
  * /v3/kv/range, /v3/kv/put, /v3/kv/deleterange, /v3/kv/txn, /v3/watch,
  * /v3/lease/grant, /v3/lease/keepalive, /v3/lease/revoke, with keys and
  * values in base64 and 64-bit integers as JSON strings. Enough for the
- * desired state (store.h) and the cluster membership: no auth, no TLS
- * options beyond what an https:// URL gives by default.
+ * desired state (store.h) and the cluster membership.
+ *
+ * As operators run etcd (struct vgw_etcd_config): several endpoints, tried
+ * in turn when one cannot be reached or has no leader; TLS with a CA, a
+ * client certificate and key (https:// endpoints; verification is always
+ * on); a user and password, traded for a token (/v3/auth/authenticate)
+ * sent in the Authorization header, and traded again once when etcd says
+ * the token is no longer valid. Watches ask for a leader
+ * (Grpc-Metadata-Hasleader): a member cut off from its quorum ends them
+ * with an error instead of leaving them silent.
  *
  * HTTP is libcurl's (linked; curl_global_init() when the first client
  * opens).
@@ -13,8 +21,13 @@
  * Conventions: 0 or a negative errno. Transport errors: -ECONNREFUSED
  * (nobody listens), -ETIMEDOUT, -EIO; etcd's refusals by gRPC code: -ESTALE
  * (revision compacted, or in the future), -ENOENT (lease not found), -E2BIG
- * (too many operations, request too large), -EINVAL, -EAGAIN (unavailable);
- * -EPROTO for an answer that is not what the gateway sends. The message of
+ * (too many operations, request too large), -EINVAL, -EAGAIN (unavailable,
+ * no leader), -EACCES (authentication failed, permission denied), -EKEYEXPIRED
+ * (the token is no longer valid: a call re-authenticates once before it
+ * says so); -EPROTO for an answer that is not what the gateway sends;
+ * -EHOSTUNREACH (name not resolved), -EPERM (TLS refused by either side).
+ * When every endpoint failed, the last one's error, its message naming
+ * them all. The message of
  * the last error is vgw_etcd_error(). Not thread-safe: one thread per client.
  */
 #ifndef VGW_ETCD_H
@@ -34,17 +47,81 @@ struct vgw_etcd;
  */
 #define VGW_ETCD_TIMEOUT_MS	10000
 
+#define VGW_ETCD_MAX_ENDPOINTS	8
+#define VGW_ETCD_URL_MAX	256
+#define VGW_ETCD_PATH_MAX	512
+#define VGW_ETCD_CRED_MAX	256
+
+/*
+ * How to reach etcd, the same for every tool, with etcdctl's names: the
+ * command line's --endpoints URL[,URL...] (alias --etcd), --cacert, --cert,
+ * --key, --user USER[:PASSWORD], --password; the environment's
+ * ETCDCTL_ENDPOINTS, ETCDCTL_CACERT, ETCDCTL_CERT, ETCDCTL_KEY,
+ * ETCDCTL_USER, ETCDCTL_PASSWORD; the agent's host file's etcd-endpoints,
+ * etcd-cacert, ... (etcd_config.c). The password is a secret: wipe the
+ * struct with vgw_etcd_config_clear().
+ */
+struct vgw_etcd_config {
+	char endpoints[VGW_ETCD_MAX_ENDPOINTS][VGW_ETCD_URL_MAX];
+	unsigned int n_endpoints;
+	char cacert[VGW_ETCD_PATH_MAX];		/* "": the system's CAs */
+	char cert[VGW_ETCD_PATH_MAX];		/* "": no client certificate */
+	char key[VGW_ETCD_PATH_MAX];
+	char user[VGW_ETCD_CRED_MAX];		/* "": no authentication */
+	char password[VGW_ETCD_CRED_MAX];
+};
+
+void vgw_etcd_config_init(struct vgw_etcd_config *c);
+void vgw_etcd_config_clear(struct vgw_etcd_config *c);
+/*
+ * One setting by its option name without dashes ("endpoints" or "etcd",
+ * "cacert", "cert", "key", "user", "password") or its host-file key
+ * ("etcd-endpoints", "etcd-cacert", ...; "VGW_ETCD" is the endpoints too,
+ * for vnicctl-etcd's older variable). 0; -EINVAL with a message naming
+ * the setting and value (never a password); -ENOENT: not an etcd setting.
+ */
+int vgw_etcd_config_set(struct vgw_etcd_config *c, const char *name,
+			const char *value, char *err, size_t errlen);
+/*
+ * Fill what is still unset from the ETCDCTL_* variables (the command line
+ * and host files win); ETCDCTL_ENDPOINTS only if @endpoints.
+ */
+int vgw_etcd_config_env(struct vgw_etcd_config *c, bool endpoints, char *err,
+			size_t errlen);
+/*
+ * Complete and consistent: an endpoint; cert and key together; TLS files
+ * only with an https:// endpoint; user and password together; a key file
+ * nobody else may read.
+ */
+int vgw_etcd_config_check(const struct vgw_etcd_config *c, char *err,
+			  size_t errlen);
+/*
+ * Overwrite a password given on the command line (@arg of option @name:
+ * "password", or the part after the colon of "user"), so that ps and
+ * /proc/PID/cmdline do not show it.
+ */
+void vgw_etcd_scrub_secret(const char *name, char *arg);
+
 /*
  * Open a client of the etcd at @url ("http://127.0.0.1:2379"; a trailing
- * slash is fine). Nothing is sent yet. 0 or -errno (-ENOSYS: libcurl could
- * not be initialised, -EINVAL: not an http(s) URL) with a message in err.
+ * slash is fine; a comma list of URLs is several endpoints). Nothing is
+ * sent yet. 0 or -errno (-ENOSYS: libcurl could not be initialised,
+ * -EINVAL: not an http(s) URL) with a message in err.
  */
 int vgw_etcd_open(const char *url, struct vgw_etcd **out, char *err,
 		  size_t errlen);
+/* The same with TLS files and credentials (checked first: see above). */
+int vgw_etcd_open_config(const struct vgw_etcd_config *cfg,
+			 struct vgw_etcd **out, char *err, size_t errlen);
 void vgw_etcd_close(struct vgw_etcd *e);
 /* The message of the last failed call ("" if none). */
 const char *vgw_etcd_error(const struct vgw_etcd *e);
+/* The endpoint in use (the next call's first try). */
 const char *vgw_etcd_url(const struct vgw_etcd *e);
+/* Every endpoint, comma-separated (for messages). */
+const char *vgw_etcd_endpoints(const struct vgw_etcd *e);
+/* How many tokens the client obtained so far (the tests count refreshes). */
+unsigned int vgw_etcd_auth_count(const struct vgw_etcd *e);
 void vgw_etcd_set_timeout(struct vgw_etcd *e, long ms);
 
 /*
@@ -182,6 +259,7 @@ struct vgw_etcd_watch_msg {
 	size_t n_ev;
 	char reason[256];		/* canceled or error: why */
 	bool error;			/* an {"error": ...} message */
+	int code;			/* its gRPC code (0: none given) */
 };
 
 /* Decode one line of the stream: 0, or -EPROTO with a message in err. */

@@ -190,6 +190,17 @@ int vgw_etcd_grpc_errno(int code, const char *msg)
 	if (msg && (strstr(msg, "too many operations") ||
 		    strstr(msg, "request is too large")))
 		return -E2BIG;
+	/*
+	 * etcd's auth refusals share codes with others: its messages say
+	 * which (etcdserver/api/v3rpc/rpctypes).
+	 */
+	if (msg && (strstr(msg, "invalid auth token") ||
+		    strstr(msg, "revision of auth store is old")))
+		return -EKEYEXPIRED;
+	if (msg && (strstr(msg, "authentication failed") ||
+		    strstr(msg, "user name is empty") ||
+		    strstr(msg, "permission denied")))
+		return -EACCES;
 	switch (code) {
 	case 1: return -ECANCELED;
 	case 3: return -EINVAL;
@@ -239,13 +250,16 @@ static int decode_events(json_t *a, struct vgw_etcd_watch_msg *m)
 }
 
 /* {"error": {...}} in a stream, or {"error": "...", "code": N} in a reply. */
-static void decode_error(json_t *e, struct vgw_etcd_watch_msg *m)
+static void decode_error(json_t *root, json_t *e, struct vgw_etcd_watch_msg *m)
 {
 	const char *msg = json_string_value(json_object_get(e, "message"));
 
 	m->error = true;
-	if (json_is_string(e))
+	m->code = (int)json_integer_value(json_object_get(e, "grpc_code"));
+	if (json_is_string(e)) {
 		msg = json_string_value(e);
+		m->code = (int)json_integer_value(json_object_get(root, "code"));
+	}
 	snprintf(m->reason, sizeof(m->reason), "%s", msg ? msg : "unknown error");
 }
 
@@ -284,7 +298,7 @@ int vgw_etcd_watch_msg_parse(const char *text, size_t len,
 	}
 	r = json_object_get(root, "result");
 	if (json_object_get(root, "error"))
-		decode_error(json_object_get(root, "error"), m);
+		decode_error(root, json_object_get(root, "error"), m);
 	else if (r)
 		ret = decode_result(r, m);
 	else

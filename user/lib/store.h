@@ -200,10 +200,11 @@ int vgw_store_write(struct vgw_etcd *e, const char *prefix,
 
 /*
  * "vnicctl apply --etcd": parse and validate @file, then write it under
- * @prefix (normalised here) of the etcd at @url, printing the change lines
- * and a summary on @out. 0 or -errno with a message in err.
+ * @prefix (normalised here) of the etcd @cfg says, printing the change
+ * lines and a summary on @out. 0 or -errno with a message in err.
  */
-int vgw_store_apply_file(const char *url, const char *prefix,
+struct vgw_etcd_config;
+int vgw_store_apply_file(const struct vgw_etcd_config *cfg, const char *prefix,
 			 const char *file, int flags, FILE *out, char *err,
 			 size_t errlen);
 

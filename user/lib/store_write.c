@@ -187,7 +187,7 @@ int vgw_store_write(struct vgw_etcd *e, const char *prefix,
 	return ret;
 }
 
-int vgw_store_apply_file(const char *url, const char *prefix,
+int vgw_store_apply_file(const struct vgw_etcd_config *cfg, const char *prefix,
 			 const char *file, int flags, FILE *out, char *err,
 			 size_t errlen)
 {
@@ -201,7 +201,7 @@ int vgw_store_apply_file(const char *url, const char *prefix,
 	if (!ret)
 		ret = vgw_doc_parse_file(file, &doc, err, errlen);
 	if (!ret)
-		ret = vgw_etcd_open(url, &e, err, errlen);
+		ret = vgw_etcd_open_config(cfg, &e, err, errlen);
 	if (!ret)
 		ret = vgw_store_write(e, p, doc, flags, out, &st, err, errlen);
 	if (!ret && !(flags & VGW_STORE_DRY_RUN))

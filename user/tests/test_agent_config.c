@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kselftest_harness.h"
@@ -218,7 +219,8 @@ TEST(cluster_keys_in_the_host_file)
 			   "host-id = gw-1.rack2\n"
 			   "owner-table = /run/vnicgw/owners.json\n"
 			   "member-ttl = 10\n", err)) TH_LOG("%s", err);
-	EXPECT_STREQ("http://10.0.0.1:2379", cfg.etcd);
+	EXPECT_EQ(1, cfg.etcd.n_endpoints);
+	EXPECT_STREQ("http://10.0.0.1:2379", cfg.etcd.endpoints[0]);
 	EXPECT_STREQ("/prod/gw/", cfg.etcd_prefix);	/* a trailing / added */
 	EXPECT_STREQ("gw-1.rack2", cfg.host_id);
 	EXPECT_STREQ("/run/vnicgw/owners.json", cfg.owner_table);
@@ -252,17 +254,96 @@ TEST(one_source_of_the_document)
 
 	config_defaults(&cfg);
 	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
-	EXPECT_STREQ("no --state FILE and no --etcd URL (see --help)", err);
+	EXPECT_STREQ("no --state FILE and no --endpoints URL (see --help)", err);
 	strcpy(cfg.state, "/etc/vnicgw/state.json");
 	EXPECT_EQ(0, config_check(&cfg, err, sizeof(err)));
 	strcpy(cfg.host_id, "h1");
 	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
-	EXPECT_STREQ("--host-id needs --etcd (membership lives in etcd)", err);
-	strcpy(cfg.etcd, "http://127.0.0.1:2379");
+	EXPECT_STREQ("--host-id needs --endpoints (membership lives in etcd)", err);
+	strcpy(cfg.etcd.endpoints[0], "http://127.0.0.1:2379");
+	cfg.etcd.n_endpoints = 1;
 	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "exclude each other")) TH_LOG("%s", err);
 	cfg.state[0] = '\0';
 	EXPECT_EQ(0, config_check(&cfg, err, sizeof(err)));
+}
+
+/*
+ * etcd as operators run it: the host file's etcd-* keys (the library's
+ * parser, the same as vnicctl's and vnicctl-etcd's), refusals naming the
+ * key and value but never a password, and the ETCDCTL_* environment only
+ * for what the file left unset.
+ */
+TEST(etcd_tls_auth_endpoints_in_the_host_file)
+{
+	struct agent_config cfg;
+	char err[512];
+
+	unsetenv("ETCDCTL_ENDPOINTS");
+	unsetenv("ETCDCTL_PASSWORD");
+	config_defaults(&cfg);
+	ASSERT_EQ(0, parse(&cfg,
+			   "etcd-endpoints = https://10.0.0.1:2379,https://10.0.0.2:2379/,https://10.0.0.3:2379\n"
+			   "etcd-cacert = /etc/vnicgw/etcd-ca.pem\n"
+			   "etcd-cert = /etc/vnicgw/etcd-client.pem\n"
+			   "etcd-key = /etc/vnicgw/etcd-client.key\n"
+			   "etcd-user = vnicgw\n", err)) TH_LOG("%s", err);
+	EXPECT_EQ(3, cfg.etcd.n_endpoints);
+	EXPECT_STREQ("https://10.0.0.2:2379/", cfg.etcd.endpoints[1]);
+	EXPECT_STREQ("/etc/vnicgw/etcd-ca.pem", cfg.etcd.cacert);
+	EXPECT_STREQ("vnicgw", cfg.etcd.user);
+	/* A user without a password is refused, naming the user. */
+	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
+	EXPECT_STREQ("user vnicgw: no password (--user USER:PASSWORD, --password or ETCDCTL_PASSWORD)", err);
+	/* ... and the environment fills it, not what the file set. */
+	setenv("ETCDCTL_PASSWORD", "s3cret", 1);
+	setenv("ETCDCTL_USER", "other:pw", 1);
+	setenv("ETCDCTL_ENDPOINTS", "http://192.0.2.1:2379", 1);
+	EXPECT_EQ(0, vgw_etcd_config_env(&cfg.etcd, true, err, sizeof(err)));
+	EXPECT_STREQ("vnicgw", cfg.etcd.user);
+	EXPECT_STREQ("s3cret", cfg.etcd.password);
+	EXPECT_EQ(3, cfg.etcd.n_endpoints);
+	EXPECT_EQ(0, config_check(&cfg, err, sizeof(err))) TH_LOG("%s", err);
+	unsetenv("ETCDCTL_PASSWORD");
+	unsetenv("ETCDCTL_USER");
+	unsetenv("ETCDCTL_ENDPOINTS");
+
+	/* USER:PASSWORD; a bad value names the key, never the password. */
+	ASSERT_EQ(0, parse(&cfg, "etcd-user = gw:pa:ss\n", err)) TH_LOG("%s", err);
+	EXPECT_STREQ("gw", cfg.etcd.user);
+	EXPECT_STREQ("pa:ss", cfg.etcd.password);
+	EXPECT_EQ(-EINVAL, parse(&cfg, "etcd-user = :hunter2\n", err));
+	EXPECT_EQ(NULL, strstr(err, "hunter2")) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "etcd-user: ")) TH_LOG("%s", err);
+	EXPECT_EQ(-EINVAL, parse(&cfg, "etcd-endpoints = https://a:1,,https://b:1\n", err));
+	EXPECT_STREQ("host.conf:1: etcd-endpoints: \"https://a:1,,https://b:1\" has an empty URL", err);
+	EXPECT_EQ(-EINVAL, parse(&cfg, "etcd-endpoints = https://a:1,b:2\n", err));
+	EXPECT_STREQ("host.conf:1: etcd-endpoints: \"b:2\" is not an http:// or https:// URL", err);
+
+	/* Cert and key together; TLS files need an https:// endpoint. */
+	config_defaults(&cfg);
+	ASSERT_EQ(0, parse(&cfg, "etcd-endpoints = https://10.0.0.1:2379\n"
+			   "etcd-cert = /c.pem\n", err)) TH_LOG("%s", err);
+	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
+	EXPECT_STREQ("cert /c.pem: no --key (the client certificate's private key)", err);
+	config_defaults(&cfg);
+	ASSERT_EQ(0, parse(&cfg, "etcd-endpoints = http://10.0.0.1:2379\n"
+			   "etcd-cacert = /ca.pem\n", err)) TH_LOG("%s", err);
+	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
+	EXPECT_STREQ("cacert /ca.pem: no https:// endpoint to use it with (endpoints http://10.0.0.1:2379)", err);
+}
+
+/* A password given on the command line is overwritten in argv. */
+TEST(etcd_password_scrubbed_from_argv)
+{
+	char user[] = "gw:hunter2", pw[] = "hunter2", cacert[] = "/ca.pem";
+
+	vgw_etcd_scrub_secret("user", user);
+	vgw_etcd_scrub_secret("etcd-password", pw);
+	vgw_etcd_scrub_secret("cacert", cacert);
+	EXPECT_STREQ("gw:xxxxxxx", user);
+	EXPECT_STREQ("xxxxxxx", pw);
+	EXPECT_STREQ("/ca.pem", cacert);
 }
 
 TEST_HARNESS_MAIN

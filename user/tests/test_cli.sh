@@ -161,7 +161,7 @@ expect_eq "completion: the global options" \
 	"--help --json --netns --quiet --verbose --version" \
 	"$(complete_words vnicctl --)"
 expect_eq "completion: apply's options" \
-	"--dry-run --etcd --etcd-prefix --progress --quiet --verbose" \
+	"--cacert --cert --dry-run --endpoints --etcd --etcd-prefix --key --password --progress --quiet --user --verbose" \
 	"$(complete_words vnicctl apply --)"
 expect_eq "completion: a file for apply" "$DATA/example.json" \
 	"$(complete_words vnicctl apply "$DATA/exam")"

@@ -99,7 +99,7 @@ expect_eq "... and none of these wrote anything" "$rev" "$(etcd_rev)"
 expect_fail_msg "an unreachable etcd is an error naming it" \
 	'etcd http://127.0.0.1:1.*(onnect|refused)' \
 	vnicctl apply --etcd http://127.0.0.1:1 "$DATA/example.json"
-expect_fail_msg "apply --etcd without a file is a usage error" 'usage: vnicctl apply --etcd' \
+expect_fail_msg "apply --etcd without a file is a usage error" 'usage: vnicctl apply --endpoints' \
 	vnicctl apply --etcd "$ETCD_URL"
 
 # --- keys written by hand -------------------------------------------------------

@@ -445,6 +445,7 @@ TEST(watch_messages_decode_as_etcd_3_4_sends_them)
 
 	ASSERT_EQ(0, parse("{\"error\":{\"grpc_code\":14,\"http_code\":503,\"message\":\"etcdserver: no leader\"}}", &m));
 	EXPECT_TRUE(m.error);
+	EXPECT_EQ(14, m.code);
 	EXPECT_STREQ("etcdserver: no leader", m.reason);
 	vgw_etcd_watch_msg_free(&m);
 
@@ -462,6 +463,12 @@ TEST(grpc_codes_map_to_errnos)
 	EXPECT_EQ(-E2BIG, vgw_etcd_grpc_errno(3, "etcdserver: request is too large"));
 	EXPECT_EQ(-EINVAL, vgw_etcd_grpc_errno(3, "etcdserver: duplicate key given in txn request"));
 	EXPECT_EQ(-EAGAIN, vgw_etcd_grpc_errno(14, "no leader"));
+	/* etcd's auth refusals, told apart by their messages */
+	EXPECT_EQ(-EKEYEXPIRED, vgw_etcd_grpc_errno(16, "etcdserver: invalid auth token"));
+	EXPECT_EQ(-EKEYEXPIRED, vgw_etcd_grpc_errno(3, "etcdserver: revision of auth store is old"));
+	EXPECT_EQ(-EACCES, vgw_etcd_grpc_errno(3, "etcdserver: authentication failed, invalid user ID or password"));
+	EXPECT_EQ(-EACCES, vgw_etcd_grpc_errno(3, "etcdserver: user name is empty"));
+	EXPECT_EQ(-EACCES, vgw_etcd_grpc_errno(7, "etcdserver: permission denied"));
 }
 
 TEST_HARNESS_MAIN
