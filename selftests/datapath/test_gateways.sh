@@ -204,7 +204,7 @@ echo 30 >/sys/module/vnicgw/parameters/ct_udp_timeout
 # an answered one as long as an answered connection.
 P=/sys/module/vnicgw/parameters
 echo 5 >$P/ct_udp_timeout
-echo 20 >$P/ct_tcp_syn_timeout
+echo 8 >$P/ct_tcp_syn_timeout
 nat_at_most() { [ "$(nat_of entries)" -le "$1" ]; }
 ans=$(udp n1 198.18.0.10 7000 --sport 6400)
 pport=$(seen_port "$ans")
@@ -232,8 +232,8 @@ m4=$(nat_of entries)
 echo "sent in $((SECONDS - t0)) s" | diag
 expect_ok "NAT unanswered: 20 SYNs that nobody answers got their mappings (entries $m3 -> $m4)" \
 	test $((m4 - m3)) -ge 20
-expect_ok "NAT unanswered: with ct_tcp_syn_timeout 20 s they are gone within 60 s" \
-	wait_for 60 nat_at_most "$m3"
+expect_ok "NAT unanswered: with ct_tcp_syn_timeout 8 s they are gone within 40 s" \
+	wait_for 40 nat_at_most "$m3"
 before=$(drops nat_inbound)
 udp_no nat-a-host 198.51.100.10 "${pport:-0}" --sport 7000 >/dev/null 2>&1
 sleep 0.5

@@ -131,7 +131,7 @@ echo 10 >$P/ct_tcp_close_timeout
 # established one lets it in.
 #
 # tfo PORT B1_TFO LOSE ACKS: a1's connection from PORT with b1's
-# net.ipv4.tcp_fastopen B1_TFO; LOSE=lose: b1's first SYN-ACK is dropped in
+# net.ipv4.tcp_fastopen B1_TFO; LOSE=lose: b1's first two SYN-ACKs are dropped in
 # b1 before it reaches vnicgw; ACKS: what b1's SYN-ACK acknowledges ("the
 # SYN alone" or "the SYN and its data").
 tfo()
@@ -143,12 +143,12 @@ tfo()
 	if [ "$lose" = lose ]; then
 		printf '%s\n' 'add table inet vgwt_tfo' \
 			'add chain inet vgwt_tfo out { type filter hook output priority 0; }' \
-			"add rule inet vgwt_tfo out tcp sport 7000 tcp flags & (syn | ack) == syn | ack quota until 100 bytes counter drop" |
+			"add rule inet vgwt_tfo out tcp sport 7000 tcp flags & (syn | ack) == syn | ack quota until 150 bytes counter drop" |
 			nsx b1 nft -f -
 	fi
 	cap_start tfo b1 eth0v tcp port 7000
 	hold_start tfo a1 10.1.2.5 7000 --sport "$port" --fastopen --timeout 8000
-	expect_match "TFO ($acks$([ "$lose" = lose ] && echo ", its first SYN-ACK lost")): a1's first line, sent in its SYN, is answered" \
+	expect_match "TFO ($acks$([ "$lose" = lose ] && echo ", its first SYN-ACKs lost")): a1's first line, sent in its SYN, is answered" \
 		"^b1 10\.1\.1\.5 $port$" "$(hold_say tfo one 9)"
 	sleep 0.3
 	syn=$(cap_read tfo -S 'dst port 7000 and tcp[tcpflags] == tcp-syn' | head -n 1)
@@ -166,10 +166,14 @@ tfo()
 	expect_match "... b1's SYN-ACK (the first vnicgw saw) acknowledges $acks (ack $want)" \
 		"ack $want," "$synack"
 	if [ "$lose" = lose ]; then
-		# The capture may lag the answer (seen with offloads on).
+		# b1 drops its first two SYN-ACKs (60 bytes each, 150 of quota):
+		# its own retransmission at 1 s cannot answer a1 before a1's
+		# SYN retransmission, as it could with one lost (CI saw that
+		# race). The capture may lag the answer (seen with offloads on).
 		wait_for 3 tfo_syns 2
-		expect_eq "... after a1 sent its SYN again, without the data" 2 \
-			"$(cap_read tfo 'dst port 7000 and tcp[tcpflags] == tcp-syn' | wc -l)"
+		syns=$(cap_read tfo 'dst port 7000 and tcp[tcpflags] == tcp-syn' | wc -l)
+		expect_ok "... after a1 sent its SYN again, without the data ($syns SYNs)" \
+			test "$syns" -ge 2
 	fi
 	sleep 3
 	denied=$(drops ingress_denied a1)
