@@ -39,8 +39,10 @@ $(BIN)/vnicgw-agent: $(AGENT_OBJS) $(LIBVGW)
 	$(CC) $(USER_LDFLAGS) -o $@ $(AGENT_OBJS) $(AGENT_LIBS)
 
 # Pure logic of the agent, linked without libnl or libbpf.
-# etcd_config.c: the etcd settings' parser, pure (no libcurl).
-AGENT_TEST_OBJS := user/agent/config.c user/agent/log.c user/lib/etcd_config.c
+# etcd_config.c: the etcd settings' parser, pure (no libcurl); fail.c:
+# vgw_fail().
+AGENT_TEST_OBJS := user/agent/config.c user/agent/log.c user/lib/etcd_config.c \
+	user/lib/fail.c
 
 tests: $(BUILD)/tests/test_agent_config
 

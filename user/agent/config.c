@@ -13,26 +13,13 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "agent.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#include "vgw.h"
 
 void config_defaults(struct agent_config *cfg)
 {
@@ -52,9 +39,9 @@ static int set_str(char *dst, size_t size, const char *key, const char *v,
 		   char *err, size_t errlen)
 {
 	if (!*v)
-		return fail(err, errlen, "%s: empty value", key);
+		return vgw_fail(err, errlen, "%s: empty value", key);
 	if (strlen(v) >= size)
-		return fail(err, errlen, "%s: \"%s\" is too long (%zu bytes at most)",
+		return vgw_fail(err, errlen, "%s: \"%s\" is too long (%zu bytes at most)",
 			    key, v, size - 1);
 	strcpy(dst, v);
 	return 0;
@@ -129,15 +116,15 @@ int config_parse_cpus(const char *s, uint32_t *cpus, unsigned int *n,
 	while (*p) {
 		p = cpu_range(p, &lo, &hi);
 		if (!p || (*p && *p != ',') || (*p == ',' && !p[1]))
-			return fail(err, errlen, "cpus: \"%s\" is not a CPU list (e.g. 0-3,6)", s);
+			return vgw_fail(err, errlen, "cpus: \"%s\" is not a CPU list (e.g. 0-3,6)", s);
 		if (lo > hi)
-			return fail(err, errlen, "cpus: range %lu-%lu is backwards", lo, hi);
+			return vgw_fail(err, errlen, "cpus: range %lu-%lu is backwards", lo, hi);
 		if (hi >= AGENT_MAX_CPUS)
-			return fail(err, errlen, "cpus: CPU %lu is above the limit of %d",
+			return vgw_fail(err, errlen, "cpus: CPU %lu is above the limit of %d",
 				    hi, AGENT_MAX_CPUS - 1);
 		for (c = lo; c <= hi; c++) {
 			if (k && cpus[k - 1] >= c)
-				return fail(err, errlen,
+				return vgw_fail(err, errlen,
 					    "cpus: \"%s\": CPUs must be ascending, each once", s);
 			cpus[k++] = (uint32_t)c;
 		}
@@ -145,7 +132,7 @@ int config_parse_cpus(const char *s, uint32_t *cpus, unsigned int *n,
 			p++;
 	}
 	if (!k)
-		return fail(err, errlen, "cpus: empty list");
+		return vgw_fail(err, errlen, "cpus: empty list");
 	*n = k;
 	return 0;
 }
@@ -176,15 +163,15 @@ static int add_xdp_ifs(struct agent_config *cfg, const char *v, char *err,
 		if (!len)
 			break;
 		if (len >= IF_NAMESIZE)
-			return fail(err, errlen, "xdp-if: \"%.*s\" is not an interface name",
+			return vgw_fail(err, errlen, "xdp-if: \"%.*s\" is not an interface name",
 				    (int)len, v);
 		memcpy(name, v, len);
 		name[len] = '\0';
 		for (i = 0; i < cfg->n_xdp_ifs; i++)
 			if (!strcmp(cfg->xdp_ifs[i], name))
-				return fail(err, errlen, "xdp-if: %s given twice", name);
+				return vgw_fail(err, errlen, "xdp-if: %s given twice", name);
 		if (cfg->n_xdp_ifs == AGENT_MAX_XDP_IFS) {
-			fail(err, errlen, "xdp-if: more than %d interfaces",
+			vgw_fail(err, errlen, "xdp-if: more than %d interfaces",
 			     AGENT_MAX_XDP_IFS);
 			return -E2BIG;
 		}
@@ -249,7 +236,7 @@ static int set_xdp_mode(struct agent_config *cfg, const char *v, char *err,
 	else if (!strcmp(v, "auto"))
 		cfg->xdp_mode = XDP_MODE_AUTO;
 	else
-		return fail(err, errlen, "xdp-mode: \"%s\" is not native, generic or auto", v);
+		return vgw_fail(err, errlen, "xdp-mode: \"%s\" is not native, generic or auto", v);
 	return 0;
 }
 
@@ -261,7 +248,7 @@ static int set_underlay(struct agent_config *cfg, const char *v, char *err,
 
 	if (strlen(v) >= sizeof(cfg->underlay) ||
 	    (inet_pton(AF_INET, v, buf) != 1 && inet_pton(AF_INET6, v, buf) != 1))
-		return fail(err, errlen, "underlay: \"%s\" is not an IPv4 or IPv6 address", v);
+		return vgw_fail(err, errlen, "underlay: \"%s\" is not an IPv4 or IPv6 address", v);
 	strcpy(cfg->underlay, v);
 	return 0;
 }
@@ -285,7 +272,7 @@ static int set_cluster_key(struct agent_config *cfg, enum key k,
 		return vgw_etcd_config_set(&cfg->etcd, key, v, err, errlen) ? -EINVAL : 0;
 	case K_ETCD_PREFIX:
 		if (*v != '/' || strlen(v) + 2 > sizeof(cfg->etcd_prefix))
-			return fail(err, errlen, "etcd-prefix: \"%s\" must start with / (at most %zu bytes)",
+			return vgw_fail(err, errlen, "etcd-prefix: \"%s\" must start with / (at most %zu bytes)",
 				    v, sizeof(cfg->etcd_prefix) - 2);
 		snprintf(cfg->etcd_prefix, sizeof(cfg->etcd_prefix), "%s%s", v,
 			 v[strlen(v) - 1] == '/' ? "" : "/");
@@ -293,7 +280,7 @@ static int set_cluster_key(struct agent_config *cfg, enum key k,
 	case K_HOST_ID:
 		n = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
 		if (!n || v[n] || n >= sizeof(cfg->host_id))
-			return fail(err, errlen, "host-id: \"%s\" is not [A-Za-z0-9._-]{1,63}", v);
+			return vgw_fail(err, errlen, "host-id: \"%s\" is not [A-Za-z0-9._-]{1,63}", v);
 		strcpy(cfg->host_id, v);
 		return 0;
 	case K_OWNER_TABLE:
@@ -301,7 +288,7 @@ static int set_cluster_key(struct agent_config *cfg, enum key k,
 	case K_MEMBER_TTL:
 		/* etcd raises a lease under ~2 s to its minimum anyway. */
 		if (parse_uint(v, 2, 300, &n))
-			return fail(err, errlen, "member-ttl: \"%s\" is not 2..300 seconds", v);
+			return vgw_fail(err, errlen, "member-ttl: \"%s\" is not 2..300 seconds", v);
 		cfg->member_ttl_s = (unsigned int)n;
 		return 0;
 	case K_UNDERLAY:
@@ -311,14 +298,14 @@ static int set_cluster_key(struct agent_config *cfg, enum key k,
 	case K_DRAIN_WAIT:
 		if (config_parse_seconds(v, &cfg->drain_wait_ms) ||
 		    cfg->drain_wait_ms > 600000)
-			return fail(err, errlen, "drain-wait: \"%s\" is not 0..600 seconds", v);
+			return vgw_fail(err, errlen, "drain-wait: \"%s\" is not 0..600 seconds", v);
 		return 0;
 	case K_CLUSTER_KEYS:
 		return set_str(cfg->cluster_keys, sizeof(cfg->cluster_keys), key, v,
 			       err, errlen);
 	case K_CLUSTER_AUTH:
 		if (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "permissive"))
-			return fail(err, errlen, "cluster-auth: \"%s\" is not on, off or permissive", v);
+			return vgw_fail(err, errlen, "cluster-auth: \"%s\" is not on, off or permissive", v);
 		cfg->cluster_auth = strcmp(v, "off");
 		cfg->cluster_auth_permissive = !strcmp(v, "permissive");
 		return 0;
@@ -343,17 +330,17 @@ static int set_key(struct agent_config *cfg, enum key k, const char *v,
 	case K_INTERVAL:
 		if (config_parse_seconds(v, &cfg->interval_ms) ||
 		    cfg->interval_ms < 100)
-			return fail(err, errlen,
+			return vgw_fail(err, errlen,
 				    "interval: \"%s\" is not a number of seconds >= 0.1", v);
 		return 0;
 	case K_STATS_INTERVAL:
 		if (config_parse_seconds(v, &cfg->stats_interval_ms))
-			return fail(err, errlen,
+			return vgw_fail(err, errlen,
 				    "stats-interval: \"%s\" is not a number of seconds", v);
 		return 0;
 	case K_LOG_LEVEL:
 		if (log_level_parse(v, &cfg->log_level))
-			return fail(err, errlen,
+			return vgw_fail(err, errlen,
 				    "log-level: \"%s\" is not error, warn, info or debug", v);
 		return 0;
 	case K_XDP_IF:
@@ -363,7 +350,7 @@ static int set_key(struct agent_config *cfg, enum key k, const char *v,
 	case K_XDP_QSIZE:
 		/* The kernel's cpumap takes 1..16384. */
 		if (parse_uint(v, 1, 16384, &n))
-			return fail(err, errlen, "xdp-qsize: \"%s\" is not 1..16384", v);
+			return vgw_fail(err, errlen, "xdp-qsize: \"%s\" is not 1..16384", v);
 		cfg->qsize = (unsigned int)n;
 		return 0;
 	case K_CPUS:
@@ -389,7 +376,7 @@ int config_set(struct agent_config *cfg, enum config_src src, const char *key,
 	int k = key_index(key);
 
 	if (k < 0)
-		return fail(err, errlen, "unknown key \"%s\"", key);
+		return vgw_fail(err, errlen, "unknown key \"%s\"", key);
 	/* A later source replaces a list instead of appending to it. */
 	if (keys[k].list && cfg->src[k] < src)
 		cfg->n_xdp_ifs = 0;
@@ -400,22 +387,22 @@ int config_set(struct agent_config *cfg, enum config_src src, const char *key,
 int config_check(const struct agent_config *cfg, char *err, size_t errlen)
 {
 	if (!cfg->state[0] && !cfg->etcd.n_endpoints)
-		return fail(err, errlen, "no --state FILE and no --endpoints URL (see --help)");
+		return vgw_fail(err, errlen, "no --state FILE and no --endpoints URL (see --help)");
 	if (cfg->state[0] && cfg->etcd.n_endpoints)
-		return fail(err, errlen, "--state and --endpoints exclude each other: one source of the document");
+		return vgw_fail(err, errlen, "--state and --endpoints exclude each other: one source of the document");
 	if (cfg->etcd.n_endpoints &&
 	    vgw_etcd_config_check(&cfg->etcd, err, errlen))
 		return -EINVAL;
 	if (!cfg->etcd.n_endpoints && (cfg->host_id[0] || cfg->owner_table[0]))
-		return fail(err, errlen, "--%s needs --endpoints (membership lives in etcd)",
+		return vgw_fail(err, errlen, "--%s needs --endpoints (membership lives in etcd)",
 			    cfg->host_id[0] ? "host-id" : "owner-table");
 	if (!cfg->host_id[0] &&
 	    (cfg->underlay[0] || cfg->drain_cmd[0] || cfg->cluster_keys[0]))
-		return fail(err, errlen, "--%s needs --host-id (it is about this host as a cluster member)",
+		return vgw_fail(err, errlen, "--%s needs --host-id (it is about this host as a cluster member)",
 			    cfg->underlay[0] ? "underlay" :
 			    cfg->drain_cmd[0] ? "drain-cmd" : "cluster-keys");
 	if (cfg->cluster_keys[0] && !cfg->cluster_auth)
-		return fail(err, errlen, "--cluster-keys and --cluster-auth off exclude each other (off: no keys at all)");
+		return vgw_fail(err, errlen, "--cluster-keys and --cluster-auth off exclude each other (off: no keys at all)");
 	return 0;
 }
 
@@ -440,15 +427,15 @@ static int parse_line(struct agent_config *cfg, char *line, unsigned int *seen,
 	int k;
 
 	if (!eq)
-		return fail(err, errlen, "expected \"key = value\"");
+		return vgw_fail(err, errlen, "expected \"key = value\"");
 	*eq = '\0';
 	key = trim(line);
 	val = trim(eq + 1);
 	k = key_index(key);
 	if (k < 0)
-		return fail(err, errlen, "unknown key \"%s\"", key);
+		return vgw_fail(err, errlen, "unknown key \"%s\"", key);
 	if (!keys[k].list && (*seen & (1u << k)))
-		return fail(err, errlen, "%s: given twice", key);
+		return vgw_fail(err, errlen, "%s: given twice", key);
 	*seen |= 1u << k;
 	return config_set(cfg, SRC_HOST_FILE, key, val, err, errlen);
 }

@@ -7,26 +7,13 @@
  * key file in vgw_etcd_config_check().
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "etcd.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#include "vgw.h"
 
 void vgw_etcd_config_init(struct vgw_etcd_config *c)
 {
@@ -50,14 +37,14 @@ static int set_endpoints(struct vgw_etcd_config *c, const char *name,
 		comma = strchr(p, ',');
 		n = comma ? (size_t)(comma - p) : strlen(p);
 		if (!n)
-			return fail(err, errlen, "%s: \"%s\" has an empty URL", name, v);
+			return vgw_fail(err, errlen, "%s: \"%s\" has an empty URL", name, v);
 		if (t.n_endpoints == VGW_ETCD_MAX_ENDPOINTS)
-			return fail(err, errlen, "%s: \"%s\" has more than %d URLs",
+			return vgw_fail(err, errlen, "%s: \"%s\" has more than %d URLs",
 				    name, v, VGW_ETCD_MAX_ENDPOINTS);
 		if (n >= VGW_ETCD_URL_MAX ||
 		    (strncmp(p, "http://", 7) && strncmp(p, "https://", 8)) ||
 		    n <= (size_t)(p[4] == 's' ? 8 : 7))
-			return fail(err, errlen, "%s: \"%.*s\" is not an http:// or https:// URL",
+			return vgw_fail(err, errlen, "%s: \"%.*s\" is not an http:// or https:// URL",
 				    name, (int)(n > 200 ? 200 : n), p);
 		memcpy(t.endpoints[t.n_endpoints], p, n);
 		t.endpoints[t.n_endpoints++][n] = '\0';
@@ -72,7 +59,7 @@ static int set_path(char *dst, size_t size, const char *name, const char *v,
 		    char *err, size_t errlen)
 {
 	if (!*v || strlen(v) >= size)
-		return fail(err, errlen, "%s: \"%.200s\" is not a file name (1..%zu bytes)",
+		return vgw_fail(err, errlen, "%s: \"%.200s\" is not a file name (1..%zu bytes)",
 			    name, v, size - 1);
 	strcpy(dst, v);
 	return 0;
@@ -89,10 +76,10 @@ static int set_user(struct vgw_etcd_config *c, const char *name,
 	size_t n = colon ? (size_t)(colon - v) : strlen(v);
 
 	if (!n || n >= sizeof(c->user))
-		return fail(err, errlen, "%s: \"%.*s\" is not a user name (1..%zu bytes)",
+		return vgw_fail(err, errlen, "%s: \"%.*s\" is not a user name (1..%zu bytes)",
 			    name, (int)(n > 200 ? 200 : n), v, sizeof(c->user) - 1);
 	if (colon && strlen(colon + 1) >= sizeof(c->password))
-		return fail(err, errlen, "%s: the password of user \"%.*s\" is longer than %zu bytes",
+		return vgw_fail(err, errlen, "%s: the password of user \"%.*s\" is longer than %zu bytes",
 			    name, (int)n, v, sizeof(c->password) - 1);
 	memcpy(c->user, v, n);
 	c->user[n] = '\0';
@@ -117,7 +104,7 @@ int vgw_etcd_config_set(struct vgw_etcd_config *c, const char *name,
 		return set_user(c, name, value, err, errlen);
 	if (!strcmp(name, "password") || !strcmp(name, "etcd-password")) {
 		if (strlen(value) >= sizeof(c->password))
-			return fail(err, errlen, "%s: longer than %zu bytes", name,
+			return vgw_fail(err, errlen, "%s: longer than %zu bytes", name,
 				    sizeof(c->password) - 1);
 		strcpy(c->password, value);
 		return 0;
@@ -154,7 +141,7 @@ int vgw_etcd_config_env(struct vgw_etcd_config *c, bool endpoints, char *err,
 			continue;
 		if (vgw_etcd_config_set(&e, env_vars[i].name, v, why, sizeof(why))) {
 			vgw_etcd_config_clear(&e);
-			return fail(err, errlen, "%s: %s", env_vars[i].var, why);
+			return vgw_fail(err, errlen, "%s: %s", env_vars[i].var, why);
 		}
 	}
 	/* Only what nothing else set: the command line and files win. */
@@ -184,29 +171,29 @@ int vgw_etcd_config_check(const struct vgw_etcd_config *c, char *err,
 	bool https = false;
 
 	if (!c->n_endpoints)
-		return fail(err, errlen, "no etcd endpoint (--endpoints URL[,URL...])");
+		return vgw_fail(err, errlen, "no etcd endpoint (--endpoints URL[,URL...])");
 	for (i = 0; i < c->n_endpoints; i++)
 		https |= !strncmp(c->endpoints[i], "https://", 8);
 	if (c->cert[0] && !c->key[0])
-		return fail(err, errlen, "cert %s: no --key (the client certificate's private key)",
+		return vgw_fail(err, errlen, "cert %s: no --key (the client certificate's private key)",
 			    c->cert);
 	if (c->key[0] && !c->cert[0])
-		return fail(err, errlen, "key %s: no --cert (the client certificate)", c->key);
+		return vgw_fail(err, errlen, "key %s: no --cert (the client certificate)", c->key);
 	if (!https && (c->cacert[0] || c->cert[0]))
-		return fail(err, errlen, "%s %s: no https:// endpoint to use it with (endpoints %s)",
+		return vgw_fail(err, errlen, "%s %s: no https:// endpoint to use it with (endpoints %s)",
 			    c->cacert[0] ? "cacert" : "cert",
 			    c->cacert[0] ? c->cacert : c->cert, c->endpoints[0]);
 	if (c->password[0] && !c->user[0])
-		return fail(err, errlen, "password: no --user it belongs to");
+		return vgw_fail(err, errlen, "password: no --user it belongs to");
 	if (c->user[0] && !c->password[0])
-		return fail(err, errlen, "user %s: no password (--user USER:PASSWORD, --password or ETCDCTL_PASSWORD)",
+		return vgw_fail(err, errlen, "user %s: no password (--user USER:PASSWORD, --password or ETCDCTL_PASSWORD)",
 			    c->user);
 	/*
 	 * A private key that any local user can read is no secret: refused,
 	 * as ssh refuses such identity files.
 	 */
 	if (c->key[0] && !stat(c->key, &st) && (st.st_mode & S_IROTH))
-		return fail(err, errlen, "key %s: readable by every user (mode %03o): chmod o-r it",
+		return vgw_fail(err, errlen, "key %s: readable by every user (mode %03o): chmod o-r it",
 			    c->key, st.st_mode & 0777);
 	return 0;
 }

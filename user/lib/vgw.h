@@ -11,6 +11,7 @@
 #define VGW_H
 
 #include <net/if.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct nl_sock;
@@ -53,6 +54,13 @@ int vgw_call_sized(struct vgw_client *c, uint8_t cmd, int flags, size_t size,
 
 int vgw_get_info(struct vgw_client *c, struct vgw_info *info);
 int vgw_flush(struct vgw_client *c);
+
+/*
+ * A refusal's message, printf-style, into @err (@errlen bytes); returns
+ * -EINVAL, so that parsers can "return vgw_fail(...)".
+ */
+int vgw_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Name of feature bit @bit, or NULL if this build does not know it. */
 const char *vgw_feature_name(unsigned int bit);
