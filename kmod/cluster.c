@@ -527,6 +527,24 @@ const struct vgw_member *vgw_cluster_owner(const struct vgw_cluster *c,
 	return o == c->self ? NULL : &c->members[o];
 }
 
+int vgw_cluster_put_roles(struct sk_buff *skb, const struct vgw_cluster *c,
+			  u32 hash, int owner_attr, int backup_attr)
+{
+	u32 slot;
+	u16 o, b;
+
+	if (!c || !c->n)
+		return 0;
+	slot = vgw_maglev_slot(hash, c->size);
+	o = c->owner[slot];
+	b = c->backup[slot];
+	if (o < c->n && nla_put_string(skb, owner_attr, c->members[o].id))
+		return -EMSGSIZE;
+	if (b < c->n && nla_put_string(skb, backup_attr, c->members[b].id))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /*
  * Did this host itself send @skb? Whatever a local process sends to a local
  * address comes in over loopback (one bit to test); a source that is one of

@@ -116,6 +116,12 @@ void vgw_cluster_count(struct vgw_net *vn, enum vnicgw_cluster_counter which,
 const struct vgw_member *vgw_cluster_owner(const struct vgw_cluster *c,
 					   u32 hash);
 /*
+ * The member ids of @hash's owner and backup as @owner_attr and
+ * @backup_attr (vnicctl conntrack); nothing when standalone. 0 or -EMSGSIZE.
+ */
+int vgw_cluster_put_roles(struct sk_buff *skb, const struct vgw_cluster *c,
+			  u32 hash, int owner_attr, int backup_attr);
+/*
  * Hand @p (as received, its inner frame untouched) to @owner. Consumes the
  * packet; counted.
  */

@@ -41,7 +41,11 @@
 /* A connection that saw traffic goes to its backup again after this long. */
 #define CT_SYNC_PERIOD	(30 * HZ)
 
-enum ct_state { CT_NEW, CT_ESTABLISHED, CT_CLOSING };
+enum ct_state {
+	CT_NEW = VNICGW_CT_STATE_NEW,
+	CT_ESTABLISHED = VNICGW_CT_STATE_ESTABLISHED,
+	CT_CLOSING = VNICGW_CT_STATE_CLOSING,
+};
 
 /* What an entry is found by. */
 struct vgw_ct_key {
@@ -62,6 +66,8 @@ struct vgw_ct_entry {
 	unsigned long synced;		/* jiffies: last sent to the backup */
 	u8 opened_reversed;		/* the opening packet went daddr→saddr */
 	u8 state;			/* enum ct_state */
+	/* Seen here: [0] the opening direction, [1] the replies. */
+	atomic64_t packets[2], bytes[2];
 	struct rcu_head rcu;
 	/*
 	 * TCP only (the entry comes from ct_tcp_cache), one: the windows,
@@ -271,6 +277,8 @@ static bool see(struct vgw_ct_entry *e, const struct vgw_pkt *p, bool reversed)
 	if (changed)
 		WRITE_ONCE(e->state, state);
 	WRITE_ONCE(e->expires, jiffies + timeout(e, p->l4proto));
+	atomic64_inc(&e->packets[reversed != e->opened_reversed]);
+	atomic64_add(p->skb->len, &e->bytes[reversed != e->opened_reversed]);
 	return changed;
 }
 
@@ -313,6 +321,10 @@ static struct vgw_ct_entry *entry_new(const struct vgw_vnic *v, bool bounded,
 	e->rt = v->rt;
 	refcount_inc(&v->rt->ref);
 	e->synced = jiffies;
+	atomic64_set(&e->packets[0], 0);
+	atomic64_set(&e->packets[1], 0);
+	atomic64_set(&e->bytes[0], 0);
+	atomic64_set(&e->bytes[1], 0);
 	if (proto == IPPROTO_TCP)
 		memset(e->tcp, 0, sizeof(e->tcp[0]));	/* no window known */
 	return e;
@@ -557,8 +569,14 @@ bool vgw_ct_apply(struct vgw_net *vn, const struct vgw_cluster *c,
 	if (!vgw_cluster_holds(c, &hash, 1) &&
 	    !vgw_nat_holds_flow(vn, c, k.vnic, &k.flow))
 		return false;
-	expires = jiffies + min_t(unsigned long, ntohl(r->ttl), CT_TIMEOUT_MAX) * HZ;
 	e = find(t, &k);
+	if (r->flags & VGW_STATE_FORGET) {
+		/* Deleted at another member (CT_DEL): so here. */
+		if (e && live(e, v->rt))
+			entry_remove(t, e);
+		return true;
+	}
+	expires = jiffies + min_t(unsigned long, ntohl(r->ttl), CT_TIMEOUT_MAX) * HZ;
 	if (e && live(e, v->rt)) {
 		refresh_from(e, r->state, expires);
 		return true;
@@ -572,7 +590,7 @@ bool vgw_ct_apply(struct vgw_net *vn, const struct vgw_cluster *c,
 	if (IS_ERR(e))
 		return false;
 	e->key = k;
-	e->opened_reversed = r->flags & 1;
+	e->opened_reversed = r->flags & 1;	/* not VGW_STATE_FORGET */
 	e->state = r->state;
 	e->expires = expires;
 	other = entry_insert(t, e);
@@ -582,6 +600,161 @@ bool vgw_ct_apply(struct vgw_net *vn, const struct vgw_cluster *c,
 		refresh_from(other, r->state, expires);
 	entry_drop(e);
 	return !IS_ERR(other);
+}
+
+/* --- vnicctl conntrack: CT_GET and CT_DEL ------------------------------------ */
+
+#define CT_REPLY_ONLY(name)						\
+	[VNICGW_CT_##name] = { .type = NLA_REJECT,			\
+			       .reject_message = "VNICGW_CT_" #name " is reply-only" }
+
+const struct nla_policy vgw_ct_policy[VNICGW_CT_MAX + 1] = {
+	[VNICGW_CT_VNIC] = VGW_POLICY_ID,
+	[VNICGW_CT_PROTO] = { .type = NLA_U8 },
+	[VNICGW_CT_SRC] = VGW_POLICY_IP,
+	[VNICGW_CT_DST] = VGW_POLICY_IP,
+	[VNICGW_CT_SPORT] = { .type = NLA_U16 },
+	[VNICGW_CT_DPORT] = { .type = NLA_U16 },
+	CT_REPLY_ONLY(STATE),
+	CT_REPLY_ONLY(EXPIRES),
+	CT_REPLY_ONLY(ORIG_PACKETS),
+	CT_REPLY_ONLY(ORIG_BYTES),
+	CT_REPLY_ONLY(REPLY_PACKETS),
+	CT_REPLY_ONLY(REPLY_BYTES),
+	CT_REPLY_ONLY(OWNER),
+	CT_REPLY_ONLY(BACKUP),
+};
+
+void vgw_ct_dump_enter(struct vgw_net *vn, struct vgw_rht_dump *d)
+{
+	vgw_rht_dump_enter(d, &vn->ct->ht);
+}
+
+static int put_addr(struct sk_buff *skb, int type, const __be32 *a, u8 family)
+{
+	return nla_put(skb, type, family == VGW_FLOW_IPV4 ? 4 : 16, a);
+}
+
+int vgw_ct_fill(struct sk_buff *skb, struct vgw_net *vn, void *obj, u64 vnic)
+{
+	const struct vgw_ct_entry *e = obj;
+	const struct vgw_flow_key *k = &e->key.flow;
+	/* The flow as its first packet went. */
+	bool rev = e->opened_reversed;
+	long left = (long)(READ_ONCE(e->expires) - jiffies);
+	const struct vgw_vnic *v;
+	struct nlattr *nest;
+
+	if ((vnic && e->key.vnic != vnic) || left <= 0)
+		return -ENOENT;
+	v = vgw_vnic_by_hash(vn, e->key.vnic);
+	if (!v || v->rt != e->rt || READ_ONCE(e->rt->dead))
+		return -ENOENT;		/* a deleted VNIC's, going */
+	nest = nla_nest_start(skb, VNICGW_A_CT);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, VNICGW_CT_VNIC, v->o.id) ||
+	    nla_put_u8(skb, VNICGW_CT_PROTO, k->proto) ||
+	    put_addr(skb, VNICGW_CT_SRC, rev ? k->daddr : k->saddr, k->family) ||
+	    put_addr(skb, VNICGW_CT_DST, rev ? k->saddr : k->daddr, k->family) ||
+	    nla_put_u16(skb, VNICGW_CT_SPORT, ntohs(rev ? k->dport : k->sport)) ||
+	    nla_put_u16(skb, VNICGW_CT_DPORT, ntohs(rev ? k->sport : k->dport)) ||
+	    nla_put_u8(skb, VNICGW_CT_STATE, READ_ONCE(e->state)) ||
+	    nla_put_u32(skb, VNICGW_CT_EXPIRES, DIV_ROUND_UP(left, HZ)) ||
+	    nla_put_u64_64bit(skb, VNICGW_CT_ORIG_PACKETS,
+			      atomic64_read(&e->packets[0]), VNICGW_CT_PAD) ||
+	    nla_put_u64_64bit(skb, VNICGW_CT_ORIG_BYTES,
+			      atomic64_read(&e->bytes[0]), VNICGW_CT_PAD) ||
+	    nla_put_u64_64bit(skb, VNICGW_CT_REPLY_PACKETS,
+			      atomic64_read(&e->packets[1]), VNICGW_CT_PAD) ||
+	    nla_put_u64_64bit(skb, VNICGW_CT_REPLY_BYTES,
+			      atomic64_read(&e->bytes[1]), VNICGW_CT_PAD) ||
+	    vgw_cluster_put_roles(skb, vgw_cluster_get(vn), vgw_flow_hash(k),
+				  VNICGW_CT_OWNER, VNICGW_CT_BACKUP)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* A flow from CT_DEL's attributes, as a tracker's key: 0 or -EINVAL. */
+static int key_from_attrs(struct nlattr **tb, struct vgw_ct_key *ck,
+			  struct netlink_ext_ack *extack)
+{
+	static const int need[] = { VNICGW_CT_PROTO, VNICGW_CT_SRC,
+				    VNICGW_CT_DST, VNICGW_CT_SPORT,
+				    VNICGW_CT_DPORT };
+	struct vgw_ip src, dst;
+	int err;
+
+	err = vgw_nla_need(tb, need, ARRAY_SIZE(need),
+			   "conntrack: the connection needs its protocol, addresses and ports",
+			   extack) ?:
+	      vgw_nla_ip(tb[VNICGW_CT_SRC], &src, extack) ?:
+	      vgw_nla_ip(tb[VNICGW_CT_DST], &dst, extack);
+	if (err)
+		return err;
+	if (src.family != dst.family)
+		return vgw_refuse(extack, tb[VNICGW_CT_DST],
+				  "conntrack: source and destination are of different families");
+	if (src.family == AF_INET)
+		vgw_flow_key_init_ipv4(&ck->flow, src.v4, dst.v4,
+				       nla_get_u8(tb[VNICGW_CT_PROTO]));
+	else
+		vgw_flow_key_init_ipv6(&ck->flow, src.v6.s6_addr32,
+				       dst.v6.s6_addr32,
+				       nla_get_u8(tb[VNICGW_CT_PROTO]));
+	vgw_flow_key_set_ports(&ck->flow, htons(nla_get_u16(tb[VNICGW_CT_SPORT])),
+			       htons(nla_get_u16(tb[VNICGW_CT_DPORT])));
+	if (vgw_flow_key_reversed(&ck->flow))
+		vgw_flow_key_reverse(&ck->flow);
+	return 0;
+}
+
+int vgw_ct_delete(struct vgw_net *vn, struct nlattr **tb,
+		  struct netlink_ext_ack *extack)
+{
+	static const int need[] = { VNICGW_CT_VNIC };
+	struct vgw_ct_table *t = vn->ct;
+	char id[VNICGW_ID_MAX];
+	const struct vgw_vnic *v;
+	struct vgw_ct_entry *e;
+	struct vgw_state_rec r;
+	struct vgw_ct_key k;
+	u32 hash;
+	int err;
+
+	err = vgw_nla_need(tb, need, 1,
+			   "conntrack: which VNIC's connection (VNICGW_CT_VNIC)?",
+			   extack) ?:
+	      vgw_nla_id(tb[VNICGW_CT_VNIC], id, extack) ?:
+	      key_from_attrs(tb, &k, extack);
+	if (err)
+		return err;
+	k.vnic = vgw_obj_hash(VNICGW_OBJ_VNIC, id);
+	rcu_read_lock();
+	local_bh_disable();
+	v = vgw_vnic_by_hash(vn, k.vnic);
+	e = v ? find(t, &k) : NULL;
+	if (!e || !live(e, v->rt)) {
+		err = -ENOENT;
+	} else {
+		/* The flow's owner and backup remove their copies too. */
+		if (vgw_cluster_shares(vgw_cluster_get(vn))) {
+			ct_record(e, &r);
+			r.flags |= VGW_STATE_FORGET;
+			hash = vgw_flow_hash(&e->key.flow);
+			vgw_state_send(vn, &r, &hash, 1);
+		}
+		entry_remove(t, e);
+	}
+	local_bh_enable();
+	rcu_read_unlock();
+	if (err)
+		vgw_refuse(extack, NULL,
+			   "conntrack: vnic %s tracks no such connection", id);
+	return err;
 }
 
 unsigned int vgw_ct_entries(const struct vgw_net *vn)

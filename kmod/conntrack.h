@@ -15,11 +15,15 @@
 #ifndef _VGW_CONNTRACK_H
 #define _VGW_CONNTRACK_H
 
+#include <linux/vnicgw.h>
 #include <vgw/flow.h>
 
 struct vgw_net;
 struct vgw_pkt;
 struct vgw_vnic;
+struct sk_buff;
+struct nlattr;
+struct netlink_ext_ack;
 
 /* Per-namespace table. */
 int vgw_ct_net_init(struct vgw_net *vn);
@@ -53,6 +57,20 @@ unsigned long vgw_ct_idle_timeout(u8 proto, bool replied, bool closing);
 
 /* The VNIC whose id hashes to @hash in the published snapshot (RCU), or NULL. */
 const struct vgw_vnic *vgw_vnic_by_hash(const struct vgw_net *vn, u64 hash);
+
+/*
+ * CT_GET (netlink.c walks the table): vgw_ct_fill() puts one entry's
+ * VNICGW_A_CT nest: 0, -EMSGSIZE, or -ENOENT for an entry not to list
+ * (expired, a deleted VNIC's, or not of the VNIC whose id hashes to @vnic
+ * when @vnic is not 0). Under RCU.
+ */
+struct vgw_rht_dump;
+void vgw_ct_dump_enter(struct vgw_net *vn, struct vgw_rht_dump *d);
+int vgw_ct_fill(struct sk_buff *skb, struct vgw_net *vn, void *obj, u64 vnic);
+/* CT_DEL: @tb is the parsed VNICGW_A_CT nest. 0, -ENOENT or -EINVAL. */
+int vgw_ct_delete(struct vgw_net *vn, struct nlattr **tb,
+		  struct netlink_ext_ack *extack);
+extern const struct nla_policy vgw_ct_policy[VNICGW_CT_MAX + 1];
 
 int vgw_ct_init(void);
 void vgw_ct_exit(void);

@@ -877,6 +877,13 @@ bool vgw_nat_apply(struct vgw_net *vn, const struct vgw_cluster *c,
 	spin_lock_bh(&t->lock);
 	e = find_in_tuple(t, k.vnic, &k.priv, k.priv_port, &k.remote,
 			  k.remote_port, k.proto, true);
+	if (r->flags & VGW_STATE_FORGET) {
+		/* Deleted at another member (NAT_DEL): so here. */
+		if (e)
+			map_remove(t, e);
+		applied = true;
+		goto out;
+	}
 	if (e) {
 		/* As a tracking entry: the windows are learned again. */
 		if (e->proto == IPPROTO_TCP)
@@ -912,7 +919,7 @@ bool vgw_nat_apply(struct vgw_net *vn, const struct vgw_cluster *c,
 	*e = k;
 	e->rt = v ? v->rt : NULL;
 	e->closing = r->state;
-	e->replied = r->flags & 1;
+	e->replied = r->flags & 1;	/* not VGW_STATE_FORGET */
 	e->expires = expires;
 	e->synced = jiffies;
 	if (map_insert(t, e))
@@ -952,6 +959,135 @@ bool vgw_nat_holds_flow(struct vgw_net *vn, const struct vgw_cluster *c,
 			return true;
 	}
 	return false;
+}
+
+/* --- vnicctl nat: NAT_GET and NAT_DEL ------------------------------------------ */
+
+#define NAT_REPLY_ONLY(name)						\
+	[VNICGW_NAT_##name] = { .type = NLA_REJECT,			\
+				.reject_message = "VNICGW_NAT_" #name " is reply-only" }
+
+const struct nla_policy vgw_nat_policy[VNICGW_NAT_MAX + 1] = {
+	[VNICGW_NAT_VNIC] = VGW_POLICY_ID,
+	[VNICGW_NAT_PROTO] = { .type = NLA_U8 },
+	[VNICGW_NAT_PUBLIC_IP] = VGW_POLICY_IP,
+	[VNICGW_NAT_PUBLIC_PORT] = { .type = NLA_U16 },
+	[VNICGW_NAT_REMOTE_IP] = VGW_POLICY_IP,
+	[VNICGW_NAT_REMOTE_PORT] = { .type = NLA_U16 },
+	NAT_REPLY_ONLY(PRIVATE_IP),
+	NAT_REPLY_ONLY(PRIVATE_PORT),
+	NAT_REPLY_ONLY(STATE),
+	NAT_REPLY_ONLY(EXPIRES),
+	NAT_REPLY_ONLY(OWNER),
+	NAT_REPLY_ONLY(BACKUP),
+	NAT_REPLY_ONLY(PORT_OWNER),
+	NAT_REPLY_ONLY(PORT_BACKUP),
+};
+
+void vgw_nat_dump_enter(struct vgw_net *vn, struct vgw_rht_dump *d)
+{
+	vgw_rht_dump_enter(d, &vn->nat->in);
+}
+
+int vgw_nat_fill(struct sk_buff *skb, struct vgw_net *vn, void *obj, u64 vnic)
+{
+	const struct vgw_nat_entry *e = obj;
+	long left = (long)(READ_ONCE(e->expires) - jiffies);
+	const struct vgw_vnic *v;
+	struct nlattr *nest;
+	u8 state;
+
+	if ((vnic && e->vnic != vnic) || left <= 0 || expired(e))
+		return -ENOENT;
+	state = READ_ONCE(e->closing) ? VNICGW_CT_STATE_CLOSING :
+		READ_ONCE(e->replied) ? VNICGW_CT_STATE_ESTABLISHED :
+		VNICGW_CT_STATE_NEW;
+	/* A member's record of a VNIC this host does not know: no id. */
+	v = vgw_vnic_by_hash(vn, e->vnic);
+	nest = nla_nest_start(skb, VNICGW_A_NAT);
+	if (!nest)
+		return -EMSGSIZE;
+	if ((v && nla_put_string(skb, VNICGW_NAT_VNIC, v->o.id)) ||
+	    nla_put_u8(skb, VNICGW_NAT_PROTO, e->proto) ||
+	    vgw_put_ip(skb, VNICGW_NAT_PRIVATE_IP, &e->priv) ||
+	    nla_put_u16(skb, VNICGW_NAT_PRIVATE_PORT, e->priv_port) ||
+	    vgw_put_ip(skb, VNICGW_NAT_PUBLIC_IP, &e->pub) ||
+	    nla_put_u16(skb, VNICGW_NAT_PUBLIC_PORT, e->pub_port) ||
+	    vgw_put_ip(skb, VNICGW_NAT_REMOTE_IP, &e->remote) ||
+	    nla_put_u16(skb, VNICGW_NAT_REMOTE_PORT, e->remote_port) ||
+	    nla_put_u8(skb, VNICGW_NAT_STATE, state) ||
+	    nla_put_u32(skb, VNICGW_NAT_EXPIRES, DIV_ROUND_UP(left, HZ)) ||
+	    vgw_cluster_put_roles(skb, vgw_cluster_get(vn), nat_flow_hash(e),
+				  VNICGW_NAT_OWNER, VNICGW_NAT_BACKUP) ||
+	    vgw_cluster_put_roles(skb, vgw_cluster_get(vn),
+				  vgw_nat_port_hash(&e->pub, e->pub_port, e->proto),
+				  VNICGW_NAT_PORT_OWNER, VNICGW_NAT_PORT_BACKUP)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+int vgw_nat_delete(struct vgw_net *vn, struct nlattr **tb,
+		   struct netlink_ext_ack *extack)
+{
+	static const int need[] = { VNICGW_NAT_PROTO, VNICGW_NAT_PUBLIC_IP,
+				    VNICGW_NAT_PUBLIC_PORT, VNICGW_NAT_REMOTE_IP,
+				    VNICGW_NAT_REMOTE_PORT };
+	struct vgw_nat_table *t = vn->nat;
+	struct vgw_nat_entry *e;
+	struct vgw_state_rec r;
+	struct vgw_ip pub, remote;
+	char id[VNICGW_ID_MAX];
+	bool shares = false;
+	u64 vnic = 0;
+	u32 hashes[2];
+	int err;
+
+	err = vgw_nla_need(tb, need, ARRAY_SIZE(need),
+			   "nat: a mapping is named by its protocol, public address and port, remote address and port",
+			   extack) ?:
+	      vgw_nla_ip(tb[VNICGW_NAT_PUBLIC_IP], &pub, extack) ?:
+	      vgw_nla_ip(tb[VNICGW_NAT_REMOTE_IP], &remote, extack);
+	if (!err && tb[VNICGW_NAT_VNIC]) {
+		err = vgw_nla_id(tb[VNICGW_NAT_VNIC], id, extack);
+		vnic = vgw_obj_hash(VNICGW_OBJ_VNIC, id);
+	}
+	if (err)
+		return err;
+	if (pub.family != remote.family)
+		return vgw_refuse(extack, tb[VNICGW_NAT_REMOTE_IP],
+				  "nat: public and remote addresses are of different families");
+	rcu_read_lock();
+	spin_lock_bh(&t->lock);
+	e = find_out(t, &pub, nla_get_u16(tb[VNICGW_NAT_PUBLIC_PORT]), &remote,
+		     nla_get_u16(tb[VNICGW_NAT_REMOTE_PORT]),
+		     nla_get_u8(tb[VNICGW_NAT_PROTO]), true);
+	/* With a VNIC given, only that VNIC's mapping. */
+	if (e && vnic && e->vnic != vnic)
+		e = NULL;
+	if (e) {
+		/* The owners and backups of both hashes remove their copies. */
+		shares = vgw_cluster_shares(vgw_cluster_get(vn));
+		if (shares) {
+			nat_record(e, &r, hashes);
+			r.flags |= VGW_STATE_FORGET;
+		}
+		map_remove(t, e);
+	}
+	spin_unlock_bh(&t->lock);
+	if (shares) {
+		local_bh_disable();
+		vgw_state_send(vn, &r, hashes, 2);
+		local_bh_enable();
+	}
+	rcu_read_unlock();
+	if (!e) {
+		vgw_refuse(extack, NULL, "nat: no such mapping");
+		return -ENOENT;
+	}
+	return 0;
 }
 
 unsigned int vgw_nat_entries(const struct vgw_net *vn)

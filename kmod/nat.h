@@ -9,6 +9,8 @@
 #ifndef _VGW_NAT_H
 #define _VGW_NAT_H
 
+#include <linux/vnicgw.h>
+
 struct vgw_net;
 struct vgw_pkt;
 struct vgw_gw;
@@ -34,6 +36,17 @@ int vgw_nat_icmp_in(struct vgw_pkt *p, const struct vgw_gw *g,
 		    struct vgw_quote *q);
 int vgw_nat_icmp_out(struct vgw_pkt *p, const struct vgw_gw *g,
 		     struct vgw_quote *q);
+
+/* NAT_GET and NAT_DEL, as conntrack's (conntrack.h). */
+struct vgw_rht_dump;
+struct sk_buff;
+struct nlattr;
+struct netlink_ext_ack;
+void vgw_nat_dump_enter(struct vgw_net *vn, struct vgw_rht_dump *d);
+int vgw_nat_fill(struct sk_buff *skb, struct vgw_net *vn, void *obj, u64 vnic);
+int vgw_nat_delete(struct vgw_net *vn, struct nlattr **tb,
+		   struct netlink_ext_ack *extack);
+extern const struct nla_policy vgw_nat_policy[VNICGW_NAT_MAX + 1];
 
 /* The namespace's mappings, and its tables' size (for vnicctl). */
 unsigned int vgw_nat_entries(const struct vgw_net *vn);

@@ -11,6 +11,7 @@
 #include "conntrack.h"
 #include "datapath.h"
 #include "nat.h"
+#include "rhtwalk.h"
 
 static struct genl_family vgw_genl_family;
 
@@ -56,6 +57,8 @@ static const struct nla_policy vgw_policy[VNICGW_A_MAX + 1] = {
 	[VNICGW_A_GATEWAY] = { .type = NLA_NESTED },
 	[VNICGW_A_VNIC] = { .type = NLA_NESTED },
 	[VNICGW_A_CLUSTER] = { .type = NLA_NESTED },
+	[VNICGW_A_CT] = NLA_POLICY_NESTED(vgw_ct_policy),
+	[VNICGW_A_NAT] = NLA_POLICY_NESTED(vgw_nat_policy),
 };
 
 static const u64 vgw_features = 0
@@ -834,6 +837,212 @@ static int vgw_nl_cluster_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/* --- the connection and NAT tables (vnicctl conntrack, nat) ---------------- */
+
+static int dump_refused(struct netlink_callback *cb, u8 cmd, bool denied);
+
+/*
+ * CT_GET and NAT_GET: a walk of the table over the dump's calls (rhtwalk.h),
+ * its iterator allocated in ->start and let go in ->done. cb->ctx:
+ */
+struct table_dump_state {
+	bool denied;			/* ->start refused the requester */
+	bool checked;			/* the filter's VNIC was found */
+	int invalid;			/* ... or the request: its error */
+	u64 vnic;			/* the VNIC's id hash; 0: all */
+	struct vgw_rht_dump *walk;
+};
+
+struct table_kind {
+	u8 cmd;
+	int nest;			/* VNICGW_A_CT, VNICGW_A_NAT */
+	int vnic_attr;			/* VNICGW_CT_VNIC, VNICGW_NAT_VNIC */
+	int maxattr;
+	const struct nla_policy *policy;
+	void (*enter)(struct vgw_net *vn, struct vgw_rht_dump *d);
+	int (*fill)(struct sk_buff *skb, struct vgw_net *vn, void *obj,
+		    u64 vnic);
+	int (*del)(struct vgw_net *vn, struct nlattr **tb,
+		   struct netlink_ext_ack *extack);
+};
+
+static const struct table_kind ct_kind = {
+	.cmd = VNICGW_CMD_CT_GET, .nest = VNICGW_A_CT,
+	.vnic_attr = VNICGW_CT_VNIC, .maxattr = VNICGW_CT_MAX,
+	.policy = vgw_ct_policy, .enter = vgw_ct_dump_enter,
+	.fill = vgw_ct_fill, .del = vgw_ct_delete,
+};
+
+static const struct table_kind nat_kind = {
+	.cmd = VNICGW_CMD_NAT_GET, .nest = VNICGW_A_NAT,
+	.vnic_attr = VNICGW_NAT_VNIC, .maxattr = VNICGW_NAT_MAX,
+	.policy = vgw_nat_policy, .enter = vgw_nat_dump_enter,
+	.fill = vgw_nat_fill, .del = vgw_nat_delete,
+};
+
+#define VGW_TABLE_ATTRS_MAX 16
+
+static const struct table_kind *kind_of(u8 cmd)
+{
+	return cmd == VNICGW_CMD_CT_GET || cmd == VNICGW_CMD_CT_DEL ?
+	       &ct_kind : &nat_kind;
+}
+
+/* A dump's filter: the VNIC whose id the request's nest holds, if any. */
+static int table_filter(const struct table_kind *k, struct nlattr **attrs,
+			u64 *vnic, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[VGW_TABLE_ATTRS_MAX + 1];
+	char id[VNICGW_ID_MAX];
+	int err, i;
+
+	BUILD_BUG_ON(VNICGW_CT_MAX > VGW_TABLE_ATTRS_MAX ||
+		     VNICGW_NAT_MAX > VGW_TABLE_ATTRS_MAX);
+	*vnic = 0;
+	if (!attrs[k->nest])
+		return 0;
+	err = nla_parse_nested(tb, k->maxattr, attrs[k->nest], k->policy,
+			       extack);
+	if (err)
+		return err;
+	/* Nothing else filters: an attribute that would be ignored is refused. */
+	for (i = 1; i <= k->maxattr; i++)
+		if (tb[i] && i != k->vnic_attr) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[i],
+					    "only the VNIC filters a listing");
+			return -EINVAL;
+		}
+	if (!tb[k->vnic_attr])
+		return 0;
+	err = vgw_nla_id(tb[k->vnic_attr], id, extack);
+	if (!err)
+		*vnic = vgw_obj_hash(VNICGW_OBJ_VNIC, id);
+	return err;
+}
+
+static int vgw_nl_table_dump_start(struct netlink_callback *cb)
+{
+	struct table_dump_state *st = (void *)cb->ctx;
+	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	const struct table_kind *k = kind_of(di->op.cmd);
+	struct vgw_net *vn = vgw_net(sock_net(cb->skb->sk));
+
+	BUILD_BUG_ON(sizeof(*st) > sizeof(cb->ctx));
+	memset(st, 0, sizeof(*st));
+	st->denied = vgw_nl_allowed(cb->skb, k->cmd, NULL) != 0;
+	st->invalid = table_filter(k, di->attrs, &st->vnic, NULL);
+	if (st->denied || st->invalid)
+		return 0;	/* the first call says why */
+	st->walk = kmalloc(sizeof(*st->walk), GFP_KERNEL_ACCOUNT);
+	if (!st->walk)
+		return -ENOMEM;
+	k->enter(vn, st->walk);
+	return 0;
+}
+
+static int vgw_nl_table_dump_done(struct netlink_callback *cb)
+{
+	struct table_dump_state *st = (void *)cb->ctx;
+
+	if (st->walk) {
+		vgw_rht_dump_exit(st->walk);
+		kfree(st->walk);
+		st->walk = NULL;
+	}
+	return 0;
+}
+
+struct table_put {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	struct vgw_net *vn;
+	const struct table_kind *k;
+	const struct vgw_rht_dump *walk;
+	u64 vnic;
+};
+
+static int table_put_one(void *obj, void *arg)
+{
+	struct table_put *w = arg;
+	void *hdr;
+	int err;
+
+	hdr = genlmsg_put(w->skb, NETLINK_CB(w->cb->skb).portid,
+			  w->cb->nlh->nlmsg_seq, &vgw_genl_family,
+			  NLM_F_MULTI | (w->vnic ? NLM_F_DUMP_FILTERED : 0),
+			  w->k->cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	/* A walk that started over (a resize) marks its messages from then on. */
+	w->cb->seq = 1 + w->walk->restarts;
+	genl_dump_check_consistent(w->cb, hdr);
+	err = w->k->fill(w->skb, w->vn, obj, w->vnic);
+	if (err) {
+		genlmsg_cancel(w->skb, hdr);
+		return err == -ENOENT ? 0 : err;	/* not listed */
+	}
+	genlmsg_end(w->skb, hdr);
+	return 0;
+}
+
+static int vgw_nl_table_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct table_dump_state *st = (void *)cb->ctx;
+	const struct table_kind *k = kind_of(genl_dumpit_info(cb)->op.cmd);
+	struct table_put w = {
+		.skb = skb, .cb = cb, .k = k, .vnic = st->vnic,
+		.vn = vgw_net(sock_net(cb->skb->sk)), .walk = st->walk,
+	};
+	bool found;
+	u64 unused;
+	int err;
+
+	err = dump_refused(cb, k->cmd, st->denied);
+	if (err)
+		return err;
+	if (st->invalid)
+		return table_filter(k, genl_dumpit_info(cb)->attrs, &unused,
+				    cb->extack) ?: st->invalid;
+	/* A filter naming no VNIC is a mistake, not an empty list. */
+	if (st->vnic && !st->checked) {
+		rcu_read_lock();
+		found = vgw_vnic_by_hash(w.vn, st->vnic);
+		rcu_read_unlock();
+		if (!found) {
+			NL_SET_ERR_MSG_MOD(cb->extack, "no such vnic");
+			return -ENOENT;
+		}
+		st->checked = true;
+	}
+	err = vgw_rht_dump(st->walk, table_put_one, &w);
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;	/* the next call goes on */
+	return err ?: skb->len;
+}
+
+/* CT_DEL, NAT_DEL: one entry of this host's table. */
+static int vgw_nl_table_del(struct sk_buff *skb, struct genl_info *info)
+{
+	const struct table_kind *k = kind_of(info->genlhdr->cmd);
+	struct nlattr *tb[VGW_TABLE_ATTRS_MAX + 1];
+	int err;
+
+	if (!info->attrs[k->nest]) {
+		if (k->nest == VNICGW_A_CT)
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "which connection? (a VNICGW_A_CT nest)");
+		else
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "which mapping? (a VNICGW_A_NAT nest)");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, k->maxattr, info->attrs[k->nest], k->policy,
+			       info->extack);
+	if (err)
+		return err;
+	return k->del(info_vn(info), tb, info->extack);
+}
+
 /* --- who may ask ------------------------------------------------------------ */
 
 /*
@@ -912,6 +1121,8 @@ static int (*const vgw_doits[])(struct sk_buff *, struct genl_info *) = {
 	[VNICGW_CMD_CLUSTER_GET] = vgw_nl_cluster_get,
 	[VNICGW_CMD_NOTIFY] = vgw_nl_not_request,
 	[VNICGW_CMD_DROP] = vgw_nl_not_request,
+	[VNICGW_CMD_CT_DEL] = vgw_nl_table_del,
+	[VNICGW_CMD_NAT_DEL] = vgw_nl_table_del,
 };
 
 /* Every do goes through here: the permission check, then the handler. */
@@ -1006,6 +1217,20 @@ static const struct genl_ops vgw_genl_ops[] = {
 	{ .cmd = VNICGW_CMD_CLUSTER_GET, .doit = vgw_nl_doit },
 	{ .cmd = VNICGW_CMD_NOTIFY, .doit = vgw_nl_doit },
 	{ .cmd = VNICGW_CMD_DROP, .doit = vgw_nl_doit },
+	{
+		.cmd = VNICGW_CMD_CT_GET,
+		.start = vgw_nl_table_dump_start,
+		.dumpit = vgw_nl_table_dump,
+		.done = vgw_nl_table_dump_done,
+	},
+	{ .cmd = VNICGW_CMD_CT_DEL, .doit = vgw_nl_doit },
+	{
+		.cmd = VNICGW_CMD_NAT_GET,
+		.start = vgw_nl_table_dump_start,
+		.dumpit = vgw_nl_table_dump,
+		.done = vgw_nl_table_dump_done,
+	},
+	{ .cmd = VNICGW_CMD_NAT_DEL, .doit = vgw_nl_doit },
 };
 
 /*

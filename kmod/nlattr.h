@@ -87,6 +87,13 @@ int vgw_nla_list(const struct nlattr *list, unsigned int max,
 #define vgw_nla_for_each_item(pos, list, rem) \
 	nla_for_each_nested(pos, list, rem)
 
+/*
+ * Every attribute of @need[@n] is in @tb; else the first missing one is
+ * named (NL_SET_ERR_ATTR_MISS) and @what is the message. 0 or -EINVAL.
+ */
+int vgw_nla_need(struct nlattr **tb, const int *need, unsigned int n,
+		 const char *what, struct netlink_ext_ack *ea);
+
 /* Writers: 0 or -EMSGSIZE. */
 int vgw_put_ip(struct sk_buff *skb, int type, const struct vgw_ip *ip);
 int vgw_put_pfx(struct sk_buff *skb, int type, const struct vgw_pfx *p);

@@ -65,6 +65,67 @@ void vgw_rht_walk_all(struct rhashtable *ht, vgw_rht_visit_t visit, void *arg)
 	rhashtable_walk_exit(&iter);
 }
 
+void vgw_rht_dump_enter(struct vgw_rht_dump *d, struct rhashtable *ht)
+{
+	rhashtable_walk_enter(ht, &d->iter);
+	d->restarts = 0;
+	d->again = false;
+	d->done = false;
+}
+
+int vgw_rht_dump(struct vgw_rht_dump *d, vgw_rht_put_t put, void *arg)
+{
+	unsigned int n = 0;
+	void *obj;
+	int err = 0;
+
+	if (d->done)
+		return 0;
+	/* -EAGAIN: the table the walk was in is gone; it starts over. */
+	if (rhashtable_walk_start_check(&d->iter) == -EAGAIN)
+		d->restarts++;
+	for (;;) {
+		/*
+		 * The entry that did not fit: peek gives it again if it is
+		 * still where the walk stood (else the one after it).
+		 */
+		obj = d->again ? rhashtable_walk_peek(&d->iter) :
+				 rhashtable_walk_next(&d->iter);
+		d->again = false;
+		if (IS_ERR(obj)) {
+			if (PTR_ERR(obj) == -EAGAIN) {
+				d->restarts++;	/* resized: from the start */
+				continue;
+			}
+			err = PTR_ERR(obj);
+			break;
+		}
+		if (!obj) {
+			d->done = true;
+			break;
+		}
+		err = put(obj, arg);
+		if (err) {
+			d->again = true;
+			break;
+		}
+		/* Entries a filter skips cost time too. */
+		if (!(++n & 1023)) {
+			rhashtable_walk_stop(&d->iter);
+			cond_resched();
+			if (rhashtable_walk_start_check(&d->iter) == -EAGAIN)
+				d->restarts++;
+		}
+	}
+	rhashtable_walk_stop(&d->iter);
+	return err;
+}
+
+void vgw_rht_dump_exit(struct vgw_rht_dump *d)
+{
+	rhashtable_walk_exit(&d->iter);
+}
+
 unsigned int vgw_rht_buckets(struct rhashtable *ht)
 {
 	unsigned int size;

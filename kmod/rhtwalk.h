@@ -32,6 +32,29 @@ void vgw_rht_sweep_exit(struct vgw_rht_sweep *s);
 /* Every entry, once at least. */
 void vgw_rht_walk_all(struct rhashtable *ht, vgw_rht_visit_t visit, void *arg);
 
+/*
+ * A netlink dump of a table, over as many calls as it takes (CT_GET,
+ * NAT_GET). Each call puts entries until @put says the message is full
+ * (-EMSGSIZE): that entry comes first in the next call, if it is still in
+ * the table. No snapshot: a resize restarts the walk (some entries twice;
+ * counted in @restarts, for NLM_F_DUMP_INTR), and an entry whose
+ * neighbours in its bucket went between two calls may be passed over.
+ * Process context; @put runs under rcu_read_lock().
+ */
+typedef int (*vgw_rht_put_t)(void *obj, void *arg);
+
+struct vgw_rht_dump {
+	struct rhashtable_iter iter;
+	unsigned int restarts;		/* the walk started over (a resize) */
+	bool again;			/* the last entry did not fit */
+	bool done;			/* the end was reached */
+};
+
+void vgw_rht_dump_enter(struct vgw_rht_dump *d, struct rhashtable *ht);
+/* 0 at the table's end, -EMSGSIZE when the message is full. */
+int vgw_rht_dump(struct vgw_rht_dump *d, vgw_rht_put_t put, void *arg);
+void vgw_rht_dump_exit(struct vgw_rht_dump *d);
+
 /* The table's size now, in buckets. */
 unsigned int vgw_rht_buckets(struct rhashtable *ht);
 

@@ -39,6 +39,7 @@ TESTS=(
 	datapath/test_ipv6.sh
 	datapath/test_churn.sh
 	datapath/test_monitor.sh
+	datapath/test_conntrack.sh
 	"TOPO_OFFLOADS=on fuzz/test_pktfuzz.sh"
 	cluster/test_etcd_agent.sh
 	cluster/test_cluster_nl.sh
@@ -53,9 +54,9 @@ TESTS=(
 # with freed memory poisoned (tools/check runs it that way).
 # Offloads on: every suite whose instances' traffic crosses the data path
 # (not test_topo, which checks the test bed's captured checksums, nor
-# test_churn, whose messages are small and whose subject is the control
-# plane, nor the cluster's control-plane suites: etcd, netlink, BGP,
-# crafted records). The packet fuzzer, the robustness suite and the ECMP
+# test_conntrack, whose subject is the tables' listing, nor test_churn,
+# whose messages are small and whose subject is the control plane, nor
+# the cluster's control-plane suites: etcd, netlink, BGP, crafted records). The packet fuzzer, the robustness suite and the ECMP
 # suite run once, with offloads on (Linux's defaults and GRO: what a host
 # runs): the fuzzer's and the robustness suite's subject is the parser, fed
 # crafted packets from UDP sockets, which device offloads do not change
@@ -64,7 +65,8 @@ TESTS=(
 # both ways.
 for t in "${TESTS[@]}"; do
 	case $t in
-	datapath/test_topo.sh | datapath/test_churn.sh | datapath/test_monitor.sh) ;;
+	datapath/test_topo.sh | datapath/test_churn.sh | datapath/test_monitor.sh | \
+	datapath/test_conntrack.sh) ;;
 	datapath/* | cluster/test_owner.sh)
 		TESTS+=("TOPO_OFFLOADS=on $t") ;;
 	esac

@@ -164,6 +164,42 @@ ports=$(grep -c '^tcp 198\.51\.100\.10 ' "$TOPO_DIR/serve-nat-a-host-tcp-7000.lo
 expect_ok "... the internet host saw the NAT gateway's public IP ($ports connections)" \
 	test "$ports" -ge 10
 
+# --- vnicctl conntrack in a cluster: owner and backup; a delete reaches both ------------
+# A held connection a1 -> a2: a1's egress rule and a2's ingress rule each
+# track it, at the flow's owner and its backup. The listing names them; a
+# delete at one of the two makes the other forget it too (a record with
+# VGW_STATE_FORGET): without it, the other's copy would live on for days.
+hold_start del a1 10.1.2.5 7000 --sport 5601 --timeout 20000
+expect_match "a held connection a1 -> a2 for the delete" "^a2 10\.1\.1\.5 5601$" \
+	"$(hold_say del one)"
+# ct_on HOST VNIC: that VNIC's entry of the held connection, as HOST lists it.
+ct_on() { nsx "$1" vnicctl -j conntrack "$2" | jq -c '.[] | select(.sport == 5601)'; }
+# forgot HOST VNIC: HOST lists no such entry (any more).
+forgot() { [ -z "$(ct_on "$1" "$2")" ]; }
+e=
+for h in h1 h2 h3; do
+	e=$(ct_on $h a2)
+	[ -n "$e" ] && break
+done
+ct_owner=$(jq -r '.owner // empty' <<<"$e" 2>/dev/null)
+ct_backup=$(jq -r '.backup // empty' <<<"$e" 2>/dev/null)
+expect_ok "the listing names the flow's owner and backup (${ct_owner:-?}, ${ct_backup:-?})" \
+	test -n "$ct_owner" -a -n "$ct_backup" -a "$ct_owner" != "$ct_backup"
+expect_ok "both hold a2's entry and a1's" test -n "$(ct_on "${ct_owner:-h1}" a2)" \
+	-a -n "$(ct_on "${ct_backup:-h1}" a2)" -a -n "$(ct_on "${ct_owner:-h1}" a1)" \
+	-a -n "$(ct_on "${ct_backup:-h1}" a1)"
+expect_ok "conntrack delete of a2's entry at the owner" \
+	nsx "${ct_owner:-h1}" vnicctl conntrack delete vnic a2 proto tcp src 10.1.1.5 \
+		dst 10.1.2.5 sport 5601 dport 7000
+expect_ok "... and the backup forgot it too" \
+	wait_for 3 forgot "${ct_backup:-h1}" a2
+expect_ok "conntrack delete of a1's entry at the backup" \
+	nsx "${ct_backup:-h1}" vnicctl conntrack delete vnic a1 proto tcp src 10.1.1.5 \
+		dst 10.1.2.5 sport 5601 dport 7000
+expect_ok "... and the owner forgot it too" \
+	wait_for 3 forgot "${ct_owner:-h1}" a1
+hold_stop del
+
 # --- one long connection through crash, join and drain ---------------------------------
 fifo=$TOPO_DIR/stream.in
 mkfifo "$fifo"

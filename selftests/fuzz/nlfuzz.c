@@ -394,7 +394,8 @@ static bool no_such_op(unsigned int cmd, int flags)
 
 	if (cmd < VNICGW_CMD_GET_INFO || cmd > VNICGW_CMD_MAX)
 		return true;
-	if (cmd == VNICGW_CMD_STATS)
+	if (cmd == VNICGW_CMD_STATS || cmd == VNICGW_CMD_CT_GET ||
+	    cmd == VNICGW_CMD_NAT_GET)
 		return !dump;
 	return dump && cmd != VNICGW_CMD_OBJ_GET;
 }
@@ -404,7 +405,8 @@ static const char *cmd_name(unsigned int cmd)
 	static const char *const n[] = {
 		"UNSPEC", "GET_INFO", "FLUSH", "TXN_BEGIN", "TXN_COMMIT",
 		"TXN_ABORT", "OBJ_SET", "OBJ_DEL", "OBJ_GET", "STATS",
-		"CLUSTER_SET", "CLUSTER_GET", "NOTIFY", "DROP",
+		"CLUSTER_SET", "CLUSTER_GET", "NOTIFY", "DROP", "CT_GET",
+		"CT_DEL", "NAT_GET", "NAT_DEL",
 	};
 
 	return cmd < sizeof(n) / sizeof(n[0]) ? n[cmd] : "?";
@@ -1605,6 +1607,62 @@ static void step_cluster_set(bool mut)
 	buf_free(&b);
 }
 
+/*
+ * The connection and NAT tables: a listing (of every VNIC, or of one) or a
+ * delete, with the attributes of a real entry's name (some missing, some
+ * of the wrong family or length), mutated or not.
+ */
+static void step_table(bool mut)
+{
+	static const unsigned int cmds[] = {
+		VNICGW_CMD_CT_GET, VNICGW_CMD_CT_DEL,
+		VNICGW_CMD_NAT_GET, VNICGW_CMD_NAT_DEL,
+	};
+	unsigned int cmd = cmds[rn(4)], i;
+	bool ct = cmd == VNICGW_CMD_CT_GET || cmd == VNICGW_CMD_CT_DEL;
+	bool dump = cmd == VNICGW_CMD_CT_GET || cmd == VNICGW_CMD_NAT_GET;
+	struct nl_msg *m = nlmsg_alloc_size(4096);
+	struct buf b = { 0 };
+	struct nlattr *n;
+	uint8_t addr[16];
+	char id[16];
+
+	for (i = 0; i < sizeof(addr); i++)
+		addr[i] = (uint8_t)rnd();
+	snprintf(id, sizeof(id), "vnic-%u", rn(8));
+	if (!dump || pct(50)) {
+		n = nla_nest_start(m, ct ? VNICGW_A_CT : VNICGW_A_NAT);
+		if (pct(80))
+			nla_put_string(m, ct ? VNICGW_CT_VNIC : VNICGW_NAT_VNIC, id);
+		if (!dump) {
+			/* CT: VNIC PROTO SRC DST SPORT DPORT; NAT: PROTO PUBLIC_IP
+			 * PUBLIC_PORT REMOTE_IP REMOTE_PORT (attribute numbers). */
+			for (i = ct ? VNICGW_CT_PROTO : VNICGW_NAT_PROTO;
+			     i <= (ct ? VNICGW_CT_DPORT : VNICGW_NAT_REMOTE_PORT); i++) {
+				if (pct(5) || (!ct && (i == VNICGW_NAT_PRIVATE_IP ||
+						       i == VNICGW_NAT_PRIVATE_PORT) &&
+					      !pct(5)))
+					continue;
+				if (i == (ct ? VNICGW_CT_PROTO : VNICGW_NAT_PROTO))
+					nla_put_u8(m, i, pct(50) ? 6 : pct(50) ? 17 : (uint8_t)rnd());
+				else if (ct ? i == VNICGW_CT_SRC || i == VNICGW_CT_DST :
+					 i == VNICGW_NAT_PUBLIC_IP || i == VNICGW_NAT_REMOTE_IP ||
+					 i == VNICGW_NAT_PRIVATE_IP)
+					nla_put(m, i, pct(90) ? (pct(70) ? 4 : 16) : rn(17), addr);
+				else
+					nla_put_u16(m, i, (uint16_t)rnd());
+			}
+		}
+		nla_nest_end(m, n);
+	}
+	buf_set(&b, nlmsg_data(nlmsg_hdr(m)), nlmsg_datalen(nlmsg_hdr(m)));
+	if (mut)
+		mutate(&b);
+	request(pick_sock(), cmd, dump ? NLM_F_DUMP : 0, &b, mut);
+	nlmsg_free(m);
+	buf_free(&b);
+}
+
 /* A request with no attributes, or mutated ones. */
 static void step_plain(unsigned int cmd, int flags, bool mut, int s)
 {
@@ -1747,6 +1805,8 @@ static void step(void)
 		step_plain(VNICGW_CMD_GET_INFO, 0, mut, pick_sock());
 	else if (r < 803)
 		step_bulk();
+	else if (r < 823)
+		step_table(mut);
 	else
 		step_random();
 }

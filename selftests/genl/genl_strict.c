@@ -158,6 +158,94 @@ TEST_F(genl, reads_of_tables_stats_and_cluster_need_cap_net_admin)
 	EXPECT_EQ(-EPERM, vgw_call(&self->c, VNICGW_CMD_CLUSTER_GET, 0,
 				   NULL, NULL, NULL));
 	EXPECT_STREQ(need, self->c.errmsg);
+	EXPECT_EQ(-EPERM, vgw_call(&self->c, VNICGW_CMD_CT_GET, NLM_F_DUMP,
+				   NULL, NULL, NULL));
+	EXPECT_STREQ(need, self->c.errmsg);
+	EXPECT_EQ(-EPERM, vgw_call(&self->c, VNICGW_CMD_NAT_GET, NLM_F_DUMP,
+				   NULL, NULL, NULL));
+	EXPECT_STREQ(need, self->c.errmsg);
+	EXPECT_EQ(-EPERM, vgw_call(&self->c, VNICGW_CMD_CT_DEL, 0, NULL, NULL,
+				   NULL));
+	EXPECT_STREQ(need, self->c.errmsg);
+}
+
+static int count_msgs(struct nlattr **tb, void *arg)
+{
+	(void)tb;
+	++*(int *)arg;
+	return 0;
+}
+
+/* A nest of the table's kind with one attribute @attr of @len bytes. */
+struct table_req {
+	int nest, attr;
+	const void *data;
+	int len;
+};
+
+static int put_table_req(struct nl_msg *m, void *arg)
+{
+	const struct table_req *r = arg;
+	struct nlattr *n = nla_nest_start(m, r->nest);
+
+	if (!n || (r->attr && nla_put(m, r->attr, r->len, r->data)))
+		return -EMSGSIZE;
+	nla_nest_end(m, n);
+	return 0;
+}
+
+/*
+ * The connection and NAT tables: an empty one lists nothing; a delete
+ * without the entry's name, with a reply-only attribute, or of no entry is
+ * refused with a message; a filter with a malformed VNIC id too.
+ */
+TEST_F(genl, the_connection_and_nat_tables_list_and_refuse_with_messages)
+{
+	static const uint32_t addr = 0x0100000a;
+	struct table_req bad_id = { VNICGW_A_CT, VNICGW_CT_VNIC, "a b", 4 };
+	struct table_req state = { VNICGW_A_CT, VNICGW_CT_STATE, "\1", 1 };
+	struct table_req nat_src = { VNICGW_A_NAT, VNICGW_NAT_PRIVATE_IP, &addr, 4 };
+	struct table_req ct_vnic = { VNICGW_A_CT, VNICGW_CT_VNIC, "v1", 3 };
+	struct table_req nat_pub = { VNICGW_A_NAT, VNICGW_NAT_PUBLIC_IP, &addr, 4 };
+	int n = 0;
+
+	ASSERT_EQ(0, vgw_flush(&self->c));
+	EXPECT_EQ(0, vgw_call(&self->c, VNICGW_CMD_CT_GET, NLM_F_DUMP, NULL,
+			      count_msgs, &n));
+	EXPECT_EQ(0, vgw_call(&self->c, VNICGW_CMD_NAT_GET, NLM_F_DUMP, NULL,
+			      count_msgs, &n));
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_CT_GET, NLM_F_DUMP,
+				    put_table_req, NULL, &bad_id));
+	EXPECT_STREQ("an id is 1 to 63 of [A-Za-z0-9._-]", self->c.errmsg);
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_CT_DEL, 0, NULL, NULL,
+				    NULL));
+	EXPECT_STREQ("vnicgw: which connection? (a VNICGW_A_CT nest)",
+		     self->c.errmsg);
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_CT_DEL, 0,
+				    put_table_req, NULL, &state));
+	EXPECT_STREQ("VNICGW_CT_STATE is reply-only", self->c.errmsg);
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_NAT_DEL, 0,
+				    put_table_req, NULL, &nat_src));
+	EXPECT_STREQ("VNICGW_NAT_PRIVATE_IP is reply-only", self->c.errmsg);
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_CT_DEL, 0,
+				    put_table_req, NULL, &ct_vnic));
+	EXPECT_STREQ("conntrack: the connection needs its protocol, addresses and ports",
+		     self->c.errmsg);
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_NAT_DEL, 0,
+				    put_table_req, NULL, &nat_pub));
+	EXPECT_STREQ("nat: a mapping is named by its protocol, public address and port, remote address and port",
+		     self->c.errmsg);
+	/* A listing filters by VNIC only, and an unknown VNIC is a mistake. */
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_NAT_GET, NLM_F_DUMP,
+				    put_table_req, NULL, &nat_pub));
+	EXPECT_STREQ("only the VNIC filters a listing", self->c.errmsg);
+	EXPECT_EQ(-ENOENT, vgw_call(&self->c, VNICGW_CMD_CT_GET, NLM_F_DUMP,
+				    put_table_req, NULL, &ct_vnic));
+	EXPECT_STREQ("vnicgw: no such vnic", self->c.errmsg);
+	/* GET is a dump only. */
+	EXPECT_EQ(-EOPNOTSUPP, vgw_call(&self->c, VNICGW_CMD_CT_GET, 0, NULL,
+					NULL, NULL));
 }
 
 /*

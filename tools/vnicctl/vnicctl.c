@@ -11,6 +11,8 @@
  *   vnicctl flush                     remove every object of this namespace
  *   vnicctl [-j] cluster              the cluster as the kernel has it
  *   vnicctl cluster set|clear         set it by hand (tests, hosts without an agent)
+ *   vnicctl [-j] conntrack|nat [VNIC] the connection table, the NAT mappings
+ *   vnicctl conntrack|nat delete ...  forget one entry
  *
  * Works on the network namespace it runs in, or the one -n NETNS names (as
  * "ip -n NETNS"). The command line is parsed whole before anything else
@@ -34,6 +36,7 @@
 #include <linux/vnicgw.h>
 
 #include "cluster_nl.h"
+#include "conntrack.h"
 #include "etcd.h"
 #include "json.h"
 #include "monitor.h"
@@ -71,6 +74,9 @@ struct req {
 	int mon_reason;			/* -1: any */
 	unsigned long mon_count;	/* 0: no end */
 	enum { CL_SHOW, CL_SET, CL_CLEAR } cl_op;
+	bool tbl_delete;		/* conntrack, nat: delete, else show */
+	struct vgw_ct ct;		/* conntrack delete */
+	struct vgw_nat nat;		/* nat delete */
 	struct vgw_cluster cl;		/* cluster set */
 	bool kernel;			/* needs the module's netlink family */
 };
@@ -127,6 +133,19 @@ static void usage(FILE *f)
 		"                            second); default: both; -j: a JSON object a line;\n"
 		"                            vnic, reason: only those drops; count: exit after N\n"
 		"  cluster clear             standalone: every flow is this host's\n"
+		"  conntrack [show] [VNIC]   the tracked connections (every VNIC's, or one's): the\n"
+		"                            flow as opened, state, seconds left, packets and bytes\n"
+		"                            each way, and in a cluster the flow's owner and backup\n"
+		"  conntrack delete vnic VNIC proto PROTO src ADDR dst ADDR sport PORT dport PORT\n"
+		"                            forget one connection (either direction; ICMP echo:\n"
+		"                            both ports are the identifier); in a cluster its\n"
+		"                            owner and backup forget it too\n"
+		"  nat [show] [VNIC]         the NAT gateway's mappings: private, public and remote\n"
+		"                            address and port, state, seconds left, the owners\n"
+		"                            and backups of the flow and of the public port\n"
+		"  nat delete proto PROTO public ADDR public-port PORT remote ADDR remote-port PORT\n"
+		"                            remove one mapping (ICMP echo: remote-port 0); the\n"
+		"                            remote's next packets to the port are dropped\n"
 		"  help                      this text\n"
 		"TYPE:");
 	/* The library's names: the ones type_of() takes. */
@@ -1507,6 +1526,319 @@ static int run_monitor(struct vgw_client *c, struct req *r)
 	return 0;
 }
 
+/* --- conntrack and nat ------------------------------------------------------ */
+
+/* ADDR into @b (16 bytes): its family, or 0 if it is no address. */
+static int parse_addr(const char *s, uint8_t *b)
+{
+	memset(b, 0, 16);
+	if (inet_pton(AF_INET, s, b) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, s, b) == 1)
+		return AF_INET6;
+	return 0;
+}
+
+static int parse_port(const char *cmd, const char *what, const char *s,
+		      uint16_t *port)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || !*s || *s == '-' || v > 65535)
+		return bad_usage(cmd, "%s \"%s\" is not a port (0-65535)", what, s);
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/*
+ * "delete" followed by KEY VALUE pairs, every key of @keys once. @set
+ * takes each pair: 0 or a usage error's exit status.
+ */
+static int parse_pairs(const char *cmd, int argc, char **argv,
+		       const char *const *keys, unsigned int n_keys,
+		       int (*set)(struct req *r, unsigned int key, const char *v),
+		       struct req *r)
+{
+	unsigned int seen = 0, k;
+	int i, ret;
+
+	for (i = 0; i < argc; i += 2) {
+		for (k = 0; k < n_keys; k++)
+			if (!strcmp(argv[i], keys[k]))
+				break;
+		if (k == n_keys)
+			return bad_usage(cmd, "\"%s\" is not a delete argument", argv[i]);
+		if (seen & (1u << k))
+			return bad_usage(cmd, "%s given twice", keys[k]);
+		if (i + 1 >= argc)
+			return bad_usage(cmd, "%s needs an argument", keys[k]);
+		ret = set(r, k, argv[i + 1]);
+		if (ret)
+			return ret;
+		seen |= 1u << k;
+	}
+	for (k = 0; k < n_keys; k++)
+		if (!(seen & (1u << k)))
+			return bad_usage(cmd, "delete needs %s", keys[k]);
+	return 0;
+}
+
+static const char *const ct_keys[] = { "vnic", "proto", "src", "dst", "sport", "dport" };
+
+static int set_ct_key(struct req *r, unsigned int key, const char *v)
+{
+	struct vgw_ct *e = &r->ct;
+	int family;
+
+	switch (key) {
+	case 0:
+		if (strlen(v) >= sizeof(e->vnic) || !*v)
+			return bad_usage("conntrack", "vnic \"%s\" is not a VNIC id", v);
+		snprintf(e->vnic, sizeof(e->vnic), "%s", v);
+		return 0;
+	case 1:
+		if (vgw_proto_parse(v, &e->proto))
+			return bad_usage("conntrack", "proto \"%s\" is not tcp, udp, icmp, icmpv6 or 0-255", v);
+		return 0;
+	case 2:
+	case 3:
+		family = parse_addr(v, key == 2 ? e->src : e->dst);
+		if (!family)
+			return bad_usage("conntrack", "%s \"%s\" is not an IPv4 or IPv6 address",
+					 ct_keys[key], v);
+		if (e->family && e->family != family)
+			return bad_usage("conntrack", "src and dst are of different families");
+		e->family = family;
+		return 0;
+	case 4:
+		return parse_port("conntrack", "sport", v, &e->sport);
+	default:
+		return parse_port("conntrack", "dport", v, &e->dport);
+	}
+}
+
+static const char *const nat_keys[] = { "proto", "public", "public-port", "remote", "remote-port" };
+
+static int set_nat_key(struct req *r, unsigned int key, const char *v)
+{
+	struct vgw_nat *e = &r->nat;
+	int family;
+
+	switch (key) {
+	case 0:
+		if (vgw_proto_parse(v, &e->proto))
+			return bad_usage("nat", "proto \"%s\" is not tcp, udp, icmp, icmpv6 or 0-255", v);
+		return 0;
+	case 1:
+	case 3:
+		family = parse_addr(v, key == 1 ? e->pub : e->remote);
+		if (!family)
+			return bad_usage("nat", "%s \"%s\" is not an IPv4 or IPv6 address",
+					 nat_keys[key], v);
+		if (e->family && e->family != family)
+			return bad_usage("nat", "public and remote are of different families");
+		e->family = family;
+		return 0;
+	case 2:
+		return parse_port("nat", "public-port", v, &e->pub_port);
+	default:
+		return parse_port("nat", "remote-port", v, &e->remote_port);
+	}
+}
+
+/* conntrack|nat [show] [VNIC] | delete KEY VALUE... */
+static int parse_table(const char *cmd, int argc, char **argv, struct req *r)
+{
+	if (argc && !strcmp(argv[0], "delete")) {
+		r->tbl_delete = true;
+		if (!strcmp(cmd, "conntrack"))
+			return parse_pairs(cmd, argc - 1, argv + 1, ct_keys, 6,
+					   set_ct_key, r);
+		return parse_pairs(cmd, argc - 1, argv + 1, nat_keys, 5,
+				   set_nat_key, r);
+	}
+	if (argc && !strcmp(argv[0], "show"))
+		argc--, argv++;
+	if (argc > 1)
+		return bad_usage(cmd, "too many arguments (usage: vnicctl %s [show] [VNIC] | delete ...)",
+				 cmd);
+	r->vnic = argc ? argv[0] : NULL;
+	return 0;
+}
+
+static int parse_conntrack(int argc, char **argv, struct req *r)
+{
+	return parse_table("conntrack", argc, argv, r);
+}
+
+static int parse_nat(int argc, char **argv, struct req *r)
+{
+	return parse_table("nat", argc, argv, r);
+}
+
+static const char *addr_str(int family, const uint8_t *b, char *buf)
+{
+	return inet_ntop(family, b, buf, INET6_ADDRSTRLEN) ?: "?";
+}
+
+static const char *proto_str(uint8_t proto, char *buf)
+{
+	const char *n = vgw_proto_name(proto);
+
+	if (n)
+		return n;
+	snprintf(buf, 4, "%u", proto);
+	return buf;
+}
+
+struct table_out {
+	struct vgw_json j;
+	unsigned long n;
+};
+
+static int print_ct(const struct vgw_ct *e, void *arg)
+{
+	struct table_out *o = arg;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], p[4];
+
+	o->n++;
+	if (opt_json) {
+		vgw_json_object_begin(&o->j, NULL);
+		vgw_json_string(&o->j, "vnic", e->vnic);
+		vgw_json_string(&o->j, "proto", proto_str(e->proto, p));
+		vgw_json_string(&o->j, "src", addr_str(e->family, e->src, a));
+		vgw_json_string(&o->j, "dst", addr_str(e->family, e->dst, b));
+		vgw_json_u64(&o->j, "sport", e->sport);
+		vgw_json_u64(&o->j, "dport", e->dport);
+		vgw_json_string(&o->j, "state", vgw_ct_state_name(e->state));
+		vgw_json_u64(&o->j, "expires", e->expires);
+		vgw_json_u64(&o->j, "packets", e->orig_packets);
+		vgw_json_u64(&o->j, "bytes", e->orig_bytes);
+		vgw_json_u64(&o->j, "reply_packets", e->reply_packets);
+		vgw_json_u64(&o->j, "reply_bytes", e->reply_bytes);
+		if (*e->owner)
+			vgw_json_string(&o->j, "owner", e->owner);
+		if (*e->backup)
+			vgw_json_string(&o->j, "backup", e->backup);
+		vgw_json_object_end(&o->j);
+		return 0;
+	}
+	printf("%s %s src=%s dst=%s sport=%u dport=%u %s expires=%u packets=%llu bytes=%llu reply_packets=%llu reply_bytes=%llu",
+	       e->vnic, proto_str(e->proto, p), addr_str(e->family, e->src, a),
+	       addr_str(e->family, e->dst, b), e->sport, e->dport,
+	       vgw_ct_state_name(e->state), e->expires,
+	       (unsigned long long)e->orig_packets,
+	       (unsigned long long)e->orig_bytes,
+	       (unsigned long long)e->reply_packets,
+	       (unsigned long long)e->reply_bytes);
+	if (*e->owner)
+		printf(" owner=%s backup=%s", e->owner, *e->backup ? e->backup : "-");
+	putchar('\n');
+	return 0;
+}
+
+static int print_nat(const struct vgw_nat *e, void *arg)
+{
+	struct table_out *o = arg;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	char p[4];
+
+	o->n++;
+	if (opt_json) {
+		vgw_json_object_begin(&o->j, NULL);
+		if (*e->vnic)
+			vgw_json_string(&o->j, "vnic", e->vnic);
+		else
+			vgw_json_null(&o->j, "vnic");
+		vgw_json_string(&o->j, "proto", proto_str(e->proto, p));
+		vgw_json_string(&o->j, "private", addr_str(e->family, e->priv, a));
+		vgw_json_u64(&o->j, "private_port", e->priv_port);
+		vgw_json_string(&o->j, "public", addr_str(e->family, e->pub, b));
+		vgw_json_u64(&o->j, "public_port", e->pub_port);
+		vgw_json_string(&o->j, "remote", addr_str(e->family, e->remote, c));
+		vgw_json_u64(&o->j, "remote_port", e->remote_port);
+		vgw_json_string(&o->j, "state", vgw_ct_state_name(e->state));
+		vgw_json_u64(&o->j, "expires", e->expires);
+		if (*e->owner)
+			vgw_json_string(&o->j, "owner", e->owner);
+		if (*e->backup)
+			vgw_json_string(&o->j, "backup", e->backup);
+		if (*e->port_owner)
+			vgw_json_string(&o->j, "port_owner", e->port_owner);
+		if (*e->port_backup)
+			vgw_json_string(&o->j, "port_backup", e->port_backup);
+		vgw_json_object_end(&o->j);
+		return 0;
+	}
+	printf("%s %s private=%s private_port=%u public=%s public_port=%u remote=%s remote_port=%u %s expires=%u",
+	       *e->vnic ? e->vnic : "-", proto_str(e->proto, p),
+	       addr_str(e->family, e->priv, a), e->priv_port,
+	       addr_str(e->family, e->pub, b), e->pub_port,
+	       addr_str(e->family, e->remote, c), e->remote_port,
+	       vgw_ct_state_name(e->state), e->expires);
+	if (*e->owner)
+		printf(" owner=%s backup=%s", e->owner, *e->backup ? e->backup : "-");
+	if (*e->port_owner)
+		printf(" port_owner=%s port_backup=%s", e->port_owner,
+		       *e->port_backup ? e->port_backup : "-");
+	putchar('\n');
+	return 0;
+}
+
+static int run_table(struct vgw_client *c, struct req *r, bool ct)
+{
+	const char *cmd = ct ? "conntrack" : "nat";
+	struct table_out o = { .n = 0 };
+	int err;
+
+	if (r->tbl_delete) {
+		err = ct ? vgw_ct_del(c, &r->ct) : vgw_nat_del(c, &r->nat);
+		if (err) {
+			fprintf(stderr, "vnicctl %s delete: %s\n", cmd, vgw_errmsg(c, err));
+			return 1;
+		}
+		return 0;
+	}
+	if (opt_json) {
+		vgw_json_init(&o.j, stdout);
+		vgw_json_array_begin(&o.j, NULL);
+	}
+	err = ct ? vgw_ct_list(c, r->vnic, print_ct, &o) :
+		   vgw_nat_list(c, r->vnic, print_nat, &o);
+	if (opt_json) {
+		vgw_json_array_end(&o.j);
+		vgw_json_finish(&o.j);
+	}
+	/* Listed in full, but the walk started over once at least. */
+	if (err == -EINTR) {
+		fprintf(stderr, "vnicctl %s: the table was resized during the listing: some entries may be listed twice\n",
+			cmd);
+		err = 0;
+	}
+	if (err) {
+		fprintf(stderr, "vnicctl %s: %s\n", cmd, vgw_errmsg(c, err));
+		return 1;
+	}
+	if (!opt_json && !opt_quiet)
+		fprintf(stderr, "vnicctl %s: %lu %s\n", cmd, o.n,
+			ct ? (o.n == 1 ? "connection" : "connections") :
+			     (o.n == 1 ? "mapping" : "mappings"));
+	return 0;
+}
+
+static int run_conntrack(struct vgw_client *c, struct req *r)
+{
+	return run_table(c, r, true);
+}
+
+static int run_nat(struct vgw_client *c, struct req *r)
+{
+	return run_table(c, r, false);
+}
+
 static int parse_help(int argc, char **argv, struct req *r)
 {
 	r->kernel = false;
@@ -1537,6 +1869,8 @@ static const struct command {
 	{ "flush", parse_flush, run_flush },
 	{ "cluster", parse_cluster, run_cluster },
 	{ "monitor", parse_monitor, run_monitor },
+	{ "conntrack", parse_conntrack, run_conntrack },
+	{ "nat", parse_nat, run_nat },
 	{ "help", parse_help, run_help },
 };
 

@@ -86,6 +86,20 @@ usage_error "show with too many arguments" 'show: too many arguments' show vnic 
 usage_error "delete with an unknown TYPE" 'unknown object type "frob"' delete frob x
 usage_error "delete without ID" 'delete: TYPE and ID needed' delete vnic
 usage_error "stats with two VNICs" 'stats: too many arguments' stats a b
+usage_error "conntrack with two VNICs" 'conntrack: too many arguments' conntrack a b
+usage_error "conntrack delete without the ports" 'conntrack: delete needs sport' \
+	conntrack delete vnic a proto tcp src 10.0.0.1 dst 10.0.0.2
+usage_error "conntrack delete with a key twice" 'conntrack: vnic given twice' \
+	conntrack delete vnic a vnic b
+usage_error "conntrack delete with an unknown protocol" 'proto "sctpx" is not tcp' \
+	conntrack delete proto sctpx
+usage_error "conntrack delete with a port out of range" 'sport "70000" is not a port' \
+	conntrack delete sport 70000
+usage_error "conntrack delete with mixed families" 'src and dst are of different families' \
+	conntrack delete src 10.0.0.1 dst ::1
+usage_error "nat delete with an unknown key" '"vnic" is not a delete argument' nat delete vnic a
+usage_error "nat delete without remote-port" 'nat: delete needs remote-port' \
+	nat delete proto udp public 198.51.100.1 public-port 1024 remote 192.0.2.1
 usage_error "info with an argument" 'info: takes no arguments' info x
 usage_error "flush with an argument" 'flush: takes no arguments' flush x
 usage_error "steering with an argument" 'steering: takes no arguments' steering x
@@ -193,6 +207,12 @@ expect_eq "completion: ... and a prefix of one" \
 	"ns1-b" "$(complete_words vnicctl -n ns1 show gateway ns1-b)"
 expect_eq "completion: VNIC ids after stats" \
 	"--a --b" "$(complete_words vnicctl stats "")"
+expect_eq "completion: show, delete and the VNIC ids after conntrack" \
+	"--a --b delete show" "$(complete_words vnicctl conntrack "")"
+expect_eq "completion: the keys of conntrack delete" \
+	"dport dst proto sport src vnic" "$(complete_words vnicctl conntrack delete "")"
+expect_eq "completion: the protocols after proto" \
+	"icmp icmpv6 tcp udp" "$(complete_words vnicctl nat delete proto "")"
 expect_eq "completion: nothing after show TYPE ID" \
 	"" "$(complete_words vnicctl show vnic --a "")"
 

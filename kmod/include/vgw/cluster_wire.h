@@ -85,7 +85,9 @@ struct vgw_state_rec {
 	__u8 kind;		/* enum vgw_state_kind */
 	__u8 proto;		/* IP protocol */
 	__u8 state;		/* CT: tracking state; NAT: 1 closing */
-	__u8 flags;		/* CT: bit 0, opened from daddr to saddr */
+	__u8 flags;		/* CT: bit 0, opened from daddr to saddr;
+				 * NAT: bit 0, answered; both:
+				 * VGW_STATE_FORGET */
 	__be32 ttl;		/* seconds left */
 	__u8 vnic[8];		/* the VNIC: the hash of its id, big-endian */
 	union {
@@ -100,6 +102,13 @@ struct vgw_state_rec {
 };
 
 _Static_assert(sizeof(struct vgw_state_rec) == 72, "state record");
+
+/*
+ * The entry was deleted by an operator (vnicctl conntrack|nat delete): the
+ * owner and backup remove their copies. A member that does not know the
+ * bit takes the record as a refresh.
+ */
+#define VGW_STATE_FORGET	0x02
 
 /* Records per message: they fit a 1500-byte underlay with room to spare. */
 #define VGW_STATE_PER_MSG	16

@@ -141,6 +141,39 @@ enum vnicgw_cmd {
 	 * the drops not reported since the previous message (the rate limit).
 	 */
 	VNICGW_CMD_DROP,
+	/*
+	 * CT_GET (dump): the connection tracker's entries, one message each
+	 * (a VNICGW_A_CT nest, enum vnicgw_ct_attr): the live entries of live
+	 * VNICs that this host holds, as a flow's owner or its backup (or
+	 * with a NAT mapping it holds). A request with a VNICGW_A_CT nest
+	 * holding VNICGW_CT_VNIC lists that VNIC's only (the messages carry
+	 * NLM_F_DUMP_FILTERED); any other attribute there is refused, and so
+	 * is a VNIC that does not exist. The walk is no snapshot: an entry
+	 * opened or closed meanwhile may be in it or not, as may one whose
+	 * neighbours in the table went meanwhile; when the table is resized
+	 * during the walk, the walk starts over (entries come twice) and the
+	 * messages from then on carry NLM_F_DUMP_INTR. Needs CAP_NET_ADMIN.
+	 * CT_DEL: forget one connection: VNICGW_CT_VNIC and the flow
+	 * (VNICGW_CT_PROTO, _SRC, _DST, _SPORT, _DPORT, either direction;
+	 * ICMP echo: both ports are the identifier). ENOENT if it is not
+	 * tracked. In a cluster the flow's owner and backup remove their
+	 * copies too (a state record with VGW_STATE_FORGET); its next packet
+	 * meets the VNIC's rules again.
+	 */
+	VNICGW_CMD_CT_GET,
+	VNICGW_CMD_CT_DEL,
+	/*
+	 * NAT_GET (dump), NAT_DEL: the NAT gateway's mappings (a VNICGW_A_NAT
+	 * nest, enum vnicgw_nat_attr), as CT_GET and CT_DEL. A request's
+	 * VNICGW_NAT_VNIC lists one VNIC's; NAT_DEL names a mapping by its
+	 * outside: VNICGW_NAT_PROTO, _PUBLIC_IP, _PUBLIC_PORT, _REMOTE_IP,
+	 * _REMOTE_PORT (ICMP echo: remote port 0), and by the VNIC too if
+	 * VNICGW_NAT_VNIC is given. The remote's next packets to that public
+	 * port are dropped (nat_inbound) until the inside opens a connection
+	 * again.
+	 */
+	VNICGW_CMD_NAT_GET,
+	VNICGW_CMD_NAT_DEL,
 
 	__VNICGW_CMD_MAX,
 	VNICGW_CMD_MAX = __VNICGW_CMD_MAX - 1
@@ -185,6 +218,8 @@ enum vnicgw_attr {
 	VNICGW_A_DROP_DPORT,	/* u16 */
 	VNICGW_A_DROP_PROTO,	/* u8: IP protocol */
 	VNICGW_A_DROP_MISSED,	/* u64: drops not reported before this one */
+	VNICGW_A_CT,		/* nest: enum vnicgw_ct_attr (CT_GET, CT_DEL) */
+	VNICGW_A_NAT,		/* nest: enum vnicgw_nat_attr (NAT_GET, NAT_DEL) */
 
 	__VNICGW_A_MAX,
 	VNICGW_A_MAX = __VNICGW_A_MAX - 1
@@ -466,6 +501,67 @@ enum vnicgw_vstats_attr {
 	VNICGW_VSTATS_MAX = __VNICGW_VSTATS_MAX - 1
 };
 
+/* A tracked connection's state. */
+enum vnicgw_ct_state {
+	VNICGW_CT_STATE_NEW,		/* no reply seen yet */
+	VNICGW_CT_STATE_ESTABLISHED,	/* answered */
+	VNICGW_CT_STATE_CLOSING,	/* TCP FIN or RST seen */
+	__VNICGW_CT_STATE_MAX
+};
+
+/*
+ * A tracked connection (CT_GET, CT_DEL). The flow is given as its first
+ * packet had it (the originator's source first); ports are host order (ICMP
+ * echo: the identifier, in both). Counters: packets and bytes (inner frames)
+ * in the original direction and in the reply one, as this host saw them.
+ */
+enum vnicgw_ct_attr {
+	VNICGW_CT_UNSPEC,
+	VNICGW_CT_PAD,
+	VNICGW_CT_VNIC,		/* string: the VNIC whose rules opened it */
+	VNICGW_CT_PROTO,	/* u8: IP protocol */
+	VNICGW_CT_SRC,		/* binary, 4 or 16 bytes */
+	VNICGW_CT_DST,		/* binary, 4 or 16 bytes */
+	VNICGW_CT_SPORT,	/* u16 */
+	VNICGW_CT_DPORT,	/* u16 */
+	VNICGW_CT_STATE,	/* u8: enum vnicgw_ct_state */
+	VNICGW_CT_EXPIRES,	/* u32: seconds left without traffic */
+	VNICGW_CT_ORIG_PACKETS,	/* u64 */
+	VNICGW_CT_ORIG_BYTES,	/* u64 */
+	VNICGW_CT_REPLY_PACKETS,	/* u64 */
+	VNICGW_CT_REPLY_BYTES,	/* u64 */
+	VNICGW_CT_OWNER,	/* string: member id of the flow's owner (cluster) */
+	VNICGW_CT_BACKUP,	/* string: member id of its backup (cluster) */
+	__VNICGW_CT_MAX,
+	VNICGW_CT_MAX = __VNICGW_CT_MAX - 1
+};
+
+/*
+ * A NAT gateway mapping (NAT_GET, NAT_DEL): the VNIC's private address and
+ * port, the public ones the gateway gave it, the remote end. Ports host
+ * order (ICMP echo: the identifier).
+ */
+enum vnicgw_nat_attr {
+	VNICGW_NAT_UNSPEC,
+	VNICGW_NAT_PAD,
+	VNICGW_NAT_VNIC,	/* string */
+	VNICGW_NAT_PROTO,	/* u8 */
+	VNICGW_NAT_PRIVATE_IP,	/* binary, 4 or 16 bytes */
+	VNICGW_NAT_PRIVATE_PORT,	/* u16 */
+	VNICGW_NAT_PUBLIC_IP,	/* binary, 4 or 16 bytes */
+	VNICGW_NAT_PUBLIC_PORT,	/* u16 */
+	VNICGW_NAT_REMOTE_IP,	/* binary, 4 or 16 bytes */
+	VNICGW_NAT_REMOTE_PORT,	/* u16 */
+	VNICGW_NAT_STATE,	/* u8: enum vnicgw_ct_state */
+	VNICGW_NAT_EXPIRES,	/* u32: seconds left without traffic */
+	VNICGW_NAT_OWNER,	/* string: member id of the flow's owner (cluster) */
+	VNICGW_NAT_BACKUP,	/* string: member id of its backup (cluster) */
+	VNICGW_NAT_PORT_OWNER,	/* string: owner of the public port (replies) */
+	VNICGW_NAT_PORT_BACKUP,	/* string: its backup */
+	__VNICGW_NAT_MAX,
+	VNICGW_NAT_MAX = __VNICGW_NAT_MAX - 1
+};
+
 /*
  * The cluster (CLUSTER_SET / CLUSTER_GET). Limits: VNICGW_CLUSTER_MAX_MEMBERS
  * hosts, ids of 1..VNICGW_MEMBER_ID_MAX bytes ([A-Za-z0-9._-]), a table size
@@ -564,7 +660,8 @@ enum vnicgw_cluster_counter {
 	X(3, OBJECTS, "objects")	/* OBJ_SET/DEL/GET, transactions */	\
 	X(4, DATAPATH, "datapath")	/* VXLAN/Geneve in and out, STATS */	\
 	X(5, CLUSTER, "cluster")	/* CLUSTER_SET/GET, flow owners */	\
-	X(6, CLUSTER_AUTH, "cluster-auth") /* VNICGW_CLUSTER_KEYS */
+	X(6, CLUSTER_AUTH, "cluster-auth") /* VNICGW_CLUSTER_KEYS */	\
+	X(7, CONNTRACK, "conntrack")	/* CT_GET/DEL, NAT_GET/DEL */
 
 enum vnicgw_feature_bit {
 #define VNICGW_FEATURE_BIT_(bit, name, str) VNICGW_FEATURE_BIT_##name = bit,
