@@ -137,6 +137,22 @@ expect_ok "... the tables stay as they were" same_state $NS "$STATE"
 expect_eq "... untouched (same generation)" "$g0" "$(ns_gen $NS)"
 expect_ok "... the link stays" ip -n $NS link show gw0
 
+# --- changes by others come as events, not at the next check ------------------------
+# The agent listens to the module's "config" group: a change by anyone else
+# is repaired at once. Here the periodic check is a minute away.
+start_agent "$WORK/ev.log" --netns $NS --link gw0 --state "$STATE" --interval 60
+expect_within "(the agent starts again, checking every 60 s)" 10 \
+	grep -q 'in sync with' "$WORK/ev.log"
+expect_ok "(vnicctl delete vnic vnic-a1)" ns_vnicctl delete vnic vnic-a1
+expect_within "a VNIC deleted by hand is back within 3 s, long before the next check" 3 \
+	same_state $NS "$STATE"
+expect_ok "... and the log says another changed the tables" \
+	grep -q 'applied .* (changed by another): 1 added' "$WORK/ev.log"
+g0=$(ns_gen $NS) || exit 1
+sleep 2
+expect_eq "... its own commit's event is no news: nothing more happens" "$g0" "$(ns_gen $NS)"
+stop_agent TERM 5
+
 # --- --once ----------------------------------------------------------------------
 
 ip netns add vgwt-once

@@ -211,6 +211,13 @@ bool sync_file_changed(const struct sync *s);
  * until it wants to run again (the check interval, or a retry backoff).
  */
 unsigned int sync_run(struct sync *s);
+/*
+ * The "config" group's socket (a descriptor to poll, -1 when not joined),
+ * and its events: true when the tables or the cluster changed (or events
+ * were lost): sync_run() is due now.
+ */
+int sync_event_fd(const struct sync *s);
+bool sync_events(struct sync *s);
 /* Make the next sync_run() compare the whole kernel state, saying why. */
 void sync_recheck(struct sync *s, const char *reason);
 /* The first apply succeeded (for the service manager's readiness). */

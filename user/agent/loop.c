@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The agent's event loop: one poll() over a signalfd and an inotify
- * descriptor, with deadlines for the debounced reload, the next kernel check
- * and the next counter print.
+ * The agent's event loop: one poll() over a signalfd, an inotify
+ * descriptor and the module's "config" group (sync_event_fd(): a change of
+ * the tables by anyone makes the kernel check run at once), with deadlines
+ * for the debounced reload, the next kernel check and the next counter
+ * print.
  *
  * The state file's *directory* is watched, not the file: editors and
  * deployment tools replace a file by renaming a new one over it (a watch on
@@ -247,8 +249,8 @@ int agent_loop(const struct agent_config *cfg, struct sync *s,
 {
 	struct loop l = { .cfg = cfg, .sync = s, .steer = st, .cluster = c,
 			  .wd = -1 };
-	struct pollfd fds[2 + MAX_CLUSTER_FDS];
-	unsigned int n;
+	struct pollfd fds[3 + MAX_CLUSTER_FDS];
+	unsigned int n, ev;
 	int ret = loop_init(&l);
 
 	if (cfg->stats_interval_ms)
@@ -270,12 +272,17 @@ int agent_loop(const struct agent_config *cfg, struct sync *s,
 		}
 		fds[0] = (struct pollfd){ .fd = l.sig_fd, .events = POLLIN };
 		fds[1] = (struct pollfd){ .fd = l.ino_fd, .events = POLLIN };
-		if (poll(fds, 2 + n, poll_timeout(&l)) < 0 && errno != EINTR) {
+		/* The config group's socket last; -1 (not joined) is skipped. */
+		ev = 2 + n;
+		fds[ev] = (struct pollfd){ .fd = sync_event_fd(s), .events = POLLIN };
+		if (poll(fds, ev + 1, poll_timeout(&l)) < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			ret = -errno;
 		}
 		read_signals(&l);
 		read_inotify(&l);
+		if ((fds[ev].revents & POLLIN) && sync_events(s))
+			l.check_at = 0;
 	}
 	notify_systemd("STOPPING=1");
 	if (l.sig_fd >= 0)

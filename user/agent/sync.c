@@ -16,6 +16,13 @@
  * state at least that new. If it equals the document, any later change
  * carries a higher generation and the next check sees it.
  *
+ * Changes made by others are not waited for: the agent listens to the
+ * module's "config" multicast group (a NOTIFY for every commit, flush and
+ * cluster change), and any event makes the loop check at once (sync_events()).
+ * The periodic check stays, for what the group does not tell: the module
+ * gone (unloaded or reloaded), the link deleted, a lost event. A kernel
+ * without the groups, or an agent without CAP_NET_ADMIN, only polls.
+ *
  * Lost connection (module unloaded: the generic netlink family and its id
  * are gone) is noticed by the next GET_INFO; the agent then reconnects with
  * a backoff (RETRY_MIN_MS doubling up to RETRY_MAX_MS) and applies everything
@@ -29,6 +36,7 @@
 
 #include "agent.h"
 #include "cluster_nl.h"
+#include "monitor.h"
 #include "nlobj.h"
 #include "state.h"
 #include "vgw.h"
@@ -42,6 +50,10 @@ struct sync {
 	const struct agent_config *cfg;
 	struct vgw_client c;
 	bool connected;
+	/* The "config" group, while connected: -1 when not joined. */
+	struct vgw_client mon;
+	int mon_fd;
+	uint64_t own_gen;		/* the generation our last commit made */
 	bool was_connected;		/* a later connect is a "reconnect" */
 	struct vgw_doc *want;		/* the last good document, or NULL */
 	struct file_id file;		/* the file last read, good or not */
@@ -77,6 +89,7 @@ struct sync *sync_new(const struct agent_config *cfg)
 
 	if (s) {
 		s->cfg = cfg;
+		s->mon_fd = -1;
 		s->reason = "start";
 		if (cfg->etcd.n_endpoints)
 			snprintf(s->source, sizeof(s->source), "etcd %s %s",
@@ -93,6 +106,8 @@ void sync_free(struct sync *s)
 		return;
 	if (s->connected)
 		vgw_close(&s->c);
+	if (s->mon_fd >= 0)
+		vgw_close(&s->mon);
 	vgw_doc_free(s->want);
 	vgw_cluster_free(&s->cluster);
 	free(s);
@@ -202,9 +217,89 @@ bool sync_load(struct sync *s)
 static void disconnect(struct sync *s)
 {
 	vgw_close(&s->c);
+	if (s->mon_fd >= 0)
+		vgw_close(&s->mon);
+	s->mon_fd = -1;
 	s->connected = false;
 	s->verified_gen = 0;
 	s->cluster_sent = false;
+}
+
+/* Join the "config" group on a socket of its own; without it, poll only. */
+static void listen_config(struct sync *s)
+{
+	int err;
+
+	if (s->cfg->once)
+		return;
+	err = vgw_open(&s->mon);
+	if (err) {
+		log_debug("no config events (%s): checking every %u ms",
+			  vgw_errmsg(&s->mon, err), s->cfg->interval_ms);
+		return;
+	}
+	err = vgw_monitor_open(&s->mon, true, false) ?:
+	      vgw_monitor_nonblock(&s->mon);
+	if (err) {
+		log_info("no config events (%s): checking every %u ms",
+			 vgw_errmsg(&s->mon, err), s->cfg->interval_ms);
+		vgw_close(&s->mon);
+		return;
+	}
+	s->mon_fd = vgw_monitor_fd(&s->mon);
+}
+
+int sync_event_fd(const struct sync *s)
+{
+	return s->mon_fd;
+}
+
+struct event_ctx {
+	const struct sync *s;
+	bool changed;
+	bool tables;			/* ... the tables, by another */
+};
+
+/*
+ * A commit of ours is no news (the periodic check verifies it, as before):
+ * commits up to the generation read after our apply are skipped. A flush
+ * or a cluster change always counts (the check after a cluster change of
+ * ours costs a CLUSTER_GET, no dump).
+ */
+static int on_event(const struct vgw_event *e, void *arg)
+{
+	struct event_ctx *x = arg;
+
+	if (e->cmd != VNICGW_CMD_NOTIFY)
+		return 0;
+	if (e->notify == VNICGW_NOTIFY_COMMIT && e->generation <= x->s->own_gen)
+		return 0;
+	x->changed = true;
+	x->tables |= e->notify != VNICGW_NOTIFY_CLUSTER;
+	return 0;
+}
+
+bool sync_events(struct sync *s)
+{
+	struct event_ctx x = { .s = s };
+	int err;
+
+	if (s->mon_fd < 0)
+		return false;
+	err = vgw_monitor_drain(&s->mon, on_event, &x);
+	if (err == -ENOBUFS)
+		return true;	/* events lost: check anyway */
+	if (err) {
+		/* The socket broke: back to polling until the next connect. */
+		log_warn("config events: %s; checking every %u ms",
+			 vgw_errmsg(&s->mon, err), s->cfg->interval_ms);
+		vgw_close(&s->mon);
+		s->mon_fd = -1;
+		return true;
+	}
+	if (x.tables && !s->reason)
+		s->reason = "changed by another";
+	return x.changed;
 }
 
 static int connect_kernel(struct sync *s)
@@ -236,6 +331,7 @@ static int connect_kernel(struct sync *s)
 	}
 	s->was_connected = true;
 	s->last_err[0] = '\0';
+	listen_config(s);
 	return 0;
 }
 
@@ -454,6 +550,9 @@ static int apply(struct sync *s, uint64_t gen)
 	}
 	log_applied(s, &st, text);
 	free(text);
+	/* Our commit's notification is not news (on_event()). */
+	if ((st.added || st.changed || st.removed) && !vgw_get_info(&s->c, &info))
+		s->own_gen = info.generation;
 	s->last_full_ms = now_ms();
 	/* Our own commit made a new generation: verify it next time. */
 	s->verified_gen = st.added || st.changed || st.removed ? 0 : gen;

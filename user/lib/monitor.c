@@ -151,8 +151,9 @@ static int on_msg(struct nl_msg *msg, void *arg)
 	return r->ret ? NL_STOP : NL_OK;
 }
 
-int vgw_monitor_run(struct vgw_client *c,
-		    int (*cb)(const struct vgw_event *e, void *arg), void *arg)
+/* Receive until @cb says stop, or (@drain) until nothing is left. */
+static int run(struct vgw_client *c, bool drain,
+	       int (*cb)(const struct vgw_event *e, void *arg), void *arg)
 {
 	static struct run_ctx r;
 	int err;
@@ -163,6 +164,8 @@ int vgw_monitor_run(struct vgw_client *c,
 	nl_socket_modify_cb(c->sk, NL_CB_VALID, NL_CB_CUSTOM, on_msg, &r);
 	while (!r.ret) {
 		err = nl_recvmsgs_default(c->sk);
+		if (err == -NLE_AGAIN && drain)
+			break;
 		if (err == -NLE_NOMEM) {
 			snprintf(c->errmsg, sizeof(c->errmsg),
 				 "events were lost: the socket's receive buffer overran");
@@ -176,4 +179,27 @@ int vgw_monitor_run(struct vgw_client *c,
 	}
 	vgw_cluster_free(&r.ev.cluster);
 	return r.ret;
+}
+
+int vgw_monitor_run(struct vgw_client *c,
+		    int (*cb)(const struct vgw_event *e, void *arg), void *arg)
+{
+	return run(c, false, cb, arg);
+}
+
+int vgw_monitor_nonblock(struct vgw_client *c)
+{
+	return nl_socket_set_nonblocking(c->sk) ? -EIO : 0;
+}
+
+int vgw_monitor_drain(struct vgw_client *c,
+		      int (*cb)(const struct vgw_event *e, void *arg),
+		      void *arg)
+{
+	return run(c, true, cb, arg);
+}
+
+int vgw_monitor_fd(const struct vgw_client *c)
+{
+	return nl_socket_get_fd(c->sk);
 }

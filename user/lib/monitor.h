@@ -54,4 +54,16 @@ int vgw_monitor_open(struct vgw_client *c, bool config, bool drops);
 int vgw_monitor_run(struct vgw_client *c,
 		    int (*cb)(const struct vgw_event *e, void *arg), void *arg);
 
+/*
+ * The events waiting now, on a socket made non-blocking by
+ * vgw_monitor_nonblock(): as vgw_monitor_run(), but 0 once none is left
+ * (for a caller with its own poll loop).
+ */
+int vgw_monitor_nonblock(struct vgw_client *c);
+int vgw_monitor_drain(struct vgw_client *c,
+		      int (*cb)(const struct vgw_event *e, void *arg),
+		      void *arg);
+/* The socket's descriptor, for poll(). */
+int vgw_monitor_fd(const struct vgw_client *c);
+
 #endif /* VGW_MONITOR_H */
