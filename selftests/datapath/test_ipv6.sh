@@ -56,6 +56,18 @@ expect_ok "inner IPv6: ping v6b -> v6a" pings v6b 2001:db8:1:1::5
 expect_answer "inner IPv6: UDP v6a -> v6b, which sees v6a's address" \
 	"v6b 2001:db8:1:1::5 [0-9]+" udp v6a 2001:db8:1:2::5 7000
 expect_answer "inner IPv6: UDP v6b -> v6a" "v6a 2001:db8:1:2::5 [0-9]+" udp v6b 2001:db8:1:1::5 7000
+# The connection table lists IPv6 flows with their 16-byte addresses, and
+# forgets one named by them.
+expect_answer "inner IPv6: UDP v6a:7123 -> v6b" "v6b 2001:db8:1:1::5 7123" \
+	udp v6a 2001:db8:1:2::5 7000 --sport 7123
+ct6() { nsx host1 vnicctl -j conntrack v6b | jq -c '.[] | select(.sport == 7123)'; }
+expect_eq "conntrack lists the IPv6 flow at v6b, answered" \
+	"udp 2001:db8:1:1::5 2001:db8:1:2::5 7000 established" \
+	"$(ct6 | jq -r '"\(.proto) \(.src) \(.dst) \(.dport) \(.state)"')"
+expect_ok "... and deletes it, named by its IPv6 addresses" \
+	nsx host1 vnicctl conntrack delete vnic v6b proto udp src 2001:db8:1:1::5 \
+		dst 2001:db8:1:2::5 sport 7123 dport 7000
+expect_eq "... gone" "" "$(ct6)"
 expect_answer "inner IPv6: TCP v6a -> v6b, 20 kB" "v6b 2001:db8:1:1::5 [0-9]+" \
 	tcp v6a 2001:db8:1:2::5 7000 --size 20000
 expect_bulk "inner IPv6 over an IPv6 underlay: TCP bulk v6a -> v6b, 2 MB each way, every byte intact" \
