@@ -103,6 +103,27 @@ expect_fail_msg()
 	fi
 }
 
+# expect_match DESC PATTERN TEXT: TEXT has a line matching the extended
+# regular expression PATTERN.
+expect_match()
+{
+	if grep -Eq -- "$2" <<<"$3"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		{ echo "no line matches /$2/ in:"; echo "$3"; } | diag
+	fi
+}
+
+# A command that does not exist (say, a helper of another suite's library)
+# fails the suite: bash would only print a line on stderr, and the row that
+# called it would vanish from the count.
+command_not_found_handle()
+{
+	not_ok "command not found: $1"
+	return 127
+}
+
 # expect_eq DESC EXPECTED ACTUAL
 expect_eq()
 {

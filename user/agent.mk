@@ -59,3 +59,12 @@ tests: $(BUILD)/tests/test_agent_watchdog
 $(BUILD)/tests/test_agent_watchdog: user/tests/test_agent_watchdog.sh | $(BIN)/vnicgw-agent
 	@mkdir -p $(@D)
 	ln -sf $(TOP)/$< $@
+
+# The metrics text (metrics.c) from made-up counters, checked by promtool.
+tests: $(BUILD)/tests/test_metrics
+
+$(BUILD)/tests/test_metrics: user/tests/test_metrics.c user/agent/metrics.c \
+		user/agent/log.c user/agent/agent.h $(LIBVGW) $(KSFT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(NL_CFLAGS) -I$(TOP)/user/agent -o $@ $< \
+		user/agent/metrics.c user/agent/log.c $(LIBVGW) $(LIB_LIBS)

@@ -140,7 +140,8 @@ expect_ok "... the link stays" ip -n $NS link show gw0
 # --- changes by others come as events, not at the next check ------------------------
 # The agent listens to the module's "config" group: a change by anyone else
 # is repaired at once. Here the periodic check is a minute away.
-start_agent "$WORK/ev.log" --netns $NS --link gw0 --state "$STATE" --interval 60
+start_agent "$WORK/ev.log" --netns $NS --link gw0 --state "$STATE" --interval 60 \
+	--metrics 127.0.0.1:9500
 expect_within "(the agent starts again, checking every 60 s)" 10 \
 	grep -q 'in sync with' "$WORK/ev.log"
 expect_ok "(vnicctl delete vnic vnic-a1)" ns_vnicctl delete vnic vnic-a1
@@ -151,6 +152,34 @@ expect_ok "... and the log says another changed the tables" \
 g0=$(ns_gen $NS) || exit 1
 sleep 2
 expect_eq "... its own commit's event is no news: nothing more happens" "$g0" "$(ns_gen $NS)"
+
+# --- metrics -----------------------------------------------------------------------
+# scrape PATH: the HTTP answer of the agent's --metrics listener (opened in
+# the namespace it started in, not in $NS).
+scrape()
+{
+	local fd
+
+	exec {fd}<>/dev/tcp/127.0.0.1/9500 || return
+	printf 'GET %s HTTP/1.0\r\n\r\n' "$1" >&$fd
+	timeout 5 cat <&$fd
+	exec {fd}>&-
+}
+m=$(scrape /metrics | tr -d '\r')
+metric() { awk -v k="$1" '$1 == k { print $2 }' <<<"$m"; }
+expect_match "metrics: GET /metrics answers 200 in the Prometheus text format" \
+	"^Content-Type: text/plain; version=0.0.4" "$m"
+expect_eq "... vnicgw_up 1" 1 "$(metric vnicgw_up)"
+expect_eq "... the tables' generation, as GET_INFO's" "$(ns_gen $NS)" "$(metric vnicgw_generation)"
+expect_eq "... as many VNICs as the document" "$(jq '.vnics | length' "$STATE")" \
+	"$(metric vnicgw_vnics)"
+expect_ok "... the agent's applies ($(metric 'vnicgw_agent_applies_total{result="applied"}')) and the event of the delete by hand ($(metric vnicgw_agent_config_events_total))" \
+	test "$(metric 'vnicgw_agent_applies_total{result="applied"}')" -ge 1 \
+	-a "$(metric vnicgw_agent_config_events_total)" -ge 1
+expect_ok "... every drop reason, with a TYPE line before it" \
+	test "$(grep -c '^vnicgw_drops_total{reason=' <<<"$m")" -ge 20 \
+	-a "$(grep -c '^# TYPE vnicgw_drops_total counter$' <<<"$m")" -eq 1
+expect_match "... another path is 404" "^HTTP/1.0 404 " "$(scrape /other)"
 stop_agent TERM 5
 
 # --- --once ----------------------------------------------------------------------

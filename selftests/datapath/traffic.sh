@@ -240,18 +240,6 @@ expect_answer()
 	fi
 }
 
-# expect_match DESC PATTERN TEXT: TEXT has a line matching the extended
-# regular expression PATTERN.
-expect_match()
-{
-	if grep -Eq -- "$2" <<<"$3"; then
-		ok "$1"
-	else
-		not_ok "$1"
-		{ echo "no line matches /$2/ in:"; echo "$3"; } | diag
-	fi
-}
-
 # --- held connections ------------------------------------------------------------
 
 # hold_start NAME NS DST PORT [flow options]: a TCP connection from NS to

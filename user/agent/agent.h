@@ -18,6 +18,7 @@
  *   members.c membership under a lease; the flow owner table; the
  *             cluster for the kernel (CLUSTER_SET); drain
  *   keys.c    the keys of the members' messages: a file or etcd
+ *   metrics.c the Prometheus text on --metrics ADDR:PORT
  *
  * Everything runs on one thread: no locking anywhere.
  */
@@ -29,9 +30,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "etcd.h"
+#include "vgw.h"
 
 /* Worker CPUs one steering program spreads over (bpf/steer.h). */
 #define AGENT_MAX_CPUS		256
@@ -107,6 +110,10 @@ struct agent_config {
 	 * unsigned messages too, while a cluster turns authentication on.
 	 */
 	bool cluster_auth_permissive;
+
+	/* Metrics (metrics.c): "" = none; the VNICs with series of their own. */
+	char metrics[80];
+	unsigned int metrics_vnics;
 
 	/*
 	 * Which source set each key last: a list key (xdp-if) set by a
@@ -211,6 +218,44 @@ bool sync_file_changed(const struct sync *s);
  * until it wants to run again (the check interval, or a retry backoff).
  */
 unsigned int sync_run(struct sync *s);
+/* The agent's own counters, for the metrics. */
+#define AGENT_APPLY_BUCKETS 8
+struct agent_metrics {
+	uint64_t applied, refused;		/* applies: done, refused */
+	uint64_t apply_le[AGENT_APPLY_BUCKETS];	/* done within each bucket */
+	uint64_t apply_ms_sum;
+	uint64_t docs_refused;			/* documents the validator refused */
+	uint64_t events;			/* config events that mattered */
+};
+
+const struct agent_metrics *sync_metrics(const struct sync *s);
+/* The connection to the module, or NULL. */
+struct vgw_client *sync_client(struct sync *s);
+
+/* metrics.c */
+#define AGENT_DEFAULT_METRICS_VNICS 20
+struct metrics;
+struct vgw_stats;
+struct vgw_cluster;
+struct metrics_input {
+	const struct vgw_stats *stats;		/* NULL: the module is away */
+	struct vgw_info info;
+	const struct vgw_cluster *cluster;	/* NULL: not read */
+	const struct agent_metrics *agent;
+	unsigned int max_vnics;
+};
+int metrics_parse_addr(const char *v, struct sockaddr_storage *ss,
+		       socklen_t *len);
+/* NULL when none is configured, or when it cannot listen (logged). */
+struct metrics *metrics_open(const struct agent_config *cfg);
+void metrics_close(struct metrics *m);
+int metrics_fd(const struct metrics *m);
+/* A connection is waiting on metrics_fd(): answer it. */
+void metrics_serve(struct metrics *m, struct sync *s);
+/* The text (tests call it with made-up counters). */
+void metrics_format(FILE *f, const struct metrics_input *in);
+void metrics_observe_apply(struct agent_metrics *am, uint64_t ms, bool ok);
+
 /*
  * The "config" group's socket (a descriptor to poll, -1 when not joined),
  * and its events: true when the tables or the cluster changed (or events
@@ -357,8 +402,9 @@ const struct vgw_cluster_key *keys_get(const struct keys *k, unsigned int *n);
 void keys_ids(const struct keys *k, char *buf, size_t len);
 
 /* loop.c; @c is NULL with a state file. */
+struct metrics;
 int agent_loop(const struct agent_config *cfg, struct sync *s,
-	       struct steering *st, struct cluster *c);
+	       struct steering *st, struct cluster *c, struct metrics *mt);
 /*
  * instance.c: take this network namespace's agent lock. Returns the lock's
  * descriptor (keep it open), or -EADDRINUSE after logging who holds it.

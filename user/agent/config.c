@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "agent.h"
@@ -32,6 +33,7 @@ void config_defaults(struct agent_config *cfg)
 	cfg->member_ttl_s = AGENT_DEFAULT_TTL_S;
 	cfg->drain_wait_ms = AGENT_DEFAULT_DRAIN_WAIT_MS;
 	cfg->cluster_auth = true;
+	cfg->metrics_vnics = AGENT_DEFAULT_METRICS_VNICS;
 }
 
 /* Copy a value that must fit (with its NUL) into size bytes. */
@@ -180,6 +182,49 @@ static int add_xdp_ifs(struct agent_config *cfg, const char *v, char *err,
 	return 0;
 }
 
+/* --metrics: ADDR:PORT, IPv6 in brackets. */
+int metrics_parse_addr(const char *v, struct sockaddr_storage *ss,
+		       socklen_t *len)
+{
+	char host[64];
+	const char *colon = strrchr(v, ':');
+	char *end;
+	unsigned long port;
+	size_t hl;
+
+	if (!colon || colon == v)
+		return -EINVAL;
+	hl = (size_t)(colon - v);
+	if (v[0] == '[') {
+		if (hl < 3 || v[hl - 1] != ']')
+			return -EINVAL;
+		v++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, v, hl);
+	host[hl] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || !colon[1] || port == 0 || port > 65535)
+		return -EINVAL;
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+		*len = sizeof(struct sockaddr_in);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+		*len = sizeof(struct sockaddr_in6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
 /* The keys, in the order of the table below. */
 enum key {
 	K_STATE, K_NETNS, K_LINK, K_INTERVAL, K_STATS_INTERVAL, K_LOG_LEVEL,
@@ -187,6 +232,7 @@ enum key {
 	K_ETCD, K_ETCD_ENDPOINTS, K_ETCD_CACERT, K_ETCD_CERT, K_ETCD_KEY,
 	K_ETCD_USER, K_ETCD_PASSWORD, K_ETCD_PREFIX, K_HOST_ID, K_OWNER_TABLE, K_MEMBER_TTL,
 	K_UNDERLAY, K_DRAIN_CMD, K_DRAIN_WAIT, K_CLUSTER_KEYS, K_CLUSTER_AUTH,
+	K_METRICS, K_METRICS_VNICS,
 	N_KEYS
 };
 
@@ -221,6 +267,8 @@ static const struct {
 	[K_DRAIN_WAIT] = { "drain-wait" },
 	[K_CLUSTER_KEYS] = { "cluster-keys" },
 	[K_CLUSTER_AUTH] = { "cluster-auth" },
+	[K_METRICS] = { "metrics" },
+	[K_METRICS_VNICS] = { "metrics-vnics" },
 };
 
 _Static_assert(N_KEYS <= sizeof(((struct agent_config *)0)->src),
@@ -332,6 +380,31 @@ static int set_key(struct agent_config *cfg, enum key k, const char *v,
 		    cfg->interval_ms < 100)
 			return vgw_fail(err, errlen,
 				    "interval: \"%s\" is not a number of seconds >= 0.1", v);
+		return 0;
+	case K_METRICS: {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (!*v) {
+			cfg->metrics[0] = '\0';
+			return 0;
+		}
+		if (strlen(v) >= sizeof(cfg->metrics) ||
+		    metrics_parse_addr(v, &ss, &len))
+			return vgw_fail(err, errlen,
+				    "metrics: \"%s\" is not ADDR:PORT (127.0.0.1:9500, [::1]:9500)", v);
+		strcpy(cfg->metrics, v);
+		return 0;
+	}
+	case K_METRICS_VNICS:
+		if (!strcmp(v, "all")) {
+			cfg->metrics_vnics = UINT_MAX;
+			return 0;
+		}
+		if (parse_uint(v, 0, UINT_MAX - 1, &n))
+			return vgw_fail(err, errlen,
+				    "metrics-vnics: \"%s\" is not a number of VNICs or \"all\"", v);
+		cfg->metrics_vnics = (unsigned int)n;
 		return 0;
 	case K_STATS_INTERVAL:
 		if (config_parse_seconds(v, &cfg->stats_interval_ms))

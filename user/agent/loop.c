@@ -245,11 +245,11 @@ static unsigned int run_cluster(struct loop *l, struct pollfd *fds,
 }
 
 int agent_loop(const struct agent_config *cfg, struct sync *s,
-	       struct steering *st, struct cluster *c)
+	       struct steering *st, struct cluster *c, struct metrics *mt)
 {
 	struct loop l = { .cfg = cfg, .sync = s, .steer = st, .cluster = c,
 			  .wd = -1 };
-	struct pollfd fds[3 + MAX_CLUSTER_FDS];
+	struct pollfd fds[4 + MAX_CLUSTER_FDS];
 	unsigned int n, ev;
 	int ret = loop_init(&l);
 
@@ -275,7 +275,8 @@ int agent_loop(const struct agent_config *cfg, struct sync *s,
 		/* The config group's socket last; -1 (not joined) is skipped. */
 		ev = 2 + n;
 		fds[ev] = (struct pollfd){ .fd = sync_event_fd(s), .events = POLLIN };
-		if (poll(fds, ev + 1, poll_timeout(&l)) < 0 && errno != EINTR) {
+		fds[ev + 1] = (struct pollfd){ .fd = metrics_fd(mt), .events = POLLIN };
+		if (poll(fds, ev + 2, poll_timeout(&l)) < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			ret = -errno;
 		}
@@ -283,6 +284,8 @@ int agent_loop(const struct agent_config *cfg, struct sync *s,
 		read_inotify(&l);
 		if ((fds[ev].revents & POLLIN) && sync_events(s))
 			l.check_at = 0;
+		if (fds[ev + 1].revents & POLLIN)
+			metrics_serve(mt, s);
 	}
 	notify_systemd("STOPPING=1");
 	if (l.sig_fd >= 0)

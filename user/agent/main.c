@@ -92,6 +92,11 @@ static void usage(FILE *f)
 		"      --xdp-qsize N         cpumap queue per worker CPU (default %u)\n"
 		"      --stats-interval SEC  log the steering counters every SEC seconds\n"
 		"                            (default 0: only on SIGUSR2)\n"
+		"      --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		"                            (e.g. 127.0.0.1:9500, [::1]:9500; where the agent\n"
+		"                            starts, before it enters --netns)\n"
+		"      --metrics-vnics N|all the busiest N VNICs get series of their own\n"
+		"                            (default %u)\n"
 		"      --log-level LEVEL     error, warn, info (default) or debug\n"
 		"  -v, --verbose             --log-level debug\n"
 		"      --once                apply the document (and the link) once and exit:\n"
@@ -106,7 +111,8 @@ static void usage(FILE *f)
 		"keeps the tables until SIGTERM; without --host-id SIGUSR1 logs the steering\n"
 		"counters. SIGUSR2 logs the steering counters.\n",
 		AGENT_DEFAULT_PREFIX, AGENT_DEFAULT_TTL_S,
-		AGENT_DEFAULT_INTERVAL_MS / 1000, AGENT_DEFAULT_QSIZE);
+		AGENT_DEFAULT_INTERVAL_MS / 1000, AGENT_DEFAULT_QSIZE,
+		AGENT_DEFAULT_METRICS_VNICS);
 }
 
 /* Long options that are config keys carry OPT_KEY; the rest are actions. */
@@ -146,6 +152,8 @@ static const struct option options[] = {
 	{ "drain-wait", required_argument, NULL, OPT_KEY },
 	{ "cluster-keys", required_argument, NULL, OPT_KEY },
 	{ "cluster-auth", required_argument, NULL, OPT_KEY },
+	{ "metrics", required_argument, NULL, OPT_KEY },
+	{ "metrics-vnics", required_argument, NULL, OPT_KEY },
 	{ "host-config", required_argument, NULL, 'c' },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -258,7 +266,8 @@ static int enter_netns(const char *netns)
 }
 
 /* The long-running agent. */
-static int run(const struct agent_config *cfg, struct sync *s)
+static int run(const struct agent_config *cfg, struct sync *s,
+	       struct metrics *mt)
 {
 	struct steering *st = NULL;
 	struct cluster *c = NULL;
@@ -275,7 +284,7 @@ static int run(const struct agent_config *cfg, struct sync *s)
 	}
 	if (!c)
 		sync_load(s);
-	ret = agent_loop(cfg, s, st, c);
+	ret = agent_loop(cfg, s, st, c, mt);
 	steer_stop(st);
 	cluster_free(c);
 	return ret ? 1 : 0;
@@ -300,6 +309,7 @@ static int once(const struct agent_config *cfg, struct sync *s)
 int main(int argc, char **argv)
 {
 	struct agent_config cfg;
+	struct metrics *mt = NULL;
 	struct sync *s;
 	sigset_t mask;
 	int ret;
@@ -323,14 +333,23 @@ int main(int argc, char **argv)
 	}
 	log_init(cfg.log_level);
 	notify_init();
-	if (enter_netns(cfg.netns) || instance_lock() < 0)
+	/* Where the agent was started, not in the namespace it manages. */
+	if (!cfg.once && cfg.metrics[0]) {
+		mt = metrics_open(&cfg);
+		if (!mt)
+			return 1;
+	}
+	if (enter_netns(cfg.netns) || instance_lock() < 0) {
+		metrics_close(mt);
 		return 1;
+	}
 	s = sync_new(&cfg);
 	if (!s) {
 		log_err("out of memory");
 		return 1;
 	}
-	ret = cfg.once ? once(&cfg, s) : run(&cfg, s);
+	ret = cfg.once ? once(&cfg, s) : run(&cfg, s, mt);
 	sync_free(s);
+	metrics_close(mt);
 	return ret;
 }

@@ -54,6 +54,7 @@ struct sync {
 	struct vgw_client mon;
 	int mon_fd;
 	uint64_t own_gen;		/* the generation our last commit made */
+	struct agent_metrics m;
 	bool was_connected;		/* a later connect is a "reconnect" */
 	struct vgw_doc *want;		/* the last good document, or NULL */
 	struct file_id file;		/* the file last read, good or not */
@@ -113,6 +114,16 @@ void sync_free(struct sync *s)
 	free(s);
 }
 
+const struct agent_metrics *sync_metrics(const struct sync *s)
+{
+	return &s->m;
+}
+
+struct vgw_client *sync_client(struct sync *s)
+{
+	return s->connected ? &s->c : NULL;
+}
+
 bool sync_ever_applied(const struct sync *s)
 {
 	return s->ever_applied;
@@ -152,6 +163,7 @@ void sync_refuse(struct sync *s, const char *why)
 		 "the kernel keeps the last good state" : "nothing applied", why);
 	report(s, msg);
 	s->file_refused = true;
+	s->m.docs_refused++;
 }
 
 bool sync_set_want(struct sync *s, struct vgw_doc *doc, const char *why)
@@ -299,6 +311,8 @@ bool sync_events(struct sync *s)
 	}
 	if (x.tables && !s->reason)
 		s->reason = "changed by another";
+	if (x.changed)
+		s->m.events++;
 	return x.changed;
 }
 
@@ -524,13 +538,16 @@ static int apply(struct sync *s, uint64_t gen)
 	char *text = NULL, msg[700];
 	size_t len = 0;
 	struct vgw_info info;
+	uint64_t t0;
 	FILE *f;
 	int err;
 
 	f = open_memstream(&text, &len);
 	if (!f)
 		return -ENOMEM;
+	t0 = now_ms();
 	err = vgw_apply_doc(&s->c, s->want, 0, f, &st);
+	metrics_observe_apply(&s->m, now_ms() - t0, !err);
 	fclose(f);
 	if (err) {
 		/* Refused as a whole: the lines are what was not done. */
