@@ -869,7 +869,7 @@ static int dec_vnic(struct dec *d, struct nlattr *a, struct vgw_vnic *v)
 	if (err)
 		return err;
 	if (!get_u(tb[VNICGW_VNIC_MAC], 6) || !get_u(tb[VNICGW_VNIC_MV_VNI], 4) ||
-	    !get_u(tb[VNICGW_VNIC_CT_LIMIT], 4))
+	    (tb[VNICGW_VNIC_CT_LIMIT] && !get_u(tb[VNICGW_VNIC_CT_LIMIT], 4)))
 		return bad(d, "vnic");
 	memcpy(v->mac, nla_data(tb[VNICGW_VNIC_MAC]), 6);
 	v->micro_vnic.vni = nla_get_u32(tb[VNICGW_VNIC_MV_VNI]);
@@ -878,7 +878,10 @@ static int dec_vnic(struct dec *d, struct nlattr *a, struct vgw_vnic *v)
 		VGW_ENCAP_GENEVE : VGW_ENCAP_VXLAN;
 	v->skip_source_dest_check = get_u(tb[VNICGW_VNIC_SKIP_SDC], 1) &&
 				    nla_get_u8(tb[VNICGW_VNIC_SKIP_SDC]);
-	v->conntrack_limit = nla_get_u32(tb[VNICGW_VNIC_CT_LIMIT]);
+	/* Optional in a request (the kernel's dumps always have it). */
+	v->conntrack_limit = tb[VNICGW_VNIC_CT_LIMIT] ?
+			     nla_get_u32(tb[VNICGW_VNIC_CT_LIMIT]) :
+			     VGW_CONNTRACK_DEFAULT;
 	if (tb[VNICGW_VNIC_PUBLIC_IP] &&
 	    (err = get_addr(d, tb[VNICGW_VNIC_PUBLIC_IP], &v->public_ip)))
 		return err;
