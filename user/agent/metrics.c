@@ -90,6 +90,14 @@ static void family(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family of one sample without labels. */
+static void single(FILE *f, const char *name, const char *type,
+		   const char *help, unsigned long long v)
+{
+	family(f, name, type, help);
+	fprintf(f, "%s %llu\n", name, v);
+}
+
 /* A label value: ids are [A-Za-z0-9._-], but escape as the format says. */
 static void label(FILE *f, const char *v)
 {
@@ -142,13 +150,14 @@ static void vnic_metrics(FILE *f, const struct vgw_stats *st, unsigned int max)
 	const struct vgw_vnic_stats **by = NULL;
 	unsigned int n = st->n_vnics, i, r;
 
-	family(f, "vnicgw_vnics", "gauge", "VNICs in the tables.");
-	fprintf(f, "vnicgw_vnics %u\n", st->n_vnics);
+	single(f, "vnicgw_vnics", "gauge",
+	       "VNICs in the tables.",
+	       st->n_vnics);
 	if (n > max)
 		n = max;
-	family(f, "vnicgw_vnics_exported", "gauge",
-	       "VNICs whose series follow (the busiest, --metrics-vnics).");
-	fprintf(f, "vnicgw_vnics_exported %u\n", n);
+	single(f, "vnicgw_vnics_exported", "gauge",
+	       "VNICs whose series follow (the busiest, --metrics-vnics).",
+	       n);
 	if (!n)
 		return;
 	by = malloc(st->n_vnics * sizeof(*by));
@@ -187,15 +196,15 @@ static void cluster_metrics(FILE *f, const struct vgw_cluster *cl)
 {
 	unsigned int i;
 
-	family(f, "vnicgw_cluster_members", "gauge",
-	       "Members of the cluster as the kernel has it (0: standalone).");
-	fprintf(f, "vnicgw_cluster_members %u\n", cl->n);
-	family(f, "vnicgw_cluster_member", "gauge",
-	       "1 when this host is a member of the cluster.");
-	fprintf(f, "vnicgw_cluster_member %d\n", cl->self[0] ? 1 : 0);
-	family(f, "vnicgw_cluster_epoch", "gauge",
-	       "How many times the kernel's member set changed.");
-	fprintf(f, "vnicgw_cluster_epoch %llu\n", (unsigned long long)cl->epoch);
+	single(f, "vnicgw_cluster_members", "gauge",
+	       "Members of the cluster as the kernel has it (0: standalone).",
+	       cl->n);
+	single(f, "vnicgw_cluster_member", "gauge",
+	       "1 when this host is a member of the cluster.",
+	       cl->self[0] ? 1 : 0);
+	single(f, "vnicgw_cluster_epoch", "gauge",
+	       "How many times the kernel's member set changed.",
+	       cl->epoch);
 	family(f, "vnicgw_cluster_messages_total", "counter",
 	       "The cluster's counters: handoffs and state records in and out, and the messages refused, by kind.");
 	for (i = 0; vgw_cluster_counter_name(i); i++)
@@ -235,10 +244,9 @@ static void agent_metrics(FILE *f, const struct agent_metrics *am)
 		(unsigned long long)am->applied);
 	fprintf(f, "vnicgw_agent_applies_total{result=\"failed\"} %llu\n",
 		(unsigned long long)am->refused);
-	family(f, "vnicgw_agent_documents_refused_total", "counter",
-	       "Desired-state documents the validator refused.");
-	fprintf(f, "vnicgw_agent_documents_refused_total %llu\n",
-		(unsigned long long)am->docs_refused);
+	single(f, "vnicgw_agent_documents_refused_total", "counter",
+	       "Desired-state documents the validator refused.",
+	       am->docs_refused);
 	family(f, "vnicgw_agent_apply_duration_seconds", "histogram",
 	       "How long an apply took: compare and, if needed, one transaction.");
 	for (i = 0; i < AGENT_APPLY_BUCKETS; i++)
@@ -250,10 +258,9 @@ static void agent_metrics(FILE *f, const struct agent_metrics *am)
 		(double)am->apply_ms_sum / 1000);
 	fprintf(f, "vnicgw_agent_apply_duration_seconds_count %llu\n",
 		(unsigned long long)am->applied);
-	family(f, "vnicgw_agent_config_events_total", "counter",
-	       "Changes of the tables or the cluster by another, from the config group.");
-	fprintf(f, "vnicgw_agent_config_events_total %llu\n",
-		(unsigned long long)am->events);
+	single(f, "vnicgw_agent_config_events_total", "counter",
+	       "Changes of the tables or the cluster by another, from the config group.",
+	       am->events);
 }
 
 void metrics_format(FILE *f, const struct metrics_input *in)
@@ -261,15 +268,16 @@ void metrics_format(FILE *f, const struct metrics_input *in)
 	const struct vgw_stats *st = in->stats;
 	unsigned int i;
 
-	family(f, "vnicgw_up", "gauge", "1 when the agent reaches the vnicgw module.");
-	fprintf(f, "vnicgw_up %d\n", st ? 1 : 0);
+	single(f, "vnicgw_up", "gauge",
+	       "1 when the agent reaches the vnicgw module.",
+	       st ? 1 : 0);
 	if (st) {
-		family(f, "vnicgw_generation", "gauge",
-		       "The tables' generation: it moves with every change.");
-		fprintf(f, "vnicgw_generation %llu\n",
-			(unsigned long long)in->info.generation);
-		family(f, "vnicgw_objects", "gauge", "Objects in the tables.");
-		fprintf(f, "vnicgw_objects %u\n", in->info.n_objs);
+		single(f, "vnicgw_generation", "gauge",
+		       "The tables' generation: it moves with every change.",
+		       in->info.generation);
+		single(f, "vnicgw_objects", "gauge",
+		       "Objects in the tables.",
+		       in->info.n_objs);
 		family(f, "vnicgw_drops_total", "counter",
 		       "Packets dropped in this namespace, by reason.");
 		for (i = 0; vgw_drop_name(i); i++)
@@ -281,18 +289,18 @@ void metrics_format(FILE *f, const struct metrics_input *in)
 		for (i = 0; i < st->n_cpus; i++)
 			fprintf(f, "vnicgw_tunnel_packets_total{cpu=\"%u\"} %llu\n",
 				i, (unsigned long long)st->cpu_rx[i]);
-		family(f, "vnicgw_conntrack_entries", "gauge",
-		       "Tracked connections, every VNIC's (owned and backups).");
-		fprintf(f, "vnicgw_conntrack_entries %u\n", st->ct_entries);
-		family(f, "vnicgw_conntrack_buckets", "gauge",
-		       "The connection table's size.");
-		fprintf(f, "vnicgw_conntrack_buckets %u\n", st->ct_buckets);
-		family(f, "vnicgw_nat_mappings", "gauge",
-		       "NAT gateway mappings, every gateway's.");
-		fprintf(f, "vnicgw_nat_mappings %u\n", st->nat_entries);
-		family(f, "vnicgw_nat_buckets", "gauge",
-		       "The NAT mapping tables' size (each).");
-		fprintf(f, "vnicgw_nat_buckets %u\n", st->nat_buckets);
+		single(f, "vnicgw_conntrack_entries", "gauge",
+		       "Tracked connections, every VNIC's (owned and backups).",
+		       st->ct_entries);
+		single(f, "vnicgw_conntrack_buckets", "gauge",
+		       "The connection table's size.",
+		       st->ct_buckets);
+		single(f, "vnicgw_nat_mappings", "gauge",
+		       "NAT gateway mappings, every gateway's.",
+		       st->nat_entries);
+		single(f, "vnicgw_nat_buckets", "gauge",
+		       "The NAT mapping tables' size (each).",
+		       st->nat_buckets);
 		vnic_metrics(f, st, in->max_vnics);
 	}
 	if (in->cluster)
