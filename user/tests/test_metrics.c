@@ -85,6 +85,24 @@ static void fill(struct vgw_stats *st, struct vgw_cluster *cl,
 	in->max_vnics = 2;
 }
 
+/* Every test but the one without the module reads the same counters. */
+FIXTURE(made_up)
+{
+	struct vgw_stats st;
+	struct vgw_cluster cl;
+	struct agent_metrics am;
+	struct metrics_input in;
+};
+
+FIXTURE_SETUP(made_up)
+{
+	fill(&self->st, &self->cl, &self->am, &self->in);
+}
+
+FIXTURE_TEARDOWN(made_up)
+{
+}
+
 static bool has_line(const char *text, const char *line)
 {
 	size_t n = strlen(line);
@@ -98,16 +116,11 @@ static bool has_line(const char *text, const char *line)
 	return false;
 }
 
-TEST(the_counters_are_where_they_belong)
+TEST_F(made_up, the_counters_are_where_they_belong)
 {
-	struct vgw_stats st;
-	struct vgw_cluster cl;
-	struct agent_metrics am;
-	struct metrics_input in;
 	char *t;
 
-	fill(&st, &cl, &am, &in);
-	t = render(&in);
+	t = render(&self->in);
 	EXPECT_TRUE(has_line(t, "vnicgw_up 1"));
 	EXPECT_TRUE(has_line(t, "vnicgw_generation 77"));
 	EXPECT_TRUE(has_line(t, "vnicgw_objects 12"));
@@ -122,16 +135,11 @@ TEST(the_counters_are_where_they_belong)
 	free(t);
 }
 
-TEST(the_busiest_vnics_only_and_their_drops_seen)
+TEST_F(made_up, the_busiest_vnics_only_and_their_drops_seen)
 {
-	struct vgw_stats st;
-	struct vgw_cluster cl;
-	struct agent_metrics am;
-	struct metrics_input in;
 	char *t;
 
-	fill(&st, &cl, &am, &in);
-	t = render(&in);
+	t = render(&self->in);
 	EXPECT_TRUE(has_line(t, "vnicgw_vnics 3"));
 	EXPECT_TRUE(has_line(t, "vnicgw_vnics_exported 2"));
 	EXPECT_TRUE(has_line(t, "vnicgw_vnic_packets_total{vnic=\"busy\",direction=\"in\"} 900"));
@@ -142,23 +150,18 @@ TEST(the_busiest_vnics_only_and_their_drops_seen)
 	EXPECT_EQ(NULL, strstr(t, "vnic=\"quiet\""));
 	EXPECT_EQ(NULL, strstr(t, "reason=\"no_route\"} 0\nvnicgw_vnic"));
 	free(t);
-	in.max_vnics = UINT_MAX;	/* metrics-vnics all */
-	t = render(&in);
+	self->in.max_vnics = UINT_MAX;	/* metrics-vnics all */
+	t = render(&self->in);
 	EXPECT_TRUE(has_line(t, "vnicgw_vnics_exported 3"));
 	EXPECT_NE(NULL, strstr(t, "vnic=\"quiet\""));
 	free(t);
 }
 
-TEST(the_apply_histogram_is_cumulative)
+TEST_F(made_up, the_apply_histogram_is_cumulative)
 {
-	struct vgw_stats st;
-	struct vgw_cluster cl;
-	struct agent_metrics am;
-	struct metrics_input in;
 	char *t;
 
-	fill(&st, &cl, &am, &in);
-	t = render(&in);
+	t = render(&self->in);
 	EXPECT_TRUE(has_line(t, "vnicgw_agent_applies_total{result=\"applied\"} 2"));
 	EXPECT_TRUE(has_line(t, "vnicgw_agent_applies_total{result=\"failed\"} 1"));
 	EXPECT_TRUE(has_line(t, "vnicgw_agent_apply_duration_seconds_bucket{le=\"0.005\"} 1"));
@@ -193,20 +196,15 @@ static int promtool(const char *text)
 	return pclose(p);
 }
 
-TEST(promtool_accepts_the_text)
+TEST_F(made_up, promtool_accepts_the_text)
 {
-	struct vgw_stats st;
-	struct vgw_cluster cl;
-	struct agent_metrics am;
-	struct metrics_input in;
 	char *t;
 	int rc;
 
 	if (system("command -v promtool >/dev/null 2>&1"))
 		SKIP(return, "promtool not installed (tools/install-deps: prometheus)");
-	fill(&st, &cl, &am, &in);
-	in.max_vnics = UINT_MAX;
-	t = render(&in);
+	self->in.max_vnics = UINT_MAX;
+	t = render(&self->in);
 	rc = promtool(t);
 	if (rc)
 		system("cat promtool.err >&2");
