@@ -174,6 +174,22 @@ enum vnicgw_cmd {
 	 */
 	VNICGW_CMD_NAT_GET,
 	VNICGW_CMD_NAT_DEL,
+	/*
+	 * TRACE (do): explain what the module would do with one packet. The
+	 * request's VNICGW_A_TRACE nest (enum vnicgw_trace_attr) describes
+	 * it; the module builds the frame and runs it through the packet
+	 * path itself, in a mode that sends nothing and changes nothing: no
+	 * counter, no connection opened or refreshed, no NAT port taken, no
+	 * handoff, no state record, no drop event. The reply: the generation
+	 * of the tables it read (VNICGW_A_GENERATION), the stages in order
+	 * (VNICGW_A_TRACE_STEPS, a list of nests of enum vnicgw_step_attr),
+	 * the outcome (VNICGW_A_TRACE_VERDICT), for a drop its reason
+	 * (VNICGW_A_DROP_REASON), and for a frame that would leave, the frame
+	 * (VNICGW_A_TRACE_OUT: a nest of enum vnicgw_trace_attr: outer
+	 * addresses, VNI, encapsulation, inner MACs, addresses, ports, TTL).
+	 * Needs CAP_NET_ADMIN.
+	 */
+	VNICGW_CMD_TRACE,
 
 	__VNICGW_CMD_MAX,
 	VNICGW_CMD_MAX = __VNICGW_CMD_MAX - 1
@@ -220,6 +236,10 @@ enum vnicgw_attr {
 	VNICGW_A_DROP_MISSED,	/* u64: drops not reported before this one */
 	VNICGW_A_CT,		/* nest: enum vnicgw_ct_attr (CT_GET, CT_DEL) */
 	VNICGW_A_NAT,		/* nest: enum vnicgw_nat_attr (NAT_GET, NAT_DEL) */
+	VNICGW_A_TRACE,		/* nest: enum vnicgw_trace_attr (TRACE request) */
+	VNICGW_A_TRACE_STEPS,	/* list of nests: enum vnicgw_step_attr (TRACE) */
+	VNICGW_A_TRACE_VERDICT,	/* u8: enum vnicgw_trace_verdict (TRACE) */
+	VNICGW_A_TRACE_OUT,	/* nest: enum vnicgw_trace_attr, the frame sent */
 
 	__VNICGW_A_MAX,
 	VNICGW_A_MAX = __VNICGW_A_MAX - 1
@@ -563,6 +583,146 @@ enum vnicgw_nat_attr {
 };
 
 /*
+ * A packet to trace (TRACE request), or the frame it would leave as
+ * (VNICGW_A_TRACE_OUT). Addresses are 4 or 16 bytes; ports host order.
+ *
+ * Where it comes from: VNICGW_TRACE_VNIC (from that VNIC's instance: the
+ * outer source is its micro-VNIC's NVD, the outer destination its first
+ * VIP, the VNI and encapsulation its micro-VNIC's, the inner source MAC its
+ * MAC, the inner source its first private address of the destination's
+ * family), or VNICGW_TRACE_GATEWAY (from that gateway: its underlay
+ * address, VNI and encapsulation), or neither, and then OUTER_SRC,
+ * OUTER_DST and VNI are required. Any field given overrides what the VNIC
+ * or gateway implies (a spoofed source, another VIP); the object found is
+ * the one the (VIP, VNI) names, as for a received packet.
+ *
+ * The inner packet: DST and PROTO are required; SRC too unless a VNIC
+ * implies it. TCP and UDP take ports (default 0), TCP flags (default SYN);
+ * ICMP and ICMPv6 a type and code (default: echo request; an echo's
+ * identifier is SPORT). TTL is the TTL or hop limit (default 64). The
+ * destination MAC defaults to the virtual router's (02:00:00:00:00:01).
+ */
+enum vnicgw_trace_attr {
+	VNICGW_TRACE_UNSPEC,
+	VNICGW_TRACE_VNIC,	/* string: VNIC id (request only) */
+	VNICGW_TRACE_GATEWAY,	/* string: gateway id (request only) */
+	VNICGW_TRACE_OUTER_SRC,	/* address */
+	VNICGW_TRACE_OUTER_DST,	/* address: the VIP (out: the peer) */
+	VNICGW_TRACE_VNI,	/* u32: 1..VNICGW_VNI_MAX */
+	VNICGW_TRACE_ENCAP,	/* u8: enum vnicgw_encap */
+	VNICGW_TRACE_SRC_MAC,	/* 6 bytes */
+	VNICGW_TRACE_DST_MAC,	/* 6 bytes */
+	VNICGW_TRACE_SRC,	/* address: inner source */
+	VNICGW_TRACE_DST,	/* address: inner destination */
+	VNICGW_TRACE_PROTO,	/* u8: IP protocol */
+	VNICGW_TRACE_SPORT,	/* u16 */
+	VNICGW_TRACE_DPORT,	/* u16 */
+	VNICGW_TRACE_TCP_FLAGS,	/* u8 */
+	VNICGW_TRACE_ICMP_TYPE,	/* u8 */
+	VNICGW_TRACE_ICMP_CODE,	/* u8 */
+	VNICGW_TRACE_TTL,	/* u8: 1..255 */
+	__VNICGW_TRACE_MAX,
+	VNICGW_TRACE_MAX = __VNICGW_TRACE_MAX - 1
+};
+
+/* What the module would do with the packet. */
+enum vnicgw_trace_verdict {
+	VNICGW_TRACE_FORWARD,	/* sent re-encapsulated: VNICGW_A_TRACE_OUT */
+	VNICGW_TRACE_ANSWER,	/* ARP or neighbour solicitation answered */
+	VNICGW_TRACE_HANDOFF,	/* handed to the flow's owner (a member) */
+	VNICGW_TRACE_DROP,	/* dropped: VNICGW_A_DROP_REASON */
+	VNICGW_TRACE_CONSUME,	/* taken and not forwarded (MLD, RS) */
+	__VNICGW_TRACE_VERDICT_MAX
+};
+
+/* The stages of a trace, in the order the packet meets them. */
+enum vnicgw_step {
+	/* The VNIC or gateway the (VIP, VNI) names: OBJ_TYPE, OBJ. */
+	VNICGW_STEP_ATTACH,
+	/* A VNIC's source checks passed: outer source, MAC, source address. */
+	VNICGW_STEP_CHECKS,
+	/*
+	 * The route. RESULT: VIP_TARGET (the VIP sends everything to the
+	 * gateway TARGET), VCN_LOCAL (inside the VCN's CIDRs), RULE (rule
+	 * INDEX of route table OBJ, its PREFIX), GATEWAY_IN (from a
+	 * gateway: to the VNIC that owns the destination). TARGET_TYPE and
+	 * TARGET: the VNIC or gateway it goes to.
+	 */
+	VNICGW_STEP_ROUTE,
+	/*
+	 * In a cluster, for a flow that is tracked: its OWNER and BACKUP
+	 * (member ids). RESULT SELF: processed here; OTHER: handed over
+	 * (ADDR: the owner's underlay address).
+	 */
+	VNICGW_STEP_OWNER,
+	/*
+	 * The security rules of VNIC OBJ, egress (the sender's) or ingress
+	 * (the destination's). RESULT: TRACKED (a connection entry: CT_STATE,
+	 * EXPIRES), STATELESS (a stateless rule allows it), STATEFUL (a
+	 * stateful rule allows it; it would open a connection unless it is
+	 * an ICMP error), DENY (no rule allows it). The rule that allows it:
+	 * RULE_INDEX of the ingress or egress rules of the security list or
+	 * NSG RULE_OBJ, of type RULE_OBJ_TYPE (the first such rule, in the
+	 * order: the subnet's lists, then the VNIC's NSGs).
+	 */
+	VNICGW_STEP_EGRESS,
+	VNICGW_STEP_INGRESS,
+	/*
+	 * Address translation at gateway OBJ. RESULT: PUBLIC_IP (the internet
+	 * gateway's 1:1: ADDR is the public address the source or
+	 * destination becomes), MAPPING (the NAT gateway's mapping: ADDR and
+	 * PORT, the public side out or the private side in), NEW_MAPPING (a
+	 * mapping the packet would open: ADDR and the PORT free now).
+	 */
+	VNICGW_STEP_NAT,
+	/* The packet is dropped: REASON. */
+	VNICGW_STEP_DROP,
+	__VNICGW_STEP_MAX
+};
+
+enum vnicgw_step_result {
+	VNICGW_STEP_OK,
+	VNICGW_STEP_VIP_TARGET,
+	VNICGW_STEP_VCN_LOCAL,
+	VNICGW_STEP_RULE,
+	VNICGW_STEP_GATEWAY_IN,
+	VNICGW_STEP_SELF,
+	VNICGW_STEP_OTHER,
+	VNICGW_STEP_TRACKED,
+	VNICGW_STEP_STATELESS,
+	VNICGW_STEP_STATEFUL,
+	VNICGW_STEP_DENY,
+	VNICGW_STEP_PUBLIC_IP,
+	VNICGW_STEP_MAPPING,
+	VNICGW_STEP_NEW_MAPPING,
+	__VNICGW_STEP_RESULT_MAX
+};
+
+enum vnicgw_step_attr {
+	VNICGW_STEP_UNSPEC,
+	VNICGW_STEP_KIND,	/* u8: enum vnicgw_step */
+	VNICGW_STEP_RESULT,	/* u8: enum vnicgw_step_result */
+	VNICGW_STEP_OBJ_TYPE,	/* u8: enum vnicgw_obj */
+	VNICGW_STEP_OBJ,	/* string: the object whose table decided */
+	VNICGW_STEP_INDEX,	/* u32: route rule index (from 0) */
+	VNICGW_STEP_PREFIX,	/* prefix: the route rule's destination */
+	VNICGW_STEP_TARGET_TYPE,	/* u8: enum vnicgw_obj */
+	VNICGW_STEP_TARGET,	/* string */
+	VNICGW_STEP_RULE_OBJ_TYPE,	/* u8: VNICGW_OBJ_SECLIST or _NSG */
+	VNICGW_STEP_RULE_OBJ,	/* string */
+	VNICGW_STEP_RULE_INDEX,	/* u32: in the list's ingress or egress rules */
+	VNICGW_STEP_CT_STATE,	/* u8: enum vnicgw_ct_state */
+	VNICGW_STEP_EXPIRES,	/* u32: seconds */
+	VNICGW_STEP_OWNER,	/* string: member id */
+	VNICGW_STEP_BACKUP,	/* string: member id */
+	VNICGW_STEP_ADDR,	/* address */
+	VNICGW_STEP_PORT,	/* u16 */
+	VNICGW_STEP_REASON,	/* u8: enum vnicgw_drop */
+	__VNICGW_STEP_ATTR_MAX,
+	VNICGW_STEP_ATTR_MAX = __VNICGW_STEP_ATTR_MAX - 1
+};
+
+/*
  * The cluster (CLUSTER_SET / CLUSTER_GET). Limits: VNICGW_CLUSTER_MAX_MEMBERS
  * hosts, ids of 1..VNICGW_MEMBER_ID_MAX bytes ([A-Za-z0-9._-]), a table size
  * that is a prime in [members, VNICGW_CLUSTER_MAX_SIZE].
@@ -661,7 +821,8 @@ enum vnicgw_cluster_counter {
 	X(4, DATAPATH, "datapath")	/* VXLAN/Geneve in and out, STATS */	\
 	X(5, CLUSTER, "cluster")	/* CLUSTER_SET/GET, flow owners */	\
 	X(6, CLUSTER_AUTH, "cluster-auth") /* VNICGW_CLUSTER_KEYS */	\
-	X(7, CONNTRACK, "conntrack")	/* CT_GET/DEL, NAT_GET/DEL */
+	X(7, CONNTRACK, "conntrack")	/* CT_GET/DEL, NAT_GET/DEL */	\
+	X(8, TRACE, "trace")		/* VNICGW_CMD_TRACE */
 
 enum vnicgw_feature_bit {
 #define VNICGW_FEATURE_BIT_(bit, name, str) VNICGW_FEATURE_BIT_##name = bit,
