@@ -636,11 +636,11 @@ enum vnicgw_trace_verdict {
 };
 
 /* The stages of a trace, in the order the packet meets them. */
-enum vnicgw_step {
+enum vnicgw_stage {
 	/* The VNIC or gateway the (VIP, VNI) names: OBJ_TYPE, OBJ. */
-	VNICGW_STEP_ATTACH,
+	VNICGW_STAGE_ATTACH,
 	/* A VNIC's source checks passed: outer source, MAC, source address. */
-	VNICGW_STEP_CHECKS,
+	VNICGW_STAGE_CHECKS,
 	/*
 	 * The route. RESULT: VIP_TARGET (the VIP sends everything to the
 	 * gateway TARGET), VCN_LOCAL (inside the VCN's CIDRs), RULE (rule
@@ -648,13 +648,13 @@ enum vnicgw_step {
 	 * gateway: to the VNIC that owns the destination). TARGET_TYPE and
 	 * TARGET: the VNIC or gateway it goes to.
 	 */
-	VNICGW_STEP_ROUTE,
+	VNICGW_STAGE_ROUTE,
 	/*
 	 * In a cluster, for a flow that is tracked: its OWNER and BACKUP
 	 * (member ids). RESULT SELF: processed here; OTHER: handed over
 	 * (ADDR: the owner's underlay address).
 	 */
-	VNICGW_STEP_OWNER,
+	VNICGW_STAGE_OWNER,
 	/*
 	 * The security rules of VNIC OBJ, egress (the sender's) or ingress
 	 * (the destination's). RESULT: TRACKED (a connection entry: CT_STATE,
@@ -665,8 +665,8 @@ enum vnicgw_step {
 	 * NSG RULE_OBJ, of type RULE_OBJ_TYPE (the first such rule, in the
 	 * order: the subnet's lists, then the VNIC's NSGs).
 	 */
-	VNICGW_STEP_EGRESS,
-	VNICGW_STEP_INGRESS,
+	VNICGW_STAGE_EGRESS,
+	VNICGW_STAGE_INGRESS,
 	/*
 	 * Address translation at gateway OBJ. RESULT: PUBLIC_IP (the internet
 	 * gateway's 1:1: ADDR is the public address the source or
@@ -674,34 +674,34 @@ enum vnicgw_step {
 	 * PORT, the public side out or the private side in), NEW_MAPPING (a
 	 * mapping the packet would open: ADDR and the PORT free now).
 	 */
-	VNICGW_STEP_NAT,
+	VNICGW_STAGE_NAT,
 	/* The packet is dropped: REASON. */
-	VNICGW_STEP_DROP,
-	__VNICGW_STEP_MAX
+	VNICGW_STAGE_DROP,
+	__VNICGW_STAGE_MAX
 };
 
-enum vnicgw_step_result {
-	VNICGW_STEP_OK,
-	VNICGW_STEP_VIP_TARGET,
-	VNICGW_STEP_VCN_LOCAL,
-	VNICGW_STEP_RULE,
-	VNICGW_STEP_GATEWAY_IN,
-	VNICGW_STEP_SELF,
-	VNICGW_STEP_OTHER,
-	VNICGW_STEP_TRACKED,
-	VNICGW_STEP_STATELESS,
-	VNICGW_STEP_STATEFUL,
-	VNICGW_STEP_DENY,
-	VNICGW_STEP_PUBLIC_IP,
-	VNICGW_STEP_MAPPING,
-	VNICGW_STEP_NEW_MAPPING,
-	__VNICGW_STEP_RESULT_MAX
+enum vnicgw_stage_result {
+	VNICGW_RESULT_OK,
+	VNICGW_RESULT_VIP_TARGET,
+	VNICGW_RESULT_VCN_LOCAL,
+	VNICGW_RESULT_RULE,
+	VNICGW_RESULT_GATEWAY_IN,
+	VNICGW_RESULT_SELF,
+	VNICGW_RESULT_OTHER,
+	VNICGW_RESULT_TRACKED,
+	VNICGW_RESULT_STATELESS,
+	VNICGW_RESULT_STATEFUL,
+	VNICGW_RESULT_DENY,
+	VNICGW_RESULT_PUBLIC_IP,
+	VNICGW_RESULT_MAPPING,
+	VNICGW_RESULT_NEW_MAPPING,
+	__VNICGW_RESULT_MAX
 };
 
 enum vnicgw_step_attr {
 	VNICGW_STEP_UNSPEC,
-	VNICGW_STEP_KIND,	/* u8: enum vnicgw_step */
-	VNICGW_STEP_RESULT,	/* u8: enum vnicgw_step_result */
+	VNICGW_STEP_KIND,	/* u8: enum vnicgw_stage */
+	VNICGW_STEP_RESULT,	/* u8: enum vnicgw_stage_result */
 	VNICGW_STEP_OBJ_TYPE,	/* u8: enum vnicgw_obj */
 	VNICGW_STEP_OBJ,	/* string: the object whose table decided */
 	VNICGW_STEP_INDEX,	/* u32: route rule index (from 0) */
