@@ -527,20 +527,34 @@ const struct vgw_member *vgw_cluster_owner(const struct vgw_cluster *c,
 	return o == c->self ? NULL : &c->members[o];
 }
 
-int vgw_cluster_put_roles(struct sk_buff *skb, const struct vgw_cluster *c,
-			  u32 hash, int owner_attr, int backup_attr)
+void vgw_cluster_roles(const struct vgw_cluster *c, u32 hash,
+		       const char **owner, const char **backup)
 {
 	u32 slot;
 	u16 o, b;
 
+	*owner = NULL;
+	*backup = NULL;
 	if (!c || !c->n)
-		return 0;
+		return;
 	slot = vgw_maglev_slot(hash, c->size);
 	o = c->owner[slot];
 	b = c->backup[slot];
-	if (o < c->n && nla_put_string(skb, owner_attr, c->members[o].id))
+	if (o < c->n)
+		*owner = c->members[o].id;
+	if (b < c->n)
+		*backup = c->members[b].id;
+}
+
+int vgw_cluster_put_roles(struct sk_buff *skb, const struct vgw_cluster *c,
+			  u32 hash, int owner_attr, int backup_attr)
+{
+	const char *owner, *backup;
+
+	vgw_cluster_roles(c, hash, &owner, &backup);
+	if (owner && nla_put_string(skb, owner_attr, owner))
 		return -EMSGSIZE;
-	if (b < c->n && nla_put_string(skb, backup_attr, c->members[b].id))
+	if (backup && nla_put_string(skb, backup_attr, backup))
 		return -EMSGSIZE;
 	return 0;
 }

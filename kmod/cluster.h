@@ -115,6 +115,9 @@ void vgw_cluster_count(struct vgw_net *vn, enum vnicgw_cluster_counter which,
 /* The member owning slot of @hash, or NULL when this host owns it. */
 const struct vgw_member *vgw_cluster_owner(const struct vgw_cluster *c,
 					   u32 hash);
+/* The member ids of @hash's owner and backup (NULL: none; standalone). */
+void vgw_cluster_roles(const struct vgw_cluster *c, u32 hash,
+		       const char **owner, const char **backup);
 /*
  * The member ids of @hash's owner and backup as @owner_attr and
  * @backup_attr (vnicctl conntrack); nothing when standalone. 0 or -EMSGSIZE.

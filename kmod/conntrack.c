@@ -293,6 +293,14 @@ bool vgw_ct_pass(struct vgw_pkt *p, const struct vgw_vnic *v)
 	e = find(t, &k);
 	if (!e || !live(e, v->rt))
 		return false;
+	if (unlikely(p->ex)) {
+		/* A trace: what the entry says, untouched. */
+		long left = READ_ONCE(e->expires) - jiffies;
+
+		p->ex->ct_state = READ_ONCE(e->state);
+		p->ex->ct_expires = left > 0 ? DIV_ROUND_UP(left, HZ) : 0;
+		return true;
+	}
 	/* The backup learns of every change of state. */
 	if (see(e, p, reversed))
 		ct_sync(p->vn, e);
@@ -362,6 +370,10 @@ int vgw_ct_open(struct vgw_pkt *p, const struct vgw_vnic *v, bool egress)
 	struct vgw_ct_entry *e, *other;
 	bool reversed;
 
+	/* A trace opens nothing; it says whether the table has room. */
+	if (unlikely(p->ex))
+		return atomic_read(&v->rt->ct_count) >= v->ct_limit ?
+		       -ENOSPC : 0;
 	e = entry_new(v, true, p->l4proto);
 	if (IS_ERR(e))
 		return PTR_ERR(e);

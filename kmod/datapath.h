@@ -77,7 +77,70 @@ struct vgw_pkt {
 	const struct vgw_vnic *sender;
 	struct vgw_ip sender_src;
 	u16 sender_sport;
+	/*
+	 * A trace (vnicctl trace, explain.c): the packet was made up by
+	 * VNICGW_CMD_TRACE, and the walk notes its stages here instead of
+	 * changing anything: no counter, connection, mapping, handoff, state
+	 * record or transmission. NULL for every real packet.
+	 */
+	struct vgw_explain *ex;
 };
+
+/*
+ * What a trace found: its stages (enum vnicgw_stage) in order, and how it
+ * ended. Strings point into the snapshot and the cluster the walk read;
+ * they are read before the walk's RCU read section ends.
+ */
+#define VGW_EXPLAIN_STEPS	12
+
+struct vgw_step {
+	u8 stage, result;			/* enum vnicgw_stage, _result */
+	u8 obj_type, target_type, rule_obj_type;
+	u8 ct_state, reason;
+	bool has_index, has_pfx, has_rule, has_ct, has_addr, has_port;
+	u16 port;
+	u32 index, rule_index, expires;
+	const char *obj, *target, *rule_obj, *owner, *backup;
+	struct vgw_pfx pfx;
+	struct vgw_ip addr;
+};
+
+struct vgw_explain {
+	unsigned int n;
+	struct vgw_step steps[VGW_EXPLAIN_STEPS];
+	u8 verdict;				/* enum vnicgw_trace_verdict */
+	u8 reason;				/* VNICGW_TRACE_DROP */
+	/* A tracked connection that let the packet pass (vgw_ct_pass()). */
+	u8 ct_state;
+	u32 ct_expires;
+	/*
+	 * The frame as it would leave: outer addresses (a handoff: the
+	 * owner's, out_dst only), VNI, encapsulation, inner MACs, then the
+	 * inner packet as rewritten (NAT, TTL).
+	 */
+	struct vgw_ip out_src, out_dst;		/* family 0: none */
+	u32 out_vni;
+	u8 out_encap;
+	u8 out_smac[ETH_ALEN], out_dmac[ETH_ALEN];
+	struct vgw_ip in_src, in_dst;
+	u8 in_proto, in_ttl;
+	bool in_ports, in_echo;			/* TCP/UDP ports; echo id */
+	u16 in_sport, in_dport;
+};
+
+/* explain.c: the next stage of @p's trace (zeroed), or NULL if full. */
+struct vgw_step *vgw_explain_step(const struct vgw_pkt *p, u8 stage,
+				   u8 result);
+/* The packet ends here (@verdict); its skb is freed. */
+void vgw_explain_end(struct vgw_pkt *p, u8 verdict);
+/*
+ * VNICGW_CMD_TRACE: the packet @tb (enum vnicgw_trace_attr) describes, run
+ * through the walk; its stages and verdict go into @msg. 0, -EMSGSIZE, or
+ * a refusal with @extack set.
+ */
+extern const struct nla_policy vgw_trace_policy[VNICGW_TRACE_MAX + 1];
+int vgw_trace(struct vgw_net *vn, struct nlattr **tb, struct sk_buff *msg,
+	      struct netlink_ext_ack *extack);
 
 /*
  * The packet an ICMP error quotes (icmp.c): its ends, protocol and ports
@@ -93,6 +156,12 @@ struct vgw_quote {
 
 /* rx.c */
 int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap);
+/*
+ * The walk of a parsed packet (p->snap, outer addresses, VNI and
+ * ethertype set; skb->data at the inner Ethernet header): the VNIC or
+ * gateway its (VIP, VNI) names, then the walk from there. Consumes the skb.
+ */
+void vgw_rx_walk(struct vgw_pkt *p);
 /* A packet refused before it was parsed: counted as received and dropped. */
 void vgw_rx_drop(struct vgw_net *vn, struct sk_buff *skb,
 		 enum vnicgw_drop reason);

@@ -353,13 +353,13 @@ static bool owns(const struct vgw_vnic *v, const struct vgw_ip *ip)
 	return false;
 }
 
-/* The verdict of @v's rules in one direction; @remote: the peer VNIC or NULL. */
-static enum vgw_verdict rules(const struct vgw_pkt *p, const struct vgw_vnic *v,
-			      bool ingress, const struct vgw_vnic *remote)
+/* What @v's rules look at in @p, in one direction; @remote: the peer VNIC or NULL. */
+static void rule_pkt_of(const struct vgw_pkt *p, bool ingress,
+			const struct vgw_vnic *remote, struct vgw_rule_pkt *rp)
 {
-	const struct vgw_policy *pol = vgw_policy_of(p->snap, v);
 	const struct vgw_ip *peer = ingress ? &p->src : &p->dst;
-	struct vgw_rule_pkt rp = {
+
+	*rp = (struct vgw_rule_pkt){
 		.family = peer->family,
 		.proto = p->l4proto,
 		.sport = p->sport,
@@ -367,19 +367,131 @@ static enum vgw_verdict rules(const struct vgw_pkt *p, const struct vgw_vnic *v,
 		.icmp_type = p->icmp_type,
 		.icmp_code = p->icmp_code,
 	};
+	memcpy(rp->remote, peer->b, 16);
+	if (remote) {
+		rp->remote_nsgs = remote->nsg_index;
+		rp->n_remote_nsgs = remote->n_nsgs;
+	}
+}
+
+/* The verdict of @v's rules in one direction; @remote: the peer VNIC or NULL. */
+static enum vgw_verdict rules(const struct vgw_pkt *p, const struct vgw_vnic *v,
+			      bool ingress, const struct vgw_vnic *remote)
+{
+	const struct vgw_policy *pol = vgw_policy_of(p->snap, v);
 	const struct vgw_ruleset *rs;
+	struct vgw_rule_pkt rp;
 
 	if (!pol)
 		return VGW_DENY;
 	rs = ingress ? pol->in : pol->out;
 	if (!rs)
 		return VGW_DENY;
-	memcpy(rp.remote, peer->b, 16);
-	if (remote) {
-		rp.remote_nsgs = remote->nsg_index;
-		rp.n_remote_nsgs = remote->n_nsgs;
-	}
+	rule_pkt_of(p, ingress, remote, &rp);
 	return vgw_rules_match(rs, &rp);
+}
+
+/* --- traces (explain.c): what the walk notes, and only then ------------ */
+
+/* Where a packet from a VNIC goes. */
+enum target_kind { T_VNIC, T_GW };
+
+struct target {
+	enum target_kind kind;
+	const struct vgw_vnic *vnic;
+	const struct vgw_gw *gw;
+};
+
+static void explain_tracked(const struct vgw_pkt *p, const struct vgw_vnic *v,
+			    bool ingress)
+{
+	struct vgw_step *st;
+
+	st = vgw_explain_step(p, ingress ? VNICGW_STAGE_INGRESS :
+			      VNICGW_STAGE_EGRESS, VNICGW_RESULT_TRACKED);
+	if (!st)
+		return;
+	st->obj_type = VNICGW_OBJ_VNIC;
+	st->obj = v->o.id;
+	st->has_ct = true;
+	st->ct_state = p->ex->ct_state;
+	st->expires = p->ex->ct_expires;
+}
+
+/*
+ * Which rule gave @verdict: the first of its kind (stateless or stateful)
+ * that matches, in the subnet's lists, then the VNIC's NSGs. The verdict is
+ * the compiled ruleset's; this only names the rule behind it.
+ */
+static void explain_rules(const struct vgw_pkt *p, const struct vgw_vnic *v,
+			  bool ingress, const struct vgw_vnic *remote,
+			  enum vgw_verdict verdict)
+{
+	const struct vgw_seclist *sl;
+	struct vgw_rule_pkt rp;
+	struct vgw_step *st;
+
+	st = vgw_explain_step(p, ingress ? VNICGW_STAGE_INGRESS :
+			      VNICGW_STAGE_EGRESS,
+			      verdict == VGW_ALLOW_STATELESS ?
+			      VNICGW_RESULT_STATELESS :
+			      verdict == VGW_ALLOW_STATEFUL ?
+			      VNICGW_RESULT_STATEFUL : VNICGW_RESULT_DENY);
+	if (!st)
+		return;
+	st->obj_type = VNICGW_OBJ_VNIC;
+	st->obj = v->o.id;
+	if (verdict == VGW_DENY)
+		return;
+	rule_pkt_of(p, ingress, remote, &rp);
+	if (!vgw_policy_which(p->snap, v, ingress,
+			      verdict == VGW_ALLOW_STATELESS, &rp, &sl,
+			      &st->rule_index))
+		return;
+	st->has_rule = true;
+	st->rule_obj_type = sl->o.type;
+	st->rule_obj = sl->o.id;
+}
+
+static void explain_route(const struct vgw_pkt *p, u8 result, const char *rt,
+			  const struct vgw_route *r, u32 idx,
+			  const struct target *t)
+{
+	struct vgw_step *st = vgw_explain_step(p, VNICGW_STAGE_ROUTE, result);
+
+	if (!st)
+		return;
+	if (rt) {
+		st->obj_type = VNICGW_OBJ_ROUTE_TABLE;
+		st->obj = rt;
+		st->has_index = true;
+		st->index = idx;
+		if (r->dst_kind == VGW_DST_CIDR) {
+			st->has_pfx = true;
+			st->pfx = r->dst;
+		}
+	}
+	if (t->kind == T_GW && t->gw) {
+		st->target_type = VNICGW_OBJ_GATEWAY;
+		st->target = t->gw->o.id;
+	} else if (t->kind == T_VNIC && t->vnic) {
+		st->target_type = VNICGW_OBJ_VNIC;
+		st->target = t->vnic->o.id;
+	}
+}
+
+static void explain_nat(const struct vgw_pkt *p, const struct vgw_gw *g,
+			const struct vgw_ip *addr)
+{
+	struct vgw_step *st = vgw_explain_step(p, VNICGW_STAGE_NAT,
+					       VNICGW_RESULT_PUBLIC_IP);
+
+	if (!st)
+		return;
+	st->obj_type = VNICGW_OBJ_GATEWAY;
+	st->obj = g->o.id;
+	st->has_addr = true;
+	st->addr = *addr;
 }
 
 /*
@@ -390,9 +502,17 @@ static enum vgw_verdict rules(const struct vgw_pkt *p, const struct vgw_vnic *v,
 static int security(struct vgw_pkt *p, const struct vgw_vnic *v, bool ingress,
 		    const struct vgw_vnic *remote)
 {
-	if (vgw_ct_pass(p, v))
+	enum vgw_verdict verdict;
+
+	if (vgw_ct_pass(p, v)) {
+		if (unlikely(p->ex))
+			explain_tracked(p, v, ingress);
 		return 0;
-	switch (rules(p, v, ingress, remote)) {
+	}
+	verdict = rules(p, v, ingress, remote);
+	if (unlikely(p->ex))
+		explain_rules(p, v, ingress, remote, verdict);
+	switch (verdict) {
 	case VGW_ALLOW_STATELESS:
 		return 0;
 	case VGW_ALLOW_STATEFUL:
@@ -430,9 +550,28 @@ static bool clustered(const struct vgw_pkt *p)
  */
 static bool owned_elsewhere(struct vgw_pkt *p, u32 hash)
 {
+	const struct vgw_cluster *c = vgw_cluster_get(p->vn);
 	const struct vgw_member *owner;
 
-	owner = vgw_cluster_owner(vgw_cluster_get(p->vn), hash);
+	owner = vgw_cluster_owner(c, hash);
+	if (unlikely(p->ex)) {
+		struct vgw_step *st;
+
+		st = vgw_explain_step(p, VNICGW_STAGE_OWNER, owner ?
+				      VNICGW_RESULT_OTHER : VNICGW_RESULT_SELF);
+		if (st) {
+			vgw_cluster_roles(c, hash, &st->owner, &st->backup);
+			if (owner) {
+				st->has_addr = true;
+				st->addr = owner->addr;
+			}
+		}
+		if (owner) {
+			p->ex->out_dst = owner->addr;
+			vgw_explain_end(p, VNICGW_TRACE_HANDOFF);
+		}
+		return owner;
+	}
 	if (!owner)
 		return false;
 	vgw_cluster_handoff(p, owner);
@@ -555,7 +694,8 @@ static void to_vnic(struct vgw_pkt *p, const struct vgw_vnic *d,
 		vgw_drop(p, reason);
 		return;
 	}
-	vgw_count_in(d, p->skb->len);
+	if (!p->ex)
+		vgw_count_in(d, p->skb->len);
 	vgw_peer_of_vnic(d, &to);
 	vgw_tx(p, &to);
 }
@@ -585,6 +725,8 @@ static void to_gateway(struct vgw_pkt *p, const struct vgw_gw *g,
 			vgw_drop(p, VNICGW_DROP_NO_PUBLIC_IP);
 			return;
 		}
+		if (unlikely(p->ex))
+			explain_nat(p, g, &v->public_ip);
 		if (quote && vgw_ip_eq(&quote->dst, &priv) &&
 		    vgw_icmp_quote_rewrite(p, quote, false, &v->public_ip, -1)) {
 			vgw_drop(p, VNICGW_DROP_MALFORMED);
@@ -604,14 +746,6 @@ static void to_gateway(struct vgw_pkt *p, const struct vgw_gw *g,
 }
 
 /* --- the walk from a VNIC ------------------------------------------------ */
-
-enum target_kind { T_VNIC, T_GW };
-
-struct target {
-	enum target_kind kind;
-	const struct vgw_vnic *vnic;
-	const struct vgw_gw *gw;
-};
 
 static const struct vgw_gw *find_gw(const struct vgw_pkt *p, const char *id,
 				    u64 hash)
@@ -641,6 +775,7 @@ static int route(const struct vgw_pkt *p, struct target *t)
 	const struct vgw_rt *rt;
 	unsigned int i;
 	bool hit;
+	int err;
 	u32 idx;
 
 	/* A VIP whose rule names a target sends everything there. */
@@ -651,6 +786,9 @@ static int route(const struct vgw_pkt *p, struct target *t)
 			t->gw = find_gw(p, v->vips[i].target,
 					vgw_obj_hash(VNICGW_OBJ_GATEWAY,
 						     v->vips[i].target));
+			if (unlikely(p->ex))
+				explain_route(p, VNICGW_RESULT_VIP_TARGET,
+					      NULL, NULL, 0, t);
 			return t->gw ? 0 : VNICGW_DROP_NO_ROUTE;
 		}
 	}
@@ -662,6 +800,9 @@ static int route(const struct vgw_pkt *p, struct target *t)
 	if (in_vcn(p->snap, sn, &p->dst)) {
 		t->kind = T_VNIC;
 		t->vnic = vgw_vnic_by_ip(p->snap, v->vcn_index, &p->dst);
+		if (unlikely(p->ex))
+			explain_route(p, VNICGW_RESULT_VCN_LOCAL, NULL, NULL, 0,
+				      t);
 		return t->vnic ? 0 : VNICGW_DROP_NO_DST_VNIC;
 	}
 	rt = sn->rt[0] ? (const void *)vgw_obj_find_hashed(p->snap,
@@ -674,7 +815,11 @@ static int route(const struct vgw_pkt *p, struct target *t)
 	      vgw_lpm_lookup6(rt->lpm, p->dst.b, &idx);
 	if (!hit || idx >= rt->n_rules)
 		return VNICGW_DROP_NO_ROUTE;
-	return rule_target(p, &rt->rules[idx], t);
+	err = rule_target(p, &rt->rules[idx], t);
+	if (unlikely(p->ex))
+		explain_route(p, VNICGW_RESULT_RULE, rt->o.id, &rt->rules[idx],
+			      idx, t);
+	return err;
 }
 
 /* A frame from an instance, found by (VIP, VNI). */
@@ -707,12 +852,16 @@ void vgw_from_vnic(struct vgw_pkt *p)
 	}
 	if (link_local_control(p)) {
 		/* MLD reports, router solicitations: not for the router to forward. */
+		if (unlikely(p->ex)) {
+			vgw_explain_end(p, VNICGW_TRACE_CONSUME);
+			return;
+		}
 		consume_skb(p->skb);
 		p->skb = NULL;
 		return;
 	}
 	/* A handed packet was counted by the host that received it. */
-	if (!p->handed)
+	if (!p->handed && !p->ex)
 		vgw_count_out(v, p->skb->len);
 	p->sender = v;
 	p->sender_src = p->src;
@@ -721,6 +870,8 @@ void vgw_from_vnic(struct vgw_pkt *p)
 		vgw_drop(p, VNICGW_DROP_SRC_IP_SPOOF);
 		return;
 	}
+	if (unlikely(p->ex))
+		vgw_explain_step(p, VNICGW_STAGE_CHECKS, VNICGW_RESULT_OK);
 	/* Only now may a first fragment speak for its datagram. */
 	vgw_frag_note(p);
 	reason = route(p, &t);
@@ -846,6 +997,11 @@ void vgw_from_gateway(struct vgw_pkt *p)
 		}
 	}
 	d = gw_peer(p, &priv);
+	if (unlikely(p->ex)) {
+		struct target t = { .kind = T_VNIC, .vnic = d };
+
+		explain_route(p, VNICGW_RESULT_GATEWAY_IN, NULL, NULL, 0, &t);
+	}
 	if (!d) {
 		vgw_drop(p, VNICGW_DROP_NO_DST_VNIC);
 		return;
@@ -866,6 +1022,8 @@ void vgw_from_gateway(struct vgw_pkt *p)
 			vgw_drop(p, VNICGW_DROP_NO_DST_VNIC);
 			return;
 		}
+		if (unlikely(p->ex))
+			explain_nat(p, g, priv);
 		if (icmp && vgw_ip_eq(&quote.src, &pub) &&
 		    vgw_icmp_quote_rewrite(p, &quote, true, priv, -1)) {
 			vgw_drop(p, VNICGW_DROP_MALFORMED);

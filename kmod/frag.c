@@ -109,7 +109,8 @@ void vgw_frag_note(const struct vgw_pkt *p)
 	struct frag_key k;
 	unsigned int i;
 
-	if (!p->frag || p->later_frag)
+	/* A trace notes nothing. */
+	if (!p->frag || p->later_frag || p->ex)
 		return;
 	key_of(p, &k);
 	b = bucket_of(t, &k);

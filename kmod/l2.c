@@ -153,6 +153,10 @@ static void answer_ns(struct vgw_pkt *p, const struct vgw_peer *back)
  */
 void vgw_l2_answer(struct vgw_pkt *p, const struct vgw_peer *back)
 {
+	if (unlikely(p->ex)) {
+		vgw_explain_end(p, VNICGW_TRACE_ANSWER);
+		return;
+	}
 	if (p->ethertype == htons(ETH_P_ARP))
 		answer_arp(p, back);
 	else

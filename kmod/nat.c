@@ -500,22 +500,10 @@ static void map_remove(struct vgw_nat_table *t, struct vgw_nat_entry *e)
  * it meanwhile; NULL when no port is free or no memory left, ERR_PTR(-ENOSPC)
  * when @v or the namespace has as many as it may (nat_charge()).
  */
-static struct vgw_nat_entry *map_new(struct vgw_nat_table *t,
-				     const struct vgw_vnic *v,
-				     const struct vgw_pkt *p,
-				     const struct vgw_gw *g)
+/* The mapping @p would open at @g, before its public port is chosen. */
+static void map_init(struct vgw_nat_entry *e, const struct vgw_vnic *v,
+		     const struct vgw_pkt *p, const struct vgw_gw *g)
 {
-	const u32 span = NAT_PORT_MAX - NAT_PORT_MIN + 1;
-	const struct vgw_cluster *c = vgw_cluster_get(p->vn);
-	struct vgw_nat_entry *e, *other;
-	u32 i, probes = NAT_PROBES, start = p->hash;
-	int fallback = -1, fit;
-	u16 backup = 0;
-
-	e = kmem_cache_zalloc(nat_cache, GFP_ATOMIC);
-	if (!e)
-		return NULL;
-	/* zalloc: in_table is false until inserted (touch() checks). */
 	e->vnic = v->o.hash;
 	e->priv = p->src;
 	e->remote = p->dst;
@@ -523,8 +511,22 @@ static struct vgw_nat_entry *map_new(struct vgw_nat_table *t,
 	e->priv_port = p->sport;
 	e->remote_port = remote_port(p, p->dport);
 	e->proto = p->l4proto;
-	touch(e, p, false);
-	e->synced = jiffies;
+}
+
+/*
+ * Under t->lock: a free public port for @e, the best of those probed from
+ * the flow's hash on (port_fit()), or -1. @reap: take the expired
+ * mappings met out of the tables (not in a trace).
+ */
+static int free_port(struct vgw_nat_table *t, const struct vgw_nat_entry *e,
+		     const struct vgw_pkt *p, bool reap)
+{
+	const u32 span = NAT_PORT_MAX - NAT_PORT_MIN + 1;
+	const struct vgw_cluster *c = vgw_cluster_get(p->vn);
+	u32 i, probes = NAT_PROBES;
+	int fallback = -1, fit;
+	u16 backup = 0;
+
 	if (vgw_cluster_shares(c) && c->self != VGW_MAGLEV_NONE) {
 		/* Ports of our slots are one in n: look further. */
 		probes = NAT_PROBES * 8;
@@ -532,23 +534,41 @@ static struct vgw_nat_entry *map_new(struct vgw_nat_table *t,
 	} else {
 		c = NULL;
 	}
+	for (i = 0; i < probes; i++) {
+		u16 port = NAT_PORT_MIN + (p->hash + i) % span;
+
+		if (find_out(t, &e->pub, port, &e->remote, e->remote_port,
+			     e->proto, reap))
+			continue;
+		fit = port_fit(c, e, port, backup);
+		if (fit == 2)
+			return port;
+		if (fit == 1 && fallback < 0)
+			fallback = port;
+	}
+	return fallback;
+}
+
+static struct vgw_nat_entry *map_new(struct vgw_nat_table *t,
+				     const struct vgw_vnic *v,
+				     const struct vgw_pkt *p,
+				     const struct vgw_gw *g)
+{
+	struct vgw_nat_entry *e, *other;
+	int fallback = -1;
+
+	e = kmem_cache_zalloc(nat_cache, GFP_ATOMIC);
+	if (!e)
+		return NULL;
+	/* zalloc: in_table is false until inserted (touch() checks). */
+	map_init(e, v, p, g);
+	touch(e, p, false);
+	e->synced = jiffies;
 	spin_lock_bh(&t->lock);
 	/* Another CPU may have mapped this connection meanwhile. */
 	other = find_in(t, e->vnic, p, true);
-	for (i = 0; !other && i < probes; i++) {
-		u16 port = NAT_PORT_MIN + (start + i) % span;
-
-		if (find_out(t, &e->pub, port, &e->remote, e->remote_port,
-			     e->proto, true))
-			continue;
-		fit = port_fit(c, e, port, backup);
-		if (fit == 1 && fallback < 0)
-			fallback = port;
-		if (fit == 2) {
-			fallback = port;
-			break;
-		}
-	}
+	if (!other)
+		fallback = free_port(t, e, p, true);
 	if (other || fallback < 0) {
 		spin_unlock_bh(&t->lock);
 		kmem_cache_free(nat_cache, e);
@@ -616,6 +636,49 @@ static int rewrite_port(struct vgw_pkt *p, bool src, u16 to)
 	return 0;
 }
 
+/* A trace's NAT stage: the mapping used (@e), or the one @p would open. */
+static void explain_mapping(const struct vgw_pkt *p, const struct vgw_gw *g,
+			    u8 result, const struct vgw_ip *addr, u16 port)
+{
+	struct vgw_step *st = vgw_explain_step(p, VNICGW_STAGE_NAT, result);
+
+	if (!st)
+		return;
+	st->obj_type = VNICGW_OBJ_GATEWAY;
+	st->obj = g->o.id;
+	st->has_addr = true;
+	st->addr = *addr;
+	st->has_port = true;
+	st->port = port;
+}
+
+/*
+ * A trace of a packet that would open a mapping: the limits (as
+ * nat_charge() has them), then the public port free now, written into the
+ * packet; nothing is taken. 0, or the drop reason.
+ */
+static int nat_out_explain(struct vgw_pkt *p, const struct vgw_gw *g)
+{
+	struct vgw_nat_table *t = p->vn->nat;
+	struct vgw_nat_entry e = { 0 };
+	int port;
+
+	if (atomic_read(&t->count) >= READ_ONCE(nat_max) ||
+	    atomic_read(&p->vnic->rt->nat_count) >=
+	    READ_ONCE(nat_max_per_vnic))
+		return VNICGW_DROP_NAT_FULL;
+	map_init(&e, p->vnic, p, g);
+	spin_lock_bh(&t->lock);
+	port = free_port(t, &e, p, false);
+	spin_unlock_bh(&t->lock);
+	if (port < 0)
+		return VNICGW_DROP_NAT_NO_PORT;
+	explain_mapping(p, g, VNICGW_RESULT_NEW_MAPPING, &e.pub, port);
+	if (vgw_rewrite_addr(p, true, &e.pub) || rewrite_port(p, true, port))
+		return VNICGW_DROP_MALFORMED;
+	return 0;
+}
+
 int vgw_nat_out(struct vgw_pkt *p, const struct vgw_gw *g)
 {
 	struct vgw_nat_table *t = p->vn->nat;
@@ -624,7 +687,10 @@ int vgw_nat_out(struct vgw_pkt *p, const struct vgw_gw *g)
 	if (!natable(p) || g->public_ip.family != p->src.family)
 		return VNICGW_DROP_NAT_NO_PORT;
 	e = find_in(t, p->vnic->o.hash, p, false);
-	if (e) {
+	if (e && unlikely(p->ex)) {
+		explain_mapping(p, g, VNICGW_RESULT_MAPPING, &e->pub,
+				e->pub_port);
+	} else if (e) {
 		touch(e, p, false);
 	} else if (p->l4proto == IPPROTO_TCP && !p->later_frag &&
 		   (p->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) != TCPHDR_SYN) {
@@ -636,6 +702,8 @@ int vgw_nat_out(struct vgw_pkt *p, const struct vgw_gw *g)
 		 * is sent again, and by then the mapping is here.
 		 */
 		return VNICGW_DROP_NAT_NO_MAPPING;
+	} else if (unlikely(p->ex)) {
+		return nat_out_explain(p, g);
 	} else {
 		e = map_new(t, p->vnic, p, g);
 		if (IS_ERR(e))
@@ -661,7 +729,11 @@ int vgw_nat_in(struct vgw_pkt *p, const struct vgw_gw *g)
 		     p->l4proto, false);
 	if (!e || !vgw_ip_eq(&e->pub, &g->public_ip))
 		return VNICGW_DROP_NAT_INBOUND;
-	touch(e, p, true);
+	if (unlikely(p->ex))
+		explain_mapping(p, g, VNICGW_RESULT_MAPPING, &e->priv,
+				e->priv_port);
+	else
+		touch(e, p, true);
 	if (vgw_rewrite_addr(p, false, &e->priv) ||
 	    rewrite_port(p, false, e->priv_port))
 		return VNICGW_DROP_MALFORMED;

@@ -59,6 +59,10 @@ static const struct nla_policy vgw_policy[VNICGW_A_MAX + 1] = {
 	[VNICGW_A_CLUSTER] = { .type = NLA_NESTED },
 	[VNICGW_A_CT] = NLA_POLICY_NESTED(vgw_ct_policy),
 	[VNICGW_A_NAT] = NLA_POLICY_NESTED(vgw_nat_policy),
+	[VNICGW_A_TRACE] = NLA_POLICY_NESTED(vgw_trace_policy),
+	[VNICGW_A_TRACE_STEPS] = VGW_REPLY_ONLY(TRACE_STEPS),
+	[VNICGW_A_TRACE_VERDICT] = VGW_REPLY_ONLY(TRACE_VERDICT),
+	[VNICGW_A_TRACE_OUT] = VGW_REPLY_ONLY(TRACE_OUT),
 };
 
 static const u64 vgw_features = 0
@@ -1043,6 +1047,41 @@ static int vgw_nl_table_del(struct sk_buff *skb, struct genl_info *info)
 	return k->del(info_vn(info), tb, info->extack);
 }
 
+/* TRACE: one packet through the walk, nothing changed (explain.c). */
+static int vgw_nl_trace(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[VNICGW_TRACE_MAX + 1];
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	if (!info->attrs[VNICGW_A_TRACE]) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "which packet? (a VNICGW_A_TRACE nest)");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, VNICGW_TRACE_MAX, info->attrs[VNICGW_A_TRACE],
+			       vgw_trace_policy, info->extack);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &vgw_genl_family, 0,
+				VNICGW_CMD_TRACE);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	err = vgw_trace(info_vn(info), tb, msg, info->extack);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
 /* --- who may ask ------------------------------------------------------------ */
 
 /*
@@ -1123,6 +1162,7 @@ static int (*const vgw_doits[])(struct sk_buff *, struct genl_info *) = {
 	[VNICGW_CMD_DROP] = vgw_nl_not_request,
 	[VNICGW_CMD_CT_DEL] = vgw_nl_table_del,
 	[VNICGW_CMD_NAT_DEL] = vgw_nl_table_del,
+	[VNICGW_CMD_TRACE] = vgw_nl_trace,
 };
 
 /* Every do goes through here: the permission check, then the handler. */
@@ -1231,6 +1271,7 @@ static const struct genl_ops vgw_genl_ops[] = {
 		.done = vgw_nl_table_dump_done,
 	},
 	{ .cmd = VNICGW_CMD_NAT_DEL, .doit = vgw_nl_doit },
+	{ .cmd = VNICGW_CMD_TRACE, .doit = vgw_nl_doit },
 };
 
 /*

@@ -258,6 +258,15 @@ int vgw_obj_retire(struct vgw_txn *t, const struct vgw_obj *o);
 
 /* policy.c: compiled security policies shared by VNICs. */
 u64 vgw_policy_key(const struct vgw_vnic *v);
+/*
+ * vnicctl trace: the first rule of @v's lists (its subnet's security
+ * lists, then its NSGs), in this direction, stateless or not, that matches
+ * @p; false if none does. Under rcu_read_lock().
+ */
+bool vgw_policy_which(const struct vgw_snap *s, const struct vgw_vnic *v,
+		      bool ingress, bool stateless,
+		      const struct vgw_rule_pkt *p,
+		      const struct vgw_seclist **list, u32 *index);
 int vgw_policy_get(struct vgw_txn *t, const struct vgw_vnic *v,
 		   struct netlink_ext_ack *extack);
 int vgw_policy_put(struct vgw_txn *t, const struct vgw_vnic *v);

@@ -236,6 +236,57 @@ static int gather(const struct vgw_snap *s, const struct vgw_policy *p,
 	return err;
 }
 
+/* @v's lists in this order: its subnet's security lists, then its NSGs. */
+static const struct vgw_seclist *nth_list(const struct vgw_snap *s,
+					  const struct vgw_subnet *sn,
+					  const struct vgw_vnic *v,
+					  unsigned int i)
+{
+	unsigned int n_sls = sn ? sn->n_sls : 0;
+
+	if (i < n_sls)
+		return (const void *)vgw_obj_find(s, VNICGW_OBJ_SECLIST,
+						  sn->sls[i]);
+	return (const void *)vgw_obj_find(s, VNICGW_OBJ_NSG,
+					  v->nsgs[i - n_sls]);
+}
+
+bool vgw_policy_which(const struct vgw_snap *s, const struct vgw_vnic *v,
+		      bool ingress, bool stateless,
+		      const struct vgw_rule_pkt *p,
+		      const struct vgw_seclist **list, u32 *index)
+{
+	const struct vgw_subnet *sn;
+	const struct vgw_seclist *sl;
+	struct vgw_rule r;
+	struct rule_buf b = { .r = &r, .cap = 1 };
+	unsigned int i, j, n;
+
+	sn = (const void *)vgw_obj_find_hashed(s, VNICGW_OBJ_SUBNET,
+					       v->subnet, v->subnet_hash);
+	n = (sn ? sn->n_sls : 0) + v->n_nsgs;
+	for (i = 0; i < n; i++) {
+		const struct vgw_secrule *first;
+
+		sl = nth_list(s, sn, v, i);
+		if (!sl)
+			continue;
+		first = ingress ? sl->rules : sl->rules + sl->n_in;
+		for (j = 0; j < (ingress ? sl->n_in : sl->n_out); j++) {
+			if (first[j].stateless != stateless)
+				continue;
+			b.n = 0;
+			if (add_rules(s, &b, &first[j], 1) ||
+			    !vgw_rule_hits(&r, p))
+				continue;
+			*list = sl;
+			*index = j;
+			return true;
+		}
+	}
+	return false;
+}
+
 static struct vgw_ruleset *compile(const struct vgw_snap *s,
 				   const struct vgw_policy *p, bool ingress)
 {

@@ -436,3 +436,28 @@ out:
 	kvfree(t);
 	return err ? ERR_PTR(err) : rs;
 }
+
+/* ---- one rule ------------------------------------------------------------------ */
+
+bool vgw_rule_hits(const struct vgw_rule *r, const struct vgw_rule_pkt *p)
+{
+	struct rule_tmp t;
+	struct rule_key k;
+	u64 mhi, mlo;
+
+	/* The reductions the compiled rules are made of (rule_load()) and
+	 * that matching applies to the packet (rule_pkt_key()). */
+	if (rule_load(r, &t))
+		return false;
+	if (t.proto != VGW_PROTO_ALL && t.proto != p->proto)
+		return false;
+	rule_pkt_key(p, &k);
+	if (!rule_in(&t.r, k.a, k.b))
+		return false;
+	if (t.kind == RK_NSG)
+		return p->n_remote_nsgs && rule_nsg_member(p, t.nsg);
+	if (t.kind != k.kind)
+		return false;
+	rule_mask(t.plen, &mhi, &mlo);
+	return (k.hi & mhi) == t.hi && (k.lo & mlo) == t.lo;
+}

@@ -87,6 +87,14 @@ bool vgw_rules_stateful(const struct vgw_ruleset *rs);
 enum vgw_verdict vgw_rules_match(const struct vgw_ruleset *rs,
 				 const struct vgw_rule_pkt *p);
 
+/*
+ * Whether the one rule @r matches @p (false for a rule that would not
+ * compile). A packet passes a ruleset built of rules r[] as
+ * vgw_rules_match() says exactly when some r[i] hits it; this names which
+ * (vnicctl trace).
+ */
+bool vgw_rule_hits(const struct vgw_rule *r, const struct vgw_rule_pkt *p);
+
 /* Bytes that @rs occupies (one allocation). */
 size_t vgw_rules_mem(const struct vgw_ruleset *rs);
 

@@ -267,7 +267,6 @@ int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 {
 	struct vgw_pkt p = { .skb = skb, .vn = vn, .encap = encap };
 	struct cluster_opt co = { 0 };
-	const struct vgw_obj *o;
 	struct net_device *dev;
 	int hlen;
 
@@ -334,18 +333,33 @@ int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 	}
 	p.ethertype = eth_hdr(skb)->h_proto;
 	p.snap = rcu_dereference(vn->snap);
+	vgw_rx_walk(&p);
+	return 0;
+}
 
-	o = attachment(&p);
+void vgw_rx_walk(struct vgw_pkt *p)
+{
+	const struct vgw_obj *o;
+
+	o = attachment(p);
 	if (!o) {
-		vgw_drop(&p, VNICGW_DROP_NO_ATTACHMENT);
-		return 0;
+		vgw_drop(p, VNICGW_DROP_NO_ATTACHMENT);
+		return;
+	}
+	if (unlikely(p->ex)) {
+		struct vgw_step *st;
+
+		st = vgw_explain_step(p, VNICGW_STAGE_ATTACH, VNICGW_RESULT_OK);
+		if (st) {
+			st->obj_type = o->type;
+			st->obj = o->id;
+		}
 	}
 	if (o->type == VNICGW_OBJ_VNIC) {
-		p.vnic = (const void *)o;
-		vgw_from_vnic(&p);
+		p->vnic = (const void *)o;
+		vgw_from_vnic(p);
 	} else {
-		p.gw = (const void *)o;
-		vgw_from_gateway(&p);
+		p->gw = (const void *)o;
+		vgw_from_gateway(p);
 	}
-	return 0;
 }

@@ -50,6 +50,16 @@ void vgw_drop(struct vgw_pkt *p, enum vnicgw_drop reason)
 {
 	struct vgw_net_pcpu *nc = this_cpu_ptr(p->vn->pcpu);
 
+	if (unlikely(p->ex)) {
+		struct vgw_step *st;
+
+		st = vgw_explain_step(p, VNICGW_STAGE_DROP, VNICGW_RESULT_OK);
+		if (st)
+			st->reason = reason;
+		p->ex->reason = reason;
+		vgw_explain_end(p, VNICGW_TRACE_DROP);
+		return;
+	}
 	trace_vnicgw_drop(p, reason);
 	if (unlikely(vgw_drop_listened(p->vn)))
 		vgw_notify_drop(p, reason);

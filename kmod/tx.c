@@ -323,6 +323,57 @@ static unsigned int overhead(const struct vgw_peer *to)
  * header, the UDP and IP headers. A frame that would not fit the route's MTU
  * is not sent: its sender learns the MTU (vgw_icmp_too_big()).
  */
+/*
+ * A trace's last stage: where the frame would go, as vgw_tx() would send
+ * it (the route looked up, not cached), and nothing sent.
+ */
+static void tx_explain(struct vgw_pkt *p, const struct vgw_peer *to)
+{
+	bool v6 = to->underlay->family == AF_INET6;
+	struct socket *sock = rcu_dereference(p->vn->sock[to->encap][v6]);
+	__be16 sport = src_port(p->vn, p->hash), dport;
+	struct vgw_explain *ex = p->ex;
+	struct dst_entry *dst = NULL;
+	struct flowi4 fl4;
+	struct flowi6 fl6;
+	unsigned int mtu;
+
+	dport = htons(to->encap == VNICGW_ENCAP_GENEVE ? VGW_GENEVE_PORT :
+		      VGW_VXLAN_PORT);
+	if (sock && rcu_access_pointer(p->vn->dev)) {
+		if (v6) {
+			dst = route6(p->vn, sock, to->src, to->underlay, sport,
+				     dport, &fl6);
+		} else {
+			struct rtable *rt = route4(p->vn, to->src, to->underlay,
+						   sport, dport, &fl4);
+
+			dst = rt ? &rt->dst : NULL;
+		}
+	}
+	if (!dst) {
+		vgw_drop(p, VNICGW_DROP_XMIT);
+		return;
+	}
+	mtu = dst_mtu(dst);
+	dst_release(dst);
+	if (p->skb->len + overhead(to) > mtu) {
+		vgw_drop(p, VNICGW_DROP_MTU);
+		return;
+	}
+	ex->out_dst = *to->underlay;
+	ex->out_src.family = to->underlay->family;
+	if (v6)
+		ex->out_src.v6 = fl6.saddr;
+	else
+		ex->out_src.v4 = fl4.saddr;
+	ex->out_vni = to->vni;
+	ex->out_encap = to->encap;
+	ether_addr_copy(ex->out_dmac, to->mac);
+	ether_addr_copy(ex->out_smac, router_mac);
+	vgw_explain_end(p, VNICGW_TRACE_FORWARD);
+}
+
 void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to)
 {
 	bool v6 = to->underlay->family == AF_INET6;
@@ -336,6 +387,10 @@ void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to)
 	struct ethhdr *eth;
 	unsigned int mtu;
 
+	if (unlikely(p->ex)) {
+		tx_explain(p, to);
+		return;
+	}
 	if (!dev || !sock) {
 		vgw_drop(p, VNICGW_DROP_XMIT);
 		return;

@@ -169,6 +169,101 @@ TEST_F(genl, reads_of_tables_stats_and_cluster_need_cap_net_admin)
 	EXPECT_STREQ(need, self->c.errmsg);
 }
 
+/* A VNICGW_A_TRACE nest of the attributes in @arg (type, len, data...). */
+struct trace_attr {
+	int type, len;
+	const void *data;
+};
+
+static int put_trace(struct nl_msg *m, void *arg)
+{
+	const struct trace_attr *a = arg;
+	struct nlattr *n = nla_nest_start(m, VNICGW_A_TRACE);
+
+	if (!n)
+		return -EMSGSIZE;
+	for (; a->type; a++)
+		if (nla_put(m, a->type, a->len, a->data))
+			return -EMSGSIZE;
+	nla_nest_end(m, n);
+	return 0;
+}
+
+/*
+ * TRACE refuses, with a message naming the field, a request without the
+ * packet, without its destination or protocol, with fields that do not go
+ * together, with a reply-only attribute, from an object that does not
+ * exist; and it needs CAP_NET_ADMIN (it reads the tenants' tables).
+ */
+TEST_F(genl, trace_refuses_what_does_not_describe_a_packet)
+{
+	static const uint32_t dst = 0x0502010a, outer = 0x0100000a;
+	static const uint8_t udp = 17, icmp = 1, zero = 0;
+	static const uint16_t port = 53;
+	const struct trace_attr no_proto[] = {
+		{ VNICGW_TRACE_VNIC, 3, "v1" }, { VNICGW_TRACE_DST, 4, &dst }, { 0 } };
+	const struct trace_attr no_outer[] = {
+		{ VNICGW_TRACE_DST, 4, &dst }, { VNICGW_TRACE_PROTO, 1, &udp },
+		{ VNICGW_TRACE_SRC, 4, &dst }, { 0 } };
+	const struct trace_attr both[] = {
+		{ VNICGW_TRACE_VNIC, 3, "v1" }, { VNICGW_TRACE_GATEWAY, 3, "g1" },
+		{ VNICGW_TRACE_DST, 4, &dst }, { VNICGW_TRACE_PROTO, 1, &udp }, { 0 } };
+	const struct trace_attr icmp_port[] = {
+		{ VNICGW_TRACE_VNIC, 3, "v1" }, { VNICGW_TRACE_DST, 4, &dst },
+		{ VNICGW_TRACE_PROTO, 1, &icmp }, { VNICGW_TRACE_DPORT, 2, &port },
+		{ 0 } };
+	const struct trace_attr ttl0[] = {
+		{ VNICGW_TRACE_VNIC, 3, "v1" }, { VNICGW_TRACE_DST, 4, &dst },
+		{ VNICGW_TRACE_PROTO, 1, &udp }, { VNICGW_TRACE_TTL, 1, &zero },
+		{ 0 } };
+	const struct trace_attr nobody[] = {
+		{ VNICGW_TRACE_VNIC, 3, "v1" }, { VNICGW_TRACE_DST, 4, &dst },
+		{ VNICGW_TRACE_PROTO, 1, &udp }, { 0 } };
+	const struct trace_attr bad_addr[] = {
+		{ VNICGW_TRACE_OUTER_SRC, 3, &outer }, { 0 } };
+	struct put_attr verdict = { VNICGW_A_TRACE_VERDICT, 1, &zero };
+
+	ASSERT_EQ(0, vgw_flush(&self->c));
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, NULL, NULL,
+				    NULL));
+	EXPECT_STREQ("vnicgw: which packet? (a VNICGW_A_TRACE nest)",
+		     self->c.errmsg);
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
+				    NULL, (void *)no_proto));
+	EXPECT_STREQ("trace: the packet needs a destination and a protocol",
+		     self->c.errmsg);
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
+				    NULL, (void *)no_outer));
+	EXPECT_STREQ("trace: from neither a VNIC nor a gateway: the outer source, VIP and VNI are needed",
+		     self->c.errmsg);
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
+				    NULL, (void *)both));
+	EXPECT_STREQ("trace: from a VNIC or from a gateway, not both",
+		     self->c.errmsg);
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
+				    NULL, (void *)icmp_port));
+	EXPECT_STREQ("trace: a destination port is for TCP and UDP",
+		     self->c.errmsg);
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
+				    NULL, (void *)ttl0));
+	EXPECT_NE('\0', self->c.errmsg[0]);
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
+				    NULL, (void *)bad_addr));
+	EXPECT_NE('\0', self->c.errmsg[0]);
+	EXPECT_EQ(-ENOENT, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
+				    NULL, (void *)nobody));
+	EXPECT_STREQ("trace: no such vnic", self->c.errmsg);
+	/* The reply's attributes are refused in a request. */
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, build_attr,
+				    NULL, &verdict));
+	EXPECT_STREQ("VNICGW_A_TRACE_VERDICT is reply-only", self->c.errmsg);
+	ASSERT_EQ(0, drop_net_admin());
+	EXPECT_EQ(-EPERM, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
+				   NULL, (void *)nobody));
+	EXPECT_STREQ("vnicgw: this command needs CAP_NET_ADMIN in the initial user namespace",
+		     self->c.errmsg);
+}
+
 static int count_msgs(struct nlattr **tb, void *arg)
 {
 	(void)tb;

@@ -600,6 +600,57 @@ TEST(random_rulesets_agree_with_the_reference)
 	EXPECT_LT(checks / 20, hits[STATELESS]);
 }
 
+/*
+ * vnicctl trace names the rule behind a verdict with vgw_rule_hits(): a
+ * ruleset's verdict is stateless exactly when one of its stateless rules
+ * hits, stateful when none of those but a stateful one does, deny when
+ * none does. So the rule it names is always one that gave the verdict.
+ */
+TEST(the_rule_a_trace_names_gave_the_verdict)
+{
+	struct vgw_rule r[100];
+	unsigned int t, i, j, n, named[3] = { 0 };
+	struct vgw_ruleset *rs;
+	enum vgw_verdict got, by_rules;
+	bool stateless, stateful;
+	struct pkt k;
+
+	seed("named");
+	for (t = 0; t < 1000; t++) {
+		n = rnd(40);
+		for (i = 0; i < n; i++) {
+			random_rule(&r[i]);
+			if (i && rnd(8) == 0)
+				r[i] = r[rnd(i)];
+		}
+		rs = vgw_rules_build(r, n, GFP_KERNEL);
+		ASSERT_FALSE(IS_ERR(rs));
+		for (i = 0; i < 100; i++) {
+			random_pkt(&k, r, n);
+			got = vgw_rules_match(rs, &k.p);
+			stateless = stateful = false;
+			for (j = 0; j < n; j++) {
+				if (!vgw_rule_hits(&r[j], &k.p))
+					continue;
+				stateless |= r[j].stateless;
+				stateful |= !r[j].stateless;
+			}
+			by_rules = stateless ? VGW_ALLOW_STATELESS :
+				   stateful ? VGW_ALLOW_STATEFUL : VGW_DENY;
+			ASSERT_EQ(got, by_rules) {
+				note("ruleset %u of %u rules, packet %u", t, n, i);
+			}
+			named[got]++;
+		}
+		vgw_rules_free(rs);
+	}
+	note("verdicts named: %u denied, %u stateful, %u stateless",
+	     named[0], named[1], named[2]);
+	EXPECT_LT(1000u, named[DENY]);
+	EXPECT_LT(1000u, named[STATEFUL]);
+	EXPECT_LT(1000u, named[STATELESS]);
+}
+
 TEST(random_invalid_rules_are_refused_as_the_reference_says)
 {
 	struct vgw_rule r[4];
