@@ -2090,7 +2090,7 @@ static int parse_trace(int argc, char **argv, struct req *r)
 			for_what = "icmp and icmpv6";
 		if (for_what) {
 			snprintf(pn, sizeof(pn), "%u", p->proto);
-			return bad_usage("trace", "%s is for %s, not %s",
+			return bad_usage("trace", "\"%s\" is for %s, not %s",
 					 trace_keys[k], for_what,
 					 vgw_proto_name(p->proto) ?: pn);
 		}
