@@ -456,8 +456,10 @@ int vgw_trace_parse(struct nlattr **tb, struct vgw_trace_result *r)
 			return err;
 		r->has |= VGW_TRACE_HAS_OUT;
 	}
-	if (tb[VNICGW_A_TRACE_STEPS])
+	if (tb[VNICGW_A_TRACE_STEPS]) {
+		r->has |= VGW_TRACE_HAS_STEPS;
 		return parse_steps(tb[VNICGW_A_TRACE_STEPS], r);
+	}
 	return 0;
 }
 
@@ -1032,10 +1034,12 @@ void vgw_trace_print_json(FILE *f, const struct vgw_trace_result *r)
 	vgw_json_object_begin(&j, NULL);
 	if (r->has & VGW_TRACE_HAS_GENERATION)
 		vgw_json_u64(&j, "generation", r->generation);
-	vgw_json_array_begin(&j, "steps");
-	for (i = 0; i < r->n_steps; i++)
-		json_step(&j, &r->steps[i]);
-	vgw_json_array_end(&j);
+	if (r->has & VGW_TRACE_HAS_STEPS) {
+		vgw_json_array_begin(&j, "steps");
+		for (i = 0; i < r->n_steps; i++)
+			json_step(&j, &r->steps[i]);
+		vgw_json_array_end(&j);
+	}
 	json_enum(&j, "verdict", vgw_trace_verdict_name(r->verdict), r->verdict);
 	if (r->has & VGW_TRACE_HAS_REASON)
 		json_enum(&j, "reason", vgw_drop_name(r->reason), r->reason);

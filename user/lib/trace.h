@@ -72,6 +72,7 @@ struct vgw_trace_step {
 #define VGW_TRACE_HAS_GENERATION	0x1
 #define VGW_TRACE_HAS_REASON		0x2
 #define VGW_TRACE_HAS_OUT		0x4
+#define VGW_TRACE_HAS_STEPS		0x8
 
 struct vgw_trace_result {
 	unsigned int has;		/* VGW_TRACE_HAS_* */
