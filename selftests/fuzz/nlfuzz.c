@@ -25,7 +25,10 @@
  *   FUZZ_CHECK_EVERY messages and at the end; the cluster likewise with
  *   CLUSTER_GET; GET_INFO's object count; OBJ_GET do's found/not found;
  * - an accepted mutation that the dump decoder cannot read is a finding
- *   (printed; the object is then compared by presence only).
+ *   (printed; the object is then compared by presence only);
+ * - an accepted TRACE answers a reply that libvnicgw's parser reads, with
+ *   a verdict. TRACE changes nothing, so the model takes no change from
+ *   it (a TRACE that changed the tables would show in the comparisons).
  *
  * After a refusal that hit a socket's own transaction the fuzzer asks the
  * kernel whether the transaction survived (TXN_BEGIN from the same socket:
@@ -63,6 +66,7 @@
 #include "cluster_nl.h"
 #include "nlobj.h"
 #include "state.h"
+#include "trace.h"
 #include "vgw.h"
 
 #define NSOCK		3
@@ -152,6 +156,8 @@ static struct {
 	unsigned long per_cmd[__VNICGW_CMD_MAX + 1][2];
 	/* After a refusal of the owner: [cmd][0] txn survived, [1] ended. */
 	unsigned long probe_cmd[__VNICGW_CMD_MAX + 1][2];
+	/* Accepted TRACEs by verdict (the last: a value not known here). */
+	unsigned long trace_verdicts[__VNICGW_TRACE_VERDICT_MAX + 1];
 } st;
 static bool verbose, progress;	/* FUZZ_PROGRESS: a line on stderr per check */
 /* FUZZ_TRACE=FROM-TO: print every request of that range, with its bytes. */
@@ -406,20 +412,34 @@ static const char *cmd_name(unsigned int cmd)
 		"UNSPEC", "GET_INFO", "FLUSH", "TXN_BEGIN", "TXN_COMMIT",
 		"TXN_ABORT", "OBJ_SET", "OBJ_DEL", "OBJ_GET", "STATS",
 		"CLUSTER_SET", "CLUSTER_GET", "NOTIFY", "DROP", "CT_GET",
-		"CT_DEL", "NAT_GET", "NAT_DEL",
+		"CT_DEL", "NAT_GET", "NAT_DEL", "TRACE",
 	};
 
 	return cmd < sizeof(n) / sizeof(n[0]) ? n[cmd] : "?";
 }
 
+/* The reply to the last TRACE, read by the library's parser. */
+static struct vgw_trace_result trace_res;
+static int trace_parse_err;
+
+static int parse_trace_reply(struct nlattr **tb, void *arg)
+{
+	(void)arg;
+	if (!trace_parse_err)
+		trace_parse_err = vgw_trace_parse(tb, &trace_res);
+	return 0;
+}
+
 /*
  * Send one request with @payload as its attributes, count it, check that
- * a refusal says why. Returns the kernel's answer.
+ * a refusal says why (and that an accepted TRACE answers a readable
+ * reply). Returns the kernel's answer.
  */
 static int send_req(int s, unsigned int cmd, int flags, const struct buf *payload,
 		    bool mutated)
 {
 	struct vgw_client *c = s < 0 ? &checker : &socks[s];
+	bool trace_do = cmd == VNICGW_CMD_TRACE && !(flags & NLM_F_DUMP);
 	int err;
 
 	bool trace = st.msgs + 1 >= trace_from && st.msgs + 1 <= trace_to;
@@ -435,11 +455,26 @@ static int send_req(int s, unsigned int cmd, int flags, const struct buf *payloa
 	watch("request %lu: %s (cmd %u) flags %#x socket %d%s (replay: FUZZ_TRACE=%lu-%lu)",
 	      st.msgs + 1, cmd_name(cmd), cmd, flags, s,
 	      mutated ? " mutated" : "", st.msgs + 1, st.msgs + 1);
+	if (trace_do) {
+		vgw_trace_result_free(&trace_res);
+		trace_parse_err = 0;
+	}
 	err = vgw_call_sized(c, (uint8_t)cmd, flags,
 			     (payload ? payload->len : 0) + 1024, put_raw,
-			     NULL, (void *)payload);
+			     trace_do ? parse_trace_reply : NULL,
+			     (void *)payload);
 	unwatch();
 	st.msgs++;
+	if (trace_do && !err) {
+		if (trace_parse_err || !trace_res.have_verdict)
+			fail("message %lu: TRACE accepted, and its reply is malformed (%s)",
+			     st.msgs, trace_parse_err ? strerror(-trace_parse_err) :
+			     "no reply with a verdict");
+		else
+			st.trace_verdicts[trace_res.verdict < __VNICGW_TRACE_VERDICT_MAX ?
+					  trace_res.verdict :
+					  __VNICGW_TRACE_VERDICT_MAX]++;
+	}
 	if (trace)
 		printf("# trace %lu: answer %d %s\n", st.msgs, err, c->errmsg);
 	st.per_cmd[cmd <= VNICGW_CMD_MAX ? cmd : __VNICGW_CMD_MAX][err != 0]++;
@@ -1663,6 +1698,137 @@ static void step_table(bool mut)
 	buf_free(&b);
 }
 
+/*
+ * TRACE: a packet from one of the universe's VNICs or gateways, or from
+ * an outer header given by hand, to addresses of the universe (another
+ * VNIC, a public IP, the internet) or random ones, each field there or
+ * not and now and then out of range, encoded by libvnicgw's encoder;
+ * mutated or not; now and then as a dump (genl has none). TRACE changes
+ * nothing: model_accept() takes no change from it.
+ */
+static void step_trace(bool mut)
+{
+	struct vgw_trace_pkt p = { 0 };
+	struct nl_msg *m = nlmsg_alloc_size(4096);
+	unsigned int i = rn(N_VNIC), from = rn(10), k;
+	unsigned int sn = i % N_SN, vcn = sn % N_VCN;
+	static const uint8_t protos[] = { 6, 17, 1, 58 };
+	char id[VGW_ID_MAX];
+	struct buf b = { 0 };
+	bool v6 = pct(10);
+
+#define GIVE(attr)	(p.has |= VGW_TRACE_BIT(attr))
+	if (from < 6) {
+		obj_id(id, VGW_OBJ_VNIC, i);
+		snprintf(p.vnic, sizeof(p.vnic), "%s", id);
+		GIVE(VNICGW_TRACE_VNIC);
+	} else if (from < 8) {
+		obj_id(id, VGW_OBJ_GATEWAY, rn(N_GW));
+		snprintf(p.gateway, sizeof(p.gateway), "%s", id);
+		GIVE(VNICGW_TRACE_GATEWAY);
+	}
+	/* Without a VNIC or gateway these three are needed (mostly given). */
+	if (from >= 8 ? pct(95) : pct(15)) {
+		v4(&p.outer_src, 192, 168, pct(80) ? 200 : 100, (uint8_t)(1 + i));
+		GIVE(VNICGW_TRACE_OUTER_SRC);
+	}
+	if (from >= 8 ? pct(95) : pct(15)) {
+		v4(&p.outer_dst, 100, 64, (uint8_t)i, (uint8_t)(1 + rn(2)));
+		GIVE(VNICGW_TRACE_OUTER_DST);
+	}
+	if (from >= 8 ? pct(95) : pct(10)) {
+		p.vni = pct(90) ? 5000 + i : pct(50) ? 1000 + rn(N_GW) :
+			rn(2) ? 0 : 0x1000000;
+		GIVE(VNICGW_TRACE_VNI);
+	}
+	if (pct(15)) {
+		p.encap = (uint8_t)rn(3);
+		GIVE(VNICGW_TRACE_ENCAP);
+	}
+	if (pct(15)) {
+		struct vgw_addr a;
+
+		v4(&a, 10, (uint8_t)vcn, (uint8_t)sn, (uint8_t)(10 + i));
+		vgw_mac_from_addr(&a, p.src_mac);
+		if (pct(30))
+			p.src_mac[5] ^= (uint8_t)rnd();
+		GIVE(VNICGW_TRACE_SRC_MAC);
+	}
+	if (pct(10)) {
+		for (k = 0; k < 6; k++)
+			p.dst_mac[k] = pct(80) ? (k == 0 ? 2 : k == 5 ? 1 : 0) :
+				       (uint8_t)rnd();
+		GIVE(VNICGW_TRACE_DST_MAC);
+	}
+	/* The inner destination: another VNIC, a public IP, the internet. */
+	if (pct(97)) {
+		unsigned int j = rn(N_VNIC), sj = j % N_SN;
+
+		if (v6) {
+			p.dst.family = AF_INET6;
+			for (k = 0; k < 16; k++)
+				p.dst.bytes[k] = k < 2 ? (k ? 0x0d : 0xfd) : (uint8_t)rn(4);
+		} else if (pct(60)) {
+			v4(&p.dst, 10, (uint8_t)(sj % N_VCN), (uint8_t)sj, (uint8_t)(10 + j));
+		} else if (pct(50)) {
+			v4(&p.dst, 198, 51, 100, (uint8_t)(1 + j));
+		} else {
+			v4(&p.dst, 93, 184, 216, (uint8_t)rnd());
+		}
+		GIVE(VNICGW_TRACE_DST);
+	}
+	if (!p.vnic[0] || pct(20)) {
+		if (v6 != pct(3)) {
+			p.src.family = AF_INET6;
+			p.src.bytes[0] = 0xfd;
+			p.src.bytes[15] = (uint8_t)rnd();
+		} else {
+			v4(&p.src, pct(50) ? 10 : 198, (uint8_t)vcn, (uint8_t)sn,
+			   (uint8_t)(10 + i));
+		}
+		GIVE(VNICGW_TRACE_SRC);
+	}
+	if (pct(97)) {
+		p.proto = pct(95) ? protos[rn(4)] : (uint8_t)rnd();
+		GIVE(VNICGW_TRACE_PROTO);
+	}
+	if (pct(60)) {
+		p.sport = pct(50) ? (uint16_t)(1024 + rn(64)) : (uint16_t)rnd();
+		GIVE(VNICGW_TRACE_SPORT);
+	}
+	if (pct(60)) {
+		p.dport = pct(70) ? (uint16_t)(pct(50) ? 80 : 7000) : (uint16_t)rnd();
+		GIVE(VNICGW_TRACE_DPORT);
+	}
+	if (pct(30)) {
+		p.tcp_flags = pct(70) ? (pct(50) ? 0x02 : 0x10) : (uint8_t)rnd();
+		GIVE(VNICGW_TRACE_TCP_FLAGS);
+	}
+	if (pct(25)) {
+		p.icmp_type = pct(60) ? (uint8_t)(pct(50) ? 8 : 128) : (uint8_t)rnd();
+		GIVE(VNICGW_TRACE_ICMP_TYPE);
+	}
+	if (pct(15)) {
+		p.icmp_code = pct(70) ? 0 : (uint8_t)rnd();
+		GIVE(VNICGW_TRACE_ICMP_CODE);
+	}
+	if (pct(20)) {
+		p.ttl = pct(80) ? (uint8_t)(1 + rn(64)) : (uint8_t)rn(2) * 255;
+		GIVE(VNICGW_TRACE_TTL);
+	}
+#undef GIVE
+	/* An empty nest is left out by libnl: then no VNICGW_A_TRACE at all. */
+	if (!m || vgw_trace_put(m, &p))
+		goto out;
+	buf_set(&b, nlmsg_data(nlmsg_hdr(m)), nlmsg_datalen(nlmsg_hdr(m)));
+	if (mut)
+		mutate(&b);
+	request(pick_sock(), VNICGW_CMD_TRACE, pct(2) ? NLM_F_DUMP : 0, &b, mut);
+out:
+	nlmsg_free(m);
+	buf_free(&b);
+}
+
 /* A request with no attributes, or mutated ones. */
 static void step_plain(unsigned int cmd, int flags, bool mut, int s)
 {
@@ -1807,6 +1973,8 @@ static void step(void)
 		step_bulk();
 	else if (r < 823)
 		step_table(mut);
+	else if (r < 853)
+		step_trace(mut);
 	else
 		step_random();
 }
@@ -1902,6 +2070,11 @@ int main(void)
 	for (i = 0; i < N_SURVIVED_MSGS && survived_msgs[i][0]; i++)
 		printf("# the transaction outlived the refusal of %s\n",
 		       survived_msgs[i]);
+	printf("# TRACE verdicts:");
+	for (i = 0; i <= __VNICGW_TRACE_VERDICT_MAX; i++)
+		printf(" %s %lu", vgw_trace_verdict_name(i) ?: "other",
+		       st.trace_verdicts[i]);
+	printf("\n");
 	printf("# undecodable accepted %lu, model differences %lu, checks %lu\n",
 	       st.undecodable, st.model_diffs, st.checks);
 	printf("# SUMMARY seed=%lu msgs=%lu accepted=%lu refused=%lu core_refused=%lu no_extack=%lu other_failures=%lu undecodable=%lu failures=%d secs=%.1f msgs_per_s=%.0f\n",
@@ -1910,5 +2083,6 @@ int main(void)
 	       st.msgs / (secs > 0 ? secs : 1));
 	vgw_close(&checker);
 	model_clear(&committed);
+	vgw_trace_result_free(&trace_res);
 	return failures ? 1 : 0;
 }

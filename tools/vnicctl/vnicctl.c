@@ -13,6 +13,7 @@
  *   vnicctl cluster set|clear         set it by hand (tests, hosts without an agent)
  *   vnicctl [-j] conntrack|nat [VNIC] the connection table, the NAT mappings
  *   vnicctl conntrack|nat delete ...  forget one entry
+ *   vnicctl [-j] trace SOURCE PACKET  what the module would do with a packet
  *
  * Works on the network namespace it runs in, or the one -n NETNS names (as
  * "ip -n NETNS"). The command line is parsed whole before anything else
@@ -20,6 +21,7 @@
  * or not. Exit status: 0 success, 1 refused or failed, 2 usage.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -44,6 +46,7 @@
 #include "stats.h"
 #include "steering.h"
 #include "store.h"
+#include "trace.h"
 #include "vgw.h"
 
 /* The one version of the tree: the module's (kmod/vnicgw.h, via user/cli.mk). */
@@ -78,6 +81,7 @@ struct req {
 	struct vgw_ct ct;		/* conntrack delete */
 	struct vgw_nat nat;		/* nat delete */
 	struct vgw_cluster cl;		/* cluster set */
+	struct vgw_trace_pkt trace;	/* trace */
 	bool kernel;			/* needs the module's netlink family */
 };
 
@@ -146,6 +150,14 @@ static void usage(FILE *f)
 		"  nat delete proto PROTO public ADDR public-port PORT remote ADDR remote-port PORT\n"
 		"                            remove one mapping (ICMP echo: remote-port 0); the\n"
 		"                            remote's next packets to the port are dropped\n"
+		"  trace SOURCE PACKET       what the module would do with one packet, stage by\n"
+		"                            stage (a dry run: nothing is sent or changed):\n"
+		"                            SOURCE: vnic ID | gateway ID | nvd ADDR vip ADDR vni N,\n"
+		"                            and overrides nvd ADDR, vip ADDR, vni N,\n"
+		"                            encap vxlan|geneve, mac MAC, dmac MAC;\n"
+		"                            PACKET: dst ADDR [src ADDR] [proto tcp|udp|icmp|icmpv6|N]\n"
+		"                            [sport N] [dport N] [flags F[,F...]] [type N] [code N]\n"
+		"                            [id N] [ttl N]\n"
 		"  help                      this text\n"
 		"TYPE:");
 	/* The library's names: the ones type_of() takes. */
@@ -1839,6 +1851,273 @@ static int run_nat(struct vgw_client *c, struct req *r)
 	return run_table(c, r, false);
 }
 
+/* --- trace ------------------------------------------------------------------ */
+
+/* The words of "trace", each followed by its value. */
+enum trace_key {
+	TK_VNIC, TK_GATEWAY, TK_NVD, TK_VIP, TK_VNI, TK_ENCAP, TK_MAC, TK_DMAC,
+	TK_PROTO, TK_SRC, TK_DST, TK_SPORT, TK_DPORT, TK_FLAGS, TK_TYPE,
+	TK_CODE, TK_ID, TK_TTL, TK_N
+};
+
+static const char *const trace_keys[TK_N] = {
+	"vnic", "gateway", "nvd", "vip", "vni", "encap", "mac", "dmac",
+	"proto", "src", "dst", "sport", "dport", "flags", "type", "code",
+	"id", "ttl",
+};
+
+/* An object id as the API takes it: [A-Za-z0-9._-], 1 to 63 characters. */
+static bool is_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n < VNICGW_ID_MAX &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+/* A number in [lo, hi] (decimal): 0, or -EINVAL. */
+static int parse_num(const char *s, unsigned long lo, unsigned long hi,
+		     unsigned long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return errno || *end || *v < lo || *v > hi ? -EINVAL : 0;
+}
+
+/* xx:xx:xx:xx:xx:xx, hex digits of either case. */
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int i;
+
+	if (strlen(s) != 17)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		const char *x = s + i * 3;
+
+		if (!isxdigit((unsigned char)x[0]) ||
+		    !isxdigit((unsigned char)x[1]) ||
+		    x[2] != (i == 5 ? '\0' : ':'))
+			return -EINVAL;
+		mac[i] = (uint8_t)strtoul((char[3]){ x[0], x[1], 0 }, NULL, 16);
+	}
+	return 0;
+}
+
+static int set_trace_key(struct vgw_trace_pkt *p, enum trace_key k,
+			 const char *v)
+{
+	const char *key = trace_keys[k];
+	struct vgw_addr *addr = NULL;
+	unsigned long n;
+	int attr;
+
+	switch (k) {
+	case TK_VNIC:
+	case TK_GATEWAY:
+		if (!is_id(v))
+			return bad_usage("trace", "%s \"%s\" is not an id ([A-Za-z0-9._-], 1 to 63 characters)",
+					 key, v);
+		snprintf(k == TK_VNIC ? p->vnic : p->gateway, VNICGW_ID_MAX,
+			 "%s", v);
+		attr = k == TK_VNIC ? VNICGW_TRACE_VNIC : VNICGW_TRACE_GATEWAY;
+		break;
+	case TK_NVD:
+		addr = &p->outer_src;
+		attr = VNICGW_TRACE_OUTER_SRC;
+		break;
+	case TK_VIP:
+		addr = &p->outer_dst;
+		attr = VNICGW_TRACE_OUTER_DST;
+		break;
+	case TK_SRC:
+		addr = &p->src;
+		attr = VNICGW_TRACE_SRC;
+		break;
+	case TK_DST:
+		addr = &p->dst;
+		attr = VNICGW_TRACE_DST;
+		break;
+	case TK_VNI:
+		if (parse_num(v, 1, VNICGW_VNI_MAX, &n))
+			return bad_usage("trace", "vni \"%s\" is not a VNI (1-%u)",
+					 v, VNICGW_VNI_MAX);
+		p->vni = (uint32_t)n;
+		attr = VNICGW_TRACE_VNI;
+		break;
+	case TK_ENCAP:
+		if (!strcmp(v, "vxlan"))
+			p->encap = VNICGW_ENCAP_VXLAN;
+		else if (!strcmp(v, "geneve"))
+			p->encap = VNICGW_ENCAP_GENEVE;
+		else
+			return bad_usage("trace", "encap \"%s\" is not vxlan or geneve", v);
+		attr = VNICGW_TRACE_ENCAP;
+		break;
+	case TK_MAC:
+	case TK_DMAC:
+		if (parse_mac(v, k == TK_MAC ? p->src_mac : p->dst_mac))
+			return bad_usage("trace", "%s \"%s\" is not a MAC address (xx:xx:xx:xx:xx:xx)",
+					 key, v);
+		attr = k == TK_MAC ? VNICGW_TRACE_SRC_MAC : VNICGW_TRACE_DST_MAC;
+		break;
+	case TK_PROTO:
+		if (vgw_proto_parse(v, &p->proto))
+			return bad_usage("trace", "proto \"%s\" is not tcp, udp, icmp, icmpv6 or 0-255", v);
+		attr = VNICGW_TRACE_PROTO;
+		break;
+	case TK_SPORT:
+	case TK_DPORT:
+		if (parse_port("trace", key, v, k == TK_SPORT ? &p->sport : &p->dport))
+			return 2;
+		attr = k == TK_SPORT ? VNICGW_TRACE_SPORT : VNICGW_TRACE_DPORT;
+		break;
+	case TK_ID:
+		if (parse_num(v, 0, 65535, &n))
+			return bad_usage("trace", "id \"%s\" is not an echo identifier (0-65535)", v);
+		/* The API carries an echo's identifier as the source port. */
+		p->sport = (uint16_t)n;
+		attr = VNICGW_TRACE_SPORT;
+		break;
+	case TK_FLAGS:
+		if (vgw_trace_flags_parse(v, &p->tcp_flags))
+			return bad_usage("trace", "flags \"%s\" are not TCP flags (fin syn rst psh ack urg ece cwr, comma-separated, or 0-255)",
+					 v);
+		attr = VNICGW_TRACE_TCP_FLAGS;
+		break;
+	case TK_TYPE:
+	case TK_CODE:
+		if (parse_num(v, 0, 255, &n))
+			return bad_usage("trace", "%s \"%s\" is not an ICMP %s (0-255)",
+					 key, v, key);
+		if (k == TK_TYPE)
+			p->icmp_type = (uint8_t)n;
+		else
+			p->icmp_code = (uint8_t)n;
+		attr = k == TK_TYPE ? VNICGW_TRACE_ICMP_TYPE : VNICGW_TRACE_ICMP_CODE;
+		break;
+	case TK_TTL:
+		if (parse_num(v, 1, 255, &n))
+			return bad_usage("trace", "ttl \"%s\" is not a TTL (1-255)", v);
+		p->ttl = (uint8_t)n;
+		attr = VNICGW_TRACE_TTL;
+		break;
+	default:
+		return 2;
+	}
+	if (addr && vgw_addr_parse(v, addr))
+		return bad_usage("trace", "%s \"%s\" is not an IPv4 or IPv6 address",
+				 key, v);
+	p->has |= VGW_TRACE_BIT(attr);
+	return 0;
+}
+
+/*
+ * trace SOURCE PACKET: keyword-value pairs in any order, each once; then
+ * the checks between words (families, what goes with which protocol) and
+ * the default protocol.
+ */
+static int parse_trace(int argc, char **argv, struct req *r)
+{
+	struct vgw_trace_pkt *p = &r->trace;
+	uint32_t seen = 0;
+	bool ports, icmp;
+	unsigned int k;
+	int i, ret;
+
+	if (!argc)
+		return bad_usage("trace", "no packet (usage: vnicctl trace vnic ID dst ADDR ..., see \"vnicctl --help\")");
+	for (i = 0; i < argc; i += 2) {
+		for (k = 0; k < TK_N; k++)
+			if (!strcmp(argv[i], trace_keys[k]))
+				break;
+		if (k == TK_N)
+			return bad_usage("trace", "\"%s\" is not a trace keyword (see \"vnicctl --help\")",
+					 argv[i]);
+		if (seen & (1u << k))
+			return bad_usage("trace", "%s given twice", trace_keys[k]);
+		if (i + 1 >= argc)
+			return bad_usage("trace", "%s needs an argument", trace_keys[k]);
+		ret = set_trace_key(p, k, argv[i + 1]);
+		if (ret)
+			return ret;
+		seen |= 1u << k;
+	}
+#define SEEN(key)	(seen & (1u << (key)))
+	if (SEEN(TK_VNIC) && SEEN(TK_GATEWAY))
+		return bad_usage("trace", "vnic and gateway: the packet comes from one of them");
+	if (!SEEN(TK_VNIC) && !SEEN(TK_GATEWAY)) {
+		static const enum trace_key need[] = { TK_NVD, TK_VIP, TK_VNI };
+
+		for (k = 0; k < sizeof(need) / sizeof(need[0]); k++)
+			if (!SEEN(need[k]))
+				return bad_usage("trace", "%s needed: without vnic or gateway, nvd, vip and vni say where the packet comes from",
+						 trace_keys[need[k]]);
+	}
+	if (!SEEN(TK_DST))
+		return bad_usage("trace", "dst needed (the inner destination)");
+	if (!SEEN(TK_SRC) && !SEEN(TK_VNIC))
+		return bad_usage("trace", "src needed (only a vnic implies the inner source)");
+	if (SEEN(TK_SRC) && p->src.family != p->dst.family)
+		return bad_usage("trace", "src and dst are of different families");
+	if (SEEN(TK_NVD) && SEEN(TK_VIP) &&
+	    p->outer_src.family != p->outer_dst.family)
+		return bad_usage("trace", "nvd and vip are of different families");
+	if (!SEEN(TK_PROTO)) {
+		/* Ports and flags say TCP; otherwise a ping. */
+		if (SEEN(TK_SPORT) || SEEN(TK_DPORT) || SEEN(TK_FLAGS))
+			p->proto = 6;
+		else
+			p->proto = p->dst.family == AF_INET ? 1 : 58;
+		p->has |= VGW_TRACE_BIT(VNICGW_TRACE_PROTO);
+	}
+	ports = p->proto == 6 || p->proto == 17;
+	icmp = p->proto == 1 || p->proto == 58;
+	for (k = 0; k < TK_N; k++) {
+		char pn[4];
+		const char *for_what = NULL;
+
+		if (!SEEN(k))
+			continue;
+		if ((k == TK_SPORT || k == TK_DPORT) && !ports)
+			for_what = "tcp and udp";
+		else if (k == TK_FLAGS && p->proto != 6)
+			for_what = "tcp";
+		else if ((k == TK_TYPE || k == TK_CODE || k == TK_ID) && !icmp)
+			for_what = "icmp and icmpv6";
+		if (for_what) {
+			snprintf(pn, sizeof(pn), "%u", p->proto);
+			return bad_usage("trace", "\"%s\" is for %s, not %s",
+					 trace_keys[k], for_what,
+					 vgw_proto_name(p->proto) ?: pn);
+		}
+	}
+#undef SEEN
+	return 0;
+}
+
+static int run_trace(struct vgw_client *c, struct req *r)
+{
+	struct vgw_trace_result res;
+	int err;
+
+	err = vgw_trace(c, &r->trace, &res);
+	if (err) {
+		fprintf(stderr, "vnicctl trace: %s\n", vgw_errmsg(c, err));
+		return 1;
+	}
+	/* Whatever the verdict: the trace itself succeeded. */
+	if (opt_json)
+		vgw_trace_print_json(stdout, &res);
+	else
+		vgw_trace_print_text(stdout, &res, &r->trace);
+	vgw_trace_result_free(&res);
+	return 0;
+}
+
 static int parse_help(int argc, char **argv, struct req *r)
 {
 	r->kernel = false;
@@ -1871,6 +2150,7 @@ static const struct command {
 	{ "monitor", parse_monitor, run_monitor },
 	{ "conntrack", parse_conntrack, run_conntrack },
 	{ "nat", parse_nat, run_nat },
+	{ "trace", parse_trace, run_trace },
 	{ "help", parse_help, run_help },
 };
 

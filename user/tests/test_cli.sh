@@ -100,6 +100,53 @@ usage_error "conntrack delete with mixed families" 'src and dst are of different
 usage_error "nat delete with an unknown key" '"vnic" is not a delete argument' nat delete vnic a
 usage_error "nat delete without remote-port" 'nat: delete needs remote-port' \
 	nat delete proto udp public 198.51.100.1 public-port 1024 remote 192.0.2.1
+usage_error "trace without a packet" 'trace: no packet' trace
+usage_error "trace with an unknown keyword" 'trace: "frob" is not a trace keyword' \
+	trace vnic a dst 10.0.0.1 frob 1
+usage_error "trace with a keyword missing its value" 'trace: sport needs an argument' \
+	trace vnic a dst 10.0.0.1 sport
+usage_error "trace with a keyword twice" 'trace: dst given twice' \
+	trace vnic a dst 10.0.0.1 dst 10.0.0.2
+usage_error "trace with a dst that is no address" 'trace: dst "10.0.0.256" is not an IPv4 or IPv6 address' \
+	trace vnic a dst 10.0.0.256
+usage_error "trace with an nvd that is no address" 'trace: nvd "nvd-1" is not an IPv4 or IPv6 address' \
+	trace vnic a nvd nvd-1 dst 10.0.0.1
+usage_error "trace with a port above 65535" 'trace: dport "65536" is not a port' \
+	trace vnic a dst 10.0.0.1 dport 65536
+usage_error "trace with VNI 0" 'trace: vni "0" is not a VNI \(1-16777215\)' \
+	trace vnic a vni 0 dst 10.0.0.1
+usage_error "trace with VNI 16777216" 'trace: vni "16777216" is not a VNI' \
+	trace vnic a vni 16777216 dst 10.0.0.1
+usage_error "trace with src and dst of different families" 'trace: src and dst are of different families' \
+	trace vnic a src 10.0.0.1 dst fd00::1
+usage_error "trace with nvd and vip of different families" 'trace: nvd and vip are of different families' \
+	trace nvd 192.0.2.1 vip 2001:db8::1 vni 5 src 10.0.0.1 dst 10.0.0.2
+usage_error "trace with ports for icmp" 'trace: "dport" is for tcp and udp, not icmp' \
+	trace vnic a dst 10.0.0.1 proto icmp dport 80
+usage_error "trace with a port for icmpv6" 'trace: "sport" is for tcp and udp, not icmpv6' \
+	trace vnic a dst fd00::1 proto icmpv6 sport 1
+usage_error "trace with flags for udp" 'trace: "flags" is for tcp, not udp' \
+	trace vnic a dst 10.0.0.1 proto udp flags syn
+usage_error "trace with an ICMP type for tcp" 'trace: "type" is for icmp and icmpv6, not tcp' \
+	trace vnic a dst 10.0.0.1 dport 22 type 8
+usage_error "trace with an unknown TCP flag" 'trace: flags "syn,fyn" are not TCP flags' \
+	trace vnic a dst 10.0.0.1 flags syn,fyn
+usage_error "trace without vnic or gateway and without vni" 'trace: vni needed: without vnic or gateway' \
+	trace nvd 192.0.2.1 vip 192.0.2.2 src 10.0.0.1 dst 10.0.0.2
+usage_error "trace without vnic or gateway and without nvd" 'trace: nvd needed: without vnic or gateway' \
+	trace vip 192.0.2.2 vni 5 src 10.0.0.1 dst 10.0.0.2
+usage_error "trace from a vnic and a gateway" 'trace: vnic and gateway' \
+	trace vnic a gateway g dst 10.0.0.1
+usage_error "trace without dst" 'trace: dst needed' trace vnic a proto tcp
+usage_error "trace from a gateway without src" 'trace: src needed' trace gateway g dst 10.0.0.1
+usage_error "trace with a MAC that is none" 'trace: dmac "02:00:00:00:00" is not a MAC address' \
+	trace vnic a dst 10.0.0.1 dmac 02:00:00:00:00
+usage_error "trace with an unknown encapsulation" 'trace: encap "gre" is not vxlan or geneve' \
+	trace vnic a dst 10.0.0.1 encap gre
+usage_error "trace with TTL 0" 'trace: ttl "0" is not a TTL \(1-255\)' \
+	trace vnic a dst 10.0.0.1 ttl 0
+usage_error "trace with an id that is no VNIC id" 'trace: vnic "a b" is not an id' \
+	trace vnic "a b" dst 10.0.0.1
 usage_error "info with an argument" 'info: takes no arguments' info x
 usage_error "flush with an argument" 'flush: takes no arguments' flush x
 usage_error "steering with an argument" 'steering: takes no arguments' steering x
@@ -122,6 +169,12 @@ expect_fail_msg "a missing network namespace is named" \
 	'network namespace "vgwt-none": /run/netns/vgwt-none' "$VNICCTL" -n vgwt-none info
 expect_fail_msg "with every argument right, the missing module is the error" \
 	"module is not loaded" "$VNICCTL" info
+expect_fail_msg "... and so for a trace (every word right: flags imply tcp)" \
+	"module is not loaded" "$VNICCTL" -j trace vnic web-1 dst 2001:db8::1 dport 443 \
+	flags syn,ack encap geneve mac 02:00:00:00:00:aA ttl 255 vni 16777215
+expect_fail_msg "... and for a trace from no VNIC (nvd, vip, vni, an ICMP echo)" \
+	"module is not loaded" "$VNICCTL" trace nvd 192.0.2.1 vip 192.0.2.2 vni 1 \
+	src 10.0.0.1 dst 10.0.0.2 type 8 code 0 id 7
 
 ver=$(sed -n 's/^#define VGW_VERSION "\(.*\)"$/\1/p' "$top/kmod/vnicgw.h")
 expect_eq "--version prints the module's version (kmod/vnicgw.h)" \
@@ -213,6 +266,24 @@ expect_eq "completion: the keys of conntrack delete" \
 	"dport dst proto sport src vnic" "$(complete_words vnicctl conntrack delete "")"
 expect_eq "completion: the protocols after proto" \
 	"icmp icmpv6 tcp udp" "$(complete_words vnicctl nat delete proto "")"
+expect_eq "completion: trace's keywords" \
+	"code dmac dport dst encap flags gateway id mac nvd proto sport src ttl type vip vni vnic" \
+	"$(complete_words vnicctl trace "")"
+expect_eq "completion: ... those not given yet" \
+	"code dmac dport encap flags id mac nvd proto sport src ttl type vip vni" \
+	"$(complete_words vnicctl trace vnic web-1 dst 10.0.0.1 gateway g "")"
+expect_eq "completion: the VNIC ids after trace vnic" \
+	"ns1-a ns1-b" "$(complete_words vnicctl -n ns1 trace vnic "")"
+expect_eq "completion: the gateway ids after trace gateway" \
+	"--a --b" "$(complete_words vnicctl trace dst 10.0.0.1 gateway "")"
+expect_eq "completion: the encapsulations after trace encap" \
+	"geneve vxlan" "$(complete_words vnicctl trace encap "")"
+expect_eq "completion: the protocols after trace proto" \
+	"icmp icmpv6 tcp udp" "$(complete_words vnicctl trace vnic a proto "")"
+expect_eq "completion: the next TCP flag after trace flags syn," \
+	"syn,ack" "$(complete_words vnicctl trace flags syn,a)"
+expect_eq "completion: nothing for an address" \
+	"" "$(complete_words vnicctl trace vnic a dst "")"
 expect_eq "completion: nothing after show TYPE ID" \
 	"" "$(complete_words vnicctl show vnic --a "")"
 
