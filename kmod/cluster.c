@@ -662,6 +662,31 @@ static void push_opt(struct sk_buff *skb, u8 type, unsigned int dlen)
 	o->rsvd_len = dlen / 4;
 }
 
+/*
+ * Why a handoff to @owner cannot go (a drop reason), or 0 with @src the
+ * address it goes from (NULL: routing picks).
+ */
+static int handoff_refused(const struct vgw_cluster *c,
+			   const struct vgw_member *owner,
+			   const struct vgw_ip **src)
+{
+	if (owner->addr.family != AF_INET && owner->addr.family != AF_INET6)
+		return VNICGW_DROP_NO_OWNER;
+	/* A signed message names its sender: it needs an address. */
+	*src = c->n_keys ? sender_addr(c) : self_addr(c);
+	if (c->n_keys && (!*src || (*src)->family != owner->addr.family))
+		return VNICGW_DROP_XMIT;	/* nothing to sign as */
+	return 0;
+}
+
+int vgw_cluster_handoff_refused(const struct vgw_cluster *c,
+				const struct vgw_member *owner)
+{
+	const struct vgw_ip *src;
+
+	return handoff_refused(c, owner, &src);
+}
+
 void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner)
 {
 	const struct vgw_cluster *c = vgw_cluster_get(p->vn);
@@ -669,20 +694,15 @@ void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner)
 	const struct vgw_ip *src;
 	struct vgw_handoff_opt *h;
 	unsigned int opts;
-	int err;
+	int err, reason;
 
-	if (owner->addr.family != AF_INET && owner->addr.family != AF_INET6) {
-		vgw_drop(p, VNICGW_DROP_NO_OWNER);
+	reason = handoff_refused(c, owner, &src);
+	if (reason) {
+		vgw_drop(p, reason);
 		return;
 	}
 	if (skb_cow_head(skb, CLUSTER_HEADROOM)) {
 		vgw_drop(p, VNICGW_DROP_XMIT);
-		return;
-	}
-	/* A signed message names its sender: it needs an address. */
-	src = c->n_keys ? sender_addr(c) : self_addr(c);
-	if (c->n_keys && (!src || src->family != owner->addr.family)) {
-		vgw_drop(p, VNICGW_DROP_XMIT);	/* nothing to sign as */
 		return;
 	}
 	opts = VGW_GENEVE_OPT_HLEN + sizeof(*h) +

@@ -129,6 +129,9 @@ int vgw_cluster_put_roles(struct sk_buff *skb, const struct vgw_cluster *c,
  * packet; counted.
  */
 void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner);
+/* Why a handoff to @owner would be dropped before it is sent, or 0 (trace). */
+int vgw_cluster_handoff_refused(const struct vgw_cluster *c,
+				const struct vgw_member *owner);
 /*
  * The authentication option of a received message, as rx.c found it:
  * offsets from skb->data (the UDP header).

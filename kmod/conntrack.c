@@ -691,8 +691,8 @@ int vgw_ct_fill(struct sk_buff *skb, struct vgw_net *vn, void *obj, u64 vnic)
 }
 
 /* A flow from CT_DEL's attributes, as a tracker's key: 0 or -EINVAL. */
-static int key_from_attrs(struct nlattr **tb, struct vgw_ct_key *ck,
-			  struct netlink_ext_ack *extack)
+static int key_from_attrs(const struct nlattr *nest, struct nlattr **tb,
+			  struct vgw_ct_key *ck, struct netlink_ext_ack *extack)
 {
 	static const int need[] = { VNICGW_CT_PROTO, VNICGW_CT_SRC,
 				    VNICGW_CT_DST, VNICGW_CT_SPORT,
@@ -700,7 +700,7 @@ static int key_from_attrs(struct nlattr **tb, struct vgw_ct_key *ck,
 	struct vgw_ip src, dst;
 	int err;
 
-	err = vgw_nla_need(tb, need, ARRAY_SIZE(need),
+	err = vgw_nla_need(nest, tb, need, ARRAY_SIZE(need),
 			   "conntrack: the connection needs its protocol, addresses and ports",
 			   extack) ?:
 	      vgw_nla_ip(tb[VNICGW_CT_SRC], &src, extack) ?:
@@ -724,8 +724,8 @@ static int key_from_attrs(struct nlattr **tb, struct vgw_ct_key *ck,
 	return 0;
 }
 
-int vgw_ct_delete(struct vgw_net *vn, struct nlattr **tb,
-		  struct netlink_ext_ack *extack)
+int vgw_ct_delete(struct vgw_net *vn, const struct nlattr *nest,
+		  struct nlattr **tb, struct netlink_ext_ack *extack)
 {
 	static const int need[] = { VNICGW_CT_VNIC };
 	struct vgw_ct_table *t = vn->ct;
@@ -737,11 +737,11 @@ int vgw_ct_delete(struct vgw_net *vn, struct nlattr **tb,
 	u32 hash;
 	int err;
 
-	err = vgw_nla_need(tb, need, 1,
+	err = vgw_nla_need(nest, tb, need, 1,
 			   "conntrack: which VNIC's connection (VNICGW_CT_VNIC)?",
 			   extack) ?:
 	      vgw_nla_id(tb[VNICGW_CT_VNIC], id, extack) ?:
-	      key_from_attrs(tb, &k, extack);
+	      key_from_attrs(nest, tb, &k, extack);
 	if (err)
 		return err;
 	k.vnic = vgw_obj_hash(VNICGW_OBJ_VNIC, id);

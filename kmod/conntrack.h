@@ -67,9 +67,9 @@ const struct vgw_vnic *vgw_vnic_by_hash(const struct vgw_net *vn, u64 hash);
 struct vgw_rht_dump;
 void vgw_ct_dump_enter(struct vgw_net *vn, struct vgw_rht_dump *d);
 int vgw_ct_fill(struct sk_buff *skb, struct vgw_net *vn, void *obj, u64 vnic);
-/* CT_DEL: @tb is the parsed VNICGW_A_CT nest. 0, -ENOENT or -EINVAL. */
-int vgw_ct_delete(struct vgw_net *vn, struct nlattr **tb,
-		  struct netlink_ext_ack *extack);
+/* CT_DEL: @tb is the parsed VNICGW_A_CT @nest. 0, -ENOENT or -EINVAL. */
+int vgw_ct_delete(struct vgw_net *vn, const struct nlattr *nest,
+		  struct nlattr **tb, struct netlink_ext_ack *extack);
 extern const struct nla_policy vgw_ct_policy[VNICGW_CT_MAX + 1];
 
 int vgw_ct_init(void);

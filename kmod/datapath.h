@@ -134,13 +134,14 @@ struct vgw_step *vgw_explain_step(const struct vgw_pkt *p, u8 stage,
 /* The packet ends here (@verdict); its skb is freed. */
 void vgw_explain_end(struct vgw_pkt *p, u8 verdict);
 /*
- * VNICGW_CMD_TRACE: the packet @tb (enum vnicgw_trace_attr) describes, run
+ * VNICGW_CMD_TRACE: the packet @tb (enum vnicgw_trace_attr, parsed from
+ * @nest) describes, run
  * through the walk; its stages and verdict go into @msg. 0, -EMSGSIZE, or
  * a refusal with @extack set.
  */
 extern const struct nla_policy vgw_trace_policy[VNICGW_TRACE_MAX + 1];
-int vgw_trace(struct vgw_net *vn, struct nlattr **tb, struct sk_buff *msg,
-	      struct netlink_ext_ack *extack);
+int vgw_trace(struct vgw_net *vn, const struct nlattr *nest, struct nlattr **tb,
+	      struct sk_buff *msg, struct netlink_ext_ack *extack);
 
 /*
  * The packet an ICMP error quotes (icmp.c): its ends, protocol and ports
@@ -179,6 +180,8 @@ int vgw_rewrite_addr(struct vgw_pkt *p, bool src, const struct vgw_ip *to);
 /* icmp.c */
 void vgw_icmp_too_big(struct vgw_pkt *p, unsigned int mtu);
 bool vgw_icmp_is_error(const struct vgw_pkt *p);
+/* Is ICMP (@proto 1) or ICMPv6 (58) type @type an error that quotes a packet? */
+bool vgw_icmp_type_is_error(u8 proto, u8 type);
 int vgw_icmp_quote(struct vgw_pkt *p, struct vgw_quote *q);
 int vgw_icmp_quote_rewrite(struct vgw_pkt *p, struct vgw_quote *q, bool src,
 			   const struct vgw_ip *addr, int port);

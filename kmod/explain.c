@@ -54,7 +54,8 @@ struct vgw_step *vgw_explain_step(const struct vgw_pkt *p, u8 stage,
 	struct vgw_explain *ex = p->ex;
 	struct vgw_step *st;
 
-	if (ex->n == VGW_EXPLAIN_STEPS)
+	/* The walk has fewer stages than that: a new one needs more room. */
+	if (WARN_ON_ONCE(ex->n == VGW_EXPLAIN_STEPS))
 		return NULL;
 	st = &ex->steps[ex->n++];
 	memset(st, 0, sizeof(*st));
@@ -104,13 +105,15 @@ static bool is_icmp(u8 proto)
 	return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
 }
 
+
 /* The fields given, and what does not depend on an object. 0 or refused. */
-static int parse_req(struct nlattr **tb, struct trace_req *r,
-		     struct netlink_ext_ack *ea)
+static int parse_req(const struct nlattr *nest, struct nlattr **tb,
+		     struct trace_req *r, struct netlink_ext_ack *ea)
 {
 	static const int need[] = { VNICGW_TRACE_DST, VNICGW_TRACE_PROTO };
 	static const int need_outer[] = {
 		VNICGW_TRACE_OUTER_SRC, VNICGW_TRACE_OUTER_DST, VNICGW_TRACE_VNI,
+		VNICGW_TRACE_SRC, VNICGW_TRACE_SRC_MAC,
 	};
 	static const u8 router[ETH_ALEN] = VGW_ROUTER_MAC;
 	int err;
@@ -119,16 +122,16 @@ static int parse_req(struct nlattr **tb, struct trace_req *r,
 	if (tb[VNICGW_TRACE_VNIC] && tb[VNICGW_TRACE_GATEWAY])
 		return vgw_refuse(ea, tb[VNICGW_TRACE_GATEWAY],
 				  "trace: from a VNIC or from a gateway, not both");
-	err = vgw_nla_need(tb, need, ARRAY_SIZE(need),
+	err = vgw_nla_need(nest, tb, need, ARRAY_SIZE(need),
 			   "trace: the packet needs a destination and a protocol",
 			   ea);
 	if (!err && !tb[VNICGW_TRACE_VNIC] && !tb[VNICGW_TRACE_GATEWAY])
-		err = vgw_nla_need(tb, need_outer, ARRAY_SIZE(need_outer),
-				   "trace: from neither a VNIC nor a gateway: the outer source, VIP and VNI are needed",
+		err = vgw_nla_need(nest, tb, need_outer, ARRAY_SIZE(need_outer),
+				   "trace: from neither a VNIC nor a gateway: the outer source, VIP and VNI, the inner source and its MAC are needed",
 				   ea);
-	if (!err && !tb[VNICGW_TRACE_VNIC] && !tb[VNICGW_TRACE_SRC])
-		err = vgw_nla_need(tb, (const int[]){ VNICGW_TRACE_SRC }, 1,
-				   "trace: not from a VNIC: the inner source is needed",
+	if (!err && tb[VNICGW_TRACE_GATEWAY])
+		err = vgw_nla_need(nest, tb, (const int[]){ VNICGW_TRACE_SRC },
+				   1, "trace: from a gateway: the inner source is needed",
 				   ea);
 	if (err)
 		return err;
@@ -176,6 +179,18 @@ static int parse_req(struct nlattr **tb, struct trace_req *r,
 		       ICMPV6_ECHO_REQUEST;
 	r->icmp_code = tb[VNICGW_TRACE_ICMP_CODE] ?
 		       nla_get_u8(tb[VNICGW_TRACE_ICMP_CODE]) : 0;
+	if (vgw_icmp_type_is_error(r->proto, r->icmp_type))
+		return vgw_refuse(ea, tb[VNICGW_TRACE_ICMP_TYPE],
+				  "trace: an ICMP error quotes the packet it is about; errors cannot be traced");
+	if (r->proto == IPPROTO_ICMPV6 &&
+	    r->icmp_type >= NDISC_ROUTER_SOLICITATION &&
+	    r->icmp_type <= NDISC_REDIRECT)
+		return vgw_refuse(ea, tb[VNICGW_TRACE_ICMP_TYPE],
+				  "trace: neighbour discovery is answered by the router, not walked; trace the packet that follows it");
+	if (tb[VNICGW_TRACE_SPORT] && is_icmp(r->proto) &&
+	    !vgw_flow_icmp_is_echo(r->proto, r->icmp_type))
+		return vgw_refuse(ea, tb[VNICGW_TRACE_SPORT],
+				  "trace: an identifier (VNICGW_TRACE_SPORT) is for ICMP echo only");
 	r->ttl = tb[VNICGW_TRACE_TTL] ? nla_get_u8(tb[VNICGW_TRACE_TTL]) : 64;
 	if (tb[VNICGW_TRACE_VNI])
 		r->vni = nla_get_u32(tb[VNICGW_TRACE_VNI]);
@@ -199,6 +214,7 @@ static int req_defaults(const struct vgw_snap *s, struct nlattr **tb,
 	const struct vgw_vnic *v;
 	const struct vgw_gw *g;
 	unsigned int i;
+	int vip = -1;
 
 	if (tb[VNICGW_TRACE_GATEWAY]) {
 		g = (const void *)vgw_obj_find(s, VNICGW_OBJ_GATEWAY,
@@ -224,8 +240,19 @@ static int req_defaults(const struct vgw_snap *s, struct nlattr **tb,
 		return -ENOENT;
 	if (!tb[VNICGW_TRACE_OUTER_SRC])
 		r->outer_src = v->mv_nvd;
-	if (!tb[VNICGW_TRACE_OUTER_DST] && v->n_vips)
-		r->outer_dst = v->vips[0].ip;
+	/*
+	 * The VIP its instance sends to: of its NVD's family, as the frames
+	 * sent to it come from (vgw_peer_of_vnic()); one that routes rather
+	 * than sends everything to a gateway, if there is one.
+	 */
+	for (i = 0; i < v->n_vips; i++) {
+		if (v->vips[i].ip.family != v->mv_nvd.family)
+			continue;
+		if (vip < 0 || (v->vips[vip].target && !v->vips[i].target))
+			vip = i;
+	}
+	if (!tb[VNICGW_TRACE_OUTER_DST] && vip >= 0)
+		r->outer_dst = v->vips[vip].ip;
 	if (!tb[VNICGW_TRACE_VNI])
 		r->vni = v->mv_vni;
 	if (!tb[VNICGW_TRACE_ENCAP])
@@ -257,19 +284,17 @@ static unsigned int l4_len(u8 proto)
  * The inner frame: Ethernet, IPv4 or IPv6, the transport header with no
  * payload, every checksum complete (as rx.c leaves a received frame).
  */
-static struct sk_buff *build_frame(const struct trace_req *r)
+/* Room for the largest frame build_frame() makes. */
+#define TRACE_FRAME_MAX	(ETH_HLEN + sizeof(struct ipv6hdr) + sizeof(struct tcphdr))
+
+static void build_frame(struct sk_buff *skb, const struct trace_req *r)
 {
 	bool v6 = r->dst.family == AF_INET6;
 	unsigned int l3 = v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
 	unsigned int l4 = l4_len(r->proto);
-	struct sk_buff *skb;
 	struct ethhdr *eth;
 	u8 *t;
 
-	skb = alloc_skb(NET_SKB_PAD + ETH_HLEN + l3 + l4, GFP_KERNEL);
-	if (!skb)
-		return NULL;
-	skb_reserve(skb, NET_SKB_PAD);
 	eth = skb_put(skb, ETH_HLEN);
 	ether_addr_copy(eth->h_dest, r->dmac);
 	ether_addr_copy(eth->h_source, r->smac);
@@ -343,7 +368,6 @@ static struct sk_buff *build_frame(const struct trace_req *r)
 	}
 	skb->protocol = eth->h_proto;
 	skb->ip_summed = CHECKSUM_NONE;
-	return skb;
 }
 
 /* --- the reply ------------------------------------------------------------ */
@@ -449,8 +473,8 @@ static int put_reply(struct sk_buff *msg, const struct vgw_snap *s,
 
 /* --- the trace -------------------------------------------------------------- */
 
-int vgw_trace(struct vgw_net *vn, struct nlattr **tb, struct sk_buff *msg,
-	      struct netlink_ext_ack *extack)
+int vgw_trace(struct vgw_net *vn, const struct nlattr *nest, struct nlattr **tb,
+	      struct sk_buff *msg, struct netlink_ext_ack *extack)
 {
 	struct vgw_explain *ex;
 	struct trace_req r;
@@ -458,55 +482,62 @@ int vgw_trace(struct vgw_net *vn, struct nlattr **tb, struct sk_buff *msg,
 	struct vgw_pkt p;
 	int err;
 
-	err = parse_req(tb, &r, extack);
+	err = parse_req(nest, tb, &r, extack);
 	if (err)
 		return err;
-	rcu_read_lock();
-	err = req_defaults(rcu_dereference(vn->snap), tb, &r);
-	rcu_read_unlock();
-	if (err) {
-		vgw_refuse(extack, tb[VNICGW_TRACE_VNIC] ?:
-			   tb[VNICGW_TRACE_GATEWAY], "trace: no such %s",
-			   tb[VNICGW_TRACE_VNIC] ? "vnic" : "gateway");
-		return -ENOENT;
-	}
-	if (!r.src.family)
-		return vgw_refuse(extack, tb[VNICGW_TRACE_DST],
-				  "trace: the VNIC has no private address of the destination's family: give the source");
-	if (!r.outer_dst.family)
-		return vgw_refuse(extack, tb[VNICGW_TRACE_VNIC],
-				  "trace: the VNIC has no VIP: give the outer destination");
-	if (r.outer_src.family != r.outer_dst.family)
-		return vgw_refuse(extack, tb[VNICGW_TRACE_OUTER_SRC] ?:
-				  tb[VNICGW_TRACE_OUTER_DST],
-				  "trace: the outer source and destination are of different families");
 	ex = kzalloc(sizeof(*ex), GFP_KERNEL);
-	skb = build_frame(&r);
+	skb = alloc_skb(NET_SKB_PAD + TRACE_FRAME_MAX, GFP_KERNEL);
 	if (!ex || !skb) {
 		kfree(ex);
 		kfree_skb(skb);
 		return -ENOMEM;
 	}
+	skb_reserve(skb, NET_SKB_PAD);
 	ex->verdict = VNICGW_TRACE_CONSUME;
 	memset(&p, 0, sizeof(p));
-	p.skb = skb;
 	p.vn = vn;
 	p.ex = ex;
-	p.outer_src = r.outer_src;
-	p.outer_dst = r.outer_dst;
-	p.vni = r.vni;
-	p.encap = r.encap;
-	p.ethertype = eth_hdr(skb)->h_proto;
 
+	/* One snapshot for the defaults, the walk and the reply. */
 	local_bh_disable();
 	rcu_read_lock();
 	p.snap = rcu_dereference(vn->snap);
-	vgw_rx_walk(&p);
-	/* Every end of the walk frees the packet; in case one did not. */
-	consume_skb(p.skb);
-	err = put_reply(msg, p.snap, ex);
+	err = req_defaults(p.snap, tb, &r);
+	if (err) {
+		vgw_refuse(extack, tb[VNICGW_TRACE_VNIC] ?:
+			   tb[VNICGW_TRACE_GATEWAY], "trace: no such %s '%s'",
+			   tb[VNICGW_TRACE_VNIC] ? "vnic" : "gateway",
+			   (const char *)nla_data(tb[VNICGW_TRACE_VNIC] ?:
+						  tb[VNICGW_TRACE_GATEWAY]));
+	} else if (!r.src.family) {
+		err = vgw_refuse(extack, tb[VNICGW_TRACE_DST],
+				 "trace: the VNIC has no private address of the destination's family: give the source");
+	} else if (!r.outer_dst.family) {
+		err = vgw_refuse(extack, tb[VNICGW_TRACE_VNIC],
+				 "trace: the VNIC has no VIP of its NVD's family: give the outer destination");
+	} else if (r.outer_src.family != r.outer_dst.family) {
+		err = vgw_refuse(extack, tb[VNICGW_TRACE_OUTER_SRC] ?:
+				 tb[VNICGW_TRACE_OUTER_DST],
+				 "trace: the outer source and destination are of different families");
+	}
+	if (!err) {
+		build_frame(skb, &r);
+		p.skb = skb;
+		skb = NULL;
+		p.outer_src = r.outer_src;
+		p.outer_dst = r.outer_dst;
+		p.vni = r.vni;
+		p.encap = r.encap;
+		p.ethertype = eth_hdr(p.skb)->h_proto;
+		vgw_rx_walk(&p);
+		/* Every end of the walk frees the packet and says how it ended. */
+		if (WARN_ON_ONCE(p.skb))
+			consume_skb(p.skb);
+		err = put_reply(msg, p.snap, ex);
+	}
 	rcu_read_unlock();
 	local_bh_enable();
+	kfree_skb(skb);
 	kfree(ex);
 	return err;
 }

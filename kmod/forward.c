@@ -567,6 +567,12 @@ static bool owned_elsewhere(struct vgw_pkt *p, u32 hash)
 			}
 		}
 		if (owner) {
+			int reason = vgw_cluster_handoff_refused(c, owner);
+
+			if (reason) {
+				vgw_drop(p, reason);
+				return true;
+			}
 			p->ex->out_dst = owner->addr;
 			vgw_explain_end(p, VNICGW_TRACE_HANDOFF);
 		}

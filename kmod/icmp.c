@@ -257,16 +257,16 @@ bool vgw_icmp_is_error(const struct vgw_pkt *p)
 	 * whole message, which no fragment holds. (Errors are small; one
 	 * that comes in fragments is dropped as the gateway's rules say.)
 	 */
-	if (p->frag)
-		return false;
-	if (p->l4proto == IPPROTO_ICMP)
-		return p->icmp_type == ICMP_DEST_UNREACH ||
-		       p->icmp_type == ICMP_SOURCE_QUENCH ||
-		       p->icmp_type == ICMP_TIME_EXCEEDED ||
-		       p->icmp_type == ICMP_PARAMETERPROB;
-	if (p->l4proto == IPPROTO_ICMPV6)
-		return p->icmp_type >= ICMPV6_DEST_UNREACH &&
-		       p->icmp_type <= ICMPV6_PARAMPROB;
+	return !p->frag && vgw_icmp_type_is_error(p->l4proto, p->icmp_type);
+}
+
+bool vgw_icmp_type_is_error(u8 proto, u8 type)
+{
+	if (proto == IPPROTO_ICMP)
+		return type == ICMP_DEST_UNREACH || type == ICMP_SOURCE_QUENCH ||
+		       type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETERPROB;
+	if (proto == IPPROTO_ICMPV6)
+		return type >= ICMPV6_DEST_UNREACH && type <= ICMPV6_PARAMPROB;
 	return false;
 }
 

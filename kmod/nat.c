@@ -495,11 +495,6 @@ static void map_remove(struct vgw_nat_table *t, struct vgw_nat_entry *e)
 	entry_drop(t, e);
 }
 
-/*
- * A new mapping for @p from @v through @g, or the one another CPU made for
- * it meanwhile; NULL when no port is free or no memory left, ERR_PTR(-ENOSPC)
- * when @v or the namespace has as many as it may (nat_charge()).
- */
 /* The mapping @p would open at @g, before its public port is chosen. */
 static void map_init(struct vgw_nat_entry *e, const struct vgw_vnic *v,
 		     const struct vgw_pkt *p, const struct vgw_gw *g)
@@ -514,9 +509,10 @@ static void map_init(struct vgw_nat_entry *e, const struct vgw_vnic *v,
 }
 
 /*
- * Under t->lock: a free public port for @e, the best of those probed from
- * the flow's hash on (port_fit()), or -1. @reap: take the expired
- * mappings met out of the tables (not in a trace).
+ * A free public port for @e, the best of those probed from the flow's hash
+ * on (port_fit()), or -1. @reap (t->lock held): take the expired mappings
+ * met out of the tables. A trace probes without the lock: its answer is
+ * "free now", and the lock would only hold up the CPUs opening mappings.
  */
 static int free_port(struct vgw_nat_table *t, const struct vgw_nat_entry *e,
 		     const struct vgw_pkt *p, bool reap)
@@ -549,6 +545,11 @@ static int free_port(struct vgw_nat_table *t, const struct vgw_nat_entry *e,
 	return fallback;
 }
 
+/*
+ * A new mapping for @p from @v through @g, or the one another CPU made for
+ * it meanwhile; NULL when no port is free or no memory left, ERR_PTR(-ENOSPC)
+ * when @v or the namespace has as many as it may (nat_charge()).
+ */
 static struct vgw_nat_entry *map_new(struct vgw_nat_table *t,
 				     const struct vgw_vnic *v,
 				     const struct vgw_pkt *p,
@@ -653,9 +654,9 @@ static void explain_mapping(const struct vgw_pkt *p, const struct vgw_gw *g,
 }
 
 /*
- * A trace of a packet that would open a mapping: the limits (as
- * nat_charge() has them), then the public port free now, written into the
- * packet; nothing is taken. 0, or the drop reason.
+ * A trace of a packet that would open a mapping: the public port free now,
+ * then the limits (as nat_charge() has them); the port is written into the
+ * packet, nothing is taken. 0, or the drop reason.
  */
 static int nat_out_explain(struct vgw_pkt *p, const struct vgw_gw *g)
 {
@@ -663,16 +664,15 @@ static int nat_out_explain(struct vgw_pkt *p, const struct vgw_gw *g)
 	struct vgw_nat_entry e = { 0 };
 	int port;
 
+	/* As map_new(): a port first, then the limits (nat_charge()). */
+	map_init(&e, p->vnic, p, g);
+	port = free_port(t, &e, p, false);
+	if (port < 0)
+		return VNICGW_DROP_NAT_NO_PORT;
 	if (atomic_read(&t->count) >= READ_ONCE(nat_max) ||
 	    atomic_read(&p->vnic->rt->nat_count) >=
 	    READ_ONCE(nat_max_per_vnic))
 		return VNICGW_DROP_NAT_FULL;
-	map_init(&e, p->vnic, p, g);
-	spin_lock_bh(&t->lock);
-	port = free_port(t, &e, p, false);
-	spin_unlock_bh(&t->lock);
-	if (port < 0)
-		return VNICGW_DROP_NAT_NO_PORT;
 	explain_mapping(p, g, VNICGW_RESULT_NEW_MAPPING, &e.pub, port);
 	if (vgw_rewrite_addr(p, true, &e.pub) || rewrite_port(p, true, port))
 		return VNICGW_DROP_MALFORMED;
@@ -1101,7 +1101,8 @@ int vgw_nat_fill(struct sk_buff *skb, struct vgw_net *vn, void *obj, u64 vnic)
 	return 0;
 }
 
-int vgw_nat_delete(struct vgw_net *vn, struct nlattr **tb,
+int vgw_nat_delete(struct vgw_net *vn, const struct nlattr *nest,
+		   struct nlattr **tb,
 		   struct netlink_ext_ack *extack)
 {
 	static const int need[] = { VNICGW_NAT_PROTO, VNICGW_NAT_PUBLIC_IP,
@@ -1117,7 +1118,7 @@ int vgw_nat_delete(struct vgw_net *vn, struct nlattr **tb,
 	u32 hashes[2];
 	int err;
 
-	err = vgw_nla_need(tb, need, ARRAY_SIZE(need),
+	err = vgw_nla_need(nest, tb, need, ARRAY_SIZE(need),
 			   "nat: a mapping is named by its protocol, public address and port, remote address and port",
 			   extack) ?:
 	      vgw_nla_ip(tb[VNICGW_NAT_PUBLIC_IP], &pub, extack) ?:

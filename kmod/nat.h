@@ -44,8 +44,8 @@ struct nlattr;
 struct netlink_ext_ack;
 void vgw_nat_dump_enter(struct vgw_net *vn, struct vgw_rht_dump *d);
 int vgw_nat_fill(struct sk_buff *skb, struct vgw_net *vn, void *obj, u64 vnic);
-int vgw_nat_delete(struct vgw_net *vn, struct nlattr **tb,
-		   struct netlink_ext_ack *extack);
+int vgw_nat_delete(struct vgw_net *vn, const struct nlattr *nest,
+		   struct nlattr **tb, struct netlink_ext_ack *extack);
 extern const struct nla_policy vgw_nat_policy[VNICGW_NAT_MAX + 1];
 
 /* The namespace's mappings, and its tables' size (for vnicctl). */

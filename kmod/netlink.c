@@ -866,8 +866,8 @@ struct table_kind {
 	void (*enter)(struct vgw_net *vn, struct vgw_rht_dump *d);
 	int (*fill)(struct sk_buff *skb, struct vgw_net *vn, void *obj,
 		    u64 vnic);
-	int (*del)(struct vgw_net *vn, struct nlattr **tb,
-		   struct netlink_ext_ack *extack);
+	int (*del)(struct vgw_net *vn, const struct nlattr *nest,
+		   struct nlattr **tb, struct netlink_ext_ack *extack);
 };
 
 static const struct table_kind ct_kind = {
@@ -1044,7 +1044,7 @@ static int vgw_nl_table_del(struct sk_buff *skb, struct genl_info *info)
 			       info->extack);
 	if (err)
 		return err;
-	return k->del(info_vn(info), tb, info->extack);
+	return k->del(info_vn(info), info->attrs[k->nest], tb, info->extack);
 }
 
 /* TRACE: one packet through the walk, nothing changed (explain.c). */
@@ -1073,7 +1073,8 @@ static int vgw_nl_trace(struct sk_buff *skb, struct genl_info *info)
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
-	err = vgw_trace(info_vn(info), tb, msg, info->extack);
+	err = vgw_trace(info_vn(info), info->attrs[VNICGW_A_TRACE], tb, msg,
+			info->extack);
 	if (err) {
 		nlmsg_free(msg);
 		return err;

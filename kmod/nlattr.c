@@ -288,14 +288,15 @@ int vgw_put_pfx(struct sk_buff *skb, int type, const struct vgw_pfx *p)
 	return 0;
 }
 
-int vgw_nla_need(struct nlattr **tb, const int *need, unsigned int n,
-		 const char *what, struct netlink_ext_ack *ea)
+int vgw_nla_need(const struct nlattr *nest, struct nlattr **tb,
+		 const int *need, unsigned int n, const char *what,
+		 struct netlink_ext_ack *ea)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
 		if (!tb[need[i]]) {
-			NL_SET_ERR_ATTR_MISS(ea, NULL, need[i]);
+			NL_SET_ERR_ATTR_MISS(ea, nest, need[i]);
 			return vgw_refuse(ea, NULL, "%s", what);
 		}
 	return 0;

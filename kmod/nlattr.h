@@ -88,10 +88,12 @@ int vgw_nla_list(const struct nlattr *list, unsigned int max,
 	nla_for_each_nested(pos, list, rem)
 
 /*
- * Every attribute of @need[@n] is in @tb; else the first missing one is
- * named (NL_SET_ERR_ATTR_MISS) and @what is the message. 0 or -EINVAL.
+ * Every attribute of @need[@n] is in @tb, parsed from @nest (NULL: the
+ * message's top level); else the first missing one is named
+ * (NL_SET_ERR_ATTR_MISS, in @nest) and @what is the message. 0 or -EINVAL.
  */
-int vgw_nla_need(struct nlattr **tb, const int *need, unsigned int n,
+int vgw_nla_need(const struct nlattr *nest, struct nlattr **tb,
+		 const int *need, unsigned int n,
 		 const char *what, struct netlink_ext_ack *ea);
 
 /* Writers: 0 or -EMSGSIZE. */

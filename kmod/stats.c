@@ -48,7 +48,7 @@ void vgw_vnic_rt_free(void *p)
  */
 void vgw_drop(struct vgw_pkt *p, enum vnicgw_drop reason)
 {
-	struct vgw_net_pcpu *nc = this_cpu_ptr(p->vn->pcpu);
+	struct vgw_net_pcpu *nc;
 
 	if (unlikely(p->ex)) {
 		struct vgw_step *st;
@@ -61,6 +61,7 @@ void vgw_drop(struct vgw_pkt *p, enum vnicgw_drop reason)
 		return;
 	}
 	trace_vnicgw_drop(p, reason);
+	nc = this_cpu_ptr(p->vn->pcpu);
 	if (unlikely(vgw_drop_listened(p->vn)))
 		vgw_notify_drop(p, reason);
 	u64_stats_update_begin(&nc->syncp);

@@ -319,11 +319,6 @@ static unsigned int overhead(const struct vgw_peer *to)
 }
 
 /*
- * Send @p's frame to @to: route, room, the inner Ethernet header, the tunnel
- * header, the UDP and IP headers. A frame that would not fit the route's MTU
- * is not sent: its sender learns the MTU (vgw_icmp_too_big()).
- */
-/*
  * A trace's last stage: where the frame would go, as vgw_tx() would send
  * it (the route looked up, not cached), and nothing sent.
  */
@@ -374,6 +369,11 @@ static void tx_explain(struct vgw_pkt *p, const struct vgw_peer *to)
 	vgw_explain_end(p, VNICGW_TRACE_FORWARD);
 }
 
+/*
+ * Send @p's frame to @to: route, room, the inner Ethernet header, the tunnel
+ * header, the UDP and IP headers. A frame that would not fit the route's MTU
+ * is not sent: its sender learns the MTU (vgw_icmp_too_big()).
+ */
 void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to)
 {
 	bool v6 = to->underlay->family == AF_INET6;

@@ -170,6 +170,20 @@ expect_match "underlay: outer hop limit 64" "hlim 64, next-header UDP" "$out"
 expect_match "underlay: the router decrements the inner hop limit (64 -> 63)" "hlim 63, next-header ICMPv6" \
 	"$(cap_read ul-v6b -v)"
 
+# --- vnicctl trace, IPv6 in IPv6 ------------------------------------------------------------
+t=$(nsx host1 vnicctl -j trace vnic v6a proto udp dst 2001:db8:1:2::5 dport 7000 2>/dev/null)
+expect_eq "trace v6a -> v6b: VCN-local, to v6b's NVD from v6b's VIP over Geneve, hop limit 63" \
+	"vcn_local v6b forward fd00:100::2 fd00::22 geneve 2002 2001:db8:1:1::5 2001:db8:1:2::5 63" \
+	"$(jq -r '"\([.steps[] | select(.stage == "route")][0] | "\(.result) \(.target)") \(.verdict) \(.out.outer_src) \(.out.outer_dst) \(.out.encap) \(.out.vni) \(.out.src) \(.out.dst) \(.out.ttl)"' <<<"$t" 2>/dev/null)"
+t=$(nsx host1 vnicctl -j trace vnic v6a proto tcp dst 2001:db8:ff00::10 dport 7000 2>/dev/null)
+expect_eq "trace v6a -> behind drg6: rule 0 of rt6, 2001:db8:ff00::/40, to drg6's underlay" \
+	"rule rt6 0 2001:db8:ff00::/40 drg6 fd00::103 19004" \
+	"$(jq -r '"\([.steps[] | select(.stage == "route")][0] | "\(.result) \(.object) \(.index) \(.prefix) \(.target)") \(.out.outer_dst) \(.out.vni)"' <<<"$t" 2>/dev/null)"
+t=$(nsx host1 vnicctl -j trace vnic v6a proto tcp dst 2001:db8:1:2::5 dport 9 2>/dev/null)
+expect_eq "trace v6a -> v6b TCP 9: v6b's rules allow only 7000 (ingress_denied)" \
+	"deny drop ingress_denied" \
+	"$(jq -r '"\([.steps[] | select(.stage == "ingress")][0].result) \(.verdict) \(.reason)"' <<<"$t" 2>/dev/null)"
+
 # --- MTU: the route to v6b's NVD takes 1400 bytes; encapsulation adds 70 ---------------------
 ip -n vgwt-host1 route add fd00::22/128 dev ul0 mtu 1400
 expect_ok "MTU: 1328 bytes of IPv6 (outer 1398) fit" pings v6a 2001:db8:1:2::5 -s 1280

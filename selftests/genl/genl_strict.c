@@ -198,7 +198,7 @@ static int put_trace(struct nl_msg *m, void *arg)
 TEST_F(genl, trace_refuses_what_does_not_describe_a_packet)
 {
 	static const uint32_t dst = 0x0502010a, outer = 0x0100000a;
-	static const uint8_t udp = 17, icmp = 1, zero = 0;
+	static const uint8_t udp = 17, icmp = 1, zero = 0, unreach = 3;
 	static const uint16_t port = 53;
 	const struct trace_attr no_proto[] = {
 		{ VNICGW_TRACE_VNIC, 3, "v1" }, { VNICGW_TRACE_DST, 4, &dst }, { 0 } };
@@ -220,7 +220,13 @@ TEST_F(genl, trace_refuses_what_does_not_describe_a_packet)
 		{ VNICGW_TRACE_VNIC, 3, "v1" }, { VNICGW_TRACE_DST, 4, &dst },
 		{ VNICGW_TRACE_PROTO, 1, &udp }, { 0 } };
 	const struct trace_attr bad_addr[] = {
-		{ VNICGW_TRACE_OUTER_SRC, 3, &outer }, { 0 } };
+		{ VNICGW_TRACE_VNIC, 3, "v1" }, { VNICGW_TRACE_DST, 4, &dst },
+		{ VNICGW_TRACE_PROTO, 1, &udp }, { VNICGW_TRACE_OUTER_SRC, 3, &outer },
+		{ 0 } };
+	const struct trace_attr icmp_error[] = {
+		{ VNICGW_TRACE_VNIC, 3, "v1" }, { VNICGW_TRACE_DST, 4, &dst },
+		{ VNICGW_TRACE_PROTO, 1, &icmp }, { VNICGW_TRACE_ICMP_TYPE, 1, &unreach },
+		{ 0 } };
 	struct put_attr verdict = { VNICGW_A_TRACE_VERDICT, 1, &zero };
 
 	ASSERT_EQ(0, vgw_flush(&self->c));
@@ -234,7 +240,7 @@ TEST_F(genl, trace_refuses_what_does_not_describe_a_packet)
 		     self->c.errmsg);
 	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
 				    NULL, (void *)no_outer));
-	EXPECT_STREQ("trace: from neither a VNIC nor a gateway: the outer source, VIP and VNI are needed",
+	EXPECT_STREQ("trace: from neither a VNIC nor a gateway: the outer source, VIP and VNI, the inner source and its MAC are needed",
 		     self->c.errmsg);
 	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
 				    NULL, (void *)both));
@@ -244,15 +250,19 @@ TEST_F(genl, trace_refuses_what_does_not_describe_a_packet)
 				    NULL, (void *)icmp_port));
 	EXPECT_STREQ("trace: a destination port is for TCP and UDP",
 		     self->c.errmsg);
-	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
+	EXPECT_EQ(-ERANGE, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
 				    NULL, (void *)ttl0));
-	EXPECT_NE('\0', self->c.errmsg[0]);
+	EXPECT_STREQ("integer out of range", self->c.errmsg);
 	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
 				    NULL, (void *)bad_addr));
-	EXPECT_NE('\0', self->c.errmsg[0]);
+	EXPECT_STREQ("an address is 4 or 16 bytes, not 3", self->c.errmsg);
+	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
+				    NULL, (void *)icmp_error));
+	EXPECT_STREQ("trace: an ICMP error quotes the packet it is about; errors cannot be traced",
+		     self->c.errmsg);
 	EXPECT_EQ(-ENOENT, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
 				    NULL, (void *)nobody));
-	EXPECT_STREQ("trace: no such vnic", self->c.errmsg);
+	EXPECT_STREQ("trace: no such vnic 'v1'", self->c.errmsg);
 	/* The reply's attributes are refused in a request. */
 	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, build_attr,
 				    NULL, &verdict));

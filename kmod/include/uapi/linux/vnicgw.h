@@ -588,19 +588,23 @@ enum vnicgw_nat_attr {
  *
  * Where it comes from: VNICGW_TRACE_VNIC (from that VNIC's instance: the
  * outer source is its micro-VNIC's NVD, the outer destination its first
- * VIP, the VNI and encapsulation its micro-VNIC's, the inner source MAC its
- * MAC, the inner source its first private address of the destination's
- * family), or VNICGW_TRACE_GATEWAY (from that gateway: its underlay
- * address, VNI and encapsulation), or neither, and then OUTER_SRC,
- * OUTER_DST and VNI are required. Any field given overrides what the VNIC
- * or gateway implies (a spoofed source, another VIP); the object found is
- * the one the (VIP, VNI) names, as for a received packet.
+ * VIP of the NVD's family (one without a target if it has one), the VNI
+ * and encapsulation its micro-VNIC's, the inner source MAC its MAC, the
+ * inner source its first private address of the destination's family), or
+ * VNICGW_TRACE_GATEWAY (from that gateway: its underlay address, VNI and
+ * encapsulation; SRC is required), or neither, and then OUTER_SRC,
+ * OUTER_DST, VNI, SRC and SRC_MAC are required. Any field given overrides
+ * what the VNIC or gateway implies (a spoofed source, another VIP); the
+ * object found is the one the (VIP, VNI) names, as for a received packet.
+ * One snapshot of the tables serves the defaults, the walk and the reply.
  *
- * The inner packet: DST and PROTO are required; SRC too unless a VNIC
- * implies it. TCP and UDP take ports (default 0), TCP flags (default SYN);
- * ICMP and ICMPv6 a type and code (default: echo request; an echo's
- * identifier is SPORT). TTL is the TTL or hop limit (default 64). The
+ * The inner packet: DST and PROTO are required. TCP and UDP take ports
+ * (default 0), TCP flags (default SYN); ICMP and ICMPv6 a type and code
+ * (default: echo request; an echo's identifier is SPORT). ICMP errors
+ * (they quote a packet) and IPv6 neighbour discovery (the router answers
+ * it) are refused. TTL is the TTL or hop limit (default 64). The
  * destination MAC defaults to the virtual router's (02:00:00:00:00:01).
+ * The packet has no payload: a drop for the underlay's MTU is not foreseen.
  */
 enum vnicgw_trace_attr {
 	VNICGW_TRACE_UNSPEC,
@@ -669,8 +673,9 @@ enum vnicgw_stage {
 	VNICGW_STAGE_INGRESS,
 	/*
 	 * Address translation at gateway OBJ. RESULT: PUBLIC_IP (the internet
-	 * gateway's 1:1: ADDR is the public address the source or
-	 * destination becomes), MAPPING (the NAT gateway's mapping: ADDR and
+	 * gateway's 1:1: ADDR is what the source becomes going out, the
+	 * VNIC's public IP, or the destination coming in, its private
+	 * address), MAPPING (the NAT gateway's mapping: ADDR and
 	 * PORT, the public side out or the private side in), NEW_MAPPING (a
 	 * mapping the packet would open: ADDR and the PORT free now).
 	 */
