@@ -200,6 +200,29 @@ expect_ok "... and the owner forgot it too" \
 	wait_for 3 forgot "${ct_owner:-h1}" a1
 hold_stop del
 
+# --- vnicctl trace in a cluster: the owner walks on, the others hand over ---------------
+# a1 -> a2 TCP 7000 is stateful (a1's egress rule). Every host names the
+# same owner and backup; on the owner the walk goes on to delivery, on the
+# others it ends in a handoff to the owner's underlay address.
+tr_on() { nsx "$1" vnicctl -j trace vnic a1 proto tcp dst 10.1.2.5 sport 5602 dport 7000 2>/dev/null; }
+tr_roles() { jq -r '[.steps[] | select(.stage == "owner")][0] | "\(.owner) \(.backup)"' 2>/dev/null; }
+roles=$(tr_on h1 | tr_roles)
+tr_owner=${roles%% *}
+expect_ok "trace names the flow's owner and backup ($roles)" \
+	test -n "$tr_owner" -a "$tr_owner" != null -a "$tr_owner" != "${roles#* }"
+for h in h1 h2 h3; do
+	expect_eq "trace on $h: the same owner and backup" "$roles" "$(tr_on $h | tr_roles)"
+	if [ "$h" = "$tr_owner" ]; then
+		expect_eq "trace on the owner $h: processed here, delivered to a2's NVD" \
+			"self forward" \
+			"$(tr_on $h | jq -r '"\([.steps[] | select(.stage == "owner")][0].result) \(.verdict)"')"
+	else
+		expect_eq "trace on $h: handed to the owner $tr_owner at ${UL[$tr_owner]:-?}" \
+			"other handoff ${UL[$tr_owner]:-?}" \
+			"$(tr_on $h | jq -r '"\([.steps[] | select(.stage == "owner")][0].result) \(.verdict) \(.out.outer_dst)"')"
+	fi
+done
+
 # --- one long connection through crash, join and drain ---------------------------------
 fifo=$TOPO_DIR/stream.in
 mkfifo "$fifo"
