@@ -26,6 +26,7 @@ topo_gateway igw-a vcn-a internet 10.0.0.100 9001 host=198.18.0.10/24
 topo_gateway nat-a vcn-a nat 10.0.0.101 9002 public_ip=198.51.100.10 host=198.18.0.10/24
 topo_gateway sgw-a vcn-a service 10.0.0.102 9003 'services={"all": ["192.0.2.0/24"]}'
 topo_gateway drg-a vcn-a drg 10.0.0.103 9004 encap=geneve
+topo_gateway lpg-a vcn-a lpg 10.0.0.104 9005
 topo_seclist sl-a vcn-a \
 	ingress "$(rule source=0.0.0.0/0 protocol=icmp)" \
 	egress "$(rule destination=0.0.0.0/0 protocol=all)"
@@ -34,7 +35,7 @@ topo_seclist sl-b vcn-a \
 	ingress "$(rule source=10.1.0.0/16 protocol=tcp dst_ports=7000)" \
 		"$(rule source=10.1.0.0/16 protocol=udp dst_ports=53 stateless=true)"
 topo_route_table rt-pub vcn-a 0.0.0.0/0=igw-a service:all=sgw-a 192.168.0.0/16=drg-a \
-	10.9.0.0/16=private-ip:10.1.2.5
+	10.9.0.0/16=private-ip:10.1.2.5 10.2.0.0/16=lpg-a
 topo_route_table rt-priv vcn-a 0.0.0.0/0=nat-a
 topo_subnet sub-a vcn-a 10.1.1.0/24 rt=rt-pub sl=sl-a
 topo_subnet sub-b vcn-a 10.1.2.0/24 sl=sl-b
@@ -92,6 +93,11 @@ expect_eq "... the inner packet unchanged but its TTL (64 -> 63)" \
 	"10.1.1.5 10.1.2.5 tcp 40000 7000 63" \
 	"$(q "$t" '.out | "\(.src) \(.dst) \(.proto) \(.sport) \(.dport) \(.ttl)"')"
 
+txt=$(vctl trace vnic a1 proto tcp dst 10.1.2.5 sport 40000 dport 7000 2>&1)
+expect_match "the text form: one line per stage (the route)" "^route +inside the VCN -> vnic b1$" "$txt"
+expect_match "... the verdict" "^verdict +forward$" "$txt"
+expect_match "... and the frame it would send" "^out +10\.0\.100\.1 -> 10\.0\.0\.22 vni 1002 vxlan$" "$txt"
+
 t=$(trc vnic a1 proto udp dst 10.1.2.5 dport 53)
 expect_eq "UDP 53: b1's stateless rule 1 of sl-b lets it in" "stateless security_list sl-b 1" \
 	"$(q "$(st "$t" ingress)" '"\(.result) \(.rule_object_type) \(.rule_object) \(.rule_index)"')"
@@ -130,6 +136,10 @@ expect_eq "a service's prefix: the rule for service:all ($(rt_index service:all)
 t=$(trc vnic a1 proto tcp dst 192.168.4.4 dport 22)
 expect_eq "the DRG, over Geneve" "drg-a geneve 9004" \
 	"$(q "$t" '"\([.steps[] | select(.stage == "route")][0].target) \(.out.encap) \(.out.vni)"')"
+t=$(trc vnic a1 proto udp dst 10.2.1.10 dport 7000)
+expect_eq "the local peering gateway: the rule for 10.2.0.0/16, to lpg-a (10.0.0.104, VNI 9005)" \
+	"rule $(rt_index 10.2.0.0/16) 10.2.0.0/16 lpg-a 10.0.0.104 9005" \
+	"$(q "$t" '"\([.steps[] | select(.stage == "route")][0] | "\(.result) \(.index) \(.prefix) \(.target)") \(.out.outer_dst) \(.out.vni)"')"
 t=$(trc vnic a1 proto tcp dst 10.9.1.1 dport 7000)
 expect_eq "a private-IP target: the rule for 10.9.0.0/16 ($(rt_index 10.9.0.0/16)), to VNIC b1 (which skips the source/destination check)" \
 	"rule $(rt_index 10.9.0.0/16) vnic b1 10.0.0.22" \
