@@ -597,6 +597,7 @@ int flowlog_open(const struct agent_config *cfg, struct flowlog **out)
 	log_info("flow logs to %s every %u s (at most %u connections)",
 		 strcmp(cfg->flow_logs, "-") ? cfg->flow_logs : "stdout",
 		 cfg->flow_log_interval_s, cfg->flow_log_max);
+	*out = fl;
 	return 0;
 }
 
