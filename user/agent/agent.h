@@ -462,7 +462,12 @@ const struct flowlog_counters *flowlog_counters(const struct flowlog *fl);
 int flowlog_open(const struct agent_config *cfg, struct flowlog **out);
 /* SIGHUP: open the file again (after logrotate moved it). */
 void flowlog_reopen(struct flowlog *fl);
-/* The drops group's descriptor to poll (-1: none), and its events. */
+/*
+ * Join the "drops" group for the module @c talks to (again after a
+ * reload; once per module when refused): the loop calls it whenever it
+ * is connected. Its descriptor to poll (-1: none), and its events.
+ */
+void flowlog_listen(struct flowlog *fl, const struct vgw_client *c);
 int flowlog_fd(const struct flowlog *fl);
 void flowlog_events(struct flowlog *fl);
 /* When the next interval ends (monotonic ms); then flowlog_run(). */

@@ -116,6 +116,7 @@ struct flowlog {
 	/* The kernel side: the "drops" group, the next interval. */
 	struct vgw_client mon;
 	bool mon_open;
+	int refused_family;		/* the module that refused; -1: none */
 	uint64_t due_ms;		/* monotonic */
 	uint64_t last_end;		/* wall clock, the last interval's end */
 };
@@ -592,6 +593,7 @@ int flowlog_open(const struct agent_config *cfg, struct flowlog **out)
 	}
 	fl->cfg = cfg;
 	fl->own_out = f != stdout;
+	fl->refused_family = -1;
 	fl->due_ms = now_ms() + cfg->flow_log_interval_s * 1000ull;
 	fl->last_end = (uint64_t)time(NULL);
 	log_info("flow logs to %s every %u s (at most %u connections)",
@@ -643,29 +645,33 @@ void flowlog_events(struct flowlog *fl)
 			fl->overruns++;
 	} while (err == -ENOBUFS);
 	if (err) {
+		/* Joined again by the next flowlog_listen(). */
 		log_warn("flow logs: drop events: %s", vgw_errmsg(&fl->mon, err));
 		vgw_close(&fl->mon);
 		fl->mon_open = false;
+		fl->refused_family = -1;
 	}
 }
 
-/*
- * The "drops" group on a socket of our own, joined again when the module
- * came back (its family id changes with a reload).
- */
-static void listen_drops(struct flowlog *fl, const struct vgw_client *c)
+void flowlog_listen(struct flowlog *fl, const struct vgw_client *c)
 {
 	int err;
 
-	if (fl->mon_open && fl->mon.family == c->family)
+	if (!fl || !c)
+		return;
+	/* Joined, or refused, for this module already (a reload changes it). */
+	if ((fl->mon_open && fl->mon.family == c->family) ||
+	    (!fl->mon_open && fl->refused_family == c->family))
 		return;
 	if (fl->mon_open) {
 		vgw_close(&fl->mon);
 		fl->mon_open = false;
 	}
+	fl->refused_family = c->family;
 	err = vgw_open(&fl->mon);
 	if (err) {
-		log_warn("flow logs: no drop events: %s", vgw_errmsg(&fl->mon, err));
+		log_warn("flow logs: no REJECT records: %s",
+			 vgw_errmsg(&fl->mon, err));
 		return;
 	}
 	err = vgw_monitor_open(&fl->mon, false, true) ?:
@@ -677,6 +683,8 @@ static void listen_drops(struct flowlog *fl, const struct vgw_client *c)
 		return;
 	}
 	fl->mon_open = true;
+	fl->refused_family = -1;
+	log_debug("flow logs: joined the drops group");
 }
 
 static int on_ct(const struct vgw_ct *e, void *arg)
@@ -709,7 +717,7 @@ void flowlog_run(struct flowlog *fl, struct vgw_client *c)
 		if (!dumped)
 			log_warn("flow logs: reading the connections: %s",
 				 vgw_errmsg(c, err));
-		listen_drops(fl, c);
+		flowlog_listen(fl, c);
 	}
 	flowlog_end(fl, dumped);
 	fl->last_end = now;

@@ -255,6 +255,7 @@ static void run_flowlog(struct loop *l)
 			l->fl_serial = sync_want_serial(l->sync);
 		log_debug("flow logs: %zu VNICs", flowlog_logged(l->fl));
 	}
+	flowlog_listen(l->fl, sync_client(l->sync));
 	if (now_ms() >= flowlog_due(l->fl))
 		flowlog_run(l->fl, sync_client(l->sync));
 }
