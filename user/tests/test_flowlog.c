@@ -492,4 +492,62 @@ TEST_F(fl, ipv6_and_unnamed_protocols_are_written_as_text)
 	EXPECT_STREQ("2001:db8::6", str(self->line[0], "dst"));
 }
 
+/*
+ * 200,000 VNICs, half of them logged, then the other half: each document
+ * is one merge into the names (a search per VNIC would take minutes and
+ * trip the harness's timeout), and the logged set is the document's.
+ */
+TEST(a_large_document_sets_the_logged_vnics_in_one_pass)
+{
+	enum { N = 200000 };
+	struct vgw_doc *d = vgw_doc_new();
+	struct flowlog *fl = flowlog_create(stdout, "h", 10);
+	struct vgw_ct e = ct("v199999", 1, 1, 1);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+	unsigned int i;
+
+	ASSERT_NE(NULL, d);
+	ASSERT_NE(NULL, fl);
+	d->subnets = calloc(1, sizeof(*d->subnets));
+	d->vnics = calloc(N, sizeof(*d->vnics));
+	ASSERT_NE(NULL, d->subnets);
+	ASSERT_NE(NULL, d->vnics);
+	d->n_subnets = 1;
+	strcpy(d->subnets[0].id, "s");
+	d->n_vnics = N;
+	for (i = 0; i < N; i++) {
+		snprintf(d->vnics[i].id, VGW_ID_MAX, "v%06u", i);	/* sorted */
+		strcpy(d->vnics[i].subnet, "s");
+		d->vnics[i].flow_logs = i % 2 ? VGW_FLOW_LOGS_ON : VGW_FLOW_LOGS_OFF;
+	}
+	ASSERT_EQ(0, flowlog_set_doc(fl, d));
+	EXPECT_EQ(N / 2, flowlog_logged(fl));
+	for (i = 0; i < N; i++)
+		d->vnics[i].flow_logs = i % 2 ? VGW_FLOW_LOGS_OFF : VGW_FLOW_LOGS_SUBNET;
+	d->subnets[0].flow_logs = true;
+	ASSERT_EQ(0, flowlog_set_doc(fl, d));
+	EXPECT_EQ(N / 2, flowlog_logged(fl));
+	/* v199999 (odd) is off now, v199998 on */
+	out = open_memstream(&buf, &len);
+	ASSERT_NE(NULL, out);
+	flowlog_free(fl);
+	fl = flowlog_create(out, "h", 10);
+	ASSERT_NE(NULL, fl);
+	ASSERT_EQ(0, flowlog_set_doc(fl, d));
+	flowlog_begin(fl, 0, 60, "");
+	flowlog_ct(fl, &e);
+	strcpy(e.vnic, "v199998");
+	flowlog_ct(fl, &e);
+	flowlog_end(fl, true);
+	fflush(out);
+	EXPECT_EQ(NULL, strstr(buf, "\"v199999\""));
+	EXPECT_NE(NULL, strstr(buf, "\"v199998\""));
+	flowlog_free(fl);
+	fclose(out);
+	free(buf);
+	vgw_doc_free(d);
+}
+
 TEST_HARNESS_MAIN
