@@ -250,19 +250,19 @@ static void grow(struct fl_table *t)
 	t->size = size;
 }
 
-static void insert(struct fl_table *t, struct fl_node *e)
+/* 0, or -ENOMEM when there are no buckets at all (@e is the caller's). */
+static int insert(struct fl_table *t, struct fl_node *e)
 {
 	size_t h;
 
 	grow(t);
-	if (!t->size) {	/* no buckets at all: nothing to hang it on */
-		free(e);
-		return;
-	}
+	if (!t->size)
+		return -ENOMEM;
 	h = key_hash(&e->k) & (t->size - 1);
 	e->next = t->b[h];
 	t->b[h] = e;
 	t->n++;
+	return 0;
 }
 
 /* Free the entries that @keep refuses (all with NULL). */
@@ -444,14 +444,16 @@ void flowlog_ct(struct flowlog *fl, const struct vgw_ct *e)
 			return;
 		}
 		c = calloc(1, sizeof(*c));
-		if (!c) {
+		if (c) {
+			c->k = k;
+			c->start = fl->start;
+		}
+		if (!c || insert(&fl->conns, (struct fl_node *)c)) {
+			free(c);
 			fl->lost++;
 			fl->total.lost++;
 			return;
 		}
-		c->k = k;
-		c->start = fl->start;
-		insert(&fl->conns, (struct fl_node *)c);
 	} else if (e->orig_packets < c->orig_packets ||
 		   e->reply_packets < c->reply_packets ||
 		   e->orig_bytes < c->orig_bytes ||
@@ -500,13 +502,15 @@ void flowlog_drop(struct flowlog *fl, const struct vgw_event *e)
 	k.reason = (uint8_t)e->reason;
 	r = (struct fl_rej *)lookup(&fl->rejs, &k);
 	if (!r) {
-		if (fl->rejs.n >= fl->max || !(r = calloc(1, sizeof(*r)))) {
+		r = fl->rejs.n < fl->max ? calloc(1, sizeof(*r)) : NULL;
+		if (r)
+			r->k = k;
+		if (!r || insert(&fl->rejs, (struct fl_node *)r)) {
+			free(r);
 			fl->lost++;
 			fl->total.lost++;
 			return;
 		}
-		r->k = k;
-		insert(&fl->rejs, (struct fl_node *)r);
 	}
 	r->packets++;
 }
