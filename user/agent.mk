@@ -68,3 +68,12 @@ $(BUILD)/tests/test_metrics: user/tests/test_metrics.c user/agent/metrics.c \
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(NL_CFLAGS) -I$(TOP)/user/agent -o $@ $< \
 		user/agent/metrics.c user/agent/log.c $(LIBVGW) $(LIB_LIBS)
+
+# The flow logs' aggregation (flowlog.c) from made-up connections and drops.
+tests: $(BUILD)/tests/test_flowlog
+
+$(BUILD)/tests/test_flowlog: user/tests/test_flowlog.c user/agent/flowlog.c \
+		user/agent/log.c user/agent/agent.h $(LIBVGW) $(KSFT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(NL_CFLAGS) -I$(TOP)/user/agent -o $@ $< \
+		user/agent/flowlog.c user/agent/log.c $(LIBVGW) $(LIB_LIBS)

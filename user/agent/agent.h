@@ -19,6 +19,7 @@
  *             cluster for the kernel (CLUSTER_SET); drain
  *   keys.c    the keys of the members' messages: a file or etcd
  *   metrics.c the Prometheus text on --metrics ADDR:PORT
+ *   flowlog.c flow logs (--flow-logs): connections and drops per VNIC
  *
  * Everything runs on one thread: no locking anywhere.
  */
@@ -46,6 +47,10 @@
 #define AGENT_DEFAULT_PREFIX	"/vnicgw/"
 #define AGENT_DEFAULT_TTL_S	5
 #define AGENT_DEFAULT_DRAIN_WAIT_MS	2000
+#define AGENT_DEFAULT_FLOW_LOG_INTERVAL_S	60
+#define AGENT_MAX_FLOW_LOG_INTERVAL_S	3600
+#define AGENT_DEFAULT_FLOW_LOG_MAX	1000000
+#define AGENT_MAX_FLOW_LOG_MAX		(1u << 26)
 
 enum xdp_mode {
 	XDP_MODE_AUTO,		/* native, else generic with a warning */
@@ -114,6 +119,15 @@ struct agent_config {
 	/* Metrics (metrics.c): "" = none; the VNICs with series of their own. */
 	char metrics[80];
 	unsigned int metrics_vnics;
+
+	/*
+	 * Flow logs (flowlog.c): "" = none, "-" = stdout, else a file
+	 * (appended); the interval, and how many connections (and REJECT
+	 * keys) one interval remembers.
+	 */
+	char flow_logs[PATH_MAX];
+	unsigned int flow_log_interval_s;
+	unsigned int flow_log_max;
 
 	/*
 	 * Which source set each key last: a list key (xdp-if) set by a
@@ -231,6 +245,12 @@ struct agent_metrics {
 const struct agent_metrics *sync_metrics(const struct sync *s);
 /* The connection to the module, or NULL. */
 struct vgw_client *sync_client(struct sync *s);
+/*
+ * The document in force (NULL: none yet), and a number that changes
+ * whenever it does (the flow logs follow it).
+ */
+const struct vgw_doc *sync_want(const struct sync *s);
+unsigned long sync_want_serial(const struct sync *s);
 
 /* metrics.c */
 #define AGENT_DEFAULT_METRICS_VNICS 20
@@ -243,6 +263,7 @@ struct metrics_input {
 	const struct vgw_cluster *cluster;	/* NULL: not read */
 	const struct agent_metrics *agent;
 	unsigned int max_vnics;
+	const struct flowlog_counters *flowlog;	/* NULL: no flow logs */
 };
 int metrics_parse_addr(const char *v, struct sockaddr_storage *ss,
 		       socklen_t *len);
@@ -252,6 +273,9 @@ void metrics_close(struct metrics *m);
 int metrics_fd(const struct metrics *m);
 /* A connection is waiting on metrics_fd(): answer it. */
 void metrics_serve(struct metrics *m, struct sync *s);
+/* The flow logs' counters go with the metrics (NULL: none). */
+struct flowlog_counters;
+void metrics_set_flowlog(struct metrics *m, const struct flowlog_counters *fl);
 /* The text (tests call it with made-up counters). */
 void metrics_format(FILE *f, const struct metrics_input *in);
 void metrics_observe_apply(struct agent_metrics *am, uint64_t ms, bool ok);
@@ -401,10 +425,61 @@ const struct vgw_cluster_key *keys_get(const struct keys *k, unsigned int *n);
 /* "2 (signs), 1", or "none". */
 void keys_ids(const struct keys *k, char *buf, size_t len);
 
-/* loop.c; @c is NULL with a state file. */
+/*
+ * flowlog.c: flow logs. The aggregation, fed by the agent (or a test):
+ * flowlog_begin() an interval [start, end] (UNIX seconds; @self the
+ * kernel's member id, "" standalone), flowlog_ct() each entry of a
+ * connection table dump (an ACCEPT line for each with new packets),
+ * flowlog_drop() each drop event (any time), flowlog_end() writes the
+ * REJECT and SKIPDATA lines and forgets the connections the dump did not
+ * list (@dumped: the dump was complete).
+ */
+struct flowlog;
+struct vgw_ct;
+struct vgw_event;
+struct flowlog_counters {
+	uint64_t records;	/* ACCEPT and REJECT lines written */
+	uint64_t lost;		/* connections or REJECT keys not remembered */
+};
+struct flowlog *flowlog_create(FILE *out, const char *host, unsigned int max);
+void flowlog_free(struct flowlog *fl);
+/* The VNICs whose flow_logs are on in @d (vgw_vnic_flow_logs()). 0 or -ENOMEM. */
+int flowlog_set_doc(struct flowlog *fl, const struct vgw_doc *d);
+size_t flowlog_logged(const struct flowlog *fl);
+void flowlog_begin(struct flowlog *fl, uint64_t start, uint64_t end,
+		   const char *self);
+void flowlog_ct(struct flowlog *fl, const struct vgw_ct *e);
+void flowlog_drop(struct flowlog *fl, const struct vgw_event *e);
+void flowlog_end(struct flowlog *fl, bool dumped);
+/* Connections remembered now. */
+size_t flowlog_remembered(const struct flowlog *fl);
+/* NULL for no flow logs. */
+const struct flowlog_counters *flowlog_counters(const struct flowlog *fl);
+/*
+ * The agent's side: --flow-logs opened (*out NULL when not configured),
+ * 0 or -errno (logged).
+ */
+int flowlog_open(const struct agent_config *cfg, struct flowlog **out);
+/* SIGHUP: open the file again (after logrotate moved it). */
+void flowlog_reopen(struct flowlog *fl);
+/*
+ * Join the "drops" group for the module @c talks to (again after a
+ * reload; once per module when refused): the loop calls it whenever it
+ * is connected. Its descriptor to poll (-1: none), and its events.
+ */
+void flowlog_listen(struct flowlog *fl, const struct vgw_client *c);
+int flowlog_fd(const struct flowlog *fl);
+void flowlog_events(struct flowlog *fl);
+/* When the next interval ends (monotonic ms); then flowlog_run(). */
+uint64_t flowlog_due(const struct flowlog *fl);
+/* End the interval: dump @c's connections (NULL: no module), write. */
+void flowlog_run(struct flowlog *fl, struct vgw_client *c);
+
+/* loop.c; @c is NULL with a state file, @fl without flow logs. */
 struct metrics;
 int agent_loop(const struct agent_config *cfg, struct sync *s,
-	       struct steering *st, struct cluster *c, struct metrics *mt);
+	       struct steering *st, struct cluster *c, struct metrics *mt,
+	       struct flowlog *fl);
 /*
  * instance.c: take this network namespace's agent lock. Returns the lock's
  * descriptor (keep it open), or -EADDRINUSE after logging who holds it.

@@ -34,6 +34,8 @@ void config_defaults(struct agent_config *cfg)
 	cfg->drain_wait_ms = AGENT_DEFAULT_DRAIN_WAIT_MS;
 	cfg->cluster_auth = true;
 	cfg->metrics_vnics = AGENT_DEFAULT_METRICS_VNICS;
+	cfg->flow_log_interval_s = AGENT_DEFAULT_FLOW_LOG_INTERVAL_S;
+	cfg->flow_log_max = AGENT_DEFAULT_FLOW_LOG_MAX;
 }
 
 /* Copy a value that must fit (with its NUL) into size bytes. */
@@ -232,7 +234,8 @@ enum key {
 	K_ETCD, K_ETCD_ENDPOINTS, K_ETCD_CACERT, K_ETCD_CERT, K_ETCD_KEY,
 	K_ETCD_USER, K_ETCD_PASSWORD, K_ETCD_PREFIX, K_HOST_ID, K_OWNER_TABLE, K_MEMBER_TTL,
 	K_UNDERLAY, K_DRAIN_CMD, K_DRAIN_WAIT, K_CLUSTER_KEYS, K_CLUSTER_AUTH,
-	K_METRICS, K_METRICS_VNICS,
+	K_METRICS, K_METRICS_VNICS, K_FLOW_LOGS, K_FLOW_LOG_INTERVAL,
+	K_FLOW_LOG_MAX,
 	N_KEYS
 };
 
@@ -269,6 +272,9 @@ static const struct {
 	[K_CLUSTER_AUTH] = { "cluster-auth" },
 	[K_METRICS] = { "metrics" },
 	[K_METRICS_VNICS] = { "metrics-vnics" },
+	[K_FLOW_LOGS] = { "flow-logs" },
+	[K_FLOW_LOG_INTERVAL] = { "flow-log-interval" },
+	[K_FLOW_LOG_MAX] = { "flow-log-max" },
 };
 
 _Static_assert(N_KEYS <= sizeof(((struct agent_config *)0)->src),
@@ -405,6 +411,23 @@ static int set_key(struct agent_config *cfg, enum key k, const char *v,
 			return vgw_fail(err, errlen,
 				    "metrics-vnics: \"%s\" is not a number of VNICs or \"all\"", v);
 		cfg->metrics_vnics = (unsigned int)n;
+		return 0;
+	case K_FLOW_LOGS:
+		return set_str(cfg->flow_logs, sizeof(cfg->flow_logs), key, v,
+			       err, errlen);
+	case K_FLOW_LOG_INTERVAL:
+		if (parse_uint(v, 1, AGENT_MAX_FLOW_LOG_INTERVAL_S, &n))
+			return vgw_fail(err, errlen,
+				    "flow-log-interval: \"%s\" is not 1..%u seconds",
+				    v, AGENT_MAX_FLOW_LOG_INTERVAL_S);
+		cfg->flow_log_interval_s = (unsigned int)n;
+		return 0;
+	case K_FLOW_LOG_MAX:
+		if (parse_uint(v, 1, AGENT_MAX_FLOW_LOG_MAX, &n))
+			return vgw_fail(err, errlen,
+				    "flow-log-max: \"%s\" is not 1..%u connections",
+				    v, AGENT_MAX_FLOW_LOG_MAX);
+		cfg->flow_log_max = (unsigned int)n;
 		return 0;
 	case K_STATS_INTERVAL:
 		if (config_parse_seconds(v, &cfg->stats_interval_ms))

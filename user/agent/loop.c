@@ -17,6 +17,10 @@
  * with its directory), every periodic check also compares the file's inode,
  * size and times with those of the version read last.
  *
+ * With --flow-logs the "drops" group's socket joins the poll set too, the
+ * end of each flow log interval is one more deadline, and the VNICs logged
+ * follow the document in force (flowlog.c).
+ *
  * With --etcd there is no file: the etcd watch's sockets join the poll set
  * instead (cluster.c), and a changed document is applied at once.
  *
@@ -53,6 +57,8 @@ struct loop {
 	struct sync *sync;
 	struct steering *steer;
 	struct cluster *cluster;		/* NULL: a state file */
+	struct flowlog *fl;			/* NULL: no flow logs */
+	unsigned long fl_serial;		/* the document it follows */
 	uint64_t cluster_at;			/* its next deadline */
 	int sig_fd, ino_fd, wd;		/* wd -1: no watch (yet) */
 	char dir[PATH_MAX], base[NAME_MAX + 1];
@@ -157,12 +163,14 @@ static void read_signals(struct loop *l)
 			if (l->cluster) {
 				log_info("SIGHUP: re-reading etcd %s, checking the kernel",
 					 l->cfg->etcd_prefix);
+				flowlog_reopen(l->fl);
 				cluster_resync(l->cluster);
 				cluster_keys_check(l->cluster, true);
 				sync_recheck(l->sync, "SIGHUP");
 				l->check_at = 0;
 				break;
 			}
+			flowlog_reopen(l->fl);
 			log_info("SIGHUP: re-reading %s, checking the kernel",
 				 l->cfg->state);
 			l->force_reload = true;
@@ -230,7 +238,26 @@ static int poll_timeout(const struct loop *l)
 		next = l->cluster_at;
 	if (l->watchdog_ms && l->watchdog_at < next)
 		next = l->watchdog_at;
+	if (flowlog_due(l->fl) < next)
+		next = flowlog_due(l->fl);
 	return next <= now ? 0 : (int)(next - now);
+}
+
+/* The flow logs: the VNICs of the document in force, and the interval. */
+static void run_flowlog(struct loop *l)
+{
+	const struct vgw_doc *d = sync_want(l->sync);
+
+	if (!l->fl)
+		return;
+	if (d && l->fl_serial != sync_want_serial(l->sync)) {
+		if (!flowlog_set_doc(l->fl, d))
+			l->fl_serial = sync_want_serial(l->sync);
+		log_debug("flow logs: %zu VNICs", flowlog_logged(l->fl));
+	}
+	flowlog_listen(l->fl, sync_client(l->sync));
+	if (now_ms() >= flowlog_due(l->fl))
+		flowlog_run(l->fl, sync_client(l->sync));
 }
 
 /* The cluster's stream and timers: a changed document is applied now. */
@@ -245,11 +272,12 @@ static unsigned int run_cluster(struct loop *l, struct pollfd *fds,
 }
 
 int agent_loop(const struct agent_config *cfg, struct sync *s,
-	       struct steering *st, struct cluster *c, struct metrics *mt)
+	       struct steering *st, struct cluster *c, struct metrics *mt,
+	       struct flowlog *fl)
 {
 	struct loop l = { .cfg = cfg, .sync = s, .steer = st, .cluster = c,
-			  .wd = -1 };
-	struct pollfd fds[4 + MAX_CLUSTER_FDS];
+			  .fl = fl, .wd = -1 };
+	struct pollfd fds[5 + MAX_CLUSTER_FDS];
 	unsigned int n, ev;
 	int ret = loop_init(&l);
 
@@ -266,6 +294,7 @@ int agent_loop(const struct agent_config *cfg, struct sync *s,
 			reload(&l);
 		if (now_ms() >= l.check_at)
 			check(&l);
+		run_flowlog(&l);
 		if (l.stats_at && now_ms() >= l.stats_at) {
 			steer_print_stats(st);
 			l.stats_at = now_ms() + cfg->stats_interval_ms;
@@ -276,7 +305,8 @@ int agent_loop(const struct agent_config *cfg, struct sync *s,
 		ev = 2 + n;
 		fds[ev] = (struct pollfd){ .fd = sync_event_fd(s), .events = POLLIN };
 		fds[ev + 1] = (struct pollfd){ .fd = metrics_fd(mt), .events = POLLIN };
-		if (poll(fds, ev + 2, poll_timeout(&l)) < 0 && errno != EINTR) {
+		fds[ev + 2] = (struct pollfd){ .fd = flowlog_fd(fl), .events = POLLIN };
+		if (poll(fds, ev + 3, poll_timeout(&l)) < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			ret = -errno;
 		}
@@ -286,6 +316,8 @@ int agent_loop(const struct agent_config *cfg, struct sync *s,
 			l.check_at = 0;
 		if (fds[ev + 1].revents & POLLIN)
 			metrics_serve(mt, s);
+		if (fds[ev + 2].revents & POLLIN)
+			flowlog_events(fl);
 	}
 	notify_systemd("STOPPING=1");
 	if (l.sig_fd >= 0)

@@ -97,6 +97,14 @@ static void usage(FILE *f)
 		"                            starts, before it enters --netns)\n"
 		"      --metrics-vnics N|all the busiest N VNICs get series of their own\n"
 		"                            (default %u)\n"
+		"      --flow-logs PATH      write flow logs (JSON lines) of the VNICs whose\n"
+		"                            flow_logs is on to PATH (appended; opened again on\n"
+		"                            SIGHUP), or to stdout with -\n"
+		"      --flow-log-interval SEC\n"
+		"                            one record per connection per SEC seconds, 1..%u\n"
+		"                            (default %u)\n"
+		"      --flow-log-max N      connections (and REJECT keys) remembered, beyond\n"
+		"                            them counted as lost (default %u)\n"
 		"      --log-level LEVEL     error, warn, info (default) or debug\n"
 		"  -v, --verbose             --log-level debug\n"
 		"      --once                apply the document (and the link) once and exit:\n"
@@ -112,7 +120,8 @@ static void usage(FILE *f)
 		"counters. SIGUSR2 logs the steering counters.\n",
 		AGENT_DEFAULT_PREFIX, AGENT_DEFAULT_TTL_S,
 		AGENT_DEFAULT_INTERVAL_MS / 1000, AGENT_DEFAULT_QSIZE,
-		AGENT_DEFAULT_METRICS_VNICS);
+		AGENT_DEFAULT_METRICS_VNICS, AGENT_MAX_FLOW_LOG_INTERVAL_S,
+		AGENT_DEFAULT_FLOW_LOG_INTERVAL_S, AGENT_DEFAULT_FLOW_LOG_MAX);
 }
 
 /* Long options that are config keys carry OPT_KEY; the rest are actions. */
@@ -154,6 +163,9 @@ static const struct option options[] = {
 	{ "cluster-auth", required_argument, NULL, OPT_KEY },
 	{ "metrics", required_argument, NULL, OPT_KEY },
 	{ "metrics-vnics", required_argument, NULL, OPT_KEY },
+	{ "flow-logs", required_argument, NULL, OPT_KEY },
+	{ "flow-log-interval", required_argument, NULL, OPT_KEY },
+	{ "flow-log-max", required_argument, NULL, OPT_KEY },
 	{ "host-config", required_argument, NULL, 'c' },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -271,22 +283,31 @@ static int run(const struct agent_config *cfg, struct sync *s,
 {
 	struct steering *st = NULL;
 	struct cluster *c = NULL;
+	struct flowlog *fl;
 	int ret;
 
+	if (flowlog_open(cfg, &fl))
+		return 1;
+	metrics_set_flowlog(mt, flowlog_counters(fl));
 	if (cfg->etcd.n_endpoints) {
 		c = cluster_new(cfg, s);
-		if (!c)
+		if (!c) {
+			flowlog_free(fl);
 			return 1;
+		}
 	}
 	if (cfg->n_xdp_ifs && steer_start(cfg, &st)) {
 		cluster_free(c);
+		flowlog_free(fl);
 		return 1;
 	}
 	if (!c)
 		sync_load(s);
-	ret = agent_loop(cfg, s, st, c, mt);
+	ret = agent_loop(cfg, s, st, c, mt, fl);
 	steer_stop(st);
 	cluster_free(c);
+	metrics_set_flowlog(mt, NULL);
+	flowlog_free(fl);
 	return ret ? 1 : 0;
 }
 

@@ -37,7 +37,14 @@
 struct metrics {
 	int fd;
 	const struct agent_config *cfg;
+	const struct flowlog_counters *fl;
 };
+
+void metrics_set_flowlog(struct metrics *m, const struct flowlog_counters *fl)
+{
+	if (m)
+		m->fl = fl;
+}
 
 struct metrics *metrics_open(const struct agent_config *cfg)
 {
@@ -306,6 +313,14 @@ void metrics_format(FILE *f, const struct metrics_input *in)
 	if (in->cluster)
 		cluster_metrics(f, in->cluster);
 	agent_metrics(f, in->agent);
+	if (in->flowlog) {
+		single(f, "vnicgw_flow_log_records_total", "counter",
+		       "Flow log records written (ACCEPT and REJECT lines).",
+		       in->flowlog->records);
+		single(f, "vnicgw_flow_log_lost_total", "counter",
+		       "Connections and REJECT keys not logged: beyond --flow-log-max.",
+		       in->flowlog->lost);
+	}
 }
 
 /* --- the scrape ------------------------------------------------------------ */
@@ -396,6 +411,7 @@ void metrics_serve(struct metrics *m, struct sync *s)
 			in.cluster = &cl;
 	}
 	in.agent = sync_metrics(s);
+	in.flowlog = m->fl;
 	f = open_memstream(&text, &len);
 	if (f) {
 		metrics_format(f, &in);

@@ -57,6 +57,7 @@ struct sync {
 	struct agent_metrics m;
 	bool was_connected;		/* a later connect is a "reconnect" */
 	struct vgw_doc *want;		/* the last good document, or NULL */
+	unsigned long want_serial;	/* moves with want */
 	struct file_id file;		/* the file last read, good or not */
 	bool file_refused;		/* ... and it was refused (or etcd's) */
 	uint64_t verified_gen;		/* 0: compare on the next run */
@@ -124,6 +125,16 @@ struct vgw_client *sync_client(struct sync *s)
 	return s->connected ? &s->c : NULL;
 }
 
+const struct vgw_doc *sync_want(const struct sync *s)
+{
+	return s->want;
+}
+
+unsigned long sync_want_serial(const struct sync *s)
+{
+	return s->want_serial;
+}
+
 bool sync_ever_applied(const struct sync *s)
 {
 	return s->ever_applied;
@@ -185,6 +196,7 @@ bool sync_set_want(struct sync *s, struct vgw_doc *doc, const char *why)
 	}
 	vgw_doc_free(s->want);
 	s->want = doc;
+	s->want_serial++;
 	s->verified_gen = 0;
 	return true;
 }
@@ -222,6 +234,7 @@ bool sync_load(struct sync *s)
 	log_info("%s: loaded", s->cfg->state);
 	vgw_doc_free(s->want);
 	s->want = doc;
+	s->want_serial++;
 	s->verified_gen = 0;
 	return true;
 }

@@ -1318,6 +1318,12 @@ int vgw_apply_doc_progress(struct vgw_client *c, const struct vgw_doc *want,
 	err = vgw_dump_doc(c, &cur);
 	if (err)
 		return err;
+	/*
+	 * The kernel does not hold the agent-side fields (flow_logs): the
+	 * dump takes the desired document's, or a change of only them would
+	 * look like a change of the object, applied again at every check.
+	 */
+	vgw_doc_take_agent_fields(cur, want);
 	if (flags & VGW_APPLY_DRY_RUN) {
 		err = vgw_doc_diff_print(cur, want, log ? log : stdout);
 		vgw_doc_free(cur);

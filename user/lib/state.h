@@ -52,6 +52,16 @@
  *   public_ip, route_table) are omitted when they have that meaning: a port
  *   range 0-65535 is written as no range. Protocols are written as names
  *   where one exists, else as a JSON number.
+ *
+ * Agent-side fields: subnet.flow_logs (default false) and vnic.flow_logs
+ * (absent: the subnet's; written only when the document says it) tell the
+ * agent which VNICs' connections go to its flow logs. The kernel has no such
+ * field: its tables never hold it, and a document read back from the kernel
+ * (vgw_dump_doc()) has them at their zero values. So that the comparison
+ * with the kernel ignores them, vgw_doc_take_agent_fields() copies them
+ * from the desired document into the dumped one first (vgw_apply_doc() does
+ * this); vgw_doc_equal() and vgw_doc_diff() themselves compare them, so a
+ * new document that changes only them is still a new document.
  */
 #ifndef VGW_STATE_H
 #define VGW_STATE_H
@@ -119,6 +129,7 @@ struct vgw_subnet {
 	char route_table[VGW_ID_MAX];		/* "": none */
 	char (*security_lists)[VGW_ID_MAX];	/* a set, sorted */
 	unsigned int n_security_lists;
+	bool flow_logs;		/* agent-side only: see "Agent-side fields" */
 };
 
 enum vgw_route_dst_type {
@@ -228,6 +239,16 @@ enum vgw_vip_rule {
 	VGW_VIP_TARGET,		/* "target:<gateway id>" */
 };
 
+/*
+ * A VNIC's flow_logs: absent (the subnet's value), or said. The zero value
+ * is "absent", so a VNIC built by hand (or from a kernel dump) inherits.
+ */
+enum vgw_flow_logs {
+	VGW_FLOW_LOGS_SUBNET,	/* absent: as its subnet */
+	VGW_FLOW_LOGS_OFF,	/* false */
+	VGW_FLOW_LOGS_ON,	/* true */
+};
+
 struct vgw_vip {
 	struct vgw_addr ip;
 	enum vgw_vip_rule rule;
@@ -249,6 +270,7 @@ struct vgw_vnic {
 	struct vgw_vip *vips;		/* a set, sorted by address */
 	unsigned int n_vips;
 	uint32_t conntrack_limit;
+	enum vgw_flow_logs flow_logs;	/* agent-side only */
 };
 
 struct vgw_doc {
@@ -360,6 +382,19 @@ int vgw_doc_diff(const struct vgw_doc *old, const struct vgw_doc *new,
  */
 int vgw_doc_diff_print(const struct vgw_doc *old, const struct vgw_doc *new,
 		       FILE *f);
+
+/*
+ * Copy the agent-side fields (flow_logs) of every subnet and VNIC of @from
+ * into the object of the same type and id in @to (both normal form); the
+ * objects @from lacks get their zero values. After it, @to differs from
+ * @from only where the kernel's tables do.
+ */
+void vgw_doc_take_agent_fields(struct vgw_doc *to, const struct vgw_doc *from);
+/*
+ * Whether the VNIC's connections go to the flow logs: its own value, else
+ * its subnet's (a subnet not in @d: off).
+ */
+bool vgw_vnic_flow_logs(const struct vgw_doc *d, const struct vgw_vnic *v);
 
 /* Addresses and prefixes: strict text forms. 0 or -EINVAL. */
 int vgw_addr_parse(const char *s, struct vgw_addr *a);

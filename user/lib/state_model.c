@@ -109,7 +109,8 @@ static bool eq_subnet(const void *x, const void *y)
 	       ids_eq((const char (*)[VGW_ID_MAX])a->security_lists,
 		      a->n_security_lists,
 		      (const char (*)[VGW_ID_MAX])b->security_lists,
-		      b->n_security_lists);
+		      b->n_security_lists) &&
+	       a->flow_logs == b->flow_logs;
 }
 
 static bool route_rule_eq(const struct vgw_route_rule *a,
@@ -249,7 +250,8 @@ static bool eq_vnic(const void *x, const void *y)
 	       a->skip_source_dest_check == b->skip_source_dest_check &&
 	       m->vni == n->vni && addr_eq(&m->nvd_ip, &n->nvd_ip) &&
 	       m->encap == n->encap && vips_eq(a, b) &&
-	       a->conntrack_limit == b->conntrack_limit;
+	       a->conntrack_limit == b->conntrack_limit &&
+	       a->flow_logs == b->flow_logs;
 }
 
 /* --- the type table ------------------------------------------------------- */
@@ -490,6 +492,35 @@ const void *vgw_doc_obj(const struct vgw_doc *d, enum vgw_obj_type t,
 			unsigned int i)
 {
 	return i < vgw_doc_count(d, t) ? vgw_st_obj(d, t, i) : NULL;
+}
+
+/* --- agent-side fields ------------------------------------------------------ */
+
+void vgw_doc_take_agent_fields(struct vgw_doc *to, const struct vgw_doc *from)
+{
+	const struct vgw_subnet *fs;
+	const struct vgw_vnic *fv;
+	unsigned int i;
+
+	for (i = 0; i < to->n_subnets; i++) {
+		fs = vgw_doc_find(from, VGW_OBJ_SUBNET, to->subnets[i].id);
+		to->subnets[i].flow_logs = fs ? fs->flow_logs : false;
+	}
+	for (i = 0; i < to->n_vnics; i++) {
+		fv = vgw_doc_find(from, VGW_OBJ_VNIC, to->vnics[i].id);
+		to->vnics[i].flow_logs = fv ? fv->flow_logs
+					    : VGW_FLOW_LOGS_SUBNET;
+	}
+}
+
+bool vgw_vnic_flow_logs(const struct vgw_doc *d, const struct vgw_vnic *v)
+{
+	const struct vgw_subnet *s;
+
+	if (v->flow_logs != VGW_FLOW_LOGS_SUBNET)
+		return v->flow_logs == VGW_FLOW_LOGS_ON;
+	s = vgw_doc_find(d, VGW_OBJ_SUBNET, v->subnet);
+	return s && s->flow_logs;
 }
 
 /* --- difference ----------------------------------------------------------- */

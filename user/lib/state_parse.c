@@ -34,7 +34,8 @@ static int parse_subnet(struct vgw_st_pctx *c, json_t *o,
 			const char *at, void *obj)
 {
 	static const char *const keys[] = {
-		"id", "vcn", "cidr", "route_table", "security_lists", NULL
+		"id", "vcn", "cidr", "route_table", "security_lists",
+		"flow_logs", NULL
 	};
 	struct vgw_subnet *s = obj;
 
@@ -45,7 +46,8 @@ static int parse_subnet(struct vgw_st_pctx *c, json_t *o,
 	       vgw_st_id(c, o, at, "route_table", false, s->route_table) ?:
 	       vgw_st_list(c, o, at, "security_lists", 0, VGW_MAX_SUBNET_SLS,
 			   sizeof(*s->security_lists), vgw_st_elem_id,
-			(void **)&s->security_lists, &s->n_security_lists);
+			(void **)&s->security_lists, &s->n_security_lists) ?:
+	       vgw_st_bool(c, o, at, "flow_logs", &s->flow_logs);
 }
 
 /* --- route tables --------------------------------------------------------- */
@@ -589,13 +591,29 @@ static int vnic_vip_families(struct vgw_st_pctx *c, const char *at,
 	return 0;
 }
 
+/* Absent: the subnet's value (agent-side only, see state.h). */
+static int vnic_flow_logs(struct vgw_st_pctx *c, json_t *o, const char *at,
+			  struct vgw_vnic *v)
+{
+	bool on = false;
+	int err;
+
+	v->flow_logs = VGW_FLOW_LOGS_SUBNET;
+	if (!json_object_get(o, "flow_logs"))
+		return 0;
+	err = vgw_st_bool(c, o, at, "flow_logs", &on);
+	if (!err)
+		v->flow_logs = on ? VGW_FLOW_LOGS_ON : VGW_FLOW_LOGS_OFF;
+	return err;
+}
+
 static int parse_vnic(struct vgw_st_pctx *c, json_t *o,
 		      const char *at, void *obj)
 {
 	static const char *const keys[] = {
 		"id", "subnet", "private_ips", "mac", "public_ip", "nsgs",
 		"skip_source_dest_check", "micro_vnic", "vips",
-		"conntrack_limit", NULL
+		"conntrack_limit", "flow_logs", NULL
 	};
 	struct vgw_vnic *v = obj;
 
@@ -618,7 +636,8 @@ static int parse_vnic(struct vgw_st_pctx *c, json_t *o,
 			   elem_vip, (void **)&v->vips, &v->n_vips) ?:
 	       vnic_vip_families(c, at, v) ?:
 	       vgw_st_uint(c, o, at, "conntrack_limit", false, 1,
-			   VGW_CONNTRACK_MAX, &v->conntrack_limit);
+			   VGW_CONNTRACK_MAX, &v->conntrack_limit) ?:
+	       vnic_flow_logs(c, o, at, v);
 }
 
 /* --- the document --------------------------------------------------------- */

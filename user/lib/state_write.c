@@ -101,6 +101,7 @@ static json_t *w_subnet(struct wctx *w, const void *obj)
 	put(w, o, "security_lists",
 	    jids(w, (const char (*)[VGW_ID_MAX])s->security_lists,
 		 s->n_security_lists));
+	put(w, o, "flow_logs", json_boolean(s->flow_logs));
 	return o;
 }
 
@@ -282,6 +283,10 @@ static json_t *w_vnic(struct wctx *w, const void *obj)
 	put(w, o, "micro_vnic", w_micro_vnic(w, &v->micro_vnic));
 	put(w, o, "vips", w_vips(w, v));
 	put(w, o, "conntrack_limit", json_integer(v->conntrack_limit));
+	/* Absent means "as the subnet": written only when said. */
+	if (v->flow_logs != VGW_FLOW_LOGS_SUBNET)
+		put(w, o, "flow_logs",
+		    json_boolean(v->flow_logs == VGW_FLOW_LOGS_ON));
 	return o;
 }
 

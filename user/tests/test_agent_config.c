@@ -113,6 +113,31 @@ TEST(host_file_refusals_name_line_and_key)
 	}
 }
 
+TEST(flow_log_settings_default_parse_and_refuse_out_of_range)
+{
+	struct agent_config cfg;
+	char err[256];
+
+	config_defaults(&cfg);
+	EXPECT_STREQ("", cfg.flow_logs);
+	EXPECT_EQ(60, cfg.flow_log_interval_s);
+	EXPECT_EQ(1000000, cfg.flow_log_max);
+	ASSERT_EQ(0, parse(&cfg, "flow-logs = /var/log/vnicgw/flows.json\n"
+			   "flow-log-interval = 3600\nflow-log-max = 1\n", err));
+	EXPECT_STREQ("/var/log/vnicgw/flows.json", cfg.flow_logs);
+	EXPECT_EQ(3600, cfg.flow_log_interval_s);
+	EXPECT_EQ(1, cfg.flow_log_max);
+	EXPECT_NE(0, parse(&cfg, "flow-log-interval = 0\n", err));
+	EXPECT_NE(NULL, strstr(err, "flow-log-interval: \"0\" is not 1..3600 seconds"));
+	EXPECT_NE(0, parse(&cfg, "flow-log-interval = 3601\n", err));
+	EXPECT_NE(NULL, strstr(err, "flow-log-interval: \"3601\""));
+	EXPECT_NE(0, parse(&cfg, "flow-log-max = 0\n", err));
+	EXPECT_NE(NULL, strstr(err, "flow-log-max: \"0\" is not 1..67108864"));
+	EXPECT_NE(0, parse(&cfg, "flow-log-max = many\n", err));
+	EXPECT_NE(0, parse(&cfg, "flow-logs =\n", err));
+	EXPECT_NE(NULL, strstr(err, "flow-logs: empty value"));
+}
+
 TEST(too_many_interfaces_is_e2big)
 {
 	struct agent_config cfg;

@@ -56,6 +56,8 @@ static struct vgw_vnic_stats vnics[3] = {
 
 static uint64_t cpus[2] = { 11, 22 };
 
+static const struct flowlog_counters flow_counters = { .records = 31, .lost = 4 };
+
 static void fill(struct vgw_stats *st, struct vgw_cluster *cl,
 		 struct agent_metrics *am, struct metrics_input *in)
 {
@@ -83,6 +85,7 @@ static void fill(struct vgw_stats *st, struct vgw_cluster *cl,
 	in->cluster = cl;
 	in->agent = am;
 	in->max_vnics = 2;
+	in->flowlog = &flow_counters;
 }
 
 /* Every test but the one without the module reads the same counters. */
@@ -170,6 +173,21 @@ TEST_F(made_up, the_apply_histogram_is_cumulative)
 	EXPECT_TRUE(has_line(t, "vnicgw_agent_apply_duration_seconds_bucket{le=\"+Inf\"} 2"));
 	EXPECT_TRUE(has_line(t, "vnicgw_agent_apply_duration_seconds_sum 0.203"));
 	EXPECT_TRUE(has_line(t, "vnicgw_agent_apply_duration_seconds_count 2"));
+	free(t);
+}
+
+TEST_F(made_up, flow_log_counters_only_with_flow_logs)
+{
+	char *t;
+
+	t = render(&self->in);
+	EXPECT_TRUE(has_line(t, "# TYPE vnicgw_flow_log_records_total counter"));
+	EXPECT_TRUE(has_line(t, "vnicgw_flow_log_records_total 31"));
+	EXPECT_TRUE(has_line(t, "vnicgw_flow_log_lost_total 4"));
+	free(t);
+	self->in.flowlog = NULL;
+	t = render(&self->in);
+	EXPECT_EQ(NULL, strstr(t, "vnicgw_flow_log"));
 	free(t);
 }
 

@@ -333,6 +333,130 @@ static const char minimal[] =
 	"\"micro_vnic\":{\"vni\":5,\"nvd_ip\":\"10.0.0.2\"},"
 	"\"vips\":[{\"ip\":\"10.0.9.1\"}]}]}";
 
+/* minimal with flow_logs on subnet s, and VNICs that inherit or say. */
+static const char flow_doc[] =
+	"{\"vcns\":[{\"id\":\"v\",\"cidrs\":[\"10.1.0.0/16\"]}],"
+	"\"subnets\":[{\"id\":\"s\",\"vcn\":\"v\",\"cidr\":\"10.1.1.0/24\","
+	"\"flow_logs\":true},"
+	"{\"id\":\"t\",\"vcn\":\"v\",\"cidr\":\"10.1.2.0/24\"}],"
+	"\"vnics\":["
+	"{\"id\":\"inherits-on\",\"subnet\":\"s\",\"private_ips\":[\"10.1.1.5\"],"
+	"\"micro_vnic\":{\"vni\":5,\"nvd_ip\":\"10.0.0.2\"},"
+	"\"vips\":[{\"ip\":\"10.0.9.1\"}]},"
+	"{\"id\":\"off-in-on\",\"subnet\":\"s\",\"private_ips\":[\"10.1.1.6\"],"
+	"\"micro_vnic\":{\"vni\":6,\"nvd_ip\":\"10.0.0.2\"},"
+	"\"vips\":[{\"ip\":\"10.0.9.1\"}],\"flow_logs\":false},"
+	"{\"id\":\"inherits-off\",\"subnet\":\"t\",\"private_ips\":[\"10.1.2.5\"],"
+	"\"micro_vnic\":{\"vni\":7,\"nvd_ip\":\"10.0.0.2\"},"
+	"\"vips\":[{\"ip\":\"10.0.9.1\"}]},"
+	"{\"id\":\"on-in-off\",\"subnet\":\"t\",\"private_ips\":[\"10.1.2.6\"],"
+	"\"micro_vnic\":{\"vni\":8,\"nvd_ip\":\"10.0.0.2\"},"
+	"\"vips\":[{\"ip\":\"10.0.9.1\"}],\"flow_logs\":true}]}";
+
+TEST(flow_logs_default_off_and_a_vnic_inherits_its_subnets_unless_it_says)
+{
+	struct vgw_doc *d = parse_text(_metadata, minimal);
+	struct vgw_doc *e = parse_text(_metadata, flow_doc);
+
+	ASSERT_NE(NULL, d);
+	ASSERT_NE(NULL, e);
+	/* absent everywhere: off */
+	EXPECT_FALSE(d->subnets[0].flow_logs);
+	EXPECT_EQ(VGW_FLOW_LOGS_SUBNET, d->vnics[0].flow_logs);
+	EXPECT_FALSE(vgw_vnic_flow_logs(d, &d->vnics[0]));
+	EXPECT_TRUE(e->subnets[0].flow_logs);
+	EXPECT_FALSE(e->subnets[1].flow_logs);
+	EXPECT_EQ(VGW_FLOW_LOGS_SUBNET, vnic(e, "inherits-on")->flow_logs);
+	EXPECT_EQ(VGW_FLOW_LOGS_OFF, vnic(e, "off-in-on")->flow_logs);
+	EXPECT_EQ(VGW_FLOW_LOGS_ON, vnic(e, "on-in-off")->flow_logs);
+	EXPECT_TRUE(vgw_vnic_flow_logs(e, vnic(e, "inherits-on")));
+	EXPECT_FALSE(vgw_vnic_flow_logs(e, vnic(e, "off-in-on")));
+	EXPECT_FALSE(vgw_vnic_flow_logs(e, vnic(e, "inherits-off")));
+	EXPECT_TRUE(vgw_vnic_flow_logs(e, vnic(e, "on-in-off")));
+	vgw_doc_free(d);
+	vgw_doc_free(e);
+}
+
+TEST(flow_logs_canonical_form_writes_the_subnets_always_a_vnics_when_said)
+{
+	struct vgw_doc *d = parse_text(_metadata, minimal);
+	struct vgw_doc *e = parse_text(_metadata, flow_doc), *back;
+	char *t, *u;
+
+	ASSERT_NE(NULL, d);
+	ASSERT_NE(NULL, e);
+	t = to_text(d);
+	u = to_text(e);
+	ASSERT_NE(NULL, t);
+	ASSERT_NE(NULL, u);
+	/* the subnet's default is written; a VNIC's absence means "inherit" */
+	EXPECT_NE(NULL, strstr(t, "\"security_lists\": [],\n      \"flow_logs\": false"));
+	EXPECT_EQ(NULL, strstr(strstr(t, "\"vnics\""), "flow_logs"));
+	/* one subnet true, one false; two VNICs say it, after conntrack_limit */
+	EXPECT_NE(NULL, strstr(u, "\"flow_logs\": true\n    },\n    {\n      \"id\": \"t\""));
+	EXPECT_NE(NULL, strstr(u, "\"conntrack_limit\": 65536,\n      \"flow_logs\": false"));
+	EXPECT_NE(NULL, strstr(u, "\"conntrack_limit\": 65536,\n      \"flow_logs\": true"));
+	back = reparse(_metadata, e);
+	ASSERT_NE(NULL, back);
+	EXPECT_TRUE(vgw_doc_equal(e, back));
+	EXPECT_EQ(VGW_FLOW_LOGS_SUBNET, vnic(back, "inherits-on")->flow_logs);
+	EXPECT_EQ(VGW_FLOW_LOGS_OFF, vnic(back, "off-in-on")->flow_logs);
+	EXPECT_EQ(VGW_FLOW_LOGS_ON, vnic(back, "on-in-off")->flow_logs);
+	vgw_doc_free(back);
+	free(t);
+	free(u);
+	vgw_doc_free(d);
+	vgw_doc_free(e);
+}
+
+/*
+ * A new document that changes only flow_logs is a new document (the agent
+ * takes it: the set of logged VNICs follows), but the kernel's tables, which
+ * do not hold the field, are no different: once the dump takes the agent
+ * fields of the desired document, nothing is to be applied.
+ */
+TEST(flow_logs_change_the_document_but_not_what_the_kernel_is_given)
+{
+	struct vgw_doc *want = parse_text(_metadata, flow_doc);
+	struct vgw_doc *kern = parse_text(_metadata, flow_doc), *empty;
+	unsigned int i;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(NULL, kern);
+	/* what vgw_dump_doc() gives: the kernel has no flow_logs */
+	for (i = 0; i < kern->n_subnets; i++)
+		kern->subnets[i].flow_logs = false;
+	for (i = 0; i < kern->n_vnics; i++)
+		kern->vnics[i].flow_logs = VGW_FLOW_LOGS_SUBNET;
+	EXPECT_FALSE(vgw_doc_equal(kern, want));
+	EXPECT_FALSE(vgw_obj_equal(VGW_OBJ_SUBNET, &kern->subnets[0],
+				   &want->subnets[0]));
+	f = open_memstream(&buf, &len);
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(3, vgw_doc_diff_print(kern, want, f));
+	fclose(f);
+	EXPECT_STREQ("~ subnet s\n~ vnic off-in-on\n~ vnic on-in-off\n", buf);
+	free(buf);
+
+	vgw_doc_take_agent_fields(kern, want);
+	EXPECT_TRUE(vgw_doc_equal(kern, want));
+	EXPECT_EQ(0, vgw_doc_diff_print(kern, want, stderr));
+	/* objects the desired document lacks get the zero values */
+	empty = vgw_doc_new();
+	ASSERT_NE(NULL, empty);
+	vgw_doc_take_agent_fields(kern, empty);
+	for (i = 0; i < kern->n_subnets; i++)
+		EXPECT_FALSE(kern->subnets[i].flow_logs);
+	for (i = 0; i < kern->n_vnics; i++)
+		EXPECT_EQ(VGW_FLOW_LOGS_SUBNET, kern->vnics[i].flow_logs);
+	vgw_doc_free(empty);
+	vgw_doc_free(want);
+	vgw_doc_free(kern);
+}
+
 TEST(defaults_are_written_out_and_any_is_omitted)
 {
 	struct vgw_doc *d = parse_text(_metadata, minimal);

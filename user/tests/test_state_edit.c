@@ -210,6 +210,12 @@ BAD(vnic_as_array, "vnics[1]: expected an object, got an array",
     { SET, "vnics[1]", "[]" });
 BAD(null_for_absent, "vnics[0].public_ip: expected a string, got null",
     { SET, "vnics[0].public_ip", "null" });
+BAD(subnet_flow_logs_as_string, "subnets[0].flow_logs: expected a boolean, got a string",
+    { SET, "subnets[0].flow_logs", "\"yes\"" });
+BAD(vnic_flow_logs_as_integer, "vnics[1].flow_logs: expected a boolean, got an integer",
+    { SET, "vnics[1].flow_logs", "1" });
+BAD(vnic_flow_logs_as_null, "vnics[0].flow_logs: expected a boolean, got null",
+    { SET, "vnics[0].flow_logs", "null" });
 BAD(real_for_integer, "vnics[0].conntrack_limit: expected an integer, got a real number",
     { SET, "vnics[0].conntrack_limit", "1.5" });
 BAD(protocol_as_boolean, "nsgs[0].ingress[0].protocol: expected a string or an integer, got a boolean",
@@ -583,6 +589,9 @@ GOOD(icmp_type_without_code, { DEL, "security_lists[0].ingress[1].icmp_code", NU
 GOOD(subnet_without_route_table_or_lists, { DEL, "subnets[0].route_table", NULL },
      { DEL, "subnets[0].security_lists", NULL });
 GOOD(disabled_gateway_as_route_target, { SET, "gateways[0].enabled", "false" });
+GOOD(flow_logs_on_a_subnet_and_off_on_one_of_its_vnics,
+     { SET, "subnets[0].flow_logs", "true" },
+     { SET, "vnics[1].flow_logs", "false" });
 GOOD(largest_vni_and_conntrack_limit, { SET, "gateways[0].vni", "16777215" },
      { SET, "vnics[0].conntrack_limit", "1048576" });
 GOOD(no_mac_derives_one, { DEL, "vnics[0].mac", NULL }, { DEL, "vnics[1].mac", NULL });
