@@ -27,6 +27,7 @@ topo_gateway nat-a vcn-a nat 10.0.0.101 9002 public_ip=198.51.100.10 host=198.18
 topo_gateway sgw-a vcn-a service 10.0.0.102 9003 'services={"all": ["192.0.2.0/24"]}'
 topo_gateway drg-a vcn-a drg 10.0.0.103 9004 encap=geneve
 topo_gateway lpg-a vcn-a lpg 10.0.0.104 9005
+topo_gateway lpg-off vcn-a lpg 10.0.0.105 9006 enabled=false
 topo_seclist sl-a vcn-a \
 	ingress "$(rule source=0.0.0.0/0 protocol=icmp)" \
 	egress "$(rule destination=0.0.0.0/0 protocol=all)"
@@ -35,7 +36,7 @@ topo_seclist sl-b vcn-a \
 	ingress "$(rule source=10.1.0.0/16 protocol=tcp dst_ports=7000)" \
 		"$(rule source=10.1.0.0/16 protocol=udp dst_ports=53 stateless=true)"
 topo_route_table rt-pub vcn-a 0.0.0.0/0=igw-a service:all=sgw-a 192.168.0.0/16=drg-a \
-	10.9.0.0/16=private-ip:10.1.2.5 10.2.0.0/16=lpg-a
+	10.9.0.0/16=private-ip:10.1.2.5 10.2.0.0/16=lpg-a 10.3.0.0/16=lpg-off
 topo_route_table rt-priv vcn-a 0.0.0.0/0=nat-a
 topo_subnet sub-a vcn-a 10.1.1.0/24 rt=rt-pub sl=sl-a
 topo_subnet sub-b vcn-a 10.1.2.0/24 sl=sl-b
@@ -44,6 +45,7 @@ topo_vnic a1 sub-a 10.1.1.5 1001 10.0.0.21 vip=10.0.100.1 public_ip=203.0.113.5
 topo_vnic b1 sub-b 10.1.2.5 1002 10.0.0.22 vip=10.0.100.1 skip_sdc=true
 topo_vnic n1 sub-n 10.1.3.5 1003 10.0.0.23 vip=10.0.100.1
 topo_vnic t1 sub-n 10.1.3.7 1006 10.0.0.26 vip=10.0.100.3 rule=target:drg-a
+topo_vnic a2 sub-a 10.1.1.6 1007 10.0.0.27 vip=10.0.100.1 ct_limit=1	# no public IP
 topo_apply || { not_ok "the document applies"; tap_end; }
 serve b1 tcp 7000 nat-a-host udp 7000 || { not_ok "servers"; tap_end; }
 
@@ -223,6 +225,30 @@ expect_fail_msg "an ICMP error is refused: it would need the packet it quotes" \
 expect_fail_msg "spelled out without the inner source MAC: refused, the field named" \
 	"the inner source and its MAC are needed" \
 	vctl trace nvd 10.0.0.21 vip 10.0.100.1 vni 1001 proto udp src 10.1.1.5 dst 10.1.2.5 dport 53
+
+expect_eq "a disabled gateway on the route: gw_disabled" "lpg-off drop gw_disabled" \
+	"$(q "$(trc vnic a1 proto udp dst 10.3.0.1 dport 7000)" '"\([.steps[] | select(.stage == "route")][0].target) \(.verdict) \(.reason)"')"
+expect_eq "to the internet gateway without a public IP: no_public_ip" "drop no_public_ip" \
+	"$(q "$(trc vnic a2 proto udp dst 198.18.0.10 dport 7000)" '"\(.verdict) \(.reason)"')"
+expect_eq "a protocol the NAT gateway cannot map (GRE): nat_no_port" "drop nat_no_port" \
+	"$(q "$(trc vnic n1 proto 47 dst 198.18.0.10)" '"\(.verdict) \(.reason)"')"
+expect_eq "a TCP segment without SYN of no mapping: nat_no_mapping" "drop nat_no_mapping" \
+	"$(q "$(trc vnic n1 proto tcp dst 198.18.0.10 sport 5800 dport 7000 flags ack)" '"\(.verdict) \(.reason)"')"
+P=/sys/module/vnicgw/parameters
+echo 1 >$P/nat_max_per_vnic
+expect_eq "n1 at nat_max_per_vnic (1, it has one mapping): a new mapping would be nat_full" \
+	"drop nat_full" \
+	"$(q "$(trc vnic n1 proto udp dst 198.18.0.10 sport 5801 dport 7000)" '"\(.verdict) \(.reason)"')"
+expect_eq "... while its existing mapping still goes out" "mapping forward" \
+	"$(q "$(trc vnic n1 proto udp dst 198.18.0.10 sport 5600 dport 7000)" '"\([.steps[] | select(.stage == "nat")][0].result) \(.verdict)"')"
+echo 65536 >$P/nat_max_per_vnic
+# a2 may track one connection: one UDP datagram to b1 takes it.
+udp_no a2 10.1.2.5 53 --sport 5900 >/dev/null
+expect_eq "a2 tracks its one connection (conntrack_limit 1)" "1" \
+	"$(vctl -j conntrack a2 | jq length)"
+expect_eq "... so a new flow of a2 would be ct_full (its stateful egress rule 0 allows it)" \
+	"stateful 0 drop ct_full" \
+	"$(q "$(trc vnic a2 proto tcp dst 10.1.2.5 dport 7000)" '"\([.steps[] | select(.stage == "egress")][0] | "\(.result) \(.rule_index)") \(.verdict) \(.reason)"')"
 
 # --- refusals -------------------------------------------------------------------------
 expect_fail_msg "a VNIC that does not exist: refused, by name" "no such vnic 'zz'" \
