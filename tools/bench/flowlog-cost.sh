@@ -84,6 +84,8 @@ run_agent()
 	c0=$(cpu_ms "$pid")
 	sleep "$SECS"
 	c1=$(cpu_ms "$pid")
+	awk '{ printf("flowlog-cost: agent '"$label"': user %d ms, system %d ms in all\n", $14 * 10, $15 * 10) }' \
+		"/proc/$pid/stat" >&2
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	echo $((c1 - c0))
