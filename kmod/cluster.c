@@ -680,11 +680,10 @@ static int handoff_refused(const struct vgw_cluster *c,
 }
 
 int vgw_cluster_handoff_refused(const struct vgw_cluster *c,
-				const struct vgw_member *owner)
+				const struct vgw_member *owner,
+				const struct vgw_ip **src)
 {
-	const struct vgw_ip *src;
-
-	return handoff_refused(c, owner, &src);
+	return handoff_refused(c, owner, src);
 }
 
 void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner)

@@ -129,9 +129,14 @@ int vgw_cluster_put_roles(struct sk_buff *skb, const struct vgw_cluster *c,
  * packet; counted.
  */
 void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner);
-/* Why a handoff to @owner would be dropped before it is sent, or 0 (trace). */
+/*
+ * Why a handoff to @owner would be dropped before it is sent, or 0 with
+ * @src the address it would go from (NULL: routing picks). For a trace;
+ * the send's own failures (no route, the MTU) are not foreseen.
+ */
 int vgw_cluster_handoff_refused(const struct vgw_cluster *c,
-				const struct vgw_member *owner);
+				const struct vgw_member *owner,
+				const struct vgw_ip **src);
 /*
  * The authentication option of a received message, as rx.c found it:
  * offsets from skb->data (the UDP header).

@@ -134,10 +134,10 @@ struct vgw_step *vgw_explain_step(const struct vgw_pkt *p, u8 stage,
 /* The packet ends here (@verdict); its skb is freed. */
 void vgw_explain_end(struct vgw_pkt *p, u8 verdict);
 /*
- * VNICGW_CMD_TRACE: the packet @tb (enum vnicgw_trace_attr, parsed from
- * @nest) describes, run
- * through the walk; its stages and verdict go into @msg. 0, -EMSGSIZE, or
- * a refusal with @extack set.
+ * VNICGW_CMD_TRACE: the packet that @tb (enum vnicgw_trace_attr, parsed
+ * from @nest) describes, run through the walk; its stages and verdict go
+ * into @msg. 0, -EMSGSIZE, -ENOMEM, or a refusal with @extack set
+ * (-EINVAL; -ENOENT for a VNIC or gateway that does not exist).
  */
 extern const struct nla_policy vgw_trace_policy[VNICGW_TRACE_MAX + 1];
 int vgw_trace(struct vgw_net *vn, const struct nlattr *nest, struct nlattr **tb,

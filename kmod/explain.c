@@ -105,7 +105,6 @@ static bool is_icmp(u8 proto)
 	return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
 }
 
-
 /* The fields given, and what does not depend on an object. 0 or refused. */
 static int parse_req(const struct nlattr *nest, struct nlattr **tb,
 		     struct trace_req *r, struct netlink_ext_ack *ea)
@@ -127,7 +126,7 @@ static int parse_req(const struct nlattr *nest, struct nlattr **tb,
 			   ea);
 	if (!err && !tb[VNICGW_TRACE_VNIC] && !tb[VNICGW_TRACE_GATEWAY])
 		err = vgw_nla_need(nest, tb, need_outer, ARRAY_SIZE(need_outer),
-				   "trace: from neither a VNIC nor a gateway: the outer source, VIP and VNI, the inner source and its MAC are needed",
+				   "trace: without a vnic or gateway: give nvd, vip, vni, src and mac",
 				   ea);
 	if (!err && tb[VNICGW_TRACE_GATEWAY])
 		err = vgw_nla_need(nest, tb, (const int[]){ VNICGW_TRACE_SRC },
@@ -181,12 +180,12 @@ static int parse_req(const struct nlattr *nest, struct nlattr **tb,
 		       nla_get_u8(tb[VNICGW_TRACE_ICMP_CODE]) : 0;
 	if (vgw_icmp_type_is_error(r->proto, r->icmp_type))
 		return vgw_refuse(ea, tb[VNICGW_TRACE_ICMP_TYPE],
-				  "trace: an ICMP error quotes the packet it is about; errors cannot be traced");
+				  "trace: an ICMP error quotes a packet: errors cannot be traced");
+	/* The router answers these (is_ns() in forward.c); the walk stops. */
 	if (r->proto == IPPROTO_ICMPV6 &&
-	    r->icmp_type >= NDISC_ROUTER_SOLICITATION &&
-	    r->icmp_type <= NDISC_REDIRECT)
+	    r->icmp_type == NDISC_NEIGHBOUR_SOLICITATION)
 		return vgw_refuse(ea, tb[VNICGW_TRACE_ICMP_TYPE],
-				  "trace: neighbour discovery is answered by the router, not walked; trace the packet that follows it");
+				  "trace: neighbour solicitations are answered, not walked");
 	if (tb[VNICGW_TRACE_SPORT] && is_icmp(r->proto) &&
 	    !vgw_flow_icmp_is_echo(r->proto, r->icmp_type))
 		return vgw_refuse(ea, tb[VNICGW_TRACE_SPORT],
@@ -241,16 +240,12 @@ static int req_defaults(const struct vgw_snap *s, struct nlattr **tb,
 	if (!tb[VNICGW_TRACE_OUTER_SRC])
 		r->outer_src = v->mv_nvd;
 	/*
-	 * The VIP its instance sends to: of its NVD's family, as the frames
-	 * sent to it come from (vgw_peer_of_vnic()); one that routes rather
-	 * than sends everything to a gateway, if there is one.
+	 * The VIP of the outer source's family that the frames to the VNIC
+	 * come from (vgw_peer_of_vnic()), so the one its NVD knows.
 	 */
-	for (i = 0; i < v->n_vips; i++) {
-		if (v->vips[i].ip.family != v->mv_nvd.family)
-			continue;
-		if (vip < 0 || (v->vips[vip].target && !v->vips[i].target))
+	for (i = 0; i < v->n_vips && vip < 0; i++)
+		if (v->vips[i].ip.family == r->outer_src.family)
 			vip = i;
-	}
 	if (!tb[VNICGW_TRACE_OUTER_DST] && vip >= 0)
 		r->outer_dst = v->vips[vip].ip;
 	if (!tb[VNICGW_TRACE_VNI])
@@ -280,13 +275,15 @@ static unsigned int l4_len(u8 proto)
 	return 0;
 }
 
-/*
- * The inner frame: Ethernet, IPv4 or IPv6, the transport header with no
- * payload, every checksum complete (as rx.c leaves a received frame).
- */
 /* Room for the largest frame build_frame() makes. */
-#define TRACE_FRAME_MAX	(ETH_HLEN + sizeof(struct ipv6hdr) + sizeof(struct tcphdr))
+#define TRACE_FRAME_MAX	\
+	(ETH_HLEN + sizeof(struct ipv6hdr) + sizeof(struct tcphdr))
 
+/*
+ * The inner frame into @skb: Ethernet, IPv4 or IPv6, the transport header
+ * with no payload, every checksum complete (as rx.c leaves a received
+ * frame).
+ */
 static void build_frame(struct sk_buff *skb, const struct trace_req *r)
 {
 	bool v6 = r->dst.family == AF_INET6;
@@ -511,14 +508,14 @@ int vgw_trace(struct vgw_net *vn, const struct nlattr *nest, struct nlattr **tb,
 						  tb[VNICGW_TRACE_GATEWAY]));
 	} else if (!r.src.family) {
 		err = vgw_refuse(extack, tb[VNICGW_TRACE_DST],
-				 "trace: the VNIC has no private address of the destination's family: give the source");
+				 "trace: the VNIC has no address of dst's family: give src");
 	} else if (!r.outer_dst.family) {
 		err = vgw_refuse(extack, tb[VNICGW_TRACE_VNIC],
-				 "trace: the VNIC has no VIP of its NVD's family: give the outer destination");
+				 "trace: the VNIC has no VIP of its NVD's family: give vip");
 	} else if (r.outer_src.family != r.outer_dst.family) {
 		err = vgw_refuse(extack, tb[VNICGW_TRACE_OUTER_SRC] ?:
 				 tb[VNICGW_TRACE_OUTER_DST],
-				 "trace: the outer source and destination are of different families");
+				 "trace: the outer source and VIP are of different families");
 	}
 	if (!err) {
 		build_frame(skb, &r);
@@ -537,7 +534,7 @@ int vgw_trace(struct vgw_net *vn, const struct nlattr *nest, struct nlattr **tb,
 	}
 	rcu_read_unlock();
 	local_bh_enable();
-	kfree_skb(skb);
+	consume_skb(skb);	/* never used: no drop */
 	kfree(ex);
 	return err;
 }

@@ -561,18 +561,22 @@ static bool owned_elsewhere(struct vgw_pkt *p, u32 hash)
 				      VNICGW_RESULT_OTHER : VNICGW_RESULT_SELF);
 		if (st) {
 			vgw_cluster_roles(c, hash, &st->owner, &st->backup);
-			if (owner) {
+			if (owner && (owner->addr.family == AF_INET ||
+				      owner->addr.family == AF_INET6)) {
 				st->has_addr = true;
 				st->addr = owner->addr;
 			}
 		}
 		if (owner) {
-			int reason = vgw_cluster_handoff_refused(c, owner);
+			const struct vgw_ip *src;
+			int reason = vgw_cluster_handoff_refused(c, owner, &src);
 
 			if (reason) {
 				vgw_drop(p, reason);
 				return true;
 			}
+			if (src)
+				p->ex->out_src = *src;
 			p->ex->out_dst = owner->addr;
 			vgw_explain_end(p, VNICGW_TRACE_HANDOFF);
 		}

@@ -511,8 +511,9 @@ static void map_init(struct vgw_nat_entry *e, const struct vgw_vnic *v,
 /*
  * A free public port for @e, the best of those probed from the flow's hash
  * on (port_fit()), or -1. @reap (t->lock held): take the expired mappings
- * met out of the tables. A trace probes without the lock: its answer is
- * "free now", and the lock would only hold up the CPUs opening mappings.
+ * met out of the tables; else under rcu_read_lock() alone. A trace probes
+ * without the lock: its answer is "free now", and the lock would only hold
+ * up the CPUs opening mappings.
  */
 static int free_port(struct vgw_nat_table *t, const struct vgw_nat_entry *e,
 		     const struct vgw_pkt *p, bool reap)

@@ -217,13 +217,13 @@ expect_eq "a VCN address nobody owns: no_dst_vnic, the route stage without a tar
 	"$(q "$(trc vnic a1 proto udp dst 10.1.2.77 dport 53)" '"\(.verdict) \(.reason) \([.steps[] | select(.stage == "route")][0] | "\(.result) \(.target)")"')"
 expect_eq "b1's subnet has no route table: outside the VCN is no_route" "drop no_route" \
 	"$(q "$(trc vnic b1 proto udp dst 8.8.8.8 dport 53)" '"\(.verdict) \(.reason)"')"
-expect_fail_msg "neighbour discovery is refused: the router answers it, the walk does not see it" \
-	"neighbour discovery is answered by the router" \
+expect_fail_msg "a neighbour solicitation is refused: the router answers it, the walk does not see it" \
+	"neighbour solicitations are answered, not walked" \
 	vctl trace vnic a1 proto icmpv6 src fe80::1 dst ff02::1:ff00:1 type 135 ttl 255
 expect_fail_msg "an ICMP error is refused: it would need the packet it quotes" \
 	"errors cannot be traced" vctl trace vnic a1 proto icmp dst 10.1.2.5 type 3 code 1
-expect_fail_msg "spelled out without the inner source MAC: refused, the field named" \
-	"the inner source and its MAC are needed" \
+expect_fail_msg "spelled out without the inner source MAC: refused, with a message saying what to give" \
+	"give nvd, vip, vni, src and mac" \
 	vctl trace nvd 10.0.0.21 vip 10.0.100.1 vni 1001 proto udp src 10.1.1.5 dst 10.1.2.5 dport 53
 
 expect_eq "a disabled gateway on the route: gw_disabled" "lpg-off drop gw_disabled" \

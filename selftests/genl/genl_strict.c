@@ -240,7 +240,7 @@ TEST_F(genl, trace_refuses_what_does_not_describe_a_packet)
 		     self->c.errmsg);
 	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
 				    NULL, (void *)no_outer));
-	EXPECT_STREQ("trace: from neither a VNIC nor a gateway: the outer source, VIP and VNI, the inner source and its MAC are needed",
+	EXPECT_STREQ("trace: without a vnic or gateway: give nvd, vip, vni, src and mac",
 		     self->c.errmsg);
 	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
 				    NULL, (void *)both));
@@ -258,7 +258,7 @@ TEST_F(genl, trace_refuses_what_does_not_describe_a_packet)
 	EXPECT_STREQ("an address is 4 or 16 bytes, not 3", self->c.errmsg);
 	EXPECT_EQ(-EINVAL, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
 				    NULL, (void *)icmp_error));
-	EXPECT_STREQ("trace: an ICMP error quotes the packet it is about; errors cannot be traced",
+	EXPECT_STREQ("trace: an ICMP error quotes a packet: errors cannot be traced",
 		     self->c.errmsg);
 	EXPECT_EQ(-ENOENT, vgw_call(&self->c, VNICGW_CMD_TRACE, 0, put_trace,
 				    NULL, (void *)nobody));

@@ -588,7 +588,7 @@ enum vnicgw_nat_attr {
  *
  * Where it comes from: VNICGW_TRACE_VNIC (from that VNIC's instance: the
  * outer source is its micro-VNIC's NVD, the outer destination its first
- * VIP of the NVD's family (one without a target if it has one), the VNI
+ * VIP of the outer source's family (the one frames to it come from), the VNI
  * and encapsulation its micro-VNIC's, the inner source MAC its MAC, the
  * inner source its first private address of the destination's family), or
  * VNICGW_TRACE_GATEWAY (from that gateway: its underlay address, VNI and
@@ -601,8 +601,8 @@ enum vnicgw_nat_attr {
  * The inner packet: DST and PROTO are required. TCP and UDP take ports
  * (default 0), TCP flags (default SYN); ICMP and ICMPv6 a type and code
  * (default: echo request; an echo's identifier is SPORT). ICMP errors
- * (they quote a packet) and IPv6 neighbour discovery (the router answers
- * it) are refused. TTL is the TTL or hop limit (default 64). The
+ * (they quote a packet) and IPv6 neighbour solicitations (the router
+ * answers them) are refused. TTL is the TTL or hop limit (default 64). The
  * destination MAC defaults to the virtual router's (02:00:00:00:00:01).
  * The packet has no payload: a drop for the underlay's MTU is not foreseen.
  */
@@ -632,7 +632,7 @@ enum vnicgw_trace_attr {
 /* What the module would do with the packet. */
 enum vnicgw_trace_verdict {
 	VNICGW_TRACE_FORWARD,	/* sent re-encapsulated: VNICGW_A_TRACE_OUT */
-	VNICGW_TRACE_ANSWER,	/* ARP or neighbour solicitation answered */
+	VNICGW_TRACE_ANSWER,	/* ARP or solicitation answered (not traced yet) */
 	VNICGW_TRACE_HANDOFF,	/* handed to the flow's owner (a member) */
 	VNICGW_TRACE_DROP,	/* dropped: VNICGW_A_DROP_REASON */
 	VNICGW_TRACE_CONSUME,	/* taken and not forwarded (MLD, RS) */
