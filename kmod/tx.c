@@ -259,14 +259,14 @@ static void txc_store(struct vgw_txc __rcu **slot, struct vgw_txc *c,
 }
 
 /*
- * The underlay route to @to, from the cache or looked up (and cached); the
- * outer addresses in @fl4 / @fl6 (only saddr and daddr on a hit). NULL if
- * there is none. The caller owns a reference to what it gets.
+ * The underlay route to @to, from the cache or looked up (and cached, if
+ * @cache); the outer addresses in @fl4 / @fl6 (only saddr and daddr on a
+ * hit). NULL if there is none. The caller owns a reference to what it gets.
  */
 static struct dst_entry *route_to(struct vgw_net *vn, struct socket *sock,
 				  const struct vgw_peer *to, __be16 sport,
 				  __be16 dport, struct flowi4 *fl4,
-				  struct flowi6 *fl6)
+				  struct flowi6 *fl6, bool cache)
 {
 	bool v6 = to->underlay->family == AF_INET6;
 	struct vgw_txc __rcu **slot = NULL;
@@ -274,7 +274,7 @@ static struct dst_entry *route_to(struct vgw_net *vn, struct socket *sock,
 	struct dst_entry *dst;
 	struct rtable *rt;
 
-	if (to->n_txc && txc_usable(vn->net, v6)) {
+	if (cache && to->n_txc && txc_usable(vn->net, v6)) {
 		slot = txc_slot(to);
 		c = rcu_dereference(*slot);
 		if (c && !txc_match(c, to))
@@ -319,49 +319,18 @@ static unsigned int overhead(const struct vgw_peer *to)
 }
 
 /*
- * A trace's last stage: where the frame would go, as vgw_tx() would send
- * it (the route looked up, not cached), and nothing sent.
+ * A trace's last stage: the frame as vgw_tx() would send it, from the
+ * route it looked up (@saddr: the outer source it chose); nothing sent.
  */
-static void tx_explain(struct vgw_pkt *p, const struct vgw_peer *to)
+static void tx_explain(struct vgw_pkt *p, const struct vgw_peer *to,
+		       const void *saddr)
 {
-	bool v6 = to->underlay->family == AF_INET6;
-	struct socket *sock = rcu_dereference(p->vn->sock[to->encap][v6]);
-	__be16 sport = src_port(p->vn, p->hash), dport;
 	struct vgw_explain *ex = p->ex;
-	struct dst_entry *dst = NULL;
-	struct flowi4 fl4;
-	struct flowi6 fl6;
-	unsigned int mtu;
 
-	dport = htons(to->encap == VNICGW_ENCAP_GENEVE ? VGW_GENEVE_PORT :
-		      VGW_VXLAN_PORT);
-	if (sock && rcu_access_pointer(p->vn->dev)) {
-		if (v6) {
-			dst = route6(p->vn, sock, to->src, to->underlay, sport,
-				     dport, &fl6);
-		} else {
-			struct rtable *rt = route4(p->vn, to->src, to->underlay,
-						   sport, dport, &fl4);
-
-			dst = rt ? &rt->dst : NULL;
-		}
-	}
-	if (!dst) {
-		vgw_drop(p, VNICGW_DROP_XMIT);
-		return;
-	}
-	mtu = dst_mtu(dst);
-	dst_release(dst);
-	if (p->skb->len + overhead(to) > mtu) {
-		vgw_drop(p, VNICGW_DROP_MTU);
-		return;
-	}
 	ex->out_dst = *to->underlay;
 	ex->out_src.family = to->underlay->family;
-	if (v6)
-		ex->out_src.v6 = fl6.saddr;
-	else
-		ex->out_src.v4 = fl4.saddr;
+	memcpy(ex->out_src.b, saddr,
+	       to->underlay->family == AF_INET6 ? 16 : 4);
 	ex->out_vni = to->vni;
 	ex->out_encap = to->encap;
 	ether_addr_copy(ex->out_dmac, to->mac);
@@ -387,17 +356,14 @@ void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to)
 	struct ethhdr *eth;
 	unsigned int mtu;
 
-	if (unlikely(p->ex)) {
-		tx_explain(p, to);
-		return;
-	}
 	if (!dev || !sock) {
 		vgw_drop(p, VNICGW_DROP_XMIT);
 		return;
 	}
 	dport = htons(to->encap == VNICGW_ENCAP_GENEVE ? VGW_GENEVE_PORT :
 		      VGW_VXLAN_PORT);
-	dst = route_to(p->vn, sock, to, sport, dport, &fl4, &fl6);
+	/* A trace looks the route up without filling the cache. */
+	dst = route_to(p->vn, sock, to, sport, dport, &fl4, &fl6, !p->ex);
 	if (!dst) {
 		vgw_drop(p, VNICGW_DROP_XMIT);
 		return;
@@ -405,7 +371,15 @@ void vgw_tx(struct vgw_pkt *p, const struct vgw_peer *to)
 	mtu = dst_mtu(dst);
 	if (p->skb->len + overhead(to) > mtu) {
 		dst_release(dst);
-		vgw_icmp_too_big(p, mtu - overhead(to) - ETH_HLEN);
+		if (unlikely(p->ex))
+			vgw_drop(p, VNICGW_DROP_MTU);	/* no error sent */
+		else
+			vgw_icmp_too_big(p, mtu - overhead(to) - ETH_HLEN);
+		return;
+	}
+	if (unlikely(p->ex)) {
+		dst_release(dst);
+		tx_explain(p, to, v6 ? (const void *)&fl6.saddr : &fl4.saddr);
 		return;
 	}
 	skb = p->skb;
