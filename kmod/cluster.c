@@ -662,13 +662,9 @@ static void push_opt(struct sk_buff *skb, u8 type, unsigned int dlen)
 	o->rsvd_len = dlen / 4;
 }
 
-/*
- * Why a handoff to @owner cannot go (a drop reason), or 0 with @src the
- * address it goes from (NULL: routing picks).
- */
-static int handoff_refused(const struct vgw_cluster *c,
-			   const struct vgw_member *owner,
-			   const struct vgw_ip **src)
+int vgw_cluster_handoff_refused(const struct vgw_cluster *c,
+				const struct vgw_member *owner,
+				const struct vgw_ip **src)
 {
 	if (owner->addr.family != AF_INET && owner->addr.family != AF_INET6)
 		return VNICGW_DROP_NO_OWNER;
@@ -677,13 +673,6 @@ static int handoff_refused(const struct vgw_cluster *c,
 	if (c->n_keys && (!*src || (*src)->family != owner->addr.family))
 		return VNICGW_DROP_XMIT;	/* nothing to sign as */
 	return 0;
-}
-
-int vgw_cluster_handoff_refused(const struct vgw_cluster *c,
-				const struct vgw_member *owner,
-				const struct vgw_ip **src)
-{
-	return handoff_refused(c, owner, src);
 }
 
 void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner)
@@ -695,7 +684,7 @@ void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner)
 	unsigned int opts;
 	int err, reason;
 
-	reason = handoff_refused(c, owner, &src);
+	reason = vgw_cluster_handoff_refused(c, owner, &src);
 	if (reason) {
 		vgw_drop(p, reason);
 		return;

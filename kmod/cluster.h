@@ -131,8 +131,9 @@ int vgw_cluster_put_roles(struct sk_buff *skb, const struct vgw_cluster *c,
 void vgw_cluster_handoff(struct vgw_pkt *p, const struct vgw_member *owner);
 /*
  * Why a handoff to @owner would be dropped before it is sent, or 0 with
- * @src the address it would go from (NULL: routing picks). For a trace;
- * the send's own failures (no route, the MTU) are not foreseen.
+ * @src the address it goes from (NULL: routing picks). vgw_cluster_handoff()
+ * checks with it, and so does a trace, which does not foresee the send's
+ * own failures (no route, the MTU).
  */
 int vgw_cluster_handoff_refused(const struct vgw_cluster *c,
 				const struct vgw_member *owner,
