@@ -17,7 +17,8 @@
 #                           (tools/bench/openvswitch-ct-hooks.patch)
 #
 # BENCH_SCENARIOS="NAME:PATH:FLOWS:SIZE:VNICS:ROUTES:CONNS ..." runs those
-# instead of the default list; BENCH_SYSTEMS="vnicgw linux" a subset.
+# instead of the default list; BENCH_SYSTEMS="vnicgw linux" a subset;
+# BENCH_BED=veth the earlier test bed (veth and RPS, no XDP).
 #
 # (tools/vm does not pass the environment: the settings go in through env.)
 #
@@ -33,6 +34,9 @@ BENCH_QUICK ?= 0
 BENCH_SCENARIOS ?=
 BENCH_SYSTEMS ?= vnicgw linux ovs
 BENCH_CT_RATE ?= 20000
+# The test bed (tools/bench/lib.sh): nic, the DUT on a virtio-net NIC with
+# native XDP (the VM gets two NICs on a qemu hub), or veth, the earlier bed.
+BENCH_BED ?= nic
 # Whole-run limit for qemu: the default list takes ~35 min under TCG.
 BENCH_TIMEOUT ?= 5400
 # The 1M-connection scenario's tables, and 100k VXLAN netdevs.
@@ -79,8 +83,8 @@ bench-native:
 
 bench-run:
 	@mkdir -p $(BENCH_DIR)
-	$(TOP)/tools/vm run --mem $(BENCH_MEM) --timeout $(BENCH_TIMEOUT) --name bench \
-		env BENCH_QUICK=$(BENCH_QUICK) BENCH_SYSTEMS="$(BENCH_SYSTEMS)" \
+	$(TOP)/tools/vm run --nics 2 --mem $(BENCH_MEM) --timeout $(BENCH_TIMEOUT) --name bench \
+		env BENCH_QUICK=$(BENCH_QUICK) BENCH_SYSTEMS="$(BENCH_SYSTEMS)" BENCH_BED=$(BENCH_BED) \
 		BENCH_CT_RATE=$(BENCH_CT_RATE) \
 		$(TOP)/tools/bench/run.sh $(BENCH_DIR)/runs.jsonl $(BENCH_SCENARIOS)
 

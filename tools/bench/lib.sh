@@ -6,24 +6,50 @@
 # systems under test (sys-*.sh) configure the same tenant in the namespace
 # "vgwb-gw-SYSTEM", the only thing that differs between them. The three
 # DUT namespaces exist side by side, with the same underlay address, MAC
-# and VIP; only the active one's bridge port is up (dut_activate), so the
-# runs of the systems alternate within a scenario: a slow spell of the
-# emulator (other VMs on the machine) hits all systems alike.
+# and VIP; only the active one is reachable (dut_activate), so the runs of
+# the systems alternate within a scenario: a slow spell of the emulator
+# (other VMs on the machine) hits all systems alike.
 #
+# Two test beds (BED, from BENCH_BED; default "nic" when the VM has the two
+# NICs of `tools/vm --nics 2`, else "veth"):
+#
+# nic, the system as deployed: the DUT receives on a real NIC driver. The
+# VM's eth0 and eth1 (virtio-net) are the two ends of a wire (a qemu hub).
+#   vgwb-far   eth0, named ul0: every far end at once, the NVDs 10.0.0.21
+#              and .22 and the gateways' ends .100 and .101 (the generator
+#              and the receivers, each receiver filtering its own MAC)
+#   vgwb-gw-S  eth1, named ul0, while S is the active system: 10.0.0.10,
+#              the VIP 10.0.100.1 on lo. dut_activate moves the NIC from
+#              one DUT namespace to the next. vnicgw runs as on a
+#              hypervisor host: its agent attaches the XDP steering program
+#              to the NIC in driver mode, which hands every tunnel packet
+#              to the worker CPU through the cpumap. Linux-native and OVS
+#              receive through the driver's normal skb path (GRO as the
+#              driver does it).
+# CPUs: eth1's interrupts (receive and transmit) go to CPU 1, so the NIC's
+# NAPI poll, the XDP program, the cpumap's kthread and the worker (vnicgw's
+# only worker CPU is 1), and for the others the whole skb path, all run on
+# CPU 1; eth0's interrupts, the generator, the receivers and this script run
+# on CPU 0. qemu's own thread that carries the frames over the hub is not a
+# vCPU: it is the wire.
+#
+# veth, the earlier bed (kept for comparison with the runs before it):
 #   vgwb-ul    the underlay: bridge br0, every ul0 plugged in (the TOR)
 #   vgwb-gw-S  the device under test S, 10.0.0.10, the VIP 10.0.100.1 on lo
 #   vgwb-nvd1  NVD of instances a and c (10.0.0.21): the generator runs here
 #   vgwb-nvd2  NVD of instance b (10.0.0.22): a receiver
 #   vgwb-igw   the internet gateway's underlay end (10.0.0.100): a receiver
 #   vgwb-nat   the NAT gateway's underlay end (10.0.0.101): a receiver
-#
 # CPUs: everything but the device under test runs on CPU 0 (the generator,
-# the receivers, the bridge, this script); RPS on the DUT's ul0 hands every
-# packet that arrives there to CPU 1, and RPS on the bridge ports hands what
-# the DUT sends back to CPU 0. So CPU 1's busy time is the DUT's cost, all of
-# it (softirq, ksoftirqd, the DUT's kernel threads, OVS's daemon pinned
-# there), and nothing else: the headline figure is packets delivered per
-# CPU-second of CPU 1.
+# the receivers, the bridge, this script); RPS on the DUT's ul0 (a veth)
+# hands every packet that arrives there to CPU 1, and RPS on the bridge
+# ports hands what the DUT sends back to CPU 0. No XDP: vnicgw's tunnel
+# socket gets the packets from the veth's RPS.
+#
+# In both, CPU 1's busy time is the DUT's cost, all of it (softirq,
+# ksoftirqd, the DUT's kernel threads, OVS's daemon and vnicgw's agent
+# pinned there), and nothing else: the headline figure is packets delivered
+# per CPU-second of CPU 1.
 #
 # The packet walk is the same for the three systems: instance a (10.1.1.5,
 # VNI 1001) -> b (10.1.3.5, VNI 1002) through the virtual router ("v2v"),
@@ -56,7 +82,17 @@ INET_HOST=198.18.0.10
 SL_IN_SRC=10.1.0.0/16
 SL_EG_DST=0.0.0.0/0
 
-ns() { local n=$1; shift; ip netns exec "vgwb-$n" "$@"; }
+# nsname N: the namespace of the bed's end N (nvd1, nvd2, igw and nat are
+# one namespace, vgwb-far, in the nic bed).
+nsname()
+{
+	case ${BED:-veth}:$1 in
+	nic:nvd1 | nic:nvd2 | nic:igw | nic:nat) echo vgwb-far ;;
+	*) echo "vgwb-$1" ;;
+	esac
+}
+
+ns() { local n; n=$(nsname "$1"); shift; ip netns exec "$n" "$@"; }
 
 mac_of()
 {
@@ -117,7 +153,7 @@ _neigh()
 
 	for a in 10 21 22 100 101; do
 		echo "neigh replace $UL_NET.$a lladdr $(ul_mac $UL_NET.$a) dev ul0 nud permanent"
-	done | ip -n "vgwb-$n" -batch -
+	done | ip -n "$(nsname "$n")" -batch -
 }
 
 # _receiver_ns NAME ADDR: an end that only counts: a tc drop behind the
@@ -154,14 +190,43 @@ _ovs_kmod()
 	return 0
 }
 
+# bed_kind: "nic" if the VM has two virtio-net NICs (tools/vm --nics 2).
+bed_kind()
+{
+	if [ -n "${BENCH_BED:-}" ]; then
+		echo "$BENCH_BED"
+	elif [ -e /sys/class/net/eth0/device ] && [ -e /sys/class/net/eth1/device ]; then
+		echo nic
+	else
+		echo veth
+	fi
+}
+
+# _irq_pin DEV CPU: every interrupt of DEV's virtio device to CPU.
+_irq_pin()
+{
+	local v irq
+
+	v=$(basename "$(readlink -f "/sys/class/net/$1/device")")
+	for irq in $(awk -v v="$v-" 'index($NF, v) == 1 { sub(":", "", $1); print $1 }' /proc/interrupts); do
+		echo "$2" >"/proc/irq/$irq/smp_affinity_list" || return
+	done
+}
+
 bed_up()
 {
 	local n
 
 	bed_down
+	BED=$(bed_kind)
+	case $BED in nic | veth) ;; *) echo "bench: BENCH_BED=$BED: nic or veth" >&2; return 1 ;; esac
 	modprobe -a -q veth bridge vxlan vrf nf_conntrack nf_tables nft_ct nft_nat \
 		nft_chain_nat 2>/dev/null
 	_ovs_kmod
+	if [ "$BED" = nic ]; then
+		_nic_bed_up
+		return
+	fi
 	ip netns add vgwb-ul || return
 	ip -n vgwb-ul link add br0 type bridge
 	ip -n vgwb-ul link set br0 up
@@ -171,6 +236,35 @@ bed_up()
 	done
 }
 
+# _nic_bed_up: eth0 into vgwb-far as ul0 (every far end), eth1 kept in the
+# root namespace as dutnic, with the DUT's MAC, until dut_activate.
+_nic_bed_up()
+{
+	local a
+
+	[ -e /sys/class/net/eth0 ] && [ -e /sys/class/net/eth1 ] ||
+		{ echo "bench: the nic bed needs eth0 and eth1 (tools/vm --nics 2)" >&2; return 1; }
+	_irq_pin eth0 $GEN_CPU && _irq_pin eth1 $DUT_CPU || return
+	ip netns add vgwb-far || return
+	ip link set eth0 down
+	ip link set eth0 netns vgwb-far || return
+	ip -n vgwb-far link set eth0 name ul0
+	ns far sysctl -qw net.ipv6.conf.ul0.disable_ipv6=1
+	for a in 10.0.0.21 10.0.0.22 "$IGW_UL" "$NAT_UL"; do
+		ip -n vgwb-far addr add "$a/24" dev ul0
+	done
+	# Every far end's frames: promiscuous, as the switch port of all of
+	# them. Nothing here answers: the receivers' taps see the frames, then
+	# a tc drop ends them; no GRO merging them first.
+	ns far ethtool -K ul0 gro off >/dev/null 2>&1
+	ip -n vgwb-far link set ul0 promisc on up || return
+	ns far tc qdisc add dev ul0 clsact &&
+	ns far tc filter add dev ul0 ingress matchall action drop || return
+	ip link set eth1 down
+	sysctl -qw net.ipv6.conf.eth1.disable_ipv6=1
+	ip link set eth1 name dutnic address "$(ul_mac "$GW_UL")" || return
+	DUT_ON=
+}
 bed_down()
 {
 	local n
@@ -182,6 +276,12 @@ bed_down()
 	for n in nvd1 nvd2 igw nat ul; do
 		ip netns del "vgwb-$n" 2>/dev/null
 	done
+	if ip netns list | grep -qw vgwb-far; then
+		ip -n vgwb-far link set ul0 down 2>/dev/null
+		ip -n vgwb-far link set ul0 name eth0 netns 1 2>/dev/null
+		ip netns del vgwb-far
+	fi
+	[ -e /sys/class/net/dutnic ] && ip link set dutnic name eth1
 	return 0
 }
 
@@ -190,6 +290,16 @@ bed_down()
 # neighbors resolved. Each system starts from here.
 gw_up()
 {
+	if [ "$BED" = nic ]; then
+		ip netns add "vgwb-$GW" || return
+		ns "$GW" sh -c "echo 1 >/proc/sys/net/ipv4/ip_forward
+			echo 0 >/proc/sys/net/ipv4/conf/all/rp_filter
+			echo 0 >/proc/sys/net/ipv4/conf/default/rp_filter
+			echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6" || return
+		ip -n "vgwb-$GW" link set lo up
+		ip -n "vgwb-$GW" addr add "$VIP/32" dev lo
+		return
+	fi
 	ip netns add "vgwb-$GW" && _plug "$GW" "$GW_UL" "p${GW#gw-}" || return
 	ip -n vgwb-ul link set "p${GW#gw-}" down
 	ns "$GW" sh -c "echo $((1 << DUT_CPU)) >/sys/class/net/ul0/queues/rx-0/rps_cpus
@@ -205,8 +315,36 @@ gw_up()
 # gw_down SYSTEM: the system's own teardown, then its namespace.
 gw_down()
 {
+	[ "$BED" = nic ] && [ "${DUT_ON:-}" = "$1" ] && _nic_release
 	"${1}_down"
 	ip netns del "vgwb-gw-$1" 2>/dev/null
+	return 0
+}
+
+# _nic_release: the NIC out of the active system's namespace, back to the
+# root namespace as dutnic (the system's _detach first: vnicgw's agent).
+_nic_release()
+{
+	local s=$DUT_ON
+
+	[ -n "$s" ] || return 0
+	[ "$(type -t "${s}_detach")" = function ] && "${s}_detach"
+	ip -n "vgwb-gw-$s" link set ul0 down
+	ip -n "vgwb-gw-$s" link set ul0 name dutnic netns 1
+	DUT_ON=
+}
+
+# _nic_take SYSTEM: the NIC into SYSTEM's namespace as ul0, addressed, up,
+# its neighbours resolved, then the system's _attach.
+_nic_take()
+{
+	ip link set dutnic netns "vgwb-gw-$1" || return
+	ip -n "vgwb-gw-$1" link set dutnic name ul0
+	ip -n "vgwb-gw-$1" addr add "$GW_UL/24" dev ul0
+	ip -n "vgwb-gw-$1" link set ul0 up || return
+	_neigh "gw-$1"
+	DUT_ON=$1
+	[ "$(type -t "${1}_attach")" = function ] && "${1}_attach"
 	return 0
 }
 
@@ -217,14 +355,21 @@ dut_activate()
 {
 	local s
 
+	if [ "$BED" = nic ] && [ "${DUT_ON:-}" != "$1" ]; then
+		_nic_release
+	fi
 	for s in "${DUTS[@]}"; do
 		[ "$s" = "$1" ] && continue
-		ip -n vgwb-ul link set "p$s" down
+		[ "$BED" = veth ] && ip -n vgwb-ul link set "p$s" down
 		[ "$(type -t "${s}_pause")" = function ] && "${s}_pause"
 	done
 	[ "$(type -t "${1}_resume")" = function ] && "${1}_resume"
-	ip -n vgwb-ul link set "p$1" up
-	bridge -n vgwb-ul fdb replace "$(ul_mac "$GW_UL")" dev "p$1" master static
+	if [ "$BED" = nic ]; then
+		[ "${DUT_ON:-}" = "$1" ] || _nic_take "$1" || return
+	else
+		ip -n vgwb-ul link set "p$1" up
+		bridge -n vgwb-ul fdb replace "$(ul_mac "$GW_UL")" dev "p$1" master static
+	fi
 	sleep 0.3
 }
 
@@ -264,9 +409,15 @@ path_args()
 		GEN_ARGS=(--vni 1003 --ismac "$(mac_of 10.1.2.5)" --isrc 10.1.2.5 --idst $INET_HOST)
 		RECV_NS=nat
 		RECV_ARGS=(--dst $NAT_UL --vni $NAT_VNI --ismac $ROUTER_MAC --idmac "$(gw_mac $NAT_VNI)"
-			--isrc $NAT_PUB --idst $INET_HOST) ;;
+			--isrc $NAT_PUB --idst $INET_HOST --nat-sport) ;;
 	*) echo "path $1?" >&2; return 1 ;;
 	esac
+	# From the VIP, exactly one hop (TTL 63), checksums right, the flow's
+	# ports (nat: a public port per flow, of the system's choosing).
+	RECV_ARGS+=(--src $VIP --ttl 63)
+	# Each receiver takes only the frames sent to its own MAC (nic bed:
+	# they share one interface).
+	RECV_ARGS+=(--dmac "$(ul_mac "${RECV_ARGS[1]}")")
 	GEN_ARGS=(-i ul0 --dmac "$dmac" --src 10.0.0.21 --dst $VIP --idmac $ROUTER_MAC "${GEN_ARGS[@]}")
 }
 
@@ -346,7 +497,7 @@ measure()
 	rdy=$BENCH_TMP/ready.$$
 	rm -f "$rdy"
 	# Not through ns(): $! must be the receiver itself, for the SIGINT.
-	ip netns exec "vgwb-$RECV_NS" vrecv -i ul0 --cpu $GEN_CPU --ready "$rdy" "${RECV_ARGS[@]}" \
+	ip netns exec "$(nsname "$RECV_NS")" vrecv -i ul0 --cpu $GEN_CPU --ready "$rdy" "${RECV_ARGS[@]}" \
 		>"$BENCH_TMP/recv.json" 2>"$BENCH_TMP/recv.err" &
 	rpid=$!
 	for _ in $(seq 50); do [ -e "$rdy" ] && break; sleep 0.1; done
@@ -395,6 +546,7 @@ _reply_args()
 		--isrc $INET_HOST --idst 10.1.1.5) ;;
 	*) return 1 ;;
 	esac
+	BACK_ARGS+=(--dmac "$(ul_mac 10.0.0.21)" --src $VIP --ttl 63 --reverse)
 	REPLY_ARGS=(-i ul0 --dmac "$(ul_mac "$GW_UL")" --dst $VIP --idmac $ROUTER_MAC
 		"${REPLY_ARGS[@]}" --reverse)
 }
@@ -406,7 +558,7 @@ _vrecv_start()
 	local n=$1 o=$2 rdy=$BENCH_TMP/ready.$RANDOM
 
 	shift 2
-	ip netns exec "vgwb-$n" vrecv -i ul0 --cpu $GEN_CPU --ready "$rdy" "$@" >"$o" 2>/dev/null &
+	ip netns exec "$(nsname "$n")" vrecv -i ul0 --cpu $GEN_CPU --ready "$rdy" "$@" >"$o" 2>/dev/null &
 	VRECV_PID=$!
 	for _ in $(seq 50); do [ -e "$rdy" ] && break; sleep 0.1; done
 	rm -f "$rdy"

@@ -7,9 +7,10 @@
 # goes to OUT (JSON lines), then the profile of each system's hottest
 # scenario goes to OUT's directory.
 #
-#   tools/vm run --mem 4G tools/bench/run.sh OUT [SCENARIO...]
+#   tools/vm run --nics 2 --mem 4G tools/bench/run.sh OUT [SCENARIO...]
 #
-# Environment: BENCH_QUICK=1 (fewer scenarios, shorter runs), BENCH_SECONDS,
+# Environment: BENCH_BED (nic or veth: lib.sh; default nic when the VM has
+# two NICs, tools/vm --nics 2), BENCH_QUICK=1 (fewer scenarios, shorter runs), BENCH_SECONDS,
 # BENCH_REPS, BENCH_SYSTEMS ("vnicgw linux ovs"), BENCH_PROFILE=0 (no perf),
 # BENCH_CT_RATE (packets/s while opening CONNS connections, 20000).
 # A scenario: NAME:PATH:FLOWS:SIZE:VNICS:ROUTES:CONNS; CONNS > FLOWS: see
@@ -160,7 +161,7 @@ ct_scenario()
 
 bed_up || { log "test bed failed"; exit 1; }
 meta=$(dirname "$out")/meta.json
-jq --arg m "$OVS_KMOD" '. + {ovs_module: $m}' "$meta" >"$meta.new" && mv "$meta.new" "$meta"
+jq --arg m "$OVS_KMOD" --arg b "$BED" '. + {ovs_module: $m, bed: $b}' "$meta" >"$meta.new" && mv "$meta.new" "$meta"
 for scen in "${SCENARIOS[@]}"; do
 	IFS=: read -r name path flows size vnics routes conns <<<"$scen"
 	if [ "$conns" -gt "$flows" ]; then

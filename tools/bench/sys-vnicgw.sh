@@ -7,6 +7,11 @@
 #
 #   vnicgw_doc VNICS ROUTES CONNS   print the document
 #   vnicgw_up VNICS ROUTES CONNS    gw_up, insmod if needed, gw0, apply
+#   vnicgw_attach / vnicgw_detach   (nic bed) the agent, as on a hypervisor
+#                                   host: the same document, the XDP steering
+#                                   program on the NIC in driver mode, CPU 1
+#                                   the one worker; stopped when the NIC
+#                                   leaves (its link detaches the program)
 
 vnicgw_doc()
 {
@@ -83,4 +88,33 @@ vnicgw_up()
 	ns "$GW" vnicctl apply "$doc" >/dev/null
 }
 
-vnicgw_down() { :; }
+vnicgw_attach()
+{
+	local ns=vgwb-gw-vnicgw log=$BENCH_TMP/agent.log i
+
+	[ "$BED" = nic ] || return 0
+	# No drift checks during the runs: the document does not change.
+	taskset -c $DUT_CPU vnicgw-agent --netns "$ns" --state "$BENCH_TMP/vnicgw.json" \
+		--link gw0 --xdp-if ul0 --xdp-mode native --cpus $DUT_CPU \
+		--interval 3600 >>"$log" 2>&1 &
+	VNICGW_AGENT=$!
+	for ((i = 0; i < 600; i++)); do
+		# XDP_ATTACHED_DRV (1): driver mode, not generic (2).
+		ip -n "$ns" -j link show ul0 2>/dev/null | jq -e '.[0].xdp.mode == 1' >/dev/null &&
+			return 0
+		kill -0 "$VNICGW_AGENT" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "vnicgw: the agent did not attach in driver mode: $(tail -n 3 "$log")" >&2
+	return 1
+}
+
+vnicgw_detach()
+{
+	[ -n "${VNICGW_AGENT:-}" ] || return 0
+	kill -TERM "$VNICGW_AGENT" 2>/dev/null
+	wait "$VNICGW_AGENT" 2>/dev/null
+	VNICGW_AGENT=
+}
+
+vnicgw_down() { vnicgw_detach; }
