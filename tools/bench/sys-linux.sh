@@ -35,7 +35,7 @@ _linux_vnic_cmds()
 	local id=$1 ip=$2 vni=$3 nvd=$4
 
 	cat <<-EOF
-		link add vx-$id address $ROUTER_MAC mtu 1450 master vrf-a up type vxlan id $vni local $VIP remote $nvd dstport 4789 nolearning
+		link add vx-$id address $ROUTER_MAC mtu 1450 master vrf-a up type vxlan id $vni local $VIP remote $nvd dstport 4789 nolearning noudpcsum
 		route add $ip/32 dev vx-$id table 10
 		neigh add $ip lladdr $(mac_of "$ip") dev vx-$id nud permanent
 	EOF
@@ -49,7 +49,7 @@ _linux_bulk_cmds()
 			k = 10 + i
 			ip = sprintf("10.%d.%d.%d", 64 + int(k / 65536), int(k / 256) % 256, k % 256)
 			split(ip, o, ".")
-			printf("link add vx-x%d address %s mtu 1450 master vrf-a up type vxlan id %d local %s remote 10.0.0.%d dstport 4789 nolearning\n",
+			printf("link add vx-x%d address %s mtu 1450 master vrf-a up type vxlan id %d local %s remote 10.0.0.%d dstport 4789 nolearning noudpcsum\n",
 				i, rmac, 200000 + i, vip, 30 + i % 50)
 			printf("route add %s/32 dev vx-x%d table 10\n", ip, i)
 			printf("neigh add %s lladdr 02:00:%02x:%02x:%02x:%02x dev vx-x%d nud permanent\n",
@@ -94,7 +94,7 @@ linux_up()
 		_linux_bulk_cmds "$vnics"
 		for v in "igw $IGW_VNI $IGW_UL 169.254.0.1" "nat $NAT_VNI $NAT_UL 169.254.0.2"; do
 			read -r id vni nvd ip <<<"$v"
-			echo "link add vx-$id address $ROUTER_MAC mtu 1450 master vrf-a up type vxlan id $vni local $VIP remote $nvd dstport 4789 nolearning"
+			echo "link add vx-$id address $ROUTER_MAC mtu 1450 master vrf-a up type vxlan id $vni local $VIP remote $nvd dstport 4789 nolearning noudpcsum"
 			echo "neigh add $ip lladdr $(gw_mac "$vni") dev vx-$id nud permanent"
 		done
 		echo "route add default via 169.254.0.1 dev vx-igw onlink table 101"
