@@ -181,7 +181,8 @@ $(KSFT_HDRS) &:
 
 TEST_CFLAGS := $(USER_CFLAGS) -I$(KSFT) -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
-tests: $(UTESTS) $(KTESTS)
+# The benchmark's generator and receiver: selftests/bench checks the receiver.
+tests: $(UTESTS) $(KTESTS) $(BENCH_TOOLS)
 
 $(BUILD)/tests/%: user/tests/%.c $(LIBVGW) $(LIB_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(@D)

@@ -63,9 +63,9 @@ TESTS=(
 # TOR (test_owner, test_ecmp). Once, as they are: test_topo (it checks the test bed's
 # captured checksums), test_churn and test_monitor (the control plane),
 # test_conntrack (the tables' listing), the cluster's control-plane suites.
-# datapath/test_trace.sh and datapath/test_flowlogs.sh are not in this
-# list either: tools/check runs them in the exit-race boot, beside this
-# one (make check's time).
+# datapath/test_trace.sh, datapath/test_flowlogs.sh and
+# bench/test_receiver.sh are not in this list either: tools/check runs them
+# in the exit-race boot, beside this one (make check's time).
 for t in "${TESTS[@]}"; do
 	case $t in
 	datapath/test_vnic.sh | datapath/test_security.sh | \

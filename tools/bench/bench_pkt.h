@@ -5,7 +5,9 @@
  *
  * A benchmark frame, as the NVD sends it:
  *   outer Ethernet | IPv4 (DF, TTL 64) | UDP (dst 4789, src from the inner
- *   flow) | VXLAN (VNI) | inner Ethernet | IPv4 | UDP | struct bench_payload
+ *   flow, checksum 0) | VXLAN (VNI) | inner Ethernet | IPv4 (TTL 64) | UDP
+ *   (ports from the flow number: bench_flow_ports(), with a checksum) |
+ *   struct bench_payload
  * The payload survives every system under test unchanged (NAT rewrites
  * addresses and ports, never the payload), so the receiver tells a
  * benchmark packet and its flow from the payload alone.
@@ -55,6 +57,55 @@ static inline int bench_parse_ip4(const char *s, uint32_t *a)
 		return -1;
 	*a = in.s_addr;
 	return 0;
+}
+
+/* Flow @flow's inner ports, host order (replies: swapped). */
+static inline void bench_flow_ports(uint32_t flow, int reverse, uint16_t *sport,
+				    uint16_t *dport)
+{
+	uint16_t s = (uint16_t)(1024 + flow % 60000);
+	uint16_t d = (uint16_t)(5001 + flow / 60000);
+
+	*sport = reverse ? d : s;
+	*dport = reverse ? s : d;
+}
+
+/* RFC 1071: the one's complement sum of @len bytes at @p added to @sum,
+ * unfolded (16-bit words as they lie in memory). */
+static inline uint32_t bench_sum(const void *p, unsigned int len, uint32_t sum)
+{
+	const uint8_t *b = p;
+	uint16_t w;
+
+	for (; len > 1; len -= 2, b += 2) {
+		memcpy(&w, b, 2);
+		sum += w;
+	}
+	if (len) {
+		uint8_t last[2] = { b[0], 0 };
+
+		memcpy(&w, last, 2);
+		sum += w;
+	}
+	return sum;
+}
+
+static inline uint16_t bench_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* The unfolded sum of an IPv4 UDP pseudo-header and @ulen bytes of UDP at
+ * @udp (the checksum field included as it is). */
+static inline uint32_t bench_udp4_sum(const struct iphdr *ip, const void *udp,
+				      unsigned int ulen)
+{
+	uint32_t sum = bench_sum(&ip->saddr, 8, 0);
+
+	sum += htons(IPPROTO_UDP) + htons((uint16_t)ulen);
+	return bench_sum(udp, ulen, sum);
 }
 
 /* RFC 1071 checksum of an IPv4 header. */

@@ -14,6 +14,13 @@ VM) and writes
 and prints the ratios. The ratio of a scenario is taken run by run (the
 i-th run of vnicgw against the i-th of the other system: neighbours in
 time) and summarized as min/median/max.
+
+A run that the receiver did not find right refuses the whole report: any
+bad packet (vrecv's reasons: outer addresses, checksums, tunnel flags, VNI,
+MACs, inner addresses, TTL, ports, NAT mappings), more packets received
+than sent, fewer distinct flows received than were sent, or connections
+that did not all open. Then results.json says why ("refused"), results.md
+holds only the reasons, no ratio is printed, and the exit status is 1.
 """
 import json
 import os
@@ -276,9 +283,44 @@ def _has_cairo():
         return False
 
 
+def failures(runs):
+    """Why each run that the receiver found wrong is wrong."""
+    out = []
+    for r in runs:
+        if r.get("error"):
+            continue
+        who = f"{r['scenario']} {r['system']} run {r.get('rep', '?')}"
+        if r.get("bad"):
+            reasons = ", ".join(f"{k} {v}" for k, v in (r.get("bad_reasons") or {}).items() if v)
+            out.append(f"{who}: {r['bad']} bad packets ({reasons})")
+        if r.get("ok") is not None and r.get("sent") is not None and r["ok"] > r["sent"]:
+            out.append(f"{who}: {r['ok']} packets received, {r['sent']} sent")
+        # vgen walks the flows round-robin from the first: a short run
+        # sends fewer than all.
+        fsent = min(r["flows"], r["sent"]) if r.get("flows") and r.get("sent") is not None else None
+        if r.get("flows_seen") is not None and fsent is not None and r["flows_seen"] != fsent:
+            out.append(f"{who}: {r['flows_seen']} distinct flows received of {fsent} sent")
+        if r.get("opened") is not None and r.get("conns") and r["opened"] != r["conns"]:
+            out.append(f"{who}: {r['opened']} of {r['conns']} connections opened")
+        if r.get("established") is not None and r.get("conns") and r["established"] != r["conns"]:
+            out.append(f"{who}: {r['established']} of {r['conns']} connections established")
+    return out
+
+
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else "build/bench"
     runs = load(os.path.join(outdir, "runs.jsonl"))
+    refused = failures(runs)
+    if refused:
+        with open(os.path.join(outdir, "results.json"), "w") as f:
+            json.dump({"refused": refused, "runs": runs}, f, indent=1)
+        with open(os.path.join(outdir, "results.md"), "w") as f:
+            f.write("# Refused: the receivers found these runs wrong\n\n")
+            f.writelines(f"- {x}\n" for x in refused)
+        print("report: refused, the receivers found runs wrong:", file=sys.stderr)
+        for x in refused:
+            print("  " + x, file=sys.stderr)
+        sys.exit(1)
     summary = summarize(runs)
     meta = {}
     mp = os.path.join(outdir, "meta.json")

@@ -16,9 +16,12 @@
  * With --flows N the inner UDP ports walk N flows round-robin (flow i:
  * source port 1024 + i % 60000, destination port 5001 + i / 60000), and the
  * outer UDP source port follows the inner flow, as a Linux VXLAN NVD does.
- * The inner UDP checksum is 0 (allowed over IPv4), so a flow's frame differs
- * from another only in its ports, the outer source port and the payload's
- * flow number: three stores per packet. --reverse swaps the inner ports
+ * A flow's frame differs from another only in its ports, the outer source
+ * port, the payload's flow number and the inner UDP checksum, updated from
+ * the sum of everything else (computed once): the receiver checks that
+ * checksum, so a system that rewrites addresses or ports (NAT) must update
+ * it right. The outer UDP checksum is 0 (allowed over IPv4), as every system
+ * under test sends it. --reverse swaps the inner ports
  * (the replies of the same flows, sent from the other end); --count stops
  * after N packets (one per flow: opens the flows, or answers them).
  * --first F numbers the flows F..F+N-1 instead of 0..N-1 (the flows of one
@@ -55,6 +58,7 @@ struct gen {
 	int reverse;
 	unsigned long long count;
 	int cpu;
+	uint32_t isum;		/* inner UDP sum without the ports and flow */
 };
 
 static volatile sig_atomic_t stop;
@@ -91,7 +95,7 @@ static unsigned int frame_len(const struct gen *g)
 }
 
 /* Build the frame of flow 0 into @f; later flows patch it (set_flow). */
-static void build(const struct gen *g, uint8_t *f)
+static void build(struct gen *g, uint8_t *f)
 {
 	unsigned int len = frame_len(g);
 	struct iphdr *ip = (struct iphdr *)(f + 14);
@@ -131,6 +135,8 @@ static void build(const struct gen *g, uint8_t *f)
 	iip->check = bench_ip_csum(iip, 20);
 	iudp->len = htons((uint16_t)(g->size - 20));
 	pl->magic = htonl(BENCH_MAGIC);
+	/* Ports, flow number and checksum still 0: the rest's sum. */
+	g->isum = bench_udp4_sum(iip, iudp, g->size - 20);
 }
 
 static void set_flow(const struct gen *g, uint8_t *f, uint32_t flow)
@@ -139,21 +145,16 @@ static void set_flow(const struct gen *g, uint8_t *f, uint32_t flow)
 	uint8_t *in = f + BENCH_OUTER_LEN;
 	struct udphdr *iudp = (struct udphdr *)(in + 14 + 20);
 	struct bench_payload *pl = (struct bench_payload *)(iudp + 1);
-	uint16_t sport = (uint16_t)(1024 + flow % 60000);
-	uint16_t dport = (uint16_t)(5001 + flow / 60000);
+	uint16_t sport, dport, sum;
 
-	if (g->reverse) {
-		uint16_t p = sport;
-
-		sport = dport;
-		dport = p;
-	}
-
+	bench_flow_ports(flow, g->reverse, &sport, &dport);
 	/* Outer source port: a hash of the inner ports, in 49152..65535. */
 	udp->source = htons((uint16_t)(49152 + ((sport * 2654435761u) ^ dport) % 16384));
 	iudp->source = htons(sport);
 	iudp->dest = htons(dport);
 	pl->flow = htonl(flow);
+	sum = (uint16_t)~bench_fold(bench_sum(&iudp->source, 4, bench_sum(&pl->flow, 4, g->isum)));
+	iudp->check = sum ? sum : 0xffff;
 }
 
 static int open_socket(struct gen *g)

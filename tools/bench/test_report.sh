@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# report.py refuses a benchmark run that its receivers found wrong (TAP, on
+# the host: tools/check runs it). Runs as run.sh writes them: a good pair,
+# then the same with one defect at a time.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../selftests/lib.sh"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+good_v='{"scenario":"s","system":"vnicgw","path":"v2v","flows":10,"size":64,"vnics":0,"routes":10,"conns":0,"rep":1,"sent":1000,"ok":1000,"bad":0,"bad_reasons":{},"flows_seen":10,"pkts_per_cpu_s":200000,"pps":1000,"dut_busy_s":0.005}'
+good_l='{"scenario":"s","system":"linux","path":"v2v","flows":10,"size":64,"vnics":0,"routes":10,"conns":0,"rep":1,"sent":1000,"ok":1000,"bad":0,"bad_reasons":{},"flows_seen":10,"pkts_per_cpu_s":100000,"pps":1000,"dut_busy_s":0.01}'
+
+# report LINUX_RUN_JSON: report.py's exit status, results.md on stdout.
+report()
+{
+	printf '%s\n%s\n' "$good_v" "$1" >"$dir/runs.jsonl"
+	python3 "$here/report.py" "$dir" >/dev/null 2>"$dir/err"
+	echo "rc=$?"
+	cat "$dir/results.md"
+}
+
+tap_begin
+out=$(report "$good_l")
+expect_match "good runs: a report, vnicgw / Linux 2.00" '\*\*2\.00\*\*' "$out"
+expect_match "... exit status 0" '^rc=0' "$out"
+for defect in \
+	'bad packets#.bad = 3 | .bad_reasons = {"inner_csum": 3}#3 bad packets (inner_csum 3)' \
+	'more received than sent#.ok = 1001#1001 packets received, 1000 sent' \
+	'a flow missing#.flows_seen = 9#9 distinct flows received of 10 sent' \
+	'a flow missing of a short run#.sent = 8 | .ok = 8 | .flows_seen = 7#7 distinct flows received of 8 sent' \
+	'connections that did not open#.conns = 100 | .opened = 99 | .established = 100#99 of 100 connections opened' \
+	'connections not established#.conns = 100 | .opened = 100 | .established = 98#98 of 100 connections established'; do
+	IFS='#' read -r what jqexpr msg <<<"$defect"
+	out=$(report "$(jq -c "$jqexpr" <<<"$good_l")")
+	expect_match "$what: refused (exit 1)" '^rc=1' "$out"
+	expect_match "... results.md names it: $msg" "s linux run 1: $(sed 's/[()]/\\&/g' <<<"$msg")" "$out"
+	expect_fail "... and has no ratio" grep -q '2\.00' <<<"$out"
+done
+tap_end
