@@ -36,7 +36,7 @@ BENCH_SYSTEMS ?= vnicgw linux ovs
 BENCH_CT_RATE ?= 20000
 # The test bed (tools/bench/lib.sh): nic, the DUT on a virtio-net NIC with
 # native XDP (the VM gets two NICs on a qemu hub), or veth, the earlier bed.
-BENCH_BED ?= nic
+BENCH_BED ?= veth
 # Whole-run limit for qemu: the default list takes ~35 min under TCG.
 BENCH_TIMEOUT ?= 5400
 # The 1M-connection scenario's tables, and 100k VXLAN netdevs.
@@ -83,7 +83,7 @@ bench-native:
 
 bench-run:
 	@mkdir -p $(BENCH_DIR)
-	$(TOP)/tools/vm run --nics 2 --mem $(BENCH_MEM) --timeout $(BENCH_TIMEOUT) --name bench \
+	$(TOP)/tools/vm run $(if $(filter nic,$(BENCH_BED)),--nics 2) --mem $(BENCH_MEM) --timeout $(BENCH_TIMEOUT) --name bench \
 		env BENCH_QUICK=$(BENCH_QUICK) BENCH_SYSTEMS="$(BENCH_SYSTEMS)" BENCH_BED=$(BENCH_BED) \
 		BENCH_CT_RATE=$(BENCH_CT_RATE) \
 		$(TOP)/tools/bench/run.sh $(BENCH_DIR)/runs.jsonl $(BENCH_SCENARIOS)
