@@ -70,7 +70,8 @@ wait_until()
 {
 	local secs=$1 end
 	shift
-	end=$(($(date +%s%N) / 1000000 + secs * 1000))
+	# Scaled like wait_for (lib.sh): a debug kernel runs everything slower.
+	end=$(($(date +%s%N) / 1000000 + secs * ${VGW_SLOW:-1} * 1000))
 	until "$@" >/dev/null 2>&1; do
 		[ "$(($(date +%s%N) / 1000000))" -ge "$end" ] && return 1
 		sleep 0.1
