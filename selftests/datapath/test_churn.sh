@@ -145,6 +145,16 @@ churn()
 		grep -q "$MSGS packets transmitted, $MSGS received" <<<"$out"
 	out=$(cat "$TOPO_DIR/udp-$final.log")
 	expect_eq "UDP a1 -> a2: every datagram answered" "sent $MSGS answered $MSGS" "$out"
+	# Where lost datagrams went (seen under the debug kernel only): the
+	# module's drops by reason, and the hosts' UDP counters.
+	if [ "$out" != "sent $MSGS answered $MSGS" ]; then
+		{
+			echo "h1 module stats: $(nsx h1 vnicctl -j stats 2>&1 | jq -c . 2>/dev/null)"
+			for n in h1 a1 a2; do
+				echo "$n: $(nsx $n nstat -az 2>/dev/null | awk '/^Udp|^IpInDiscards|^IpOutDiscards/ && $2 > 0 { printf "%s=%s ", $1, $2 }')"
+			done
+		} | diag
+	fi
 	out=$(cat "$TOPO_DIR/tcp-$final.log")
 	expect_eq "TCP a2 -> a1: every message answered, nothing retransmitted" \
 		"sent $MSGS answered $MSGS retransmitted 0" "$out"
