@@ -181,8 +181,7 @@ $(KSFT_HDRS) &:
 
 TEST_CFLAGS := $(USER_CFLAGS) -I$(KSFT) -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
-# The benchmark's generator and receiver: selftests/bench checks the receiver.
-tests: $(UTESTS) $(KTESTS) $(BENCH_TOOLS)
+tests: $(UTESTS) $(KTESTS)
 
 $(BUILD)/tests/%: user/tests/%.c $(LIBVGW) $(LIB_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(@D)

@@ -46,6 +46,9 @@ BENCH_MEM ?= 6G
 
 bench-tools: $(BENCH_TOOLS)
 
+# make check runs the receiver's own test (selftests/bench/test_receiver.sh).
+tests: $(BENCH_TOOLS)
+
 $(BIN)/vgen: tools/bench/vgen.c $(BENCH_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $<
