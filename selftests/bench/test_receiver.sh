@@ -74,6 +74,14 @@ expect_eq "the replies' ports expected: ports" "0 200 0 ports" "$(run -- --rever
 expect_eq "replies sent and expected: good" "200 0 50" "$(run --reverse -- --reverse | summary)"
 expect_eq "a NAT's mapping (a source port per flow, one flow per port): good" "200 0 50" \
 	"$(run -- --nat-sport | summary)"
+expect_eq "flows spread over 500 routes, expected so: good" "200 0 50" \
+	"$(run --routes 500 -- --routes 500 | summary)"
+expect_eq "... the fixed destination expected instead: inner_ip" "0 200 0 inner_ip" \
+	"$(run --routes 500 -- | summary)"
+expect_eq "... spread over 499 routes expected: inner_ip, all but flow 0 (route 0 in both: 4 frames)" \
+	"4 196 1 inner_ip" "$(run --routes 500 -- --routes 499 | summary)"
+expect_eq "replies from the routes' hosts, expected so: good" "200 0 50" \
+	"$(run --routes 500 --reverse -- --routes 500 --reverse | summary)"
 expect_eq "--dmac: another far end's MAC filters every frame out" "0 0 0" \
 	"$(run -- --dmac 02:10:00:00:00:17 | summary)"
 expect_eq "--dmac: its own MAC passes them" "200 0 50" "$(run -- --dmac $RMAC | summary)"

@@ -70,6 +70,21 @@ static inline void bench_flow_ports(uint32_t flow, int reverse, uint16_t *sport,
 	*dport = reverse ? s : d;
 }
 
+/*
+ * Flow @flow's far address when the flows spread over @n bulk routes
+ * (tools/bench/lib.sh's bulk_routes: route j is
+ * (20 + j / 65536).(j / 256 % 256).(j % 256).0/24): host .10 of route
+ * (flow * 7919) % n, network order. The far address is the inner
+ * destination of what the instance sends, the source of the replies.
+ */
+static inline uint32_t bench_route_host(uint32_t flow, uint32_t n)
+{
+	uint32_t j = (uint32_t)((uint64_t)flow * 7919 % n);
+
+	return htonl((20 + j / 65536) << 24 | (j / 256 % 256) << 16 |
+		     (j % 256) << 8 | 10);
+}
+
 /* RFC 1071: the one's complement sum of @len bytes at @p added to @sum,
  * unfolded (16-bit words as they lie in memory). */
 static inline uint32_t bench_sum(const void *p, unsigned int len, uint32_t sum)

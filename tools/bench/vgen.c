@@ -6,7 +6,8 @@
  *   vgen -i DEV --dmac MAC --src IP --dst VIP --vni N
  *        --ismac MAC --idmac MAC --isrc IP --idst IP
  *        [--size BYTES] [--flows N] [--time SEC] [--batch N] [--cpu N]
- *        [--pps RATE] [--count N] [--reverse] [--first F]
+ *        [--pps RATE] [--count N] [--reverse] [--first F] [--routes N]
+ *        [--start S]
  *
  * Pre-built VXLAN frames (outer IPv4/UDP to the VIP, the instance's inner
  * Ethernet/IPv4/UDP frame) go out of DEV through an AF_PACKET socket that
@@ -28,6 +29,12 @@
  * chunk of a large set, tools/bench/lib.sh's establish_many). A frame that
  * the kernel did not take is sent again, not skipped: with --count, every
  * flow of the range goes out once.
+ *
+ * --start S begins the round at flow S of the N (default 0): runs that
+ * start elsewhere do not all send the same first flows.
+ * --routes N spreads the flows' far address over N bulk routes
+ * (bench_route_host(): the inner destination, or with --reverse the inner
+ * source), so that route lookups land inside the routes, not on the default.
  *
  * Prints one JSON object: {"sent": N, "errors": N, "seconds": S, "pps": R}.
  */
@@ -53,7 +60,7 @@ struct gen {
 	const char *dev;
 	uint8_t smac[6], dmac[6], ismac[6], idmac[6];
 	uint32_t src, dst, isrc, idst, vni;
-	unsigned int size, flows, batch, first;
+	unsigned int size, flows, batch, first, routes, start;
 	double seconds, pps;
 	int reverse;
 	unsigned long long count;
@@ -84,7 +91,7 @@ static void usage(void)
 		"            --ismac MAC --idmac MAC --isrc IP --idst IP\n"
 		"            [--size BYTES] [--flows N] [--time SEC] [--batch N]\n"
 		"            [--cpu N] [--pps RATE] [--count N] [--reverse]\n"
-		"            [--first F]\n");
+		"            [--first F] [--routes N] [--start S]\n");
 	exit(2);
 }
 
@@ -135,7 +142,10 @@ static void build(struct gen *g, uint8_t *f)
 	iip->check = bench_ip_csum(iip, 20);
 	iudp->len = htons((uint16_t)(g->size - 20));
 	pl->magic = htonl(BENCH_MAGIC);
-	/* Ports, flow number and checksum still 0: the rest's sum. */
+	/* Ports, flow number, checksum (and with --routes the far address)
+	 * still 0: the rest's sum. */
+	if (g->routes)
+		*(g->reverse ? &iip->saddr : &iip->daddr) = 0;
 	g->isum = bench_udp4_sum(iip, iudp, g->size - 20);
 }
 
@@ -145,15 +155,25 @@ static void set_flow(const struct gen *g, uint8_t *f, uint32_t flow)
 	uint8_t *in = f + BENCH_OUTER_LEN;
 	struct udphdr *iudp = (struct udphdr *)(in + 14 + 20);
 	struct bench_payload *pl = (struct bench_payload *)(iudp + 1);
+	struct iphdr *iip = (struct iphdr *)(in + 14);
+	uint32_t isum = g->isum;
 	uint16_t sport, dport, sum;
 
+	if (g->routes) {
+		uint32_t *far = g->reverse ? &iip->saddr : &iip->daddr;
+
+		*far = bench_route_host(flow, g->routes);
+		iip->check = 0;
+		iip->check = bench_ip_csum(iip, 20);
+		isum = bench_sum(far, 4, isum);
+	}
 	bench_flow_ports(flow, g->reverse, &sport, &dport);
 	/* Outer source port: a hash of the inner ports, in 49152..65535. */
 	udp->source = htons((uint16_t)(49152 + ((sport * 2654435761u) ^ dport) % 16384));
 	iudp->source = htons(sport);
 	iudp->dest = htons(dport);
 	pl->flow = htonl(flow);
-	sum = (uint16_t)~bench_fold(bench_sum(&iudp->source, 4, bench_sum(&pl->flow, 4, g->isum)));
+	sum = (uint16_t)~bench_fold(bench_sum(&iudp->source, 4, bench_sum(&pl->flow, 4, isum)));
 	iudp->check = sum ? sum : 0xffff;
 }
 
@@ -188,7 +208,8 @@ static int parse(struct gen *g, int argc, char **argv)
 		{ "size", 1, 0, 'l' }, { "flows", 1, 0, 'f' }, { "time", 1, 0, 't' },
 		{ "batch", 1, 0, 'B' }, { "cpu", 1, 0, 'c' }, { "pps", 1, 0, 'r' },
 		{ "reverse", 0, 0, 'R' }, { "count", 1, 0, 'n' },
-		{ "first", 1, 0, 'F' }, { 0 }
+		{ "first", 1, 0, 'F' }, { "routes", 1, 0, 'o' },
+		{ "start", 1, 0, 'A' }, { 0 }
 	};
 	int c, bad = 0;
 
@@ -212,6 +233,8 @@ static int parse(struct gen *g, int argc, char **argv)
 		case 'R': g->reverse = 1; break;
 		case 'n': g->count = strtoull(optarg, NULL, 0); break;
 		case 'F': g->first = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'o': g->routes = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'A': g->start = (unsigned int)strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
@@ -261,6 +284,7 @@ int main(int argc, char **argv)
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
+	flow = g.start % g.flows;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	t0 = now();

@@ -6,6 +6,7 @@
  *   vrecv -i DEV [--vni N] [--dst IP] [--ismac MAC] [--idmac MAC]
  *         [--isrc IP] [--idst IP] [--cpu N] [--time SEC] [--ready FILE]
  *         [--dmac MAC] [--src IP] [--ttl N] [--reverse] [--nat-sport]
+ *         [--routes N]
  *
  * An AF_PACKET TPACKET_V3 ring (blocks of frames handed over together, one
  * poll() per block) on DEV. Every IPv4/UDP frame to port 4789 or 6081 is
@@ -19,7 +20,10 @@
  * default 63: one hop of the virtual router), the payload's magic, and the
  * inner ports: the flow's own (bench_flow_ports(); --reverse: a reply's),
  * or with --nat-sport a source port of the system's choosing that stays
- * the same for a flow and differs between flows (a NAT's mapping).
+ * the same for a flow and differs between flows (a NAT's mapping). With
+ * --routes N the far address is the flow's own (bench_route_host(): the
+ * inner destination, with --reverse the inner source) instead of --idst
+ * (--isrc).
  * Runs until SIGINT/SIGTERM (or --time), then prints one JSON object:
  *   {"ok": N, "bad": N, "other": N, "flows": N, "ring_drops": N, "bad_reasons": {...}}
  * "flows" counts distinct flow numbers seen in good packets. A tc ingress
@@ -49,6 +53,7 @@
 #define BLOCK_NR	16
 #define FRAME_SIZE	2048
 #define FLOW_BITS	(1u << 24)
+#define NAT_DPORTS	32	/* destination ports whose NAT ports are checked */
 
 #define BAD_REASONS(X) \
 	X(short) X(outer_src) X(outer_dst) X(outer_csum) X(tunnel_flags) X(vni) \
@@ -72,13 +77,16 @@ struct expect {
 	uint32_t vni, src, dst, isrc, idst;
 	uint8_t ismac[6], idmac[6];
 	int has_ismac, has_idmac, ttl, reverse, nat_sport;
+	uint32_t routes;
 };
 
 struct counts {
 	unsigned long long ok, other, bad[BAD_MAX], flows;
 	uint8_t *seen;		/* one bit per flow number */
 	uint16_t *sport_of;	/* --nat-sport: a flow's source port, 0: none yet */
-	uint32_t *flow_of;	/* --nat-sport: a source port's flow + 1, 0: none */
+	uint32_t *flow_of;	/* --nat-sport: per destination port (its index,
+				 * flow / 60000, below NAT_DPORTS) and source
+				 * port, the flow + 1 that has it; 0: none */
 };
 
 static volatile sig_atomic_t stop;
@@ -94,7 +102,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: vrecv -i DEV [--vni N] [--dst IP] [--ismac MAC] [--idmac MAC]\n"
 		"             [--isrc IP] [--idst IP] [--cpu N] [--time SEC] [--ready FILE]\n"
-		"             [--dmac MAC] [--src IP] [--ttl N] [--reverse] [--nat-sport]\n");
+		"             [--dmac MAC] [--src IP] [--ttl N] [--reverse] [--nat-sport]\n"
+		"             [--routes N]\n");
 	exit(2);
 }
 
@@ -123,10 +132,17 @@ static int ports_bad(const struct expect *e, struct counts *c, uint32_t flow,
 		c->sport_of[flow] = got;
 	if (c->sport_of[flow] != got)
 		return BAD_nat_port;	/* the flow's mapping moved */
-	if (!c->flow_of[got])
-		c->flow_of[got] = flow + 1;
-	if (c->flow_of[got] != flow + 1)
-		return BAD_nat_port;	/* two flows on one public port */
+	/* Two flows on one public port to the same destination port: their
+	 * replies could not be told apart. (Flows 60000 apart differ only in
+	 * the destination port: they may share a source port.) */
+	if (flow / 60000 < NAT_DPORTS) {
+		uint32_t *slot = &c->flow_of[flow / 60000 * 65536 + got];
+
+		if (!*slot)
+			*slot = flow + 1;
+		if (*slot != flow + 1)
+			return BAD_nat_port;
+	}
 	return 0;
 }
 
@@ -191,7 +207,8 @@ static int check(const struct expect *e, struct counts *c, const uint8_t *f,
 	if (in[12] != 0x08 || in[13] != 0 || iip->version != 4 || iip->ihl != 5 ||
 	    iip->protocol != IPPROTO_UDP)
 		return BAD_inner_ip;
-	if ((e->isrc && iip->saddr != e->isrc) || (e->idst && iip->daddr != e->idst))
+	if ((e->isrc && !(e->routes && e->reverse) && iip->saddr != e->isrc) ||
+	    (e->idst && !(e->routes && !e->reverse) && iip->daddr != e->idst))
 		return BAD_inner_ip;
 	iudp = (const void *)(iip + 1);
 	if (ntohs(iip->tot_len) < 20 + 8 + sizeof(*pl) ||
@@ -207,6 +224,9 @@ static int check(const struct expect *e, struct counts *c, const uint8_t *f,
 	if (pl->magic != htonl(BENCH_MAGIC))
 		return BAD_magic;
 	*flow = ntohl(pl->flow);
+	if (e->routes && (e->reverse ? iip->saddr : iip->daddr) !=
+	    bench_route_host(*flow, e->routes))
+		return BAD_inner_ip;
 	return ports_bad(e, c, *flow, iudp) ?: BAD_MAX;
 }
 
@@ -253,7 +273,7 @@ static int parse(struct expect *e, int argc, char **argv, const char **dev,
 		{ "idst", 1, 0, 'b' }, { "cpu", 1, 0, 'c' }, { "time", 1, 0, 't' },
 		{ "ready", 1, 0, 'r' }, { "dmac", 1, 0, 'D' }, { "src", 1, 0, 's' },
 		{ "ttl", 1, 0, 'T' }, { "reverse", 0, 0, 'R' },
-		{ "nat-sport", 0, 0, 'N' }, { 0 }
+		{ "nat-sport", 0, 0, 'N' }, { "routes", 1, 0, 'o' }, { 0 }
 	};
 	int c, bad = 0;
 
@@ -274,6 +294,7 @@ static int parse(struct expect *e, int argc, char **argv, const char **dev,
 		case 'T': e->ttl = atoi(optarg); break;
 		case 'R': e->reverse = 1; break;
 		case 'N': e->nat_sport = 1; break;
+		case 'o': e->routes = (uint32_t)strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
@@ -372,7 +393,7 @@ int main(int argc, char **argv)
 	c.seen = calloc(FLOW_BITS / 8, 1);
 	if (e.nat_sport) {
 		c.sport_of = calloc(FLOW_BITS, sizeof(*c.sport_of));
-		c.flow_of = calloc(65536, sizeof(*c.flow_of));
+		c.flow_of = calloc((size_t)NAT_DPORTS * 65536, sizeof(*c.flow_of));
 	}
 	fd = open_ring(dev, &ring, has_dmac ? dmac : NULL);
 	if (fd < 0 || !c.seen || (e.nat_sport && (!c.sport_of || !c.flow_of))) {
