@@ -123,17 +123,10 @@ static inline uint32_t bench_udp4_sum(const struct iphdr *ip, const void *udp,
 	return bench_sum(udp, ulen, sum);
 }
 
-/* RFC 1071 checksum of an IPv4 header. */
+/* RFC 1071 checksum of an IPv4 header (0 over a header with a right one). */
 static inline uint16_t bench_ip_csum(const void *hdr, int len)
 {
-	const uint16_t *p = hdr;
-	uint32_t sum = 0;
-
-	for (; len > 1; len -= 2)
-		sum += *p++;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return (uint16_t)~bench_fold(bench_sum(hdr, (unsigned int)len, 0));
 }
 
 #endif /* BENCH_PKT_H */
