@@ -281,7 +281,10 @@ bed_down()
 		ip -n vgwb-far link set ul0 name eth0 netns 1 2>/dev/null
 		ip netns del vgwb-far
 	fi
-	[ -e /sys/class/net/dutnic ] && ip link set dutnic name eth1
+	# Back from a deleted namespace under whatever name it had there.
+	for n in dutnic ul0; do
+		[ -e "/sys/class/net/$n/device" ] && ip link set "$n" down name eth1
+	done
 	return 0
 }
 
@@ -339,11 +342,11 @@ _nic_release()
 _nic_take()
 {
 	ip link set dutnic netns "vgwb-gw-$1" || return
+	DUT_ON=$1	# from here on, _nic_release brings it back
 	ip -n "vgwb-gw-$1" link set dutnic name ul0
 	ip -n "vgwb-gw-$1" addr add "$GW_UL/24" dev ul0
 	ip -n "vgwb-gw-$1" link set ul0 up || return
 	_neigh "gw-$1"
-	DUT_ON=$1
 	[ "$(type -t "${1}_attach")" = function ] && "${1}_attach"
 	return 0
 }
@@ -355,6 +358,7 @@ dut_activate()
 {
 	local s
 
+	ACTIVE_DUT=$1
 	if [ "$BED" = nic ] && [ "${DUT_ON:-}" != "$1" ]; then
 		_nic_release
 	fi
@@ -394,13 +398,17 @@ path_args()
 	local dmac
 
 	dmac=$(ul_mac "$GW_UL")
+	# PATH-new: the same path, every packet the first of a new flow
+	# (NEW_FLOWS: measure and warm_up take fresh flow numbers).
+	NEW_FLOWS=0
+	case $1 in *-new) NEW_FLOWS=1; set -- "${1%-new}" ;; esac
 	case $1 in
 	v2v)
 		GEN_ARGS=(--vni 1001 --ismac "$(mac_of 10.1.1.5)" --isrc 10.1.1.5 --idst 10.1.3.5)
 		RECV_NS=nvd2
 		RECV_ARGS=(--dst 10.0.0.22 --vni 1002 --ismac $ROUTER_MAC --idmac "$(mac_of 10.1.3.5)"
 			--isrc 10.1.1.5 --idst 10.1.3.5) ;;
-	igw)
+	igw | routes)
 		GEN_ARGS=(--vni 1001 --ismac "$(mac_of 10.1.1.5)" --isrc 10.1.1.5 --idst $INET_HOST)
 		RECV_NS=igw
 		RECV_ARGS=(--dst $IGW_UL --vni $IGW_VNI --ismac $ROUTER_MAC --idmac "$(gw_mac $IGW_VNI)"
@@ -415,6 +423,12 @@ path_args()
 	# From the VIP, exactly one hop (TTL 63), checksums right, the flow's
 	# ports (nat: a public port per flow, of the system's choosing).
 	RECV_ARGS+=(--src $VIP --ttl 63)
+	# routes: the igw path to destinations inside the bulk routes of
+	# web's table (SCEN_ROUTES of them), spread over them.
+	if [ "$1" = routes ]; then
+		GEN_ARGS+=(--routes "${SCEN_ROUTES:?}")
+		RECV_ARGS+=(--routes "$SCEN_ROUTES")
+	fi
 	# Each receiver takes only the frames sent to its own MAC (nic bed:
 	# they share one interface).
 	RECV_ARGS+=(--dmac "$(ul_mac "${RECV_ARGS[1]}")")
@@ -430,26 +444,66 @@ establish()
 {
 	local path=$1 flows=$2 rate=5000 rns rargs
 
+	# New flows each run: nothing to open before.
+	case $path in *-new) return 0 ;; esac
+	# Many flows: in chunks, faster, counted (establish_many).
+	if [ "$flows" -gt 100000 ]; then
+		establish_many "$path" "$flows" >"$BENCH_TMP/established.json"
+		return
+	fi
 	path_args "$path" || return
 	ns nvd1 vgen "${GEN_ARGS[@]}" --flows "$flows" --count "$flows" --pps $rate \
 		--time 60 >/dev/null
 	case $path in
 	v2v) rns=nvd2 rargs=(--src 10.0.0.22 --vni 1002 --ismac "$(mac_of 10.1.3.5)"
 		--isrc 10.1.3.5 --idst 10.1.1.5) ;;
-	igw) rns=igw rargs=(--src $IGW_UL --vni $IGW_VNI --ismac "$(gw_mac $IGW_VNI)"
+	igw | routes) rns=igw rargs=(--src $IGW_UL --vni $IGW_VNI --ismac "$(gw_mac $IGW_VNI)"
 		--isrc $INET_HOST --idst 203.0.113.5) ;;
 	*) return 0 ;;
 	esac
+	[ "$path" = routes ] && rargs+=(--routes "$SCEN_ROUTES")
 	ns $rns vgen -i ul0 --dmac "$(ul_mac "$GW_UL")" --dst $VIP --idmac $ROUTER_MAC \
 		"${rargs[@]}" --reverse --flows "$flows" --count "$flows" --pps $rate \
 		--time 60 >/dev/null
+}
+
+# flow_args FLOWS: vgen's options that choose the run's flows: for a -new
+# path, FLOWS flow numbers never used before (a counter in BENCH_TMP, below
+# the receiver's 2^24: 16 runs of a million), else the established flows
+# from start_of.
+flow_args()
+{
+	local f=$BENCH_TMP/new_base base
+
+	if [ "$NEW_FLOWS" = 1 ]; then
+		base=$(cat "$f" 2>/dev/null || echo 0)
+		[ $((base + $1)) -le $((1 << 24)) ] || { echo "bench: out of new flow numbers" >&2; base=0; }
+		echo $((base + $1)) >"$f"
+		echo "--first $base --flows $1"
+	else
+		echo "--flows $1 --start $(start_of "$1")"
+	fi
+}
+
+# start_of FLOWS: where a run starts in the flows: 0, or for more than
+# 100k a random one, so that a run's packets are not the flows the previous
+# run (or the warm-up) just touched: a million active flows, not the first
+# hundred thousand again and again.
+start_of()
+{
+	if [ "$1" -gt 100000 ]; then
+		echo $(( (RANDOM * 32768 + RANDOM) % $1 ))
+	else
+		echo 0
+	fi
 }
 
 # warm_up PATH FLOWS SIZE: half a second of the traffic, not measured.
 warm_up()
 {
 	path_args "$1" || return
-	ns nvd1 vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU --flows "$2" --size "$3" --time 0.5 >/dev/null
+	# shellcheck disable=SC2046 # (words of flow_args)
+	ns nvd1 vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU $(flow_args "$2") --size "$3" --time 0.5 >/dev/null
 }
 
 # profile PATH FLOWS SIZE FILE: where the DUT CPU's time goes, from perf's
@@ -472,6 +526,9 @@ profile()
 		_perf_busy "$data" dso 20
 		echo "# by symbol, % of busy samples"
 		_perf_busy "$data" dso,sym 40
+		echo "# call graphs of the symbols over 2% of all samples (idle included): each symbol, then who called it"
+		perf report -i "$data" --no-children --sort dso,sym --stdio -g graph,0.5,callee,function,percent \
+			--percent-limit 2 2>/dev/null | grep -v '^$' | head -n 400
 	} >"$4"
 }
 
@@ -486,16 +543,45 @@ _perf_busy()
 				printf("%6.2f%% %s\n", 100 * pct[i] / busy, row[i]) }' 
 }
 
+# softnet_drops: packets the kernel dropped for a full backlog queue, all
+# CPUs (/proc/net/softnet_stat, second column, hex).
+softnet_drops()
+{
+	local d sum=0
+
+	while read -r _ d _; do
+		sum=$((sum + 16#$d))
+	done </proc/net/softnet_stat
+	echo "$sum"
+}
+
+# ovs_dp_stats: the OVS datapath's counters "hit missed lost masks_hit
+# masks" in the active OVS namespace (ovs-dpctl show), or nothing.
+ovs_dp_stats()
+{
+	[ "${ACTIVE_DUT:-}" = ovs ] || return 0
+	ns gw-ovs ovs-dpctl show 2>/dev/null | awk '
+		/lookups:/ { for (i = 1; i <= NF; i++) { split($i, kv, ":"); v[kv[1]] = kv[2] } }
+		/masks:/ { for (i = 1; i <= NF; i++) { split($i, kv, ":"); m[kv[1]] = kv[2] } }
+		END { if ("hit" in v) print v["hit"], v["missed"], v["lost"], m["hit"], m["total"] }'
+	# (masks' "hit" is the datapath's lifetime count of masks looked at.)
+}
+
 # measure PATH FLOWS SIZE SECONDS: one run; prints a JSON object with what
-# was sent, what arrived and checked good, and CPU 1's busy and softirq
-# seconds over the run.
+# was sent, what arrived and checked good, CPU 1's busy and softirq seconds
+# over the run, the backlog drops of every CPU over it (softnet_drops), and
+# for OVS its datapath's flow-cache hits, misses (upcalls) and losses over
+# it, and the masks it looked through per packet.
 measure()
 {
 	local path=$1 flows=$2 size=$3 secs=$4 rpid t0 t1 b0 s0 i0 b1 s1 i1 gen rcv hz=100 rdy
+	local sd0 sd1 oh0 om0 ol0 omh0 oh1 om1 ol1 omh1 omt ovs
 
 	path_args "$path" || return
 	rdy=$BENCH_TMP/ready.$$
 	rm -f "$rdy"
+	sd0=$(softnet_drops)
+	read -r oh0 om0 ol0 omh0 _ < <(ovs_dp_stats; echo)
 	# Not through ns(): $! must be the receiver itself, for the SIGINT.
 	ip netns exec "$(nsname "$RECV_NS")" vrecv -i ul0 --cpu $GEN_CPU --ready "$rdy" "${RECV_ARGS[@]}" \
 		>"$BENCH_TMP/recv.json" 2>"$BENCH_TMP/recv.err" &
@@ -503,7 +589,9 @@ measure()
 	for _ in $(seq 50); do [ -e "$rdy" ] && break; sleep 0.1; done
 	t0=$(date +%s.%N)
 	read -r b0 s0 i0 < <(cpu_ticks $DUT_CPU)
-	gen=$(ns nvd1 vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU --flows "$flows" --size "$size" --time "$secs")
+	# shellcheck disable=SC2046 # (words of flow_args)
+	gen=$(ns nvd1 vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU $(flow_args "$flows") --size "$size" \
+		--time "$secs")
 	# Let the last packets through, then read the CPU before the receiver's end.
 	sleep 0.2
 	read -r b1 s1 i1 < <(cpu_ticks $DUT_CPU)
@@ -511,12 +599,22 @@ measure()
 	sleep 0.05
 	kill -INT "$rpid"
 	wait "$rpid"
+	sd1=$(softnet_drops)
+	read -r oh1 om1 ol1 omh1 omt < <(ovs_dp_stats; echo)
+	ovs=null
+	[ -n "${oh0:-}" ] && [ -n "${oh1:-}" ] &&
+	ovs=$(jq -cn --argjson h $((oh1 - oh0)) --argjson m $((om1 - om0)) \
+		--argjson l $((ol1 - ol0)) --argjson mh $((omh1 - omh0)) --argjson mt "$omt" \
+		'{hit: $h, missed: $m, lost: $l, masks: $mt,
+		  masks_per_pkt: (if $h + $m > 0 then $mh / ($h + $m) else null end)}')
 	rcv=$(cat "$BENCH_TMP/recv.json")
 	[ -n "$rcv" ] || rcv='{"ok": 0, "error": "receiver"}'
 	[ -n "$gen" ] || gen='{"sent": 0, "seconds": 1, "error": "generator"}'
+	# (run_error: report.py refuses the run.)
 	jq -cn --argjson g "$gen" --argjson r "$rcv" --arg busy "$(( b1 - b0 ))" \
 		--arg sirq "$(( s1 - s0 ))" --arg idle "$(( i1 - i0 ))" --arg hz "$hz" \
-		--arg wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" '
+		--arg wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+		--argjson sd $((sd1 - sd0)) --argjson ovs "$ovs" '
 		(($wall | tonumber) - ($idle | tonumber) / ($hz | tonumber)) as $bw |
 		(if $bw > 0 then $bw else 0 end) as $bs |
 		{sent: $g.sent, gen_seconds: $g.seconds, ok: $r.ok, bad: $r.bad,
@@ -525,6 +623,7 @@ measure()
 		 dut_busy_ticks_s: (($busy | tonumber) / ($hz | tonumber)),
 		 dut_softirq_s: (($sirq | tonumber) / ($hz | tonumber)),
 		 pps_sent: ($g.sent / $g.seconds), pps: ($r.ok / $g.seconds),
+		 softnet_drops: $sd, ovs_dp: $ovs, run_error: ($g.error // $r.error),
 		 pkts_per_cpu_s: (if $bs > 0 then $r.ok / $bs else null end)}'
 }
 
@@ -540,12 +639,16 @@ _reply_args()
 		--isrc 10.1.3.5 --idst 10.1.1.5)
 		BACK_ARGS=(--dst 10.0.0.21 --vni 1001 --ismac $ROUTER_MAC --idmac "$(mac_of 10.1.1.5)"
 		--isrc 10.1.3.5 --idst 10.1.1.5) ;;
-	igw) REPLY_NS=igw REPLY_ARGS=(--src $IGW_UL --vni $IGW_VNI --ismac "$(gw_mac $IGW_VNI)"
+	igw | routes) REPLY_NS=igw REPLY_ARGS=(--src $IGW_UL --vni $IGW_VNI --ismac "$(gw_mac $IGW_VNI)"
 		--isrc $INET_HOST --idst 203.0.113.5)
 		BACK_ARGS=(--dst 10.0.0.21 --vni 1001 --ismac $ROUTER_MAC --idmac "$(mac_of 10.1.1.5)"
 		--isrc $INET_HOST --idst 10.1.1.5) ;;
 	*) return 1 ;;
 	esac
+	if [ "$1" = routes ]; then
+		REPLY_ARGS+=(--routes "$SCEN_ROUTES")
+		BACK_ARGS+=(--routes "$SCEN_ROUTES")
+	fi
 	BACK_ARGS+=(--dmac "$(ul_mac 10.0.0.21)" --src $VIP --ttl 63 --reverse)
 	REPLY_ARGS=(-i ul0 --dmac "$(ul_mac "$GW_UL")" --dst $VIP --idmac $ROUTER_MAC
 		"${REPLY_ARGS[@]}" --reverse)

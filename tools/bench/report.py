@@ -310,6 +310,11 @@ def failures(runs):
             out.append(f"{who}: {r['opened']} of {r['conns']} connections opened")
         if r.get("established") is not None and r.get("conns") and r["established"] != r["conns"]:
             out.append(f"{who}: {r['established']} of {r['conns']} connections established")
+        # A scenario of over 100k active flows opens them first (and
+        # answers them where the far end can): all of them, or no figure.
+        for k in ("flows_opened", "flows_established"):
+            if r.get(k) is not None and r.get("flows") and r[k] != r["flows"]:
+                out.append(f"{who}: {r[k]} of {r['flows']} flows {k[6:]}")
     return out
 
 

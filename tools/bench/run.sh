@@ -14,7 +14,10 @@
 # BENCH_REPS, BENCH_SYSTEMS ("vnicgw linux ovs"), BENCH_PROFILE=0 (no perf),
 # BENCH_CT_RATE (packets/s while opening CONNS connections, 20000).
 # A scenario: NAME:PATH:FLOWS:SIZE:VNICS:ROUTES:CONNS; CONNS > FLOWS: see
-# ct_scenario.
+# ct_scenario. PATH: v2v, igw, nat, or routes (igw to destinations inside
+# the ROUTES bulk routes, the flows spread over them); PATH-new: every
+# packet opens a new connection (FLOWS fresh flow numbers per run: new
+# connections per CPU-second).
 set -u
 [ "${BENCH_TRACE:-0}" = 1 ] && set -x
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,13 +48,17 @@ else
 		"v2v-1flow-1400B:v2v:1:1400:0:10:0"
 		"igw-1flow-64B:igw:1:64:0:10:0"
 		"nat-1flow-64B:nat:1:64:0:10:0"
-		"routes-500:igw:1:64:0:499:0"
-		"routes-10k:igw:1:64:0:10000:0"
-		"routes-100k:igw:1:64:0:100000:0"
+		"routes-10:routes:10000:64:0:10:0"
+		"routes-500:routes:10000:64:0:500:0"
+		"routes-10k:routes:10000:64:0:10000:0"
+		"routes-100k:routes:10000:64:0:100000:0"
 		"vnics-1k:v2v:1:64:1000:10:0"
 		"vnics-10k:v2v:1:64:10000:10:0"
 		"vnics-100k:v2v:1:64:100000:10:0"
 		"ct-1M:v2v:10000:64:0:10:1000000"
+		"flows-1M:v2v:1000000:64:0:10:0"
+		"cps-udp-v2v:v2v-new:500000:64:0:10:0"
+		"cps-udp-igw:igw-new:500000:64:0:10:0"
 	)
 fi
 [ $# -gt 0 ] && SCENARIOS=("$@")
@@ -124,7 +131,13 @@ ct_scenario()
 		fi
 		setup=$((SECONDS - t0))
 		DUTS=("$sys")
-		dut_activate "$sys"
+		if ! dut_activate "$sys"; then
+			log "$name: $sys: could not be made the active DUT"
+			record "$f1" '{"run_error": "activation (dut_activate)"}'
+			gw_down "$sys"
+			DUTS=()
+			continue
+		fi
 		establish "$path" "$flows"
 		for ((rep = 1; rep <= REPS; rep++)); do
 			warm_up "$path" "$flows" "$size"
@@ -164,6 +177,7 @@ meta=$(dirname "$out")/meta.json
 jq --arg m "$OVS_KMOD" --arg b "$BED" '. + {ovs_module: $m, bed: $b}' "$meta" >"$meta.new" && mv "$meta.new" "$meta"
 for scen in "${SCENARIOS[@]}"; do
 	IFS=: read -r name path flows size vnics routes conns <<<"$scen"
+	SCEN_ROUTES=$routes	# the routes path's spread (lib.sh path_args)
 	if [ "$conns" -gt "$flows" ]; then
 		ct_scenario "$name" "$path" "$flows" "$size" "$vnics" "$routes" "$conns"
 		continue
@@ -177,7 +191,14 @@ for scen in "${SCENARIOS[@]}"; do
 			'{scenario: $s, system: $y, path: $p, flows: $f, size: $z, vnics: $v, routes: $r, conns: $c}')
 		t0=$SECONDS
 		log "$name: $sys: setting up"
-		if ! GW=gw-$sys "${sys}_up" "$vnics" "$routes" "$conns" 2>"$BENCH_TMP/setup.err"; then
+		# Over 100k active flows: the systems sized for them (connection
+		# limits, Linux's conntrack table and buckets, UDP timeouts) as
+		# for as many tracked connections.
+		sysconns=$conns
+		[ "$flows" -gt 100000 ] && [ "$flows" -gt "$conns" ] && sysconns=$flows
+		# New flows every run: room for all the runs' (four times FLOWS).
+		case $path in *-new) sysconns=$((4 * flows)) ;; esac
+		if ! GW=gw-$sys "${sys}_up" "$vnics" "$routes" "$sysconns" 2>"$BENCH_TMP/setup.err"; then
 			err=$(tail -n 3 "$BENCH_TMP/setup.err" | tr '\n' ' ')
 			log "$name: $sys: not run: $err"
 			record "${FIELDS[$sys]}" "$(jq -cn --arg e "$err" '{error: $e}')"
@@ -187,19 +208,32 @@ for scen in "${SCENARIOS[@]}"; do
 		SETUP[$sys]=$((SECONDS - t0))
 		DUTS+=("$sys")
 	done
+	declare -A EST=()
 	for sys in "${DUTS[@]}"; do
-		dut_activate "$sys"
+		dut_activate "$sys" || log "$name: $sys: could not be made the active DUT"
+		rm -f "$BENCH_TMP/established.json"
 		establish "$path" "$((conns > flows ? conns : flows))"
+		# Over 100k flows (establish_many): how many opened and were
+		# answered, in every run's record (report.py refuses fewer).
+		EST[$sys]='{}'
+		[ -s "$BENCH_TMP/established.json" ] &&
+			EST[$sys]=$(jq -c '{flows_opened: .opened, flows_established: .established}' \
+				"$BENCH_TMP/established.json")
 		warm_up "$path" "$flows" "$size"
 	done
 	# The systems take turns, run after run.
 	for ((rep = 1; rep <= REPS; rep++)); do
 		for sys in "${DUTS[@]}"; do
-			dut_activate "$sys"
+			if ! dut_activate "$sys"; then
+				# (report.py refuses a run_error.)
+				log "$name: $sys: could not be made the active DUT"
+				record "${FIELDS[$sys]}" '{"run_error": "activation (dut_activate)", "rep": '"$rep"'}'
+				continue
+			fi
 			warm_up "$path" "$flows" "$size"
 			m=$(measure "$path" "$flows" "$size" "$SECS")
 			record "${FIELDS[$sys]}" "$(jq -c --argjson r "$rep" --argjson t "${SETUP[$sys]}" \
-				'. + {rep: $r, setup_s: $t}' <<<"$m")"
+				--argjson e "${EST[$sys]}" '. + $e + {rep: $r, setup_s: $t}' <<<"$m")"
 			log "$name: $sys: $(jq -r '"\(.pps | floor) pps, \(.dut_busy_s) DUT CPU s, \(.pkts_per_cpu_s // 0 | floor) pkts/CPU-s, sent \(.sent), bad \(.bad)"' <<<"$m")"
 		done
 	done

@@ -61,16 +61,20 @@ _linux_bulk_cmds()
 # ct_tune CONNS: what an operator sets to hold CONNS connections in Linux's
 # conntrack (shared by the Linux-native and OVS systems, which both use it):
 # the table's limit (twice: both run side by side) and its hash size (global,
-# a quarter of the limit, the usual rule), and in the DUT namespace UDP
+# as many buckets as the limit), and in the DUT namespace UDP
 # timeouts long enough that the opened connections outlive the measurement.
 ct_tune()
 {
 	local conns=$1
 
 	[ "$conns" -gt 0 ] || return 0
-	sysctl -qw net.netfilter.nf_conntrack_max=$((conns * 2 + 100000))
-	[ "$(cat /proc/sys/net/netfilter/nf_conntrack_buckets)" -ge $((conns / 2)) ] ||
-		sysctl -qw net.netfilter.nf_conntrack_buckets=$((conns / 2))
+	local max=$((conns * 2 + 100000))
+
+	sysctl -qw net.netfilter.nf_conntrack_max=$max
+	# As many buckets as entries: chains of one, as vnicgw's growing
+	# tables keep theirs.
+	[ "$(cat /proc/sys/net/netfilter/nf_conntrack_buckets)" -ge $max ] ||
+		sysctl -qw net.netfilter.nf_conntrack_buckets=$max
 	ns "$GW" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600 \
 		net.netfilter.nf_conntrack_udp_timeout_stream=600
 }

@@ -28,6 +28,8 @@ expect_match "good runs: a report, vnicgw / Linux 2.00" '\*\*2\.00\*\*' "$out"
 expect_match "... exit status 0" '^rc=0' "$out"
 out=$(report "$(jq -c '.ok = 990 | .flows_seen = 9' <<<"$good_l")")
 expect_match "packets lost (990 of 1000), a flow among them: still a report" '^rc=0' "$out"
+out=$(report "$(jq -c '.flows_opened = 10 | .flows_established = 10' <<<"$good_l")")
+expect_match "every active flow opened and answered: a report" '^rc=0' "$out"
 for defect in \
 	'bad packets#.bad = 3 | .bad_reasons = {"inner_csum": 3}#3 bad packets (inner_csum 3)' \
 	'more received than sent#.ok = 1001#1001 packets received, 1000 sent' \
@@ -36,7 +38,9 @@ for defect in \
 	'more flows than sent#.ok = 990 | .flows_seen = 11#11 distinct flows received of 10 sent' \
 	'a receiver that failed#.run_error = "receiver"#the receiver failed' \
 	'connections that did not open#.conns = 100 | .opened = 99 | .established = 100#99 of 100 connections opened' \
-	'connections not established#.conns = 100 | .opened = 100 | .established = 98#98 of 100 connections established'; do
+	'connections not established#.conns = 100 | .opened = 100 | .established = 98#98 of 100 connections established' \
+	'active flows that did not open#.flows_opened = 9 | .flows_established = 9#9 of 10 flows opened' \
+	'active flows not answered#.flows_opened = 10 | .flows_established = 8#8 of 10 flows established'; do
 	IFS='#' read -r what jqexpr msg <<<"$defect"
 	out=$(report "$(jq -c "$jqexpr" <<<"$good_l")")
 	expect_match "$what: refused (exit 1)" '^rc=1' "$out"
