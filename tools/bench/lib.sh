@@ -402,12 +402,30 @@ path_args()
 	# (NEW_FLOWS: measure and warm_up take fresh flow numbers).
 	NEW_FLOWS=0
 	case $1 in *-new) NEW_FLOWS=1; set -- "${1%-new}" ;; esac
+	# The sender: instance a's NVD, but for the unsolicited inbound of
+	# nat-in. NEGATIVE: a path whose every packet the DUT must drop (the
+	# receiver is where a leak would arrive; measure counts drops).
+	GEN_NS=nvd1 GEN_SRC=10.0.0.21 NEGATIVE=0
 	case $1 in
-	v2v)
+	v2v | spoof)
 		GEN_ARGS=(--vni 1001 --ismac "$(mac_of 10.1.1.5)" --isrc 10.1.1.5 --idst 10.1.3.5)
 		RECV_NS=nvd2
 		RECV_ARGS=(--dst 10.0.0.22 --vni 1002 --ismac $ROUTER_MAC --idmac "$(mac_of 10.1.3.5)"
-			--isrc 10.1.1.5 --idst 10.1.3.5) ;;
+			--isrc 10.1.1.5 --idst 10.1.3.5)
+		# spoof: v2v's frames, from an underlay address that is no
+		# NVD's or gateway's (a host of the underlay forging tenant
+		# traffic).
+		[ "$1" = spoof ] && GEN_SRC=10.0.0.99 NEGATIVE=1 ;;
+	nat-in)
+		# Unsolicited inbound from the internet to the NAT gateway's
+		# public IP (no connection was opened from inside): a port scan
+		# of the public IP, each packet another source port. Where a
+		# leak would go: instance c (10.1.2.5), behind the NAT gateway.
+		GEN_NS=nat GEN_SRC=$NAT_UL NEGATIVE=1
+		GEN_ARGS=(--vni $NAT_VNI --ismac "$(gw_mac $NAT_VNI)" --isrc $INET_HOST --idst $NAT_PUB)
+		RECV_NS=nvd1
+		RECV_ARGS=(--dst 10.0.0.21 --vni 1003 --ismac $ROUTER_MAC --idmac "$(mac_of 10.1.2.5)"
+			--isrc $INET_HOST --idst 10.1.2.5) ;;
 	igw | routes)
 		GEN_ARGS=(--vni 1001 --ismac "$(mac_of 10.1.1.5)" --isrc 10.1.1.5 --idst $INET_HOST)
 		RECV_NS=igw
@@ -432,7 +450,7 @@ path_args()
 	# Each receiver takes only the frames sent to its own MAC (nic bed:
 	# they share one interface).
 	RECV_ARGS+=(--dmac "$(ul_mac "${RECV_ARGS[1]}")")
-	GEN_ARGS=(-i ul0 --dmac "$dmac" --src 10.0.0.21 --dst $VIP --idmac $ROUTER_MAC "${GEN_ARGS[@]}")
+	GEN_ARGS=(-i ul0 --dmac "$dmac" --src $GEN_SRC --dst $VIP --idmac $ROUTER_MAC "${GEN_ARGS[@]}")
 }
 
 # establish PATH FLOWS: open the flows (one packet each) and, where the far
@@ -444,8 +462,8 @@ establish()
 {
 	local path=$1 flows=$2 rate=5000 rns rargs
 
-	# New flows each run: nothing to open before.
-	case $path in *-new) return 0 ;; esac
+	# New flows each run, or none to be let through: nothing to open.
+	case $path in *-new | spoof | nat-in) return 0 ;; esac
 	# Many flows: in chunks, faster, counted (establish_many).
 	if [ "$flows" -gt 100000 ]; then
 		establish_many "$path" "$flows" >"$BENCH_TMP/established.json"
@@ -503,7 +521,7 @@ warm_up()
 {
 	path_args "$1" || return
 	# shellcheck disable=SC2046 # (words of flow_args)
-	ns nvd1 vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU $(flow_args "$2") --size "$3" --time 0.5 >/dev/null
+	ns "$GEN_NS" vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU $(flow_args "$2") --size "$3" --time 0.5 >/dev/null
 }
 
 # profile PATH FLOWS SIZE FILE: where the DUT CPU's time goes, from perf's
@@ -567,20 +585,32 @@ ovs_dp_stats()
 	# (masks' "hit" is the datapath's lifetime count of masks looked at.)
 }
 
+# vnicgw_drops: vnicgw's drop counters by reason (a JSON object) when it is
+# the active DUT, else nothing.
+vnicgw_drops()
+{
+	[ "${ACTIVE_DUT:-}" = vnicgw ] || return 0
+	ns gw-vnicgw vnicctl -j stats 2>/dev/null | jq -c '.drops // {}'
+}
+
 # measure PATH FLOWS SIZE SECONDS: one run; prints a JSON object with what
 # was sent, what arrived and checked good, CPU 1's busy and softirq seconds
 # over the run, the backlog drops of every CPU over it (softnet_drops), and
 # for OVS its datapath's flow-cache hits, misses (upcalls) and losses over
-# it, and the masks it looked through per packet.
+# it, and the masks it looked through per packet; for vnicgw its drops by
+# reason. A NEGATIVE path (spoof, nat-in): pps and pkts_per_cpu_s count the
+# packets the DUT dropped (sent, less the backlog's drops); the receiver
+# must see none.
 measure()
 {
 	local path=$1 flows=$2 size=$3 secs=$4 rpid t0 t1 b0 s0 i0 b1 s1 i1 gen rcv hz=100 rdy
-	local sd0 sd1 oh0 om0 ol0 omh0 oh1 om1 ol1 omh1 omt ovs
+	local sd0 sd1 oh0 om0 ol0 omh0 oh1 om1 ol1 omh1 omt ovs vd0 vd1 vd
 
 	path_args "$path" || return
 	rdy=$BENCH_TMP/ready.$$
 	rm -f "$rdy"
 	sd0=$(softnet_drops)
+	vd0=$(vnicgw_drops)
 	read -r oh0 om0 ol0 omh0 _ < <(ovs_dp_stats; echo)
 	# Not through ns(): $! must be the receiver itself, for the SIGINT.
 	ip netns exec "$(nsname "$RECV_NS")" vrecv -i ul0 --cpu $GEN_CPU --ready "$rdy" "${RECV_ARGS[@]}" \
@@ -590,7 +620,7 @@ measure()
 	t0=$(date +%s.%N)
 	read -r b0 s0 i0 < <(cpu_ticks $DUT_CPU)
 	# shellcheck disable=SC2046 # (words of flow_args)
-	gen=$(ns nvd1 vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU $(flow_args "$flows") --size "$size" \
+	gen=$(ns "$GEN_NS" vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU $(flow_args "$flows") --size "$size" \
 		--time "$secs")
 	# Let the last packets through, then read the CPU before the receiver's end.
 	sleep 0.2
@@ -600,6 +630,12 @@ measure()
 	kill -INT "$rpid"
 	wait "$rpid"
 	sd1=$(softnet_drops)
+	vd1=$(vnicgw_drops)
+	# vnicgw's drops over the run, by reason (those that moved).
+	vd=null
+	[ -n "$vd0" ] && [ -n "$vd1" ] &&
+	vd=$(jq -cn --argjson a "$vd0" --argjson b "$vd1" \
+		'$b | with_entries(.value -= ($a[.key] // 0)) | with_entries(select(.value != 0))')
 	read -r oh1 om1 ol1 omh1 omt < <(ovs_dp_stats; echo)
 	ovs=null
 	[ -n "${oh0:-}" ] && [ -n "${oh1:-}" ] &&
@@ -614,7 +650,8 @@ measure()
 	jq -cn --argjson g "$gen" --argjson r "$rcv" --arg busy "$(( b1 - b0 ))" \
 		--arg sirq "$(( s1 - s0 ))" --arg idle "$(( i1 - i0 ))" --arg hz "$hz" \
 		--arg wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
-		--argjson sd $((sd1 - sd0)) --argjson ovs "$ovs" '
+		--argjson sd $((sd1 - sd0)) --argjson ovs "$ovs" --argjson vd "$vd" \
+		--argjson neg "$NEGATIVE" '
 		(($wall | tonumber) - ($idle | tonumber) / ($hz | tonumber)) as $bw |
 		(if $bw > 0 then $bw else 0 end) as $bs |
 		{sent: $g.sent, gen_seconds: $g.seconds, ok: $r.ok, bad: $r.bad,
@@ -622,9 +659,13 @@ measure()
 		 wall: ($wall | tonumber), dut_busy_s: $bs,
 		 dut_busy_ticks_s: (($busy | tonumber) / ($hz | tonumber)),
 		 dut_softirq_s: (($sirq | tonumber) / ($hz | tonumber)),
-		 pps_sent: ($g.sent / $g.seconds), pps: ($r.ok / $g.seconds),
-		 softnet_drops: $sd, ovs_dp: $ovs, run_error: ($g.error // $r.error),
-		 pkts_per_cpu_s: (if $bs > 0 then $r.ok / $bs else null end)}'
+		 pps_sent: ($g.sent / $g.seconds),
+		 pps: ((if $neg == 1 then ([$g.sent - $sd, 0] | max) else $r.ok end) / $g.seconds),
+		 softnet_drops: $sd, ovs_dp: $ovs, vnicgw_drops: $vd,
+		 run_error: ($g.error // $r.error), negative: ($neg == 1),
+		 pkts_per_cpu_s: (if $bs <= 0 then null
+			elif $neg == 1 then ([$g.sent - $sd, 0] | max) / $bs
+			else $r.ok / $bs end)}'
 }
 
 # --- many tracked connections (the CONNS of a scenario) ---------------------------

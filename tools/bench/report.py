@@ -20,7 +20,8 @@ bad packet (vrecv's reasons: outer addresses, checksums, tunnel flags, VNI,
 MACs, inner addresses, TTL, ports, NAT mappings), more packets received
 than sent, fewer distinct flows received than were sent when every packet
 arrived (more than were sent, ever), a generator or receiver that failed,
-or connections that did not all open. Then results.json says why ("refused"), results.md
+connections that did not all open, or a frame delivered on a path whose
+every packet must be dropped (spoof, nat-in). Then results.json says why ("refused"), results.md
 holds only the reasons, no ratio is printed, and the exit status is 1.
 """
 import json
@@ -32,6 +33,8 @@ import sys
 
 SYSTEMS = ["vnicgw", "linux", "ovs"]
 NAMES = {"vnicgw": "vnicgw", "linux": "Linux-native", "ovs": "OVS"}
+# Paths whose every packet the DUT must drop (lib.sh path_args, NEGATIVE).
+NEGATIVE_PATHS = {"spoof", "nat-in"}
 
 
 def mmm(xs):
@@ -125,10 +128,16 @@ def markdown(summary):
                 c, p = d["pkts_per_cpu_s"], d["pps"]
                 cells.append(f"{fmt_k(c and c['median'])} ({fmt_k(p and p['median'])})")
         lines.append(
-            f"| {row['scenario']} | {row['path']} | {row['flows']} | {row['size']} | "
+            f"| {row['scenario']} | {row['path']}{' (drops)' if row['path'] in NEGATIVE_PATHS else ''} | {row['flows']} | {row['size']} | "
             f"{row['vnics'] + 3} | {row['routes'] + 1} | " + " | ".join(cells)
             + f" | {fmt_ratio(row['ratios'].get('linux', {}).get('pkts_per_cpu_s'))}"
             + f" | {fmt_ratio(row['ratios'].get('ovs', {}).get('pkts_per_cpu_s'))} |")
+    if any(row["path"] in NEGATIVE_PATHS for row in summary):
+        lines += ["", "Paths marked (drops): every packet must be dropped (spoof: tunnel "
+                  "packets from an underlay address that is no NVD's or gateway's; nat-in: "
+                  "unsolicited inbound to the NAT gateway's public IP). The figures count the "
+                  "packets dropped, per DUT CPU-second and per second; the receiver where a "
+                  "leak would arrive saw none."]
     lines += ct_markdown(summary) + setup_markdown(summary)
     notes = [f"{row['scenario']}/{s}: {d['error'][:160]}" for row in summary
              for s, d in row["systems"].items() if d["error"]]
@@ -294,6 +303,9 @@ def failures(runs):
         if r.get("bad"):
             reasons = ", ".join(f"{k} {v}" for k, v in (r.get("bad_reasons") or {}).items() if v)
             out.append(f"{who}: {r['bad']} bad packets ({reasons})")
+        if r.get("negative") and (r.get("ok") or 0) + (r.get("bad") or 0) > 0:
+            out.append(f"{who}: {(r.get('ok') or 0) + (r.get('bad') or 0)} frames delivered "
+                       "on a path whose every packet must be dropped")
         if r.get("ok") is not None and r.get("sent") is not None and r["ok"] > r["sent"]:
             out.append(f"{who}: {r['ok']} packets received, {r['sent']} sent")
         if r.get("run_error"):

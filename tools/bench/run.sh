@@ -17,7 +17,8 @@
 # ct_scenario. PATH: v2v, igw, nat, or routes (igw to destinations inside
 # the ROUTES bulk routes, the flows spread over them); PATH-new: every
 # packet opens a new connection (FLOWS fresh flow numbers per run: new
-# connections per CPU-second).
+# connections per CPU-second); spoof and nat-in: negative traffic, every
+# packet to be dropped (drops per CPU-second; lib.sh path_args).
 set -u
 [ "${BENCH_TRACE:-0}" = 1 ] && set -x
 here=$(cd "$(dirname "$0")" && pwd)
@@ -59,6 +60,8 @@ else
 		"flows-1M:v2v:1000000:64:0:10:0"
 		"cps-udp-v2v:v2v-new:500000:64:0:10:0"
 		"cps-udp-igw:igw-new:500000:64:0:10:0"
+		"spoof-64B:spoof:10000:64:0:10:0"
+		"nat-in-64B:nat-in:10000:64:0:10:0"
 	)
 fi
 [ $# -gt 0 ] && SCENARIOS=("$@")

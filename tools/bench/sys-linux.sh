@@ -14,9 +14,14 @@
 #     ingress rules (by output device), stateful with connection tracking;
 #     1:1 NAT (snat/dnat by map) behind the internet gateway, masquerade to
 #     the NAT gateway's public IP behind the NAT gateway.
-# What it does not do that vnicgw does: the outer-source check (a Linux
-# VXLAN device takes any source), the inner source-MAC check, per-VNIC
-# connection limits. Those would cost it more, not less.
+#   - the underlay's sources: a Linux VXLAN device takes a frame of its VNI
+#     from any source, so nftables drops tunnel packets from addresses that
+#     are no NVD's or gateway's (one set lookup per packet, as an operator
+#     exposed to a shared underlay must add; path spoof measures it).
+# What it does not do that vnicgw does: bind the source to the VNI (an NVD
+# can still send into another VNIC's VNI: vnicgw and OVS drop that too),
+# the inner source-MAC check, per-VNIC connection limits. Those would cost
+# it more, not less.
 #
 #   linux_up VNICS ROUTES CONNS
 
@@ -120,10 +125,15 @@ linux_up()
 # The rule set: one element per VNIC in each map, whatever the scale.
 _linux_nft()
 {
-	local vnics=$1 v id ip vni nvd sub pub src="" eg="" in="" pubmap=""
+	local vnics=$1 v id ip vni nvd sub pub src="" eg="" in="" pubmap="" peers i
 
+	# The underlay peers: the NVDs (the bulk VNICs' are 10.0.0.30-79) and
+	# the gateways.
+	peers="$IGW_UL, $NAT_UL"
+	for ((i = 30; i < 80; i++)); do peers+=", 10.0.0.$i"; done
 	for v in "${VNICS[@]}"; do
 		read -r id ip vni nvd sub pub <<<"$v"
+		[[ ", $peers, " == *", $nvd, "* ]] || peers+=", $nvd"
 		src+="\"vx-$id\" . $ip, "
 		eg+="\"vx-$id\" : jump sl_egress, "
 		in+="\"vx-$id\" : jump sl_ingress, "
@@ -131,6 +141,7 @@ _linux_nft()
 	done
 	cat <<-EOF
 		table inet vgw {
+			set ul_peers { type ipv4_addr; elements = { $peers } }
 			set vnic_src { type ifname . ipv4_addr; elements = { ${src%, } } }
 			map egress { type ifname : verdict; elements = { ${eg%, } } }
 			map ingress { type ifname : verdict; elements = { ${in%, } } }
@@ -139,6 +150,7 @@ _linux_nft()
 			# on the VXLAN devices, are.
 			chain pre {
 				type filter hook prerouting priority raw; policy accept;
+				udp dport 4789 ip saddr != @ul_peers drop
 				udp dport 4789 notrack
 				iifname "vx-*" iifname . ip saddr != @vnic_src drop
 			}

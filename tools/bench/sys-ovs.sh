@@ -20,6 +20,10 @@
 #      ct(nat), the mapping applied without a commit; to the gateway. (The
 #      benchmark's NAT flows are one-way: conntrack never calls them
 #      established, and every packet takes the commit.)
+#   12 from the NAT gateway to its public IP (table 0: ct(nat), the
+#      mapping undone): replies of established connections go on to the
+#      instance (table 2); anything else, unsolicited, is dropped (path
+#      nat-in).
 #
 # Datapath flows may idle 10 min (max-idle): while another system takes its
 # turn, the daemon is stopped and the flows must still be there after.
@@ -73,6 +77,7 @@ _ovs_flows()
 		}
 	}'
 	cat <<-EOF
+		table=0,priority=100,in_port=1,tun_id=$NAT_VNI,tun_src=$NAT_UL,ip,nw_dst=$NAT_PUB,actions=ct(zone=1,nat,table=12)
 		table=0,priority=0,actions=drop
 		table=1,priority=300,ct_state=+trk+est,actions=resubmit(,2)
 		table=1,priority=300,ct_state=+trk+rel,actions=resubmit(,2)
@@ -91,6 +96,8 @@ _ovs_flows()
 		table=10,priority=0,actions=drop
 		table=11,priority=110,ct_state=+trk+est,ip,actions=ct(zone=1,nat),set_field:$NAT_VNI->tun_id,set_field:$NAT_UL->tun_dst,set_field:$VIP->tun_src,mod_dl_src:$ROUTER_MAC,mod_dl_dst:$(gw_mac $NAT_VNI),dec_ttl,in_port
 		table=11,priority=100,ip,actions=ct(commit,zone=1,nat(src=$NAT_PUB)),set_field:$NAT_VNI->tun_id,set_field:$NAT_UL->tun_dst,set_field:$VIP->tun_src,mod_dl_src:$ROUTER_MAC,mod_dl_dst:$(gw_mac $NAT_VNI),dec_ttl,in_port
+		table=12,priority=100,ct_state=+trk+est,ip,actions=resubmit(,2)
+		table=12,priority=0,actions=drop
 	EOF
 	bulk_routes "$routes" "table=2,priority=124,reg1=101,ip,nw_dst=%s,actions=resubmit(,10)"
 }

@@ -28,6 +28,12 @@ expect_match "good runs: a report, vnicgw / Linux 2.00" '\*\*2\.00\*\*' "$out"
 expect_match "... exit status 0" '^rc=0' "$out"
 out=$(report "$(jq -c '.ok = 990 | .flows_seen = 9' <<<"$good_l")")
 expect_match "packets lost (990 of 1000), a flow among them: still a report" '^rc=0' "$out"
+neg='.path = "spoof" | .negative = true | .ok = 0 | .flows_seen = 0'
+printf '%s\n%s\n' "$(jq -c "$neg" <<<"$good_v")" "$(jq -c "$neg" <<<"$good_l")" >"$dir/runs.jsonl"
+python3 "$here/report.py" "$dir" >/dev/null 2>&1
+expect_eq "every spoofed packet dropped: a report" 0 $?
+expect_match "... its path marked (drops), the ratio of drops per CPU-second" \
+	'^\| s \| spoof \(drops\) .*\*\*2\.00\*\*' "$(cat "$dir/results.md")"
 out=$(report "$(jq -c '.flows_opened = 10 | .flows_established = 10' <<<"$good_l")")
 expect_match "every active flow opened and answered: a report" '^rc=0' "$out"
 for defect in \
@@ -40,7 +46,8 @@ for defect in \
 	'connections that did not open#.conns = 100 | .opened = 99 | .established = 100#99 of 100 connections opened' \
 	'connections not established#.conns = 100 | .opened = 100 | .established = 98#98 of 100 connections established' \
 	'active flows that did not open#.flows_opened = 9 | .flows_established = 9#9 of 10 flows opened' \
-	'active flows not answered#.flows_opened = 10 | .flows_established = 8#8 of 10 flows established'; do
+	'active flows not answered#.flows_opened = 10 | .flows_established = 8#8 of 10 flows established' \
+	'a spoofed frame let through#.path = "spoof" | .negative = true | .ok = 1#1 frames delivered on a path whose every packet must be dropped'; do
 	IFS='#' read -r what jqexpr msg <<<"$defect"
 	out=$(report "$(jq -c "$jqexpr" <<<"$good_l")")
 	expect_match "$what: refused (exit 1)" '^rc=1' "$out"
