@@ -31,8 +31,10 @@ import statistics
 import subprocess
 import sys
 
-SYSTEMS = ["vnicgw", "linux", "ovs"]
-NAMES = {"vnicgw": "vnicgw", "linux": "Linux-native", "ovs": "OVS"}
+SYSTEMS = ["vnicgw", "linux", "linux-tuned", "ovs"]
+OTHERS = SYSTEMS[1:]
+NAMES = {"vnicgw": "vnicgw", "linux": "Linux-native", "linux-tuned": "Linux-native tuned", "ovs": "OVS"}
+SHORT = {"linux": "Linux", "linux-tuned": "Linux tuned", "ovs": "OVS"}
 # Paths whose every packet the DUT must drop (lib.sh path_args, NEGATIVE).
 NEGATIVE_PATHS = {"spoof", "nat-in"}
 
@@ -87,7 +89,7 @@ def summarize(runs):
                     "opened", "established", "establish_s", "table_slab_kb", "table_used_kb",
                     "table_entries", "table_entries_after")}
         v = [r for r in s["systems"].get("vnicgw", []) if r.get("pkts_per_cpu_s")]
-        for other in ("linux", "ovs"):
+        for other in OTHERS:
             o = [r for r in s["systems"].get(other, []) if r.get("pkts_per_cpu_s")]
             n = min(len(v), len(o))
             if n:
@@ -109,16 +111,23 @@ def fmt_ratio(m):
     return f"**{m['median']:.2f}** ({m['min']:.2f}–{m['max']:.2f})"
 
 
+def present(summary):
+    """The systems that ran in any scenario (BENCH_SYSTEMS), in SYSTEMS' order."""
+    return [s for s in SYSTEMS if any(s in row["systems"] for row in summary)]
+
+
 def markdown(summary):
+    shown = present(summary)
+    others = [s for s in shown if s != "vnicgw"]
     lines = [
         "| scenario | path | flows | inner bytes | VNICs | routes | "
-        + " | ".join(f"{NAMES[s]} pkts/CPU-s (pps)" for s in SYSTEMS)
-        + " | vnicgw / Linux | vnicgw / OVS |",
-        "|" + " --- |" * (6 + len(SYSTEMS) + 2),
+        + " | ".join(f"{NAMES[s]} pkts/CPU-s (pps)" for s in shown)
+        + "".join(f" | vnicgw / {SHORT[s]}" for s in others) + " |",
+        "|" + " --- |" * (6 + len(shown) + len(others)),
     ]
     for row in summary:
         cells = []
-        for s in SYSTEMS:
+        for s in shown:
             d = row["systems"].get(s)
             if not d:
                 cells.append("not run")
@@ -130,8 +139,8 @@ def markdown(summary):
         lines.append(
             f"| {row['scenario']} | {row['path']}{' (drops)' if row['path'] in NEGATIVE_PATHS else ''} | {row['flows']} | {row['size']} | "
             f"{row['vnics'] + 3} | {row['routes'] + 1} | " + " | ".join(cells)
-            + f" | {fmt_ratio(row['ratios'].get('linux', {}).get('pkts_per_cpu_s'))}"
-            + f" | {fmt_ratio(row['ratios'].get('ovs', {}).get('pkts_per_cpu_s'))} |")
+            + "".join(f" | {fmt_ratio(row['ratios'].get(s, {}).get('pkts_per_cpu_s'))}" for s in others)
+            + " |")
     if any(row["path"] in NEGATIVE_PATHS for row in summary):
         lines += ["", "Paths marked (drops): every packet must be dropped (spoof: tunnel "
                   "packets from an underlay address that is no NVD's or gateway's; nat-in: "
@@ -162,7 +171,7 @@ def ct_markdown(summary):
                    "slab growth | bytes per connection | pkts/CPU-s, empty table | pkts/CPU-s, full table | "
                    "full / empty |",
                    "|" + " --- |" * 9]
-        for s in SYSTEMS:
+        for s in present(summary):
             d, b = row["systems"].get(s), base["systems"].get(s)
             if not d or d["error"] or not d.get("ct"):
                 out.append(f"| {row['scenario']} | {NAMES[s]} | not run | | | | | | |")
@@ -190,10 +199,10 @@ def setup_markdown(summary):
             continue
         if not out:
             out = ["", "Setup time of the scale scenarios (s, the system's configuration from an "
-                   "empty namespace):", "", "| scenario | " + " | ".join(NAMES[s] for s in SYSTEMS) + " |",
-                   "|" + " --- |" * (1 + len(SYSTEMS))]
+                   "empty namespace):", "", "| scenario | " + " | ".join(NAMES[s] for s in present(summary)) + " |",
+                   "|" + " --- |" * (1 + len(present(summary)))]
         cells = []
-        for s in SYSTEMS:
+        for s in present(summary):
             d = row["systems"].get(s)
             t = d and not d["error"] and d.get("setup_s")
             cells.append(f"{t['median']:.0f}" if t else "not run")
@@ -220,9 +229,9 @@ CATEGORIES = [("v2v 64B", "v2v-1flow-64B"), ("v2v 1400B", "v2v-1flow-1400B"),
               ("nat 64B", "nat-1flow-64B")]
 
 
-def _row_vals(r):
+def _row_vals(r, shown):
     vals = []
-    for s in SYSTEMS:
+    for s in shown:
         d = r["systems"].get(s)
         m = d and not d["error"] and d["ns_per_pkt"]
         vals += ([f"{m['median'] / 1000:.3f}", f"{m['min'] / 1000:.3f}", f"{m['max'] / 1000:.3f}"]
@@ -235,6 +244,7 @@ def plot(summary, outdir):
         print("report: no gnuplot, no plot (tools/install-deps)", file=sys.stderr)
         return
     rows = {r["scenario"]: r for r in summary}
+    shown = present(summary)
     panels = []
     for i, (title, xlabel, pts) in enumerate(CURVES):
         pts = [(x, rows[s]) for x, s in pts if s in rows]
@@ -242,16 +252,16 @@ def plot(summary, outdir):
             continue
         dat = os.path.join(outdir, f"plot{i}.dat")
         with open(dat, "w") as f:
-            f.write("# x " + " ".join(f"{s}_med {s}_min {s}_max" for s in SYSTEMS) + "\n")
+            f.write("# x " + " ".join(f"{s}_med {s}_min {s}_max" for s in shown) + "\n")
             for x, r in pts:
-                f.write(f"{x} " + " ".join(_row_vals(r)) + "\n")
+                f.write(f"{x} " + " ".join(_row_vals(r, shown)) + "\n")
         panels.append((title, xlabel, dat, len(pts)))
     cats = [(label, rows[sc]) for label, sc in CATEGORIES if sc in rows]
     if cats:
         dat = os.path.join(outdir, "plotcat.dat")
         with open(dat, "w") as f:
             for label, r in cats:
-                f.write(f'"{label}" ' + " ".join(_row_vals(r)) + "\n")
+                f.write(f'"{label}" ' + " ".join(_row_vals(r, shown)) + "\n")
         panels.append(("paths and sizes", "", dat, -len(cats)))
     if not panels:
         return
@@ -264,15 +274,16 @@ def plot(summary, outdir):
         "(µs, lower is better; median of runs, bars min–max; TCG VM: compare lines, not absolutes)'",
         "set logscale x", "set grid", "set key top left", "set yrange [0:*]", "set offsets graph 0.08, graph 0.08, 0, 0",
     ]
-    styles = {"vnicgw": "lc rgb '#1b9e77' pt 7", "linux": "lc rgb '#d95f02' pt 5", "ovs": "lc rgb '#7570b3' pt 9"}
+    styles = {"vnicgw": "lc rgb '#1b9e77' pt 7", "linux": "lc rgb '#d95f02' pt 5",
+              "linux-tuned": "lc rgb '#e6ab02' pt 4", "ovs": "lc rgb '#7570b3' pt 9"}
     for title, xlabel, dat, n in panels:
         gp += [f'set title "{title}"', f'set xlabel "{xlabel}"', 'set ylabel "µs of DUT CPU per packet"']
         parts = []
-        for j, s in enumerate(SYSTEMS):
+        for j, s in enumerate(shown):
             c = 2 + 3 * j
             if n < 0:	# categories: x is the row number, shifted per system
                 xt = ":xtic(1)" if j == 0 else ""
-                parts.append(f"'{dat}' using ($0 + {(j - 1) * 0.15}):{c}:{c + 1}:{c + 2}{xt} "
+                parts.append(f"'{dat}' using ($0 + {(j - (len(shown) - 1) / 2) * 0.15:.3f}):{c}:{c + 1}:{c + 2}{xt} "
                              f"with yerrorbars {styles[s]} lw 2 title '{NAMES[s]}'")
             else:
                 parts.append(f"'{dat}' using 1:{c}:{c + 1}:{c + 2} with yerrorlines {styles[s]} lw 2 title '{NAMES[s]}'")
@@ -374,10 +385,10 @@ def main():
             print()
     print("vnicgw / other, packets per DUT CPU-second, median (min–max) over paired runs:")
     for row in summary:
-        for other in ("linux", "ovs"):
+        for other in OTHERS:
             m = row["ratios"].get(other, {}).get("pkts_per_cpu_s")
             if m:
-                print(f"  {row['scenario']:22} vnicgw/{other:6} {m['median']:.2f}  ({m['min']:.2f}–{m['max']:.2f}, n={m['n']})")
+                print(f"  {row['scenario']:22} vnicgw/{other:11} {m['median']:.2f}  ({m['min']:.2f}–{m['max']:.2f}, n={m['n']})")
 
 
 if __name__ == "__main__":

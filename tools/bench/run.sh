@@ -11,7 +11,7 @@
 #
 # Environment: BENCH_BED (nic or veth: lib.sh; default nic when the VM has
 # two NICs, tools/vm --nics 2), BENCH_QUICK=1 (fewer scenarios, shorter runs), BENCH_SECONDS,
-# BENCH_REPS, BENCH_SYSTEMS ("vnicgw linux ovs"), BENCH_PROFILE=0 (no perf),
+# BENCH_REPS, BENCH_SYSTEMS ("vnicgw linux linux-tuned ovs"), BENCH_PROFILE=0 (no perf),
 # BENCH_CT_RATE (packets/s while opening CONNS connections, 20000).
 # A scenario: NAME:PATH:FLOWS:SIZE:VNICS:ROUTES:CONNS; CONNS > FLOWS: see
 # ct_scenario. PATH: v2v, igw, nat, or routes (igw to destinations inside
@@ -65,7 +65,7 @@ else
 	)
 fi
 [ $# -gt 0 ] && SCENARIOS=("$@")
-SYSTEMS=(${BENCH_SYSTEMS:-vnicgw linux ovs})
+SYSTEMS=(${BENCH_SYSTEMS:-vnicgw linux linux-tuned ovs})
 
 # Everything here, and everything it starts, runs on the generator's CPU.
 taskset -p $((1 << GEN_CPU)) $$ >/dev/null

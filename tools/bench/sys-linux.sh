@@ -23,7 +23,23 @@
 # the inner source-MAC check, per-VNIC connection limits. Those would cost
 # it more, not less.
 #
-#   linux_up VNICS ROUTES CONNS
+# System 2b, linux-tuned: the same, with what a careful operator tunes:
+#   - the nftables flowtable fast path: once a connection is established,
+#     its packets go from the VXLAN device's ingress hook straight to the
+#     output device (no routing, no forward chain); it applies to the
+#     established flows of v2v and igw, not to the one-way NAT flows nor
+#     to first packets;
+#   - accept_local: with policy rules in place, Linux validates every
+#     forwarded packet's source with a second FIB lookup (rp_filter off or
+#     not: fib_validate_source(), fib4_has_custom_rules()); accept_local
+#     skips it;
+#   - interface indexes (iif, oif, meta sdif: 4 bytes) instead of names
+#     (16) in the rules, sets and maps.
+# The flowtable lists the named VNICs' and the gateways' devices, those the
+# measured traffic crosses (the bulk VNICs of the scale scenarios carry
+# none).
+#
+#   linux_up VNICS ROUTES CONNS, linux-tuned_up VNICS ROUTES CONNS
 
 # One netdev per VNIC, and making one costs in proportion to those already
 # there: the VXLAN driver checks the new VNI against every VXLAN device of
@@ -64,8 +80,8 @@ _linux_bulk_cmds()
 }
 
 # ct_tune CONNS: what an operator sets to hold CONNS connections in Linux's
-# conntrack (shared by the Linux-native and OVS systems, which both use it):
-# the table's limit (twice: both run side by side) and its hash size (global,
+# conntrack (shared by the Linux-native systems and OVS, which all use it):
+# the table's limit (three times: they run side by side) and its hash size (global,
 # as many buckets as the limit), and in the DUT namespace UDP
 # timeouts long enough that the opened connections outlive the measurement.
 ct_tune()
@@ -73,7 +89,7 @@ ct_tune()
 	local conns=$1
 
 	[ "$conns" -gt 0 ] || return 0
-	local max=$((conns * 2 + 100000))
+	local max=$((conns * 3 + 100000))
 
 	sysctl -qw net.netfilter.nf_conntrack_max=$max
 	# As many buckets as entries: chains of one, as vnicgw's growing
@@ -84,9 +100,14 @@ ct_tune()
 		net.netfilter.nf_conntrack_udp_timeout_stream=600
 }
 
-linux_up()
+linux_up() { _linux_up 0 "$@"; }
+linux-tuned_up() { _linux_up 1 "$@"; }
+linux-tuned_down() { :; }
+
+# _linux_up TUNED VNICS ROUTES CONNS
+_linux_up()
 {
-	local vnics=$1 routes=$2 conns=$3 v id ip vni nvd sub pub i
+	local tuned=$1 vnics=$2 routes=$3 conns=$4 v id ip vni nvd sub pub i
 
 	if [ "$vnics" -gt "$LINUX_MAX_VNICS" ]; then
 		echo "linux: $vnics VNICs = $vnics netdevs, over LINUX_MAX_VNICS" >&2
@@ -101,14 +122,16 @@ linux_up()
 			_linux_vnic_cmds "$id" "$ip" "$vni" "$nvd"
 		done
 		_linux_bulk_cmds "$vnics"
+		# The gateways' devices: gx-*, apart from the VNICs' vx-* (the
+		# inner source check is the VNICs').
 		for v in "igw $IGW_VNI $IGW_UL 169.254.0.1" "nat $NAT_VNI $NAT_UL 169.254.0.2"; do
 			read -r id vni nvd ip <<<"$v"
-			echo "link add vx-$id address $ROUTER_MAC mtu 1450 master vrf-a up type vxlan id $vni local $VIP remote $nvd dstport 4789 nolearning noudpcsum"
-			echo "neigh add $ip lladdr $(gw_mac "$vni") dev vx-$id nud permanent"
+			echo "link add gx-$id address $ROUTER_MAC mtu 1450 master vrf-a up type vxlan id $vni local $VIP remote $nvd dstport 4789 nolearning noudpcsum"
+			echo "neigh add $ip lladdr $(gw_mac "$vni") dev gx-$id nud permanent"
 		done
-		echo "route add default via 169.254.0.1 dev vx-igw onlink table 101"
-		bulk_routes "$routes" "route add %s via 169.254.0.1 dev vx-igw onlink table 101"
-		echo "route add default via 169.254.0.2 dev vx-nat onlink table 102"
+		echo "route add default via 169.254.0.1 dev gx-igw onlink table 101"
+		bulk_routes "$routes" "route add %s via 169.254.0.1 dev gx-igw onlink table 101"
+		echo "route add default via 169.254.0.2 dev gx-nat onlink table 102"
 		echo "rule add pref 100 to $VCN_CIDR lookup 10"
 		echo "rule add pref 101 to $BULK_CIDR lookup 10"
 		echo "rule add pref 200 from 10.1.1.0/24 lookup 101"
@@ -117,15 +140,18 @@ linux_up()
 	ip -n "vgwb-$GW" -batch "$BENCH_TMP/linux.ip" || return
 	# Devices made after "default" was set take it; say it for all anyway.
 	ns "$GW" sh -c 'for f in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 0 >$f; done'
+	[ "$tuned" = 1 ] && { ns "$GW" sysctl -qw net.ipv4.conf.all.accept_local=1 || return; }
 	ct_tune "$conns"
-	_linux_nft "$vnics" >"$BENCH_TMP/linux.nft"
+	_linux_nft "$vnics" "$tuned" >"$BENCH_TMP/linux.nft"
 	ns "$GW" nft -f "$BENCH_TMP/linux.nft"
 }
 
-# The rule set: one element per VNIC in each map, whatever the scale.
+# _linux_nft VNICS TUNED: the rule set, one element per VNIC in each map,
+# whatever the scale. Tuned: interface indexes, and the flowtable.
 _linux_nft()
 {
-	local vnics=$1 v id ip vni nvd sub pub src="" eg="" in="" pubmap="" peers i
+	local vnics=$1 tuned=$2 v id ip vni nvd sub pub src="" eg="" in="" pubmap="" peers i
+	local ift=ifname iif=iifname oif=oifname sdif=sdifname ftdevs="" ft="" ftadd=""
 
 	# The underlay peers: the NVDs (the bulk VNICs' are 10.0.0.30-79) and
 	# the gateways.
@@ -138,13 +164,20 @@ _linux_nft()
 		eg+="\"vx-$id\" : jump sl_egress, "
 		in+="\"vx-$id\" : jump sl_ingress, "
 		[ "$pub" = - ] || pubmap+="$ip : $pub, "
+		ftdevs+="\"vx-$id\", "
 	done
+	if [ "$tuned" = 1 ]; then
+		ift=iface_index iif=iif oif=oif sdif=sdif
+		ft="flowtable ft { hook ingress priority filter; devices = { ${ftdevs}\"gx-igw\", \"gx-nat\" }; }"
+		ftadd="ct state established meta l4proto { tcp, udp } flow add @ft"
+	fi
 	cat <<-EOF
 		table inet vgw {
+			$ft
 			set ul_peers { type ipv4_addr; elements = { $peers } }
-			set vnic_src { type ifname . ipv4_addr; elements = { ${src%, } } }
-			map egress { type ifname : verdict; elements = { ${eg%, } } }
-			map ingress { type ifname : verdict; elements = { ${in%, } } }
+			set vnic_src { type $ift . ipv4_addr; elements = { ${src%, } } }
+			map egress { type $ift : verdict; elements = { ${eg%, } } }
+			map ingress { type $ift : verdict; elements = { ${in%, } } }
 			# The tunnels' own UDP is not tracked (an operator's first
 			# tuning of a stateful tunnel endpoint); the inner packets,
 			# on the VXLAN devices, are.
@@ -152,7 +185,7 @@ _linux_nft()
 				type filter hook prerouting priority raw; policy accept;
 				udp dport 4789 ip saddr != @ul_peers drop
 				udp dport 4789 notrack
-				iifname "vx-*" iifname . ip saddr != @vnic_src drop
+				iifname "vx-*" $iif . ip saddr != @vnic_src drop
 			}
 			chain out {
 				type filter hook output priority raw; policy accept;
@@ -160,10 +193,11 @@ _linux_nft()
 			}
 			chain forward {
 				type filter hook forward priority filter; policy drop;
+				$ftadd
 				ct state established,related accept
 				ct state invalid drop
-				meta sdifname vmap @egress
-				oifname vmap @ingress
+				meta $sdif vmap @egress
+				$oif vmap @ingress
 				accept
 			}
 			chain sl_egress {
@@ -179,9 +213,9 @@ _linux_nft()
 			map pub { type ipv4_addr : ipv4_addr; elements = { ${pubmap%, } } }
 			chain post {
 				type nat hook postrouting priority srcnat; policy accept;
-				oifname "vx-igw" snat to ip saddr map @pub
-				oifname "vx-igw" drop
-				oifname "vx-nat" snat to $NAT_PUB
+				$oif "gx-igw" snat to ip saddr map @pub
+				$oif "gx-igw" drop
+				$oif "gx-nat" snat to $NAT_PUB
 			}
 		}
 	EOF
@@ -206,4 +240,3 @@ _linux_nft()
 		} flush() }'
 }
 
-linux_down() { :; }
