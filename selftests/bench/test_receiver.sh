@@ -104,6 +104,31 @@ expect_eq "an inner source address rewritten (outer checksum right): inner_ip" "
 	"$(run -- | summary)"
 expect_eq "... and the inner checksums checked once the address is expected: inner_csum" \
 	"0 200 0 inner_csum" "$(run -- --isrc 10.1.1.6 | summary)"
+
+# VNIC pairs (--pairs): the receiver expects each flow's pair, the VNI and
+# inner MAC of the pair's second VNIC and both VNICs' addresses. One pair
+# (bulk VNICs 0 -> 1): the middle puts VNIC 1's VNI (200001 = 0x030d41) in
+# the VXLAN header (28 bytes into the outer IPv4 header, the VNI's three
+# bytes and a reserved one: the word at 32), as a system delivering to
+# VNIC 1 would; vgen sends to VNIC 1's MAC (02:00 and 10.64.0.11).
+EXP=(--dst 10.0.100.1 --src 10.0.0.21 --ttl 64)
+PAIR=(--pairs 1 --idmac 02:00:0a:40:00:0b)
+expect_eq "VNIC pairs: the sender's VNI delivered, the receiver's expected: vni" "0 200 0 vni" \
+	"$(run "${PAIR[@]}" -- --pairs 1 | summary)"
+ip netns exec $M tc filter del dev ul0 ingress
+ip netns exec $M tc filter add dev ul0 ingress matchall action pedit munge offset 32 u32 \
+	set 0x030d4100 pipe action mirred egress redirect dev ul1
+expect_eq "... the receiver's VNI, MAC and addresses: good" "200 0 50" \
+	"$(run "${PAIR[@]}" -- --pairs 1 | summary)"
+expect_eq "... two pairs expected: the odd flows are pair 1's (VNI 200003): vni" "100 100 25 vni" \
+	"$(run "${PAIR[@]}" -- --pairs 2 | summary)"
+expect_eq "... another inner destination MAC: inner_mac" "0 200 0 inner_mac" \
+	"$(run --pairs 1 --idmac 02:00:0a:40:00:0a -- --pairs 1 | summary)"
+expect_eq "... replies expected (VNIC 1 to 0): vni" "0 200 0 vni" \
+	"$(run "${PAIR[@]}" -- --pairs 1 --reverse | summary)"
+EXP=(--dst 10.0.100.1 --src 10.0.0.21 --vni 1001 --ismac 02:00:0a:01:01:05
+	--idmac 02:00:00:00:00:01 --isrc 10.1.1.5 --idst 10.1.3.5 --ttl 64)
+
 mid_plain
 expect_eq "the wire clean again: 200 good" "200 0 50" "$(run -- | summary)"
 tap_end

@@ -85,6 +85,43 @@ static inline uint32_t bench_route_host(uint32_t flow, uint32_t n)
 		     (j % 256) << 8 | 10);
 }
 
+/*
+ * The bulk VNICs of the scale scenarios (tools/bench/lib.sh's bulk_vnics):
+ * VNIC i has address 10.(64 + k / 65536).(k / 256 % 256).(k % 256) with
+ * k = 10 + i, MAC 02:00 and its address, VNI 200000 + i, and its NVD is
+ * instance a's (10.0.0.21) for even i, instance b's (10.0.0.22) for odd i.
+ * VNIC pair p (--pairs) is 2p -> 2p + 1: from nvd1's side to nvd2's.
+ */
+#define BENCH_BULK_VNI	200000u
+
+static inline uint32_t bench_bulk_ip(uint32_t i)
+{
+	uint32_t k = 10 + i;
+
+	return htonl(10u << 24 | (64 + k / 65536) << 16 | (k / 256 % 256) << 8 |
+		     (k % 256));
+}
+
+static inline void bench_bulk_mac(uint32_t i, uint8_t mac[6])
+{
+	uint32_t a = bench_bulk_ip(i);
+
+	mac[0] = 0x02;
+	mac[1] = 0x00;
+	memcpy(mac + 2, &a, 4);
+}
+
+/* Flow @flow's pair of @pairs: the VNIC that sends it (@reverse: a reply,
+ * from the pair's second VNIC) and the one it is for. */
+static inline void bench_pair(uint32_t flow, uint32_t pairs, int reverse,
+			      uint32_t *from, uint32_t *to)
+{
+	uint32_t p = flow % pairs;
+
+	*from = reverse ? 2 * p + 1 : 2 * p;
+	*to = reverse ? 2 * p : 2 * p + 1;
+}
+
 /* RFC 1071: the one's complement sum of @len bytes at @p added to @sum,
  * unfolded (16-bit words as they lie in memory). */
 static inline uint32_t bench_sum(const void *p, unsigned int len, uint32_t sum)

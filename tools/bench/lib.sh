@@ -77,9 +77,10 @@ VNICS=(
 IGW_UL=10.0.0.100 IGW_VNI=9001
 NAT_UL=10.0.0.101 NAT_VNI=9002 NAT_PUB=198.51.100.10
 INET_HOST=198.18.0.10
-# Security list of every subnet, stateful: ingress from the VCN, egress
-# anywhere, all protocols.
-SL_IN_SRC=10.1.0.0/16
+# Security list of every subnet, stateful: ingress from the VCN (its two
+# CIDRs, 10.1/16 and the bulk 10.64/10: 10/8), egress anywhere, all
+# protocols.
+SL_IN_SRC=10.0.0.0/8
 SL_EG_DST=0.0.0.0/0
 
 # nsname N: the namespace of the bed's end N (nvd1, nvd2, igw and nat are
@@ -116,12 +117,15 @@ bulk_routes()
 		printf(f, sprintf("%d.%d.%d.0/24", 20 + int(j / 65536), int(j / 256) % 256, j % 256)) }'
 }
 
-# bulk_vnics N: "id ip vni nvd" of each of the N extra VNICs (bulk_vnic).
+# bulk_vnics N: "id ip vni nvd" of each of the N extra VNICs: even ones on
+# instance a's NVD, odd ones on b's, so that pair p (2p -> 2p + 1, path
+# pairs) goes from nvd1 to nvd2 (bench_pkt.h, bench_pair()). Every system's
+# rendering of them follows the same formulas.
 bulk_vnics()
 {
 	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) { k = 10 + i
 		printf("x%d 10.%d.%d.%d %d 10.0.0.%d\n", i, 64 + int(k / 65536), int(k / 256) % 256,
-			k % 256, 200000 + i, 30 + i % 50) } }'
+			k % 256, 200000 + i, 21 + i % 2) } }'
 }
 
 # --- the underlay and the traffic ends -----------------------------------------
@@ -416,6 +420,13 @@ path_args()
 		# NVD's or gateway's (a host of the underlay forging tenant
 		# traffic).
 		[ "$1" = spoof ] && GEN_SRC=10.0.0.99 NEGATIVE=1 ;;
+	pairs)
+		# VNIC pairs: flow f between the bulk VNICs of pair
+		# f % SCEN_PAIRS (2p on nvd1 -> 2p + 1 on nvd2): that many
+		# VNIC pairs active at once.
+		GEN_ARGS=(--pairs "${SCEN_PAIRS:?}")
+		RECV_NS=nvd2
+		RECV_ARGS=(--dst 10.0.0.22 --ismac $ROUTER_MAC --pairs "$SCEN_PAIRS") ;;
 	nat-in)
 		# Unsolicited inbound from the internet to the NAT gateway's
 		# public IP (no connection was opened from inside): a port scan
@@ -475,6 +486,7 @@ establish()
 	case $path in
 	v2v) rns=nvd2 rargs=(--src 10.0.0.22 --vni 1002 --ismac "$(mac_of 10.1.3.5)"
 		--isrc 10.1.3.5 --idst 10.1.1.5) ;;
+	pairs) rns=nvd2 rargs=(--src 10.0.0.22 --pairs "$SCEN_PAIRS") ;;
 	igw | routes) rns=igw rargs=(--src $IGW_UL --vni $IGW_VNI --ismac "$(gw_mac $IGW_VNI)"
 		--isrc $INET_HOST --idst 203.0.113.5) ;;
 	*) return 0 ;;
@@ -680,6 +692,8 @@ _reply_args()
 		--isrc 10.1.3.5 --idst 10.1.1.5)
 		BACK_ARGS=(--dst 10.0.0.21 --vni 1001 --ismac $ROUTER_MAC --idmac "$(mac_of 10.1.1.5)"
 		--isrc 10.1.3.5 --idst 10.1.1.5) ;;
+	pairs) REPLY_NS=nvd2 REPLY_ARGS=(--src 10.0.0.22 --pairs "$SCEN_PAIRS")
+		BACK_ARGS=(--dst 10.0.0.21 --ismac $ROUTER_MAC --pairs "$SCEN_PAIRS") ;;
 	igw | routes) REPLY_NS=igw REPLY_ARGS=(--src $IGW_UL --vni $IGW_VNI --ismac "$(gw_mac $IGW_VNI)"
 		--isrc $INET_HOST --idst 203.0.113.5)
 		BACK_ARGS=(--dst 10.0.0.21 --vni 1001 --ismac $ROUTER_MAC --idmac "$(mac_of 10.1.1.5)"

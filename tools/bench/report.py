@@ -216,8 +216,8 @@ CURVES = [
      [(1, "v2v-1flow-64B"), (10000, "v2v-10kflows-64B")]),
     ("routes in the subnet table (internet gateway, 10k flows spread over them)", "routes per table",
      [(11, "routes-10"), (501, "routes-500"), (10001, "routes-10k"), (100001, "routes-100k")]),
-    ("VNICs (VNIC to VNIC)", "VNICs",
-     [(3, "v2v-1flow-64B"), (1003, "vnics-1k"), (10003, "vnics-10k"), (100003, "vnics-100k")]),
+    ("VNICs (VNIC to VNIC, 10k flows over min(10k, VNICs / 2) VNIC pairs)", "VNICs",
+     [(23, "vnics-20"), (1003, "vnics-1k"), (10003, "vnics-10k"), (100003, "vnics-100k")]),
     ("connections tracked (VNIC to VNIC, the same 10k flows measured)", "connections in the table",
      [(10000, "ct-1M-empty"), (1000000, "ct-1M")]),
 ]

@@ -15,7 +15,9 @@
 # BENCH_CT_RATE (packets/s while opening CONNS connections, 20000).
 # A scenario: NAME:PATH:FLOWS:SIZE:VNICS:ROUTES:CONNS; CONNS > FLOWS: see
 # ct_scenario. PATH: v2v, igw, nat, or routes (igw to destinations inside
-# the ROUTES bulk routes, the flows spread over them); PATH-new: every
+# the ROUTES bulk routes, the flows spread over them), pairs (VNIC to VNIC
+# between the bulk VNICs, flow f over pair f % (VNICS / 2): min(FLOWS,
+# VNICS / 2) pairs active); PATH-new: every
 # packet opens a new connection (FLOWS fresh flow numbers per run: new
 # connections per CPU-second); spoof and nat-in: negative traffic, every
 # packet to be dropped (drops per CPU-second; lib.sh path_args).
@@ -53,9 +55,10 @@ else
 		"routes-500:routes:10000:64:0:500:0"
 		"routes-10k:routes:10000:64:0:10000:0"
 		"routes-100k:routes:10000:64:0:100000:0"
-		"vnics-1k:v2v:1:64:1000:10:0"
-		"vnics-10k:v2v:1:64:10000:10:0"
-		"vnics-100k:v2v:1:64:100000:10:0"
+		"vnics-20:pairs:10000:64:20:10:0"
+		"vnics-1k:pairs:10000:64:1000:10:0"
+		"vnics-10k:pairs:10000:64:10000:10:0"
+		"vnics-100k:pairs:10000:64:100000:10:0"
 		"ct-1M:v2v:10000:64:0:10:1000000"
 		"flows-1M:v2v:1000000:64:0:10:0"
 		"cps-udp-v2v:v2v-new:500000:64:0:10:0"
@@ -181,6 +184,7 @@ jq --arg m "$OVS_KMOD" --arg b "$BED" '. + {ovs_module: $m, bed: $b}' "$meta" >"
 for scen in "${SCENARIOS[@]}"; do
 	IFS=: read -r name path flows size vnics routes conns <<<"$scen"
 	SCEN_ROUTES=$routes	# the routes path's spread (lib.sh path_args)
+	SCEN_PAIRS=$((vnics / 2))	# the pairs path's VNIC pairs
 	if [ "$conns" -gt "$flows" ]; then
 		ct_scenario "$name" "$path" "$flows" "$size" "$vnics" "$routes" "$conns"
 		continue

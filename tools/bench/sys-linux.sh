@@ -71,7 +71,7 @@ _linux_bulk_cmds()
 			ip = sprintf("10.%d.%d.%d", 64 + int(k / 65536), int(k / 256) % 256, k % 256)
 			split(ip, o, ".")
 			printf("link add vx-x%d address %s mtu 1450 master vrf-a up type vxlan id %d local %s remote 10.0.0.%d dstport 4789 nolearning noudpcsum\n",
-				i, rmac, 200000 + i, vip, 30 + i % 50)
+				i, rmac, 200000 + i, vip, 21 + i % 2)
 			printf("route add %s/32 dev vx-x%d table 10\n", ip, i)
 			printf("neigh add %s lladdr 02:00:%02x:%02x:%02x:%02x dev vx-x%d nud permanent\n",
 				ip, o[1], o[2], o[3], o[4], i)
@@ -153,10 +153,9 @@ _linux_nft()
 	local vnics=$1 tuned=$2 v id ip vni nvd sub pub src="" eg="" in="" pubmap="" peers i
 	local ift=ifname iif=iifname oif=oifname sdif=sdifname ftdevs="" ft="" ftadd=""
 
-	# The underlay peers: the NVDs (the bulk VNICs' are 10.0.0.30-79) and
+	# The underlay peers: the NVDs (the bulk VNICs' are a's and b's) and
 	# the gateways.
 	peers="$IGW_UL, $NAT_UL"
-	for ((i = 30; i < 80; i++)); do peers+=", 10.0.0.$i"; done
 	for v in "${VNICS[@]}"; do
 		read -r id ip vni nvd sub pub <<<"$v"
 		[[ ", $peers, " == *", $nvd, "* ]] || peers+=", $nvd"

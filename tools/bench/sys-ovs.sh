@@ -70,7 +70,7 @@ _ovs_flows()
 			ip = sprintf("10.%d.%d.%d", 64 + int(k / 65536), int(k / 256) % 256, k % 256)
 			split(ip, o, ".")
 			mac = sprintf("02:00:%02x:%02x:%02x:%02x", o[1], o[2], o[3], o[4])
-			nvd = sprintf("10.0.0.%d", 30 + i % 50); vni = 200000 + i; r = 1000 + i
+			nvd = sprintf("10.0.0.%d", 21 + i % 2); vni = 200000 + i; r = 1000 + i
 			printf("table=0,priority=100,in_port=1,tun_id=%d,tun_src=%s,dl_src=%s,ip,nw_src=%s,actions=load:%d->NXM_NX_REG0[],load:0->NXM_NX_REG1[],load:1->NXM_NX_REG2[],ct(zone=1,table=1)\n", vni, nvd, mac, ip, r)
 			printf("table=2,priority=1032,ip,nw_dst=%s,actions=load:%d->NXM_NX_REG3[],resubmit(,3)\n", ip, r)
 			printf("table=4,priority=100,ip,reg3=%d,actions=set_field:%d->tun_id,set_field:%s->tun_dst,set_field:%s->tun_src,mod_dl_src:%s,mod_dl_dst:%s,dec_ttl,in_port\n", r, vni, nvd, vip, rmac, mac)

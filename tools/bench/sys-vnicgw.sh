@@ -54,7 +54,7 @@ vnicgw_doc()
 			ip = sprintf("10.%d.%d.%d", 64 + int(k / 65536), int(k / 256) % 256, k % 256)
 			split(ip, o, ".")
 			printf(",\n{\"id\": \"x%d\", \"subnet\": \"bulk\", \"private_ips\": [\"%s\"], \"mac\": \"02:00:%02x:%02x:%02x:%02x\", \"micro_vnic\": {\"vni\": %d, \"nvd_ip\": \"10.0.0.%d\"}, \"vips\": [{\"ip\": \"'"$VIP"'\", \"rule\": \"route\"}]}",
-				i, ip, o[1], o[2], o[3], o[4], 200000 + i, 30 + i % 50)
+				i, ip, o[1], o[2], o[3], o[4], 200000 + i, 21 + i % 2)
 		}
 	}'
 	printf ']}\n'

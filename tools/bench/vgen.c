@@ -7,7 +7,7 @@
  *        --ismac MAC --idmac MAC --isrc IP --idst IP
  *        [--size BYTES] [--flows N] [--time SEC] [--batch N] [--cpu N]
  *        [--pps RATE] [--count N] [--reverse] [--first F] [--routes N]
- *        [--start S]
+ *        [--start S] [--pairs N]
  *
  * Pre-built VXLAN frames (outer IPv4/UDP to the VIP, the instance's inner
  * Ethernet/IPv4/UDP frame) go out of DEV through an AF_PACKET socket that
@@ -35,6 +35,10 @@
  * --routes N spreads the flows' far address over N bulk routes
  * (bench_route_host(): the inner destination, or with --reverse the inner
  * source), so that route lookups land inside the routes, not on the default.
+ * --pairs N sends flow f between the bulk VNICs of pair f % N
+ * (bench_pair(): VNI, inner source MAC and both inner addresses are the
+ * pair's, --vni, --ismac, --isrc and --idst are not needed): N VNIC pairs
+ * active at once.
  *
  * Prints one JSON object: {"sent": N, "errors": N, "seconds": S, "pps": R}.
  */
@@ -60,7 +64,7 @@ struct gen {
 	const char *dev;
 	uint8_t smac[6], dmac[6], ismac[6], idmac[6];
 	uint32_t src, dst, isrc, idst, vni;
-	unsigned int size, flows, batch, first, routes, start;
+	unsigned int size, flows, batch, first, routes, start, pairs;
 	double seconds, pps;
 	int reverse;
 	unsigned long long count;
@@ -91,7 +95,7 @@ static void usage(void)
 		"            --ismac MAC --idmac MAC --isrc IP --idst IP\n"
 		"            [--size BYTES] [--flows N] [--time SEC] [--batch N]\n"
 		"            [--cpu N] [--pps RATE] [--count N] [--reverse]\n"
-		"            [--first F] [--routes N] [--start S]\n");
+		"            [--first F] [--routes N] [--start S] [--pairs N]\n");
 	exit(2);
 }
 
@@ -146,6 +150,8 @@ static void build(struct gen *g, uint8_t *f)
 	 * still 0: the rest's sum. */
 	if (g->routes)
 		*(g->reverse ? &iip->saddr : &iip->daddr) = 0;
+	if (g->pairs)
+		iip->saddr = iip->daddr = 0;
 	g->isum = bench_udp4_sum(iip, iudp, g->size - 20);
 }
 
@@ -166,6 +172,19 @@ static void set_flow(const struct gen *g, uint8_t *f, uint32_t flow)
 		iip->check = 0;
 		iip->check = bench_ip_csum(iip, 20);
 		isum = bench_sum(far, 4, isum);
+	}
+	if (g->pairs) {
+		struct vgw_vxlanhdr *vx = (struct vgw_vxlanhdr *)(udp + 1);
+		uint32_t from, to;
+
+		bench_pair(flow, g->pairs, g->reverse, &from, &to);
+		vgw_vxlan_init(vx, BENCH_BULK_VNI + from);
+		bench_bulk_mac(from, in + 6);
+		iip->saddr = bench_bulk_ip(from);
+		iip->daddr = bench_bulk_ip(to);
+		iip->check = 0;
+		iip->check = bench_ip_csum(iip, 20);
+		isum = bench_sum(&iip->saddr, 8, isum);
 	}
 	bench_flow_ports(flow, g->reverse, &sport, &dport);
 	/* Outer source port: a hash of the inner ports, in 49152..65535. */
@@ -209,7 +228,7 @@ static int parse(struct gen *g, int argc, char **argv)
 		{ "batch", 1, 0, 'B' }, { "cpu", 1, 0, 'c' }, { "pps", 1, 0, 'r' },
 		{ "reverse", 0, 0, 'R' }, { "count", 1, 0, 'n' },
 		{ "first", 1, 0, 'F' }, { "routes", 1, 0, 'o' },
-		{ "start", 1, 0, 'A' }, { 0 }
+		{ "start", 1, 0, 'A' }, { "pairs", 1, 0, 'P' }, { 0 }
 	};
 	int c, bad = 0;
 
@@ -235,11 +254,17 @@ static int parse(struct gen *g, int argc, char **argv)
 		case 'F': g->first = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'o': g->routes = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'A': g->start = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'P': g->pairs = (unsigned int)strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
-	if (bad || !g->dev || !g->dst || !g->vni || !g->isrc || !g->idst)
+	if (bad || !g->dev || !g->dst ||
+	    (!g->pairs && (!g->vni || !g->isrc || !g->idst)))
 		usage();
+	if (g->pairs && g->routes) {
+		fprintf(stderr, "vgen: --pairs and --routes do not go together\n");
+		return -1;
+	}
 	if (g->size < 20 + 8 + sizeof(struct bench_payload) ||
 	    frame_len(g) > FRAME_MAX || !g->flows || !g->batch ||
 	    g->batch > MAX_BATCH) {

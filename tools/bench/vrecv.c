@@ -6,7 +6,7 @@
  *   vrecv -i DEV [--vni N] [--dst IP] [--ismac MAC] [--idmac MAC]
  *         [--isrc IP] [--idst IP] [--cpu N] [--time SEC] [--ready FILE]
  *         [--dmac MAC] [--src IP] [--ttl N] [--reverse] [--nat-sport]
- *         [--routes N]
+ *         [--routes N] [--pairs N]
  *
  * An AF_PACKET TPACKET_V3 ring (blocks of frames handed over together, one
  * poll() per block) on DEV. Every IPv4/UDP frame to port 4789 or 6081 is
@@ -23,7 +23,8 @@
  * the same for a flow and differs between flows (a NAT's mapping). With
  * --routes N the far address is the flow's own (bench_route_host(): the
  * inner destination, with --reverse the inner source) instead of --idst
- * (--isrc).
+ * (--isrc). With --pairs N a flow's VNI, inner destination MAC and inner
+ * addresses are those of its VNIC pair (bench_pair()), not fixed ones.
  * Runs until SIGINT/SIGTERM (or --time), then prints one JSON object:
  *   {"ok": N, "bad": N, "other": N, "flows": N, "ring_drops": N, "bad_reasons": {...}}
  * "flows" counts distinct flow numbers seen in good packets. A tc ingress
@@ -77,7 +78,7 @@ struct expect {
 	uint32_t vni, src, dst, isrc, idst;
 	uint8_t ismac[6], idmac[6];
 	int has_ismac, has_idmac, ttl, reverse, nat_sport;
-	uint32_t routes;
+	uint32_t routes, pairs;
 };
 
 struct counts {
@@ -103,7 +104,7 @@ static void usage(void)
 		"usage: vrecv -i DEV [--vni N] [--dst IP] [--ismac MAC] [--idmac MAC]\n"
 		"             [--isrc IP] [--idst IP] [--cpu N] [--time SEC] [--ready FILE]\n"
 		"             [--dmac MAC] [--src IP] [--ttl N] [--reverse] [--nat-sport]\n"
-		"             [--routes N]\n");
+		"             [--routes N] [--pairs N]\n");
 	exit(2);
 }
 
@@ -224,6 +225,19 @@ static int check(const struct expect *e, struct counts *c, const uint8_t *f,
 	if (pl->magic != htonl(BENCH_MAGIC))
 		return BAD_magic;
 	*flow = ntohl(pl->flow);
+	if (e->pairs) {
+		uint32_t from, to;
+		uint8_t mac[6];
+
+		bench_pair(*flow, e->pairs, e->reverse, &from, &to);
+		if (vni != BENCH_BULK_VNI + to)
+			return BAD_vni;
+		bench_bulk_mac(to, mac);
+		if (memcmp(in, mac, 6))
+			return BAD_inner_mac;
+		if (iip->saddr != bench_bulk_ip(from) || iip->daddr != bench_bulk_ip(to))
+			return BAD_inner_ip;
+	}
 	if (e->routes && (e->reverse ? iip->saddr : iip->daddr) !=
 	    bench_route_host(*flow, e->routes))
 		return BAD_inner_ip;
@@ -273,7 +287,8 @@ static int parse(struct expect *e, int argc, char **argv, const char **dev,
 		{ "idst", 1, 0, 'b' }, { "cpu", 1, 0, 'c' }, { "time", 1, 0, 't' },
 		{ "ready", 1, 0, 'r' }, { "dmac", 1, 0, 'D' }, { "src", 1, 0, 's' },
 		{ "ttl", 1, 0, 'T' }, { "reverse", 0, 0, 'R' },
-		{ "nat-sport", 0, 0, 'N' }, { "routes", 1, 0, 'o' }, { 0 }
+		{ "nat-sport", 0, 0, 'N' }, { "routes", 1, 0, 'o' },
+		{ "pairs", 1, 0, 'P' }, { 0 }
 	};
 	int c, bad = 0;
 
@@ -295,6 +310,7 @@ static int parse(struct expect *e, int argc, char **argv, const char **dev,
 		case 'R': e->reverse = 1; break;
 		case 'N': e->nat_sport = 1; break;
 		case 'o': e->routes = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'P': e->pairs = (uint32_t)strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
