@@ -238,6 +238,53 @@ bed_up()
 	for n in nvd1 nvd2 igw nat; do
 		_neigh "$n"
 	done
+	_inst_up
+}
+
+# _inst_up: instances a and b for the TCP scenarios: each a namespace
+# (vgwb-inst-a, -b) holding its micro-VNIC, a Linux VXLAN device made in
+# its NVD's namespace (the VNIC's VNI and MAC, local the NVD's address,
+# remote the VIP) and moved in: the tunnel's socket stays on the NVD's
+# underlay, the instance's TCP in its own namespace. The other instance is
+# behind the virtual router's MAC. Both on the generator's CPU; they see
+# traffic only while a TCP scenario takes the receivers' drop away
+# (_rx_drop). Both beds.
+_inst_up()
+{
+	local e n i vni ul ip peer d
+
+	for e in "nvd1 a 1001 10.0.0.21 10.1.1.5 10.1.3.5" "nvd2 b 1002 10.0.0.22 10.1.3.5 10.1.1.5"; do
+		read -r n i vni ul ip peer <<<"$e"
+		d=$(nsname "$n")
+		ip -n "$d" neigh replace "$GW_UL" lladdr "$(ul_mac "$GW_UL")" dev ul0 nud permanent &&
+		ip -n "$d" route replace "$VIP/32" via "$GW_UL" dev ul0 &&
+		ip netns add "vgwb-inst-$i" &&
+		ip -n "$d" link add "inst-$i" address "$(mac_of "$ip")" mtu 1450 type vxlan id $vni \
+			local "$ul" remote "$VIP" dstport 4789 nolearning &&
+		ip -n "$d" link set "inst-$i" netns "vgwb-inst-$i" &&
+		ip -n "vgwb-inst-$i" link set lo up &&
+		ip -n "vgwb-inst-$i" addr add "$ip/32" dev "inst-$i" &&
+		ip -n "vgwb-inst-$i" link set "inst-$i" up &&
+		ip -n "vgwb-inst-$i" route add "$peer/32" dev "inst-$i" &&
+		ip -n "vgwb-inst-$i" neigh replace "$peer" lladdr $ROUTER_MAC dev "inst-$i" nud permanent ||
+			return
+		ns "inst-$i" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	done
+}
+
+# _rx_drop on|off: the tc drop behind nvd1's and nvd2's receivers (off: the
+# instances' TCP gets the frames).
+_rx_drop()
+{
+	local n
+
+	for n in $( [ "$BED" = nic ] && echo far || echo nvd1 nvd2); do
+		ns $n tc filter del dev ul0 ingress 2>/dev/null
+		if [ "$1" = on ]; then
+			ns $n tc filter add dev ul0 ingress protocol ip matchall action drop
+		fi
+	done
+	return 0
 }
 
 # _nic_bed_up: eth0 into vgwb-far as ul0 (every far end), eth1 kept in the
@@ -268,6 +315,7 @@ _nic_bed_up()
 	sysctl -qw net.ipv6.conf.eth1.disable_ipv6=1
 	ip link set eth1 name dutnic address "$(ul_mac "$GW_UL")" || return
 	DUT_ON=
+	_inst_up
 }
 bed_down()
 {
@@ -277,7 +325,7 @@ bed_down()
 		GW=gw-$n gw_down "$n"
 	done
 	DUTS=()
-	for n in nvd1 nvd2 igw nat ul; do
+	for n in inst-a inst-b nvd1 nvd2 igw nat ul; do
 		ip netns del "vgwb-$n" 2>/dev/null
 	done
 	if ip netns list | grep -qw vgwb-far; then
@@ -474,7 +522,7 @@ establish()
 	local path=$1 flows=$2 rate=5000 rns rargs
 
 	# New flows each run, or none to be let through: nothing to open.
-	case $path in *-new | spoof | nat-in) return 0 ;; esac
+	case $path in *-new | spoof | nat-in | tcp-*) return 0 ;; esac
 	# Many flows: in chunks, faster, counted (establish_many).
 	if [ "$flows" -gt 100000 ]; then
 		establish_many "$path" "$flows" >"$BENCH_TMP/established.json"
@@ -531,6 +579,7 @@ start_of()
 # warm_up PATH FLOWS SIZE: half a second of the traffic, not measured.
 warm_up()
 {
+	case $1 in tcp-*) _tcp_measure "$1" "$2" "$3" 0.5 >/dev/null; return ;; esac
 	path_args "$1" || return
 	# shellcheck disable=SC2046 # (words of flow_args)
 	ns "$GEN_NS" vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU $(flow_args "$2") --size "$3" --time 0.5 >/dev/null
@@ -618,6 +667,7 @@ measure()
 	local path=$1 flows=$2 size=$3 secs=$4 rpid t0 t1 b0 s0 i0 b1 s1 i1 gen rcv hz=100 rdy
 	local sd0 sd1 oh0 om0 ol0 omh0 oh1 om1 ol1 omh1 omt ovs vd0 vd1 vd
 
+	case $path in tcp-*) _tcp_measure "$@"; return ;; esac
 	path_args "$path" || return
 	rdy=$BENCH_TMP/ready.$$
 	rm -f "$rdy"
@@ -675,9 +725,90 @@ measure()
 		 pps: ((if $neg == 1 then ([$g.sent - $sd, 0] | max) else $r.ok end) / $g.seconds),
 		 softnet_drops: $sd, ovs_dp: $ovs, vnicgw_drops: $vd,
 		 run_error: ($g.error // $r.error), negative: ($neg == 1),
+		 unit: (if $neg == 1 then "drops" else "pkts" end),
 		 pkts_per_cpu_s: (if $bs <= 0 then null
 			elif $neg == 1 then ([$g.sent - $sd, 0] | max) / $bs
 			else $r.ok / $bs end)}'
+}
+
+# _tcp_measure PATH FLOWS SIZE SECONDS: measure() of the TCP paths, with
+# real endpoints (_inst_up) on the generator's CPU:
+#   tcp-crr   instance a opens connections to b, FLOWS at a time (tcpcrr):
+#             each a handshake and a close, seven packets through the DUT;
+#             the figure is connections per DUT CPU-second (unit conns);
+#             a connection that failed fails the run (bad, conn_failed);
+#   tcp-bulk  iperf3, FLOWS streams a -> b, the endpoints' offloads as Linux
+#             sets them (TSO/GSO on the instances' VXLAN devices; the wire
+#             carries MTU-sized frames) and GRO on the DUT's NIC (nic bed:
+#             the driver's; veth bed: turned on for the run, its merging
+#             runs where the frame was sent, on the generator's CPU, for
+#             every system alike); the figure is MB received per DUT
+#             CPU-second (unit MB).
+_tcp_measure()
+{
+	local path=$1 flows=$2 secs=$4 spid out b0 s0 i0 b1 s1 i1 t0 t1 sd0 sd1 hz=100
+	local gro=
+
+	# (iperf3 takes whole seconds.)
+	if [ "$path" = tcp-bulk ]; then
+		secs=${secs%.*}
+		[ "${secs:-0}" -ge 1 ] || secs=1
+	fi
+	_rx_drop off
+	case $path in
+	tcp-crr)
+		ip netns exec vgwb-inst-b tcpcrr -s 10.1.3.5 7001 --cpu $GEN_CPU 2>/dev/null &
+		spid=$! ;;
+	tcp-bulk)
+		ip netns exec vgwb-inst-b iperf3 -s -1 -B 10.1.3.5 -p 5201 -A $GEN_CPU >/dev/null 2>&1 &
+		spid=$!
+		if [ "$BED" = veth ]; then
+			gro=$(ns "gw-$ACTIVE_DUT" ethtool -k ul0 2>/dev/null | awk '/^generic-receive-offload:/ { print $2 }')
+			ns "gw-$ACTIVE_DUT" ethtool -K ul0 gro on >/dev/null 2>&1
+		fi ;;
+	esac
+	sleep 0.5
+	sd0=$(softnet_drops)
+	t0=$(date +%s.%N)
+	read -r b0 s0 i0 < <(cpu_ticks $DUT_CPU)
+	case $path in
+	tcp-crr) out=$(ns inst-a tcpcrr -c 10.1.3.5 7001 --time "$secs" --parallel "$flows" \
+		--cpu $GEN_CPU 2>/dev/null) ;;
+	tcp-bulk) out=$(ns inst-a iperf3 -c 10.1.3.5 -B 10.1.1.5 -p 5201 -t "$secs" -P "$flows" \
+		-A $GEN_CPU -J 2>/dev/null | jq -c '{bytes: .end.sum_received.bytes,
+			sent: .end.sum_sent.bytes, seconds: .end.sum_received.seconds,
+			retransmits: .end.sum_sent.retransmits, error: .error}' 2>/dev/null) ;;
+	esac
+	sleep 0.2
+	read -r b1 s1 i1 < <(cpu_ticks $DUT_CPU)
+	t1=$(date +%s.%N)
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	sd1=$(softnet_drops)
+	[ -n "$gro" ] && ns "gw-$ACTIVE_DUT" ethtool -K ul0 gro "$gro" >/dev/null 2>&1
+	_rx_drop on
+	[ -n "$out" ] || out='{"error": "client"}'
+	jq -cn --argjson o "$out" --arg p "$path" --arg busy "$(( b1 - b0 ))" \
+		--arg sirq "$(( s1 - s0 ))" --arg idle "$(( i1 - i0 ))" --arg hz "$hz" \
+		--arg wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+		--argjson sd $((sd1 - sd0)) '
+		(($wall | tonumber) - ($idle | tonumber) / ($hz | tonumber)) as $bw |
+		(if $bw > 0 then $bw else 0 end) as $bs |
+		(if $p == "tcp-crr" then
+			{unit: "conns", sent: (($o.conns // 0) + ($o.errors // 0)), ok: ($o.conns // 0),
+			 bad: ($o.errors // 0), bad_reasons: {conn_failed: ($o.errors // 0)},
+			 gen_seconds: ($o.seconds // 1), count: ($o.conns // 0)}
+		 else
+			{unit: "MB", sent: ($o.sent // 0), ok: ($o.bytes // 0), bad: 0,
+			 retransmits: $o.retransmits, gen_seconds: ($o.seconds // 1),
+			 count: (($o.bytes // 0) / 1e6)}
+		 end) as $r |
+		$r + {wall: ($wall | tonumber), dut_busy_s: $bs,
+		 dut_busy_ticks_s: (($busy | tonumber) / ($hz | tonumber)),
+		 dut_softirq_s: (($sirq | tonumber) / ($hz | tonumber)),
+		 softnet_drops: $sd, run_error: (if $o.error then "client (\($o.error))" else null end),
+		 pps: ($r.count / $r.gen_seconds),
+		 pkts_per_cpu_s: (if $bs > 0 then $r.count / $bs else null end)} | del(.count)'
 }
 
 # --- many tracked connections (the CONNS of a scenario) ---------------------------

@@ -39,6 +39,14 @@ SHORT = {"linux": "Linux", "linux-tuned": "Linux tuned", "ovs": "OVS"}
 NEGATIVE_PATHS = {"spoof", "nat-in"}
 
 
+def unit_of(r):
+    """What a run's pkts_per_cpu_s and pps count: packets delivered, or
+    packets dropped (negative paths), TCP connections, TCP megabytes."""
+    if r.get("unit"):
+        return r["unit"]
+    return "drops" if r.get("negative") or r.get("path") in NEGATIVE_PATHS else "pkts"
+
+
 def mmm(xs):
     xs = [x for x in xs if x is not None]
     if not xs:
@@ -64,6 +72,7 @@ def summarize(runs):
             order.append(key)
             by[key] = {"params": {k: r[k] for k in ("path", "flows", "size", "vnics", "routes", "conns")},
                        "systems": {}}
+            by[key]["params"]["unit"] = unit_of(r)
         by[key]["systems"].setdefault(r["system"], []).append(r)
     out = []
     for name in order:
@@ -137,16 +146,27 @@ def markdown(summary):
                 c, p = d["pkts_per_cpu_s"], d["pps"]
                 cells.append(f"{fmt_k(c and c['median'])} ({fmt_k(p and p['median'])})")
         lines.append(
-            f"| {row['scenario']} | {row['path']}{' (drops)' if row['path'] in NEGATIVE_PATHS else ''} | {row['flows']} | {row['size']} | "
+            f"| {row['scenario']} | {row['path']}{'' if row['unit'] == 'pkts' else ' (' + row['unit'] + ')'} | {row['flows']} | {row['size']} | "
             f"{row['vnics'] + 3} | {row['routes'] + 1} | " + " | ".join(cells)
             + "".join(f" | {fmt_ratio(row['ratios'].get(s, {}).get('pkts_per_cpu_s'))}" for s in others)
             + " |")
-    if any(row["path"] in NEGATIVE_PATHS for row in summary):
+    units = {row["unit"] for row in summary}
+    if "drops" in units:
         lines += ["", "Paths marked (drops): every packet must be dropped (spoof: tunnel "
                   "packets from an underlay address that is no NVD's or gateway's; nat-in: "
                   "unsolicited inbound to the NAT gateway's public IP). The figures count the "
                   "packets dropped, per DUT CPU-second and per second; the receiver where a "
                   "leak would arrive saw none."]
+    if "conns" in units:
+        lines += ["", "Paths marked (conns): TCP connections between two real instances (the "
+                  "kernel's TCP), each a handshake and a close (seven packets through the DUT), "
+                  "per DUT CPU-second and per second, FLOWS of them at a time; no connection "
+                  "failed."]
+    if "MB" in units:
+        lines += ["", "Paths marked (MB): TCP bulk (iperf3, FLOWS streams), megabytes of payload "
+                  "received per DUT CPU-second and per second, with the offloads Linux turns on "
+                  "and GRO on the DUT's NIC: a system whose receive path merges the frames "
+                  "(Linux's VXLAN, OVS's tunnel port) handles fewer, larger packets."]
     lines += ct_markdown(summary) + setup_markdown(summary)
     notes = [f"{row['scenario']}/{s}: {d['error'][:160]}" for row in summary
              for s, d in row["systems"].items() if d["error"]]
@@ -311,7 +331,9 @@ def failures(runs):
         if r.get("error"):
             continue
         who = f"{r['scenario']} {r['system']} run {r.get('rep', '?')}"
-        if r.get("bad"):
+        if r.get("bad") and unit_of(r) == "conns":
+            out.append(f"{who}: {r['bad']} TCP connections failed")
+        elif r.get("bad"):
             reasons = ", ".join(f"{k} {v}" for k, v in (r.get("bad_reasons") or {}).items() if v)
             out.append(f"{who}: {r['bad']} bad packets ({reasons})")
         if r.get("negative") and (r.get("ok") or 0) + (r.get("bad") or 0) > 0:

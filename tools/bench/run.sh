@@ -20,7 +20,9 @@
 # VNICS / 2) pairs active); PATH-new: every
 # packet opens a new connection (FLOWS fresh flow numbers per run: new
 # connections per CPU-second); spoof and nat-in: negative traffic, every
-# packet to be dropped (drops per CPU-second; lib.sh path_args).
+# packet to be dropped (drops per CPU-second; lib.sh path_args); tcp-crr
+# and tcp-bulk: real TCP between instances a and b (FLOWS connections or
+# streams at a time; lib.sh _tcp_measure).
 set -u
 [ "${BENCH_TRACE:-0}" = 1 ] && set -x
 here=$(cd "$(dirname "$0")" && pwd)
@@ -63,6 +65,8 @@ else
 		"flows-1M:v2v:1000000:64:0:10:0"
 		"cps-udp-v2v:v2v-new:500000:64:0:10:0"
 		"cps-udp-igw:igw-new:500000:64:0:10:0"
+		"cps-tcp-v2v:tcp-crr:16:64:0:10:0"
+		"tcp-bulk-gro:tcp-bulk:1:1400:0:10:0"
 		"spoof-64B:spoof:10000:64:0:10:0"
 		"nat-in-64B:nat-in:10000:64:0:10:0"
 	)

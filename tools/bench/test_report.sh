@@ -34,6 +34,12 @@ python3 "$here/report.py" "$dir" >/dev/null 2>&1
 expect_eq "every spoofed packet dropped: a report" 0 $?
 expect_match "... its path marked (drops), the ratio of drops per CPU-second" \
 	'^\| s \| spoof \(drops\) .*\*\*2\.00\*\*' "$(cat "$dir/results.md")"
+crr='.path = "tcp-crr" | .unit = "conns" | .bad_reasons = {"conn_failed": 0} | del(.flows_seen)'
+printf '%s\n%s\n' "$(jq -c "$crr" <<<"$good_v")" "$(jq -c "$crr" <<<"$good_l")" >"$dir/runs.jsonl"
+python3 "$here/report.py" "$dir" >/dev/null 2>&1
+expect_eq "TCP connections, none failed: a report" 0 $?
+expect_match "... its path marked (conns), the ratio of connections per CPU-second" \
+	'^\| s \| tcp-crr \(conns\) .*\*\*2\.00\*\*' "$(cat "$dir/results.md")"
 out=$(report "$(jq -c '.flows_opened = 10 | .flows_established = 10' <<<"$good_l")")
 expect_match "every active flow opened and answered: a report" '^rc=0' "$out"
 for defect in \
@@ -47,7 +53,8 @@ for defect in \
 	'connections not established#.conns = 100 | .opened = 100 | .established = 98#98 of 100 connections established' \
 	'active flows that did not open#.flows_opened = 9 | .flows_established = 9#9 of 10 flows opened' \
 	'active flows not answered#.flows_opened = 10 | .flows_established = 8#8 of 10 flows established' \
-	'a spoofed frame let through#.path = "spoof" | .negative = true | .ok = 1#1 frames delivered on a path whose every packet must be dropped'; do
+	'a spoofed frame let through#.path = "spoof" | .negative = true | .ok = 1#1 frames delivered on a path whose every packet must be dropped' \
+	'TCP connections that failed#.path = "tcp-crr" | .unit = "conns" | .bad = 3 | del(.flows_seen)#3 TCP connections failed'; do
 	IFS='#' read -r what jqexpr msg <<<"$defect"
 	out=$(report "$(jq -c "$jqexpr" <<<"$good_l")")
 	expect_match "$what: refused (exit 1)" '^rc=1' "$out"
