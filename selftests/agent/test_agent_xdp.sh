@@ -77,7 +77,7 @@ ip -n $X link set d0 up
 
 # --- an interface that has a program already ------------------------------
 
-ip -n $X link set dev v0 xdpgeneric obj "$VGW_ROOT/build/bpf/steer.bpf.o" sec xdp
+ip -n $X link set dev v0 xdpgeneric obj "$VGW_ROOT/build/bpf/xdp_pass.bpf.o" sec xdp
 expect_fail_msg "never takes over an interface that has another XDP program" \
 	'xdp-if v0: cannot attach in auto mode: .*another XDP program is attached' \
 	timeout 20 vnicgw-agent --netns $X --state "$STATE" --xdp-if v0
@@ -91,6 +91,11 @@ start_agent "$WORK/a.log" --netns $X --state "$STATE" --xdp-if v0 --interval 0.5
 expect_within "attaches in native mode to a veth (auto)" 10 is_mode v0 xdp
 expect_ok "... the program is the steering program" \
 	bash -c "ip -n $X link show v0 | grep -q 'prog/xdp id [0-9]* name vgw_steer'"
+# Sized to the kernel's possible CPUs (at most 256): a cpumap larger than
+# NR_CPUS is refused (the debug kernel has NR_CPUS 64).
+expect_eq "cpu_map: as many entries as possible CPUs" \
+	"$(awk -F- '{ n = $NF + 1; print (n > 256 ? 256 : n) }' /sys/devices/system/cpu/possible)" \
+	"$(bpftool -j map show pinned "$(pin_dir)/cpu_map" | jq -r .max_entries)"
 expect_eq "cpu_map: a queue of 192 for every online CPU by default" \
 	"$(for c in $online_list; do printf '%s:192 ' "$c"; done | sed 's/ $//')" \
 	"$(cpumap_entries)"

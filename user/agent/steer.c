@@ -225,12 +225,27 @@ static void detach_one(struct xdp_attachment *a)
 
 static int load(struct steering *st)
 {
-	int err;
+	int err, ncpu;
 
 	st->skel = steer__open();
 	if (!st->skel) {
 		log_err("steering program: cannot open: %s", strerror(errno));
 		return -errno;
+	}
+	/*
+	 * The cpumap holds VGW_STEER_MAX_CPUS entries, but no more than the
+	 * kernel's possible CPUs: a CPUMAP larger than NR_CPUS is refused
+	 * with E2BIG (cpu_map_alloc()), and kernels built with NR_CPUS = 64
+	 * (x86_64_defconfig) exist. The keys are CPU ids, all below it.
+	 */
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu > 0 && ncpu < VGW_STEER_MAX_CPUS) {
+		err = bpf_map__set_max_entries(st->skel->maps.cpu_map, (__u32)ncpu);
+		if (err) {
+			log_err("steering program: cannot size cpu_map to %d CPUs: %s",
+				ncpu, strerror(-err));
+			return err;
+		}
 	}
 	err = steer__load(st->skel);
 	if (err)
