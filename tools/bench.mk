@@ -27,12 +27,12 @@
 
 BENCH_DIR := $(BUILD)/bench
 BENCH_ROOT := $(BENCH_DIR)/root
-BENCH_TOOLS := $(BIN)/vgen $(BIN)/vrecv
+BENCH_TOOLS := $(BIN)/vgen $(BIN)/vrecv $(BIN)/tcpcrr
 BENCH_OVS_KO := $(BENCH_DIR)/kmod/openvswitch.ko
 BENCH_HDRS := tools/bench/bench_pkt.h kmod/include/vgw/wire.h
 BENCH_QUICK ?= 0
 BENCH_SCENARIOS ?=
-BENCH_SYSTEMS ?= vnicgw linux ovs
+BENCH_SYSTEMS ?= vnicgw linux linux-tuned ovs
 BENCH_CT_RATE ?= 20000
 # The test bed (tools/bench/lib.sh): nic, the DUT on a virtio-net NIC with
 # native XDP (the VM gets two NICs on a qemu hub), or veth, the earlier bed.
@@ -56,6 +56,10 @@ $(BIN)/vgen: tools/bench/vgen.c $(BENCH_HDRS)
 $(BIN)/vrecv: tools/bench/vrecv.c $(BENCH_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $<
+
+$(BIN)/tcpcrr: tools/bench/tcpcrr.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
 
 bench-root: $(BENCH_ROOT)/.ready
 
