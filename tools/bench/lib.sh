@@ -225,8 +225,17 @@ bed_up()
 	BED=$(bed_kind)
 	case $BED in nic | veth) ;; *) echo "bench: BENCH_BED=$BED: nic or veth" >&2; return 1 ;; esac
 	modprobe -a -q veth bridge vxlan vrf nf_conntrack nf_tables nft_ct nft_nat \
-		nft_chain_nat 2>/dev/null
+		nft_chain_nat nf_flow_table nf_flow_table_inet nft_flow_offload 2>/dev/null
 	_ovs_kmod
+	# Unbound work (with workqueue.power_efficient=1, as make bench boots
+	# the VM: the tables' collectors of every system) on the generator's
+	# CPU, and timers not moved to the busy DUT CPU: the systems waiting
+	# their turn hold big tables, whose upkeep is no one's cost.
+	echo $((1 << GEN_CPU)) >/sys/devices/virtual/workqueue/cpumask 2>/dev/null
+	sysctl -qw kernel.timer_migration=0 2>/dev/null
+	# Linux's conntrack hash as booted: scenarios that grow it give it back.
+	CT_BUCKETS0=${CT_BUCKETS0:-$(cat /proc/sys/net/netfilter/nf_conntrack_buckets 2>/dev/null)}
+	CT_MAX0=${CT_MAX0:-$(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null)}
 	if [ "$BED" = nic ]; then
 		_nic_bed_up
 		return
@@ -259,6 +268,8 @@ _inst_up()
 		ip -n "$d" neigh replace "$GW_UL" lladdr "$(ul_mac "$GW_UL")" dev ul0 nud permanent &&
 		ip -n "$d" route replace "$VIP/32" via "$GW_UL" dev ul0 &&
 		ip netns add "vgwb-inst-$i" &&
+		ns "inst-$i" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 &&
 		ip -n "$d" link add "inst-$i" address "$(mac_of "$ip")" mtu 1450 type vxlan id $vni \
 			local "$ul" remote "$VIP" dstport 4789 nolearning &&
 		ip -n "$d" link set "inst-$i" netns "vgwb-inst-$i" &&
@@ -546,16 +557,20 @@ establish()
 }
 
 # flow_args FLOWS: vgen's options that choose the run's flows: for a -new
-# path, FLOWS flow numbers never used before (a counter in BENCH_TMP, below
-# the receiver's 2^24: 16 runs of a million), else the established flows
-# from start_of.
+# path, FLOWS flow numbers never used before by the active system (a
+# counter per system in BENCH_TMP, reset at each scenario by run.sh, below
+# the receiver's 2^24: 16 runs of a million; fails when they run out), else
+# the established flows from start_of.
 flow_args()
 {
-	local f=$BENCH_TMP/new_base base
+	local f=$BENCH_TMP/new_base.${ACTIVE_DUT:-none} base
 
 	if [ "$NEW_FLOWS" = 1 ]; then
 		base=$(cat "$f" 2>/dev/null || echo 0)
-		[ $((base + $1)) -le $((1 << 24)) ] || { echo "bench: out of new flow numbers" >&2; base=0; }
+		if [ $((base + $1)) -gt $((1 << 24)) ]; then
+			echo "bench: out of new flow numbers" >&2
+			return 1
+		fi
 		echo $((base + $1)) >"$f"
 		echo "--first $base --flows $1"
 	else
@@ -580,9 +595,12 @@ start_of()
 warm_up()
 {
 	case $1 in tcp-*) _tcp_measure "$1" "$2" "$3" 0.5 >/dev/null; return ;; esac
+	local fa
+
 	path_args "$1" || return
-	# shellcheck disable=SC2046 # (words of flow_args)
-	ns "$GEN_NS" vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU $(flow_args "$2") --size "$3" --time 0.5 >/dev/null
+	fa=$(flow_args "$2") || return
+	# shellcheck disable=SC2086 # (words of flow_args)
+	ns "$GEN_NS" vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU $fa --size "$3" --time 0.5 >/dev/null
 }
 
 # profile PATH FLOWS SIZE FILE: where the DUT CPU's time goes, from perf's
@@ -646,6 +664,10 @@ ovs_dp_stats()
 	# (masks' "hit" is the datapath's lifetime count of masks looked at.)
 }
 
+# dut_rx: frames the active DUT's NIC (ul0) took in (veth: those that also
+# found room in the backlog; nic bed: those the driver received).
+dut_rx() { ns "gw-$ACTIVE_DUT" cat /sys/class/net/ul0/statistics/rx_packets 2>/dev/null || echo 0; }
+
 # vnicgw_drops: vnicgw's drop counters by reason (a JSON object) when it is
 # the active DUT, else nothing.
 vnicgw_drops()
@@ -659,19 +681,21 @@ vnicgw_drops()
 # over the run, the backlog drops of every CPU over it (softnet_drops), and
 # for OVS its datapath's flow-cache hits, misses (upcalls) and losses over
 # it, and the masks it looked through per packet; for vnicgw its drops by
-# reason. A NEGATIVE path (spoof, nat-in): pps and pkts_per_cpu_s count the
-# packets the DUT dropped (sent, less the backlog's drops); the receiver
-# must see none.
+# reason; the DUT CPU's utilization (busy / wall: below 1, the DUT was not
+# the bottleneck). A NEGATIVE path (spoof, nat-in): pps and pkts_per_cpu_s
+# count the frames the DUT took in (dut_rx), all of which it must drop; the
+# receiver must see none.
 measure()
 {
 	local path=$1 flows=$2 size=$3 secs=$4 rpid t0 t1 b0 s0 i0 b1 s1 i1 gen rcv hz=100 rdy
-	local sd0 sd1 oh0 om0 ol0 omh0 oh1 om1 ol1 omh1 omt ovs vd0 vd1 vd
+	local sd0 sd1 oh0 om0 ol0 omh0 oh1 om1 ol1 omh1 omt ovs vd0 vd1 vd rx0 rx1 fa
 
 	case $path in tcp-*) _tcp_measure "$@"; return ;; esac
 	path_args "$path" || return
 	rdy=$BENCH_TMP/ready.$$
 	rm -f "$rdy"
 	sd0=$(softnet_drops)
+	rx0=$(dut_rx)
 	vd0=$(vnicgw_drops)
 	read -r oh0 om0 ol0 omh0 _ < <(ovs_dp_stats; echo)
 	# Not through ns(): $! must be the receiver itself, for the SIGINT.
@@ -681,9 +705,13 @@ measure()
 	for _ in $(seq 50); do [ -e "$rdy" ] && break; sleep 0.1; done
 	t0=$(date +%s.%N)
 	read -r b0 s0 i0 < <(cpu_ticks $DUT_CPU)
-	# shellcheck disable=SC2046 # (words of flow_args)
-	gen=$(ns "$GEN_NS" vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU $(flow_args "$flows") --size "$size" \
-		--time "$secs")
+	# shellcheck disable=SC2086 # (words of flow_args)
+	if fa=$(flow_args "$flows"); then
+		gen=$(ns "$GEN_NS" vgen "${GEN_ARGS[@]}" --cpu $GEN_CPU $fa --size "$size" \
+			--time "$secs")
+	else
+		gen='{"sent": 0, "seconds": 1, "error": "generator (out of new flow numbers)"}'
+	fi
 	# Let the last packets through, then read the CPU before the receiver's end.
 	sleep 0.2
 	read -r b1 s1 i1 < <(cpu_ticks $DUT_CPU)
@@ -692,6 +720,7 @@ measure()
 	kill -INT "$rpid"
 	wait "$rpid"
 	sd1=$(softnet_drops)
+	rx1=$(dut_rx)
 	vd1=$(vnicgw_drops)
 	# vnicgw's drops over the run, by reason (those that moved).
 	vd=null
@@ -705,6 +734,7 @@ measure()
 		--argjson l $((ol1 - ol0)) --argjson mh $((omh1 - omh0)) --argjson mt "$omt" \
 		'{hit: $h, missed: $m, lost: $l, masks: $mt,
 		  masks_per_pkt: (if $h + $m > 0 then $mh / ($h + $m) else null end)}')
+	ovs=${ovs:-null} vd=${vd:-null}
 	rcv=$(cat "$BENCH_TMP/recv.json")
 	[ -n "$rcv" ] || rcv='{"ok": 0, "error": "receiver"}'
 	[ -n "$gen" ] || gen='{"sent": 0, "seconds": 1, "error": "generator"}'
@@ -713,7 +743,7 @@ measure()
 		--arg sirq "$(( s1 - s0 ))" --arg idle "$(( i1 - i0 ))" --arg hz "$hz" \
 		--arg wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
 		--argjson sd $((sd1 - sd0)) --argjson ovs "$ovs" --argjson vd "$vd" \
-		--argjson neg "$NEGATIVE" '
+		--argjson neg "$NEGATIVE" --argjson rx $((rx1 - rx0)) '
 		(($wall | tonumber) - ($idle | tonumber) / ($hz | tonumber)) as $bw |
 		(if $bw > 0 then $bw else 0 end) as $bs |
 		{sent: $g.sent, gen_seconds: $g.seconds, ok: $r.ok, bad: $r.bad,
@@ -722,13 +752,36 @@ measure()
 		 dut_busy_ticks_s: (($busy | tonumber) / ($hz | tonumber)),
 		 dut_softirq_s: (($sirq | tonumber) / ($hz | tonumber)),
 		 pps_sent: ($g.sent / $g.seconds),
-		 pps: ((if $neg == 1 then ([$g.sent - $sd, 0] | max) else $r.ok end) / $g.seconds),
+		 pps: ((if $neg == 1 then $rx else $r.ok end) / $g.seconds),
+		 dut_rx: $rx, dut_util: (if ($wall | tonumber) > 0 then $bs / ($wall | tonumber) else null end),
 		 softnet_drops: $sd, ovs_dp: $ovs, vnicgw_drops: $vd,
 		 run_error: ($g.error // $r.error), negative: ($neg == 1),
 		 unit: (if $neg == 1 then "drops" else "pkts" end),
 		 pkts_per_cpu_s: (if $bs <= 0 then null
-			elif $neg == 1 then ([$g.sent - $sd, 0] | max) / $bs
+			elif $neg == 1 then $rx / $bs
 			else $r.ok / $bs end)}'
+}
+
+# _veth_gro on|off: GRO on the active DUT's veth (veth bed), as _tcp_measure
+# says; off: as the bed has it (no GRO, TSO on the bridge's port).
+_veth_gro()
+{
+	local port=p$ACTIVE_DUT pid
+
+	[ "$BED" = veth ] || return 0
+	if [ "$1" = on ]; then
+		ns ul ethtool -K "$port" tso off >/dev/null 2>&1
+		ns "gw-$ACTIVE_DUT" ethtool -K ul0 gro on >/dev/null 2>&1
+		ns "gw-$ACTIVE_DUT" sh -c 'echo 1 >/sys/class/net/ul0/threaded'
+		for pid in $(pgrep '^napi/ul0-'); do
+			taskset -p -c $DUT_CPU "$pid" >/dev/null
+		done
+	else
+		ns "gw-$ACTIVE_DUT" sh -c 'echo 0 >/sys/class/net/ul0/threaded'
+		ns "gw-$ACTIVE_DUT" ethtool -K ul0 gro off >/dev/null 2>&1
+		ns ul ethtool -K "$port" tso on >/dev/null 2>&1
+	fi
+	return 0
 }
 
 # _tcp_measure PATH FLOWS SIZE SECONDS: measure() of the TCP paths, with
@@ -739,15 +792,13 @@ measure()
 #             a connection that failed fails the run (bad, conn_failed);
 #   tcp-bulk  iperf3, FLOWS streams a -> b, the endpoints' offloads as Linux
 #             sets them (TSO/GSO on the instances' VXLAN devices; the wire
-#             carries MTU-sized frames) and GRO on the DUT's NIC (nic bed:
-#             the driver's; veth bed: turned on for the run, its merging
-#             runs where the frame was sent, on the generator's CPU, for
-#             every system alike); the figure is MB received per DUT
-#             CPU-second (unit MB).
+#             carries MTU-sized frames) and GRO on the DUT's veth, in
+#             its NAPI thread on the DUT CPU (_veth_gro); the figure is MB
+#             received per DUT CPU-second (unit MB).
+# Veth bed only (run.sh records the nic bed's as not run).
 _tcp_measure()
 {
 	local path=$1 flows=$2 secs=$4 spid out b0 s0 i0 b1 s1 i1 t0 t1 sd0 sd1 hz=100
-	local gro=
 
 	# (iperf3 takes whole seconds.)
 	if [ "$path" = tcp-bulk ]; then
@@ -762,10 +813,12 @@ _tcp_measure()
 	tcp-bulk)
 		ip netns exec vgwb-inst-b iperf3 -s -1 -B 10.1.3.5 -p 5201 -A $GEN_CPU >/dev/null 2>&1 &
 		spid=$!
-		if [ "$BED" = veth ]; then
-			gro=$(ns "gw-$ACTIVE_DUT" ethtool -k ul0 2>/dev/null | awk '/^generic-receive-offload:/ { print $2 }')
-			ns "gw-$ACTIVE_DUT" ethtool -K ul0 gro on >/dev/null 2>&1
-		fi ;;
+		# GRO on the DUT's veth, its work on the DUT CPU: the veth
+		# merges only what a sender without TSO hands it (the bridge's
+		# port, veth_skb_is_eligible_for_gro()), in its NAPI, threaded
+		# and pinned to the DUT CPU (else it would run where the frame
+		# was sent, on the generator's CPU, charged to no one).
+		_veth_gro on ;;
 	esac
 	sleep 0.5
 	sd0=$(softnet_drops)
@@ -785,7 +838,7 @@ _tcp_measure()
 	kill "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null
 	sd1=$(softnet_drops)
-	[ -n "$gro" ] && ns "gw-$ACTIVE_DUT" ethtool -K ul0 gro "$gro" >/dev/null 2>&1
+	[ "$path" = tcp-bulk ] && _veth_gro off
 	_rx_drop on
 	[ -n "$out" ] || out='{"error": "client"}'
 	jq -cn --argjson o "$out" --arg p "$path" --arg busy "$(( b1 - b0 ))" \

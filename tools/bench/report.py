@@ -44,7 +44,9 @@ def unit_of(r):
     packets dropped (negative paths), TCP connections, TCP megabytes."""
     if r.get("unit"):
         return r["unit"]
-    return "drops" if r.get("negative") or r.get("path") in NEGATIVE_PATHS else "pkts"
+    if r.get("negative") or r.get("path") in NEGATIVE_PATHS:
+        return "drops"
+    return {"tcp-crr": "conns", "tcp-bulk": "MB"}.get(r.get("path"), "pkts")
 
 
 def mmm(xs):
@@ -89,6 +91,7 @@ def summarize(runs):
                 "delivered": mmm([r["ok"] / r["sent"] for r in good if r.get("sent")]),
                 "bad": sum(r.get("bad") or 0 for r in good),
                 "setup_s": mmm([r.get("setup_s") for r in good]),
+                "dut_util": mmm([r.get("dut_util") for r in good]),
             }
             # Tracked-connection scenarios (run.sh ct_scenario): the same
             # figures in every run of a system; keep the first.
@@ -159,7 +162,7 @@ def markdown(summary):
                   "leak would arrive saw none."]
     if "conns" in units:
         lines += ["", "Paths marked (conns): TCP connections between two real instances (the "
-                  "kernel's TCP), each a handshake and a close (seven packets through the DUT), "
+                  "kernel's TCP), each a handshake and a close (six or seven packets through the DUT), "
                   "per DUT CPU-second and per second, FLOWS of them at a time; no connection "
                   "failed."]
     if "MB" in units:
@@ -167,6 +170,13 @@ def markdown(summary):
                   "received per DUT CPU-second and per second, with the offloads Linux turns on "
                   "and GRO on the DUT's NIC: a system whose receive path merges the frames "
                   "(Linux's VXLAN, OVS's tunnel port) handles fewer, larger packets."]
+    low = [f"{row['scenario']}/{NAMES[sn]} {d['dut_util']['median']:.2f}"
+           for row in summary for sn, d in row["systems"].items()
+           if d.get("dut_util") and d["dut_util"]["median"] < 0.9]
+    if low:
+        lines += ["", "Not saturated (the DUT CPU busy less than 0.9 of the run, median; the "
+                  "generator or the endpoints were the bottleneck, and the figure per CPU-second "
+                  "includes the cost of waking up): " + ", ".join(low) + "."]
     lines += ct_markdown(summary) + setup_markdown(summary)
     notes = [f"{row['scenario']}/{s}: {d['error'][:160]}" for row in summary
              for s, d in row["systems"].items() if d["error"]]

@@ -152,6 +152,9 @@ ct_scenario()
 		for ((rep = 1; rep <= REPS; rep++)); do
 			warm_up "$path" "$flows" "$size"
 			m=$(measure "$path" "$flows" "$size" "$SECS")
+			# (A measurement that printed nothing is a failed run, not
+			# a missing one.)
+			[ -n "$m" ] || m='{"run_error": "measure (no result)"}'
 			record "$f0" "$(jq -c --argjson r "$rep" --argjson t "$setup" '. + {rep: $r, setup_s: $t}' <<<"$m")"
 			log "$name-empty: $sys: $(jq -r '"\(.pkts_per_cpu_s // 0 | floor) pkts/CPU-s, bad \(.bad)"' <<<"$m")"
 		done
@@ -171,6 +174,9 @@ ct_scenario()
 		for ((rep = 1; rep <= REPS; rep++)); do
 			warm_up "$path" "$flows" "$size"
 			m=$(measure "$path" "$flows" "$size" "$SECS")
+			# (A measurement that printed nothing is a failed run, not
+			# a missing one.)
+			[ -n "$m" ] || m='{"run_error": "measure (no result)"}'
 			record "$f1" "$(jq -c --argjson r "$rep" --argjson t "$setup" --argjson e "$est" \
 				--arg after "$(ct_entries "$sys")" \
 				'. + {rep: $r, setup_s: $t} + $e + {table_entries_after: (if $after == "" then null else ($after | tonumber) end)}' <<<"$m")"
@@ -179,6 +185,7 @@ ct_scenario()
 		nf_check "$sys"
 		gw_down "$sys"
 		DUTS=()
+		ct_restore
 	done
 }
 
@@ -189,6 +196,16 @@ for scen in "${SCENARIOS[@]}"; do
 	IFS=: read -r name path flows size vnics routes conns <<<"$scen"
 	SCEN_ROUTES=$routes	# the routes path's spread (lib.sh path_args)
 	SCEN_PAIRS=$((vnics / 2))	# the pairs path's VNIC pairs
+	rm -f "$BENCH_TMP"/new_base.*	# fresh flow numbers (lib.sh flow_args)
+	# The TCP endpoints' frames reach them in the veth bed only (in the nic
+	# bed the far end's NIC has no address of theirs).
+	if [[ $path == tcp-* ]] && [ "$BED" = nic ]; then
+		for sys in "${SYSTEMS[@]}"; do
+			record "$(fields "$name" "$sys" "$path" "$flows" "$size" "$vnics" "$routes" "$conns")" \
+				'{"error": "the TCP scenarios run in the veth bed only"}'
+		done
+		continue
+	fi
 	if [ "$conns" -gt "$flows" ]; then
 		ct_scenario "$name" "$path" "$flows" "$size" "$vnics" "$routes" "$conns"
 		continue
@@ -243,6 +260,9 @@ for scen in "${SCENARIOS[@]}"; do
 			fi
 			warm_up "$path" "$flows" "$size"
 			m=$(measure "$path" "$flows" "$size" "$SECS")
+			# (A measurement that printed nothing is a failed run, not
+			# a missing one.)
+			[ -n "$m" ] || m='{"run_error": "measure (no result)"}'
 			record "${FIELDS[$sys]}" "$(jq -c --argjson r "$rep" --argjson t "${SETUP[$sys]}" \
 				--argjson e "${EST[$sys]}" '. + $e + {rep: $r, setup_s: $t}' <<<"$m")"
 			log "$name: $sys: $(jq -r '"\(.pps | floor) pps, \(.dut_busy_s) DUT CPU s, \(.pkts_per_cpu_s // 0 | floor) pkts/CPU-s, sent \(.sent), bad \(.bad)"' <<<"$m")"
@@ -260,5 +280,6 @@ for scen in "${SCENARIOS[@]}"; do
 		gw_down "$sys"
 	done
 	DUTS=()
+	ct_restore
 done
 log "done: $(wc -l <"$out") runs in $out"

@@ -35,9 +35,8 @@
 #     skips it;
 #   - interface indexes (iif, oif, meta sdif: 4 bytes) instead of names
 #     (16) in the rules, sets and maps.
-# The flowtable lists the named VNICs' and the gateways' devices, those the
-# measured traffic crosses (the bulk VNICs of the scale scenarios carry
-# none).
+# The flowtable lists every VNIC's device and the gateways'; its entries live as long as conntrack's (the
+# flowtable timeouts raised with them, ct_tune).
 #
 #   linux_up VNICS ROUTES CONNS, linux-tuned_up VNICS ROUTES CONNS
 
@@ -100,8 +99,20 @@ ct_tune()
 		net.netfilter.nf_conntrack_udp_timeout_stream=600
 }
 
+# ct_restore: Linux's conntrack limit and hash back to the boot's (lib.sh
+# bed_up): a hash grown for millions of entries would make the next
+# scenarios' lookups scatter over it, for Linux and OVS only.
+ct_restore()
+{
+	[ -n "${CT_BUCKETS0:-}" ] || return 0
+	sysctl -qw net.netfilter.nf_conntrack_buckets="$CT_BUCKETS0" \
+		net.netfilter.nf_conntrack_max="$CT_MAX0" 2>/dev/null
+	return 0
+}
+
 linux_up() { _linux_up 0 "$@"; }
 linux-tuned_up() { _linux_up 1 "$@"; }
+linux_down() { :; }
 linux-tuned_down() { :; }
 
 # _linux_up TUNED VNICS ROUTES CONNS
@@ -140,7 +151,13 @@ _linux_up()
 	ip -n "vgwb-$GW" -batch "$BENCH_TMP/linux.ip" || return
 	# Devices made after "default" was set take it; say it for all anyway.
 	ns "$GW" sh -c 'for f in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 0 >$f; done'
-	[ "$tuned" = 1 ] && { ns "$GW" sysctl -qw net.ipv4.conf.all.accept_local=1 || return; }
+	if [ "$tuned" = 1 ]; then
+		ns "$GW" sysctl -qw net.ipv4.conf.all.accept_local=1 || return
+		# Flowtable entries outlive the other systems' turns (30 s by
+		# default: each run would start by adding its flows again).
+		ns "$GW" sysctl -qw net.netfilter.nf_flowtable_udp_timeout=600 \
+			net.netfilter.nf_flowtable_tcp_timeout=600 || return
+	fi
 	ct_tune "$conns"
 	_linux_nft "$vnics" "$tuned" >"$BENCH_TMP/linux.nft"
 	ns "$GW" nft -f "$BENCH_TMP/linux.nft"
@@ -167,8 +184,13 @@ _linux_nft()
 	done
 	if [ "$tuned" = 1 ]; then
 		ift=iface_index iif=iif oif=oif sdif=sdif
+		# Every VNIC's device, the bulk ones too, in the one definition.
+		ftdevs+=$(awk -v n="$vnics" 'BEGIN { for (i = 0; i < n; i++) printf("\"vx-x%d\", ", i) }')
 		ft="flowtable ft { hook ingress priority filter; devices = { ${ftdevs}\"gx-igw\", \"gx-nat\" }; }"
-		ftadd="ct state established meta l4proto { tcp, udp } flow add @ft"
+		# Offloaded once established and past its first packets: a
+		# connection of a handful of packets (tcp-crr) would only pay
+		# for the flow's add and removal.
+		ftadd="ct state established ct original packets > 8 meta l4proto { tcp, udp } flow add @ft"
 	fi
 	cat <<-EOF
 		table inet vgw {
@@ -182,13 +204,13 @@ _linux_nft()
 			# on the VXLAN devices, are.
 			chain pre {
 				type filter hook prerouting priority raw; policy accept;
-				udp dport 4789 ip saddr != @ul_peers drop
-				udp dport 4789 notrack
+				ip daddr $VIP udp dport 4789 ip saddr != @ul_peers drop
+				ip daddr $VIP udp dport 4789 notrack
 				iifname "vx-*" $iif . ip saddr != @vnic_src drop
 			}
 			chain out {
 				type filter hook output priority raw; policy accept;
-				udp dport 4789 notrack
+				ip saddr $VIP udp dport 4789 notrack
 			}
 			chain forward {
 				type filter hook forward priority filter; policy drop;

@@ -10,7 +10,8 @@
  * The server accepts and closes at once (it closes first, so its side
  * holds the TIME_WAIT and the client's ports come free); the client
  * connects, waits for the server's FIN, closes. Through the gateway each
- * connection is seven packets: SYN, SYN-ACK, ACK, FIN, ACK, FIN, ACK.
+ * connection is six or seven packets: SYN, SYN-ACK, ACK, FIN, (ACK,) FIN,
+ * ACK (the client often acknowledges the server's FIN with its own).
  * The client runs N connections at a time (threads, default 16) for SEC
  * seconds (default 2) and prints one JSON object:
  *   {"conns": N, "errors": N, "seconds": S, "cps": R}

@@ -40,6 +40,9 @@ python3 "$here/report.py" "$dir" >/dev/null 2>&1
 expect_eq "TCP connections, none failed: a report" 0 $?
 expect_match "... its path marked (conns), the ratio of connections per CPU-second" \
 	'^\| s \| tcp-crr \(conns\) .*\*\*2\.00\*\*' "$(cat "$dir/results.md")"
+out=$(report "$(jq -c '.dut_util = 0.5' <<<"$good_l")")
+expect_match "a DUT busy half the run: still a report, which says it was not saturated" \
+	'Not saturated .*s/Linux-native 0\.50' "$out"
 out=$(report "$(jq -c '.flows_opened = 10 | .flows_established = 10' <<<"$good_l")")
 expect_match "every active flow opened and answered: a report" '^rc=0' "$out"
 for defect in \
