@@ -17,11 +17,14 @@
  *   cluster.c the document from etcd: read, watch, resume, re-read
  *   members.c membership under a lease; the flow owner table; the
  *             cluster for the kernel (CLUSTER_SET); drain
+ *   keepalive.c the member lease's keepalive, on a thread of its own
  *   keys.c    the keys of the members' messages: a file or etcd
  *   metrics.c the Prometheus text on --metrics ADDR:PORT
  *   flowlog.c flow logs (--flow-logs): connections and drops per VNIC
  *
- * Everything runs on one thread: no locking anywhere.
+ * Everything runs on one thread but the lease keepalive (keepalive.c),
+ * which must not wait behind the loop's long steps: it shares with the
+ * loop only the lease it keeps, under its own mutex; no other locking.
  */
 #ifndef AGENT_H
 #define AGENT_H
@@ -130,6 +133,18 @@ struct agent_config {
 	unsigned int flow_log_max;
 
 	/*
+	 * Test hooks, from the environment's VGW_AGENT_TEST only (never the
+	 * host file or the command line; warned about at start):
+	 * "stall=MS": the loop's kernel step (sync_run()) is busy MS first,
+	 * as an apply or a CLUSTER_SET of seconds on a starved host, so that
+	 * a test can show the lease does not wait for it;
+	 * "join-without-module": a member joins without waiting for its
+	 * kernel to take the set (a build machine has no module to take it).
+	 */
+	unsigned int test_stall_ms;
+	bool test_join_without_module;
+
+	/*
 	 * Which source set each key last: a list key (xdp-if) set by a
 	 * later source starts a new list instead of appending.
 	 */
@@ -170,6 +185,12 @@ int config_parse_cpus(const char *s, uint32_t *cpus, unsigned int *n,
 		      char *err, size_t errlen);
 /* Seconds with an optional fraction ("5", "0.5") to milliseconds. */
 int config_parse_seconds(const char *s, unsigned int *ms);
+/*
+ * The test hooks of VGW_AGENT_TEST ("stall=MS,join-without-module"; see
+ * struct agent_config). 0 or -EINVAL with a message naming the item.
+ */
+int config_test_hooks(struct agent_config *cfg, const char *text, char *err,
+		      size_t errlen);
 const char *config_xdp_mode_name(enum xdp_mode m);
 
 /* log.c */
@@ -388,6 +409,31 @@ void members_keys_changed(struct members *m);
 bool members_kick(struct members *m);
 /* Revoke the lease: the other hosts see this one leave at once. */
 void members_leave(struct members *m, struct vgw_etcd *e);
+/* The keepalive's descriptor to poll (-1: none): members_run() is due. */
+int members_fd(const struct members *m);
+
+/*
+ * keepalive.c: the member lease kept alive every third of --member-ttl by
+ * a thread with an etcd client of its own, whatever the loop is doing.
+ * keepalive_new() (with the loop's etcd client open already: libcurl is
+ * initialised) starts the thread, idle until keepalive_start(); NULL is
+ * logged. keepalive_free() stops and joins it.
+ */
+struct keepalive;
+struct keepalive *keepalive_new(const struct agent_config *cfg,
+				const char *key);
+void keepalive_free(struct keepalive *ka);
+/* Readable when the lease kept was found gone; then keepalive_lost(). */
+int keepalive_fd(const struct keepalive *ka);
+/* Keep lease @id alive from now on (the first keepalive a period later). */
+void keepalive_start(struct keepalive *ka, int64_t id);
+/*
+ * Keep none (before a revoke): once it returns, no answer about the lease
+ * kept before counts, so a revoke never reads as a loss.
+ */
+void keepalive_stop(struct keepalive *ka);
+/* The lease found gone (expired, revoked by another), once; 0: none. */
+int64_t keepalive_lost(struct keepalive *ka);
 /*
  * SIGUSR1: drain this host: --drain-cmd, --drain-wait, leave, then the
  * kernel without SELF (moved on by members_run()).

@@ -105,10 +105,9 @@ struct cluster *cluster_new(const struct agent_config *cfg, struct sync *s)
 	srandom((unsigned int)getpid() ^ (unsigned int)now_ms());
 	c->store = vgw_store_new(cfg->etcd_prefix);
 	c->keys = keys_new(cfg);
-	c->members = c->keys ? members_new(cfg, s, c->keys) : NULL;
 	c->etcd_keys = cfg->host_id[0] && cfg->cluster_auth &&
 		       !cfg->cluster_keys[0];
-	if (!c->store || !c->members) {
+	if (!c->store || !c->keys) {
 		cluster_free(c);
 		return NULL;
 	}
@@ -118,6 +117,15 @@ struct cluster *cluster_new(const struct agent_config *cfg, struct sync *s)
 		return NULL;
 	}
 	vgw_etcd_set_timeout(c->etcd, CALL_TIMEOUT_MS);
+	/*
+	 * After the client above: libcurl is initialised (not thread-safe)
+	 * before the members' keepalive thread starts.
+	 */
+	c->members = members_new(cfg, s, c->keys);
+	if (!c->members) {
+		cluster_free(c);
+		return NULL;
+	}
 	if (cfg->host_id[0] && !cfg->cluster_auth)
 		log_warn("cluster messages are not authenticated (cluster-auth off): any host that can send to this one's underlay address as a member's can hand in frames and state");
 	else if (cfg->host_id[0] && !c->etcd_keys)
@@ -397,8 +405,13 @@ unsigned int cluster_fds(struct cluster *c, struct pollfd *fds,
 	unsigned int n = 0;
 	int t;
 
+	/* The keepalive's thread found the lease gone: members_run() now. */
+	if (members_fd(c->members) >= 0 && max) {
+		fds[n++] = (struct pollfd){ .fd = members_fd(c->members),
+					    .events = POLLIN };
+	}
 	if (c->watch) {
-		n = vgw_etcd_watch_fds(c->watch, fds, max, &t);
+		n += vgw_etcd_watch_fds(c->watch, fds + n, max - n, &t);
 		if (t >= 0 && now_ms() + (uint64_t)t < at)
 			at = now_ms() + (uint64_t)t;
 	} else if (c->retry_at < at) {

@@ -92,6 +92,32 @@ int config_parse_seconds(const char *s, unsigned int *ms)
 	return 0;
 }
 
+int config_test_hooks(struct agent_config *cfg, const char *text, char *err,
+		      size_t errlen)
+{
+	char copy[256], *item, *save = NULL;
+	unsigned long ms;
+
+	if (strlen(text) >= sizeof(copy))
+		return vgw_fail(err, errlen, "VGW_AGENT_TEST: too long");
+	strcpy(copy, text);
+	for (item = strtok_r(copy, ", ", &save); item;
+	     item = strtok_r(NULL, ", ", &save)) {
+		if (!strncmp(item, "stall=", 6)) {
+			if (parse_uint(item + 6, 1, 600000, &ms))
+				return vgw_fail(err, errlen, "VGW_AGENT_TEST: %s: not 1..600000 ms",
+						item);
+			cfg->test_stall_ms = (unsigned int)ms;
+		} else if (!strcmp(item, "join-without-module")) {
+			cfg->test_join_without_module = true;
+		} else {
+			return vgw_fail(err, errlen, "VGW_AGENT_TEST: unknown hook \"%s\" (stall=MS, join-without-module)",
+					item);
+		}
+	}
+	return 0;
+}
+
 /* One element of a CPU list: "N" or "N-M". Returns the end of it. */
 static const char *cpu_range(const char *p, unsigned long *lo,
 			     unsigned long *hi)

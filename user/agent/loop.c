@@ -22,7 +22,10 @@
  * follow the document in force (flowlog.c).
  *
  * With --etcd there is no file: the etcd watch's sockets join the poll set
- * instead (cluster.c), and a changed document is applied at once.
+ * instead (cluster.c), and a changed document is applied at once. So does,
+ * for a member, the eventfd by which the lease keepalive's thread says the
+ * lease is gone (keepalive.c): the keepalive itself never waits for this
+ * loop, whose steps may take seconds.
  *
  * Under a systemd watchdog, "WATCHDOG=1" is sent from here every half
  * interval, whatever else is happening (no module yet, etcd away, not
@@ -48,7 +51,7 @@
 
 #define DEBOUNCE_MS	200
 #define DEBOUNCE_MAX_MS	2000
-#define MAX_CLUSTER_FDS	4	/* the etcd watch's sockets */
+#define MAX_CLUSTER_FDS	4	/* the keepalive's eventfd, the watch's sockets */
 #define WATCH_EVENTS	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | \
 			 IN_CREATE | IN_DELETE)
 

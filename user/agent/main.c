@@ -252,6 +252,12 @@ static int parse_args(int argc, char **argv, struct agent_config *cfg)
 		fprintf(stderr, "vnicgw-agent: %s\n", err);
 		return 2;
 	}
+	/* Tests only: from the environment, so no unit or host file has it. */
+	if (getenv("VGW_AGENT_TEST") &&
+	    config_test_hooks(cfg, getenv("VGW_AGENT_TEST"), err, sizeof(err))) {
+		fprintf(stderr, "vnicgw-agent: %s\n", err);
+		return 2;
+	}
 	return 0;
 }
 
@@ -354,6 +360,9 @@ int main(int argc, char **argv)
 	}
 	log_init(cfg.log_level);
 	notify_init();
+	if (getenv("VGW_AGENT_TEST"))
+		log_warn("test hooks on (VGW_AGENT_TEST=%s): not for a real host",
+			 getenv("VGW_AGENT_TEST"));
 	/* Where the agent was started, not in the namespace it manages. */
 	if (!cfg.once && cfg.metrics[0]) {
 		mt = metrics_open(&cfg);

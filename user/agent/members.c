@@ -5,6 +5,13 @@
  * table (Maglev, user/lib/maglev.h) of the live set, which cluster.c hands
  * over whenever the member keys change.
  *
+ * The keepalive is not a step of the loop: keepalive.c sends it from a
+ * thread of its own, so that no apply, CLUSTER_SET, owner table build or
+ * etcd read of seconds lets the lease expire. This file keeps the rest on
+ * the loop's thread: the grant, the registration, the revoke, and joining
+ * again when the thread says the lease is gone (its eventfd, polled with
+ * the loop's descriptors, makes members_run() run).
+ *
  * Registration is conditional: the key is created only if nobody holds it.
  * A key held by another lease is another agent with the same --host-id, or
  * this host's previous run whose lease has not expired yet (a restart
@@ -68,7 +75,8 @@ struct members {
 	struct vgw_addr underlay;	/* family 0: none */
 	int64_t lease;			/* 0: none */
 	bool registered;		/* our key is in etcd */
-	uint64_t next_ms;		/* next registration or keepalive */
+	uint64_t next_ms;		/* next registration attempt */
+	struct keepalive *ka;		/* its thread; NULL: no --host-id, --once */
 	uint64_t fingerprint;		/* of the table last logged; 0: none */
 	char last_err[512];
 
@@ -100,6 +108,14 @@ struct members *members_new(const struct agent_config *cfg, struct sync *s,
 	/* Checked by config.c already. */
 	if (cfg->underlay[0] && vgw_addr_parse(cfg->underlay, &m->underlay))
 		memset(&m->underlay, 0, sizeof(m->underlay));
+	/* --once never joins: no thread for it. */
+	if (cfg->host_id[0] && !cfg->once) {
+		m->ka = keepalive_new(cfg, m->key);
+		if (!m->ka) {
+			free(m);
+			return NULL;
+		}
+	}
 	return m;
 }
 
@@ -107,6 +123,7 @@ void members_free(struct members *m)
 {
 	if (!m)
 		return;
+	keepalive_free(m->ka);
 	vgw_cluster_free(&m->live);
 	vgw_cluster_free(&m->kset);
 	free(m);
@@ -162,25 +179,26 @@ static int register_key(struct members *m, struct vgw_etcd *e)
 	return 0;
 }
 
-/* Keep the lease; a lease that is gone means registering again. */
-static int keepalive(struct members *m, struct vgw_etcd *e)
+/*
+ * The keepalive's thread found the lease gone (it logged why): join again
+ * now, under a new lease.
+ */
+static void check_lease(struct members *m)
 {
-	int64_t ttl;
-	int ret = vgw_etcd_lease_keepalive(e, m->lease, &ttl);
+	int64_t id = keepalive_lost(m->ka);
 
-	if (ret)
-		return ret;
-	if (!ttl) {
-		log_warn("lease %llx of %s expired (etcd unreachable for longer than %u s?); joining again",
-			 (unsigned long long)m->lease, m->key, m->cfg->member_ttl_s);
-		m->lease = 0;
-		m->registered = false;
-		return -EAGAIN;
-	}
-	if (m->last_err[0])
-		log_info("etcd reachable again; %s kept its lease", m->key);
-	m->last_err[0] = '\0';
-	return 0;
+	if (!id || id != m->lease)
+		return;
+	m->lease = 0;
+	m->registered = false;
+	m->next_ms = 0;
+}
+
+/* A lease this agent gives up (not revoked: it expires). */
+static void drop_lease(struct members *m)
+{
+	keepalive_stop(m->ka);
+	m->lease = 0;
 }
 
 static void drain_step(struct members *m, struct vgw_etcd *e);
@@ -188,11 +206,12 @@ static void push_kernel(struct members *m, const char *why, bool force);
 
 uint64_t members_run(struct members *m, struct vgw_etcd *e)
 {
-	uint64_t now = now_ms(), period = m->cfg->member_ttl_s * 1000ULL / 3;
+	uint64_t now = now_ms();
 	int ret = 0;
 
 	if (!m->cfg->host_id[0])
 		return UINT64_MAX;
+	check_lease(m);
 	drain_step(m, e);
 	if (m->drain == DRAIN_DONE)
 		return UINT64_MAX;
@@ -214,7 +233,8 @@ uint64_t members_run(struct members *m, struct vgw_etcd *e)
 		m->next_ms = now + 100;
 		return m->next_ms;
 	}
-	if (!m->registered && !sync_cluster_sent(m->sync)) {
+	if (!m->registered && !sync_cluster_sent(m->sync) &&
+	    !m->cfg->test_join_without_module) {
 		/*
 		 * Before the others learn of this host, its kernel learns of
 		 * them (as a host that is not a member yet): the state they
@@ -227,31 +247,45 @@ uint64_t members_run(struct members *m, struct vgw_etcd *e)
 		m->next_ms = now + 100;
 		return m->next_ms;
 	}
+	if (m->registered) {
+		/* Nothing to do here until the thread or the watch says so. */
+		m->next_ms = UINT64_MAX;
+		return m->next_ms;
+	}
 	if (!m->lease) {
 		ret = vgw_etcd_lease_grant(e, m->cfg->member_ttl_s, &m->lease);
 		if (ret)
 			report(m, "cannot get a lease", e);
 	}
-	if (!ret && !m->registered) {
+	if (!ret) {
 		ret = register_key(m, e);
-		if (ret && ret != -EEXIST) {
+		if (!ret) {
+			/* Kept alive from now on, whatever this loop does. */
+			keepalive_start(m->ka, m->lease);
+		} else if (ret != -EEXIST) {
 			report(m, "cannot register", e);
 			/* The lease may be what failed (expired): a new one. */
-			m->lease = 0;
+			drop_lease(m);
 		}
-	} else if (!ret) {
-		ret = keepalive(m, e);
-		if (ret && ret != -EAGAIN)
-			report(m, "cannot keep the member lease alive", e);
 	}
-	m->next_ms = now + (ret == -EAGAIN ? 0 : ret ? RETRY_MS : period);
+	m->next_ms = ret ? now + RETRY_MS : UINT64_MAX;
 	return m->next_ms;
+}
+
+int members_fd(const struct members *m)
+{
+	return keepalive_fd(m->ka);
 }
 
 void members_leave(struct members *m, struct vgw_etcd *e)
 {
 	if (!m->lease)
 		return;
+	/*
+	 * The thread first: from here on no keepalive answer counts, so the
+	 * revoke cannot come back as "lease expired, joining again".
+	 */
+	keepalive_stop(m->ka);
 	if (vgw_etcd_lease_revoke(e, m->lease))
 		log_warn("cannot leave the cluster now (%s); %s goes when its lease expires",
 			 vgw_etcd_error(e), m->key);

@@ -607,6 +607,27 @@ static bool may_have_drifted(const struct sync *s, uint64_t gen)
 	       now_ms() - s->last_full_ms >= FULL_CHECK_MS;
 }
 
+/*
+ * Test hook (VGW_AGENT_TEST=stall=MS): this step is busy for MS first, on
+ * the CPU as an owner table build or an apply of seconds is, so that a
+ * test can stall the loop at will; the member lease must not notice
+ * (keepalive.c).
+ */
+static void test_stall(const struct agent_config *cfg)
+{
+	uint64_t end;
+	volatile unsigned long spins = 0;
+
+	if (!cfg->test_stall_ms)
+		return;
+	log_info("test: the kernel step stalls for %u ms (VGW_AGENT_TEST)",
+		 cfg->test_stall_ms);
+	end = now_ms() + cfg->test_stall_ms;
+	while (now_ms() < end)
+		spins++;
+	log_info("test: the stall is over");
+}
+
 unsigned int sync_run(struct sync *s)
 {
 	struct vgw_info info;
@@ -614,6 +635,7 @@ unsigned int sync_run(struct sync *s)
 
 	if (!s->want && !s->has_cluster)
 		return s->cfg->interval_ms;
+	test_stall(s->cfg);
 	if (!s->connected && connect_kernel(s))
 		return retry(s);
 	err = vgw_get_info(&s->c, &info);

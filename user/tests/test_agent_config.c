@@ -371,4 +371,31 @@ TEST(etcd_password_scrubbed_from_argv)
 	EXPECT_STREQ("/ca.pem", cacert);
 }
 
+/* VGW_AGENT_TEST (tests only): stall=MS and join-without-module. */
+TEST(test_hooks)
+{
+	struct agent_config cfg;
+	char err[256] = "";
+
+	config_defaults(&cfg);
+	ASSERT_EQ(0, cfg.test_stall_ms);
+	ASSERT_FALSE(cfg.test_join_without_module);
+	ASSERT_EQ(0, config_test_hooks(&cfg, "stall=7000,join-without-module",
+				       err, sizeof(err)));
+	ASSERT_EQ(7000, cfg.test_stall_ms);
+	ASSERT_TRUE(cfg.test_join_without_module);
+
+	config_defaults(&cfg);
+	ASSERT_EQ(0, config_test_hooks(&cfg, "join-without-module", err,
+				       sizeof(err)));
+	ASSERT_EQ(0, cfg.test_stall_ms);
+	ASSERT_EQ(0, config_test_hooks(&cfg, "", err, sizeof(err)));
+
+	ASSERT_EQ(-EINVAL, config_test_hooks(&cfg, "stall=0", err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "VGW_AGENT_TEST: stall=0: not 1..600000 ms"));
+	ASSERT_EQ(-EINVAL, config_test_hooks(&cfg, "stall=5s", err, sizeof(err)));
+	ASSERT_EQ(-EINVAL, config_test_hooks(&cfg, "stal=5", err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "unknown hook \"stal=5\""));
+}
+
 TEST_HARNESS_MAIN

@@ -8,13 +8,15 @@
 # openssl. Against it, with the three endpoints:
 #
 # - vnicctl apply --endpoints, vnicctl-etcd show/members and a member agent
-#   (vnicgw-agent --host-id, which reads, watches and keeps a lease) work;
+#   (vnicgw-agent --host-id, which reads, watches and keeps a lease with the
+#   keepalive thread's own client; it joins without the module through the
+#   test hook VGW_AGENT_TEST=join-without-module) work;
 # - a wrong CA, no client certificate, a world-readable key and a wrong
 #   password are refused, each saying so (the user named, the password not);
 # - no password in the logs or in /proc/PID/cmdline;
-# - the first member killed: the tools go on through the others, and the
-#   agent's watch resumes on another endpoint; the first member frozen: the
-#   same;
+# - the first member killed: the tools go on through the others, the
+#   agent's watch resumes on another endpoint and its lease stays; the
+#   first member frozen: the same;
 # - tokens expire after 2 s (--auth-token-ttl): a client idle longer than
 #   that re-authenticates and goes on;
 # - a member cut off from its quorum ends a watch (the client asks for a
@@ -215,16 +217,21 @@ etcd-key = $C/client.key
 etcd-user = vnicgw
 EOF
 chmod 600 "$WORK/host.conf"
-env -u ETCDCTL_PASSWORD -u ETCDCTL_USER vnicgw-agent --netns "$NS" -c "$WORK/host.conf" \
+env -u ETCDCTL_PASSWORD -u ETCDCTL_USER VGW_AGENT_TEST=join-without-module \
+	vnicgw-agent --netns "$NS" -c "$WORK/host.conf" \
 	--password gw-s3cret --etcd-prefix "$P" --host-id h1 --interval 0.2 --member-ttl 3 -v \
 	>"$WORK/agent.log" 2>&1 </dev/null &
 AGENT=$!
 logged() { grep -qE -- "$1" "$WORK/agent.log"; }
 expect_ok "the agent reads the document through TLS and auth" \
 	wait_for 10 logged "read 12 keys under $P from etcd https://"
-# (without the module it does not join: it writes the cluster keys, though)
 expect_ok "... writes: it made ${P}cluster/keys" wait_for 10 logged "made ${P}cluster/keys"
 expect_ok "... and watches" wait_for 10 logged "watching $P from revision"
+expect_ok "... joins" wait_for 10 logged "joined the cluster as h1"
+expect_ok "... and keeps its lease (the keepalive thread's own client: TLS, a token of its own)" \
+	wait_for 10 logged "lease [0-9a-f]+ kept"
+member_lease() { root get "${P}members/h1" -w fields | sed -n 's/^"Lease" : //p'; }
+lease0=$(member_lease)
 cmdline=$(tr '\0' ' ' <"/proc/$AGENT/cmdline" 2>/dev/null)
 expect_ok "the agent given --password on its command line runs" grep -q -- "--password" <<<"$cmdline"
 expect_eq "... and the password is not in its /proc/PID/cmdline any more" "" \
@@ -274,6 +281,9 @@ expect_ok "... 1 changed" grep -q "0 added, 1 changed, 0 removed" <<<"$out"
 expect_ok "... vnicctl-etcd show reads it" same_doc "$WORK/doc2.json"
 expect_ok "... the agent receives the change from a watch on another endpoint" \
 	wait_for 15 logged "etcd put ${P}objects/vnic/vnic-fw"
+sleep 2		# two keepalive periods (TTL 3 s)
+expect_ok "... and its member key stays under the same lease (the keepalive goes to the others)" \
+	test -n "$lease0" -a "$(member_lease)" = "$lease0"
 
 # Back: the member catches up; the tools' first endpoint works again.
 member 1
