@@ -111,6 +111,7 @@ expect_eq "... and the inner checksums checked once the address is expected: inn
 # the VXLAN header (28 bytes into the outer IPv4 header, the VNI's three
 # bytes and a reserved one: the word at 32), as a system delivering to
 # VNIC 1 would; vgen sends to VNIC 1's MAC (02:00 and 10.64.0.11).
+mid_plain
 EXP=(--dst 10.0.100.1 --src 10.0.0.21 --ttl 64)
 PAIR=(--pairs 1 --idmac 02:00:0a:40:00:0b)
 expect_eq "VNIC pairs: the sender's VNI delivered, the receiver's expected: vni" "0 200 0 vni" \
