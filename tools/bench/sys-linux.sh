@@ -35,7 +35,9 @@
 #     skips it;
 #   - interface indexes (iif, oif, meta sdif: 4 bytes) instead of names
 #     (16) in the rules, sets and maps.
-# The flowtable lists every VNIC's device and the gateways'; its entries live as long as conntrack's (the
+# The flowtables list every VNIC's device and the gateways' (250 to a
+# flowtable: the kernel takes at most 256; the input device chooses the
+# flowtable through a map); their entries live as long as conntrack's (the
 # flowtable timeouts raised with them, ct_tune).
 #
 #   linux_up VNICS ROUTES CONNS, linux-tuned_up VNICS ROUTES CONNS
@@ -184,13 +186,30 @@ _linux_nft()
 	done
 	if [ "$tuned" = 1 ]; then
 		ift=iface_index iif=iif oif=oif sdif=sdif
-		# Every VNIC's device, the bulk ones too, in the one definition.
-		ftdevs+=$(awk -v n="$vnics" 'BEGIN { for (i = 0; i < n; i++) printf("\"vx-x%d\", ", i) }')
-		ft="flowtable ft { hook ingress priority filter; devices = { ${ftdevs}\"gx-igw\", \"gx-nat\" }; }"
+		# Every VNIC's device and the gateways': a flowtable takes at
+		# most 256 devices (NFT_NETDEVICE_MAX), so one flowtable per
+		# 250, and a map from the input device to the chain that adds
+		# the flow to its flowtable.
+		ft=$(awk -v n="$vnics" -v named="${ftdevs}\"gx-igw\", \"gx-nat\"" 'BEGIN {
+			k = split(named, d, /, /)
+			for (i = 0; i < n; i++) d[++k] = sprintf("\"vx-x%d\"", i)
+			for (g = 0; g * 250 < k; g++) {
+				devs = ""; elems = ""
+				for (j = g * 250 + 1; j <= k && j <= (g + 1) * 250; j++) {
+					sub(/, $/, "", d[j])
+					devs = devs (devs == "" ? "" : ", ") d[j]
+					elems = elems (elems == "" ? "" : ", ") d[j] " : jump off" g
+				}
+				printf("flowtable ft%d { hook ingress priority filter; devices = { %s }; }\n", g, devs)
+				printf("chain off%d { flow add @ft%d; }\n", g, g)
+				map = map (map == "" ? "" : ", ") elems
+			}
+			printf("map ftmap { type iface_index : verdict; elements = { %s } }\n", map)
+		}')
 		# Offloaded once established and past its first packets: a
 		# connection of a handful of packets (tcp-crr) would only pay
 		# for the flow's add and removal.
-		ftadd="ct state established ct original packets > 8 meta l4proto { tcp, udp } flow add @ft"
+		ftadd="ct state established ct original packets > 8 meta l4proto { tcp, udp } iif vmap @ftmap"
 	fi
 	cat <<-EOF
 		table inet vgw {
