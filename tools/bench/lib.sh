@@ -681,8 +681,8 @@ vnicgw_drops()
 # over the run, the backlog drops of every CPU over it (softnet_drops), and
 # for OVS its datapath's flow-cache hits, misses (upcalls) and losses over
 # it, and the masks it looked through per packet; for vnicgw its drops by
-# reason; the DUT CPU's utilization (busy / wall: below 1, the DUT was not
-# the bottleneck). A NEGATIVE path (spoof, nat-in): pps and pkts_per_cpu_s
+# reason; the DUT CPU's utilization (busy time over the generator's sending
+# time: below 1, the DUT was not the bottleneck). A NEGATIVE path (spoof, nat-in): pps and pkts_per_cpu_s
 # count the frames the DUT took in (dut_rx), all of which it must drop; the
 # receiver must see none.
 measure()
@@ -753,7 +753,7 @@ measure()
 		 dut_softirq_s: (($sirq | tonumber) / ($hz | tonumber)),
 		 pps_sent: ($g.sent / $g.seconds),
 		 pps: ((if $neg == 1 then $rx else $r.ok end) / $g.seconds),
-		 dut_rx: $rx, dut_util: (if ($wall | tonumber) > 0 then $bs / ($wall | tonumber) else null end),
+		 dut_rx: $rx, dut_util: (if $g.seconds > 0 then $bs / $g.seconds else null end),
 		 softnet_drops: $sd, ovs_dp: $ovs, vnicgw_drops: $vd,
 		 run_error: ($g.error // $r.error), negative: ($neg == 1),
 		 unit: (if $neg == 1 then "drops" else "pkts" end),
@@ -857,6 +857,7 @@ _tcp_measure()
 			 count: (($o.bytes // 0) / 1e6)}
 		 end) as $r |
 		$r + {wall: ($wall | tonumber), dut_busy_s: $bs,
+		 dut_util: (if $r.gen_seconds > 0 then $bs / $r.gen_seconds else null end),
 		 dut_busy_ticks_s: (($busy | tonumber) / ($hz | tonumber)),
 		 dut_softirq_s: (($sirq | tonumber) / ($hz | tonumber)),
 		 softnet_drops: $sd, run_error: (if $o.error then "client (\($o.error))" else null end),
