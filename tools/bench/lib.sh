@@ -376,6 +376,40 @@ gw_up()
 	ip -n "vgwb-$GW" link set lo up
 	ip -n "vgwb-$GW" addr add "$VIP/32" dev lo
 	_neigh "$GW"
+	_gen_link "${GW#gw-}"
+}
+
+# _gen_link SYSTEM: with BENCH_GEN_LINK=direct (the veth bed's default), a
+# veth of its own from the generator's namespace (nvd1, g<SYSTEM>) to the
+# DUT's (ul1, the DUT's MAC, RPS to the DUT CPU as ul0): the measured
+# traffic skips the bridge, whose forwarding on the generator's CPU cost
+# more than the generator itself and left the fastest DUT idle between
+# packets. The DUT's answers and all other traffic still cross the
+# bridge (ul0). BENCH_GEN_LINK=bridge: the generator on ul0, as before.
+_gen_link()
+{
+	local s=$1
+
+	[ "$BED" = veth ] && [ "${BENCH_GEN_LINK:-direct}" = direct ] || return 0
+	ip -n vgwb-nvd1 link add "g$s" type veth peer name ul1 netns "vgwb-gw-$s" \
+		address "$(ul_mac "$GW_UL")" || return
+	ns "gw-$s" sh -c "echo $((1 << DUT_CPU)) >/sys/class/net/ul1/queues/rx-0/rps_cpus"
+	ns "gw-$s" ethtool -K ul1 tx off gro off >/dev/null 2>&1
+	ns nvd1 ethtool -K "g$s" tx off >/dev/null 2>&1
+	ip -n "vgwb-gw-$s" link set ul1 up &&
+	ip -n vgwb-nvd1 link set "g$s" up
+}
+
+# gen_dev: the interface the generator sends the measured traffic on (from
+# nvd1: the active DUT's direct link when there is one).
+gen_dev()
+{
+	if [ "${GEN_NS:-nvd1}" = nvd1 ] && [ -e "/run/netns/vgwb-nvd1" ] &&
+	   ip -n vgwb-nvd1 link show "g${ACTIVE_DUT:-}" >/dev/null 2>&1; then
+		echo "g$ACTIVE_DUT"
+	else
+		echo ul0
+	fi
 }
 
 # gw_down SYSTEM: the system's own teardown, then its namespace.
@@ -520,7 +554,7 @@ path_args()
 	# Each receiver takes only the frames sent to its own MAC (nic bed:
 	# they share one interface).
 	RECV_ARGS+=(--dmac "$(ul_mac "${RECV_ARGS[1]}")")
-	GEN_ARGS=(-i ul0 --dmac "$dmac" --src $GEN_SRC --dst $VIP --idmac $ROUTER_MAC "${GEN_ARGS[@]}")
+	GEN_ARGS=(-i "$(gen_dev)" --dmac "$dmac" --src $GEN_SRC --dst $VIP --idmac $ROUTER_MAC "${GEN_ARGS[@]}")
 }
 
 # establish PATH FLOWS: open the flows (one packet each) and, where the far
@@ -664,9 +698,15 @@ ovs_dp_stats()
 	# (masks' "hit" is the datapath's lifetime count of masks looked at.)
 }
 
-# dut_rx: frames the active DUT's NIC (ul0) took in (veth: those that also
+# dut_rx: frames the active DUT's NIC (ul0, and ul1, the generator's
+# direct link) took in (veth: those that also
 # found room in the backlog; nic bed: those the driver received).
-dut_rx() { ns "gw-$ACTIVE_DUT" cat /sys/class/net/ul0/statistics/rx_packets 2>/dev/null || echo 0; }
+dut_rx()
+{
+	ns "gw-$ACTIVE_DUT" sh -c 'cat /sys/class/net/ul0/statistics/rx_packets
+		cat /sys/class/net/ul1/statistics/rx_packets 2>/dev/null' |
+		awk '{ n += $1 } END { print n + 0 }'
+}
 
 # vnicgw_drops: vnicgw's drop counters by reason (a JSON object) when it is
 # the active DUT, else nothing.
