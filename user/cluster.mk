@@ -40,6 +40,15 @@ $(BUILD)/tests/test_etcd_store: user/tests/test_etcd_store.sh | $(BIN)/vnicctl-e
 	@mkdir -p $(@D)
 	ln -sf $(TOP)/$< $@
 
+# Objects bigger than one etcd value (a 100k-rule route table) split over
+# keys, and an agent without the module following them (issue 14).
+tests: $(BUILD)/tests/test_etcd_split
+
+$(BUILD)/tests/test_etcd_split: user/tests/test_etcd_split.sh | $(BIN)/vnicctl-etcd $(BIN)/vnicctl \
+		$(BIN)/vnicgw-agent
+	@mkdir -p $(@D)
+	ln -sf $(TOP)/$< $@
+
 # The cluster keys in etcd: vnicctl-etcd keys, the agents' first key and
 # rotation (agents without the module, in two network namespaces).
 tests: $(BUILD)/tests/test_etcd_keys

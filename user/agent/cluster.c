@@ -6,6 +6,9 @@
  * After each batch of events the document is reassembled from the copy and
  * validated as a file is; a good one becomes the desired state (sync.c
  * applies only the difference), a bad one is logged and changes nothing.
+ * An object split over keys (store.h) is read from its head's generation:
+ * its parts come first and change nothing until the head names them, and
+ * a head whose parts are missing leaves the desired state as it was.
  * The same watch carries the member keys (members.c).
  *
  * The revision the copy reflects is that of the read, then of each event;
@@ -274,17 +277,45 @@ static void watch_lost(struct cluster *c, int err)
 	retry_later(c);
 }
 
+/* The route rules of @doc, for the log (a big table's change shows). */
+static unsigned long route_rules(const struct vgw_doc *doc)
+{
+	const struct vgw_route_table *rt;
+	unsigned long n = 0;
+	unsigned int i;
+
+	for (i = 0; i < vgw_doc_count(doc, VGW_OBJ_ROUTE_TABLE); i++) {
+		rt = vgw_doc_obj(doc, VGW_OBJ_ROUTE_TABLE, i);
+		n += rt->n_rules;
+	}
+	return n;
+}
+
 /* The document of the copy, to sync.c: true if the desired state changed. */
 static bool publish_doc(struct cluster *c)
 {
 	char err[1024], why[64];
 	struct vgw_doc *doc;
+	int ret;
 
-	if (vgw_store_doc(c->store, &doc, err, sizeof(err))) {
+	ret = vgw_store_doc(c->store, &doc, err, sizeof(err));
+	/*
+	 * A split object's head whose parts are not all in the copy: not a
+	 * bad document, one not complete yet (writers put the parts first,
+	 * so only keys deleted or written by hand get here). The desired
+	 * state stays as it is; the parts' events publish again.
+	 */
+	if (ret == -EAGAIN) {
+		log_warn("etcd revision %" PRId64 ": %s: keeping the desired state until it is complete",
+			 c->rev, err);
+		return false;
+	}
+	if (ret) {
 		sync_refuse(c->sync, err);
 		return false;
 	}
-	snprintf(why, sizeof(why), "etcd revision %" PRId64, c->rev);
+	snprintf(why, sizeof(why), "etcd revision %" PRId64 ", %lu route rules",
+		 c->rev, route_rules(doc));
 	return sync_set_want(c->sync, doc, why);
 }
 

@@ -45,6 +45,7 @@ static int curl_init_once(char *err, size_t errlen)
 struct buf {
 	char *data;
 	size_t len, cap;
+	bool overflow;		/* more than STREAM_MAX arrived */
 };
 
 static int buf_add(struct buf *b, const void *p, size_t n)
@@ -71,8 +72,12 @@ static size_t write_cb(char *p, size_t size, size_t n, void *arg)
 {
 	struct buf *b = arg;
 
-	if (b->len + size * n > STREAM_MAX || buf_add(b, p, size * n))
+	if (b->len + size * n > STREAM_MAX) {
+		b->overflow = true;
 		return 0;	/* makes curl fail the transfer */
+	}
+	if (buf_add(b, p, size * n))
+		return 0;
 	return size * n;
 }
 
@@ -326,6 +331,7 @@ static int reply_error(struct vgw_etcd *e, json_t *root, const char *path)
 	json_t *err = json_object_get(root, "error");
 	const char *msg = json_string_value(json_object_get(root, "message"));
 	int code = (int)json_integer_value(json_object_get(root, "code"));
+	int ret;
 
 	if (json_is_object(err)) {	/* a stream's error form */
 		msg = json_string_value(json_object_get(err, "message"));
@@ -333,8 +339,18 @@ static int reply_error(struct vgw_etcd *e, json_t *root, const char *path)
 	}
 	if (!msg)
 		msg = json_string_value(err);
-	return fail(e, vgw_etcd_grpc_errno(code, msg), "etcd %s%s: %s",
-		    vgw_etcd_url(e), path, msg ? msg : "unknown error");
+	ret = vgw_etcd_grpc_errno(code, msg);
+	/*
+	 * A request over etcd's limits: "request is too large" (over
+	 * --max-request-bytes), "grpc: received message larger than max"
+	 * (over that plus gRPC's 512 KiB of slack), "too many operations in
+	 * txn request" (--max-txn-ops). Say which setting it is.
+	 */
+	return fail(e, ret, "etcd %s%s: %s%s", vgw_etcd_url(e), path,
+		    msg ? msg : "unknown error",
+		    ret != -E2BIG ? "" : msg && strstr(msg, "too many operations") ?
+		    " (over etcd's --max-txn-ops, default 128)" :
+		    " (over etcd's --max-request-bytes, default 1572864 = 1.5 MiB)");
 }
 
 /*
@@ -350,6 +366,7 @@ static int call_one(struct vgw_etcd *e, const char *path, const char *body,
 	CURLcode c;
 
 	e->resp.len = 0;
+	e->resp.overflow = false;
 	e->sent = false;
 	setup(e->h, &e->cfg, vgw_etcd_url(e), path, body, e->hdrs, &e->resp,
 	      e->curl_err);
@@ -361,6 +378,9 @@ static int call_one(struct vgw_etcd *e, const char *path, const char *body,
 		/* A timeout after the request went out: it may be done. */
 		curl_easy_getinfo(e->h, CURLINFO_REQUEST_SIZE, &sent);
 		e->sent = c == CURLE_OPERATION_TIMEDOUT && sent > 0;
+		if (e->resp.overflow)
+			return fail(e, -EMSGSIZE, "etcd %s%s: a reply of more than %u MiB",
+				    vgw_etcd_url(e), path, STREAM_MAX >> 20);
 		return fail(e, curl_errno(c), "etcd %s: %s%s", vgw_etcd_url(e),
 			    curl_msg(c, e->curl_err), tls_hint(e, c));
 	}
@@ -570,15 +590,15 @@ static int kvs_add(struct vgw_etcd_kvs *kvs, json_t *a)
 	return 0;
 }
 
-/* One page: keys in [@from, @end) at @rev (0: now). */
+/* One page: at most @limit keys in [@from, @end) at @rev (0: now). */
 static int range_page(struct vgw_etcd *e, const char *from, size_t from_len,
-		      const char *end, size_t end_len, struct vgw_etcd_kvs *kvs,
-		      bool *more)
+		      const char *end, size_t end_len, unsigned int limit,
+		      struct vgw_etcd_kvs *kvs, bool *more)
 {
 	json_t *req = json_pack("{s:o, s:o, s:I, s:I}",
 				"key", vgw_etcd_json_b64(from, from_len),
 				"range_end", vgw_etcd_json_b64(end, end_len),
-				"limit", (json_int_t)PAGE_KEYS,
+				"limit", (json_int_t)limit,
 				"revision", (json_int_t)kvs->rev);
 	json_t *resp;
 	int err;
@@ -603,6 +623,7 @@ int vgw_etcd_get_prefix(struct vgw_etcd *e, const char *prefix,
 {
 	size_t end_len, from_len = strlen(prefix);
 	char *end = vgw_etcd_prefix_end(prefix, &end_len), *from;
+	unsigned int limit = PAGE_KEYS;
 	struct vgw_etcd_kv *last;
 	bool more = true;
 	int err = 0;
@@ -612,7 +633,16 @@ int vgw_etcd_get_prefix(struct vgw_etcd *e, const char *prefix,
 	if (!end || !from)
 		err = -ENOMEM;
 	while (!err && more) {
-		err = range_page(e, from, from_len, end, end_len, out, &more);
+		err = range_page(e, from, from_len, end, end_len, limit, out, &more);
+		/*
+		 * Values of up to a MiB (the store's parts of big objects):
+		 * a page too big for one reply is asked for again in halves.
+		 */
+		if (err == -EMSGSIZE && limit > 1) {
+			limit /= 2;
+			err = 0;
+			continue;
+		}
 		if (err || !more || !out->n)
 			break;
 		/* The next page starts just after the last key: key + "\0". */
@@ -710,6 +740,13 @@ static int txn_add(struct vgw_etcd_txn *t, json_t *a, json_t *item,
 	return 0;
 }
 
+/*
+ * What an operation adds to the request as etcd measures it (the protobuf
+ * message, raw bytes: not the gateway's base64): its key, value and range
+ * end, and some bytes of framing, counted generously.
+ */
+#define OP_OVERHEAD	32
+
 int vgw_etcd_txn_if_mod(struct vgw_etcd_txn *t, const char *key,
 			int64_t mod_rev)
 {
@@ -720,7 +757,7 @@ int vgw_etcd_txn_if_mod(struct vgw_etcd_txn *t, const char *key,
 				 "key", vgw_etcd_json_b64(key, n),
 				 "target", "MOD", "result", "EQUAL",
 				 "mod_revision", (json_int_t)mod_rev),
-		       n * 4 / 3 + 64);
+		       n + OP_OVERHEAD);
 }
 
 int vgw_etcd_txn_if_absent(struct vgw_etcd_txn *t, const char *key)
@@ -732,7 +769,7 @@ int vgw_etcd_txn_if_absent(struct vgw_etcd_txn *t, const char *key)
 				 "key", vgw_etcd_json_b64(key, n),
 				 "target", "CREATE", "result", "EQUAL",
 				 "create_revision", (json_int_t)0),
-		       n * 4 / 3 + 64);
+		       n + OP_OVERHEAD);
 }
 
 int vgw_etcd_txn_put(struct vgw_etcd_txn *t, const char *key,
@@ -745,7 +782,7 @@ int vgw_etcd_txn_put(struct vgw_etcd_txn *t, const char *key,
 				 "key", vgw_etcd_json_b64(key, n),
 				 "value", vgw_etcd_json_b64(value, len),
 				 "lease", (json_int_t)lease),
-		       (n + len) * 4 / 3 + 64);
+		       n + len + OP_OVERHEAD);
 }
 
 int vgw_etcd_txn_delete(struct vgw_etcd_txn *t, const char *key)
@@ -755,7 +792,19 @@ int vgw_etcd_txn_delete(struct vgw_etcd_txn *t, const char *key)
 	return txn_add(t, t->success,
 		       json_pack("{s:{s:o}}", "request_delete_range",
 				 "key", vgw_etcd_json_b64(key, n)),
-		       n * 4 / 3 + 48);
+		       n + OP_OVERHEAD);
+}
+
+int vgw_etcd_txn_delete_range(struct vgw_etcd_txn *t, const char *key,
+			      const char *end, size_t end_len)
+{
+	size_t n = strlen(key);
+
+	return txn_add(t, t->success,
+		       json_pack("{s:{s:o, s:o}}", "request_delete_range",
+				 "key", vgw_etcd_json_b64(key, n),
+				 "range_end", vgw_etcd_json_b64(end, end_len)),
+		       n + end_len + OP_OVERHEAD);
 }
 
 unsigned int vgw_etcd_txn_ops(const struct vgw_etcd_txn *t)
@@ -779,6 +828,14 @@ int vgw_etcd_txn_commit(struct vgw_etcd *e, const struct vgw_etcd_txn *t,
 	if (!req)
 		return -ENOMEM;
 	err = call(e, "/v3/kv/txn", req, &resp);
+	if (err == -E2BIG) {
+		char why[sizeof(e->errmsg)];
+
+		snprintf(why, sizeof(why), "%s", e->errmsg);
+		return fail(e, err, "%s (a transaction of %zu bytes, %zu comparisons, %u operations)",
+			    why, t->bytes, json_array_size(t->compare),
+			    vgw_etcd_txn_ops(t));
+	}
 	if (err)
 		return err;
 	*done = json_is_true(json_object_get(resp, "succeeded"));
@@ -857,10 +914,18 @@ int vgw_etcd_watch_start(struct vgw_etcd *e, const char *prefix,
 	size_t end_len;
 	char *end = vgw_etcd_prefix_end(prefix, &end_len);
 	struct vgw_etcd_watch *w = calloc(1, sizeof(*w));
-	json_t *req = end ? json_pack("{s:{s:o, s:o, s:I}}", "create_request",
+	/*
+	 * "fragment": etcd splits a reply of more than --max-request-bytes
+	 * into several messages (a catching-up watch gets up to 1000
+	 * revisions in one, and the store's parts are up to a MiB each), so
+	 * that no message outgrows STREAM_MAX. The events simply arrive in
+	 * more lines, in the same order.
+	 */
+	json_t *req = end ? json_pack("{s:{s:o, s:o, s:I, s:b}}", "create_request",
 				      "key", vgw_etcd_json_b64(prefix, strlen(prefix)),
 				      "range_end", vgw_etcd_json_b64(end, end_len),
-				      "start_revision", (json_int_t)start_rev) : NULL;
+				      "start_revision", (json_int_t)start_rev,
+				      "fragment", 1) : NULL;
 
 	int err;
 

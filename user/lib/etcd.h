@@ -21,11 +21,13 @@
  * Conventions: 0 or a negative errno. Transport errors: -ECONNREFUSED
  * (nobody listens), -ETIMEDOUT, -EIO; etcd's refusals by gRPC code: -ESTALE
  * (revision compacted, or in the future), -ENOENT (lease not found), -E2BIG
- * (too many operations, request too large), -EINVAL, -EAGAIN (unavailable,
+ * (too many operations, request too large: the message names etcd's
+ * setting), -EINVAL, -EAGAIN (unavailable,
  * no leader), -EACCES (authentication failed, permission denied), -EKEYEXPIRED
  * (the token is no longer valid: a call re-authenticates once before it
  * says so); -EPROTO for an answer that is not what the gateway sends;
- * -EHOSTUNREACH (name not resolved), -EPERM (TLS refused by either side).
+ * -EHOSTUNREACH (name not resolved), -EPERM (TLS refused by either side),
+ * -EMSGSIZE (a reply over 64 MiB; a range read asks for smaller pages).
  * When every endpoint failed, the last one's error, its message naming
  * them all. The message of
  * the last error is vgw_etcd_error(). Not thread-safe: one thread per client.
@@ -171,7 +173,14 @@ int vgw_etcd_txn_if_absent(struct vgw_etcd_txn *t, const char *key);
 int vgw_etcd_txn_put(struct vgw_etcd_txn *t, const char *key,
 		     const void *value, size_t len, int64_t lease);
 int vgw_etcd_txn_delete(struct vgw_etcd_txn *t, const char *key);
-/* Operations so far, and the request's size in bytes (etcd bounds both). */
+/* Delete every key in [@key, @end) (vgw_etcd_prefix_end(): a prefix). */
+int vgw_etcd_txn_delete_range(struct vgw_etcd_txn *t, const char *key,
+			      const char *end, size_t end_len);
+/*
+ * Operations so far, and the request's size in bytes as etcd counts it
+ * against --max-request-bytes (raw keys and values, not the gateway's
+ * base64, plus some framing): etcd bounds both.
+ */
 unsigned int vgw_etcd_txn_ops(const struct vgw_etcd_txn *t);
 size_t vgw_etcd_txn_bytes(const struct vgw_etcd_txn *t);
 /* *done: whether the conditions held (and the operations were done). */

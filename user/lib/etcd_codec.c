@@ -188,7 +188,8 @@ int vgw_etcd_kv_decode(json_t *o, struct vgw_etcd_kv *kv)
 int vgw_etcd_grpc_errno(int code, const char *msg)
 {
 	if (msg && (strstr(msg, "too many operations") ||
-		    strstr(msg, "request is too large")))
+		    strstr(msg, "request is too large") ||
+		    strstr(msg, "received message larger than max")))
 		return -E2BIG;
 	/*
 	 * etcd's auth refusals share codes with others: its messages say

@@ -8,6 +8,9 @@
  *                                JSON (vgw_obj_write_json()); <type> as vnicctl
  *                                names it: vcn, subnet, route_table,
  *                                security_list, nsg, gateway, vnic
+ *   PREFIX/objects/<type>/<id>/parts/<gen>/<k>
+ *                                part k (from 0) of generation <gen> of an
+ *                                object too big for one value (below)
  *   PREFIX/members/<host id>     a live host, under that host's lease
  *                                (value: {"id": ..., "pid": ...})
  *   PREFIX/cluster/keys          the keys that authenticate the members'
@@ -18,6 +21,30 @@
  *
  * So changing one VNIC is changing one key, and a watch of the prefix sees
  * every change of the document and of the membership.
+ *
+ * Big objects (issue 14): etcd refuses a request over --max-request-bytes
+ * (1.5 MiB by default), which a route table reaches at about 20k rules.
+ * An object whose value is over VGW_STORE_SPLIT_BYTES is split: its key
+ * holds a *head*,
+ *
+ *   {"id":"rt-a","parts":{"generation":G,"count":N,"bytes":B,"fnv1a64":"..."}}
+ *
+ * and its value, cut in N pieces of VGW_STORE_SPLIT_BYTES (the last one
+ * shorter), is under <key>/parts/G/0 .. N-1. Smaller objects are one key
+ * holding their JSON, as always. A write puts the parts of a new
+ * generation first (each only if absent: parts never change once
+ * written), in as many transactions as they need, then in one transaction
+ * the head and the deletion of every other generation's parts. Readers
+ * assemble an object from its head's generation only, and check the
+ * length and hash, so they see the old object or the new one, never a
+ * mix: parts of a generation no head names yet are not read. Every prefix
+ * of the sequence of events is such a state (parts before their head, the
+ * head before the deletions in its transaction), so a watch may stop
+ * anywhere. A head whose parts are not all there (only hand-made: a writer
+ * puts them first) makes vgw_store_doc() fail with -EAGAIN, which the
+ * agent takes as "unchanged" and waits for the parts. Parts of a writer
+ * that died before its head are left until the object's next write
+ * deletes them.
  *
  * Reading: a struct vgw_store holds a copy of the keys (filled by a read of
  * the prefix, kept current by watch events) and reassembles the document
@@ -42,7 +69,8 @@
  * keys (etcd's default --max-txn-ops) or VGW_STORE_TXN_BYTES is committed
  * in several transactions, in that same order, so that agents see additions
  * before the removals that depend on them; a reader may then see an
- * intermediate state.
+ * intermediate state (but never a half-written object). A refusal by etcd
+ * names the keys of the transaction and etcd's setting that refused it.
  */
 #ifndef VGW_STORE_H
 #define VGW_STORE_H
@@ -58,9 +86,16 @@ struct vgw_etcd_kvs;
 
 #define VGW_STORE_PREFIX_DEFAULT	"/vnicgw/"
 #define VGW_STORE_PREFIX_MAX		256
-#define VGW_STORE_KEY_MAX		(VGW_STORE_PREFIX_MAX + 100)
+#define VGW_STORE_KEY_MAX		(VGW_STORE_PREFIX_MAX + 160)
 #define VGW_STORE_TXN_OPS		128		/* etcd's --max-txn-ops */
-#define VGW_STORE_TXN_BYTES		(1u << 20)	/* under etcd's 1.5 MiB */
+/*
+ * A transaction's bytes as etcd counts them (keys and values), under its
+ * 1.5 MiB default --max-request-bytes; and the largest value of one key:
+ * bigger ones are split into parts of that size, each a transaction of its
+ * own with room to spare.
+ */
+#define VGW_STORE_TXN_BYTES		(1u << 20)
+#define VGW_STORE_SPLIT_BYTES		(768u << 10)
 
 /* [A-Za-z0-9._-]{1,63}: object and host ids. */
 bool vgw_store_id_valid(const char *id);
@@ -79,6 +114,15 @@ void vgw_store_member_key(const char *prefix, const char *id,
 			  char key[VGW_STORE_KEY_MAX]);
 /* PREFIX/cluster/keys. */
 void vgw_store_keys_key(const char *prefix, char key[VGW_STORE_KEY_MAX]);
+/*
+ * <@obj_key>/parts/ and <@obj_key>/parts/<gen>/ (the keys of a split
+ * object, of one generation), <@obj_key>/parts/<gen>/<k>.
+ */
+void vgw_store_parts_prefix(const char *obj_key, char key[VGW_STORE_KEY_MAX]);
+void vgw_store_gen_prefix(const char *obj_key, uint64_t gen,
+			  char key[VGW_STORE_KEY_MAX]);
+void vgw_store_part_key(const char *obj_key, uint64_t gen, unsigned int k,
+			char key[VGW_STORE_KEY_MAX]);
 /* An object's value: its canonical JSON, malloc'd. 0 or -errno. */
 int vgw_store_obj_value(enum vgw_obj_type t, const void *obj, char **value,
 			size_t *len);
@@ -98,19 +142,23 @@ const char *vgw_store_prefix(const struct vgw_store *s);
 /*
  * Set or delete one key (a watch event). Keys outside the prefix are
  * ignored. Returns what changed (VGW_STORE_* bits; 0 if the value was the
- * same), or -ENOMEM.
+ * same, or for a part of a split object that its head does not name: a
+ * write in progress, or old parts deleted), or -ENOMEM.
  */
 int vgw_store_set(struct vgw_store *s, const char *key, size_t klen,
 		  const char *value, size_t vlen, int64_t mod_rev);
 int vgw_store_del(struct vgw_store *s, const char *key, size_t klen);
 /* Replace everything with a read of the prefix; returns what changed. */
 int vgw_store_load(struct vgw_store *s, const struct vgw_etcd_kvs *kvs);
+/* The objects (parts are not counted). */
 unsigned int vgw_store_n_objects(const struct vgw_store *s);
 
 /*
  * The document of the objects/ keys, validated. 0; -ENOENT if there is no
  * object (no document); -EINVAL with a message naming the key
- * ("/vnicgw/objects/vnic/v1: private_ips[0]: 10.1.9.5 is outside ..."); or
+ * ("/vnicgw/objects/vnic/v1: private_ips[0]: 10.1.9.5 is outside ...");
+ * -EAGAIN when a split object's head names parts that are not all there
+ * (the message names the key: no document yet, keep the previous one); or
  * -ENOMEM.
  */
 int vgw_store_doc(const struct vgw_store *s, struct vgw_doc **out, char *err,
@@ -151,14 +199,25 @@ int vgw_store_keys_put(struct vgw_etcd *e, const char *prefix,
 		       int64_t mod_rev, bool *done, int64_t *rev, char *err,
 		       size_t errlen);
 
-/* One key to write or delete. */
+/*
+ * One object (or unknown key) to write or delete. A value over
+ * VGW_STORE_SPLIT_BYTES is written as @n_parts parts of generation @gen
+ * and the @head naming them (store_write.c: the parts in transactions of
+ * their own, then the head).
+ */
 struct vgw_store_op {
 	char change;			/* '+' new, '~' changed, '-' removed */
 	enum vgw_obj_type type;		/* VGW_OBJ_NTYPES: an unknown key */
-	char key[VGW_STORE_KEY_MAX];
+	char key[VGW_STORE_KEY_MAX];	/* with @range: every key under it */
 	char *value;			/* '+', '~': canonical JSON */
 	size_t len;
 	int64_t mod_rev;		/* the key's revision as read; 0: absent */
+	bool range;			/* '-' of orphan parts: key is a prefix */
+	bool had_parts;			/* keys under <key>/parts/: delete them */
+	unsigned int n_parts;		/* 0: one key */
+	uint64_t gen;
+	char *head;			/* with n_parts: the key's value */
+	size_t head_len;
 };
 
 struct vgw_store_plan {
@@ -174,7 +233,10 @@ struct vgw_store_plan {
 int vgw_store_plan(const struct vgw_store *cur, const struct vgw_doc *doc,
 		   struct vgw_store_plan *plan);
 void vgw_store_plan_free(struct vgw_store_plan *plan);
-/* "+ vnic v1", "~ subnet s", "- key /p/objects/x/y" (an unknown key). */
+/*
+ * "+ vnic v1", "~ subnet s", "- key /p/objects/x/y" (an unknown key),
+ * "~ route_table rt-a (9203959 bytes in 12 parts)".
+ */
 void vgw_store_op_print(const struct vgw_store_op *op, FILE *f);
 
 struct vgw_store_stats {

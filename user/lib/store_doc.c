@@ -9,9 +9,15 @@
  * and hands it to vgw_doc_parse(): the document is validated by exactly the
  * code that validates a file. Its messages name objects by their index in
  * the document ("vnics[3].private_ips[0]: ..."); they are rewritten to name
- * the key instead, which is what an operator of etcd can find.
+ * the key instead, which is what an operator of etcd can find. A split
+ * object's value is its parts assembled (store.c, vgw_store_obj_bytes());
+ * the parts' keys are not objects, and are deleted with their object.
+ *
+ * A value over VGW_STORE_SPLIT_BYTES is planned as parts of a new
+ * generation and a head (store_write.c commits them in that order).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,40 +65,76 @@ static int type_of_key(const char *key, size_t plen, const char **id)
 	return -1;
 }
 
-/* Every key under objects/ must name a known type and a valid id. */
+/*
+ * Whether entry @e is a part of a split object (objects/<type>/<id>/parts/
+ * <gen>/<k>, with a known type and a valid id): read through its head.
+ */
+static bool is_part(const struct vgw_store_entry *e, size_t plen)
+{
+	char okey[VGW_STORE_KEY_MAX];
+	unsigned int k;
+	const char *id;
+	uint64_t gen;
+	size_t olen;
+
+	if (!vgw_store_is_part(e->key, e->klen, &olen, &gen, &k) ||
+	    olen >= sizeof(okey) || olen <= plen)
+		return false;
+	memcpy(okey, e->key, olen);
+	okey[olen] = '\0';
+	return type_of_key(okey, plen, &id) >= 0 && vgw_store_id_valid(id);
+}
+
+/*
+ * Every key under objects/ must name a known type and a valid id, or be a
+ * part of such an object.
+ */
 static int check_keys(const struct vgw_store *s, char *err, size_t errlen)
 {
 	char p[VGW_STORE_KEY_MAX];
 	size_t first, end, i, plen;
+	unsigned int objects = 0;
 	const char *id;
 
 	vgw_store_objects_prefix(s->prefix, p);
 	plen = strlen(p);
 	end = vgw_store_run(s, p, &first);
-	if (first == end)
-		return fail(err, errlen, -ENOENT, "no document in etcd: no key under %s", p);
 	for (i = first; i < end; i++) {
 		if (strlen(s->e[i].key) != s->e[i].klen)
 			return fail(err, errlen, -EINVAL, "%s...: a key with a NUL byte",
 				    s->e[i].key);
+		if (is_part(&s->e[i], plen))
+			continue;
 		if (type_of_key(s->e[i].key, plen, &id) < 0)
 			return fail(err, errlen, -EINVAL,
 				    "%s: not objects/<type>/<id> with a known type", s->e[i].key);
 		if (!vgw_store_id_valid(id))
 			return fail(err, errlen, -EINVAL,
 				    "%s: \"%s\" is not a valid id", s->e[i].key, id);
+		objects++;
 	}
+	/* Parts alone (their head deleted by hand) are no document either. */
+	if (!objects)
+		return fail(err, errlen, -ENOENT, "no document in etcd: no key under %s", p);
 	return 0;
 }
 
 /* The value of entry @e, one object whose id is the key's. */
-static int obj_of(const struct vgw_store_entry *e, const char *id,
-		  json_t **out, char *err, size_t errlen)
+static int obj_of(const struct vgw_store *s, const struct vgw_store_entry *e,
+		  const char *id, json_t **out, char *err, size_t errlen)
 {
 	json_error_t je;
-	const char *jid;
-	json_t *o = json_loadb(e->value, e->vlen, 0, &je);
+	const char *jid, *value;
+	char *owned;
+	size_t len;
+	json_t *o;
+	int ret;
 
+	ret = vgw_store_obj_bytes(s, e, &value, &len, &owned, err, errlen);
+	if (ret)
+		return ret;
+	o = json_loadb(value, len, 0, &je);
+	free(owned);
 	if (!json_is_object(o)) {
 		json_decref(o);
 		return fail(err, errlen, -EINVAL, "%s: the value is not a JSON object%s%s",
@@ -126,7 +168,9 @@ static int add_type(const struct vgw_store *s, enum vgw_obj_type t,
 	if (!a || !km->keys[t] || json_object_set_new(root, vgw_obj_type_key(t), a))
 		return -ENOMEM;
 	for (i = first; i < end; i++) {
-		ret = obj_of(&s->e[i], s->e[i].key + plen, &o, err, errlen);
+		if (is_part(&s->e[i], strlen(s->prefix) + strlen("objects/")))
+			continue;
+		ret = obj_of(s, &s->e[i], s->e[i].key + plen, &o, err, errlen);
 		if (ret)
 			return ret;
 		if (json_array_append_new(a, o))
@@ -202,17 +246,6 @@ int vgw_store_doc(const struct vgw_store *s, struct vgw_doc **out, char *err,
 
 /* --- the plan of a write --------------------------------------------------- */
 
-static const struct vgw_store_entry *find(const struct vgw_store *s,
-					  const char *key)
-{
-	size_t first, end = vgw_store_run(s, key, &first);
-
-	for (; first < end; first++)
-		if (!strcmp(s->e[first].key, key))
-			return &s->e[first];
-	return NULL;
-}
-
 static struct vgw_store_op *op_add(struct vgw_store_plan *p)
 {
 	struct vgw_store_op *ops = realloc(p->ops, (p->n + 1) * sizeof(*ops));
@@ -224,12 +257,56 @@ static struct vgw_store_op *op_add(struct vgw_store_plan *p)
 	return &ops[p->n++];
 }
 
+/* Whether entry @e holds the object @value (assembled if split). */
+static bool holds(const struct vgw_store *cur, const struct vgw_store_entry *e,
+		  const char *value, size_t len)
+{
+	const char *have;
+	char *owned, why[8];
+	size_t hlen;
+	bool same;
+
+	/* A head that does not parse or misses parts: written again. */
+	if (!e || vgw_store_obj_bytes(cur, e, &have, &hlen, &owned, why, sizeof(why)))
+		return false;
+	same = hlen == len && !memcmp(have, value, len);
+	free(owned);
+	return same;
+}
+
+/*
+ * A value too big for one key: its parts' generation, one above any in
+ * the copy (parts a failed writer left) and above the revision read (two
+ * writers that read different revisions never pick the same one; two that
+ * read the same one collide on the parts' "absent" conditions, and one
+ * starts over).
+ */
+static int plan_split(const struct vgw_store *cur, struct vgw_store_op *op,
+		      uint64_t max_gen)
+{
+	struct vgw_store_head h = {
+		.gen = max_gen + 1,
+		.count = (unsigned int)((op->len + VGW_STORE_SPLIT_BYTES - 1) /
+					VGW_STORE_SPLIT_BYTES),
+		.bytes = op->len,
+		.hash = vgw_store_fnv1a64(op->value, op->len),
+	};
+
+	if (cur->rev >= 0 && (uint64_t)cur->rev + 1 > h.gen)
+		h.gen = (uint64_t)cur->rev + 1;
+	op->n_parts = h.count;
+	op->gen = h.gen;
+	op->head = vgw_store_head_value(strrchr(op->key, '/') + 1, &h, &op->head_len);
+	return op->head ? 0 : -ENOMEM;
+}
+
 /* A put of object @obj of type @t, if its key does not hold it already. */
 static int plan_put(const struct vgw_store *cur, enum vgw_obj_type t,
 		    const void *obj, struct vgw_store_plan *p)
 {
 	const struct vgw_store_entry *e;
 	struct vgw_store_op *op;
+	uint64_t max_gen;
 	char *value;
 	size_t len;
 
@@ -241,8 +318,8 @@ static int plan_put(const struct vgw_store *cur, enum vgw_obj_type t,
 		return -ENOMEM;
 	}
 	vgw_store_obj_key(cur->prefix, t, (const char *)obj, op->key);
-	e = find(cur, op->key);
-	if (e && e->vlen == len && !memcmp(e->value, value, len)) {
+	e = vgw_store_find(cur, op->key);
+	if (holds(cur, e, value, len)) {
 		free(value);
 		p->n--;		/* unchanged */
 		return 0;
@@ -252,11 +329,50 @@ static int plan_put(const struct vgw_store *cur, enum vgw_obj_type t,
 	op->value = value;
 	op->len = len;
 	op->mod_rev = e ? e->mod_rev : 0;
+	op->had_parts = vgw_store_has_parts(cur, op->key, &max_gen);
 	if (e)
 		p->changed++;
 	else
 		p->added++;
-	return 0;
+	return len > VGW_STORE_SPLIT_BYTES ? plan_split(cur, op, max_gen) : 0;
+}
+
+/*
+ * Parts at @i whose object has no head: deleted all at once, unless @doc
+ * makes the object (its put deletes them). Returns the index after them.
+ */
+static size_t plan_orphans(const struct vgw_store *cur, const struct vgw_doc *doc,
+			   size_t i, size_t plen, struct vgw_store_plan *p,
+			   int *err)
+{
+	char okey[VGW_STORE_KEY_MAX], pre[VGW_STORE_KEY_MAX];
+	const struct vgw_store_entry *e = &cur->e[i];
+	struct vgw_store_op *op;
+	size_t olen, first, end;
+	unsigned int k;
+	const char *id;
+	uint64_t gen;
+	int t;
+
+	vgw_store_is_part(e->key, e->klen, &olen, &gen, &k);
+	memcpy(okey, e->key, olen);
+	okey[olen] = '\0';
+	vgw_store_parts_prefix(okey, pre);
+	end = vgw_store_run(cur, pre, &first);
+	t = type_of_key(okey, plen, &id);
+	if (vgw_store_find(cur, okey) || vgw_doc_find(doc, (enum vgw_obj_type)t, id))
+		return end;
+	op = op_add(p);
+	if (!op) {
+		*err = -ENOMEM;
+		return end;
+	}
+	op->change = '-';
+	op->type = VGW_OBJ_NTYPES;
+	op->range = true;
+	snprintf(op->key, sizeof(op->key), "%s", pre);
+	p->removed++;
+	return end;
 }
 
 /* A delete of every objects/ key that @doc does not produce. */
@@ -267,12 +383,18 @@ static int plan_deletes(const struct vgw_store *cur, const struct vgw_doc *doc,
 	size_t first, end, i, plen;
 	struct vgw_store_op *op;
 	const char *id;
-	int t;
+	uint64_t max_gen;
+	int t, err = 0;
 
 	vgw_store_objects_prefix(cur->prefix, pre);
 	plen = strlen(pre);
 	end = vgw_store_run(cur, pre, &first);
-	for (i = first; i < end; i++) {
+	for (i = first; i < end && !err; i++) {
+		/* Parts go with their object: its put or its delete. */
+		if (is_part(&cur->e[i], plen)) {
+			i = plan_orphans(cur, doc, i, plen, p, &err) - 1;
+			continue;
+		}
 		t = type_of_key(cur->e[i].key, plen, &id);
 		if (t >= 0 && vgw_doc_find(doc, (enum vgw_obj_type)t, id))
 			continue;
@@ -283,9 +405,10 @@ static int plan_deletes(const struct vgw_store *cur, const struct vgw_doc *doc,
 		op->type = t < 0 ? VGW_OBJ_NTYPES : (enum vgw_obj_type)t;
 		snprintf(op->key, sizeof(op->key), "%s", cur->e[i].key);
 		op->mod_rev = cur->e[i].mod_rev;
+		op->had_parts = vgw_store_has_parts(cur, op->key, &max_gen);
 		p->removed++;
 	}
-	return 0;
+	return err;
 }
 
 /* Deletes in reverse dependency order (unknown keys first), then by key. */
@@ -324,8 +447,10 @@ void vgw_store_plan_free(struct vgw_store_plan *p)
 {
 	unsigned int i;
 
-	for (i = 0; i < p->n; i++)
+	for (i = 0; i < p->n; i++) {
 		free(p->ops[i].value);
+		free(p->ops[i].head);
+	}
 	free(p->ops);
 	memset(p, 0, sizeof(*p));
 }
@@ -336,6 +461,9 @@ void vgw_store_op_print(const struct vgw_store_op *op, FILE *f)
 
 	if (op->type == VGW_OBJ_NTYPES || !id)
 		fprintf(f, "%c key %s\n", op->change, op->key);
+	else if (op->n_parts)
+		fprintf(f, "%c %s %s (%zu bytes in %u parts)\n", op->change,
+			vgw_obj_type_name(op->type), id + 1, op->len, op->n_parts);
 	else
 		fprintf(f, "%c %s %s\n", op->change, vgw_obj_type_name(op->type),
 			id + 1);

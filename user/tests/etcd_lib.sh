@@ -7,7 +7,8 @@
 # (selftests/cluster).
 #
 #   etcd_start DIR [CLIENT_URLS]   start (or restart, same DIR) and wait until
-#                                  it answers; sets ETCD_URL, ETCD_PID
+#                                  it answers; sets ETCD_URL, ETCD_PID;
+#                                  $ETCD_EXTRA: more options (words)
 #   etcd_stop [SIGNAL]             stop the etcd started last (default TERM)
 #   etcdctl_t ARGS...              etcdctl against it
 
@@ -53,7 +54,7 @@ etcd_start()
 	etcd --name vgwt --data-dir "$dir/data" \
 		--listen-client-urls "$urls" --advertise-client-urls "$ETCD_URL" \
 		--listen-peer-urls "$ETCD_PEER" --initial-advertise-peer-urls "$ETCD_PEER" \
-		--initial-cluster "vgwt=$ETCD_PEER" >>"$dir/etcd.log" 2>&1 &
+		--initial-cluster "vgwt=$ETCD_PEER" ${ETCD_EXTRA:-} >>"$dir/etcd.log" 2>&1 &
 	ETCD_PID=$!
 	local i
 	for i in $(seq 100); do

@@ -3,7 +3,8 @@
  * The etcd layout of the desired state (user/lib/store*.c) and the etcd
  * gateway's encoding (user/lib/etcd_codec.c), without an etcd: keys, the
  * document reassembled from keys and its refusals naming the key, the plan
- * of a write, members, base64, range ends, watch messages.
+ * of a write, objects split over keys (a head and its parts), members,
+ * base64, range ends, watch messages.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -338,6 +340,162 @@ TEST(op_lines_look_like_vnicctl_apply)
 	free(text);
 }
 
+/* --- objects split over keys (issue 14) ----------------------------------- */
+
+#define RT	P "objects/route_table/rt-a"
+
+static uint64_t fnv(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (n--) {
+		h ^= (unsigned char)*p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static int set_n(struct vgw_store *s, const char *key, const char *v,
+		 size_t n)
+{
+	return vgw_store_set(s, key, strlen(key), v, n, 11);
+}
+
+/*
+ * The example's keys with rt-a's value as a head of generation 7 and 3
+ * parts (the reader does not care how big they are). Returns rt-a's JSON.
+ */
+static char *split_example(struct vgw_store **out)
+{
+	struct vgw_doc *d = example();
+	char head[256], *value;
+	size_t len, third;
+
+	*out = store_of(d);
+	vgw_store_obj_value(VGW_OBJ_ROUTE_TABLE,
+			    vgw_doc_find(d, VGW_OBJ_ROUTE_TABLE, "rt-a"), &value, &len);
+	vgw_doc_free(d);
+	third = len / 3;
+	/* Parts first, as a writer does: a generation no head names. */
+	set_n(*out, RT "/parts/7/0", value, third);
+	set_n(*out, RT "/parts/7/1", value + third, third);
+	set_n(*out, RT "/parts/7/2", value + 2 * third, len - 2 * third);
+	snprintf(head, sizeof(head),
+		 "{\"id\":\"rt-a\",\"parts\":{\"generation\":7,\"count\":3,\"bytes\":%zu,\"fnv1a64\":\"%016llx\"}}",
+		 len, (unsigned long long)fnv(value, len));
+	set(*out, RT, head, 12);
+	return value;
+}
+
+TEST(a_split_object_reads_as_its_parts_assembled)
+{
+	struct vgw_doc *d = example(), *back = NULL;
+	struct vgw_store_plan p;
+	struct vgw_store *s;
+	char err[256] = "", *v = split_example(&s);
+
+	EXPECT_EQ(12, vgw_store_n_objects(s));		/* parts are not objects */
+	ASSERT_EQ(0, vgw_store_doc(s, &back, err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_TRUE(vgw_doc_equal(d, back));
+	/* The keys hold the document: a plan of it changes nothing. */
+	ASSERT_EQ(0, vgw_store_plan(s, d, &p));
+	EXPECT_EQ(0, p.n);
+	vgw_store_plan_free(&p);
+	vgw_doc_free(back);
+	vgw_doc_free(d);
+	vgw_store_free(s);
+	free(v);
+}
+
+TEST(only_the_heads_generation_changes_the_document)
+{
+	struct vgw_store *s;
+	struct vgw_doc *d = NULL;
+	char err[256] = "", *v = split_example(&s);
+
+	/* A writer's new parts, and old ones deleted: nothing to read. */
+	EXPECT_EQ(0, set_n(s, RT "/parts/8/0", "{", 1));
+	EXPECT_EQ(0, vgw_store_del(s, RT "/parts/8/0", strlen(RT "/parts/8/0")));
+	/* A part of the head's generation gone: no document yet. */
+	EXPECT_EQ(VGW_STORE_OBJECTS,
+		  vgw_store_del(s, RT "/parts/7/1", strlen(RT "/parts/7/1")));
+	EXPECT_EQ(-EAGAIN, vgw_store_doc(s, &d, err, sizeof(err)));
+	EXPECT_STREQ(RT ": part 1 of the 3 of generation 7 is not there (yet)", err);
+	/* Back, but not the same bytes: the hash says so. */
+	EXPECT_EQ(VGW_STORE_OBJECTS, set_n(s, RT "/parts/7/1", v, strlen(v) / 3));
+	EXPECT_EQ(-EAGAIN, vgw_store_doc(s, &d, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "not the head's"));
+	vgw_store_free(s);
+	free(v);
+}
+
+TEST(a_bad_head_is_refused_naming_the_key)
+{
+	struct vgw_store *s;
+	struct vgw_doc *d = NULL;
+	char err[512] = "", *v = split_example(&s);
+
+	set(s, RT, "{\"id\":\"rt-a\",\"parts\":{\"generation\":7}}", 13);
+	EXPECT_EQ(-EINVAL, vgw_store_doc(s, &d, err, sizeof(err)));
+	EXPECT_EQ(0, strncmp(err, RT ": not a split object's head", strlen(RT ": not a split object's head")))
+		TH_LOG("%s", err);
+	/* A part with no head at all is no object, and a bad key still is. */
+	vgw_store_del(s, RT, strlen(RT));
+	set(s, P "objects/vcn/a/b", "{}", 13);
+	EXPECT_EQ(-EINVAL, vgw_store_doc(s, &d, err, sizeof(err)));
+	EXPECT_STREQ(P "objects/vcn/a/b: \"a/b\" is not a valid id", err);
+	vgw_store_free(s);
+	free(v);
+}
+
+TEST(a_big_value_is_planned_as_parts_and_a_head)
+{
+	struct vgw_doc *d = example();
+	struct vgw_route_table *rt = (void *)vgw_doc_find(d, VGW_OBJ_ROUTE_TABLE, "rt-a");
+	struct vgw_store *s = vgw_store_new(P);
+	struct vgw_route_rule *r;
+	struct vgw_store_plan p;
+	unsigned int i, n = 20000;
+	char *text;
+	size_t len;
+	FILE *f;
+
+	/* 20k rules: 11.0.0.0/32 + i, to igw-a (about 1.4 MB of JSON). */
+	r = realloc(rt->rules, (rt->n_rules + n) * sizeof(*r));
+	ASSERT_NE(NULL, r);
+	rt->rules = r;
+	for (i = 0; i < n; i++) {
+		r = &rt->rules[rt->n_rules + i];
+		*r = rt->rules[0];
+		r->pos = rt->n_rules + i;
+		r->dst.addr.family = AF_INET;
+		r->dst.addr.bytes[0] = 11;
+		r->dst.addr.bytes[1] = (unsigned char)(i >> 16);
+		r->dst.addr.bytes[2] = (unsigned char)(i >> 8);
+		r->dst.addr.bytes[3] = (unsigned char)i;
+		r->dst.len = 32;
+	}
+	rt->n_rules += n;
+	ASSERT_EQ(0, vgw_store_plan(s, d, &p));
+	for (i = 0; i < p.n && strcmp(p.ops[i].key, RT); i++)
+		;
+	ASSERT_LT(i, p.n);
+	EXPECT_GT(p.ops[i].len, VGW_STORE_SPLIT_BYTES);
+	EXPECT_EQ((p.ops[i].len + VGW_STORE_SPLIT_BYTES - 1) / VGW_STORE_SPLIT_BYTES,
+		  p.ops[i].n_parts);
+	ASSERT_NE(NULL, p.ops[i].head);
+	EXPECT_NE(NULL, strstr(p.ops[i].head, "\"parts\":{\"generation\":1,"));
+	f = open_memstream(&text, &len);
+	vgw_store_op_print(&p.ops[i], f);
+	fclose(f);
+	EXPECT_NE(NULL, strstr(text, "+ route_table rt-a ("));
+	EXPECT_NE(NULL, strstr(text, " parts)\n"));
+	free(text);
+	vgw_store_plan_free(&p);
+	vgw_store_free(s);
+	vgw_doc_free(d);
+}
+
 /* --- members ------------------------------------------------------------------ */
 
 TEST(members_are_the_valid_ids_sorted)
@@ -461,6 +619,8 @@ TEST(grpc_codes_map_to_errnos)
 	EXPECT_EQ(-ENOENT, vgw_etcd_grpc_errno(5, "etcdserver: requested lease not found"));
 	EXPECT_EQ(-E2BIG, vgw_etcd_grpc_errno(3, "etcdserver: too many operations in txn request"));
 	EXPECT_EQ(-E2BIG, vgw_etcd_grpc_errno(3, "etcdserver: request is too large"));
+	/* Over --max-request-bytes plus gRPC's 512 KiB: refused by gRPC itself. */
+	EXPECT_EQ(-E2BIG, vgw_etcd_grpc_errno(8, "grpc: received message larger than max (7601112 vs. 2097152)"));
 	EXPECT_EQ(-EINVAL, vgw_etcd_grpc_errno(3, "etcdserver: duplicate key given in txn request"));
 	EXPECT_EQ(-EAGAIN, vgw_etcd_grpc_errno(14, "no leader"));
 	/* etcd's auth refusals, told apart by their messages */
