@@ -132,13 +132,17 @@ expect_eq "monitor drops reason no_attachment: VNI 4242, no VNIC" "no_attachment
 
 # The rate: 5 a second. 40 drops at once (one craft): 5 reported, 35
 # missed; a second later, one more drop reports those it missed. Every
-# drop is accounted for.
+# drop is accounted for. "A second later" counts from when the 40 were
+# dropped, not sent: under the debug kernel they wait in the backlog for
+# a while (the 41st came within the same interval: 5 + 0).
 echo 5 >"$RATE"
 out=$TOPO_DIR/mon-rate
-monitor 4 "$out" drops || not_ok "the monitor joined"
+monitor 6 "$out" drops || not_ok "the monitor joined"
 sleep 1.1	# a fresh interval
 b=$(drops mac_spoof a1)
 "${A1[@]}" --vxlan 1001 --smac 02:00:0a:01:01:99 --count 40
+forty_dropped() { [ "$(drops mac_spoof a1)" -ge $((b + 40)) ]; }
+wait_for 10 forty_dropped || not_ok "the 40 frames were dropped"
 sleep 1.2
 mac_spoof 1
 finished
