@@ -52,7 +52,7 @@ expect_within "both agents make their kernel equal to the document in etcd" 20 \
 	both_equal "$DATA/example.json"
 expect_ok "... h1 logs one line per object it added" grep -q -- '+ vnic vnic-a1$' "$WORK/h1.log"
 expect_ok "... and says where the document came from" \
-	log_has h2 "etcd $AG_URL $P: loaded \\(etcd revision [0-9]+\\)"
+	log_has h2 "etcd $AG_URL $P: loaded \\(etcd revision [0-9]+, [0-9]+ route rules\\)"
 
 # --- one VNIC changes: one key, both kernels ------------------------------------
 
@@ -64,7 +64,7 @@ expect_within "both kernels follow" 10 both_equal "$WORK/doc2.json"
 expect_ok "... each applying only that VNIC" \
 	bash -c "grep -q -- '~ vnic vnic-fw$' $WORK/h1.log && grep -q -- '~ vnic vnic-fw$' $WORK/h2.log"
 expect_ok "... and saying which etcd revision it applied" \
-	log_has h1 "applied etcd $AG_URL $P \\(etcd revision [0-9]+\\): 0 added, 1 changed, 0 removed"
+	log_has h1 "applied etcd $AG_URL $P \\(etcd revision [0-9]+, [0-9]+ route rules\\): 0 added, 1 changed, 0 removed"
 
 if out=$(vgw-etcd-latency --etcd "$ETCD_URL" --etcd-prefix "$P" --doc "$WORK/doc2.json" \
 		--vnic vnic-fw --netns vgwt-h1,vgwt-h2 --count 100 2>&1); then
