@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +17,7 @@
 
 #include "etcd.h"
 #include "store_priv.h"
+#include "vgw.h"
 
 bool vgw_store_id_valid(const char *id)
 {
@@ -480,19 +480,6 @@ bool vgw_store_has_parts(const struct vgw_store *s, const char *obj_key,
 	return end > first;
 }
 
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
 int vgw_store_obj_bytes(const struct vgw_store *s,
 			const struct vgw_store_entry *e, const char **value,
 			size_t *len, char **owned, char *err, size_t errlen)
@@ -508,7 +495,7 @@ int vgw_store_obj_bytes(const struct vgw_store *s,
 	*owned = NULL;
 	ret = vgw_store_head_parse(e->value, e->vlen, &h, why, sizeof(why));
 	if (ret < 0)
-		return fail(err, errlen, ret, "%s: %s", e->key, why);
+		return vgw_fail_ret(err, errlen, ret, "%s: %s", e->key, why);
 	if (!ret) {
 		*value = e->value;
 		*len = e->vlen;
@@ -522,7 +509,7 @@ int vgw_store_obj_bytes(const struct vgw_store *s,
 		pe = vgw_store_find(s, pk);
 		if (!pe || pe->vlen > h.bytes - off) {
 			free(buf);
-			return fail(err, errlen, -EAGAIN,
+			return vgw_fail_ret(err, errlen, -EAGAIN,
 				    "%s: part %u of the %u of generation %" PRIu64 " %s",
 				    e->key, k, h.count, h.gen, pe ?
 				    "makes more than the head's bytes" : "is not there (yet)");
@@ -532,7 +519,7 @@ int vgw_store_obj_bytes(const struct vgw_store *s,
 	}
 	if (off != h.bytes || vgw_store_fnv1a64(buf, off) != h.hash) {
 		free(buf);
-		return fail(err, errlen, -EAGAIN,
+		return vgw_fail_ret(err, errlen, -EAGAIN,
 			    "%s: the %u parts of generation %" PRIu64 " are %zu bytes%s, not the head's %zu bytes and hash",
 			    e->key, h.count, h.gen, off,
 			    off == h.bytes ? " of another hash" : "", h.bytes);

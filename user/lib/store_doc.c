@@ -18,32 +18,19 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "store_priv.h"
+#include "vgw.h"
 
 /* The key of each object, by type, in document order (for messages). */
 struct keymap {
 	const char **keys[VGW_OBJ_NTYPES];
 	unsigned int n[VGW_OBJ_NTYPES];
 };
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 /* The type named by the segment of @key after PREFIX/objects/, or -1. */
 static int type_of_key(const char *key, size_t plen, const char **id)
@@ -101,21 +88,21 @@ static int check_keys(const struct vgw_store *s, char *err, size_t errlen)
 	end = vgw_store_run(s, p, &first);
 	for (i = first; i < end; i++) {
 		if (strlen(s->e[i].key) != s->e[i].klen)
-			return fail(err, errlen, -EINVAL, "%s...: a key with a NUL byte",
+			return vgw_fail_ret(err, errlen, -EINVAL, "%s...: a key with a NUL byte",
 				    s->e[i].key);
 		if (is_part(&s->e[i], plen))
 			continue;
 		if (type_of_key(s->e[i].key, plen, &id) < 0)
-			return fail(err, errlen, -EINVAL,
+			return vgw_fail_ret(err, errlen, -EINVAL,
 				    "%s: not objects/<type>/<id> with a known type", s->e[i].key);
 		if (!vgw_store_id_valid(id))
-			return fail(err, errlen, -EINVAL,
+			return vgw_fail_ret(err, errlen, -EINVAL,
 				    "%s: \"%s\" is not a valid id", s->e[i].key, id);
 		objects++;
 	}
 	/* Parts alone (their head deleted by hand) are no document either. */
 	if (!objects)
-		return fail(err, errlen, -ENOENT, "no document in etcd: no key under %s", p);
+		return vgw_fail_ret(err, errlen, -ENOENT, "no document in etcd: no key under %s", p);
 	return 0;
 }
 
@@ -137,12 +124,12 @@ static int obj_of(const struct vgw_store *s, const struct vgw_store_entry *e,
 	free(owned);
 	if (!json_is_object(o)) {
 		json_decref(o);
-		return fail(err, errlen, -EINVAL, "%s: the value is not a JSON object%s%s",
+		return vgw_fail_ret(err, errlen, -EINVAL, "%s: the value is not a JSON object%s%s",
 			    e->key, o ? "" : ": ", o ? "" : je.text);
 	}
 	jid = json_string_value(json_object_get(o, "id"));
 	if (!jid || strcmp(jid, id)) {
-		fail(err, errlen, -EINVAL, "%s: the object's id is %s%s%s, not the key's %s",
+		vgw_fail_ret(err, errlen, -EINVAL, "%s: the object's id is %s%s%s, not the key's %s",
 		     e->key, jid ? "\"" : "", jid ? jid : "missing",
 		     jid ? "\"" : "", id);
 		json_decref(o);

@@ -61,6 +61,9 @@ int vgw_flush(struct vgw_client *c);
  */
 int vgw_fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same, returning @ret (-ENOENT, -EAGAIN...). */
+int vgw_fail_ret(char *err, size_t errlen, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Name of feature bit @bit, or NULL if this build does not know it. */
 const char *vgw_feature_name(unsigned int bit);
