@@ -177,6 +177,30 @@ fi
 
 # wait_for SECS CMD...: poll CMD every 0.1 s until it succeeds; false after
 # SECS seconds (times VGW_SLOW).
+# cpu_cgroup NAME PCT: a cgroup NAME whose tasks get PCT % of one CPU
+# together, its directory in CG (the caller removes it): v2's cpu.max where
+# the root hands the cpu controller down, else v1's cfs quota. 1, CG empty:
+# neither (the tasks are not starved).
+cpu_cgroup()
+{
+	local q=$(($2 * 1000))
+
+	CG=
+	if grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null &&
+	   mkdir "/sys/fs/cgroup/$1" 2>/dev/null; then
+		CG=/sys/fs/cgroup/$1
+		echo "$q 100000" >"$CG/cpu.max" && return 0
+	elif [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] &&
+	     mkdir "/sys/fs/cgroup/cpu/$1" 2>/dev/null; then
+		CG=/sys/fs/cgroup/cpu/$1
+		echo 100000 >"$CG/cpu.cfs_period_us" &&
+		echo "$q" >"$CG/cpu.cfs_quota_us" && return 0
+	fi
+	[ -n "$CG" ] && rmdir "$CG" 2>/dev/null
+	CG=
+	return 1
+}
+
 wait_for()
 {
 	local end=$((SECONDS + $1 * VGW_SLOW))

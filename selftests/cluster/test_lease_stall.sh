@@ -54,26 +54,8 @@ kernels_are() # FP NS...
 members_now() { vnicctl-etcd "${E[@]}" members 2>/dev/null | xargs; }
 epochs() { for h in 1 2 3; do cl "vgwt-h$h" .epoch; done | xargs; }
 
-# The cgroup (as user/tests/test_agent_lease.sh): v2's cpu.max where the
-# root hands the cpu controller down, else v1's cfs quota; else none.
-starve_setup()
-{
-	local q=$((QUOTA_PCT * 1000))
-
-	if grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null &&
-	   mkdir /sys/fs/cgroup/vgwt-stall 2>/dev/null; then
-		CG=/sys/fs/cgroup/vgwt-stall
-		echo "$q 100000" >"$CG/cpu.max" && return 0
-	elif [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] &&
-	     mkdir /sys/fs/cgroup/cpu/vgwt-stall 2>/dev/null; then
-		CG=/sys/fs/cgroup/cpu/vgwt-stall
-		echo 100000 >"$CG/cpu.cfs_period_us" &&
-		echo "$q" >"$CG/cpu.cfs_quota_us" && return 0
-	fi
-	[ -n "$CG" ] && rmdir "$CG" 2>/dev/null
-	CG=
-	return 1
-}
+# The cgroup: QUOTA_PCT % of one CPU (lib.sh's cpu_cgroup), or none.
+starve_setup() { cpu_cgroup vgwt-stall "$QUOTA_PCT"; }
 
 cluster_setup 3 || exit 1
 vnicctl apply "${E[@]}" "$VGW_ROOT/user/tests/data/example.json" >/dev/null

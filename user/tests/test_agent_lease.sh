@@ -73,26 +73,8 @@ etcd_start "$WORK/etcd" "http://127.0.0.1:$port,http://10.253.1.1:$port" || exit
 AG_URL=http://10.253.1.1:$port
 
 # A cgroup whose tasks get QUOTA_PCT % of one CPU (the agent's threads
-# together): cgroup v2's cpu.max where the cpu controller is enabled for
-# children of the root, else v1's cpu.cfs_quota_us. Neither: not starved.
-starve_setup()
-{
-	local q=$((QUOTA_PCT * 1000))
-
-	if grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null &&
-	   mkdir /sys/fs/cgroup/vgwt-lease 2>/dev/null; then
-		CG=/sys/fs/cgroup/vgwt-lease
-		echo "$q 100000" >"$CG/cpu.max" && return 0
-	elif [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] &&
-	     mkdir /sys/fs/cgroup/cpu/vgwt-lease 2>/dev/null; then
-		CG=/sys/fs/cgroup/cpu/vgwt-lease
-		echo 100000 >"$CG/cpu.cfs_period_us" &&
-		echo "$q" >"$CG/cpu.cfs_quota_us" && return 0
-	fi
-	[ -n "$CG" ] && rmdir "$CG" 2>/dev/null
-	CG=
-	return 1
-}
+# together; selftests/lib.sh's cpu_cgroup). Neither v2 nor v1: not starved.
+starve_setup() { cpu_cgroup vgwt-lease "$QUOTA_PCT"; }
 
 # start_agent PREFIX LOG HOOKS ARGS...: member h1, in the cgroup if there
 # is one, with VGW_AGENT_TEST=HOOKS.
