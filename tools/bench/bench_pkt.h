@@ -86,7 +86,7 @@ static inline uint32_t bench_route_host(uint32_t flow, uint32_t n)
 }
 
 /*
- * The bulk VNICs of the scale scenarios (tools/bench/lib.sh's bulk_vnics):
+ * The bulk VNICs of the scale scenarios (as tools/bench/lib.sh and the sys-*.sh render them):
  * VNIC i has address 10.(64 + k / 65536).(k / 256 % 256).(k % 256) with
  * k = 10 + i, MAC 02:00 and its address, VNI 200000 + i, and its NVD is
  * instance a's (10.0.0.21) for even i, instance b's (10.0.0.22) for odd i.

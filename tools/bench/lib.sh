@@ -117,16 +117,12 @@ bulk_routes()
 		printf(f, sprintf("%d.%d.%d.0/24", 20 + int(j / 65536), int(j / 256) % 256, j % 256)) }'
 }
 
-# bulk_vnics N: "id ip vni nvd" of each of the N extra VNICs: even ones on
-# instance a's NVD, odd ones on b's, so that pair p (2p -> 2p + 1, path
-# pairs) goes from nvd1 to nvd2 (bench_pkt.h, bench_pair()). Every system's
-# rendering of them follows the same formulas.
-bulk_vnics()
-{
-	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) { k = 10 + i
-		printf("x%d 10.%d.%d.%d %d 10.0.0.%d\n", i, 64 + int(k / 65536), int(k / 256) % 256,
-			k % 256, 200000 + i, 21 + i % 2) } }'
-}
+# The bulk VNICs of the scale scenarios, as every system renders them (one
+# awk each: there may be 100k): VNIC i is 10.(64 + k / 65536).(k / 256 %
+# 256).(k % 256) with k = 10 + i, MAC 02:00 and its address, VNI
+# 200000 + i, on instance a's NVD (10.0.0.21) for even i and b's for odd i,
+# so that pair p (2p -> 2p + 1, path pairs) goes from nvd1 to nvd2
+# (bench_pkt.h, bench_pair()).
 
 # --- the underlay and the traffic ends -----------------------------------------
 
