@@ -94,6 +94,20 @@ $(BUILD)/tests/test_agent_keys: user/tests/test_agent_keys.c user/agent/keys.c \
 		user/agent/keys.c user/agent/config.c user/agent/log.c user/agent/notify.c \
 		$(LIBVGW) $(LIB_LIBS)
 
+# Membership (members.c) against a scripted etcd: the etcd calls wrapped
+# (--wrap), the keepalive thread and the kernel recorded by the test.
+MEMBERS_WRAP := $(foreach f,lease_grant lease_revoke txn_commit get_prefix kvs_free error,\
+	-Wl,--wrap=vgw_etcd_$(f))
+tests: $(BUILD)/tests/test_agent_members
+
+$(BUILD)/tests/test_agent_members: user/tests/test_agent_members.c user/agent/members.c \
+		user/agent/keys.c user/agent/config.c user/agent/log.c user/agent/notify.c \
+		user/agent/agent.h $(LIBVGW) $(LIB_HDRS) $(KSFT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(NL_CFLAGS) -I$(TOP)/user/agent $(MEMBERS_WRAP) -o $@ $< \
+		user/agent/members.c user/agent/keys.c user/agent/config.c user/agent/log.c \
+		user/agent/notify.c $(LIBVGW) $(LIB_LIBS)
+
 # --- the cost of authenticated cluster messages --------------------------------------
 
 .PHONY: bench-auth

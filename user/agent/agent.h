@@ -138,10 +138,15 @@ struct agent_config {
 	 * "stall=MS": the loop's kernel step (sync_run()) is busy MS first,
 	 * as an apply or a CLUSTER_SET of seconds on a starved host, so that
 	 * a test can show the lease does not wait for it;
+	 * "join-delay=MS": the loop waits MS between the lease's grant and
+	 * the registration, so that the watch delivers keys written
+	 * meanwhile only after it (a view of the members older than the
+	 * registration);
 	 * "join-without-module": a member joins without waiting for its
 	 * kernel to take the set (a build machine has no module to take it).
 	 */
 	unsigned int test_stall_ms;
+	unsigned int test_join_delay_ms;
 	bool test_join_without_module;
 
 	/*
@@ -186,7 +191,8 @@ int config_parse_cpus(const char *s, uint32_t *cpus, unsigned int *n,
 /* Seconds with an optional fraction ("5", "0.5") to milliseconds. */
 int config_parse_seconds(const char *s, unsigned int *ms);
 /*
- * The test hooks of VGW_AGENT_TEST ("stall=MS,join-without-module"; see
+ * The test hooks of VGW_AGENT_TEST ("stall=MS,join-delay=MS,
+ * join-without-module"; see
  * struct agent_config). 0 or -EINVAL with a message naming the item.
  */
 int config_test_hooks(struct agent_config *cfg, const char *text, char *err,
@@ -399,10 +405,11 @@ uint64_t members_next(const struct members *m);
  * The live hosts changed: @live (ids sorted, with the addresses of their
  * values; taken over). Logs (and saves) a new table, and gives the kernel
  * its set (sync_set_cluster()) when that changed. @bad_value: the first
- * member value that was refused, or "".
+ * member value that was refused, or "". @rev: the etcd revision @live
+ * reflects.
  */
 void members_update(struct members *m, struct vgw_cluster *live,
-		    const char *bad_value);
+		    const char *bad_value, int64_t rev);
 /* The keys changed: the kernel gets them with the set. */
 void members_keys_changed(struct members *m);
 /* Whether the kernel was given a new set since the last call. */

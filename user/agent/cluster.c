@@ -394,7 +394,7 @@ static void publish_members(struct cluster *c)
 		log_err("members: out of memory");
 		return;
 	}
-	members_update(c->members, &live, bad);
+	members_update(c->members, &live, bad, c->rev);
 }
 
 void cluster_drain(struct cluster *c)

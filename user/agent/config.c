@@ -108,10 +108,15 @@ int config_test_hooks(struct agent_config *cfg, const char *text, char *err,
 				return vgw_fail(err, errlen, "VGW_AGENT_TEST: %s: not 1..600000 ms",
 						item);
 			cfg->test_stall_ms = (unsigned int)ms;
+		} else if (!strncmp(item, "join-delay=", 11)) {
+			if (parse_uint(item + 11, 1, 600000, &ms))
+				return vgw_fail(err, errlen, "VGW_AGENT_TEST: %s: not 1..600000 ms",
+						item);
+			cfg->test_join_delay_ms = (unsigned int)ms;
 		} else if (!strcmp(item, "join-without-module")) {
 			cfg->test_join_without_module = true;
 		} else {
-			return vgw_fail(err, errlen, "VGW_AGENT_TEST: unknown hook \"%s\" (stall=MS, join-without-module)",
+			return vgw_fail(err, errlen, "VGW_AGENT_TEST: unknown hook \"%s\" (stall=MS, join-delay=MS, join-without-module)",
 					item);
 		}
 	}

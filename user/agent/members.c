@@ -75,6 +75,7 @@ struct members {
 	struct vgw_addr underlay;	/* family 0: none */
 	int64_t lease;			/* 0: none */
 	bool registered;		/* our key is in etcd */
+	int64_t reg_rev;		/* ... since this revision */
 	uint64_t next_ms;		/* next registration attempt */
 	struct keepalive *ka;		/* its thread; NULL: no --host-id, --once */
 	uint64_t fingerprint;		/* of the table last logged; 0: none */
@@ -142,6 +143,29 @@ static void report(struct members *m, const char *what, struct vgw_etcd *e)
 	snprintf(m->last_err, sizeof(m->last_err), "%s", msg);
 }
 
+/*
+ * Whether our key exists under our own lease (registered by this agent
+ * already, e.g. when it took a view of the members that was older than its
+ * registration for a deletion): *rev, its mod revision.
+ */
+static bool held_by_us(struct members *m, struct vgw_etcd *e, int64_t *rev)
+{
+	struct vgw_etcd_kvs kvs = { 0 };
+	bool ours = false;
+	size_t i;
+
+	if (!m->lease || vgw_etcd_get_prefix(e, m->key, &kvs))
+		return false;
+	for (i = 0; i < kvs.n; i++)
+		if (!strcmp(kvs.kv[i].key, m->key) &&
+		    kvs.kv[i].lease == m->lease) {
+			ours = true;
+			*rev = kvs.kv[i].mod_rev;
+		}
+	vgw_etcd_kvs_free(&kvs);
+	return ours;
+}
+
 /* Create our key under our lease, unless someone holds it. */
 static int register_key(struct members *m, struct vgw_etcd *e)
 {
@@ -149,6 +173,7 @@ static int register_key(struct members *m, struct vgw_etcd *e)
 	char *value = vgw_member_value(m->cfg->host_id, (int)getpid(),
 				       &m->underlay);
 	bool done = false;
+	int64_t rev = 0;
 	int ret;
 
 	if (!t || !value) {
@@ -158,11 +183,16 @@ static int register_key(struct members *m, struct vgw_etcd *e)
 	}
 	ret = vgw_etcd_txn_if_mod(t, m->key, 0) ?:
 	      vgw_etcd_txn_put(t, m->key, value, strlen(value), m->lease) ?:
-	      vgw_etcd_txn_commit(e, t, &done, NULL);
+	      vgw_etcd_txn_commit(e, t, &done, &rev);
 	vgw_etcd_txn_free(t);
 	free(value);
 	if (ret)
 		return ret;
+	if (!done && held_by_us(m, e, &rev)) {
+		log_info("%s is held by this agent's lease %llx already: registered",
+			 m->key, (unsigned long long)m->lease);
+		done = true;
+	}
 	if (!done) {
 		if (strcmp(m->last_err, "taken"))
 			log_warn("host id %s is registered already (%s) by another agent, or by this host's previous run until its lease expires; retrying",
@@ -171,6 +201,7 @@ static int register_key(struct members *m, struct vgw_etcd *e)
 		return -EEXIST;
 	}
 	m->registered = true;
+	m->reg_rev = rev;
 	m->last_err[0] = '\0';
 	log_info("joined the cluster as %s (%s, lease %llx, TTL %u s, underlay %s)",
 		 m->cfg->host_id, m->key, (unsigned long long)m->lease,
@@ -256,13 +287,23 @@ uint64_t members_run(struct members *m, struct vgw_etcd *e)
 		ret = vgw_etcd_lease_grant(e, m->cfg->member_ttl_s, &m->lease);
 		if (ret)
 			report(m, "cannot get a lease", e);
+		else	/* kept alive from now on, whatever this loop does */
+			keepalive_start(m->ka, m->lease);
+	}
+	if (!ret && m->cfg->test_join_delay_ms) {
+		/*
+		 * Test hook (VGW_AGENT_TEST=join-delay=MS): the loop waits
+		 * between the lease and the registration, so that a test can
+		 * write other member keys that the watch delivers only after
+		 * the registration (a view older than it).
+		 */
+		log_info("test: registering in %u ms (VGW_AGENT_TEST)",
+			 m->cfg->test_join_delay_ms);
+		usleep(m->cfg->test_join_delay_ms * 1000U);
 	}
 	if (!ret) {
 		ret = register_key(m, e);
-		if (!ret) {
-			/* Kept alive from now on, whatever this loop does. */
-			keepalive_start(m->ka, m->lease);
-		} else if (ret != -EEXIST) {
+		if (ret && ret != -EEXIST) {
 			report(m, "cannot register", e);
 			/* The lease may be what failed (expired): a new one. */
 			drop_lease(m);
@@ -604,7 +645,7 @@ uint64_t members_next(const struct members *m)
 /* --- the live set -------------------------------------------------------------- */
 
 void members_update(struct members *m, struct vgw_cluster *live,
-		    const char *bad_value)
+		    const char *bad_value, int64_t rev)
 {
 	struct vgw_maglev t;
 	const char **ids;
@@ -622,8 +663,14 @@ void members_update(struct members *m, struct vgw_cluster *live,
 	if (m->cfg->host_id[0])
 		push_kernel(m, "members changed", false);
 
-	/* Our key vanished though the lease lives (deleted by hand): again. */
-	if (m->registered && !live_has_self(m) && m->drain != DRAIN_DONE) {
+	/*
+	 * Our key vanished though the lease lives (deleted by hand): again.
+	 * Only a view that includes our registration says so: the watch
+	 * delivers the events before it (another host's join just before
+	 * ours) after the registration returned.
+	 */
+	if (m->registered && rev >= m->reg_rev && !live_has_self(m) &&
+	    m->drain != DRAIN_DONE) {
 		log_warn("%s was deleted; joining again", m->key);
 		m->registered = false;
 		m->next_ms = 0;

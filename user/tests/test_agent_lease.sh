@@ -290,4 +290,37 @@ expect_ok "... the key is gone at once (lease revoked, no TTL wait)" key_absent 
 expect_ok "... saying so" logged "$L" "left the cluster \($KEY removed\)"
 expect_ok "... within 3 s" test $((SECONDS - t0)) -le 3
 
+# --- a slow registration, another member meanwhile, a key deleted by hand -----------
+
+# The lease is kept alive from its grant, not from the registration: an
+# agent that waits longer than the TTL between the two (a starved host)
+# registers under the lease it was granted. Another member's key written
+# meanwhile reaches the agent after its registration (unit/
+# test_agent_members checks the order that went wrong once: that older
+# view read as "our key was deleted").
+P=/vgwt-lease-view/
+KEY=${P}members/h1
+L=$WORK/view.log
+CG= start_agent "$P" "$L" "join-delay=$((TTL * 1000 + 1000)),join-without-module"
+expect_ok "an agent waiting $((TTL + 1)) s (TTL $TTL s) between its lease and its registration" \
+	wait_for 30 logged "$L" "test: registering in"
+etcdctl_t put "${P}members/h9" '{"id":"h9","pid":1,"addr":"10.253.9.9"}' >/dev/null
+expect_ok "... joins, another member's key written meanwhile" \
+	wait_for 10 logged "$L" "joined the cluster as h1"
+expect_ok "... and then sees both members" \
+	wait_for 10 logged "$L" "owner table: 2 members \\(h1 h9\\)"
+sleep 1
+expect_eq "... the lease lived through the wait: no 'cannot register', nothing again" 0 \
+	"$(count "$L" "cannot register|was deleted|joining again|registered already")"
+lease1=$(key_lease "$KEY")
+expect_ok "... its key stays, under its lease" test "$lease1" != -
+expect_eq "... joined once" 1 "$(count "$L" "joined the cluster as h1")"
+etcdctl_t del "$KEY" >/dev/null
+expect_ok "its key deleted by hand (the lease alive): put back" \
+	wait_for 10 count_is "$L" "joined the cluster as h1" 2
+expect_ok "... saying why" logged "$L" "$KEY was deleted; joining again"
+expect_eq "... under the same lease" "$lease1" "$(key_lease "$KEY")"
+stop_agent TERM
+expect_eq "SIGTERM: exit 0" 0 "$?"
+
 tap_end
