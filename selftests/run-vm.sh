@@ -48,6 +48,7 @@ TESTS=(
 	cluster/test_auth.sh
 	"TOPO_OFFLOADS=on cluster/test_ecmp.sh"
 	cluster/test_bird.sh
+	cluster/test_bgp_health.sh
 	"FUZZ_MSGS=15000 fuzz/test_nlfuzz.sh"
 )
 # cluster/test_exit_race.sh is not in this list: it wants a boot of its own

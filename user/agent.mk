@@ -52,6 +52,15 @@ $(BUILD)/tests/test_agent_config: user/tests/test_agent_config.c \
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -I$(TOP)/user/agent -o $@ $< $(AGENT_TEST_OBJS)
 
+# The announcement's commands (announce.c) against a sequence of health
+# reports.
+tests: $(BUILD)/tests/test_agent_announce
+
+$(BUILD)/tests/test_agent_announce: user/tests/test_agent_announce.c user/agent/announce.c \
+		$(AGENT_TEST_OBJS) user/agent/agent.h $(KSFT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -I$(TOP)/user/agent -o $@ $< user/agent/announce.c $(AGENT_TEST_OBJS)
+
 # The watchdog pings (notify.c, loop.c): agents without the module, each in a
 # network namespace of its own, and a notify socket the test binds.
 tests: $(BUILD)/tests/test_agent_watchdog

@@ -19,19 +19,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib.sh
 . "$here/../lib.sh"
 
-EX=$VGW_ROOT/examples/bird
-VIP_PREFIX=10.0.100.0/24
-TOR_AS=65000
 WORK=$(mktemp -d /tmp/vgwt-bird.XXXXXX)
-declare -A BIRD_PID=()
+BIRD_NS_PREFIX=vgwt-b
+# shellcheck source=bird_lib.sh
+. "$here/bird_lib.sh"
 
 cleanup()
 {
 	local n
 
-	for n in "${!BIRD_PID[@]}"; do
-		bird_stop "$n" KILL
-	done
+	bird_cleanup
 	if [ "$TAP_FAILED" -gt 0 ]; then
 		for n in "$WORK"/*.log; do
 			[ -s "$n" ] && { echo "${n##*/}:"; tail -n 15 "$n"; } | diag
@@ -57,67 +54,6 @@ expect_within()
 		  birdc_in tor show protocols 2>&1; } | diag
 	fi
 }
-
-# fill TEMPLATE OUT KEY=VALUE...: the example with its @KEY@ placeholders
-# replaced; fails if one is left.
-fill()
-{
-	local in=$1 out=$2 kv args=()
-
-	shift 2
-	for kv; do
-		args+=(-e "s|@${kv%%=*}@|${kv#*=}|g")
-	done
-	sed "${args[@]}" "$in" >"$out" || return 1
-	! grep -n '@[A-Z_]*@' "$out"
-}
-
-# bird_start NAME: BIRD in namespace vgwt-bNAME, in the foreground, with its
-# configuration and control socket in WORK.
-bird_start()
-{
-	local n=$1
-
-	ip netns exec "vgwt-b$n" bird -f -c "$WORK/$n.conf" -s "$WORK/$n.ctl" \
-		>>"$WORK/bird-$n.log" 2>&1 </dev/null &
-	BIRD_PID[$n]=$!
-	wait_for 10 test -S "$WORK/$n.ctl"
-}
-
-# bird_stop NAME [SIGNAL]: signal it (TERM) and reap it.
-bird_stop()
-{
-	local n=$1 sig=${2:-TERM} p=${BIRD_PID[$1]:-}
-
-	[ -n "$p" ] || return 0
-	kill "-$sig" "$p" 2>/dev/null
-	kill -CONT "$p" 2>/dev/null
-	wait_for 10 eval "! [ -e /proc/$p ] || [ \"\$(awk '{ print \$3 }' /proc/$p/stat)\" = Z ]"
-	kill -KILL "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-	unset "BIRD_PID[$n]"
-	rm -f "$WORK/$n.ctl"
-}
-
-birdc_in()
-{
-	local n=$1
-
-	shift
-	birdc -s "$WORK/$n.ctl" "$@"
-}
-
-# nexthops: the nexthops of the TOR's kernel route for the VIP prefix.
-nexthops()
-{
-	ip -n vgwt-btor route show "$VIP_PREFIX" |
-		awk '{ for (i = 1; i < NF; i++) if ($i == "via") printf "%s%s", s, $(i + 1); s = " " } END { print "" }' |
-		sed 's/^ *//'
-}
-
-nexthops_are() { [ "$(nexthops)" = "$1" ]; }
-
-ms() { echo $(($(date +%s%N) / 1000000)); }
 
 tap_begin
 

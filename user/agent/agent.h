@@ -50,6 +50,7 @@
 #define AGENT_DEFAULT_PREFIX	"/vnicgw/"
 #define AGENT_DEFAULT_TTL_S	5
 #define AGENT_DEFAULT_DRAIN_WAIT_MS	2000
+#define AGENT_DEFAULT_ETCD_LOST_MS	10000
 #define AGENT_DEFAULT_FLOW_LOG_INTERVAL_S	60
 #define AGENT_MAX_FLOW_LOG_INTERVAL_S	3600
 #define AGENT_DEFAULT_FLOW_LOG_MAX	1000000
@@ -108,6 +109,15 @@ struct agent_config {
 	char drain_cmd[1024];		/* run by a drain (SIGUSR1); "": none */
 	unsigned int drain_wait_ms;	/* then wait this long before leaving */
 	/*
+	 * The announcement of this host's VIPs (announce.c): announce_cmd
+	 * runs when the host becomes healthy, withdraw_cmd when it stops
+	 * being so; both or neither. etcd_lost_ms: how long etcd may be
+	 * unreachable before that counts.
+	 */
+	char announce_cmd[1024];
+	char withdraw_cmd[1024];
+	unsigned int etcd_lost_ms;
+	/*
 	 * The keys of the members' messages (keys.c): a file, else (with
 	 * auth on) etcd's PREFIX/cluster/keys, made by the first member.
 	 */
@@ -153,7 +163,7 @@ struct agent_config {
 	 * Which source set each key last: a list key (xdp-if) set by a
 	 * later source starts a new list instead of appending.
 	 */
-	unsigned char src[32];
+	unsigned char src[48];
 };
 
 /* Where a setting came from, in increasing precedence. */
@@ -328,6 +338,13 @@ int sync_once(struct sync *s);
 struct vgw_cluster;
 void sync_set_cluster(struct sync *s, struct vgw_cluster *cl, uint64_t fp,
 		      const char *why);
+/*
+ * What keeps this host from being healthy on the kernel's side (announce.c):
+ * no module, the link missing or down, the document not applied, the
+ * cluster's set not taken. Writes the reason and returns true; false when
+ * healthy.
+ */
+bool sync_unhealthy(const struct sync *s, char *why, size_t len);
 /* Whether the kernel holds the last set given to sync_set_cluster(). */
 bool sync_cluster_sent(const struct sync *s);
 
@@ -343,6 +360,8 @@ struct steering;
 int steer_start(const struct agent_config *cfg, struct steering **out);
 /* Re-attach to interfaces that went away and came back. */
 void steer_check(struct steering *st);
+/* An --xdp-if without the program: the reason, and true. */
+bool steer_unhealthy(const struct steering *st, char *why, size_t len);
 /* The per-CPU counters, to the log. */
 void steer_print_stats(struct steering *st);
 /* Detach from every interface and unload; NULL is fine. */
@@ -383,6 +402,11 @@ bool cluster_keys_check(struct cluster *c, bool force);
 int cluster_read_once(struct cluster *c);
 /* SIGUSR1 with --host-id: drain this host (members_drain()). */
 void cluster_drain(struct cluster *c);
+/*
+ * etcd unanswered for longer than --etcd-lost-after, this host not a
+ * registered member (yet), or draining: the reason, and true.
+ */
+bool cluster_unhealthy(const struct cluster *c, char *why, size_t len);
 
 /*
  * members.c: this host's member key under a lease (with --host-id), and
@@ -414,6 +438,8 @@ void members_update(struct members *m, struct vgw_cluster *live,
 void members_keys_changed(struct members *m);
 /* Whether the kernel was given a new set since the last call. */
 bool members_kick(struct members *m);
+/* Not a registered member (yet, or any more): the reason, and true. */
+bool members_unhealthy(const struct members *m, char *why, size_t len);
 /* Revoke the lease: the other hosts see this one leave at once. */
 void members_leave(struct members *m, struct vgw_etcd *e);
 /* The keepalive's descriptor to poll (-1: none): members_run() is due. */
@@ -441,6 +467,8 @@ void keepalive_start(struct keepalive *ka, int64_t id);
 void keepalive_stop(struct keepalive *ka);
 /* The lease found gone (expired, revoked by another), once; 0: none. */
 int64_t keepalive_lost(struct keepalive *ka);
+/* When etcd last answered a keepalive (now_ms(); 0: never). */
+uint64_t keepalive_last_ok(struct keepalive *ka);
 /*
  * SIGUSR1: drain this host: --drain-cmd, --drain-wait, leave, then the
  * kernel without SELF (moved on by members_run()).
@@ -548,5 +576,18 @@ void notify_init(void);
 uint64_t notify_watchdog_ms(void);
 void notify_systemd(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
+
+/* announce.c: the VIPs' announcement follows the host's health */
+struct announce;
+/* NULL without --announce-cmd (nothing to do). */
+struct announce *announce_new(const struct agent_config *cfg);
+void announce_free(struct announce *a);
+/*
+ * The health now (@why_not: "" healthy, else the reason): runs a command
+ * when the state it implies is not the one carried out last. Returns the
+ * monotonic ms by which it wants to be called again.
+ */
+uint64_t announce_update(struct announce *a, const char *why_not);
+bool announce_announced(const struct announce *a);
 
 #endif /* AGENT_H */

@@ -70,6 +70,7 @@ struct cluster {
 	int64_t rev;			/* what the copy reflects; 0: not read */
 	bool resync;			/* read everything before watching */
 	bool watching;			/* the watch was confirmed */
+	uint64_t unwatched_since;	/* ... or not, since then */
 	int changed;			/* VGW_STORE_* since the last publish */
 	uint64_t retry_at;		/* next connect attempt (not watching) */
 	unsigned int backoff_ms;
@@ -105,6 +106,7 @@ struct cluster *cluster_new(const struct agent_config *cfg, struct sync *s)
 	c->cfg = cfg;
 	c->sync = s;
 	c->resync = true;
+	c->unwatched_since = now_ms();
 	srandom((unsigned int)getpid() ^ (unsigned int)now_ms());
 	c->store = vgw_store_new(cfg->etcd_prefix);
 	c->keys = keys_new(cfg);
@@ -154,6 +156,8 @@ void cluster_resync(struct cluster *c)
 {
 	vgw_etcd_watch_stop(c->watch);
 	c->watch = NULL;
+	if (c->watching)
+		c->unwatched_since = now_ms();
 	c->watching = false;
 	c->resync = true;
 	c->retry_at = 0;
@@ -273,6 +277,8 @@ static void watch_lost(struct cluster *c, int err)
 		       why, c->rev + 1);
 	vgw_etcd_watch_stop(c->watch);
 	c->watch = NULL;
+	if (c->watching)
+		c->unwatched_since = now_ms();
 	c->watching = false;
 	retry_later(c);
 }
@@ -400,6 +406,19 @@ static void publish_members(struct cluster *c)
 void cluster_drain(struct cluster *c)
 {
 	members_drain(c->members);
+}
+
+bool cluster_unhealthy(const struct cluster *c, char *why, size_t len)
+{
+	uint64_t now = now_ms();
+
+	if (!c->watching && now - c->unwatched_since > c->cfg->etcd_lost_ms) {
+		snprintf(why, len, "no etcd watch for %llu s (--etcd-lost-after %.1f s)",
+			 (unsigned long long)((now - c->unwatched_since) / 1000),
+			 c->cfg->etcd_lost_ms / 1000.0);
+		return true;
+	}
+	return members_unhealthy(c->members, why, len);
 }
 
 bool cluster_run(struct cluster *c)

@@ -32,6 +32,7 @@ void config_defaults(struct agent_config *cfg)
 	strcpy(cfg->etcd_prefix, AGENT_DEFAULT_PREFIX);
 	cfg->member_ttl_s = AGENT_DEFAULT_TTL_S;
 	cfg->drain_wait_ms = AGENT_DEFAULT_DRAIN_WAIT_MS;
+	cfg->etcd_lost_ms = AGENT_DEFAULT_ETCD_LOST_MS;
 	cfg->cluster_auth = true;
 	cfg->metrics_vnics = AGENT_DEFAULT_METRICS_VNICS;
 	cfg->flow_log_interval_s = AGENT_DEFAULT_FLOW_LOG_INTERVAL_S;
@@ -266,7 +267,7 @@ enum key {
 	K_ETCD_USER, K_ETCD_PASSWORD, K_ETCD_PREFIX, K_HOST_ID, K_OWNER_TABLE, K_MEMBER_TTL,
 	K_UNDERLAY, K_DRAIN_CMD, K_DRAIN_WAIT, K_CLUSTER_KEYS, K_CLUSTER_AUTH,
 	K_METRICS, K_METRICS_VNICS, K_FLOW_LOGS, K_FLOW_LOG_INTERVAL,
-	K_FLOW_LOG_MAX,
+	K_FLOW_LOG_MAX, K_ANNOUNCE_CMD, K_WITHDRAW_CMD, K_ETCD_LOST_AFTER,
 	N_KEYS
 };
 
@@ -306,10 +307,14 @@ static const struct {
 	[K_FLOW_LOGS] = { "flow-logs" },
 	[K_FLOW_LOG_INTERVAL] = { "flow-log-interval" },
 	[K_FLOW_LOG_MAX] = { "flow-log-max" },
+	[K_ANNOUNCE_CMD] = { "announce-cmd" },
+	[K_WITHDRAW_CMD] = { "withdraw-cmd" },
+	[K_ETCD_LOST_AFTER] = { "etcd-lost-after" },
 };
 
 _Static_assert(N_KEYS <= sizeof(((struct agent_config *)0)->src),
 	       "agent_config.src has a slot per key");
+_Static_assert(N_KEYS <= 64, "parse_line()'s seen has a bit per key");
 
 static int set_xdp_mode(struct agent_config *cfg, const char *v, char *err,
 			size_t errlen)
@@ -384,6 +389,15 @@ static int set_cluster_key(struct agent_config *cfg, enum key k,
 		if (config_parse_seconds(v, &cfg->drain_wait_ms) ||
 		    cfg->drain_wait_ms > 600000)
 			return vgw_fail(err, errlen, "drain-wait: \"%s\" is not 0..600 seconds", v);
+		return 0;
+	case K_ANNOUNCE_CMD:
+		return set_str(cfg->announce_cmd, sizeof(cfg->announce_cmd), key, v, err, errlen);
+	case K_WITHDRAW_CMD:
+		return set_str(cfg->withdraw_cmd, sizeof(cfg->withdraw_cmd), key, v, err, errlen);
+	case K_ETCD_LOST_AFTER:
+		if (config_parse_seconds(v, &cfg->etcd_lost_ms) ||
+		    cfg->etcd_lost_ms < 1000 || cfg->etcd_lost_ms > 3600000)
+			return vgw_fail(err, errlen, "etcd-lost-after: \"%s\" is not 1..3600 seconds", v);
 		return 0;
 	case K_CLUSTER_KEYS:
 		return set_str(cfg->cluster_keys, sizeof(cfg->cluster_keys), key, v,
@@ -528,6 +542,10 @@ int config_check(const struct agent_config *cfg, char *err, size_t errlen)
 		return vgw_fail(err, errlen, "--%s needs --host-id (it is about this host as a cluster member)",
 			    cfg->underlay[0] ? "underlay" :
 			    cfg->drain_cmd[0] ? "drain-cmd" : "cluster-keys");
+	if (!cfg->announce_cmd[0] != !cfg->withdraw_cmd[0])
+		return vgw_fail(err, errlen, "--%s needs --%s too (the agent announces and withdraws the VIPs, or neither)",
+			    cfg->announce_cmd[0] ? "announce-cmd" : "withdraw-cmd",
+			    cfg->announce_cmd[0] ? "withdraw-cmd" : "announce-cmd");
 	if (cfg->cluster_keys[0] && !cfg->cluster_auth)
 		return vgw_fail(err, errlen, "--cluster-keys and --cluster-auth off exclude each other (off: no keys at all)");
 	return 0;
@@ -547,7 +565,7 @@ static char *trim(char *s)
 }
 
 /* One line of a host file (comment already cut); seen: scalar keys set. */
-static int parse_line(struct agent_config *cfg, char *line, unsigned int *seen,
+static int parse_line(struct agent_config *cfg, char *line, uint64_t *seen,
 		      char *err, size_t errlen)
 {
 	char *eq = strchr(line, '='), *key, *val;
@@ -561,9 +579,9 @@ static int parse_line(struct agent_config *cfg, char *line, unsigned int *seen,
 	k = key_index(key);
 	if (k < 0)
 		return vgw_fail(err, errlen, "unknown key \"%s\"", key);
-	if (!keys[k].list && (*seen & (1u << k)))
+	if (!keys[k].list && (*seen & (1ULL << k)))
 		return vgw_fail(err, errlen, "%s: given twice", key);
-	*seen |= 1u << k;
+	*seen |= 1ULL << k;
 	return config_set(cfg, SRC_HOST_FILE, key, val, err, errlen);
 }
 
@@ -571,7 +589,8 @@ int config_parse_text(struct agent_config *cfg, const char *name,
 		      const char *text, char *err, size_t errlen)
 {
 	char *copy = strdup(text), *line, *next, msg[512];
-	unsigned int lineno = 0, seen = 0;
+	unsigned int lineno = 0;
+	uint64_t seen = 0;
 	int ret = 0;
 
 	if (!copy)

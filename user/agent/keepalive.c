@@ -71,6 +71,7 @@ struct keepalive {
 	uint64_t gen;			/* moves whenever id changes */
 	uint64_t due_ms;		/* the next keepalive */
 	int64_t lost;			/* found gone, for the loop; 0: none */
+	uint64_t last_ok;		/* etcd answered a keepalive then */
 	bool stop;
 
 	char last_err[512];		/* the thread's alone */
@@ -137,6 +138,8 @@ static void *run(void *arg)
 		pthread_mutex_lock(&ka->lock);
 		/* The loop left or joined again meanwhile: not our news. */
 		current = ka->gen == gen;
+		if (!ret)
+			ka->last_ok = now_ms();
 		if (current) {
 			ka->due_ms = now_ms() + (gone ? 0 : ret ? retry : period);
 			if (gone) {
@@ -266,6 +269,18 @@ void keepalive_stop(struct keepalive *ka)
 	ka->gen++;
 	ka->lost = 0;
 	pthread_mutex_unlock(&ka->lock);
+}
+
+uint64_t keepalive_last_ok(struct keepalive *ka)
+{
+	uint64_t t;
+
+	if (!ka)
+		return 0;
+	pthread_mutex_lock(&ka->lock);
+	t = ka->last_ok;
+	pthread_mutex_unlock(&ka->lock);
+	return t;
 }
 
 int64_t keepalive_lost(struct keepalive *ka)

@@ -61,6 +61,8 @@ struct loop {
 	struct steering *steer;
 	struct cluster *cluster;		/* NULL: a state file */
 	struct flowlog *fl;			/* NULL: no flow logs */
+	struct announce *ann;			/* NULL: no --announce-cmd */
+	uint64_t ann_at;			/* its next deadline */
 	unsigned long fl_serial;		/* the document it follows */
 	uint64_t cluster_at;			/* its next deadline */
 	int sig_fd, ino_fd, wd;		/* wd -1: no watch (yet) */
@@ -243,7 +245,25 @@ static int poll_timeout(const struct loop *l)
 		next = l->watchdog_at;
 	if (flowlog_due(l->fl) < next)
 		next = flowlog_due(l->fl);
+	if (l->ann && l->ann_at < next)
+		next = l->ann_at;
 	return next <= now ? 0 : (int)(next - now);
+}
+
+/*
+ * The host's health, for the announcement of its VIPs (announce.c): the
+ * first reason found, from the kernel's side, the steering, the cluster.
+ */
+static void health(struct loop *l)
+{
+	char why[256] = "";
+
+	if (!l->ann)
+		return;
+	if (!sync_unhealthy(l->sync, why, sizeof(why)) &&
+	    !steer_unhealthy(l->steer, why, sizeof(why)) && l->cluster)
+		cluster_unhealthy(l->cluster, why, sizeof(why));
+	l->ann_at = announce_update(l->ann, why);
 }
 
 /* The flow logs: the VNICs of the document in force, and the interval. */
@@ -286,6 +306,7 @@ int agent_loop(const struct agent_config *cfg, struct sync *s,
 
 	if (cfg->stats_interval_ms)
 		l.stats_at = now_ms() + cfg->stats_interval_ms;
+	l.ann = announce_new(cfg);
 	l.watchdog_ms = notify_watchdog_ms();
 	while (!ret && !l.stop) {
 		if (l.watchdog_ms && now_ms() >= l.watchdog_at) {
@@ -297,6 +318,7 @@ int agent_loop(const struct agent_config *cfg, struct sync *s,
 			reload(&l);
 		if (now_ms() >= l.check_at)
 			check(&l);
+		health(&l);
 		run_flowlog(&l);
 		if (l.stats_at && now_ms() >= l.stats_at) {
 			steer_print_stats(st);
@@ -323,6 +345,7 @@ int agent_loop(const struct agent_config *cfg, struct sync *s,
 			flowlog_events(fl);
 	}
 	notify_systemd("STOPPING=1");
+	announce_free(l.ann);
 	if (l.sig_fd >= 0)
 		close(l.sig_fd);
 	if (l.ino_fd >= 0)

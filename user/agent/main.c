@@ -68,6 +68,13 @@ static void usage(FILE *f)
 		"                            (e.g. \"birdc disable vips\": withdraw the routes)\n"
 		"      --drain-wait SEC      then wait SEC for packets in flight before leaving\n"
 		"                            (default 2)\n"
+		"      --announce-cmd CMD    run with /bin/sh -c when this host becomes healthy\n"
+		"                            (e.g. \"birdc enable vips\": announce the VIPs)\n"
+		"      --withdraw-cmd CMD    run when it stops being so, and at start until it\n"
+		"                            is: no module, the link missing or down, the\n"
+		"                            tables not applied, XDP steering not attached,\n"
+		"                            etcd lost, not a member yet, draining\n"
+		"      --etcd-lost-after SEC etcd unreachable this long counts (default %u)\n"
 		"      --cluster-keys FILE   the keys that authenticate the members' messages:\n"
 		"                            lines ID:SECRET (ID 1-255, SECRET 32 hex digits),\n"
 		"                            the first signs, both are accepted; read again on\n"
@@ -118,7 +125,7 @@ static void usage(FILE *f)
 		"any more (it hands every stateful flow, and its state, to the owners), then\n"
 		"keeps the tables until SIGTERM; without --host-id SIGUSR1 logs the steering\n"
 		"counters. SIGUSR2 logs the steering counters.\n",
-		AGENT_DEFAULT_PREFIX, AGENT_DEFAULT_TTL_S,
+		AGENT_DEFAULT_PREFIX, AGENT_DEFAULT_TTL_S, AGENT_DEFAULT_ETCD_LOST_MS / 1000,
 		AGENT_DEFAULT_INTERVAL_MS / 1000, AGENT_DEFAULT_QSIZE,
 		AGENT_DEFAULT_METRICS_VNICS, AGENT_MAX_FLOW_LOG_INTERVAL_S,
 		AGENT_DEFAULT_FLOW_LOG_INTERVAL_S, AGENT_DEFAULT_FLOW_LOG_MAX);
@@ -159,6 +166,9 @@ static const struct option options[] = {
 	{ "underlay", required_argument, NULL, OPT_KEY },
 	{ "drain-cmd", required_argument, NULL, OPT_KEY },
 	{ "drain-wait", required_argument, NULL, OPT_KEY },
+	{ "announce-cmd", required_argument, NULL, OPT_KEY },
+	{ "withdraw-cmd", required_argument, NULL, OPT_KEY },
+	{ "etcd-lost-after", required_argument, NULL, OPT_KEY },
 	{ "cluster-keys", required_argument, NULL, OPT_KEY },
 	{ "cluster-auth", required_argument, NULL, OPT_KEY },
 	{ "metrics", required_argument, NULL, OPT_KEY },

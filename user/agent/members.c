@@ -313,6 +313,36 @@ uint64_t members_run(struct members *m, struct vgw_etcd *e)
 	return m->next_ms;
 }
 
+bool members_unhealthy(const struct members *m, char *why, size_t len)
+{
+	uint64_t ok, now = now_ms();
+
+	if (!m->cfg->host_id[0])
+		return false;
+	if (m->drain != DRAIN_NONE) {
+		snprintf(why, len, "draining");
+		return true;
+	}
+	if (!m->registered) {
+		snprintf(why, len, "not a member of the cluster yet");
+		return true;
+	}
+	/* Registered, and its own key seen: the set given the kernel has it. */
+	if (m->cfg->underlay[0] && !m->kset.self[0]) {
+		snprintf(why, len, "the kernel's member set does not have this host yet");
+		return true;
+	}
+	/* Its lease kept by the thread: etcd answers, or the lease goes. */
+	ok = keepalive_last_ok(m->ka);
+	if (ok && now - ok > m->cfg->etcd_lost_ms) {
+		snprintf(why, len, "etcd has not answered a lease keepalive for %llu s (--etcd-lost-after %.1f s)",
+			 (unsigned long long)((now - ok) / 1000),
+			 m->cfg->etcd_lost_ms / 1000.0);
+		return true;
+	}
+	return false;
+}
+
 int members_fd(const struct members *m)
 {
 	return keepalive_fd(m->ka);

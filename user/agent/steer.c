@@ -479,6 +479,19 @@ void steer_check(struct steering *st)
 	}
 }
 
+bool steer_unhealthy(const struct steering *st, char *why, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; st && i < st->n_att; i++)
+		if (st->att[i].link_fd < 0) {
+			snprintf(why, len, "XDP steering is not attached to %s",
+				 st->att[i].ifname);
+			return true;
+		}
+	return false;
+}
+
 /* One counter over every possible CPU: total, and the CPUs' shares. */
 static void print_counter(unsigned int id, const __u64 *v, int n_cpus)
 {

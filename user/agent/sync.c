@@ -29,10 +29,14 @@
  * again.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "cluster_nl.h"
@@ -64,6 +68,8 @@ struct sync {
 	uint64_t last_full_ms;		/* last whole comparison */
 	unsigned int backoff_ms;	/* 0: not retrying */
 	bool ever_applied;
+	/* --link as the last run saw it: LINK_* */
+	enum { LINK_UNKNOWN, LINK_MISSING, LINK_DOWN, LINK_UP } link;
 	/* Why the next apply runs; NULL: a periodic check. */
 	const char *reason;
 	char why[64];			/* a reason given by sync_set_want() */
@@ -628,6 +634,42 @@ static void test_stall(const struct agent_config *cfg)
 	log_info("test: the stall is over");
 }
 
+/* Whether interface @name (in this namespace) is administratively up. */
+static bool if_up(const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool up = false;
+
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr))
+		up = ifr.ifr_flags & IFF_UP;
+	close(fd);
+	return up;
+}
+
+bool sync_unhealthy(const struct sync *s, char *why, size_t len)
+{
+	if (!s->connected)
+		snprintf(why, len, "the vnicgw module is not loaded or does not answer");
+	else if (s->cfg->link[0] && s->link == LINK_MISSING)
+		snprintf(why, len, "link %s is missing", s->cfg->link);
+	else if (s->cfg->link[0] && s->link == LINK_DOWN)
+		snprintf(why, len, "link %s is down", s->cfg->link);
+	else if (!s->want)
+		snprintf(why, len, "no desired state yet");
+	else if (!s->ever_applied || s->backoff_ms)
+		snprintf(why, len, "the desired state is not applied%s%s",
+			 s->last_err[0] ? ": " : "", s->last_err);
+	else if (s->has_cluster && !s->cluster_sent)
+		snprintf(why, len, "the kernel does not have the cluster's member set yet");
+	else
+		return false;
+	return true;
+}
+
 unsigned int sync_run(struct sync *s)
 {
 	struct vgw_info info;
@@ -647,6 +689,9 @@ unsigned int sync_run(struct sync *s)
 	}
 	if (s->cfg->link[0] && !info.ifindex)
 		ensure_link(s);
+	if (s->cfg->link[0])
+		s->link = !info.ifindex ? LINK_MISSING :
+			  if_up(info.ifname) ? LINK_UP : LINK_DOWN;
 	sync_cluster(s);
 	if (s->want && may_have_drifted(s, info.generation) &&
 	    apply(s, info.generation))

@@ -2,7 +2,8 @@
 /*
  * The agent's settings for the cluster in the kernel (user/agent/config.c):
  * --underlay, --drain-cmd, --drain-wait, --cluster-keys, --cluster-auth:
- * syntax, defaults, refusals naming the key, and that they need --host-id.
+ * syntax, defaults, refusals naming the key, and that they need --host-id;
+ * the announcement's --announce-cmd, --withdraw-cmd, --etcd-lost-after.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -126,6 +127,37 @@ TEST(cluster_key_refusals_name_the_key)
 			   "cluster-keys = /k\ncluster-auth = off\n", err));
 	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
 	EXPECT_STREQ("--cluster-keys and --cluster-auth off exclude each other (off: no keys at all)", err);
+}
+
+TEST(announce_and_withdraw_go_together)
+{
+	struct agent_config cfg;
+	char err[256];
+
+	config_defaults(&cfg);
+	EXPECT_EQ(10000, cfg.etcd_lost_ms);
+	EXPECT_STREQ("", cfg.announce_cmd);
+	ASSERT_EQ(0, parse(&cfg, "state = /etc/s.json\n"
+			   "announce-cmd = birdc enable vips\n"
+			   "withdraw-cmd = birdc disable vips\n"
+			   "etcd-lost-after = 2.5\n", err)) TH_LOG("%s", err);
+	EXPECT_STREQ("birdc enable vips", cfg.announce_cmd);
+	EXPECT_STREQ("birdc disable vips", cfg.withdraw_cmd);
+	EXPECT_EQ(2500, cfg.etcd_lost_ms);
+	/* Without a cluster too: the module, the link, the steering. */
+	EXPECT_EQ(0, config_check(&cfg, err, sizeof(err))) TH_LOG("%s", err);
+
+	ASSERT_EQ(0, parse(&cfg, "state = /etc/s.json\nannounce-cmd = true\n", err));
+	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
+	EXPECT_STREQ("--announce-cmd needs --withdraw-cmd too (the agent announces and withdraws the VIPs, or neither)", err);
+	ASSERT_EQ(0, parse(&cfg, "state = /etc/s.json\nwithdraw-cmd = true\n", err));
+	EXPECT_EQ(-EINVAL, config_check(&cfg, err, sizeof(err)));
+	EXPECT_STREQ("--withdraw-cmd needs --announce-cmd too (the agent announces and withdraws the VIPs, or neither)", err);
+
+	EXPECT_EQ(-EINVAL, parse(&cfg, "etcd-lost-after = 0.5\n", err));
+	EXPECT_STREQ("host.conf:1: etcd-lost-after: \"0.5\" is not 1..3600 seconds", err);
+	EXPECT_EQ(-EINVAL, parse(&cfg, "etcd-lost-after = soon\n", err));
+	EXPECT_STREQ("host.conf:1: etcd-lost-after: \"soon\" is not 1..3600 seconds", err);
 }
 
 TEST_HARNESS_MAIN

@@ -110,6 +110,7 @@ int keepalive_fd(const struct keepalive *ka) { return -1; }
 void keepalive_start(struct keepalive *ka, int64_t id) { ka->id = id; }
 void keepalive_stop(struct keepalive *ka) { ka->id = 0; }
 int64_t keepalive_lost(struct keepalive *ka) { return 0; }
+uint64_t keepalive_last_ok(struct keepalive *ka) { return 0; }
 
 static struct {
 	int sets;
