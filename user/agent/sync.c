@@ -652,14 +652,15 @@ static bool if_up(const char *name)
 
 bool sync_unhealthy(const struct sync *s, char *why, size_t len)
 {
-	if (!s->connected)
+	/* (Without a document, sync_run() does not connect yet.) */
+	if (!s->want)
+		snprintf(why, len, "no desired state yet");
+	else if (!s->connected)
 		snprintf(why, len, "the vnicgw module is not loaded or does not answer");
 	else if (s->cfg->link[0] && s->link == LINK_MISSING)
 		snprintf(why, len, "link %s is missing", s->cfg->link);
 	else if (s->cfg->link[0] && s->link == LINK_DOWN)
 		snprintf(why, len, "link %s is down", s->cfg->link);
-	else if (!s->want)
-		snprintf(why, len, "no desired state yet");
 	else if (!s->ever_applied || s->backoff_ms)
 		snprintf(why, len, "the desired state is not applied%s%s",
 			 s->last_err[0] ? ": " : "", s->last_err);
