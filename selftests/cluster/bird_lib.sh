@@ -10,11 +10,14 @@
 #   fill TEMPLATE OUT KEY=VALUE...   an example with its @KEY@ replaced
 #   bird_start NAME / bird_stop NAME [SIGNAL]
 #   birdc_in NAME ARGS...            birdc on NAME's control socket
-#   nexthops / nexthops_are LIST     the TOR's nexthops for VIP_PREFIX
+#   nexthops [-6] / nexthops_are LIST / nexthops6_are LIST
+#                                    the TOR's nexthops for VIP_PREFIX
+#                                    (VIP6_PREFIX)
 #   bird_cleanup                     every BIRD started, killed
 
 EX=$VGW_ROOT/examples/bird
 VIP_PREFIX=10.0.100.0/24
+VIP6_PREFIX=fd00:100::/64
 TOR_AS=65000
 declare -A BIRD_PID=()
 
@@ -76,14 +79,19 @@ birdc_in()
 	birdc -s "$WORK/$n.ctl" "$@"
 }
 
-# nexthops: the nexthops of the TOR's kernel route for the VIP prefix.
+# nexthops [-6]: the nexthops of the TOR's kernel route for the VIP prefix
+# (-6: the IPv6 one).
 nexthops()
 {
-	ip -n "${BIRD_NS_PREFIX}tor" route show "$VIP_PREFIX" |
+	local p=$VIP_PREFIX
+
+	[ "${1:-}" = -6 ] && p=$VIP6_PREFIX
+	ip -n "${BIRD_NS_PREFIX}tor" ${1:-} route show "$p" |
 		awk '{ for (i = 1; i < NF; i++) if ($i == "via") printf "%s%s", s, $(i + 1); s = " " } END { print "" }' |
 		sed 's/^ *//'
 }
 
 nexthops_are() { [ "$(nexthops)" = "$1" ]; }
+nexthops6_are() { [ "$(nexthops -6)" = "$1" ]; }
 
 ms() { echo $(($(date +%s%N) / 1000000)); }

@@ -76,20 +76,23 @@ ip -n vgwt-tor link set lo up
 for n in 1 2; do
 	ip -n vgwt-tor link add "h$n" type veth peer name ul0 netns "vgwt-h$n"
 	ip -n vgwt-tor addr add "10.0.$n.1/24" dev "h$n"
+	ip -n vgwt-tor addr add "fd00:$n::1/64" dev "h$n" nodad
 	ip -n vgwt-tor link set "h$n" up
 	ip -n "vgwt-h$n" addr add "10.0.$n.2/24" dev ul0
+	ip -n "vgwt-h$n" addr add "fd00:$n::2/64" dev ul0 nodad
 	ip -n "vgwt-h$n" link set ul0 up
 done
 ip netns exec vgwt-tor sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1
 fill "$EX/tor.conf" "$WORK/tor.conf" TOR_IP=10.0.1.1 TOR_AS=$TOR_AS \
-	HOST_RANGE=10.0.0.0/16 VIP_PREFIX=$VIP_PREFIX >/dev/null
+	HOST_RANGE=10.0.0.0/16 VIP_PREFIX=$VIP_PREFIX VIP6_PREFIX=$VIP6_PREFIX >/dev/null
 for n in 1 2; do
 	fill "$EX/host.conf" "$WORK/h$n.conf" HOST_IP="10.0.$n.2" HOST_AS=$((65100 + n)) \
-		TOR_IP="10.0.$n.1" TOR_AS=$TOR_AS VIP_PREFIX=$VIP_PREFIX >/dev/null
+		TOR_IP="10.0.$n.1" TOR_AS=$TOR_AS VIP_PREFIX=$VIP_PREFIX \
+		VIP6_PREFIX=$VIP6_PREFIX >/dev/null
 done
-# h1's announcement starts off: the agent turns it on (examples/bird/README.md).
-sed -i 's/^protocol static vips {/&\n\tdisabled yes;/' "$WORK/h1.conf"
-expect_ok "h1's BIRD configuration: the example, with vips disabled at start" \
+# h1's announcements start off: the agent turns them on (examples/bird/README.md).
+sed -i 's/^protocol static vips6\? {/&\n\tdisabled yes;/' "$WORK/h1.conf"
+expect_ok "h1's BIRD configuration: the example, with vips and vips6 disabled at start" \
 	bird -p -c "$WORK/h1.conf"
 for n in tor h1 h2; do
 	bird_start "$n" || not_ok "BIRD does not start in $n"
@@ -103,15 +106,16 @@ ip -n vgwt-h1 link set xd0 up
 ip -n vgwt-h1 link set xd1 up
 BC="birdc -s $WORK/h1.ctl"
 start_host 1 --underlay 10.99.0.11 --xdp-if xd0 --xdp-mode generic \
-	--announce-cmd "$BC enable vips" --withdraw-cmd "$BC disable vips" \
+	--announce-cmd "$BC enable '\"vips*\"'" --withdraw-cmd "$BC disable '\"vips*\"'" \
 	--etcd-lost-after $LOST
 
 expect_within "the agent, healthy, runs --announce-cmd: the TOR's route has h1 and h2" 30 \
 	nexthops_are "$H1 $H2"
+expect_within "... the IPv6 VIPs' route too" 10 nexthops6_are "fd00:1::2 fd00:2::2"
 expect_ok "... before it was a member it withdrew, saying why" \
 	log_has h1 "announce: this host is not healthy \(not a member of the cluster yet\): running --withdraw-cmd"
 expect_ok "... and announced once it was healthy" \
-	log_has h1 "announce: this host is healthy: running --announce-cmd: $BC enable vips"
+	log_has h1 "announce: this host is healthy: running --announce-cmd: $BC enable '\"vips\*\"'"
 expect_eq "... and nothing since (no flapping)" 2 "$(count_in h1 'announce: this host is')"
 
 # --- failures, each out and back ---------------------------------------------------
@@ -150,6 +154,7 @@ out_within "SIGUSR1 (drain): h1 withdraws" 10
 expect_ok "... saying why" log_has h1 "not healthy \(draining\)"
 sleep 3
 expect_eq "... and stays out" "$H2" "$(nexthops)"
+expect_eq "... of the IPv6 route too" "fd00:2::2" "$(nexthops -6)"
 expect_eq "... while its BGP session stays up" 1 \
 	"$(birdc_in h1 show protocols tor | grep -c Established)"
 AGENT_PID=$PID_H1

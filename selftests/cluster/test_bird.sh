@@ -6,8 +6,9 @@
 # namespace and three host namespaces (h1..h3 on their own links to the TOR,
 # AS 65101..65103 against the TOR's 65000), BIRD in each. Proves: the TOR's
 # kernel gets ONE multipath route for the VIP prefix with a nexthop per host;
-# `birdc disable vips` on a host (the drain) takes its nexthop out and
-# `birdc enable vips` puts it back; a host's BIRD SIGKILLed is out at once
+# the same for the IPv6 VIP prefix over the same sessions (the hosts' IPv6
+# link addresses as nexthops); `birdc disable '"vips*"'` on a host (the
+# drain) takes its nexthops out and `birdc enable '"vips*"'` puts them back; a host's BIRD SIGKILLed is out at once
 # (its session closes), a hung one (SIGSTOP) by BFD (3 x 300 ms in the
 # example, before the 3 s hold time), and back when it runs again; BIRD
 # stopping on the TOR removes the route. No vnicgw module is needed: this is the routing alone.
@@ -65,20 +66,24 @@ for n in 1 2 3; do
 	ip netns add "vgwt-bh$n"
 	ip -n vgwt-btor link add "h$n" type veth peer name ul0 netns "vgwt-bh$n"
 	ip -n vgwt-btor addr add "10.0.$n.1/24" dev "h$n"
+	ip -n vgwt-btor addr add "fd00:$n::1/64" dev "h$n" nodad
 	ip -n vgwt-btor link set "h$n" up
 	ip -n "vgwt-bh$n" addr add "10.0.$n.2/24" dev ul0
+	ip -n "vgwt-bh$n" addr add "fd00:$n::2/64" dev ul0 nodad
 	ip -n "vgwt-bh$n" link set ul0 up
 	ip -n "vgwt-bh$n" link set lo up
 	ip -n "vgwt-bh$n" addr add 10.0.100.1/32 dev lo
 done
-ip netns exec vgwt-btor sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1
+ip netns exec vgwt-btor sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1 \
+	net.ipv6.conf.all.forwarding=1 net.ipv6.fib_multipath_hash_policy=1
 
 expect_ok "the TOR's configuration is the example with its addresses and AS" \
 	fill "$EX/tor.conf" "$WORK/tor.conf" TOR_IP=10.0.1.1 TOR_AS=$TOR_AS \
-		HOST_RANGE=10.0.0.0/16 VIP_PREFIX=$VIP_PREFIX
+		HOST_RANGE=10.0.0.0/16 VIP_PREFIX=$VIP_PREFIX VIP6_PREFIX=$VIP6_PREFIX
 for n in 1 2 3; do
 	fill "$EX/host.conf" "$WORK/h$n.conf" HOST_IP="10.0.$n.2" HOST_AS=$((65100 + n)) \
-		TOR_IP="10.0.$n.1" TOR_AS=$TOR_AS VIP_PREFIX=$VIP_PREFIX >/dev/null ||
+		TOR_IP="10.0.$n.1" TOR_AS=$TOR_AS VIP_PREFIX=$VIP_PREFIX \
+		VIP6_PREFIX=$VIP6_PREFIX >/dev/null ||
 		not_ok "host.conf for h$n has a placeholder left"
 done
 expect_ok "bird -p accepts the TOR's configuration" bird -p -c "$WORK/tor.conf"
@@ -102,16 +107,21 @@ echo "3 sessions up and the route installed $(($(ms) - t0)) ms after start" | di
 expect_match "... installed by BIRD" "proto bird" "$(ip -n vgwt-btor route show $VIP_PREFIX)"
 expect_eq "... 3 established BGP sessions on the TOR" 3 \
 	"$(birdc_in tor show protocols | grep -c 'Established')"
+ALL6="fd00:1::2 fd00:2::2 fd00:3::2"
+expect_within "... and one route for $VIP6_PREFIX over the same sessions, via each host's IPv6 address" 30 \
+	nexthops6_are "$ALL6"
 
 # --- drain and back ----------------------------------------------------------------
 
-expect_ok "birdc disable vips on h2 (the drain)" birdc_in h2 disable vips
+expect_ok "birdc disable \"vips*\" on h2 (the drain)" birdc_in h2 disable '"vips*"'
 expect_within "... the TOR's route goes down to 2 nexthops (h1, h3)" 10 \
 	nexthops_are "10.0.1.2 10.0.3.2"
+expect_within "... the IPv6 one too" 10 nexthops6_are "fd00:1::2 fd00:3::2"
 expect_match "... while h2's BGP session stays up" "Established" \
 	"$(birdc_in h2 show protocols tor)"
-expect_ok "birdc enable vips on h2" birdc_in h2 enable vips
+expect_ok "birdc enable \"vips*\" on h2" birdc_in h2 enable '"vips*"'
 expect_within "... back to 3 nexthops" 10 nexthops_are "$ALL"
+expect_within "... IPv6 too" 10 nexthops6_are "$ALL6"
 
 # --- a host's BIRD killed, a host's BIRD hung -----------------------------------------
 

@@ -69,7 +69,7 @@ static void usage(FILE *f)
 		"      --drain-wait SEC      then wait SEC for packets in flight before leaving\n"
 		"                            (default 2)\n"
 		"      --announce-cmd CMD    run with /bin/sh -c when this host becomes healthy\n"
-		"                            (e.g. \"birdc enable vips\": announce the VIPs)\n"
+		"                            (e.g. birdc enable '\"vips*\"': announce the VIPs)\n"
 		"      --withdraw-cmd CMD    run when it stops being so, and at start until it\n"
 		"                            is: no module, the link missing or down, the\n"
 		"                            tables not applied, XDP steering not attached,\n"
