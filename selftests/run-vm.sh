@@ -48,6 +48,7 @@ TESTS=(
 	cluster/test_auth.sh
 	"TOPO_OFFLOADS=on cluster/test_ecmp.sh"
 	cluster/test_bird.sh
+	cluster/test_frr.sh
 	cluster/test_bgp_health.sh
 	"FUZZ_MSGS=15000 fuzz/test_nlfuzz.sh"
 )
