@@ -5,9 +5,13 @@
 # after the other, each printing TAP. Exit status: non-zero if any failed.
 # tools/check counts the ok/not ok lines.
 #
-# usage: selftests/run-vm.sh [--part K/N] [[VAR=VALUE...] TEST...]
+# usage: selftests/run-vm.sh [--part K/N | --lane K/N [--preload "S1 ... SN"]]
+#                            [[VAR=VALUE...] TEST...]
 #   (default: all of them; --part K/N: the Kth of N parts of the list, every
-#   Nth suite from the Kth on, so that a slow kernel can run it in pieces)
+#   Nth suite from the Kth on, so that a slow kernel can run it in pieces;
+#   --lane K/N: the Kth of N lanes of about equal time, by the suites'
+#   measured seconds (SECS below), for VMs that run side by side; --preload:
+#   the seconds each lane has to run besides, e.g. another boot)
 #
 # A test may be preceded by environment settings for it alone, e.g.
 # "TOPO_OFFLOADS=on datapath/test_vnic.sh" (one argument, or two).
@@ -31,8 +35,8 @@ TESTS=(
 	steer/test_pins.sh
 	datapath/test_topo.sh
 	datapath/test_vnic.sh
-	datapath/test_security.sh
-	datapath/test_gateways.sh
+	"TOPO_OFFLOADS=on datapath/test_security.sh"
+	"TOPO_OFFLOADS=on datapath/test_gateways.sh"
 	"TOPO_OFFLOADS=on datapath/test_robust.sh"
 	datapath/test_nonlinear.sh
 	"TOPO_OFFLOADS=on datapath/test_icmp_errors.sh"
@@ -55,10 +59,13 @@ TESTS=(
 # cluster/test_exit_race.sh is not in this list: it wants a boot of its own
 # with freed memory poisoned (tools/check runs it that way).
 # Offloads off, then on, for the suites whose subject is how the data path
-# handles the instances' own traffic (VNIC to VNIC, security, gateways,
-# non-linear skbs, IPv6): devices with and without checksum offload, GSO
-# and GRO both exist. Offloads on only (Linux's defaults: what a host runs)
-# for the suites whose subject is elsewhere: the parser fed crafted packets
+# handles the instances' own traffic (VNIC to VNIC, non-linear skbs, IPv6):
+# devices with and without checksum offload, GSO and GRO both exist.
+# Offloads on only (Linux's defaults: what a host runs) for the security
+# rules and the gateways (their packets take the paths test_vnic and
+# test_nonlinear check both ways; both suites ran both ways until make
+# check grew past 45 minutes), and for the suites whose subject is
+# elsewhere: the parser fed crafted packets
 # from UDP sockets, which device offloads do not change (the robustness
 # suite, the packet fuzzer: make fuzz runs it both ways, with a million
 # packets), the translation of ICMP errors, the cluster's owners and its
@@ -70,13 +77,25 @@ TESTS=(
 # in the exit-race boot, beside this one (make check's time).
 for t in "${TESTS[@]}"; do
 	case $t in
-	datapath/test_vnic.sh | datapath/test_security.sh | \
-	datapath/test_gateways.sh | datapath/test_nonlinear.sh | \
-	datapath/test_ipv6.sh)
+	datapath/test_vnic.sh | datapath/test_nonlinear.sh | datapath/test_ipv6.sh)
 		TESTS+=("TOPO_OFFLOADS=on $t") ;;
 	esac
 done
-part=
+part= lane= preload=
+if [ "${1:-}" = --lane ]; then
+	lane=${2:-}
+	shift 2 || shift
+	if [ "${1:-}" = --preload ]; then
+		preload=${2:-}
+		shift 2 || shift
+	fi
+	if ! [[ $lane =~ ^([0-9]+)/([0-9]+)$ ]] ||
+	   [ "${BASH_REMATCH[1]}" -lt 1 ] ||
+	   [ "${BASH_REMATCH[1]}" -gt "${BASH_REMATCH[2]}" ]; then
+		echo "run-vm.sh: --lane wants K/N with 1 <= K <= N, not '$lane'" >&2
+		exit 2
+	fi
+fi
 if [ "${1:-}" = --part ]; then
 	part=${2:-}
 	shift 2 || shift
@@ -97,6 +116,53 @@ if [ $# -gt 0 ]; then
 		*) TESTS+=("$pending$a"); pending= ;;
 		esac
 	done
+fi
+# Seconds per suite in make check's two VMs side by side (Debian's
+# kernel, a 2-CPU machine, 2026-12-07); a suite not listed counts 60.
+declare -A SECS=(
+	[module/test_lifecycle.sh]=40 [module/test_vnicctl.sh]=39
+	["CYCLES=10 module/test_cycles.sh"]=64 [module/test_kselftest_run.sh]=60
+	[genl/run.sh]=21 [control/test_apply.sh]=123 [control/test_cli.sh]=37
+	[control/test_big_tables.sh]=192 [agent/test_agent.sh]=59
+	[agent/test_agent_xdp.sh]=42 [steer/test_cpumap.sh]=51 [steer/test_pins.sh]=38
+	[datapath/test_topo.sh]=77 [datapath/test_vnic.sh]=72
+	["TOPO_OFFLOADS=on datapath/test_vnic.sh"]=82
+	["TOPO_OFFLOADS=on datapath/test_security.sh"]=176
+	["TOPO_OFFLOADS=on datapath/test_gateways.sh"]=212
+	["TOPO_OFFLOADS=on datapath/test_robust.sh"]=132
+	[datapath/test_nonlinear.sh]=33 ["TOPO_OFFLOADS=on datapath/test_nonlinear.sh"]=20
+	["TOPO_OFFLOADS=on datapath/test_icmp_errors.sh"]=43
+	[datapath/test_ipv6.sh]=89 ["TOPO_OFFLOADS=on datapath/test_ipv6.sh"]=95
+	[datapath/test_churn.sh]=103 [datapath/test_monitor.sh]=49
+	[datapath/test_conntrack.sh]=77
+	["FUZZ_PACKETS=25000 TOPO_OFFLOADS=on fuzz/test_pktfuzz.sh"]=126
+	[cluster/test_etcd_agent.sh]=186 [cluster/test_cluster_nl.sh]=115
+	["TOPO_OFFLOADS=on cluster/test_owner.sh"]=130 [cluster/test_forged.sh]=172
+	[cluster/test_auth.sh]=200 ["TOPO_OFFLOADS=on cluster/test_ecmp.sh"]=176
+	[cluster/test_bird.sh]=45 [cluster/test_frr.sh]=60
+	[cluster/test_bgp_health.sh]=120 ["FUZZ_MSGS=15000 fuzz/test_nlfuzz.sh"]=17
+)
+if [ -n "$lane" ]; then
+	# Longest first, each to the lane with the least so far (ties: the
+	# first): every lane computes the same split.
+	k=${lane%/*} n=${lane#*/}
+	read -r -a load <<<"$preload"
+	for ((j = 0; j < n; j++)); do load[j]=${load[j]:-0}; done
+	declare -A to=()
+	while read -r w i; do
+		best=0
+		for ((j = 1; j < n; j++)); do
+			[ "${load[j]}" -lt "${load[best]}" ] && best=$j
+		done
+		load[best]=$((load[best] + w))
+		to[$i]=$best
+	done < <(for i in "${!TESTS[@]}"; do echo "${SECS[${TESTS[i]}]:-60} $i"; done |
+		 sort -k1,1nr -k2,2n)
+	all=("${TESTS[@]}") TESTS=()
+	for i in "${!all[@]}"; do
+		[ "${to[$i]}" -eq $((k - 1)) ] && TESTS+=("${all[i]}")
+	done
+	echo "# lane $lane: ${#TESTS[@]} of ${#all[@]} suites, about $((load[k - 1] / 60)) min (lanes: ${load[*]} s)"
 fi
 if [ -n "$part" ]; then
 	k=${part%/*} n=${part#*/} all=("${TESTS[@]}") TESTS=()
