@@ -97,7 +97,10 @@ frr_start()
 
 	chmod 755 "$WORK"
 	chmod 644 "$WORK/$n.conf"
-	install -d -o frr -g frr "$WORK/frr"
+	mkdir -p "$WORK/frr" /var/run/frr && chown frr:frr "$WORK/frr" /var/run/frr
+	# vtysh's own file: root without a password (no PAM in the VM).
+	mkdir -p "$WORK/vtysh/vgwt-$n"
+	echo "username root nopassword" >"$WORK/vtysh/vgwt-$n/vtysh.conf"
 	FRR_NAMES[$n]=1
 	for d in $FRR_DAEMONS; do
 		ip netns exec "$BIRD_NS_PREFIX$n" "/usr/lib/frr/$d" -d -N "vgwt-$n" \
@@ -147,7 +150,7 @@ vtysh_in()
 	local n=$1
 
 	shift
-	vtysh -N "vgwt-$n" "$@" 2>/dev/null
+	vtysh -N "vgwt-$n" --config_dir "$WORK/vtysh" "$@" 2>/dev/null
 }
 
 birdc_in()
