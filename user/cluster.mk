@@ -86,7 +86,7 @@ $(BUILD)/tests/test_agent_drain_config: user/tests/test_agent_drain_config.c \
 # bad one), with the library's key parser.
 tests: $(BUILD)/tests/test_agent_keys
 
-$(BUILD)/tests/test_agent_keys: user/tests/test_agent_keys.c user/agent/keys.c \
+$(BUILD)/tests/test_agent_keys: user/tests/test_agent_keys.c user/tests/log_capture.h user/agent/keys.c \
 		user/agent/config.c user/agent/log.c user/agent/notify.c user/agent/agent.h \
 		$(LIBVGW) $(LIB_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(@D)
@@ -100,7 +100,7 @@ MEMBERS_WRAP := $(foreach f,lease_grant lease_revoke txn_commit get_prefix kvs_f
 	-Wl,--wrap=vgw_etcd_$(f))
 tests: $(BUILD)/tests/test_agent_members
 
-$(BUILD)/tests/test_agent_members: user/tests/test_agent_members.c user/agent/members.c \
+$(BUILD)/tests/test_agent_members: user/tests/test_agent_members.c user/tests/log_capture.h user/agent/members.c \
 		user/agent/keys.c user/agent/config.c user/agent/log.c user/agent/notify.c \
 		user/agent/agent.h $(LIBVGW) $(LIB_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(@D)

@@ -16,6 +16,11 @@
 #                                    with $WORK/NAME.conf, pathspace
 #                                    vgwt-NAME (/var/run/frr/vgwt-NAME)
 #   vtysh_in NAME ARGS...            vtysh on NAME's daemons
+#   bgp_expect_within DESC SECS CMD...   ok when CMD holds within SECS; else
+#                                    not ok with the TOR's route and the
+#                                    output of $BGP_DIAG (a command name)
+#   bgp_cleanup LOG...               the daemons, the namespaces, WORK; the
+#                                    LOGs' tails when a test failed
 #   bgp_topo N                       the TOR and hosts h1..hN, each on a
 #                                    link of its own: 10.0.K.1 / 10.0.K.2,
 #                                    fd00:K::1 / fd00:K::2 (host K)
@@ -181,6 +186,37 @@ nexthops6_devs()
 nexthops6_are() { [ "$(nexthops6_devs)" = "$1" ]; }
 
 ms() { echo $(($(date +%s%N) / 1000000)); }
+
+bgp_expect_within()
+{
+	local desc=$1 secs=$2
+
+	shift 2
+	if wait_for "$secs" "$@"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		{ echo "not true after ${secs}s: $*"
+		  echo "TOR's route: $(ip -n "${BIRD_NS_PREFIX}tor" route show "$VIP_PREFIX")"
+		  [ -n "${BGP_DIAG:-}" ] && $BGP_DIAG 2>&1; } | diag
+	fi
+}
+
+bgp_cleanup()
+{
+	local n
+
+	bird_cleanup
+	if [ "$TAP_FAILED" -gt 0 ]; then
+		for n; do
+			[ -s "$n" ] && { echo "${n##*/}:"; tail -n 15 "$n"; } | diag
+		done
+	fi
+	for n in $(ip netns list | awk -v p="$BIRD_NS_PREFIX" 'index($1, p) == 1 { print $1 }'); do
+		ip netns del "$n" 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
 
 # bgp_topo N: namespaces tor and h1..hN (with BIRD_NS_PREFIX), linked.
 bgp_topo()

@@ -25,36 +25,12 @@ BIRD_NS_PREFIX=vgwt-b
 # shellcheck source=bgp_lib.sh
 . "$here/bgp_lib.sh"
 
-cleanup()
-{
-	local n
-
-	bird_cleanup
-	if [ "$TAP_FAILED" -gt 0 ]; then
-		for n in "$WORK"/*.log; do
-			[ -s "$n" ] && { echo "${n##*/}:"; tail -n 15 "$n"; } | diag
-		done
-	fi
-	for n in tor h1 h2 h3; do
-		ip netns del "vgwt-b$n" 2>/dev/null
-	done
-	rm -rf "$WORK"
-}
+cleanup() { bgp_cleanup "$WORK"/*.log; }
 trap cleanup EXIT
 
-expect_within()
-{
-	local desc=$1 secs=$2
-
-	shift 2
-	if wait_for "$secs" "$@"; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		{ echo "not true after ${secs}s: $*"; echo "TOR's route: $(ip -n vgwt-btor route show $VIP_PREFIX)"
-		  birdc_in tor show protocols 2>&1; } | diag
-	fi
-}
+bird_diag() { birdc_in tor show protocols; }
+BGP_DIAG=bird_diag
+expect_within() { bgp_expect_within "$@"; }
 
 tap_begin
 

@@ -25,36 +25,12 @@ BIRD_NS_PREFIX=vgwt-f
 . "$here/bgp_lib.sh"
 EX=$VGW_ROOT/examples/frr
 
-cleanup()
-{
-	local n
-
-	bird_cleanup
-	if [ "$TAP_FAILED" -gt 0 ]; then
-		for n in "$WORK"/frr/*.log "$WORK"/frr-*.out; do
-			[ -s "$n" ] && { echo "${n##*/}:"; tail -n 15 "$n"; } | diag
-		done
-	fi
-	for n in tor h1 h2 h3; do
-		ip netns del "vgwt-f$n" 2>/dev/null
-	done
-	rm -rf "$WORK"
-}
+cleanup() { bgp_cleanup "$WORK"/frr/*.log "$WORK"/frr-*.out; }
 trap cleanup EXIT
 
-expect_within()
-{
-	local desc=$1 secs=$2
-
-	shift 2
-	if wait_for "$secs" "$@"; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		{ echo "not true after ${secs}s: $*"; echo "TOR's route: $(ip -n vgwt-ftor route show $VIP_PREFIX)"
-		  vtysh_in tor -c "show bgp summary"; } | diag
-	fi
-}
+frr_diag() { vtysh_in tor -c "show bgp summary"; }
+BGP_DIAG=frr_diag
+expect_within() { bgp_expect_within "$@"; }
 
 # The commands of examples/frr/host.conf's header, for host N.
 announce() { vtysh_in "h$1" -c configure -c "ip route $VIP_PREFIX blackhole" -c "ipv6 route $VIP6_PREFIX blackhole"; }

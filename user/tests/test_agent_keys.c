@@ -15,38 +15,13 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "log_capture.h"
 #include "agent.h"
 #include "cluster_nl.h"
 
 #define S1 "000102030405060708090a0b0c0d0e0f"
 #define S2 "f0e0d0c0b0a090807060504030201000"
 
-/* The log (stderr) of the calls in between, read back. */
-static char logbuf[8192];
-static int saved_fd = -1;
-static FILE *capture;
-
-static void log_start(void)
-{
-	fflush(stderr);
-	capture = tmpfile();
-	saved_fd = dup(2);
-	dup2(fileno(capture), 2);
-}
-
-static const char *log_end(void)
-{
-	size_t n;
-
-	fflush(stderr);
-	dup2(saved_fd, 2);
-	close(saved_fd);
-	rewind(capture);
-	n = fread(logbuf, 1, sizeof(logbuf) - 1, capture);
-	logbuf[n] = '\0';
-	fclose(capture);
-	return logbuf;
-}
 
 static void write_file(const char *path, const char *text)
 {

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "log_capture.h"
 #include "agent.h"
 #include "cluster_nl.h"
 #include "etcd.h"
@@ -128,33 +129,6 @@ void sync_set_cluster(struct sync *s, struct vgw_cluster *cl, uint64_t fp,
 }
 bool sync_cluster_sent(const struct sync *s) { return true; }
 
-/* --- the log, read back -------------------------------------------------------- */
-
-static char logbuf[16384];
-static int saved_fd = -1;
-static FILE *capture;
-
-static void log_start(void)
-{
-	fflush(stderr);
-	capture = tmpfile();
-	saved_fd = dup(2);
-	dup2(fileno(capture), 2);
-}
-
-static const char *log_end(void)
-{
-	size_t n;
-
-	fflush(stderr);
-	dup2(saved_fd, 2);
-	close(saved_fd);
-	rewind(capture);
-	n = fread(logbuf, 1, sizeof(logbuf) - 1, capture);
-	logbuf[n] = '\0';
-	fclose(capture);
-	return logbuf;
-}
 
 /* --- views ------------------------------------------------------------------------ */
 
