@@ -20,10 +20,15 @@ ETCD_PEER=
 # but harmless: etcd then fails to start and the test says so).
 free_port()
 {
-	local p
+	local p lo
 
-	for p in $(shuf -i 20000-60000 -n 50); do
-		if ! ss -Hltn "sport = :$p" | grep -q .; then
+	# Below the ephemeral range: a port from it can be taken by any
+	# outgoing connection meanwhile (an etcd member restarted on its
+	# peer port found it so: "bind: address already in use").
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range
+	[ "${lo:-0}" -gt 12000 ] || lo=32768
+	for p in $(shuf -i 10000-$((lo - 1)) -n 50); do
+		if ! ss -Hatn "sport = :$p" | grep -q .; then
 			echo "$p"
 			return 0
 		fi
