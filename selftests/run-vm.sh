@@ -81,6 +81,14 @@ for t in "${TESTS[@]}"; do
 		TESTS+=("TOPO_OFFLOADS=on $t") ;;
 	esac
 done
+# k_of_n OPTION VALUE: VALUE is K/N with 1 <= K <= N, or exit 2 saying so.
+k_of_n()
+{
+	[[ $2 =~ ^([0-9]+)/([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -ge 1 ] &&
+		[ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ] && return 0
+	echo "run-vm.sh: $1 wants K/N with 1 <= K <= N, not '$2'" >&2
+	exit 2
+}
 part= lane= preload=
 if [ "${1:-}" = --lane ]; then
 	lane=${2:-}
@@ -89,22 +97,12 @@ if [ "${1:-}" = --lane ]; then
 		preload=${2:-}
 		shift 2 || shift
 	fi
-	if ! [[ $lane =~ ^([0-9]+)/([0-9]+)$ ]] ||
-	   [ "${BASH_REMATCH[1]}" -lt 1 ] ||
-	   [ "${BASH_REMATCH[1]}" -gt "${BASH_REMATCH[2]}" ]; then
-		echo "run-vm.sh: --lane wants K/N with 1 <= K <= N, not '$lane'" >&2
-		exit 2
-	fi
+	k_of_n --lane "$lane"
 fi
 if [ "${1:-}" = --part ]; then
 	part=${2:-}
 	shift 2 || shift
-	if ! [[ $part =~ ^([0-9]+)/([0-9]+)$ ]] ||
-	   [ "${BASH_REMATCH[1]}" -lt 1 ] ||
-	   [ "${BASH_REMATCH[1]}" -gt "${BASH_REMATCH[2]}" ]; then
-		echo "run-vm.sh: --part wants K/N with 1 <= K <= N, not '$part'" >&2
-		exit 2
-	fi
+	k_of_n --part "$part"
 fi
 if [ $# -gt 0 ]; then
 	TESTS=()

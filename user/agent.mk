@@ -57,9 +57,10 @@ $(BUILD)/tests/test_agent_config: user/tests/test_agent_config.c \
 tests: $(BUILD)/tests/test_agent_announce
 
 $(BUILD)/tests/test_agent_announce: user/tests/test_agent_announce.c user/agent/announce.c \
-		$(AGENT_TEST_OBJS) user/agent/agent.h $(KSFT_HDRS)
+		user/agent/shellcmd.c $(AGENT_TEST_OBJS) user/agent/agent.h $(KSFT_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -I$(TOP)/user/agent -o $@ $< user/agent/announce.c $(AGENT_TEST_OBJS)
+	$(CC) $(TEST_CFLAGS) -I$(TOP)/user/agent -o $@ $< user/agent/announce.c \
+		user/agent/shellcmd.c $(AGENT_TEST_OBJS)
 
 # The watchdog pings (notify.c, loop.c): agents without the module, each in a
 # network namespace of its own, and a notify socket the test binds.

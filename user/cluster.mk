@@ -92,6 +92,7 @@ $(BUILD)/tests/test_agent_keys: user/tests/test_agent_keys.c user/tests/log_capt
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(NL_CFLAGS) -I$(TOP)/user/agent -o $@ $< \
 		user/agent/keys.c user/agent/config.c user/agent/log.c user/agent/notify.c \
+		user/agent/shellcmd.c \
 		$(LIBVGW) $(LIB_LIBS)
 
 # Membership (members.c) against a scripted etcd: the etcd calls wrapped
@@ -102,11 +103,12 @@ tests: $(BUILD)/tests/test_agent_members
 
 $(BUILD)/tests/test_agent_members: user/tests/test_agent_members.c user/tests/log_capture.h user/agent/members.c \
 		user/agent/keys.c user/agent/config.c user/agent/log.c user/agent/notify.c \
+		user/agent/shellcmd.c \
 		user/agent/agent.h $(LIBVGW) $(LIB_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(NL_CFLAGS) -I$(TOP)/user/agent $(MEMBERS_WRAP) -o $@ $< \
 		user/agent/members.c user/agent/keys.c user/agent/config.c user/agent/log.c \
-		user/agent/notify.c $(LIBVGW) $(LIB_LIBS)
+		user/agent/notify.c user/agent/shellcmd.c $(LIBVGW) $(LIB_LIBS)
 
 # --- the cost of authenticated cluster messages --------------------------------------
 

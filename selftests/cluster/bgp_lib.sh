@@ -21,6 +21,9 @@
 #                                    output of $BGP_DIAG (a command name)
 #   bgp_cleanup LOG...               the daemons, the namespaces, WORK; the
 #                                    LOGs' tails when a test failed
+#   bgp_configs EXDIR N              EXDIR's tor.conf and host.conf filled
+#                                    in for bgp_topo N, in $WORK; fails
+#                                    naming a file with a placeholder left
 #   bgp_topo N                       the TOR and hosts h1..hN, each on a
 #                                    link of its own: 10.0.K.1 / 10.0.K.2,
 #                                    fd00:K::1 / fd00:K::2 (host K)
@@ -216,6 +219,22 @@ bgp_cleanup()
 		ip netns del "$n" 2>/dev/null
 	done
 	rm -rf "$WORK"
+}
+
+bgp_configs()
+{
+	local ex=$1 n ret=0
+
+	fill "$ex/tor.conf" "$WORK/tor.conf" TOR_IP=10.0.1.1 TOR_AS=$TOR_AS \
+		HOST_RANGE=10.0.0.0/16 VIP_PREFIX=$VIP_PREFIX VIP6_PREFIX=$VIP6_PREFIX ||
+		{ echo "tor.conf: a placeholder left"; ret=1; }
+	for n in $(seq "$2"); do
+		fill "$ex/host.conf" "$WORK/h$n.conf" HOST_IP="10.0.$n.2" \
+			HOST_AS=$((65100 + n)) TOR_IP="10.0.$n.1" TOR_AS=$TOR_AS \
+			VIP_PREFIX=$VIP_PREFIX VIP6_PREFIX=$VIP6_PREFIX ||
+			{ echo "h$n.conf: a placeholder left"; ret=1; }
+	done
+	return $ret
 }
 
 # bgp_topo N: namespaces tor and h1..hN (with BIRD_NS_PREFIX), linked.

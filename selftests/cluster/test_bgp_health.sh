@@ -43,19 +43,9 @@ trap cleanup EXIT
 
 H1=10.0.1.2 H2=10.0.2.2
 
-expect_within()
-{
-	local desc=$1 secs=$2
-
-	shift 2
-	if wait_for "$secs" "$@"; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		{ echo "not true after ${secs}s: $*"; echo "TOR's route: $(ip -n vgwt-tor route show $VIP_PREFIX)"
-		  birdc_in tor show protocols 2>&1; grep announce "$WORK/h1.log" | tail -n 5; } | diag
-	fi
-}
+health_diag() { birdc_in tor show protocols; grep announce "$WORK/h1.log" | tail -n 5; }
+BGP_DIAG=health_diag
+expect_within() { bgp_expect_within "$@"; }
 
 # out_within DESC SECS: h1 leaves the TOR's route within SECS; the time said.
 out_within()
@@ -73,13 +63,7 @@ cluster_setup 2 || { echo "Bail out! no etcd"; exit 1; }
 # --- the TOR, BIRD, and the agent ------------------------------------------------
 
 bgp_topo 2	# h1, h2: made by cluster_setup already
-fill "$EX/tor.conf" "$WORK/tor.conf" TOR_IP=10.0.1.1 TOR_AS=$TOR_AS \
-	HOST_RANGE=10.0.0.0/16 VIP_PREFIX=$VIP_PREFIX VIP6_PREFIX=$VIP6_PREFIX >/dev/null
-for n in 1 2; do
-	fill "$EX/host.conf" "$WORK/h$n.conf" HOST_IP="10.0.$n.2" HOST_AS=$((65100 + n)) \
-		TOR_IP="10.0.$n.1" TOR_AS=$TOR_AS VIP_PREFIX=$VIP_PREFIX \
-		VIP6_PREFIX=$VIP6_PREFIX >/dev/null
-done
+bgp_configs "$EX" 2 >/dev/null || not_ok "the examples have a placeholder left"
 # h1's announcements start off: the agent turns them on (examples/bird/README.md).
 sed -i 's/^protocol static vips6\? {/&\n\tdisabled yes;/' "$WORK/h1.conf"
 expect_ok "h1's BIRD configuration: the example, with vips and vips6 disabled at start" \

@@ -38,15 +38,8 @@ tap_begin
 
 bgp_topo 3
 
-expect_ok "the TOR's configuration is the example with its addresses and AS" \
-	fill "$EX/tor.conf" "$WORK/tor.conf" TOR_IP=10.0.1.1 TOR_AS=$TOR_AS \
-		HOST_RANGE=10.0.0.0/16 VIP_PREFIX=$VIP_PREFIX VIP6_PREFIX=$VIP6_PREFIX
-for n in 1 2 3; do
-	fill "$EX/host.conf" "$WORK/h$n.conf" HOST_IP="10.0.$n.2" HOST_AS=$((65100 + n)) \
-		TOR_IP="10.0.$n.1" TOR_AS=$TOR_AS VIP_PREFIX=$VIP_PREFIX \
-		VIP6_PREFIX=$VIP6_PREFIX >/dev/null ||
-		not_ok "host.conf for h$n has a placeholder left"
-done
+expect_ok "the TOR's and the hosts' configurations are the examples with their addresses and AS" \
+	bgp_configs "$EX" 3
 expect_ok "bird -p accepts the TOR's configuration" bird -p -c "$WORK/tor.conf"
 expect_ok "... and the hosts'" bird -p -c "$WORK/h1.conf"
 

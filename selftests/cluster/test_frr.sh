@@ -40,15 +40,8 @@ tap_begin
 command -v vtysh >/dev/null || { echo "Bail out! FRR not installed (tools/install-deps)"; exit 1; }
 
 bgp_topo 3
-expect_ok "the TOR's configuration is the example with its addresses and AS" \
-	fill "$EX/tor.conf" "$WORK/tor.conf" TOR_IP=10.0.1.1 TOR_AS=$TOR_AS \
-		HOST_RANGE=10.0.0.0/16 VIP_PREFIX=$VIP_PREFIX VIP6_PREFIX=$VIP6_PREFIX
-for n in 1 2 3; do
-	fill "$EX/host.conf" "$WORK/h$n.conf" HOST_IP="10.0.$n.2" HOST_AS=$((65100 + n)) \
-		TOR_IP="10.0.$n.1" TOR_AS=$TOR_AS VIP_PREFIX=$VIP_PREFIX \
-		VIP6_PREFIX=$VIP6_PREFIX >/dev/null ||
-		not_ok "host.conf for h$n has a placeholder left"
-done
+expect_ok "the TOR's and the hosts' configurations are the examples with their addresses and AS" \
+	bgp_configs "$EX" 3
 
 t0=$(ms)
 if frr_start tor; then

@@ -577,6 +577,12 @@ uint64_t notify_watchdog_ms(void);
 void notify_systemd(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
+/* shellcmd.c: the operator's commands, with /bin/sh -c */
+/* The child's pid, or -1 (errno set). Its signals are unblocked. */
+pid_t shell_spawn(const char *cmd);
+/* How it ended ("exit 3", "signal 9") into @buf; true for exit 0. */
+bool shell_status(int status, char *buf, size_t len);
+
 /* announce.c: the VIPs' announcement follows the host's health */
 struct announce;
 /* NULL without --announce-cmd (nothing to do). */

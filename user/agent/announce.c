@@ -34,7 +34,6 @@
  * that goes down loses its BGP session, and the TOR its routes, anyway.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +91,6 @@ static void start(struct announce *a, enum ann_state want)
 {
 	const char *cmd = want == ANN_ANNOUNCED ? a->cfg->announce_cmd :
 						  a->cfg->withdraw_cmd;
-	sigset_t none;
 	pid_t pid;
 
 	if (want == ANN_ANNOUNCED)
@@ -100,14 +98,7 @@ static void start(struct announce *a, enum ann_state want)
 	else
 		log_info("announce: this host is not healthy (%s): running --withdraw-cmd: %s",
 			 a->why, cmd);
-	pid = fork();
-	if (pid == 0) {
-		/* The agent blocks its signals for the signalfd: not the command. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
+	pid = shell_spawn(cmd);
 	if (pid < 0) {
 		log_err("announce: cannot run --%s-cmd: %s; trying again in %u s",
 			state_name(want), strerror(errno), RETRY_MS / 1000);
@@ -123,26 +114,21 @@ static void reap(struct announce *a)
 {
 	int status;
 	pid_t pid = waitpid(a->pid, &status, WNOHANG);
+	char how[32];
 
 	if (pid == 0 || (pid < 0 && errno == EINTR))
 		return;
 	a->pid = 0;
-	if (pid > 0 && WIFEXITED(status) && !WEXITSTATUS(status)) {
-		log_info("announce: --%s-cmd done (exit 0)", state_name(a->running));
+	if (pid < 0)
+		snprintf(how, sizeof(how), "%s", strerror(errno));
+	else if (shell_status(status, how, sizeof(how))) {
+		log_info("announce: --%s-cmd done (%s)", state_name(a->running), how);
 		a->done = a->running;
 		a->retry_at = 0;
 		return;
 	}
-	if (pid < 0)
-		log_warn("announce: --%s-cmd: %s; trying again in %u s",
-			 state_name(a->running), strerror(errno), RETRY_MS / 1000);
-	else if (WIFEXITED(status))
-		log_warn("announce: --%s-cmd exited with %d; trying again in %u s",
-			 state_name(a->running), WEXITSTATUS(status), RETRY_MS / 1000);
-	else
-		log_warn("announce: --%s-cmd ended by signal %d; trying again in %u s",
-			 state_name(a->running),
-			 WIFSIGNALED(status) ? WTERMSIG(status) : 0, RETRY_MS / 1000);
+	log_warn("announce: --%s-cmd ended (%s); trying again in %u s",
+		 state_name(a->running), how, RETRY_MS / 1000);
 	a->retry_at = now_ms() + RETRY_MS;
 	a->retry_for = a->running;
 }

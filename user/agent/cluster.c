@@ -77,6 +77,16 @@ struct cluster {
 	char last_err[512];
 };
 
+/* No watch any more (lost, or read everything again): since now. */
+static void stop_watch(struct cluster *c)
+{
+	vgw_etcd_watch_stop(c->watch);
+	c->watch = NULL;
+	if (c->watching)
+		c->unwatched_since = now_ms();
+	c->watching = false;
+}
+
 static void report(struct cluster *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -154,11 +164,7 @@ void cluster_free(struct cluster *c)
 
 void cluster_resync(struct cluster *c)
 {
-	vgw_etcd_watch_stop(c->watch);
-	c->watch = NULL;
-	if (c->watching)
-		c->unwatched_since = now_ms();
-	c->watching = false;
+	stop_watch(c);
 	c->resync = true;
 	c->retry_at = 0;
 }
@@ -275,11 +281,7 @@ static void watch_lost(struct cluster *c, int err)
 	else
 		report(c, "lost the etcd watch (%s); resuming from revision %" PRId64,
 		       why, c->rev + 1);
-	vgw_etcd_watch_stop(c->watch);
-	c->watch = NULL;
-	if (c->watching)
-		c->unwatched_since = now_ms();
-	c->watching = false;
+	stop_watch(c);
 	retry_later(c);
 }
 

@@ -44,7 +44,6 @@
  * keeping the tables, never registering again, until SIGTERM.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -585,18 +584,10 @@ bool members_kick(struct members *m)
 
 static void drain_start_cmd(struct members *m)
 {
-	sigset_t none;
 	pid_t pid;
 
 	log_info("drain: running --drain-cmd: %s", m->cfg->drain_cmd);
-	pid = fork();
-	if (pid == 0) {
-		/* The agent blocks its signals for the signalfd: not the command. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execl("/bin/sh", "sh", "-c", m->cfg->drain_cmd, (char *)NULL);
-		_exit(127);
-	}
+	pid = shell_spawn(m->cfg->drain_cmd);
 	if (pid < 0) {
 		log_err("drain: cannot run --drain-cmd: %s; draining anyway",
 			strerror(errno));
@@ -628,14 +619,12 @@ void members_drain(struct members *m)
 
 static void drain_cmd_done(struct members *m, int status)
 {
-	if (WIFEXITED(status) && !WEXITSTATUS(status))
-		log_info("drain: --drain-cmd done (exit 0)");
-	else if (WIFEXITED(status))
-		log_warn("drain: --drain-cmd exited with %d; draining anyway",
-			 WEXITSTATUS(status));
+	char how[32];
+
+	if (shell_status(status, how, sizeof(how)))
+		log_info("drain: --drain-cmd done (%s)", how);
 	else
-		log_warn("drain: --drain-cmd ended by signal %d; draining anyway",
-			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		log_warn("drain: --drain-cmd ended (%s); draining anyway", how);
 	m->drain = DRAIN_WAIT;
 	m->drain_until = now_ms() + m->cfg->drain_wait_ms;
 	log_info("drain: waiting %.1f s for packets in flight",
