@@ -10,7 +10,7 @@
 #include <net/addrconf.h>
 #include <net/genetlink.h>
 #include <net/route.h>
-#include <vgw/maglev.h>
+#include <vgw/owner.h>
 
 #include "cluster.h"
 #include "datapath.h"
@@ -25,6 +25,7 @@ static void cluster_free(struct vgw_cluster *c)
 		return;
 	kvfree(c->owner);
 	kvfree(c->backup);
+	kvfree(c->backup2);
 	kfree(c->members);
 	for (i = 0; i < c->n_peers; i++)
 		vgw_replay_put(c->peers[i].replay);
@@ -43,46 +44,60 @@ static int member_cmp(const void *a, const void *b)
 		      ((const struct vgw_member *)b)->id);
 }
 
-/* The tables of c->members (sorted): owner, backups, fingerprint. */
+/* Slots built between two chances to reschedule. */
+#define BUILD_CHUNK	4096
+
+/*
+ * The tables of c->members (sorted): owner, backups, fingerprint. n weights
+ * a slot: 65,537 slots of 1,000 members take about 0.2 s, in chunks.
+ */
 static int cluster_build(struct vgw_cluster *c)
 {
-	struct vgw_maglev_perm *perm;
-	u16 *without;
-	u32 *pos, i;
-	u64 h;
+	u16 *rank[VGW_OWNER_RANKS];
+	u64 *seed, h;
+	u32 i;
 
 	c->owner = kvmalloc_array(c->size, sizeof(u16), GFP_KERNEL);
 	c->backup = kvmalloc_array(c->size, sizeof(u16), GFP_KERNEL);
-	without = kvmalloc_array(c->size, sizeof(u16), GFP_KERNEL);
-	perm = kcalloc(c->n, sizeof(*perm), GFP_KERNEL);
-	pos = kcalloc(c->n, sizeof(*pos), GFP_KERNEL);
-	if (!c->owner || !c->backup || !without || !perm || !pos) {
-		kvfree(without);
-		kfree(perm);
-		kfree(pos);
+	if (c->n_backups > 1)
+		c->backup2 = kvmalloc_array(c->size, sizeof(u16), GFP_KERNEL);
+	seed = kvmalloc_array(c->n, sizeof(*seed), GFP_KERNEL);
+	if (!c->owner || !c->backup || (c->n_backups > 1 && !c->backup2) ||
+	    !seed) {
+		kvfree(seed);
 		return -ENOMEM;
 	}
 	for (i = 0; i < c->n; i++)
-		vgw_maglev_perm_of(c->members[i].id, strlen(c->members[i].id),
-				   c->size, &perm[i]);
-	vgw_maglev_populate(perm, c->n, c->n, pos, c->owner, c->size);
-	memset(c->backup, 0xff, c->size * sizeof(u16));
-	for (i = 0; c->n > 1 && i < c->n; i++) {
-		vgw_maglev_populate(perm, c->n, i, pos, without, c->size);
-		vgw_maglev_backup_of(c->owner, without, i, c->backup, c->size);
+		seed[i] = vgw_owner_seed(c->members[i].id,
+					 strlen(c->members[i].id));
+	rank[0] = c->owner;
+	rank[1] = c->backup;
+	rank[2] = c->backup2;
+	for (i = 0; i < c->size; i += BUILD_CHUNK) {
+		vgw_owner_populate(seed, c->n, i, min(c->size, i + BUILD_CHUNK),
+				   rank, 1 + c->n_backups);
 		cond_resched();
 	}
-	kvfree(without);
-	kfree(perm);
-	kfree(pos);
+	kvfree(seed);
 
-	h = vgw_maglev_hash_size(c->size);
+	/* As user/lib/owner.c's vgw_owner_fingerprint(). */
+	h = vgw_owner_hash_size(c->size);
 	for (i = 0; i < c->n; i++)
-		h = vgw_maglev_hash(c->members[i].id,
-				    strlen(c->members[i].id) + 1, h);
-	h = vgw_maglev_hash_table(c->owner, c->size, h);
-	c->fingerprint = vgw_maglev_hash_table(c->backup, c->size, h);
+		h = vgw_owner_hash(c->members[i].id,
+				   strlen(c->members[i].id) + 1, h);
+	h = vgw_owner_hash_table(c->owner, c->size, h);
+	h = vgw_owner_hash_table(c->backup, c->size, h);
+	if (c->backup2)
+		h = vgw_owner_hash_table(c->backup2, c->size, h);
+	c->fingerprint = h;
 	return 0;
+}
+
+/* Is @m the owner or a backup of @slot? */
+static bool holds_slot(const struct vgw_cluster *c, u32 slot, u16 m)
+{
+	return c->owner[slot] == m || c->backup[slot] == m ||
+	       (c->backup2 && c->backup2[slot] == m);
 }
 
 /* --- CLUSTER_SET ----------------------------------------------------------- */
@@ -112,6 +127,8 @@ static const struct nla_policy cluster_policy[VNICGW_CLUSTER_MAX + 1] = {
 		.reject_message = "VNICGW_CLUSTER_COUNTERS is reply-only" },
 	[VNICGW_CLUSTER_KEYS] = VGW_POLICY_LIST,
 	[VNICGW_CLUSTER_ACCEPT_UNSIGNED] = NLA_POLICY_MAX(NLA_U8, 1),
+	/* Its range is checked in cluster_parse(), to name the field. */
+	[VNICGW_CLUSTER_BACKUPS] = { .type = NLA_U8 },
 };
 
 static bool id_ok(const char *id)
@@ -220,9 +237,11 @@ static struct vgw_cluster *cluster_parse(const struct nlattr *nest,
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
-	c->self = VGW_MAGLEV_NONE;
+	c->self = VGW_OWNER_NONE;
 	c->size = tb[VNICGW_CLUSTER_SIZE] ? nla_get_u32(tb[VNICGW_CLUSTER_SIZE]) :
 					    VNICGW_CLUSTER_SIZE_DEFAULT;
+	c->n_backups = tb[VNICGW_CLUSTER_BACKUPS] ?
+		       nla_get_u8(tb[VNICGW_CLUSTER_BACKUPS]) : 1;
 	if (tb[VNICGW_CLUSTER_MEMBERS]) {
 		n = vgw_nla_list(tb[VNICGW_CLUSTER_MEMBERS],
 				 VNICGW_CLUSTER_MAX_MEMBERS, ea);
@@ -251,10 +270,16 @@ static struct vgw_cluster *cluster_parse(const struct nlattr *nest,
 	}
 	if (tb[VNICGW_CLUSTER_SIZE] &&
 	    (c->size < (n ? n : 1) || c->size > VNICGW_CLUSTER_MAX_SIZE ||
-	     !vgw_maglev_is_prime(c->size))) {
+	     !vgw_owner_is_prime(c->size))) {
 		vgw_refuse(ea, tb[VNICGW_CLUSTER_SIZE],
 			   "cluster: size %u is not a prime between the member count and %u",
 			   c->size, VNICGW_CLUSTER_MAX_SIZE);
+		goto fail;
+	}
+	if (c->n_backups < 1 || c->n_backups > VNICGW_CLUSTER_MAX_BACKUPS) {
+		vgw_refuse(ea, tb[VNICGW_CLUSTER_BACKUPS],
+			   "cluster: backups %u is not between 1 and %u",
+			   c->n_backups, VNICGW_CLUSTER_MAX_BACKUPS);
 		goto fail;
 	}
 	if (tb[VNICGW_CLUSTER_SELF]) {
@@ -296,7 +321,7 @@ static struct vgw_cluster *cluster_parse(const struct nlattr *nest,
 		if (self[0] && !strcmp(self, c->members[i].id))
 			c->self = i;
 	}
-	if (self[0] && c->self == VGW_MAGLEV_NONE) {
+	if (self[0] && c->self == VGW_OWNER_NONE) {
 		vgw_refuse(ea, tb[VNICGW_CLUSTER_SELF],
 			   "cluster: self \"%s\" is not among the members", self);
 		goto fail;
@@ -391,7 +416,7 @@ int vgw_cluster_nl_set(struct vgw_net *vn, struct genl_info *info)
 	 * Where the others send to this host; kept when it drains or goes
 	 * standalone (the members before may still hand over their state).
 	 */
-	if (c->self != VGW_MAGLEV_NONE)
+	if (c->self != VGW_OWNER_NONE)
 		c->addr = c->members[c->self].addr;
 	else if (old)
 		c->addr = old->addr;
@@ -456,10 +481,11 @@ int vgw_cluster_fill(struct sk_buff *msg, struct vgw_net *vn)
 	mutex_lock(&vn->lock);
 	c = rcu_dereference_protected(vn->cluster, lockdep_is_held(&vn->lock));
 	if (c && c->n) {
-		if (c->self != VGW_MAGLEV_NONE &&
+		if (c->self != VGW_OWNER_NONE &&
 		    nla_put_string(msg, VNICGW_CLUSTER_SELF, c->members[c->self].id))
 			goto out;
 		if (nla_put_u32(msg, VNICGW_CLUSTER_SIZE, c->size) ||
+		    nla_put_u8(msg, VNICGW_CLUSTER_BACKUPS, c->n_backups) ||
 		    nla_put_u64_64bit(msg, VNICGW_CLUSTER_FINGERPRINT,
 				      c->fingerprint, VNICGW_CLUSTER_PAD))
 			goto out;
@@ -523,7 +549,7 @@ const struct vgw_member *vgw_cluster_owner(const struct vgw_cluster *c,
 
 	if (!c || !c->n)
 		return NULL;
-	o = c->owner[vgw_maglev_slot(hash, c->size)];
+	o = c->owner[vgw_owner_slot(hash, c->size)];
 	return o == c->self ? NULL : &c->members[o];
 }
 
@@ -537,7 +563,7 @@ void vgw_cluster_roles(const struct vgw_cluster *c, u32 hash,
 	*backup = NULL;
 	if (!c || !c->n)
 		return;
-	slot = vgw_maglev_slot(hash, c->size);
+	slot = vgw_owner_slot(hash, c->size);
 	o = c->owner[slot];
 	b = c->backup[slot];
 	if (o < c->n)
@@ -615,11 +641,11 @@ bool vgw_cluster_holds(const struct vgw_cluster *c, const u32 *hashes,
 		return false;
 	if (!c->n)
 		return true;	/* standalone: every flow is this host's */
-	if (c->self == VGW_MAGLEV_NONE)
+	if (c->self == VGW_OWNER_NONE)
 		return false;
 	for (i = 0; i < n_hashes; i++) {
-		slot = vgw_maglev_slot(hashes[i], c->size);
-		if (c->owner[slot] == c->self || c->backup[slot] == c->self)
+		slot = vgw_owner_slot(hashes[i], c->size);
+		if (holds_slot(c, slot, c->self))
 			return true;
 	}
 	return false;
@@ -633,7 +659,7 @@ u32 vgw_nat_port_hash(const struct vgw_ip *pub, u16 port, u8 proto)
 /* Our own underlay address, if we are a member; else routing picks. */
 static const struct vgw_ip *self_addr(const struct vgw_cluster *c)
 {
-	return c->self != VGW_MAGLEV_NONE ? &c->members[c->self].addr : NULL;
+	return c->self != VGW_OWNER_NONE ? &c->members[c->self].addr : NULL;
 }
 
 /* Room for the outer headers of a cluster message, whatever the underlay. */
@@ -648,7 +674,7 @@ static const struct vgw_ip *self_addr(const struct vgw_cluster *c)
  */
 static const struct vgw_ip *sender_addr(const struct vgw_cluster *c)
 {
-	if (c->self != VGW_MAGLEV_NONE)
+	if (c->self != VGW_OWNER_NONE)
 		return &c->members[c->self].addr;
 	return c->addr.family ? &c->addr : NULL;
 }
@@ -810,19 +836,22 @@ void vgw_state_add(struct vgw_state_batch *b, const struct vgw_state_rec *r,
 		   const u32 *hashes, unsigned int n_hashes)
 {
 	const struct vgw_cluster *c = b->c;
-	u16 dest[4];
+	u16 dest[2 * VGW_OWNER_RANKS];
 	unsigned int i, j, n = 0;
 
 	if (!vgw_cluster_shares(c))
 		return;
 	for (i = 0; i < n_hashes && i < 2; i++) {
-		u32 slot = vgw_maglev_slot(hashes[i], c->size);
-		u16 cand[2] = { c->owner[slot], c->backup[slot] };
+		u32 slot = vgw_owner_slot(hashes[i], c->size);
+		u16 cand[VGW_OWNER_RANKS] = {
+			c->owner[slot], c->backup[slot],
+			c->backup2 ? c->backup2[slot] : VGW_OWNER_NONE,
+		};
 
-		for (j = 0; j < 2; j++) {
+		for (j = 0; j < VGW_OWNER_RANKS; j++) {
 			unsigned int k;
 
-			if (cand[j] == VGW_MAGLEV_NONE || cand[j] == c->self)
+			if (cand[j] == VGW_OWNER_NONE || cand[j] == c->self)
 				continue;
 			for (k = 0; k < n && dest[k] != cand[j]; k++)
 				;

@@ -4,7 +4,7 @@
  * hosts that follows from it (README.md, "What works today").
  *
  * The agent sets the live members (CLUSTER_SET); the module builds the
- * Maglev owner and backup tables (vgw/maglev.h) and publishes them with one
+ * rendezvous-hashing owner and backup tables (vgw/owner.h) and publishes them with one
  * rcu_assign_pointer(). The packet path asks who owns a flow:
  *   - the flow's hash is the symmetric hash of its canonical key in the
  *     VCN's private address space, before any NAT (vgw/flow.h): both
@@ -65,11 +65,14 @@ struct vgw_cluster_peer {
 struct vgw_cluster {
 	u32 n;				/* members, sorted by id */
 	u32 size;			/* owner table slots (prime) */
-	u16 self;			/* VGW_MAGLEV_NONE: not a member */
+	u16 self;			/* VGW_OWNER_NONE: not a member */
 	u64 epoch;
 	u64 fingerprint;
 	struct vgw_member *members;
-	u16 *owner, *backup;		/* [size] member indexes */
+	u16 *owner;			/* [size] member indexes */
+	/* [size] the first backups, then the second (n_backups == 2) */
+	u16 *backup, *backup2;
+	u8 n_backups;			/* VNICGW_CLUSTER_BACKUPS */
 	/*
 	 * The members and the previous set's (a drained host's last words
 	 * count), each address once.

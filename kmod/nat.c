@@ -35,7 +35,7 @@
 #include <net/checksum.h>
 #include <net/tcp.h>
 #include <vgw/flow.h>
-#include <vgw/maglev.h>
+#include <vgw/owner.h>
 
 #include "cluster.h"
 #include "conntrack.h"
@@ -445,7 +445,7 @@ static int port_fit(const struct vgw_cluster *c, const struct vgw_nat_entry *e,
 
 	if (!c)
 		return 2;
-	s = vgw_maglev_slot(vgw_nat_port_hash(&e->pub, port, e->proto), c->size);
+	s = vgw_owner_slot(vgw_nat_port_hash(&e->pub, port, e->proto), c->size);
 	if (c->owner[s] != c->self)
 		return 0;
 	return c->backup[s] == backup ? 2 : 1;
@@ -524,10 +524,10 @@ static int free_port(struct vgw_nat_table *t, const struct vgw_nat_entry *e,
 	int fallback = -1, fit;
 	u16 backup = 0;
 
-	if (vgw_cluster_shares(c) && c->self != VGW_MAGLEV_NONE) {
+	if (vgw_cluster_shares(c) && c->self != VGW_OWNER_NONE) {
 		/* Ports of our slots are one in n: look further. */
 		probes = NAT_PROBES * 8;
-		backup = c->backup[vgw_maglev_slot(p->hash, c->size)];
+		backup = c->backup[vgw_owner_slot(p->hash, c->size)];
 	} else {
 		c = NULL;
 	}

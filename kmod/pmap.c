@@ -11,7 +11,7 @@
  * full 64-bit hashes are equal end in a collision node below the last level,
  * scanned linearly.
  */
-#include <vgw/maglev.h>
+#include <vgw/owner.h>
 
 #include "pmap.h"
 
@@ -653,9 +653,9 @@ size_t vgw_pmap_mem(const struct vgw_pmap *m)
 /*
  * FNV-1a over the bytes, then a 64-bit finaliser (xor-shift-multiply) so that
  * every input bit reaches the low bits the trie looks at first: the hash of
- * the owner table (vgw/maglev.h), which the tools share.
+ * the owner table (vgw/owner.h), which the tools share.
  */
 u64 vgw_hash64(const void *data, size_t len, u64 seed)
 {
-	return vgw_maglev_hash(data, len, seed);
+	return vgw_owner_hash(data, len, seed);
 }

@@ -3,7 +3,7 @@
 PMAP_CFLAGS := $(TEST_CFLAGS) -DVGW_USERSPACE -I$(TOP)/user/kshim -I$(TOP)/kmod
 
 $(BUILD)/tests/test_pmap: user/tests/pmap_test.c kmod/pmap.c kmod/pmap.h \
-		kmod/vgw_types.h kmod/include/vgw/maglev.h user/kshim/vgw_kshim.h \
+		kmod/vgw_types.h kmod/include/vgw/owner.h user/kshim/vgw_kshim.h \
 		$(KSFT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(PMAP_CFLAGS) -o $@ user/tests/pmap_test.c kmod/pmap.c

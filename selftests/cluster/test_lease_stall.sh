@@ -42,7 +42,7 @@ load_module
 
 # cl NS JQ: one value of the namespace's cluster.
 cl() { ip netns exec "$1" vnicctl -j cluster | jq -r "$2"; }
-sim_fp() { maglev-sim --table "$1" | awk '/^fingerprint/ {print $2}'; }
+sim_fp() { owner-sim --table "$1" | awk '/^fingerprint/ {print $2}'; }
 kernels_are() # FP NS...
 {
 	local want=$1 ns

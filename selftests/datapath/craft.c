@@ -80,10 +80,12 @@
  *                        16 a message, as vnicgw sends them
  *   --state-count N      the count field of each state message says N
  *                        (whatever it carries): a lie for the receiver
- *   --holders IDS[,SIZE] print "OWNER BACKUP" of the first record's flow in
- *                        the owner table of the member ids IDS (":"-
- *                        separated) with SIZE slots (default 65537), as the
- *                        kernel computes them, and send nothing
+ *   --holders IDS[,SIZE[,BACKUPS]]
+ *                        print "OWNER BACKUP" (and the second backup with
+ *                        BACKUPS 2) of the first record's flow in the owner
+ *                        table of the member ids IDS (":"-separated) with
+ *                        SIZE slots (default 65537), as the kernel computes
+ *                        them, and send nothing
  *   --auth ID:SECRET     sign each message with this key (vgw/auth.h): an
  *                        authentication option after the others
  *   --auth-seq N         the first message's sequence number (default: the
@@ -115,7 +117,7 @@
 #include <vgw/auth.h>
 #include <vgw/cluster_wire.h>
 
-#include "maglev.h"
+#include "owner.h"
 
 #define MAX_PKT		65536
 #define MAX_OPTS	8
@@ -568,7 +570,7 @@ static int send_it(const struct spec *s, const uint8_t *p, size_t len)
 /* The kernel's vgw_obj_hash() of a VNIC id (kmod/snap.c, kmod/pmap.c). */
 static uint64_t vnic_hash(const char *id)
 {
-	return vgw_maglev_hash(id, strlen(id),
+	return vgw_owner_hash(id, strlen(id),
 			       0x766e6963ULL * (VNICGW_OBJ_VNIC + 1));
 }
 
@@ -943,26 +945,30 @@ static uint32_t rec_flow_hash(const struct vgw_state_rec *r)
 
 static int print_holders(const struct spec *s)
 {
-	char *ids[VNICGW_CLUSTER_MAX_MEMBERS], buf[4096], *f[2], *t;
-	unsigned int n = 0, size = 65537, pref[2];
-	struct vgw_maglev m;
+	char *ids[VNICGW_CLUSTER_MAX_MEMBERS], buf[4096], *f[3], *t;
+	unsigned int n = 0, size = 65537, backups = 1, pref[3], i, k;
+	struct vgw_owner_table m;
 
 	if (strlen(s->cl.holders) >= sizeof(buf))
 		usage(s->cl.holders);
 	strcpy(buf, s->cl.holders);
-	if (fields(buf, f, 2) == 2)
+	k = fields(buf, f, 3);
+	if (k >= 2)
 		size = number(f[1], VNICGW_CLUSTER_MAX_SIZE);
+	if (k == 3)
+		backups = number(f[2], VNICGW_CLUSTER_MAX_BACKUPS);
 	for (t = strtok(f[0], ":"); t && n < VNICGW_CLUSTER_MAX_MEMBERS;
 	     t = strtok(NULL, ":"))
 		ids[n++] = t;
-	if (!n || vgw_maglev_build((const char *const *)ids, n, size, &m) ||
-	    vgw_maglev_build_backup(&m))
+	if (!n || !backups ||
+	    vgw_owner_build((const char *const *)ids, n, size, &m) ||
+	    vgw_owner_build_backups(&m, backups))
 		usage(s->cl.holders);
-	if (vgw_maglev_pref(&m, rec_flow_hash(&s->cl.rec), pref) == 2)
-		printf("%s %s\n", m.ids[pref[0]], m.ids[pref[1]]);
-	else
-		printf("%s -\n", m.ids[pref[0]]);
-	vgw_maglev_free(&m);
+	k = vgw_owner_pref(&m, rec_flow_hash(&s->cl.rec), pref);
+	for (i = 0; i < k; i++)
+		printf("%s%s", i ? " " : "", m.ids[pref[i]]);
+	printf("%s\n", k == 1 ? " -" : "");
+	vgw_owner_free(&m);
 	return 0;
 }
 

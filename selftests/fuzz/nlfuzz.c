@@ -1631,6 +1631,8 @@ static void step_cluster_set(bool mut)
 	}
 	if (pct(30))
 		cl.size = primes[rn(sizeof(primes) / sizeof(primes[0]))];
+	if (pct(30))
+		cl.backups = rn(4);	/* 0: not sent; 3: refused */
 	if (!vgw_cluster_put(m, &cl)) {
 		buf_set(&b, nlmsg_data(nlmsg_hdr(m)), nlmsg_datalen(nlmsg_hdr(m)));
 		if (mut)

@@ -78,7 +78,7 @@
 #include <linux/vnicgw.h>
 #include <vgw/cluster_wire.h>
 
-#include <vgw/maglev.h>
+#include <vgw/owner.h>
 
 /* The wire header and the library's state.h both define it (the same). */
 #undef VGW_VNI_MAX
@@ -1207,7 +1207,7 @@ static void mutate_frame(struct frame *f)
 /* The kernel's hash of a VNIC id, as state records name it (craft.c). */
 static uint64_t vnic_hash(const char *id)
 {
-	return vgw_maglev_hash(id, strlen(id),
+	return vgw_owner_hash(id, strlen(id),
 			       0x766e6963ULL * (VNICGW_OBJ_VNIC + 1));
 }
 

@@ -21,7 +21,7 @@
 
 #include "cluster_nl.h"
 #include "etcd.h"
-#include "maglev.h"
+#include "owner.h"
 #include "store.h"
 
 #define DEFAULT_ENDPOINT	"http://127.0.0.1:2379"
@@ -175,7 +175,7 @@ static int cmd_members(void)
 static int cmd_owners(void)
 {
 	struct vgw_store *s = NULL;
-	struct vgw_maglev m;
+	struct vgw_owner_table m;
 	unsigned int i, k, *slots;
 	const char **ids;
 	int n = read_members(&s, &ids);
@@ -186,8 +186,8 @@ static int cmd_owners(void)
 		vgw_store_free(s);
 		return 1;
 	}
-	if (vgw_maglev_build(ids, (unsigned int)n, VGW_MAGLEV_SIZE_DEFAULT, &m) ||
-	    vgw_maglev_build_backup(&m)) {
+	if (vgw_owner_build(ids, (unsigned int)n, VGW_OWNER_SIZE_DEFAULT, &m) ||
+	    vgw_owner_build_backup(&m)) {
 		fprintf(stderr, "vnicctl-etcd owners: cannot build the table\n");
 		return 1;
 	}
@@ -195,12 +195,12 @@ static int cmd_owners(void)
 	for (k = 0; slots && k < m.size; k++)
 		slots[m.owner[k]]++;
 	printf("members %d\nsize %u\nfingerprint %016llx\n", n, m.size,
-	       (unsigned long long)vgw_maglev_fingerprint(&m));
+	       (unsigned long long)vgw_owner_fingerprint(&m));
 	for (i = 0; slots && i < m.n; i++)
 		printf("host %s slots %u (%.2f%%)\n", m.ids[i], slots[i],
 		       100.0 * slots[i] / m.size);
 	free(slots);
-	vgw_maglev_free(&m);
+	vgw_owner_free(&m);
 	free(ids);
 	vgw_store_free(s);
 	return 0;

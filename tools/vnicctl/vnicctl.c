@@ -116,7 +116,7 @@ static void usage(FILE *f)
 		"  cluster [show]            the cluster as the kernel has it: this host's id, the\n"
 		"                            members and their share of the flow owner table,\n"
 		"                            its fingerprint and epoch, the handoff counters\n"
-		"  cluster set [--self ID] --member ID=ADDR... [--size N]\n"
+		"  cluster set [--self ID] --member ID=ADDR... [--size N] [--backups N]\n"
 		"              [--key-file FILE | --key ID:SECRET... | --no-keys]\n"
 		"              [--accept-unsigned]\n"
 		"                            tell the kernel the live members (without --self:\n"
@@ -1087,6 +1087,23 @@ static int read_key_file(struct vgw_cluster *cl, const char *path)
 	return ret;
 }
 
+/* --backups: a number up to 255 (the kernel says what it takes). */
+static int parse_backups(const char *s, unsigned int *n)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || v > 255 || !v || s[0] == '-') {
+		fprintf(stderr, "vnicctl cluster set: backups \"%s\" is not a number from 1 to %d\n",
+			s, VNICGW_CLUSTER_MAX_BACKUPS);
+		return -1;
+	}
+	*n = (unsigned int)v;
+	return 0;
+}
+
 static int parse_size(const char *s, uint32_t *size)
 {
 	char *end;
@@ -1112,7 +1129,7 @@ static int parse_size(const char *s, uint32_t *size)
 static int parse_cluster_set(int argc, char **argv, struct vgw_cluster *cl)
 {
 	static const char *const with_arg[] = {
-		"--self", "--member", "--size", "--key", "--key-file",
+		"--self", "--member", "--size", "--backups", "--key", "--key-file",
 	};
 	size_t k;
 	int i;
@@ -1131,6 +1148,9 @@ static int parse_cluster_set(int argc, char **argv, struct vgw_cluster *cl)
 		} else if (!strcmp(a, "--size")) {
 			if (parse_size(argv[++i], &cl->size))
 				return 2;
+		} else if (!strcmp(a, "--backups")) {
+			if (parse_backups(argv[++i], &cl->backups))
+				return 2;
 		} else if (!strcmp(a, "--key")) {
 			if (add_key(cl, argv[++i], ""))
 				return 2;
@@ -1142,7 +1162,7 @@ static int parse_cluster_set(int argc, char **argv, struct vgw_cluster *cl)
 		} else if (!strcmp(a, "--accept-unsigned")) {
 			cl->accept_unsigned = true;
 		} else {
-			return bad_usage("cluster set", "%s is not an option (usage: vnicctl cluster set [--self ID] --member ID=ADDR... [--size N] [--key-file FILE | --key ID:SECRET... | --no-keys] [--accept-unsigned])", a);
+			return bad_usage("cluster set", "%s is not an option (usage: vnicctl cluster set [--self ID] --member ID=ADDR... [--size N] [--backups N] [--key-file FILE | --key ID:SECRET... | --no-keys] [--accept-unsigned])", a);
 		}
 	}
 	if (cl->accept_unsigned && !cl->n_keys)
@@ -1172,6 +1192,7 @@ static void cluster_json(const struct vgw_cluster *cl, const unsigned int *slots
 		vgw_json_null(&j, "self");
 	vgw_json_u64(&j, "epoch", cl->epoch);
 	vgw_json_u64(&j, "size", cl->size);
+	vgw_json_u64(&j, "backups", cl->backups);
 	snprintf(fp, sizeof(fp), "%016llx", (unsigned long long)cl->fingerprint);
 	vgw_json_string(&j, "fingerprint", fp);
 	vgw_json_array_begin(&j, "members");
@@ -1210,8 +1231,8 @@ static void cluster_text(const struct vgw_cluster *cl, const unsigned int *slots
 		printf("self %s\n", cl->self);
 	else
 		printf("self none: not a member (draining; every stateful flow goes to its owner)\n");
-	printf("epoch %llu\nsize %u\nfingerprint %016llx\nmembers %u\n",
-	       (unsigned long long)cl->epoch, cl->size,
+	printf("epoch %llu\nsize %u\nbackups %u\nfingerprint %016llx\nmembers %u\n",
+	       (unsigned long long)cl->epoch, cl->size, cl->backups,
 	       (unsigned long long)cl->fingerprint, cl->n);
 	for (i = 0; i < cl->n; i++) {
 		printf("  %-20s %-40s", cl->members[i].id,
@@ -1248,7 +1269,7 @@ static int cluster_show(struct vgw_client *c)
 		fprintf(stderr, "vnicctl cluster: %s\n", vgw_errmsg(c, err));
 		return 1;
 	}
-	/* The shares, from this build's copy of the table (maglev.c). */
+	/* The shares, from this build's copy of the table (owner.c). */
 	slots = calloc(cl.n + 1, sizeof(*slots));
 	if (slots && vgw_cluster_fingerprint(&cl, &fp, slots)) {
 		free(slots);
@@ -1283,7 +1304,7 @@ static int parse_cluster(int argc, char **argv, struct req *r)
 	}
 	return bad_usage("cluster", "\"%s\"%s is not a cluster command\n"
 		"usage: vnicctl [-j] cluster [show]\n"
-		"       vnicctl cluster set [--self ID] --member ID=ADDR... [--size N]\n"
+		"       vnicctl cluster set [--self ID] --member ID=ADDR... [--size N] [--backups N]\n"
 		"       vnicctl cluster clear", argv[0], argc > 1 ? " ..." : "");
 }
 

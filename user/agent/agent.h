@@ -105,6 +105,7 @@ struct agent_config {
 	char host_id[64];		/* "" = not a member */
 	char owner_table[PATH_MAX];	/* "" = only logged */
 	unsigned int member_ttl_s;	/* the member key's lease */
+	unsigned int backups;		/* VNICGW_CLUSTER_BACKUPS: 1 or 2 */
 	char underlay[64];		/* this host's underlay address; "": none */
 	char drain_cmd[1024];		/* run by a drain (SIGUSR1); "": none */
 	unsigned int drain_wait_ms;	/* then wait this long before leaving */

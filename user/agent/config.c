@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/vnicgw.h>
 
 #include "agent.h"
 #include "vgw.h"
@@ -31,6 +32,7 @@ void config_defaults(struct agent_config *cfg)
 	cfg->qsize = AGENT_DEFAULT_QSIZE;
 	strcpy(cfg->etcd_prefix, AGENT_DEFAULT_PREFIX);
 	cfg->member_ttl_s = AGENT_DEFAULT_TTL_S;
+	cfg->backups = 1;
 	cfg->drain_wait_ms = AGENT_DEFAULT_DRAIN_WAIT_MS;
 	cfg->etcd_lost_ms = AGENT_DEFAULT_ETCD_LOST_MS;
 	cfg->cluster_auth = true;
@@ -268,6 +270,7 @@ enum key {
 	K_UNDERLAY, K_DRAIN_CMD, K_DRAIN_WAIT, K_CLUSTER_KEYS, K_CLUSTER_AUTH,
 	K_METRICS, K_METRICS_VNICS, K_FLOW_LOGS, K_FLOW_LOG_INTERVAL,
 	K_FLOW_LOG_MAX, K_ANNOUNCE_CMD, K_WITHDRAW_CMD, K_ETCD_LOST_AFTER,
+	K_BACKUPS,
 	N_KEYS
 };
 
@@ -310,6 +313,7 @@ static const struct {
 	[K_ANNOUNCE_CMD] = { "announce-cmd" },
 	[K_WITHDRAW_CMD] = { "withdraw-cmd" },
 	[K_ETCD_LOST_AFTER] = { "etcd-lost-after" },
+	[K_BACKUPS] = { "backups" },
 };
 
 _Static_assert(N_KEYS <= sizeof(((struct agent_config *)0)->src),
@@ -380,6 +384,12 @@ static int set_cluster_key(struct agent_config *cfg, enum key k,
 		if (parse_uint(v, 2, 300, &n))
 			return vgw_fail(err, errlen, "member-ttl: \"%s\" is not 2..300 seconds", v);
 		cfg->member_ttl_s = (unsigned int)n;
+		return 0;
+	case K_BACKUPS:
+		if (parse_uint(v, 1, VNICGW_CLUSTER_MAX_BACKUPS, &n))
+			return vgw_fail(err, errlen, "backups: \"%s\" is not 1..%d (hosts after a flow's owner that keep its state)",
+					v, VNICGW_CLUSTER_MAX_BACKUPS);
+		cfg->backups = (unsigned int)n;
 		return 0;
 	case K_UNDERLAY:
 		return set_underlay(cfg, v, err, errlen);

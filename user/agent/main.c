@@ -59,6 +59,9 @@ static void usage(FILE *f)
 		"                            live members in the log\n"
 		"      --member-ttl SEC      the member lease (default %u; a host that dies leaves\n"
 		"                            after at most this long)\n"
+		"      --backups N           hosts after a flow's owner that keep its state: 1 (the\n"
+		"                            default) or 2 (two hosts failing at once lose no\n"
+		"                            connection); the same on every host\n"
 		"      --owner-table FILE    also write the owner table to FILE (JSON)\n"
 		"      --underlay ADDR       this host's underlay IPv4/IPv6 address, where the\n"
 		"                            others send the flows it owns (in its member key);\n"
@@ -162,6 +165,7 @@ static const struct option options[] = {
 	{ "etcd-prefix", required_argument, NULL, OPT_KEY },
 	{ "host-id", required_argument, NULL, OPT_KEY },
 	{ "member-ttl", required_argument, NULL, OPT_KEY },
+	{ "backups", required_argument, NULL, OPT_KEY },
 	{ "owner-table", required_argument, NULL, OPT_KEY },
 	{ "underlay", required_argument, NULL, OPT_KEY },
 	{ "drain-cmd", required_argument, NULL, OPT_KEY },

@@ -2,7 +2,7 @@
 /*
  * Membership: this host's key PREFIX/members/<host id> under a lease of
  * --member-ttl seconds, kept alive every third of it; and the flow owner
- * table (Maglev, user/lib/maglev.h) of the live set, which cluster.c hands
+ * table (rendezvous hashing, user/lib/owner.h) of the live set, which cluster.c hands
  * over whenever the member keys change.
  *
  * The keepalive is not a step of the loop: keepalive.c sends it from a
@@ -28,7 +28,7 @@
  * The kernel (CLUSTER_SET, through sync.c) gets the live members that have
  * an underlay address ("addr" in their key's value, from --underlay), and
  * this host's id as SELF while it is registered and not draining. It builds
- * the same Maglev table from the ids, so a member without an address makes
+ * the same table from the ids, so a member without an address makes
  * the kernels' tables differ from the logged one: that is warned about.
  * The first set goes to the kernel once this agent's own key is seen; from
  * then on every change of the set (ids, addresses, self) does.
@@ -53,7 +53,7 @@
 #include "agent.h"
 #include "cluster_nl.h"
 #include "etcd.h"
-#include "maglev.h"
+#include "owner.h"
 #include "store.h"
 
 #define RETRY_MS	1000
@@ -365,31 +365,31 @@ void members_leave(struct members *m, struct vgw_etcd *e)
 	m->registered = false;
 }
 
-/* The table as JSON: members, size, fingerprint, owner[] and backup[]. */
-static int write_table(const struct vgw_maglev *t, const char *self,
+/* The table as JSON: members, size, fingerprint, owner[], backup[] (backup2[]). */
+static int write_table(const struct vgw_owner_table *t, const char *self,
 		       FILE *f)
 {
-	const uint16_t *tabs[2] = { t->owner, t->backup };
-	const char *names[2] = { "owner", "backup" };
+	const uint16_t *tabs[3] = { t->owner, t->backup, t->backup2 };
+	const char *names[3] = { "owner", "backup", "backup2" };
 	unsigned int i, k;
 
 	fprintf(f, "{\"members\": [");
 	for (i = 0; i < t->n; i++)
 		fprintf(f, "%s\"%s\"", i ? ", " : "", t->ids[i]);
 	fprintf(f, "],\n \"self\": \"%s\", \"size\": %u, \"fingerprint\": \"%016llx\"",
-		self, t->size, (unsigned long long)vgw_maglev_fingerprint(t));
-	for (k = 0; k < 2; k++) {
+		self, t->size, (unsigned long long)vgw_owner_fingerprint(t));
+	for (k = 0; k < 3 && tabs[k]; k++) {
 		fprintf(f, ",\n \"%s\": [", names[k]);
 		for (i = 0; i < t->size; i++)
 			fprintf(f, "%s%d", i ? (i % 32 ? "," : ",\n  ") : "",
-				tabs[k][i] == VGW_MAGLEV_NONE ? -1 : tabs[k][i]);
+				tabs[k][i] == VGW_OWNER_NONE ? -1 : tabs[k][i]);
 		fprintf(f, "]");
 	}
 	fprintf(f, "}\n");
 	return ferror(f) ? -EIO : 0;
 }
 
-static void save_table(const struct members *m, const struct vgw_maglev *t)
+static void save_table(const struct members *m, const struct vgw_owner_table *t)
 {
 	char tmp[PATH_MAX + 16];
 	FILE *f;
@@ -409,7 +409,7 @@ static void save_table(const struct members *m, const struct vgw_maglev *t)
 }
 
 /* "3 members (h1 h2 h3)", shortened for big clusters. */
-static void member_list(const struct vgw_maglev *t, char *buf, size_t len)
+static void member_list(const struct vgw_owner_table *t, char *buf, size_t len)
 {
 	unsigned int i;
 	size_t k = 0;
@@ -420,10 +420,10 @@ static void member_list(const struct vgw_maglev *t, char *buf, size_t len)
 		snprintf(buf + k, len - k, " ... %u more", t->n - i);
 }
 
-static void log_table(const struct members *m, const struct vgw_maglev *t,
+static void log_table(const struct members *m, const struct vgw_owner_table *t,
 		      uint64_t fp)
 {
-	int self = m->cfg->host_id[0] ? vgw_maglev_find(t, m->cfg->host_id) : -1;
+	int self = m->cfg->host_id[0] ? vgw_owner_find(t, m->cfg->host_id) : -1;
 	unsigned int s, mine = 0;
 	char list[512];
 
@@ -446,7 +446,7 @@ static bool same_set(const struct vgw_cluster *a, const struct vgw_cluster *b)
 {
 	unsigned int i;
 
-	if (a->n != b->n || strcmp(a->self, b->self) ||
+	if (a->n != b->n || strcmp(a->self, b->self) || a->backups != b->backups ||
 	    a->n_keys != b->n_keys || a->accept_unsigned != b->accept_unsigned ||
 	    memcmp(a->keys, b->keys, a->n_keys * sizeof(a->keys[0])))
 		return false;
@@ -493,7 +493,9 @@ static int kernel_set(struct members *m, struct vgw_cluster *k)
 	bool self_in = false;
 
 	memset(k, 0, sizeof(*k));
-	k->size = VGW_MAGLEV_SIZE_DEFAULT;	/* the logged table's */
+	k->size = VGW_OWNER_SIZE_DEFAULT;	/* the logged table's */
+	/* Sent when not the kernel's default (a module without it takes 1). */
+	k->backups = m->cfg->backups > 1 ? m->cfg->backups : 0;
 	/* The keys in use (none with cluster-auth off). */
 	keys = keys_get(m->keys, &k->n_keys);
 	if (k->n_keys)
@@ -666,7 +668,7 @@ uint64_t members_next(const struct members *m)
 void members_update(struct members *m, struct vgw_cluster *live,
 		    const char *bad_value, int64_t rev)
 {
-	struct vgw_maglev t;
+	struct vgw_owner_table t;
 	const char **ids;
 	unsigned int i, n = live->n;
 	uint64_t fp;
@@ -703,20 +705,20 @@ void members_update(struct members *m, struct vgw_cluster *live,
 	ids = calloc(n, sizeof(*ids));
 	for (i = 0; ids && i < n; i++)
 		ids[i] = m->live.members[i].id;
-	if (!ids || vgw_maglev_build(ids, n, VGW_MAGLEV_SIZE_DEFAULT, &t) ||
-	    vgw_maglev_build_backup(&t)) {
+	if (!ids || vgw_owner_build(ids, n, VGW_OWNER_SIZE_DEFAULT, &t) ||
+	    vgw_owner_build_backups(&t, m->cfg->backups)) {
 		log_err("owner table: cannot build it for %u members", n);
 		free(ids);
 		return;
 	}
 	free(ids);
-	fp = vgw_maglev_fingerprint(&t);
+	fp = vgw_owner_fingerprint(&t);
 	if (fp != m->fingerprint) {
 		log_table(m, &t, fp);
 		if (m->cfg->owner_table[0])
 			save_table(m, &t);
 		m->fingerprint = fp;
 	}
-	vgw_maglev_free(&t);
+	vgw_owner_free(&t);
 }
 

@@ -446,7 +446,7 @@ static void cluster_confirm(struct sync *s)
 			 ids, want);
 	}
 	if (got.n && got.fingerprint != s->cluster_fp)
-		log_warn("cluster: the kernel's fingerprint %016llx differs from the agent's %016llx for the same members: the module builds another table than user/lib/maglev.c",
+		log_warn("cluster: the kernel's fingerprint %016llx differs from the agent's %016llx for the same members: the module builds another table than user/lib/owner.c",
 			 (unsigned long long)got.fingerprint,
 			 (unsigned long long)s->cluster_fp);
 	vgw_cluster_free(&got);

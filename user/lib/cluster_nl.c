@@ -14,7 +14,7 @@
 #include <netlink/msg.h>
 
 #include "cluster_nl.h"
-#include "maglev.h"
+#include "owner.h"
 #include "store.h"
 #include "store_priv.h"
 
@@ -216,10 +216,15 @@ int vgw_cluster_check(const struct vgw_cluster *cl, char *err, size_t errlen)
 	ret = check_members(cl, err, errlen);
 	if (ret)
 		return ret;
-	if (cl->size && (!vgw_maglev_is_prime(cl->size) || cl->size < cl->n ||
+	if (cl->size && (!vgw_owner_is_prime(cl->size) || cl->size < cl->n ||
 			 cl->size > VNICGW_CLUSTER_MAX_SIZE)) {
 		snprintf(err, errlen, "size %u: must be a prime from the member count (%u) to %d",
 			 cl->size, cl->n, VNICGW_CLUSTER_MAX_SIZE);
+		return -EINVAL;
+	}
+	if (cl->backups > VNICGW_CLUSTER_MAX_BACKUPS) {
+		snprintf(err, errlen, "backups %u: must be from 1 to %d",
+			 cl->backups, VNICGW_CLUSTER_MAX_BACKUPS);
 		return -EINVAL;
 	}
 	if (!cl->self[0])
@@ -237,7 +242,7 @@ int vgw_cluster_fingerprint(const struct vgw_cluster *cl, uint64_t *fp,
 			    unsigned int *slots)
 {
 	const char **ids;
-	struct vgw_maglev t;
+	struct vgw_owner_table t;
 	unsigned int i, s;
 	int ret, k;
 
@@ -249,22 +254,22 @@ int vgw_cluster_fingerprint(const struct vgw_cluster *cl, uint64_t *fp,
 		return -ENOMEM;
 	for (i = 0; i < cl->n; i++)
 		ids[i] = cl->members[i].id;
-	ret = vgw_maglev_build(ids, cl->n, cl->size ? cl->size :
+	ret = vgw_owner_build(ids, cl->n, cl->size ? cl->size :
 			       VNICGW_CLUSTER_SIZE_DEFAULT, &t);
 	free(ids);
 	if (ret)
 		return ret;
-	ret = vgw_maglev_build_backup(&t);
+	ret = vgw_owner_build_backups(&t, cl->backups ? cl->backups : 1);
 	if (!ret) {
-		*fp = vgw_maglev_fingerprint(&t);
+		*fp = vgw_owner_fingerprint(&t);
 		for (i = 0; slots && i < cl->n; i++) {
-			k = vgw_maglev_find(&t, cl->members[i].id);
+			k = vgw_owner_find(&t, cl->members[i].id);
 			slots[i] = 0;
 			for (s = 0; s < t.size; s++)
 				slots[i] += t.owner[s] == (unsigned int)k;
 		}
 	}
-	vgw_maglev_free(&t);
+	vgw_owner_free(&t);
 	return ret;
 }
 
@@ -297,6 +302,8 @@ int vgw_cluster_put(struct nl_msg *msg, const struct vgw_cluster *cl)
 		TRY(nla_put_string(msg, VNICGW_CLUSTER_SELF, cl->self));
 	if (cl->size)
 		TRY(nla_put_u32(msg, VNICGW_CLUSTER_SIZE, cl->size));
+	if (cl->backups)
+		TRY(nla_put_u8(msg, VNICGW_CLUSTER_BACKUPS, (uint8_t)cl->backups));
 	list = nla_nest_start(msg, VNICGW_CLUSTER_MEMBERS);
 	if (!list)
 		return -EMSGSIZE;
@@ -412,6 +419,11 @@ int vgw_cluster_decode(struct nlattr *nest, struct vgw_cluster *cl,
 		if (nla_len(tb[VNICGW_CLUSTER_SIZE]) != 4)
 			return bad(err, errlen, "size");
 		cl->size = nla_get_u32(tb[VNICGW_CLUSTER_SIZE]);
+	}
+	if (tb[VNICGW_CLUSTER_BACKUPS]) {
+		if (nla_len(tb[VNICGW_CLUSTER_BACKUPS]) != 1)
+			return bad(err, errlen, "backups");
+		cl->backups = nla_get_u8(tb[VNICGW_CLUSTER_BACKUPS]);
 	}
 	if (tb[VNICGW_CLUSTER_FINGERPRINT]) {
 		if (get_u64(tb[VNICGW_CLUSTER_FINGERPRINT], &cl->fingerprint))

@@ -3,7 +3,7 @@
  * The cluster in the kernel (VNICGW_CMD_CLUSTER_SET / CLUSTER_GET, defined in
  * kmod/include/uapi/linux/vnicgw.h): which hosts are live, their underlay
  * addresses, and which of them this namespace is. The kernel builds the flow
- * owner table from the member ids with the same code as maglev.c, so
+ * owner table from the member ids with the same code as owner.c, so
  * vgw_cluster_fingerprint() here equals the FINGERPRINT the kernel reports
  * for the same set.
  *
@@ -49,6 +49,8 @@ struct vgw_cluster_key {
 struct vgw_cluster {
 	char self[VGW_CLUSTER_ID_LEN];		/* "": not a member */
 	uint32_t size;				/* 0: not sent (the default) */
+	/* 0: not sent (the kernel's default, 1); else 1..MAX_BACKUPS */
+	unsigned int backups;
 	struct vgw_cluster_member *members;	/* malloc'd; any order */
 	unsigned int n;
 	/*
@@ -128,7 +130,8 @@ void vgw_cluster_sort(struct vgw_cluster *cl);
  * The kernel's rules, checked here: 0..VNICGW_CLUSTER_MAX_MEMBERS members
  * with valid, distinct ids and 4- or 16-byte addresses, self one of them
  * (and no self without members), a size that is 0 or a prime in
- * [members, VNICGW_CLUSTER_MAX_SIZE], at most VNICGW_CLUSTER_MAX_KEYS keys
+ * [members, VNICGW_CLUSTER_MAX_SIZE], backups 0 (the default) or 1 to
+ * VNICGW_CLUSTER_MAX_BACKUPS, at most VNICGW_CLUSTER_MAX_KEYS keys
  * with distinct ids from 1 to 255. 0 or -EINVAL with a message naming the
  * field.
  */
@@ -140,7 +143,7 @@ const char *vgw_cluster_counter_help(unsigned int i);
 
 /*
  * The owner table of @cl's member ids (size: cl->size, or the default), with
- * backups, as the kernel builds it: its fingerprint, and, if @slots is not
+ * cl->backups backups (or 1), as the kernel builds it: its fingerprint, and, if @slots is not
  * NULL, each member's slot count (in @cl's order, cl->n entries). 0 for no
  * members (fingerprint 0), or -EINVAL / -ENOMEM.
  */

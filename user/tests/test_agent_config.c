@@ -260,6 +260,13 @@ TEST(cluster_keys_in_the_host_file)
 	EXPECT_EQ(-EINVAL, parse(&cfg, "member-ttl = 1\n", err));
 	EXPECT_EQ(-EINVAL, parse(&cfg, "member-ttl = 301\n", err));
 
+	EXPECT_EQ(1, cfg.backups);
+	ASSERT_EQ(0, parse(&cfg, "backups = 2\n", err)) TH_LOG("%s", err);
+	EXPECT_EQ(2, cfg.backups);
+	EXPECT_EQ(-EINVAL, parse(&cfg, "backups = 3\n", err));
+	EXPECT_STREQ("host.conf:1: backups: \"3\" is not 1..2 (hosts after a flow's owner that keep its state)", err);
+	EXPECT_EQ(-EINVAL, parse(&cfg, "backups = 0\n", err));
+
 	EXPECT_TRUE(cfg.cluster_auth);
 	EXPECT_FALSE(cfg.cluster_auth_permissive);
 	ASSERT_EQ(0, parse(&cfg, "cluster-auth = permissive\n", err)) TH_LOG("%s", err);

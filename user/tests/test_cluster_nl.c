@@ -4,7 +4,7 @@
  * what CLUSTER_SET carries decodes back to the same set; a CLUSTER_GET reply
  * (built here as the kernel builds it) decodes into fingerprint, epoch and
  * counters; malformed replies are refused naming the attribute; the checks
- * the agent makes before sending; the fingerprint equals maglev.c's; the
+ * the agent makes before sending; the fingerprint equals owner.c's; the
  * member keys' value.
  */
 #include <errno.h>
@@ -18,7 +18,7 @@
 
 #include "kselftest_harness.h"
 #include "cluster_nl.h"
-#include "maglev.h"
+#include "owner.h"
 #include "store.h"
 
 /* A generic netlink message of @cmd, as vgw_call() starts one. */
@@ -257,33 +257,39 @@ TEST(accept_unsigned_goes_with_keys)
 	vgw_cluster_free(&out);
 }
 
-TEST(fingerprint_is_maglevs_with_backups)
+TEST(fingerprint_is_owner_cs_with_backups)
 {
 	const char *ids[] = { "h1", "h2", "h3" };
 	struct vgw_cluster cl = { 0 };
-	struct vgw_maglev t;
-	unsigned int slots[3];
+	struct vgw_owner_table t;
+	unsigned int slots[3], i;
 	uint64_t fp;
 
-	/* Any order of the members, as maglev.c sorts. */
+	/* Any order of the members, as owner.c sorts. */
 	add(&cl, "h3", "10.0.0.3");
 	add(&cl, "h1", "10.0.0.1");
 	add(&cl, "h2", "10.0.0.2");
 	ASSERT_EQ(0, vgw_cluster_fingerprint(&cl, &fp, slots));
-	ASSERT_EQ(0, vgw_maglev_build(ids, 3, VGW_MAGLEV_SIZE_DEFAULT, &t));
-	ASSERT_EQ(0, vgw_maglev_build_backup(&t));
-	EXPECT_EQ(vgw_maglev_fingerprint(&t), fp);
+	ASSERT_EQ(0, vgw_owner_build(ids, 3, VGW_OWNER_SIZE_DEFAULT, &t));
+	ASSERT_EQ(0, vgw_owner_build_backup(&t));
+	EXPECT_EQ(vgw_owner_fingerprint(&t), fp);
 	EXPECT_EQ(65537, slots[0] + slots[1] + slots[2]);
-	EXPECT_GE(slots[1], 21845);
-	EXPECT_LE(slots[1], 21846);
-	vgw_maglev_free(&t);
+	/* slots[] follows the members' order given: h3, h1, h2. */
+	for (i = 0; i < 3; i++) {
+		unsigned int k = i == 0 ? 2 : i - 1, s, n = 0;
+
+		for (s = 0; s < t.size; s++)
+			n += t.owner[s] == k;
+		EXPECT_EQ(n, slots[i]) TH_LOG("member %u", i);
+	}
+	vgw_owner_free(&t);
 
 	cl.size = 251;
 	ASSERT_EQ(0, vgw_cluster_fingerprint(&cl, &fp, NULL));
-	ASSERT_EQ(0, vgw_maglev_build(ids, 3, 251, &t));
-	ASSERT_EQ(0, vgw_maglev_build_backup(&t));
-	EXPECT_EQ(vgw_maglev_fingerprint(&t), fp);
-	vgw_maglev_free(&t);
+	ASSERT_EQ(0, vgw_owner_build(ids, 3, 251, &t));
+	ASSERT_EQ(0, vgw_owner_build_backup(&t));
+	EXPECT_EQ(vgw_owner_fingerprint(&t), fp);
+	vgw_owner_free(&t);
 	vgw_cluster_free(&cl);
 
 	ASSERT_EQ(0, vgw_cluster_fingerprint(&cl, &fp, NULL));

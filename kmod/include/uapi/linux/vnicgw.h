@@ -108,8 +108,8 @@ enum vnicgw_cmd {
 	/*
 	 * CLUSTER_SET: the cluster's live hosts and which of them this
 	 * namespace is; one VNICGW_A_CLUSTER nest (enum vnicgw_cluster_attr).
-	 * Needs CAP_NET_ADMIN. The module builds the Maglev owner table
-	 * (vgw/maglev.h) from the member ids, so the same set gives the same
+	 * Needs CAP_NET_ADMIN. The module builds the owner table
+	 * (vgw/owner.h) from the member ids, so the same set gives the same
 	 * table on every host, then sends the connection state it holds to the
 	 * flows' new owners and backups. No members: standalone, every flow is
 	 * this host's (the default). Members without VNICGW_CLUSTER_SELF: this
@@ -736,6 +736,7 @@ enum vnicgw_step_attr {
 #define VNICGW_MEMBER_ID_MAX		63
 #define VNICGW_CLUSTER_SIZE_DEFAULT	65537
 #define VNICGW_CLUSTER_MAX_SIZE		1048573	/* the largest prime < 2^20 */
+#define VNICGW_CLUSTER_MAX_BACKUPS	2
 
 enum vnicgw_cluster_attr {
 	VNICGW_CLUSTER_UNSPEC,
@@ -743,7 +744,7 @@ enum vnicgw_cluster_attr {
 	VNICGW_CLUSTER_SELF,		/* string: this host's member id */
 	VNICGW_CLUSTER_SIZE,		/* u32: owner table slots (default 65537) */
 	VNICGW_CLUSTER_MEMBERS,		/* list of nests: enum vnicgw_member_attr */
-	VNICGW_CLUSTER_FINGERPRINT,	/* u64, GET: vgw_maglev_fingerprint() */
+	VNICGW_CLUSTER_FINGERPRINT,	/* u64, GET: vgw_owner_fingerprint() */
 	VNICGW_CLUSTER_EPOCH,		/* u64, GET: bumped by every SET */
 	VNICGW_CLUSTER_COUNTERS,	/* nest, GET: u64 per counter, type = counter + 1 */
 	/*
@@ -763,6 +764,13 @@ enum vnicgw_cluster_attr {
 	 * kept with them by a SET without them, refused without keys.
 	 */
 	VNICGW_CLUSTER_ACCEPT_UNSIGNED,
+	/*
+	 * u8, 1..VNICGW_CLUSTER_MAX_BACKUPS (default 1): how many hosts after
+	 * a flow's owner, in the slot's list, keep its state: with 2, two
+	 * members failing at once lose no connection. Every member must be
+	 * given the same number (it is part of the fingerprint when not 1).
+	 */
+	VNICGW_CLUSTER_BACKUPS,
 	__VNICGW_CLUSTER_MAX,
 	VNICGW_CLUSTER_MAX = __VNICGW_CLUSTER_MAX - 1
 };

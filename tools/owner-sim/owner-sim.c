@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * maglev-sim: the flow owner table (user/lib/maglev.c) simulated natively,
+ * owner-sim: the flow owner table (user/lib/owner.c) simulated natively,
  * for the figures of issue 6: table build time, lookup cost, the fraction of
  * flows that change owner when one host joins or leaves, where a failed
  * host's flows go, how evenly flows spread, and the per-host memory of a
  * large deployment.
  *
- *   maglev-sim [--hosts 3,1000] [--flows 10000,1000000] [--size 65537]
+ *   owner-sim [--hosts 3,1000] [--flows 10000,1000000] [--size 65537]
  *              [--seed 1] [--vnics 1000000] [--vnic-bytes 473]
- *   maglev-sim --table h1,h2,h3 [--size 65537]
+ *   owner-sim --table h1,h2,h3 [--size 65537]
  *
  * Flows are random 64-bit flow hashes (a seeded generator: the same seed
  * gives the same figures, apart from the timings). Joins add a host with a
@@ -23,7 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "maglev.h"
+#include "owner.h"
 
 #define MAX_LIST	8
 #define CHOICES		10	/* joining/leaving hosts tried per figure */
@@ -97,21 +97,21 @@ static void free_ids(char **ids, unsigned int n)
 }
 
 static void build_or_die(char **ids, unsigned int n, unsigned int size,
-			 struct vgw_maglev *m)
+			 struct vgw_owner_table *m)
 {
-	int err = vgw_maglev_build((const char *const *)ids, n, size, m);
+	int err = vgw_owner_build((const char *const *)ids, n, size, m);
 
 	if (err) {
-		fprintf(stderr, "maglev-sim: cannot build %u hosts x %u slots: %s\n",
+		fprintf(stderr, "owner-sim: cannot build %u hosts x %u slots: %s\n",
 			n, size, strerror(-err));
 		exit(1);
 	}
 }
 
 /* Owner of each flow, by id pointer (comparable across tables). */
-static const char *owner_id(const struct vgw_maglev *m, uint64_t h)
+static const char *owner_id(const struct vgw_owner_table *m, uint64_t h)
 {
-	return m->ids[vgw_maglev_lookup(m, h)];
+	return m->ids[vgw_owner_lookup(m, h)];
 }
 
 struct row {
@@ -122,12 +122,12 @@ struct row {
 };
 
 static double join_moved(char **ids, unsigned int n, unsigned int size,
-			 const struct vgw_maglev *m, const uint64_t *f,
+			 const struct vgw_owner_table *m, const uint64_t *f,
 			 unsigned int nf)
 {
 	unsigned int c, i, moved = 0, tries = CHOICES;
 	char **with = malloc((n + 1) * sizeof(*with));
-	struct vgw_maglev j;
+	struct vgw_owner_table j;
 
 	memcpy(with, ids, n * sizeof(*with));
 	for (c = 0; c < tries; c++) {
@@ -135,7 +135,7 @@ static double join_moved(char **ids, unsigned int n, unsigned int size,
 		build_or_die(with, n + 1, size, &j);
 		for (i = 0; i < nf; i++)
 			moved += strcmp(owner_id(m, f[i]), owner_id(&j, f[i])) != 0;
-		vgw_maglev_free(&j);
+		vgw_owner_free(&j);
 	}
 	free(with);
 	return (double)moved / ((double)nf * tries);
@@ -143,14 +143,14 @@ static double join_moved(char **ids, unsigned int n, unsigned int size,
 
 /* Leave (or crash) of host x: moved flows, and where x's flows went. */
 static void leave_moved(char **ids, unsigned int n, unsigned int size,
-			const struct vgw_maglev *m, const uint64_t *f,
+			const struct vgw_owner_table *m, const uint64_t *f,
 			unsigned int nf, struct row *r)
 {
 	unsigned int tries = n < CHOICES ? n : CHOICES, c, i, k, x;
 	unsigned long long moved = 0, own = 0, to_backup = 0, others = 0;
 	char **rest = malloc(n * sizeof(*rest));
-	unsigned int pref[2];
-	struct vgw_maglev l;
+	unsigned int pref[3];
+	struct vgw_owner_table l;
 
 	for (c = 0; c < tries; c++) {
 		x = n < CHOICES ? c : c * (n / CHOICES);
@@ -161,7 +161,7 @@ static void leave_moved(char **ids, unsigned int n, unsigned int size,
 		for (i = 0; i < nf; i++) {
 			const char *now = owner_id(&l, f[i]);
 
-			vgw_maglev_pref(m, f[i], pref);
+			vgw_owner_pref(m, f[i], pref);
 			if (pref[0] == x) {
 				own++;
 				to_backup += !strcmp(now, m->ids[pref[1]]);
@@ -169,7 +169,7 @@ static void leave_moved(char **ids, unsigned int n, unsigned int size,
 				others += strcmp(now, m->ids[pref[0]]) != 0;
 			}
 		}
-		vgw_maglev_free(&l);
+		vgw_owner_free(&l);
 	}
 	moved = own + others;
 	r->leave = (double)moved / ((double)nf * tries);
@@ -179,13 +179,13 @@ static void leave_moved(char **ids, unsigned int n, unsigned int size,
 	(void)ids;
 }
 
-static void spread(const struct vgw_maglev *m, const uint64_t *f,
+static void spread(const struct vgw_owner_table *m, const uint64_t *f,
 		   unsigned int nf, struct row *r)
 {
 	unsigned int *cnt = calloc(m->n, sizeof(*cnt)), i;
 
 	for (i = 0; i < nf; i++)
-		cnt[vgw_maglev_lookup(m, f[i])]++;
+		cnt[vgw_owner_lookup(m, f[i])]++;
 	r->fmin = r->fmax = cnt[0];
 	for (i = 1; i < m->n; i++) {
 		r->fmin = cnt[i] < r->fmin ? cnt[i] : r->fmin;
@@ -198,7 +198,7 @@ static void spread(const struct vgw_maglev *m, const uint64_t *f,
 unsigned long lookup_sink;
 
 /* ns per lookup over the flows. */
-static double lookup_ns(const struct vgw_maglev *m, const uint64_t *f,
+static double lookup_ns(const struct vgw_owner_table *m, const uint64_t *f,
 			unsigned int nf)
 {
 	unsigned long sum = 0;
@@ -207,7 +207,7 @@ static double lookup_ns(const struct vgw_maglev *m, const uint64_t *f,
 
 	for (rep = 0; rep < reps; rep++)
 		for (i = 0; i < nf; i++)
-			sum += vgw_maglev_lookup(m, f[i]);
+			sum += vgw_owner_lookup(m, f[i]);
 	lookup_sink = sum;
 	return (now_s() - t) * 1e9 / ((double)nf * reps);
 }
@@ -215,14 +215,14 @@ static double lookup_ns(const struct vgw_maglev *m, const uint64_t *f,
 static void table_figures(const struct opts *o, unsigned int n,
 			  unsigned int size, char **ids)
 {
-	struct vgw_maglev m;
+	struct vgw_owner_table m;
 	unsigned int *slots = calloc(n, sizeof(*slots)), s, lo, hi, i;
 	double t0, t1, t2;
 
 	t0 = now_s();
 	build_or_die(ids, n, size, &m);
 	t1 = now_s();
-	vgw_maglev_build_backup(&m);
+	vgw_owner_build_backup(&m);
 	t2 = now_s();
 	for (s = 0; s < size; s++)
 		slots[m.owner[s]]++;
@@ -235,7 +235,7 @@ static void table_figures(const struct opts *o, unsigned int n,
 	       (t1 - t0) * 1e3, (t2 - t1) * 1e3, lo, hi,
 	       2.0 * size * sizeof(uint16_t) / 1024);
 	free(slots);
-	vgw_maglev_free(&m);
+	vgw_owner_free(&m);
 	(void)o;
 }
 
@@ -243,14 +243,14 @@ static void flow_figures(const struct opts *o, unsigned int n,
 			 unsigned int size, unsigned int nf, char **ids)
 {
 	uint64_t seed = o->seed, *f = malloc(nf * sizeof(*f));
-	struct vgw_maglev m;
+	struct vgw_owner_table m;
 	struct row r;
 	unsigned int i;
 
 	for (i = 0; i < nf; i++)
 		f[i] = splitmix(&seed);
 	build_or_die(ids, n, size, &m);
-	vgw_maglev_build_backup(&m);
+	vgw_owner_build_backup(&m);
 	r.join = join_moved(ids, n, size, &m, f, nf);
 	leave_moved(ids, n, size, &m, f, nf, &r);
 	spread(&m, f, nf, &r);
@@ -258,7 +258,7 @@ static void flow_figures(const struct opts *o, unsigned int n,
 	       n, size, nf, 100 * r.join, 100.0 / (n + 1), 100 * r.leave,
 	       100.0 / n, 100 * r.leave_others, 100 * r.crash_backup, r.fmin,
 	       (double)nf / n, r.fmax, lookup_ns(&m, f, nf));
-	vgw_maglev_free(&m);
+	vgw_owner_free(&m);
 	free(f);
 }
 
@@ -281,8 +281,8 @@ static void simulate(const struct opts *o)
 	list_str(o->hosts, o->n_hosts, hs, sizeof(hs));
 	list_str(o->flows, o->n_flows, fs, sizeof(fs));
 	list_str(o->sizes, o->n_sizes, ss, sizeof(ss));
-	printf("# maglev-sim: the flow owner table (user/lib/maglev.c), natively\n");
-	printf("# reproduce: build/bin/maglev-sim --hosts %s --flows %s --size %s --seed %llu --vnics %llu --vnic-bytes %llu\n\n",
+	printf("# owner-sim: the flow owner table (user/lib/owner.c), natively\n");
+	printf("# reproduce: build/bin/owner-sim --hosts %s --flows %s --size %s --seed %llu --vnics %llu --vnic-bytes %llu\n\n",
 	       hs, fs, ss, o->seed, o->vnics, o->vnic_bytes);
 	printf("%6s %8s %10s %12s %20s %14s\n", "hosts", "slots", "build ms",
 	       "backup ms", "slots/host", "owner+backup");
@@ -306,9 +306,9 @@ static void simulate(const struct opts *o)
 		free_ids(ids, o->hosts[h]);
 	}
 	printf("\n# join/leave: flows whose owner changed when one host joins/leaves (ideal in brackets);\n"
-	       "# others: flows of hosts that stayed that moved anyway (need a second-chance lookup);\n"
+	       "# others: flows of hosts that stayed that moved anyway (0 by construction);\n"
 	       "# crash->bkp: of a failed host's flows, those whose new owner is their backup;\n"
-	       "# lookup: ns per owner lookup (table[vgw_maglev_slot(hash)]).\n");
+	       "# lookup: ns per owner lookup (table[vgw_owner_slot(hash)]).\n");
 	printf("\n# per-host memory for %llu VNICs: %llu x %llu B (kernel memory per VNIC, make bench-control)\n"
 	       "#   = %.0f MiB, every host holding every VNIC; plus the owner and backup tables above\n",
 	       o->vnics, o->vnics, o->vnic_bytes,
@@ -318,24 +318,24 @@ static void simulate(const struct opts *o)
 /* --table: the table of the given ids, as agents log it. */
 static int print_table(const struct opts *o)
 {
-	char *copy = strdup(o->table), *ids[VGW_MAGLEV_MAX_HOSTS / 64], *p;
+	char *copy = strdup(o->table), *ids[VGW_OWNER_MAX_HOSTS / 64], *p;
 	unsigned int n = 0, i;
-	struct vgw_maglev m;
+	struct vgw_owner_table m;
 
 	for (p = strtok(copy, ","); p && n < sizeof(ids) / sizeof(ids[0]);
 	     p = strtok(NULL, ","))
 		ids[n++] = p;
-	if (!n || vgw_maglev_build((const char *const *)ids, n, o->sizes[0], &m) ||
-	    vgw_maglev_build_backup(&m)) {
-		fprintf(stderr, "maglev-sim: --table %s: no valid table\n", o->table);
+	if (!n || vgw_owner_build((const char *const *)ids, n, o->sizes[0], &m) ||
+	    vgw_owner_build_backup(&m)) {
+		fprintf(stderr, "owner-sim: --table %s: no valid table\n", o->table);
 		return 1;
 	}
 	printf("members");
 	for (i = 0; i < m.n; i++)
 		printf(" %s", m.ids[i]);
 	printf("\nsize %u\nfingerprint %016llx\n", m.size,
-	       (unsigned long long)vgw_maglev_fingerprint(&m));
-	vgw_maglev_free(&m);
+	       (unsigned long long)vgw_owner_fingerprint(&m));
+	vgw_owner_free(&m);
 	free(copy);
 	return 0;
 }
@@ -343,14 +343,14 @@ static int print_table(const struct opts *o)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: maglev-sim [--hosts N,...] [--flows N,...] [--size M,...] [--seed S]\n"
+		"usage: owner-sim [--hosts N,...] [--flows N,...] [--size M,...] [--seed S]\n"
 		"                  [--vnics N] [--vnic-bytes B]\n"
-		"       maglev-sim --table ID,ID,... [--size M]\n"
+		"       owner-sim --table ID,ID,... [--size M]\n"
 		"Simulates the cluster's flow owner table: build time, lookup cost, flows moved\n"
 		"by a join or a leave, where a failed host's flows go, spread, memory.\n"
 		"Defaults: --hosts 3,1000 --flows 10000,1000000 --size %u --seed 1\n"
 		"--vnics 1000000 --vnic-bytes 473. Sizes must be primes.\n",
-		VGW_MAGLEV_SIZE_DEFAULT);
+		VGW_OWNER_SIZE_DEFAULT);
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -371,7 +371,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .hosts = { 3, 1000 }, .n_hosts = 2,
 			    .flows = { 10000, 1000000 }, .n_flows = 2,
-			    .sizes = { VGW_MAGLEV_SIZE_DEFAULT }, .n_sizes = 1,
+			    .sizes = { VGW_OWNER_SIZE_DEFAULT }, .n_sizes = 1,
 			    .seed = 1, .vnics = 1000000, .vnic_bytes = 473 };
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
@@ -404,10 +404,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	for (i = 0; i < o->n_sizes; i++)
-		if (!vgw_maglev_is_prime(o->sizes[i]) || o->sizes[i] > VGW_MAGLEV_MAX_SIZE)
+		if (!vgw_owner_is_prime(o->sizes[i]) || o->sizes[i] > VGW_OWNER_MAX_SIZE)
 			bad = 1;
 	for (i = 0; i < o->n_hosts; i++)
-		bad |= o->hosts[i] > VGW_MAGLEV_MAX_HOSTS;
+		bad |= o->hosts[i] > VGW_OWNER_MAX_HOSTS;
 	if (bad || optind < argc) {
 		usage(stderr);
 		return 2;
