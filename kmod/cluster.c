@@ -44,19 +44,21 @@ static int member_cmp(const void *a, const void *b)
 		      ((const struct vgw_member *)b)->id);
 }
 
-/* Slots built between two chances to reschedule. */
-#define BUILD_CHUNK	4096
+/* Weights computed between two chances to reschedule (about 0.3 ms). */
+#define BUILD_WEIGHTS	65536
 
 /*
  * The tables of c->members (sorted): owner, backups, fingerprint. n weights
- * a slot: 65,537 slots of 1,000 members take about 0.2 s, in chunks.
+ * a slot: 65,537 slots of 256 members take about 0.05 s, 1,048,573 slots
+ * about 2.5 s (with two backups), in chunks.
  */
 static int cluster_build(struct vgw_cluster *c)
 {
+	u32 chunk = max_t(u32, 1, BUILD_WEIGHTS / c->n), i;
 	u16 *rank[VGW_OWNER_RANKS];
 	u64 *seed, h;
-	u32 i;
 
+	BUILD_BUG_ON(1 + VNICGW_CLUSTER_MAX_BACKUPS > VGW_OWNER_RANKS);
 	c->owner = kvmalloc_array(c->size, sizeof(u16), GFP_KERNEL);
 	c->backup = kvmalloc_array(c->size, sizeof(u16), GFP_KERNEL);
 	if (c->n_backups > 1)
@@ -73,8 +75,8 @@ static int cluster_build(struct vgw_cluster *c)
 	rank[0] = c->owner;
 	rank[1] = c->backup;
 	rank[2] = c->backup2;
-	for (i = 0; i < c->size; i += BUILD_CHUNK) {
-		vgw_owner_populate(seed, c->n, i, min(c->size, i + BUILD_CHUNK),
+	for (i = 0; i < c->size; i += chunk) {
+		vgw_owner_populate(seed, c->n, i, min(c->size, i + chunk),
 				   rank, 1 + c->n_backups);
 		cond_resched();
 	}
@@ -381,6 +383,10 @@ static int cluster_peers(struct vgw_cluster *c, const struct vgw_cluster *old)
 	return err;
 }
 
+/* A new member's asks for its state: how many, how far apart. */
+#define ASKS		3
+#define ASK_AGAIN	(1 * HZ)
+
 int vgw_cluster_nl_set(struct vgw_net *vn, struct genl_info *info)
 {
 	struct vgw_cluster *c, *old;
@@ -431,6 +437,16 @@ int vgw_cluster_nl_set(struct vgw_net *vn, struct genl_info *info)
 	if (vgw_cluster_shares(c)) {
 		vn->cluster_resyncs = 2;
 		mod_delayed_work(system_unbound_wq, &vn->cluster_work, 0);
+	}
+	/*
+	 * This host has just become a member (a join, or a module that
+	 * started again): it asks the others for the state of its flows,
+	 * now and twice more, ASK_AGAIN apart, for the members that take
+	 * the set after it.
+	 */
+	if (vgw_cluster_shares(c) && (!old || old->self == VGW_OWNER_NONE)) {
+		vn->cluster_asks = ASKS;
+		mod_delayed_work(system_unbound_wq, &vn->cluster_ask_work, 0);
 	}
 	mutex_unlock(&vn->lock);
 	if (old)
@@ -760,9 +776,9 @@ static struct sk_buff *state_skb(void)
 	return skb;
 }
 
-/* Send the records in @skb to member @to. Consumes. */
-static void state_send_skb(struct vgw_net *vn, const struct vgw_cluster *c,
-			   struct sk_buff *skb, u16 to)
+/* Send the records in @skb (none with VGW_STATE_F_ASK) to member @to. Consumes. */
+static void state_send_flags(struct vgw_net *vn, const struct vgw_cluster *c,
+			     struct sk_buff *skb, u16 to, u8 flags)
 {
 	unsigned int n = skb->len / sizeof(struct vgw_state_rec);
 	const struct vgw_ip *src = self_addr(c);
@@ -783,8 +799,8 @@ static void state_send_skb(struct vgw_net *vn, const struct vgw_cluster *c,
 	so = skb_push(skb, sizeof(*so));
 	so->version = VGW_STATE_VERSION;
 	so->count = n;
-	so->reserved[0] = 0;
-	so->reserved[1] = 0;
+	so->flags = flags;
+	so->reserved = 0;
 	push_opt(skb, VGW_OPT_STATE, sizeof(*so));
 	gh = skb_push(skb, VGW_GENEVE_HLEN);
 	vgw_geneve_init(gh, 0, opts);
@@ -799,6 +815,12 @@ static void state_send_skb(struct vgw_net *vn, const struct vgw_cluster *c,
 		return;
 	}
 	vgw_cluster_count(vn, VNICGW_CLUSTER_SYNC_OUT, n);
+}
+
+static void state_send_skb(struct vgw_net *vn, const struct vgw_cluster *c,
+			   struct sk_buff *skb, u16 to)
+{
+	state_send_flags(vn, c, skb, to, 0);
 }
 
 void vgw_state_batch_init(struct vgw_state_batch *b, struct vgw_net *vn,
@@ -962,21 +984,73 @@ static void resync_work(struct work_struct *work)
 	mutex_unlock(&vn->lock);
 }
 
+/* Ask every other member for the state of this host's flows. */
+static void ask_work(struct work_struct *work)
+{
+	struct vgw_net *vn = container_of(to_delayed_work(work), struct vgw_net,
+					  cluster_ask_work);
+	const struct vgw_cluster *c;
+	struct sk_buff *skb;
+	u32 i;
+
+	mutex_lock(&vn->lock);
+	c = rcu_dereference_protected(vn->cluster, lockdep_is_held(&vn->lock));
+	if (vn->cluster_asks && --vn->cluster_asks)
+		queue_delayed_work(system_unbound_wq, &vn->cluster_ask_work,
+				   ASK_AGAIN);
+	if (vgw_cluster_shares(c) && c->self != VGW_OWNER_NONE) {
+		local_bh_disable();
+		rcu_read_lock();
+		for (i = 0; i < c->n; i++) {
+			if (i == c->self)
+				continue;
+			skb = state_skb();
+			if (skb)
+				state_send_flags(vn, c, skb, i, VGW_STATE_F_ASK);
+		}
+		rcu_read_unlock();
+		local_bh_enable();
+	}
+	mutex_unlock(&vn->lock);
+}
+
+void vgw_cluster_asked(struct vgw_net *vn)
+{
+	unsigned long last = READ_ONCE(vn->cluster_asked);
+
+	/*
+	 * A resync sends every entry this host holds: one a second at most,
+	 * whoever asks (a member that asks in a loop costs no more). A
+	 * resync already due (RESYNC_AGAIN) stays where it is.
+	 */
+	if (time_before(jiffies, last + HZ) ||
+	    cmpxchg(&vn->cluster_asked, last, jiffies) != last)
+		return;
+	vgw_cluster_count(vn, VNICGW_CLUSTER_STATE_ASKED, 1);
+	queue_delayed_work(system_unbound_wq, &vn->cluster_work, 0);
+}
+
 int vgw_cluster_net_init(struct vgw_net *vn)
 {
 	RCU_INIT_POINTER(vn->cluster, NULL);
 	INIT_DELAYED_WORK(&vn->cluster_work, resync_work);
+	INIT_DELAYED_WORK(&vn->cluster_ask_work, ask_work);
 	vn->cluster_resyncs = 0;
+	vn->cluster_asks = 0;
+	vn->cluster_asked = jiffies - HZ;
 	vgw_auth_net_init(vn);
 	return 0;
 }
 
 /*
  * No request can reach the namespace any more (its netlink sockets are gone
- * with it), so nothing queues the resync again once it is cancelled.
+ * with it), and no packet (its links and their sockets are gone, and the
+ * readers that started before have finished: netns.c), so nothing queues
+ * the resync or the asks again once they are cancelled.
  */
 void vgw_cluster_net_stop(struct vgw_net *vn)
 {
+	cancel_delayed_work_sync(&vn->cluster_ask_work);
 	cancel_delayed_work_sync(&vn->cluster_work);
 }
 

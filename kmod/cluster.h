@@ -176,6 +176,11 @@ bool vgw_cluster_holds(const struct vgw_cluster *c, const u32 *hashes,
  * A state message (vgw_cluster_untrusted() said yes) from @src; @payload
  * holds @count records. Consumes skb.
  */
+/*
+ * A member asked for the state of its flows (VGW_STATE_F_ASK, checked as
+ * any member's message): a resync, at most one a second.
+ */
+void vgw_cluster_asked(struct vgw_net *vn);
 void vgw_state_rx(struct vgw_net *vn, struct sk_buff *skb,
 		  const struct vgw_ip *src, unsigned int count);
 

@@ -435,20 +435,23 @@ static void nat_sync(struct vgw_net *vn, struct vgw_nat_entry *e)
 /*
  * Is @port of @e's public IP a good one for this host? In a cluster, the
  * port's slot must be ours (a reply names its owner) and, best, have the
- * flow's backup as its backup (so that one crash leaves both directions at
- * the same host, which holds the state). 2: best, 1: ours, 0: not ours.
+ * flow's backups as its backups (so that a crash, or two with two backups,
+ * leaves both directions at the same host, which holds the state). The
+ * count of backups that match, plus one; 0: not ours.
  */
 static int port_fit(const struct vgw_cluster *c, const struct vgw_nat_entry *e,
-		    u16 port, u16 backup)
+		    u16 port, const u16 *backups)
 {
 	u32 s;
 
 	if (!c)
-		return 2;
+		return 1;
 	s = vgw_owner_slot(vgw_nat_port_hash(&e->pub, port, e->proto), c->size);
 	if (c->owner[s] != c->self)
 		return 0;
-	return c->backup[s] == backup ? 2 : 1;
+	if (c->backup[s] != backups[0])
+		return 1;
+	return c->backup2 && c->backup2[s] == backups[1] ? 3 : 2;
 }
 
 /* The reference to the VNIC's state goes after the last reader. */
@@ -520,14 +523,20 @@ static int free_port(struct vgw_nat_table *t, const struct vgw_nat_entry *e,
 {
 	const u32 span = NAT_PORT_MAX - NAT_PORT_MIN + 1;
 	const struct vgw_cluster *c = vgw_cluster_get(p->vn);
-	u32 i, probes = NAT_PROBES;
-	int fallback = -1, fit;
-	u16 backup = 0;
+	u32 i, probes = NAT_PROBES, slot;
+	int fallback = -1, fallback_fit = 0, best = 1, fit;
+	u16 backups[2] = { 0, 0 };
 
 	if (vgw_cluster_shares(c) && c->self != VGW_OWNER_NONE) {
 		/* Ports of our slots are one in n: look further. */
 		probes = NAT_PROBES * 8;
-		backup = c->backup[vgw_owner_slot(p->hash, c->size)];
+		slot = vgw_owner_slot(p->hash, c->size);
+		backups[0] = c->backup[slot];
+		best = 2;
+		if (c->backup2) {
+			backups[1] = c->backup2[slot];
+			best = 3;
+		}
 	} else {
 		c = NULL;
 	}
@@ -537,11 +546,13 @@ static int free_port(struct vgw_nat_table *t, const struct vgw_nat_entry *e,
 		if (find_out(t, &e->pub, port, &e->remote, e->remote_port,
 			     e->proto, reap))
 			continue;
-		fit = port_fit(c, e, port, backup);
-		if (fit == 2)
+		fit = port_fit(c, e, port, backups);
+		if (fit == best)
 			return port;
-		if (fit == 1 && fallback < 0)
+		if (fit > fallback_fit) {
 			fallback = port;
+			fallback_fit = fit;
+		}
 	}
 	return fallback;
 }

@@ -75,10 +75,17 @@ static void __net_exit vgw_net_exit_batch(struct list_head *net_exit_list)
 	rtnl_unlock();
 
 	/*
-	 * No link, no socket, no netlink socket: no packet and no request can
-	 * reach the tables. The workers still can: each namespace's resync
-	 * and its collectors, which read the cluster and the tables. Every
-	 * one of them stops (and is not queued again) before anything goes.
+	 * No link, no socket, no netlink socket: no new packet and no request
+	 * can reach the tables. Packet path readers that started before the
+	 * links went are waited for, once for the whole batch: one may still
+	 * queue a resync (a member's ask).
+	 */
+	synchronize_rcu();
+	/*
+	 * The workers still can reach the tables: each namespace's resync and
+	 * asks, and its collectors, which read the cluster and the tables.
+	 * Every one of them stops (and is not queued again) before anything
+	 * goes.
 	 */
 	list_for_each_entry(net, net_exit_list, exit_list) {
 		struct vgw_net *vn = vgw_net(net);
@@ -87,11 +94,6 @@ static void __net_exit vgw_net_exit_batch(struct list_head *net_exit_list)
 		vgw_ct_net_stop(vn);
 		vgw_nat_net_stop(vn);
 	}
-	/*
-	 * Packet path readers that started before the links went are waited
-	 * for once for the whole batch.
-	 */
-	synchronize_rcu();
 	list_for_each_entry(net, net_exit_list, exit_list) {
 		struct vgw_net *vn = vgw_net(net);
 

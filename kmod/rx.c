@@ -28,6 +28,7 @@
 struct cluster_opt {
 	u8 type;			/* 0, VGW_OPT_HANDOFF or VGW_OPT_STATE */
 	u8 count;			/* state: records */
+	u8 state_flags;			/* state: VGW_STATE_F_* */
 	struct vgw_handoff_opt handoff;
 	struct vgw_auth_seen auth;	/* VGW_OPT_AUTH */
 };
@@ -75,6 +76,7 @@ static int vgw_opt(const u8 *o, unsigned int off, unsigned int dlen,
 			return DROP(VNICGW_DROP_BAD_TUNNEL);
 		co->type = VGW_OPT_STATE;
 		co->count = so->count;
+		co->state_flags = so->flags;
 		return 0;
 	}
 	case VGW_OPT_AUTH: {
@@ -289,11 +291,14 @@ int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 		 * sent: one no larger than a member sends; a state message
 		 * with as many records as it says, at least one (a member
 		 * sends none without a record) and at most a message's worth,
-		 * and nothing after them. Else it is malformed.
+		 * and nothing after them, or an ask (no record, nothing
+		 * after it). Else it is malformed.
 		 */
 		if (skb->len > VGW_CLUSTER_MSG_MAX ||
 		    (co.type == VGW_OPT_STATE &&
-		     (!co.count || co.count > VGW_STATE_PER_MSG ||
+		     (co.state_flags & ~VGW_STATE_F_ASK ||
+		      !co.count != !!(co.state_flags & VGW_STATE_F_ASK) ||
+		      co.count > VGW_STATE_PER_MSG ||
 		      skb->len != hlen + co.count *
 				  sizeof(struct vgw_state_rec)))) {
 			vgw_drop(&p, VNICGW_DROP_MALFORMED);
@@ -306,6 +311,11 @@ int vgw_rx(struct vgw_net *vn, struct sk_buff *skb, u8 encap)
 			vgw_drop(&p, why);
 			return 0;
 		}
+	}
+	if (co.type == VGW_OPT_STATE && !co.count) {
+		vgw_cluster_asked(vn);
+		consume_skb(skb);
+		return 0;
 	}
 	if (co.type == VGW_OPT_STATE) {
 		if (!pskb_may_pull(skb, hlen + co.count *

@@ -76,6 +76,10 @@ struct vgw_net {
 	/* Sends the state this host holds after the table changed. */
 	struct delayed_work cluster_work;
 	u8 cluster_resyncs;			/* runs still due; under @lock */
+	/* Asks the members for state once this host became one. */
+	struct delayed_work cluster_ask_work;
+	u8 cluster_asks;			/* asks still due; under @lock */
+	unsigned long cluster_asked;		/* jiffies of the last ask taken */
 	/* The sequence number of the last cluster message signed (auth.c). */
 	atomic64_t auth_seq;
 	/* Drop messages to the "drops" group: the rate limit. */

@@ -137,7 +137,7 @@ declare -A SECS=(
 	["FUZZ_PACKETS=25000 TOPO_OFFLOADS=on fuzz/test_pktfuzz.sh"]=126
 	[cluster/test_etcd_agent.sh]=186 [cluster/test_cluster_nl.sh]=115
 	["TOPO_OFFLOADS=on cluster/test_owner.sh"]=130 [cluster/test_forged.sh]=172
-	["TOPO_OFFLOADS=on cluster/test_failures.sh"]=80
+	["TOPO_OFFLOADS=on cluster/test_failures.sh"]=126
 	[cluster/test_auth.sh]=330 ["TOPO_OFFLOADS=on cluster/test_ecmp.sh"]=176
 	[cluster/test_bird.sh]=45 [cluster/test_frr.sh]=80
 	[cluster/test_bgp_health.sh]=60 ["FUZZ_MSGS=15000 fuzz/test_nlfuzz.sh"]=17

@@ -75,7 +75,7 @@ text_shows() # FP: vnicctl cluster's text has self h1, FP and counters by name
 }
 expect_ok "vnicctl cluster prints self, fingerprint, shares and the counters by name" \
 	text_shows "$fp"
-expect_eq "-j has every counter" "handoff_in handoff_out peer_restart resync sync_failed sync_in sync_out sync_refused unsigned_in" \
+expect_eq "-j has every counter" "handoff_in handoff_out peer_restart resync state_asked sync_failed sync_in sync_out sync_refused unsigned_in" \
 	"$(cl $NS '.counters | keys | join(" ")')"
 
 expect_ok "a set with --size 251" \

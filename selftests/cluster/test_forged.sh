@@ -201,6 +201,33 @@ expect_eq "member h3's state messages claiming 17 records (16 at most) and 2 (1 
 	"$((mal + 2)) $(field 5 "$b") $(field 7 "$b")" \
 	"$(st .drops.malformed) $(field 5 "$a") $(field 7 "$a")"
 
+# --- a member's ask for state -----------------------------------------------------------
+# A member that has just become one asks the others for the state of its
+# flows (VGW_STATE_F_ASK: no record); each answers with a resync, one a
+# second at most, whoever asks and however often. An ask with a record, a
+# flag this build does not know, or a record message that says 0 records
+# is malformed.
+asked=$(cl .counters.state_asked)
+nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 0 --state-ask
+expect_ok "member h3's ask: h1 answers with a resync (state_asked $asked -> +1)" \
+	wait_for 3 eval "[ \$(cl .counters.state_asked) -eq $((asked + 1)) ]"
+sleep 1.1
+nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 0 --state-ask --count 50
+settle
+expect_eq "... 50 asks in a row a second later: one answer" "$((asked + 2))" \
+	"$(cl .counters.state_asked)"
+mal=$(st .drops.malformed)
+b=$(snapshot)
+nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 0 --ct-rec "$(ct_rec "$HELD")" --state-flags 1
+nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 0 --ct-rec "$(ct_rec "$HELD")" --state-flags 2
+nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 0 --state-ask --state-flags 0
+nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 0 --state-ask --state-count 1
+settle
+a=$(snapshot)
+expect_eq "an ask with a record, an unknown flag, a message of 0 records without the ask, an ask that counts 1: malformed, nothing applied, no answer" \
+	"$((mal + 4)) $(field 5 "$b") $(field 7 "$b") $((asked + 2))" \
+	"$(st .drops.malformed) $(field 5 "$a") $(field 7 "$a") $(cl .counters.state_asked)"
+
 # --- after a record, no blind teardown ---------------------------------------------------
 # A TCP connection a1:TP -> a2:7000 whose flow h1 owns: h1 tracks it for a1
 # (egress) and a2 (ingress). Member h3 sends a1's record of it (an owner

@@ -78,6 +78,11 @@
  *                        plus i % 50000, and the last address word of the
  *                        source (CT) or private address (NAT) plus i / 50000;
  *                        16 a message, as vnicgw sends them
+ *   --state-ask          send a member's ask for state instead of records:
+ *                        a state message with VGW_STATE_F_ASK, count 0
+ *                        (or --state-count) and no record
+ *   --state-flags N      the flags byte of each state message (default:
+ *                        VGW_STATE_F_ASK with --state-ask, else 0)
  *   --state-count N      the count field of each state message says N
  *                        (whatever it carries): a lie for the receiver
  *   --holders IDS[,SIZE[,BACKUPS]]
@@ -170,6 +175,8 @@ struct spec {
 		bool have_rec;
 		int records;
 		int count;		/* --state-count, or -1 */
+		int state_flags;	/* --state-flags */
+		bool ask;		/* --state-ask */
 		const char *holders;
 		bool auth;		/* --auth */
 		uint8_t key_id, key[VGW_AUTH_KEY_LEN];
@@ -648,6 +655,10 @@ static bool cluster_option(struct spec *s, const char *a, const char *v)
 		s->cl.count = number(v, 255);
 		return true;
 	}
+	if (!strcmp(a, "--state-flags")) {
+		s->cl.state_flags = number(v, 255);
+		return true;
+	}
 	if (!strcmp(a, "--holders")) {
 		s->cl.holders = v;
 		return true;
@@ -991,8 +1002,10 @@ static int send_state(struct spec *s, uint8_t *p)
 	auth_option(s);
 	off = tunnel_header(s, p);
 	r = (struct vgw_state_rec *)(p + off);
-	for (i = 0; i < s->cl.records; i += n) {
-		n = s->cl.records - i < VGW_STATE_PER_MSG ?
+	so.flags = s->cl.state_flags >= 0 ? s->cl.state_flags :
+		   s->cl.ask ? VGW_STATE_F_ASK : 0;
+	for (i = 0; i < (s->cl.ask ? 1 : s->cl.records); i += n ? n : 1) {
+		n = s->cl.ask ? 0 : s->cl.records - i < VGW_STATE_PER_MSG ?
 		    s->cl.records - i : VGW_STATE_PER_MSG;
 		for (j = 0; j < n; j++)
 			nth_record(s, i + j, &r[j]);
@@ -1030,7 +1043,8 @@ int main(int argc, char **argv)
 		.dport = 7000, .ttl = 64, .payload = "craft", .truncate = -1,
 		.tcp = { .flags = 0x02, .seq = 1, .win = 65535 },
 		.count = 1, .frag_id = 0x1234,
-		.cl = { .handoff_opt = -1, .records = 1, .count = -1 },
+		.cl = { .handoff_opt = -1, .records = 1, .count = -1,
+			.state_flags = -1 },
 	};
 	const char *bytes = NULL;
 	size_t len;
@@ -1053,6 +1067,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--spoof")) {
 			s.spoof = true;
+			continue;
+		}
+		if (!strcmp(a, "--state-ask")) {
+			s.cl.ask = true;
 			continue;
 		}
 		if (!v)
@@ -1157,7 +1175,7 @@ int main(int argc, char **argv)
 			return auth_check(&s, pkt, len);
 		return send_it(&s, pkt, len);
 	}
-	if (s.cl.have_rec)
+	if (s.cl.have_rec || s.cl.ask)
 		return send_state(&s, pkt);
 	auth_option(&s);
 	len = build(&s, pkt);

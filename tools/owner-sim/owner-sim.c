@@ -8,7 +8,7 @@
  *
  *   owner-sim [--hosts 3,1000] [--flows 10000,1000000] [--size 65537]
  *              [--seed 1] [--vnics 1000000] [--vnic-bytes 473]
- *   owner-sim --table h1,h2,h3 [--size 65537]
+ *   owner-sim --table h1,h2,h3 [--size 65537] [--backups 2]
  *
  * Flows are random 64-bit flow hashes (a seeded generator: the same seed
  * gives the same figures, apart from the timings). Joins add a host with a
@@ -35,6 +35,7 @@ struct opts {
 	unsigned long long seed;
 	unsigned long long vnics, vnic_bytes;
 	const char *table;
+	unsigned int backups;	/* --table's */
 };
 
 static double now_s(void)
@@ -326,7 +327,7 @@ static int print_table(const struct opts *o)
 	     p = strtok(NULL, ","))
 		ids[n++] = p;
 	if (!n || vgw_owner_build((const char *const *)ids, n, o->sizes[0], &m) ||
-	    vgw_owner_build_backup(&m)) {
+	    vgw_owner_build_backups(&m, o->backups)) {
 		fprintf(stderr, "owner-sim: --table %s: no valid table\n", o->table);
 		return 1;
 	}
@@ -345,7 +346,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: owner-sim [--hosts N,...] [--flows N,...] [--size M,...] [--seed S]\n"
 		"                  [--vnics N] [--vnic-bytes B]\n"
-		"       owner-sim --table ID,ID,... [--size M]\n"
+		"       owner-sim --table ID,ID,... [--size M] [--backups 1|2]\n"
 		"Simulates the cluster's flow owner table: build time, lookup cost, flows moved\n"
 		"by a join or a leave, where a failed host's flows go, spread, memory.\n"
 		"Defaults: --hosts 3,1000 --flows 10000,1000000 --size %u --seed 1\n"
@@ -363,6 +364,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "vnics", required_argument, NULL, 'v' },
 		{ "vnic-bytes", required_argument, NULL, 'b' },
 		{ "table", required_argument, NULL, 't' },
+		{ "backups", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -372,7 +374,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ .hosts = { 3, 1000 }, .n_hosts = 2,
 			    .flows = { 10000, 1000000 }, .n_flows = 2,
 			    .sizes = { VGW_OWNER_SIZE_DEFAULT }, .n_sizes = 1,
-			    .seed = 1, .vnics = 1000000, .vnic_bytes = 473 };
+			    .seed = 1, .vnics = 1000000, .vnic_bytes = 473,
+			    .backups = 1 };
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'H':
@@ -395,6 +398,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 't':
 			o->table = optarg;
+			break;
+		case 'B':
+			o->backups = (unsigned int)strtoul(optarg, NULL, 10);
+			bad |= o->backups < 1 || o->backups > 2;
 			break;
 		case 'h':
 			usage(stdout);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "cluster_nl.h"
 #include "etcd.h"
@@ -129,8 +130,14 @@ static int cmd_show(void)
 	return ret ? 1 : 0;
 }
 
-/* The live member ids, as every agent derives them. */
-static int read_members(struct vgw_store **s, const char ***ids)
+static unsigned int members_backups(const struct vgw_etcd_kvs *kvs);
+
+/*
+ * The live member ids, as every agent derives them (and, if @backups, the
+ * backups their keys say).
+ */
+static int read_members(struct vgw_store **s, const char ***ids,
+			unsigned int *backups)
 {
 	struct vgw_etcd_kvs kvs;
 	struct vgw_etcd *e;
@@ -147,6 +154,8 @@ static int read_members(struct vgw_store **s, const char ***ids)
 		return -1;
 	}
 	vgw_etcd_close(e);
+	if (backups)
+		*backups = members_backups(&kvs);
 	*s = vgw_store_new(prefix);
 	n = *s ? vgw_store_load(*s, &kvs) : -ENOMEM;
 	vgw_etcd_kvs_free(&kvs);
@@ -161,7 +170,7 @@ static int cmd_members(void)
 {
 	struct vgw_store *s = NULL;
 	const char **ids;
-	int n = read_members(&s, &ids), i;
+	int n = read_members(&s, &ids, NULL), i;
 
 	if (n < 0)
 		return 1;
@@ -172,13 +181,46 @@ static int cmd_members(void)
 	return 0;
 }
 
+/*
+ * The backups the members' agents use, as their keys say ("table"); 1 when
+ * none says 2. A mix is told on stderr: the kernels disagree. (The values
+ * are read here with jansson: the library's parser sits beside its netlink
+ * code, which this tool does not link.)
+ */
+static unsigned int members_backups(const struct vgw_etcd_kvs *kvs)
+{
+	char one[VGW_MEMBER_TABLE_LEN], two[VGW_MEMBER_TABLE_LEN];
+	unsigned int n1 = 0, n2 = 0, other = 0;
+	const char *t;
+	json_t *o;
+	size_t i;
+
+	vgw_owner_table_name(VGW_OWNER_SIZE_DEFAULT, 1, one, sizeof(one));
+	vgw_owner_table_name(VGW_OWNER_SIZE_DEFAULT, 2, two, sizeof(two));
+	for (i = 0; i < kvs->n; i++) {
+		o = json_loadb(kvs->kv[i].value, kvs->kv[i].value_len, 0, NULL);
+		t = json_string_value(json_object_get(o, "table"));
+		if (t && !strcmp(t, one))
+			n1++;
+		else if (t && !strcmp(t, two))
+			n2++;
+		else
+			other++;
+		json_decref(o);
+	}
+	if (!!n1 + !!n2 + !!other > 1)
+		fprintf(stderr, "vnicctl-etcd owners: warning: the members build different tables (%u %s, %u %s, %u other or not said): their kernels disagree on the owners\n",
+			n1, one, n2, two, other);
+	return n2 && !n1 ? 2 : 1;
+}
+
 static int cmd_owners(void)
 {
 	struct vgw_store *s = NULL;
 	struct vgw_owner_table m;
-	unsigned int i, k, *slots;
+	unsigned int i, k, *slots, backups;
 	const char **ids;
-	int n = read_members(&s, &ids);
+	int n = read_members(&s, &ids, &backups);
 
 	if (n <= 0) {
 		if (!n)
@@ -187,15 +229,15 @@ static int cmd_owners(void)
 		return 1;
 	}
 	if (vgw_owner_build(ids, (unsigned int)n, VGW_OWNER_SIZE_DEFAULT, &m) ||
-	    vgw_owner_build_backup(&m)) {
+	    vgw_owner_build_backups(&m, backups)) {
 		fprintf(stderr, "vnicctl-etcd owners: cannot build the table\n");
 		return 1;
 	}
 	slots = calloc(m.n, sizeof(*slots));
 	for (k = 0; slots && k < m.size; k++)
 		slots[m.owner[k]]++;
-	printf("members %d\nsize %u\nfingerprint %016llx\n", n, m.size,
-	       (unsigned long long)vgw_owner_fingerprint(&m));
+	printf("members %d\nsize %u\nbackups %u\nfingerprint %016llx\n", n,
+	       m.size, backups, (unsigned long long)vgw_owner_fingerprint(&m));
 	for (i = 0; slots && i < m.n; i++)
 		printf("host %s slots %u (%.2f%%)\n", m.ids[i], slots[i],
 		       100.0 * slots[i] / m.size);

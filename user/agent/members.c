@@ -87,6 +87,7 @@ struct members {
 	bool kick;			/* ... a new one, for sync.c now */
 	char no_addr[512];		/* members without an address, as logged */
 	char bad_value[512];		/* a member value refused, as logged */
+	char other_tables[512];		/* members building another table, as logged */
 	bool keys_wait_logged;		/* "waiting for keys" said */
 
 	enum drain_step drain;
@@ -169,12 +170,16 @@ static bool held_by_us(struct members *m, struct vgw_etcd *e, int64_t *rev)
 static int register_key(struct members *m, struct vgw_etcd *e)
 {
 	struct vgw_etcd_txn *t = vgw_etcd_txn_new();
-	char *value = vgw_member_value(m->cfg->host_id, (int)getpid(),
-				       &m->underlay);
+	char table[VGW_MEMBER_TABLE_LEN];
+	char *value;
 	bool done = false;
 	int64_t rev = 0;
 	int ret;
 
+	vgw_owner_table_name(VGW_OWNER_SIZE_DEFAULT, m->cfg->backups, table,
+			     sizeof(table));
+	value = vgw_member_value(m->cfg->host_id, (int)getpid(), &m->underlay,
+				 table);
 	if (!t || !value) {
 		vgw_etcd_txn_free(t);
 		free(value);
@@ -665,6 +670,40 @@ uint64_t members_next(const struct members *m)
 
 /* --- the live set -------------------------------------------------------------- */
 
+/*
+ * Members whose agents build another owner table than this one (another
+ * build, another --backups): their kernels would disagree with this host's
+ * on the flows' owners. Warned about whenever that list changes.
+ */
+static void check_tables(struct members *m)
+{
+	char own[VGW_MEMBER_TABLE_LEN], list[sizeof(m->other_tables)] = "";
+	unsigned int i, n = 0;
+	size_t len = 0;
+
+	vgw_owner_table_name(VGW_OWNER_SIZE_DEFAULT, m->cfg->backups, own,
+			     sizeof(own));
+	for (i = 0; i < m->live.n; i++) {
+		const struct vgw_cluster_member *x = &m->live.members[i];
+
+		if (!strcmp(x->table, own))
+			continue;
+		n++;
+		if (len + strlen(x->id) + strlen(x->table) + 24 < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len,
+						"%s%s (%s)", len ? ", " : "", x->id,
+						x->table[0] ? x->table : "not said: an older agent");
+	}
+	if (!strcmp(list, m->other_tables))
+		return;
+	snprintf(m->other_tables, sizeof(m->other_tables), "%s", list);
+	if (n)
+		log_warn("cluster: %u member%s build%s another owner table than this host's %s: %s; the kernels disagree on the flows' owners (give every host the same build and --backups)",
+			 n, n == 1 ? "" : "s", n == 1 ? "s" : "", own, list);
+	else
+		log_info("cluster: every member builds the owner table %s", own);
+}
+
 void members_update(struct members *m, struct vgw_cluster *live,
 		    const char *bad_value, int64_t rev)
 {
@@ -681,6 +720,8 @@ void members_update(struct members *m, struct vgw_cluster *live,
 		log_warn("members: %s (that member counts without an address)",
 			 bad_value);
 	snprintf(m->bad_value, sizeof(m->bad_value), "%s", bad_value);
+	if (m->live.n)
+		check_tables(m);
 	if (m->cfg->host_id[0])
 		push_kernel(m, "members changed", false);
 

@@ -501,7 +501,8 @@ int vgw_cluster_get(struct vgw_client *c, struct vgw_cluster *cl)
 
 /* --- the member keys' value ------------------------------------------------ */
 
-char *vgw_member_value(const char *id, int pid, const struct vgw_addr *addr)
+char *vgw_member_value(const char *id, int pid, const struct vgw_addr *addr,
+		       const char *table)
 {
 	char a[VGW_ADDR_STRLEN];
 	json_t *o = json_object();
@@ -511,19 +512,26 @@ char *vgw_member_value(const char *id, int pid, const struct vgw_addr *addr)
 	    !json_object_set_new(o, "pid", json_integer(pid)) &&
 	    (!addr || !addr->family ||
 	     !json_object_set_new(o, "addr",
-				  json_string(vgw_addr_str(addr, a, sizeof(a))))))
+				  json_string(vgw_addr_str(addr, a, sizeof(a))))) &&
+	    (!table || !json_object_set_new(o, "table", json_string(table))))
 		s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return s;
 }
 
 int vgw_member_value_parse(const char *value, size_t len,
-			   struct vgw_addr *addr, char *err, size_t errlen)
+			   struct vgw_addr *addr, char *table, size_t tlen,
+			   char *err, size_t errlen)
 {
-	json_t *o = json_loadb(value, len, 0, NULL), *a;
+	json_t *o = json_loadb(value, len, 0, NULL), *a, *t;
 	int ret = 0;
 
 	memset(addr, 0, sizeof(*addr));
+	if (table && tlen)
+		table[0] = '\0';
+	if (table && tlen && json_is_object(o) && (t = json_object_get(o, "table")) &&
+	    json_is_string(t) && strlen(json_string_value(t)) < tlen)
+		strcpy(table, json_string_value(t));
 	if (!json_is_object(o)) {
 		snprintf(err, errlen, "not a JSON object");
 		ret = -EINVAL;
@@ -545,6 +553,7 @@ int vgw_store_cluster(const struct vgw_store *s, struct vgw_cluster *cl,
 	char p[VGW_STORE_KEY_MAX], msg[256];
 	size_t first, end, i, plen;
 	const struct vgw_store_entry *e;
+	char table[VGW_MEMBER_TABLE_LEN];
 	struct vgw_addr addr;
 	int ret;
 
@@ -559,14 +568,16 @@ int vgw_store_cluster(const struct vgw_store *s, struct vgw_cluster *cl,
 		e = &s->e[i];
 		if (strlen(e->key) != e->klen || !vgw_store_id_valid(e->key + plen))
 			continue;
-		if (vgw_member_value_parse(e->value, e->vlen, &addr, msg,
-					   sizeof(msg)) && errlen && !err[0])
+		if (vgw_member_value_parse(e->value, e->vlen, &addr, table,
+					   sizeof(table), msg, sizeof(msg)) &&
+		    errlen && !err[0])
 			snprintf(err, errlen, "%s: %s", e->key, msg);
 		ret = vgw_cluster_add(cl, e->key + plen, &addr);
 		if (ret) {
 			vgw_cluster_free(cl);
 			return ret;
 		}
+		strcpy(cl->members[cl->n - 1].table, table);
 	}
 	return 0;
 }

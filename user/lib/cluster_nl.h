@@ -34,10 +34,16 @@ struct vgw_store;
 #define VGW_CLUSTER_ID_LEN	128
 #define VGW_CLUSTER_ADDR_LEN	32
 
+#define VGW_MEMBER_TABLE_LEN	48
 struct vgw_cluster_member {
 	char id[VGW_CLUSTER_ID_LEN];
 	uint8_t addr[VGW_CLUSTER_ADDR_LEN];	/* network order */
 	unsigned int addr_len;			/* 4, 16; 0: none */
+	/*
+	 * Userspace only: the owner table its agent builds, as its member
+	 * key says (vgw_owner_table_name()); "": not said (an older agent).
+	 */
+	char table[VGW_MEMBER_TABLE_LEN];
 };
 
 /* A key of the members' messages (vgw/auth.h): "ID:32 hex digits" as text. */
@@ -164,16 +170,21 @@ int vgw_cluster_set(struct vgw_client *c, const struct vgw_cluster *cl);
 int vgw_cluster_get(struct vgw_client *c, struct vgw_cluster *cl);
 
 /*
- * The member key's value: {"id": ID, "pid": PID[, "addr": ADDR]}
- * (@addr NULL or family 0: no "addr"). malloc'd, or NULL.
+ * The member key's value: {"id": ID, "pid": PID[, "addr": ADDR][, "table":
+ * TABLE]} (@addr NULL or family 0: no "addr"; @table NULL: no "table").
+ * malloc'd, or NULL.
  */
-char *vgw_member_value(const char *id, int pid, const struct vgw_addr *addr);
+char *vgw_member_value(const char *id, int pid, const struct vgw_addr *addr,
+		       const char *table);
 /*
  * Parse a member key's value: its "addr" into @addr (family 0 if there is
- * none). 0, or -EINVAL with a message (not JSON, "addr" not an address).
+ * none), its "table" into @table (@tlen bytes, "" if there is none or it is
+ * not a string that fits; @table may be NULL). 0, or -EINVAL with a message
+ * (not JSON, "addr" not an address).
  */
 int vgw_member_value_parse(const char *value, size_t len,
-			   struct vgw_addr *addr, char *err, size_t errlen);
+			   struct vgw_addr *addr, char *table, size_t tlen,
+			   char *err, size_t errlen);
 /*
  * The live members of a store copy (the ids of vgw_store_members(), sorted)
  * with the address each value holds (none when the value has no valid one;

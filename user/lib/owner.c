@@ -4,6 +4,7 @@
  * slots, with the definition shared with the kernel (vgw/owner.h).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,12 @@ unsigned int vgw_owner_pref(const struct vgw_owner_table *m, uint64_t hash,
 			pref[n++] = m->backup2[slot];
 	}
 	return n;
+}
+
+void vgw_owner_table_name(unsigned int size, unsigned int backups, char *buf,
+			  size_t len)
+{
+	snprintf(buf, len, "%s/%u/%u", VGW_OWNER_SCHEME, size, backups);
 }
 
 int vgw_owner_find(const struct vgw_owner_table *m, const char *id)

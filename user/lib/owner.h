@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The hash, the slot, the permutations and the population: shared with the kernel. */
+/* The hash, the slot, the weights and the population: shared with the kernel. */
 #include <vgw/owner.h>
 
 /*
@@ -84,6 +84,15 @@ static inline unsigned int vgw_owner_lookup(const struct vgw_owner_table *m,
  */
 unsigned int vgw_owner_pref(const struct vgw_owner_table *m, uint64_t hash,
 			     unsigned int pref[3]);
+
+/*
+ * The name of the table this build makes with @size slots and @backups
+ * backups ("rendezvous/65537/1"): what the members' keys say, so that the
+ * agents see a member that builds another.
+ */
+#define VGW_OWNER_SCHEME	"rendezvous"
+void vgw_owner_table_name(unsigned int size, unsigned int backups, char *buf,
+			  size_t len);
 
 /* The index of host @id, or -1. */
 int vgw_owner_find(const struct vgw_owner_table *m, const char *id);

@@ -315,6 +315,18 @@ expect_eq "... the lease lived through the wait: no 'cannot register', nothing a
 lease1=$(key_lease "$KEY")
 expect_ok "... its key stays, under its lease" test "$lease1" != -
 expect_eq "... joined once" 1 "$(count "$L" "joined the cluster as h1")"
+# Every member key says the owner table its agent builds: a member that
+# builds another (another build, another --backups) is warned about.
+expect_eq "its key says the owner table it builds" "rendezvous/65537/1" \
+	"$(etcdctl_t get "$KEY" --print-value-only | jq -r .table)"
+expect_ok "h9's key says none (written by hand, as an older agent's): warned about" \
+	logged "$L" "cluster: 1 member builds another owner table than this host's rendezvous/65537/1: h9 \\(not said"
+etcdctl_t put "${P}members/h9" '{"id":"h9","pid":1,"addr":"10.253.9.9","table":"rendezvous/65537/1"}' >/dev/null
+expect_ok "... h9's key says the same table: the agent says all agree" \
+	wait_for 10 logged "$L" "cluster: every member builds the owner table rendezvous/65537/1"
+etcdctl_t put "${P}members/h9" '{"id":"h9","pid":1,"addr":"10.253.9.9","table":"rendezvous/65537/2"}' >/dev/null
+expect_ok "... h9 with two backups: warned about, naming its table" \
+	wait_for 10 logged "$L" "another owner table than this host's rendezvous/65537/1: h9 \\(rendezvous/65537/2\\); the kernels disagree"
 etcdctl_t del "$KEY" >/dev/null
 expect_ok "its key deleted by hand (the lease alive): put back" \
 	wait_for 10 count_is "$L" "joined the cluster as h1" 2

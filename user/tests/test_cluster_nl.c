@@ -299,27 +299,43 @@ TEST(fingerprint_is_owner_cs_with_backups)
 TEST(member_value)
 {
 	struct vgw_addr a, b;
-	char err[256], *v;
+	char err[256], table[VGW_MEMBER_TABLE_LEN], *v;
 
 	ASSERT_EQ(0, vgw_addr_parse("fd00::7", &a));
-	v = vgw_member_value("h1", 42, &a);
+	v = vgw_member_value("h1", 42, &a, NULL);
 	ASSERT_NE(NULL, v);
 	EXPECT_STREQ("{\"id\":\"h1\",\"pid\":42,\"addr\":\"fd00::7\"}", v);
-	ASSERT_EQ(0, vgw_member_value_parse(v, strlen(v), &b, err, sizeof(err)));
+	ASSERT_EQ(0, vgw_member_value_parse(v, strlen(v), &b, table, sizeof(table),
+					    err, sizeof(err)));
 	EXPECT_EQ(0, memcmp(&a, &b, sizeof(a)));
+	EXPECT_STREQ("", table);
 	free(v);
-	v = vgw_member_value("h1", 42, NULL);
+	v = vgw_member_value("h1", 42, NULL, NULL);
 	EXPECT_STREQ("{\"id\":\"h1\",\"pid\":42}", v);
-	ASSERT_EQ(0, vgw_member_value_parse(v, strlen(v), &b, err, sizeof(err)));
+	ASSERT_EQ(0, vgw_member_value_parse(v, strlen(v), &b, NULL, 0, err, sizeof(err)));
 	EXPECT_EQ(0, b.family);
 	free(v);
+	/* The owner table the member's agent builds. */
+	vgw_owner_table_name(65537, 2, table, sizeof(table));
+	EXPECT_STREQ("rendezvous/65537/2", table);
+	v = vgw_member_value("h1", 42, &a, table);
+	EXPECT_STREQ("{\"id\":\"h1\",\"pid\":42,\"addr\":\"fd00::7\",\"table\":\"rendezvous/65537/2\"}", v);
+	memset(table, 'x', sizeof(table));
+	ASSERT_EQ(0, vgw_member_value_parse(v, strlen(v), &b, table, sizeof(table),
+					    err, sizeof(err)));
+	EXPECT_STREQ("rendezvous/65537/2", table);
+	free(v);
+	v = "{\"id\": \"h1\", \"table\": 7}";
+	ASSERT_EQ(0, vgw_member_value_parse(v, strlen(v), &b, table, sizeof(table),
+					    err, sizeof(err)));
+	EXPECT_STREQ("", table);	/* not a string: not said */
 	/* The value agents before --underlay wrote. */
 	v = "{\"id\": \"h1\", \"pid\": 7}";
-	EXPECT_EQ(0, vgw_member_value_parse(v, strlen(v), &b, err, sizeof(err)));
+	EXPECT_EQ(0, vgw_member_value_parse(v, strlen(v), &b, NULL, 0, err, sizeof(err)));
 	v = "{\"id\": \"h1\", \"addr\": \"10.0.0.x\"}";
-	EXPECT_EQ(-EINVAL, vgw_member_value_parse(v, strlen(v), &b, err, sizeof(err)));
+	EXPECT_EQ(-EINVAL, vgw_member_value_parse(v, strlen(v), &b, NULL, 0, err, sizeof(err)));
 	EXPECT_STREQ("addr 10.0.0.x is not an IP address", err);
-	EXPECT_EQ(-EINVAL, vgw_member_value_parse("x", 1, &b, err, sizeof(err)));
+	EXPECT_EQ(-EINVAL, vgw_member_value_parse("x", 1, &b, NULL, 0, err, sizeof(err)));
 }
 
 static void put(struct vgw_store *s, const char *key, const char *value)

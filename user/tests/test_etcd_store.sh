@@ -152,6 +152,21 @@ expect_ok "... each host with about a third of the slots (within 5 sigma), 65537
 			for (i = 1; i < NF; i++) if (\$i == \"slots\") n = \$(i + 1)
 			sum += n; hosts++; if (n < 21845 - 603 || n > 21846 + 603) bad++ }
 		END { exit !(hosts == 3 && sum == 65537 && !bad) }'"
+# The members' keys say the table their agents build (two backups here):
+# owners builds that one; a mix is warned about.
+for h in h1 h2 h3; do
+	etcdctl_t put --lease="$lease" "$P"members/$h \
+		"{\"id\": \"$h\", \"table\": \"rendezvous/65537/2\"}" >/dev/null
+done
+out=$(vnicctl-etcd "${E[@]}" owners 2>"$WORK/owners.err")
+expect_eq "members whose keys say two backups: owners builds that table (owner-sim's)" \
+	"backups 2 $(owner-sim --table h1,h2,h3 --backups 2 | awk '/^fingerprint/ {print $2}')" \
+	"$(awk '/^backups/ {b = $2} /^fingerprint/ {f = $2} END {print "backups", b, f}' <<<"$out")"
+expect_eq "... without a warning" "" "$(cat "$WORK/owners.err")"
+etcdctl_t put --lease="$lease" "$P"members/h2 '{"id": "h2", "table": "rendezvous/65537/1"}' >/dev/null
+vnicctl-etcd "${E[@]}" owners >/dev/null 2>"$WORK/owners.err"
+expect_ok "one says one backup: a warning that the kernels disagree" \
+	grep -q "the members build different tables (1 rendezvous/65537/1, 2 rendezvous/65537/2, 0 other" "$WORK/owners.err"
 etcdctl_t lease revoke "$lease" >/dev/null
 expect_eq "hosts whose lease is gone are no longer members" "" "$(vnicctl-etcd "${E[@]}" members)"
 

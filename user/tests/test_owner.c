@@ -140,6 +140,11 @@ TEST(the_table_of_h1_h2_h3_is_pinned)
 	got[16] = '\0';
 	EXPECT_STREQ(first, got);
 	EXPECT_EQ(0x90f47757d4b68ce8ULL, vgw_owner_fingerprint(&m));
+	/* As the kernels and the agents compute it: with the backups. */
+	ASSERT_EQ(0, vgw_owner_build_backup(&m));
+	EXPECT_EQ(0x41ca76a7051629fcULL, vgw_owner_fingerprint(&m));
+	ASSERT_EQ(0, vgw_owner_build_backups(&m, 2));
+	EXPECT_EQ(0x2e7527d16fb17951ULL, vgw_owner_fingerprint(&m));
 	vgw_owner_free(&m);
 }
 
@@ -156,12 +161,14 @@ TEST(matches_the_definition_on_random_host_sets)
 		n = 1 + (unsigned int)(splitmix(&seed) % (size < 40 ? size : 40));
 		ids = make_ids(n, (unsigned int)(splitmix(&seed) % 5000));
 		ASSERT_EQ(0, build(ids, n, size, &m));
-		ASSERT_EQ(0, vgw_owner_build_backup(&m));
+		ASSERT_EQ(0, vgw_owner_build_backups(&m, 2));
 		for (slot = 0; slot < size; slot++) {
 			naive_list(m.ids, n, slot, list);
 			ASSERT_EQ(list[0], m.owner[slot])
 				TH_LOG("round %u: %u hosts, %u slots, slot %u", round, n, size, slot);
 			ASSERT_EQ(n > 1 ? list[1] : VGW_OWNER_NONE, m.backup[slot])
+				TH_LOG("round %u: %u hosts, %u slots, slot %u", round, n, size, slot);
+			ASSERT_EQ(n > 2 ? list[2] : VGW_OWNER_NONE, m.backup2[slot])
 				TH_LOG("round %u: %u hosts, %u slots, slot %u", round, n, size, slot);
 		}
 		vgw_owner_free(&m);
@@ -303,29 +310,37 @@ TEST(backup_is_the_owner_after_the_owner_fails)
 TEST(two_failures_leave_each_slot_to_its_next_live_host)
 {
 	struct vgw_owner_table m, w;
-	unsigned int n = 6, x, y, s, i, k, list[6], third = 0;
+	unsigned int n = 6, x, y, s, i, k, list[6], both;
 	char **ids = make_ids(n, 0), *rest[6];
 
 	ASSERT_EQ(0, build(ids, n, 4099, &m));
+	ASSERT_EQ(0, vgw_owner_build_backups(&m, 2));
 	for (x = 0; x < n; x++) {
 		for (y = x + 1; y < n; y++) {
 			for (i = 0, k = 0; i < n; i++)
 				if (i != x && i != y)
 					rest[k++] = m.ids[i];
 			ASSERT_EQ(0, build(rest, n - 2, 4099, &w));
+			both = 0;
 			for (s = 0; s < 4099; s++) {
 				naive_list(m.ids, n, s, list);
 				for (i = 0; list[i] == x || list[i] == y; i++)
 					;
-				third += i == 2;
 				ASSERT_STREQ(m.ids[list[i]], w.ids[w.owner[s]])
 					TH_LOG("%s and %s failed: slot %u", m.ids[x], m.ids[y], s);
+				if ((m.owner[s] == x && m.backup[s] == y) ||
+				    (m.owner[s] == y && m.backup[s] == x)) {
+					/* Where the second backup kept the state. */
+					ASSERT_STREQ(m.ids[m.backup2[s]], w.ids[w.owner[s]]);
+					both++;
+				}
 			}
+			/* Owner and backup are this pair for about 1/15 of the slots. */
+			EXPECT_TRUE(fair_share(both, 4099, 15))
+				TH_LOG("%s and %s: %u slots", m.ids[x], m.ids[y], both);
 			vgw_owner_free(&w);
 		}
 	}
-	/* Each pair takes out both of the first two of 1/15 of the slots. */
-	EXPECT_TRUE(fair_share(third, 4099 * 15, 15)) TH_LOG("%u", third);
 	vgw_owner_free(&m);
 	free_ids(ids, n);
 }
@@ -386,6 +401,16 @@ TEST(pref_gives_owner_then_backup)
 		EXPECT_EQ(vgw_owner_lookup(&m, hash), pref[0]);
 		EXPECT_EQ(m.backup[vgw_owner_slot(hash, M)], pref[1]);
 	}
+	ASSERT_EQ(0, vgw_owner_build_backups(&m, 2));
+	for (i = 0; i < 1000; i++) {
+		hash = splitmix(&seed);
+		ASSERT_EQ(3, vgw_owner_pref(&m, hash, pref));
+		EXPECT_EQ(m.backup2[vgw_owner_slot(hash, M)], pref[2]);
+		/* The three hosts, each once. */
+		EXPECT_EQ(3, pref[0] + pref[1] + pref[2]);
+		EXPECT_NE(pref[0], pref[1]);
+	}
+	EXPECT_EQ(-EINVAL, vgw_owner_build_backups(&m, 3));
 	EXPECT_EQ(1, vgw_owner_find(&m, "b"));
 	EXPECT_EQ(-1, vgw_owner_find(&m, "d"));
 	vgw_owner_free(&m);

@@ -54,11 +54,25 @@ _Static_assert(sizeof(struct vgw_handoff_opt) == 36, "handoff option");
 /* The option data of a state message (4 bytes). */
 struct vgw_state_opt {
 	__u8 version;		/* VGW_STATE_VERSION */
-	__u8 count;		/* records in the payload: 1 to VGW_STATE_PER_MSG */
-	__u8 reserved[2];
+	/*
+	 * Records in the payload: 1 to VGW_STATE_PER_MSG; 0 only with
+	 * VGW_STATE_F_ASK (and no payload).
+	 */
+	__u8 count;
+	__u8 flags;		/* VGW_STATE_F_* */
+	__u8 reserved;		/* 0 */
 };
 
 #define VGW_STATE_VERSION	1
+/*
+ * A member that has just become one (its first set with itself in it: a
+ * join, a restart of its module) asks the others for the state of the
+ * flows it now holds; each answers with a resync (vgw_cluster_asked()).
+ * Records the others sent before this host took its set were refused
+ * here ("not this host's flow"): asking makes the join independent of
+ * the order in which the hosts take the new set.
+ */
+#define VGW_STATE_F_ASK		0x01
 
 /* The option data of the authentication (24 bytes). */
 struct vgw_auth_opt {

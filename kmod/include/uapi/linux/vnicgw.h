@@ -767,8 +767,9 @@ enum vnicgw_cluster_attr {
 	/*
 	 * u8, 1..VNICGW_CLUSTER_MAX_BACKUPS (default 1): how many hosts after
 	 * a flow's owner, in the slot's list, keep its state: with 2, two
-	 * members failing at once lose no connection. Every member must be
-	 * given the same number (it is part of the fingerprint when not 1).
+	 * members failing at once lose no connection (but for records sent
+	 * just before the failure, as with one). Every member must be given
+	 * the same number (it is part of the fingerprint when not 1).
 	 */
 	VNICGW_CLUSTER_BACKUPS,
 	__VNICGW_CLUSTER_MAX,
@@ -813,7 +814,8 @@ enum vnicgw_key_attr {
 	X(SYNC_REFUSED, "sync_refused", "connection records received and not applied: not this host's flow, over a limit, or invalid") \
 	X(SYNC_FAILED, "sync_failed", "connection records not sent: no route to the member, or no own address to sign them as") \
 	X(PEER_RESTART, "peer_restart", "authenticated members seen starting their sequence numbers again (a restart)") \
-	X(UNSIGNED_IN, "unsigned_in", "unsigned member messages taken because the keys accept them (a rollout of authentication)")
+	X(UNSIGNED_IN, "unsigned_in", "unsigned member messages taken because the keys accept them (a rollout of authentication)") \
+	X(STATE_ASKED, "state_asked", "requests for state from members that just joined, answered with a resync (one a second at most)")
 
 enum vnicgw_cluster_counter {
 #define VNICGW_CLUSTER_COUNTER_ENUM_(name, str, help) VNICGW_CLUSTER_##name,
