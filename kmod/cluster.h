@@ -4,8 +4,8 @@
  * hosts that follows from it (README.md, "What works today").
  *
  * The agent sets the live members (CLUSTER_SET); the module builds the
- * rendezvous-hashing owner and backup tables (vgw/owner.h) and publishes them with one
- * rcu_assign_pointer(). The packet path asks who owns a flow:
+ * owner and backup tables by rendezvous hashing (vgw/owner.h) and publishes
+ * them with one rcu_assign_pointer(). The packet path asks who owns a flow:
  *   - the flow's hash is the symmetric hash of its canonical key in the
  *     VCN's private address space, before any NAT (vgw/flow.h): both
  *     directions, on any host, give the same owner without looking at state;
@@ -13,14 +13,15 @@
  *     falls in; the owner allocates ports only from its own slots;
  *   - a host that does not own a flow hands the packet to the owner
  *     (vgw/cluster_wire.h), which processes it as received.
- * State: each connection entry also lives at the flow's backup (the owner of
- * its slot without the owner), sent when it opens or changes state and
- * refreshed by the entries' sweep; when the table changes every host sends
- * the entries it holds to their new owners and backups (twice: a host takes
- * a record only for a flow it owns or backs up, and a member that learns
- * of the change late refuses the first). A crash loses no
- * connection: the backup is the new owner. A join or a drain loses none:
- * state follows the table.
+ * State: each connection entry also lives at the flow's backups (the next
+ * one or two members of its slot's list), sent when it opens or changes
+ * state and refreshed by the entries' sweep; when the table changes every
+ * host sends the entries it holds to their new owners and backups (twice: a
+ * host takes a record only for a flow it owns or backs up, and a member
+ * that learns of the change late refuses the first), and a host that has
+ * just become a member asks the others for its state. A crash loses no
+ * connection: the backup is the new owner (two crashes, with two backups).
+ * A join or a drain loses none: state follows the table.
  *
  * Without members (the default) the host is standalone: it owns everything.
  */
@@ -66,13 +67,13 @@ struct vgw_cluster {
 	u32 n;				/* members, sorted by id */
 	u32 size;			/* owner table slots (prime) */
 	u16 self;			/* VGW_OWNER_NONE: not a member */
+	u8 n_backups;			/* VNICGW_CLUSTER_BACKUPS */
 	u64 epoch;
 	u64 fingerprint;
 	struct vgw_member *members;
 	u16 *owner;			/* [size] member indexes */
 	/* [size] the first backups, then the second (n_backups == 2) */
 	u16 *backup, *backup2;
-	u8 n_backups;			/* VNICGW_CLUSTER_BACKUPS */
 	/*
 	 * The members and the previous set's (a drained host's last words
 	 * count), each address once.

@@ -1095,7 +1095,7 @@ static int parse_backups(const char *s, unsigned int *n)
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || v > 255 || !v || s[0] == '-') {
+	if (!isdigit((unsigned char)s[0]) || *end || errno || v > 255 || !v) {
 		fprintf(stderr, "vnicctl cluster set: backups \"%s\" is not a number from 1 to %d\n",
 			s, VNICGW_CLUSTER_MAX_BACKUPS);
 		return -1;
@@ -1192,7 +1192,10 @@ static void cluster_json(const struct vgw_cluster *cl, const unsigned int *slots
 		vgw_json_null(&j, "self");
 	vgw_json_u64(&j, "epoch", cl->epoch);
 	vgw_json_u64(&j, "size", cl->size);
-	vgw_json_u64(&j, "backups", cl->backups);
+	if (cl->n)
+		vgw_json_u64(&j, "backups", cl->backups);
+	else
+		vgw_json_null(&j, "backups");
 	snprintf(fp, sizeof(fp), "%016llx", (unsigned long long)cl->fingerprint);
 	vgw_json_string(&j, "fingerprint", fp);
 	vgw_json_array_begin(&j, "members");
@@ -1231,8 +1234,10 @@ static void cluster_text(const struct vgw_cluster *cl, const unsigned int *slots
 		printf("self %s\n", cl->self);
 	else
 		printf("self none: not a member (draining; every stateful flow goes to its owner)\n");
-	printf("epoch %llu\nsize %u\nbackups %u\nfingerprint %016llx\nmembers %u\n",
-	       (unsigned long long)cl->epoch, cl->size, cl->backups,
+	printf("epoch %llu\nsize %u\n", (unsigned long long)cl->epoch, cl->size);
+	if (cl->n)
+		printf("backups %u\n", cl->backups);
+	printf("fingerprint %016llx\nmembers %u\n",
 	       (unsigned long long)cl->fingerprint, cl->n);
 	for (i = 0; i < cl->n; i++) {
 		printf("  %-20s %-40s", cl->members[i].id,
