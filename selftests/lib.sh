@@ -201,13 +201,21 @@ cpu_cgroup()
 	return 1
 }
 
+# wait_for SECONDS CMD...: until CMD succeeds, at most SECONDS (times
+# VGW_SLOW). Between tries it sleeps as long as the last try took (0.1 s at
+# least, 2 s at most): a check that runs a few processes costs a second in
+# the TCG guest, and polling it back to back would take the CPU from what
+# it waits for.
 wait_for()
 {
-	local end=$((SECONDS + $1 * VGW_SLOW))
+	local end=$((SECONDS + $1 * VGW_SLOW)) t0 us
 
 	shift
-	while ! "$@" >/dev/null 2>&1; do
+	while t0=${EPOCHREALTIME/./}; ! "$@" >/dev/null 2>&1; do
 		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.1
+		us=$((${EPOCHREALTIME/./} - t0))
+		((us < 100000)) && us=100000
+		((us > 2000000)) && us=2000000
+		sleep "$((us / 1000000)).$(printf '%06d' $((us % 1000000)))"
 	done
 }

@@ -119,28 +119,28 @@ fi
 # Seconds per suite in make check's two VMs side by side (Debian's
 # kernel, a 2-CPU machine, 2026-12-07); a suite not listed counts 60.
 declare -A SECS=(
-	[module/test_lifecycle.sh]=40 [module/test_vnicctl.sh]=39
-	["CYCLES=10 module/test_cycles.sh"]=64 [module/test_kselftest_run.sh]=60
-	[genl/run.sh]=21 [control/test_apply.sh]=123 [control/test_cli.sh]=37
-	[control/test_big_tables.sh]=192 [agent/test_agent.sh]=59
-	[agent/test_agent_xdp.sh]=42 [steer/test_cpumap.sh]=51 [steer/test_pins.sh]=38
-	[datapath/test_topo.sh]=77 [datapath/test_vnic.sh]=72
-	["TOPO_OFFLOADS=on datapath/test_vnic.sh"]=82
-	["TOPO_OFFLOADS=on datapath/test_security.sh"]=176
-	["TOPO_OFFLOADS=on datapath/test_gateways.sh"]=212
-	["TOPO_OFFLOADS=on datapath/test_robust.sh"]=132
-	[datapath/test_nonlinear.sh]=33 ["TOPO_OFFLOADS=on datapath/test_nonlinear.sh"]=20
-	["TOPO_OFFLOADS=on datapath/test_icmp_errors.sh"]=43
-	[datapath/test_ipv6.sh]=89 ["TOPO_OFFLOADS=on datapath/test_ipv6.sh"]=95
-	[datapath/test_churn.sh]=103 [datapath/test_monitor.sh]=49
+	[module/test_lifecycle.sh]=36 [module/test_vnicctl.sh]=37
+	["CYCLES=10 module/test_cycles.sh"]=68 [module/test_kselftest_run.sh]=44
+	[genl/run.sh]=30 [control/test_apply.sh]=110 [control/test_cli.sh]=40
+	[control/test_big_tables.sh]=213 [agent/test_agent.sh]=79
+	[agent/test_agent_xdp.sh]=36 [steer/test_cpumap.sh]=46 [steer/test_pins.sh]=41
+	[datapath/test_topo.sh]=81 [datapath/test_vnic.sh]=77
+	["TOPO_OFFLOADS=on datapath/test_vnic.sh"]=84
+	["TOPO_OFFLOADS=on datapath/test_security.sh"]=146
+	["TOPO_OFFLOADS=on datapath/test_gateways.sh"]=118
+	["TOPO_OFFLOADS=on datapath/test_robust.sh"]=115
+	[datapath/test_nonlinear.sh]=34 ["TOPO_OFFLOADS=on datapath/test_nonlinear.sh"]=35
+	["TOPO_OFFLOADS=on datapath/test_icmp_errors.sh"]=45
+	[datapath/test_ipv6.sh]=94 ["TOPO_OFFLOADS=on datapath/test_ipv6.sh"]=92
+	[datapath/test_churn.sh]=84 [datapath/test_monitor.sh]=52
 	[datapath/test_conntrack.sh]=77
-	["FUZZ_PACKETS=25000 TOPO_OFFLOADS=on fuzz/test_pktfuzz.sh"]=126
-	[cluster/test_etcd_agent.sh]=186 [cluster/test_cluster_nl.sh]=115
-	["TOPO_OFFLOADS=on cluster/test_owner.sh"]=130 [cluster/test_forged.sh]=172
-	["TOPO_OFFLOADS=on cluster/test_failures.sh"]=126
-	[cluster/test_auth.sh]=330 ["TOPO_OFFLOADS=on cluster/test_ecmp.sh"]=176
-	[cluster/test_bird.sh]=45 [cluster/test_frr.sh]=80
-	[cluster/test_bgp_health.sh]=60 ["FUZZ_MSGS=15000 fuzz/test_nlfuzz.sh"]=17
+	["FUZZ_PACKETS=25000 TOPO_OFFLOADS=on fuzz/test_pktfuzz.sh"]=115
+	[cluster/test_etcd_agent.sh]=220 [cluster/test_cluster_nl.sh]=118
+	["TOPO_OFFLOADS=on cluster/test_owner.sh"]=144 [cluster/test_forged.sh]=160
+	["TOPO_OFFLOADS=on cluster/test_failures.sh"]=110
+	[cluster/test_auth.sh]=250 ["TOPO_OFFLOADS=on cluster/test_ecmp.sh"]=341
+	[cluster/test_bird.sh]=41 [cluster/test_frr.sh]=82
+	[cluster/test_bgp_health.sh]=71 ["FUZZ_MSGS=15000 fuzz/test_nlfuzz.sh"]=18
 )
 if [ -n "$lane" ]; then
 	# Longest first, each to the lane with the least so far (ties: the

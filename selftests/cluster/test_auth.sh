@@ -37,16 +37,33 @@ MSGS=${MSGS:-800}
 # `vnicctl -j cluster`.
 st() { nsx "$1" vnicctl -j stats | jq -r "$2 // 0"; }
 cl() { nsx "$1" vnicctl -j cluster | jq -r "$2 // 0"; }
-# snapshot: h1's cluster_auth, cluster_replay, tracking entries, sync_in,
+# _snapshot: h1's cluster_auth, cluster_replay, tracking entries, sync_in,
 # handoff_in, a1's out_packets, cluster_clock, peer_restart.
+# shellcheck disable=SC2016 # jq's variables, not the shell's
+_snapshot()
+{
+	counters h1 '$s.drops.cluster_auth' '$s.drops.cluster_replay' \
+		'$s.conntrack.entries' '$c.counters.sync_in' \
+		'$c.counters.handoff_in' '$s.vnics.a1.out_packets' \
+		'$s.drops.cluster_clock' '$c.counters.peer_restart'
+}
+# snapshot: _snapshot once the counters stand still (two reads 0.2 s
+# apart agree, five tries at most): a message sent just before is taken
+# by then, however slow the guest.
 snapshot()
 {
-	echo "$(st h1 .drops.cluster_auth) $(st h1 .drops.cluster_replay)" \
-	     "$(st h1 .conntrack.entries) $(cl h1 .counters.sync_in)" \
-	     "$(cl h1 .counters.handoff_in) $(st h1 .vnics.a1.out_packets)" \
-	     "$(st h1 .drops.cluster_clock) $(cl h1 .counters.peer_restart)"
+	local a b _
+
+	a=$(_snapshot)
+	for _ in 1 2 3 4 5; do
+		sleep 0.2
+		b=$(_snapshot)
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	echo "$b"
 }
-field() { awk -v n="$1" '{ print $n }' <<<"$2"; }
+field() { local -a nums; read -r -a nums <<<"$2"; echo "${nums[$1 - 1]}"; }
 # rises N FIELD B A: field FIELD went up by exactly N from B to A.
 rises() { test "$(field "$2" "$4")" -eq $(($(field "$2" "$3") + $1)); }
 same() { test "$(field "$1" "$2")" = "$(field "$1" "$3")"; }

@@ -29,16 +29,34 @@ MEMBERS="--member h1=$H1 --member h2=$H2 --member h3=$H3"
 # st JQ: a value of h1's `vnicctl -j stats`; cl JQ: of `vnicctl -j cluster`.
 st() { nsx h1 vnicctl -j stats | jq -r "$1 // 0"; }
 cl() { nsx h1 vnicctl -j cluster | jq -r "$1 // 0"; }
+# shellcheck disable=SC2016 # jq's variables, not the shell's
+_snapshot()
+{
+	counters h1 '$s.drops.cluster_forged' '$s.drops.not_member' \
+		'$s.conntrack.entries' '$s.nat.entries' '$c.counters.sync_in' \
+		'$c.counters.handoff_in' '$c.counters.sync_refused' \
+		'$s.vnics.a1.out_packets'
+}
+# snapshot: _snapshot once the counters stand still (two reads 0.2 s
+# apart agree, five tries at most): a message sent just before is taken
+# by then, however slow the guest.
 snapshot()
 {
-	echo "$(st .drops.cluster_forged) $(st .drops.not_member) $(st .conntrack.entries)" \
-	     "$(st .nat.entries) $(cl .counters.sync_in) $(cl .counters.handoff_in)" \
-	     "$(cl .counters.sync_refused) $(st .vnics.a1.out_packets)"
+	local a b _
+
+	a=$(_snapshot)
+	for _ in 1 2 3 4 5; do
+		sleep 0.2
+		b=$(_snapshot)
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	echo "$b"
 }
 # field N SNAPSHOT: the Nth number of a snapshot (1: cluster_forged,
 # 2: not_member, 3: ct entries, 4: NAT entries, 5: sync_in, 6: handoff_in,
 # 7: sync_refused, 8: a1's out_packets)
-field() { awk -v n="$1" '{ print $n }' <<<"$2"; }
+field() { local -a nums; read -r -a nums <<<"$2"; echo "${nums[$1 - 1]}"; }
 
 # as_nobody CMD...: CMD in h1 as an unprivileged user.
 as_nobody() { nsx h1 setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
@@ -285,7 +303,11 @@ b=$(snapshot)
 conns0=$(st .vnics.a2.conns)
 nsx m3 "$CRAFT" --from $H3 --to $H1 --geneve 0 \
 	--ct-rec a2,udp,10.1.2.5,40000,10.1.1.5,7000,600 --records 64
-settle
+# Four messages of 16 records: until the last is taken (the counts below
+# are exact, so a slow guest must not cut them short).
+# shellcheck disable=SC2016 # jq's variable
+refused_to() { [ "$(counters h1 '$c.counters.sync_refused')" -ge "$1" ]; }
+wait_for 5 refused_to $(($(field 7 "$b") + 64 - (8 - conns0)))
 a=$(snapshot)
 conns=$(st .vnics.a2.conns)
 expect_ok "64 records (about 2/3 of them h1's) for a2, whose conntrack_limit is 8: a2 has 8 entries on h1 (got $conns)" \

@@ -388,14 +388,20 @@ _cl_member_host()
 }
 
 # cluster_same hN: the tables of hN equal the document (canonical JSON).
+# The document's canonical form is kept with the text it was made from
+# (_CL_DOC_RAW), so that polling this costs one read of the kernel.
 cluster_same()
 {
-	local kernel doc
+	local kernel raw
 
 	_doc_flush || return
+	raw=$(<"$TOPO_DOC") || return 1
+	if [ "$raw" != "${_CL_DOC_RAW:-}" ] || [ -z "${_CL_DOC_CANON:-}" ]; then
+		_CL_DOC_CANON=$(vnicctl -j validate "$TOPO_DOC" | jq -S .) || return 1
+		_CL_DOC_RAW=$raw
+	fi
 	kernel=$(nsx "$1" vnicctl -j show | jq -S .) || return 1
-	doc=$(vnicctl -j validate "$TOPO_DOC" | jq -S .) || return 1
-	[ -n "$doc" ] && [ "$kernel" = "$doc" ]
+	[ -n "$_CL_DOC_CANON" ] && [ "$kernel" = "$_CL_DOC_CANON" ]
 }
 
 # cluster_all_same: every host holds the document.

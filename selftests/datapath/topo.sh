@@ -75,12 +75,41 @@ topo_offloads()
 	fi
 }
 
+# nsx NS CMD...: CMD in namespace vgwt-NS. vnicctl enters it itself (-n,
+# as ip -n): "ip netns exec" also remounts /sys, and costs a process more,
+# a quarter of a second in the TCG guest.
 nsx()
 {
 	local n=$1
 
 	shift
+	if [ "$1" = vnicctl ]; then
+		shift
+		vnicctl -n "vgwt-$n" "$@"
+		return
+	fi
 	ip netns exec "vgwt-$n" "$@"
+}
+
+# counters NS FILTER...: the values of jq FILTERs over NS's `vnicctl -j
+# stats` ($s) and `vnicctl -j cluster` ($c, read only when a filter names
+# it), 0 for an absent one, on one line: one read of each for a whole
+# snapshot of counters (a process costs tens of milliseconds in the TCG
+# guest), e.g. counters h1 '$s.drops.malformed' '$c.counters.sync_in'.
+counters()
+{
+	local ns=$1 s c='{}' f q=
+
+	shift
+	s=$(nsx "$ns" vnicctl -j stats) || return
+	# shellcheck disable=SC2016 # a filter that names jq's $c
+	case "$*" in
+	*'$c'*) c=$(nsx "$ns" vnicctl -j cluster) || return ;;
+	esac
+	for f; do
+		q+="${q:+, }(($f) // 0)"
+	done
+	jq -rn --argjson s "$s" --argjson c "$c" "[$q] | map(tostring) | join(\" \")"
 }
 
 # in_ns NS: run the ip commands of stdin (one per line) in NS, one process.
