@@ -197,6 +197,20 @@ static int answer(const struct sockaddr_storage *peer, char *out, size_t len)
 			addr_str(peer, pa, sizeof(pa)), port_of(peer));
 }
 
+/*
+ * A UDP socket's receive queue, deep: a receiver that falls behind (a
+ * slow guest: the debug kernel in TCG) drops datagrams in its own socket
+ * (Udp RcvbufErrors), which a test would count as the path's loss. 4 MiB
+ * when root may force it, else what net.core.rmem_max allows.
+ */
+static void deep_rcvbuf(int fd)
+{
+	int size = 4 << 20;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
 /* One listening socket per family; the IPv6 one may be missing. */
 static int listen_socket(int family, bool tcp, int port)
 {
@@ -207,6 +221,8 @@ static int listen_socket(int family, bool tcp, int port)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (!tcp)
+		deep_rcvbuf(fd);
 	if (family == AF_INET6) {
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
@@ -507,6 +523,8 @@ static int client_socket(const struct opts *o, struct sockaddr_storage *dst,
 	if (fd < 0)
 		die("socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (!o->tcp)
+		deep_rcvbuf(fd);
 	if (o->sport || o->bind) {
 		const char *ba = o->bind ? o->bind :
 				 dst->ss_family == AF_INET ? "0.0.0.0" : "::";

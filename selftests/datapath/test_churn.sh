@@ -110,13 +110,17 @@ serve a2 udp 9000 a1 tcp 9001 b2 tcp 7001 b2 tcp 7002 b2 tcp 7003 \
 # applied.
 churn()
 {
-	local final=$1 n fails ms commits rate need ping_pid udp_pid tcp_pid v out
+	local final=$1 n fails ms commits rate need ping_pid udp_pid tcp_pid v out seen0
 
 	# Each connection is established before the churn starts.
 	expect_ok "a1 -> a2 answers before the churn" pings a1 10.1.1.6
 	topo_bg ping-$final a1 ping -q -i 0.01 -c "$MSGS" -W 2 10.1.1.6
 	ping_pid=$TOPO_BG_PID
-	topo_bg udp-$final a1 "$FLOW" pace udp 10.1.1.6 9000 --count "$MSGS" --timeout 2000
+	seen0=$(served a2 udp 9000 | wc -l)
+	# Answers count until 2 s after the last message (VGW_SLOW times that
+	# under the debug kernel, where they come late).
+	topo_bg udp-$final a1 "$FLOW" pace udp 10.1.1.6 9000 --count "$MSGS" \
+		--timeout $((2000 * VGW_SLOW))
 	udp_pid=$TOPO_BG_PID
 	topo_bg tcp-$final a2 "$FLOW" pace tcp 10.1.1.5 9001 --count "$MSGS" --timeout 2000
 	tcp_pid=$TOPO_BG_PID
@@ -149,10 +153,23 @@ churn()
 	# module's drops by reason, and the hosts' UDP counters.
 	if [ "$out" != "sent $MSGS answered $MSGS" ]; then
 		{
+			echo "a2's UDP server saw $(( $(served a2 udp 9000 | wc -l) - seen0 )) of the $MSGS datagrams"
 			echo "h1 module stats: $(nsx h1 vnicctl -j stats 2>&1 | jq -c . 2>/dev/null)"
+			# /proc/net/snmp per namespace (the guest has no
+			# nstat): its Udp and Ip drops; softnet_stat (all
+			# namespaces): the backlog's drops, per CPU.
 			for n in h1 a1 a2; do
-				echo "$n: $(nsx $n nstat -az 2>/dev/null | awk '/^Udp|^IpInDiscards|^IpOutDiscards/ && $2 > 0 { printf "%s=%s ", $1, $2 }')"
+				echo "$n: $(nsx $n cat /proc/net/snmp | awk '
+					$1 == "Ip:" || $1 == "Udp:" {
+						if (!($1 in hdr)) { hdr[$1] = $0; next }
+						split(hdr[$1], k)
+						for (i = 2; i <= NF; i++)
+							if ($i > 0 && k[i] ~ /Discards|Errors|NoPorts/)
+								printf "%s%s=%s ", $1, k[i], $i
+					}')"
 			done
+			echo "softnet drops per CPU: $(while read -r _ d _; do
+				printf '%d ' "0x$d"; done </proc/net/softnet_stat)"
 		} | diag
 	fi
 	out=$(cat "$TOPO_DIR/tcp-$final.log")
