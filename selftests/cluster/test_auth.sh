@@ -47,22 +47,8 @@ _snapshot()
 		'$c.counters.handoff_in' '$s.vnics.a1.out_packets' \
 		'$s.drops.cluster_clock' '$c.counters.peer_restart'
 }
-# snapshot: _snapshot once the counters stand still (two reads 0.2 s
-# apart agree, five tries at most): a message sent just before is taken
-# by then, however slow the guest.
-snapshot()
-{
-	local a b _
-
-	a=$(_snapshot)
-	for _ in 1 2 3 4 5; do
-		sleep 0.2
-		b=$(_snapshot)
-		[ "$a" = "$b" ] && break
-		a=$b
-	done
-	echo "$b"
-}
+# snapshot: _snapshot once the counters stand still (steady).
+snapshot() { steady _snapshot; }
 field() { local -a nums; read -r -a nums <<<"$2"; echo "${nums[$1 - 1]}"; }
 # rises N FIELD B A: field FIELD went up by exactly N from B to A.
 rises() { test "$(field "$2" "$4")" -eq $(($(field "$2" "$3") + $1)); }

@@ -37,22 +37,8 @@ _snapshot()
 		'$c.counters.handoff_in' '$c.counters.sync_refused' \
 		'$s.vnics.a1.out_packets'
 }
-# snapshot: _snapshot once the counters stand still (two reads 0.2 s
-# apart agree, five tries at most): a message sent just before is taken
-# by then, however slow the guest.
-snapshot()
-{
-	local a b _
-
-	a=$(_snapshot)
-	for _ in 1 2 3 4 5; do
-		sleep 0.2
-		b=$(_snapshot)
-		[ "$a" = "$b" ] && break
-		a=$b
-	done
-	echo "$b"
-}
+# snapshot: _snapshot once the counters stand still (steady).
+snapshot() { steady _snapshot; }
 # field N SNAPSHOT: the Nth number of a snapshot (1: cluster_forged,
 # 2: not_member, 3: ct entries, 4: NAT entries, 5: sync_in, 6: handoff_in,
 # 7: sync_refused, 8: a1's out_packets)

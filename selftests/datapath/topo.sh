@@ -112,6 +112,23 @@ counters()
 	jq -rn --argjson s "$s" --argjson c "$c" "[$q] | map(tostring) | join(\" \")"
 }
 
+# steady CMD...: CMD's output once it stands still (two runs 0.2 s apart
+# agree, five tries at most): counts read right after sending are read
+# once the last message is taken, however slow the guest.
+steady()
+{
+	local a b _
+
+	a=$("$@")
+	for _ in 1 2 3 4 5; do
+		sleep 0.2
+		b=$("$@")
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	echo "$b"
+}
+
 # in_ns NS: run the ip commands of stdin (one per line) in NS, one process.
 in_ns()
 {
